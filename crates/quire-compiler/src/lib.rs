@@ -1,1 +1,314 @@
-//! quire-compiler
+//! quire-compiler: a page's one TSX file (plus its pinned `dependencies` and lock) in, one
+//! self-contained, deterministic HTML artifact out — or diagnostics, as data.
+//!
+//! The pipeline: size check → parse and list imports ([`scan`]) → install the imported npm
+//! packages through `quire-npm` → bundle the page with rolldown, React mapped to a cached
+//! vendor script ([`vendor`]) → assemble the document with the `kapso` bridge ([`runtime`]) and
+//! name it by its SHA-256 ([`html`]). Must run inside a tokio runtime (rolldown needs one).
+
+mod bundle;
+mod diagnostic;
+mod html;
+mod npm;
+mod runtime;
+mod scan;
+mod vendor;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use quire_npm::{Lock, PackageStore, Progress};
+use rolldown::OutputFormat;
+
+use crate::bundle::{BundleRequest, Entry};
+use crate::scan::{ImportKind, Target};
+use crate::vendor::VendorCache;
+
+pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
+pub use crate::runtime::KAPSO_RUNTIME_TS;
+
+/// The largest page source accepted, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 1_048_576;
+
+/// The name pages carry in diagnostics; the CLI substitutes the real path.
+pub const PAGE_FILE: &str = "page.tsx";
+
+/// Compiles pages. Cheap to clone; clones share the package store and the vendor cache.
+#[derive(Clone)]
+pub struct Compiler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: PackageStore,
+    vendor: VendorCache,
+}
+
+/// One page to compile.
+#[derive(Debug, Clone, Default)]
+pub struct CompileInput {
+    pub source: String,
+    /// Version ranges by package name, as in package.json (`""` or absent = newest).
+    pub dependencies: BTreeMap<String, String>,
+    /// The lock of an earlier compile of this page, to get the same packages again.
+    pub lock: Option<Lock>,
+}
+
+/// The result of a compile: diagnostics always, an artifact and a lock when there was no error.
+#[derive(Debug, Clone)]
+pub struct CompileOutput {
+    pub diagnostics: Vec<Diagnostic>,
+    pub artifact: Option<Artifact>,
+    pub lock: Option<Lock>,
+}
+
+impl CompileOutput {
+    /// True when an artifact was produced (there may still be warnings).
+    pub fn ok(&self) -> bool {
+        self.artifact.is_some() && !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    fn failed(diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            diagnostics,
+            artifact: None,
+            lock: None,
+        }
+    }
+}
+
+/// A compiled page: the HTML document and its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub html: String,
+    /// Lowercase hex SHA-256 of `html`'s bytes.
+    pub sha256: String,
+}
+
+/// A multi-file app bundled into one script (React included).
+#[derive(Debug, Clone)]
+pub struct AppBundle {
+    pub js: String,
+    pub css: String,
+    pub lock: Lock,
+}
+
+impl Compiler {
+    /// A compiler installing packages through `store` and caching vendor scripts under
+    /// `cache_dir` (created on first use).
+    pub fn new(store: PackageStore, cache_dir: impl Into<PathBuf>) -> Self {
+        let cache_dir = cache_dir.into();
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                vendor: VendorCache::new(cache_dir.join("vendor")),
+            }),
+        }
+    }
+
+    /// Compiles one page. Never fails as a call: problems come back as diagnostics.
+    pub async fn compile(&self, input: &CompileInput, progress: &dyn Progress) -> CompileOutput {
+        let source = input.source.as_str();
+        if source.len() > MAX_SOURCE_BYTES {
+            return CompileOutput::failed(vec![too_large(source)]);
+        }
+        let scanned = scan::scan(source, PAGE_FILE);
+        if !scanned.errors.is_empty() {
+            return CompileOutput::failed(scanned.errors);
+        }
+        let mut errors = Vec::new();
+        let mut packages = BTreeMap::new();
+        for import in &scanned.imports {
+            match scan::target(&import.specifier) {
+                Target::Package(name) => {
+                    packages.entry(name).or_insert(import.start);
+                }
+                Target::Remote => {}
+                Target::Relative => errors.push(import_error(
+                    source,
+                    import,
+                    "pages are a single file: inline this code, or import it from an npm package or an https:// URL",
+                )),
+                Target::Unsupported => errors.push(import_error(
+                    source,
+                    import,
+                    "a page can import npm packages (\"name\" or \"name/path\") and https:// URLs only",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return CompileOutput::failed(errors);
+        }
+
+        let mut dependencies = input.dependencies.clone();
+        for name in packages
+            .keys()
+            .map(String::as_str)
+            .chain(["react", "react-dom"])
+        {
+            dependencies.entry(name.to_owned()).or_default();
+        }
+        let installation = match npm::install(
+            &self.inner.store,
+            dependencies,
+            input.lock.clone(),
+            progress,
+            source,
+            &scanned.imports,
+        )
+        .await
+        {
+            Ok(installation) => installation,
+            Err(diagnostics) => return CompileOutput::failed(diagnostics),
+        };
+
+        let source_arc: Arc<str> = Arc::from(source);
+        let page = match bundle::bundle(BundleRequest {
+            entry: Entry::Memory {
+                source: source_arc,
+                file: PAGE_FILE.to_owned(),
+            },
+            node_modules: Some(installation.node_modules.clone()),
+            format: OutputFormat::Esm,
+            vendor_react: true,
+        })
+        .await
+        {
+            Ok(page) => page,
+            Err(diagnostics) => return CompileOutput::failed(diagnostics),
+        };
+        let vendor = if page.uses_vendor {
+            let Some(key) = VendorCache::key(&installation.lock) else {
+                return CompileOutput::failed(vec![
+                    Diagnostic::error_at(
+                        "REACT_NOT_INSTALLED",
+                        "the page uses React but the package lock has no \"react\"",
+                        PAGE_FILE,
+                        source,
+                        0,
+                        0,
+                    )
+                    .with_help("compile again without the lock so React is installed"),
+                ]);
+            };
+            match self
+                .inner
+                .vendor
+                .get(&key, &installation.node_modules)
+                .await
+            {
+                Ok(script) => Some(script),
+                Err(diagnostics) => return CompileOutput::failed(diagnostics),
+            }
+        } else {
+            None
+        };
+        let runtime = match runtime::kapso_runtime().await {
+            Ok(runtime) => runtime,
+            Err(diagnostics) => return CompileOutput::failed(diagnostics),
+        };
+        let html = html::document(&html::Parts {
+            runtime: &runtime,
+            vendor: vendor.as_deref(),
+            page: &page.js,
+            css: &page.css,
+        });
+        let sha256 = html::sha256_hex(html.as_bytes());
+        CompileOutput {
+            diagnostics: page.warnings,
+            artifact: Some(Artifact { html, sha256 }),
+            lock: Some(installation.lock),
+        }
+    }
+
+    /// Bundles a multi-file TS/TSX app (relative imports between its files, npm packages from
+    /// `dependencies`) into one classic script with React included, for the server's own UI.
+    pub async fn bundle_app(
+        &self,
+        entry: &Path,
+        dependencies: &BTreeMap<String, String>,
+        progress: &dyn Progress,
+    ) -> Result<AppBundle, Vec<Diagnostic>> {
+        let (packages, errors) = scan::scan_app(entry).await;
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut wanted = dependencies.clone();
+        for name in packages {
+            wanted.entry(name).or_default();
+        }
+        let installation = npm::install(&self.inner.store, wanted, None, progress, "", &[]).await?;
+        let bundled = bundle::bundle(BundleRequest {
+            entry: Entry::Path(entry.to_path_buf()),
+            node_modules: Some(installation.node_modules),
+            format: OutputFormat::Iife,
+            vendor_react: false,
+        })
+        .await?;
+        Ok(AppBundle {
+            js: bundled.js,
+            css: bundled.css,
+            lock: installation.lock,
+        })
+    }
+}
+
+fn too_large(source: &str) -> Diagnostic {
+    let mut d = Diagnostic::error_at(
+        "SOURCE_TOO_LARGE",
+        format!(
+            "page source is {} bytes; the limit is {}",
+            group_thousands(source.len()),
+            group_thousands(MAX_SOURCE_BYTES)
+        ),
+        PAGE_FILE,
+        source,
+        0,
+        0,
+    );
+    d.help = Some(
+        "move data out of the page (fetch it from a function) or import large code from an npm package"
+            .to_owned(),
+    );
+    d
+}
+
+fn import_error(source: &str, import: &scan::Import, help: &str) -> Diagnostic {
+    let what = match import.kind {
+        ImportKind::Static => "import",
+        ImportKind::Dynamic => "dynamic import",
+    };
+    Diagnostic::error_at(
+        "UNRESOLVED_IMPORT",
+        format!("cannot resolve {what} \"{}\"", import.specifier),
+        PAGE_FILE,
+        source,
+        import.start,
+        import.end - import.start,
+    )
+    .with_help(help)
+}
+
+/// `1200331` → `1,200,331`.
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands() {
+        assert_eq!(super::group_thousands(1_200_331), "1,200,331");
+        assert_eq!(super::group_thousands(999), "999");
+        assert_eq!(super::group_thousands(1000), "1,000");
+    }
+}

@@ -1,0 +1,35 @@
+//! The in-page `kapso` bridge (`runtime/kapso.ts`), compiled from TypeScript to a classic
+//! script once per process and injected as the first script of every artifact.
+
+use std::sync::Arc;
+
+use rolldown::OutputFormat;
+use tokio::sync::OnceCell;
+
+use crate::bundle::{self, BundleRequest, Entry};
+use crate::diagnostic::Diagnostic;
+
+/// The bridge's TypeScript source, embedded so the binary needs no files beside it.
+pub const KAPSO_RUNTIME_TS: &str = include_str!("../../../runtime/kapso.ts");
+
+static COMPILED: OnceCell<Arc<str>> = OnceCell::const_new();
+
+/// The compiled bridge script.
+pub(crate) async fn kapso_runtime() -> Result<Arc<str>, Vec<Diagnostic>> {
+    COMPILED
+        .get_or_try_init(|| async {
+            let bundled = bundle::bundle(BundleRequest {
+                entry: Entry::Memory {
+                    source: KAPSO_RUNTIME_TS.into(),
+                    file: "runtime/kapso.ts".to_owned(),
+                },
+                node_modules: None,
+                format: OutputFormat::Iife,
+                vendor_react: false,
+            })
+            .await?;
+            Ok(Arc::from(bundled.js))
+        })
+        .await
+        .cloned()
+}

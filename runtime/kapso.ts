@@ -1,0 +1,261 @@
+/**
+ * The in-page `kapso` bridge. quire-compiler compiles this file to a script that runs first in
+ * every page artifact, before React and the page.
+ *
+ * Protocol (the host side, runtime/host.ts, implements the other end):
+ *
+ * 1. Handshake, over `window.postMessage` (the sandboxed frame's origin is "null", so the frame
+ *    posts with targetOrigin "*"; the host checks `event.source === iframe.contentWindow` and the
+ *    nonce instead):
+ *      frame → parent  {type:"kapso:hello", nonce}        nonce read once from `location.hash`
+ *                                                          (`#nonce=…`), then removed from it
+ *      parent → frame  {type:"kapso:welcome", nonce, context}  with a MessagePort in ports[0]
+ *    The frame accepts the welcome only from `parent` and with its own nonce.
+ * 2. Everything after that goes over the port:
+ *      frame → host  {type:"invoke", id:<n>, function:{id}|{slug}, payload}
+ *      host → frame  {type:"result", id, ok:true, value} | {type:"result", id, ok:false, error:{message}}
+ *      host → frame  {type:"context", context}             the conversation changed
+ *      frame → host  {type:"resize", height}               document height in CSS pixels
+ *      frame → host  {type:"console", level, args:[string]} level: log|info|warn|error|debug
+ *      frame → host  {type:"error", message, stack}        uncaught error or unhandled rejection
+ *    Console and error messages raised before the handshake are buffered (up to 100) and sent
+ *    once the port arrives.
+ */
+
+type FunctionRef = { id: string; slug?: never } | { slug: string; id?: never };
+type InvokeRequest = FunctionRef & { payload?: unknown };
+interface InvokeOptions {
+  timeoutMs?: number;
+}
+interface Conversation {
+  id: string;
+  phoneNumber: string | null;
+  whatsappContactId: string | null;
+  whatsappConfigId: string | null;
+  whatsappPhoneNumberId: string | null;
+  contactName: string | null;
+}
+interface KapsoContext {
+  system: {
+    projectId: string;
+    pageId: string;
+    viewerUserId: string | null;
+    mountPoint: string | null;
+    mode: "regular" | "preview" | "embedded";
+    theme: "light" | "dark";
+  };
+  context: { conversation: Conversation | null };
+  vars: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+type HostMessage =
+  | { type: "result"; id: number; ok: true; value: unknown }
+  | { type: "result"; id: number; ok: false; error: { message: string } }
+  | { type: "context"; context: KapsoContext };
+
+(() => {
+  const READY_TIMEOUT_MS = 10_000;
+  const INVOKE_TIMEOUT_MS = 30_000;
+  const MAX_BUFFERED = 100;
+
+  const nonce = new URLSearchParams(location.hash.slice(1)).get("nonce");
+  if (nonce !== null) {
+    // The nonce is single-use; keep it out of the page's own view of its URL.
+    try {
+      history.replaceState(null, "", location.pathname + location.search);
+    } catch {
+      // a sandboxed or file:// document may refuse; the nonce is spent anyway
+    }
+  }
+
+  let port: MessagePort | null = null;
+  let context: KapsoContext | null = null;
+  let nextId = 1;
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: number }
+  >();
+  const contextListeners = new Set<(c: KapsoContext) => void>();
+  const buffered: unknown[] = [];
+
+  let markReady: () => void = () => {};
+  let markFailed: (e: Error) => void = () => {};
+  const readyPromise = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  // Nobody may await ready(); an unobserved rejection must not reach the console forwarder.
+  readyPromise.catch(() => {});
+  const readyTimer = setTimeout(() => {
+    markFailed(
+      new Error(
+        "kapso.ready() timed out: this page is not running inside Quire (no host answered the handshake)",
+      ),
+    );
+  }, READY_TIMEOUT_MS);
+
+  const send = (message: unknown): void => {
+    if (port) {
+      port.postMessage(message);
+    } else if (buffered.length < MAX_BUFFERED) {
+      buffered.push(message);
+    }
+  };
+
+  const copy = <T>(value: T): T =>
+    typeof structuredClone === "function"
+      ? structuredClone(value)
+      : (JSON.parse(JSON.stringify(value)) as T);
+
+  const onPortMessage = (event: MessageEvent): void => {
+    const message = event.data as HostMessage | null;
+    if (!message || typeof message !== "object") return;
+    if (message.type === "result") {
+      const call = pending.get(message.id);
+      if (!call) return;
+      pending.delete(message.id);
+      clearTimeout(call.timer);
+      if (message.ok) call.resolve(message.value);
+      else call.reject(new Error(String(message.error?.message ?? "the function failed")));
+    } else if (message.type === "context") {
+      context = message.context;
+      for (const listener of contextListeners) {
+        try {
+          listener(copy(message.context));
+        } catch (error) {
+          reportError(error);
+        }
+      }
+    }
+  };
+
+  window.addEventListener("message", (event: MessageEvent) => {
+    const data = event.data as { type?: unknown; nonce?: unknown; context?: unknown } | null;
+    if (port || event.source !== parent || parent === window) return;
+    if (!data || data.type !== "kapso:welcome" || nonce === null || data.nonce !== nonce) return;
+    const received = event.ports[0];
+    if (!received) return;
+    port = received;
+    context = (data.context ?? null) as KapsoContext | null;
+    port.onmessage = onPortMessage;
+    port.start();
+    clearTimeout(readyTimer);
+    for (const message of buffered.splice(0)) port.postMessage(message);
+    startResize();
+    markReady();
+  });
+
+  if (parent !== window && nonce !== null) {
+    parent.postMessage({ type: "kapso:hello", nonce }, "*");
+  }
+
+  const startResize = (): void => {
+    if (typeof ResizeObserver !== "function") return;
+    let last = -1;
+    const report = (): void => {
+      const height = Math.ceil(document.documentElement.scrollHeight);
+      if (height !== last) {
+        last = height;
+        send({ type: "resize", height });
+      }
+    };
+    new ResizeObserver(report).observe(document.documentElement);
+    report();
+  };
+
+  const show = (value: unknown): string => {
+    if (typeof value === "string") return value;
+    if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
+    try {
+      const json = JSON.stringify(value);
+      return json === undefined ? String(value) : json;
+    } catch {
+      return String(value);
+    }
+  };
+
+  const reportError = (error: unknown): void => {
+    const e = error instanceof Error ? error : new Error(show(error));
+    send({ type: "error", message: e.message, stack: e.stack ?? "" });
+  };
+
+  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      original(...args);
+      send({ type: "console", level, args: args.map(show) });
+    };
+  }
+  window.addEventListener("error", (event: ErrorEvent) => {
+    reportError(event.error ?? event.message);
+  });
+  window.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
+    reportError(event.reason);
+  });
+
+  const kapso = {
+    ready(): Promise<void> {
+      return readyPromise;
+    },
+
+    invokeFunction(request: InvokeRequest, options: InvokeOptions = {}): Promise<unknown> {
+      if (!request || typeof request !== "object") {
+        return Promise.reject(
+          new Error('kapso.invokeFunction expects { slug: "…", payload } or { id: "…", payload }'),
+        );
+      }
+      const fn =
+        typeof request.id === "string"
+          ? { id: request.id }
+          : typeof request.slug === "string"
+            ? { slug: request.slug }
+            : null;
+      if (!fn) {
+        return Promise.reject(
+          new Error("kapso.invokeFunction needs the function's id or slug, e.g. { slug: \"my-function\" }"),
+        );
+      }
+      const timeoutMs = options.timeoutMs ?? INVOKE_TIMEOUT_MS;
+      return readyPromise.then(
+        () =>
+          new Promise<unknown>((resolve, reject) => {
+            const id = nextId++;
+            const timer = setTimeout(() => {
+              pending.delete(id);
+              reject(
+                new Error(
+                  `kapso.invokeFunction(${JSON.stringify(fn)}) timed out after ${timeoutMs} ms`,
+                ),
+              );
+            }, timeoutMs) as unknown as number;
+            pending.set(id, { resolve, reject, timer });
+            send({ type: "invoke", id, function: fn, payload: request.payload ?? null });
+          }),
+      );
+    },
+
+    getContext(): KapsoContext {
+      if (!context) {
+        throw new Error(
+          "kapso.getContext() was called before the bridge was ready: await kapso.ready() first",
+        );
+      }
+      return copy(context);
+    },
+
+    on(event: "context", listener: (context: KapsoContext) => void): () => void {
+      if (event !== "context") throw new Error(`kapso.on: unknown event "${String(event)}"`);
+      contextListeners.add(listener);
+      return () => {
+        contextListeners.delete(listener);
+      };
+    },
+  };
+
+  Object.defineProperty(window, "kapso", {
+    value: Object.freeze(kapso),
+    writable: false,
+    enumerable: true,
+    configurable: false,
+  });
+})();
