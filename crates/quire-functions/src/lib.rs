@@ -1,1 +1,21 @@
-//! quire-functions
+//! quire-functions: the JavaScript function runtime. Runs Kapso-style functions
+//! (`handler(request, env)` or `export default { fetch }`) in pooled QuickJS isolates with
+//! Workers-style Web APIs, an SSRF-guarded `fetch`, secrets and a KV store in `env`, and
+//! per-call limits. It knows nothing of HTTP servers or SQL: the server stores code, secrets
+//! and KV data and calls [`Runtime::invoke`].
+
+mod config;
+mod error;
+mod fetch;
+mod host;
+mod isolate;
+mod kv;
+mod runtime;
+mod types;
+
+pub use config::{FetchPolicy, Limits, RuntimeConfig};
+pub use error::{InvokeError, LoadError};
+pub use fetch::{MAX_REDIRECTS, forbidden_reason};
+pub use kv::{KvError, KvStore, MemoryKv};
+pub use runtime::Runtime;
+pub use types::{FunctionRef, HttpRequest, HttpResponse, Invocation, Outcome};

@@ -1,0 +1,464 @@
+//! Rust host functions behind the JavaScript shim (`shim.js`): console capture, `crypto`,
+//! timers, base64, URL parsing, `fetch` and `env.KV`. Each function finds the invocation it
+//! serves through the isolate's [`Slot`]; per-invocation state lives in [`CallState`].
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig, general_purpose};
+use rand::RngCore as _;
+use rquickjs::function::Async;
+use rquickjs::{Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
+
+use crate::config::Limits;
+use crate::fetch::{FetchError, FetchRequest, Fetcher, RedirectMode};
+use crate::kv::KvStore;
+
+/// A typed limit that host code hit; it decides the outcome even if the function caught the
+/// error it was thrown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostLimit {
+    Fetches,
+}
+
+/// Console output kept for one invocation.
+#[derive(Debug, Default)]
+pub struct LogBuffer {
+    pub text: String,
+    pub truncated: bool,
+}
+
+/// Everything host functions need for one invocation.
+pub struct CallState {
+    pub kv: Arc<dyn KvStore>,
+    pub fetcher: Fetcher,
+    pub limits: Limits,
+    pub logs: Mutex<LogBuffer>,
+    fetches: AtomicU32,
+    pub limit_hit: Mutex<Option<HostLimit>>,
+    /// Host futures still running (fetch, KV, timers).
+    pub pending: AtomicUsize,
+    cancel: tokio::sync::watch::Sender<bool>,
+}
+
+impl CallState {
+    pub fn new(kv: Arc<dyn KvStore>, fetcher: Fetcher, limits: Limits) -> Self {
+        Self {
+            kv,
+            fetcher,
+            limits,
+            logs: Mutex::new(LogBuffer::default()),
+            fetches: AtomicU32::new(0),
+            limit_hit: Mutex::new(None),
+            pending: AtomicUsize::new(0),
+            cancel: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    /// Ends the host futures this invocation left running (timers, fetches).
+    pub fn cancel(&self) {
+        self.cancel.send_replace(true);
+    }
+
+    pub fn log(&self, level: &str, line: &str) {
+        let mut logs = self.logs.lock().expect("log lock");
+        if logs.truncated {
+            return;
+        }
+        let entry = if level == "log" || level == "info" {
+            format!("{line}\n")
+        } else {
+            format!("[{level}] {line}\n")
+        };
+        let room = self.limits.max_log_bytes.saturating_sub(logs.text.len());
+        if entry.len() <= room {
+            logs.text.push_str(&entry);
+        } else {
+            let mut cut = room;
+            while !entry.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            logs.text.push_str(&entry[..cut]);
+            logs.truncated = true;
+        }
+    }
+
+    fn take_fetch_permit(&self) -> std::result::Result<(), FetchError> {
+        let limit = self.limits.max_fetches;
+        if self.fetches.fetch_add(1, Ordering::Relaxed) >= limit {
+            *self.limit_hit.lock().expect("limit lock") = Some(HostLimit::Fetches);
+            return Err(FetchError::RequestLimit { limit });
+        }
+        Ok(())
+    }
+
+    /// Runs a host future unless the invocation ends first.
+    async fn guarded<T>(
+        &self,
+        future: impl Future<Output = T>,
+    ) -> std::result::Result<T, &'static str> {
+        let mut cancelled = self.cancel.subscribe();
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        let result = tokio::select! {
+            value = future => Ok(value),
+            _ = cancelled.wait_for(|&c| c) => Err("the invocation already ended"),
+        };
+        self.pending.fetch_sub(1, Ordering::Relaxed);
+        result
+    }
+}
+
+/// The invocation an isolate is serving right now (one at a time).
+pub type Slot = Arc<Mutex<Option<Arc<CallState>>>>;
+
+fn current(ctx: &Ctx<'_>, slot: &Slot) -> Result<Arc<CallState>> {
+    slot.lock()
+        .expect("slot lock")
+        .clone()
+        .ok_or_else(|| Exception::throw_internal(ctx, "no invocation is running"))
+}
+
+/// Builds the `host` object handed to the shim.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one flat list of small host functions reads best in one place"
+)]
+pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
+    let host = Object::new(ctx.clone())?;
+
+    let s = slot.clone();
+    host.set(
+        "log",
+        Function::new(ctx.clone(), move |ctx: Ctx<'js>, level: String, line: String| {
+            current(&ctx, &s)?.log(&level, &line);
+            Ok::<_, rquickjs::Error>(())
+        })?,
+    )?;
+
+    host.set(
+        "uuid",
+        Function::new(ctx.clone(), || uuid::Uuid::new_v4().to_string())?,
+    )?;
+    host.set(
+        "randomBytes",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, len: usize| {
+            let mut bytes = vec![0_u8; len.min(65536)];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            TypedArray::<u8>::new(ctx, bytes)
+        })?,
+    )?;
+
+    host.set(
+        "btoa",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, data: String| {
+            let bytes = data
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)))
+                .collect::<std::result::Result<Vec<u8>, _>>()
+                .map_err(|_| {
+                    Exception::throw_dom(
+                        &ctx,
+                        "InvalidCharacterError",
+                        "btoa: the string contains characters outside of Latin1",
+                    )
+                })?;
+            Ok::<_, rquickjs::Error>(general_purpose::STANDARD.encode(bytes))
+        })?,
+    )?;
+    host.set(
+        "atob",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, data: String| {
+            // Forgiving base64: ASCII whitespace ignored, padding optional.
+            let cleaned: String = data
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r'))
+                .collect();
+            let engine = GeneralPurpose::new(
+                &base64::alphabet::STANDARD,
+                GeneralPurposeConfig::new()
+                    .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+                    .with_decode_allow_trailing_bits(true),
+            );
+            let bytes = engine.decode(cleaned).map_err(|_| {
+                Exception::throw_dom(
+                    &ctx,
+                    "InvalidCharacterError",
+                    "atob: the string is not valid base64",
+                )
+            })?;
+            Ok::<_, rquickjs::Error>(bytes.into_iter().map(char::from).collect::<String>())
+        })?,
+    )?;
+
+    host.set(
+        "urlParse",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, href: String, base: Option<String>| {
+                let parsed = match base {
+                    Some(base) => url::Url::parse(&base).and_then(|base| base.join(&href)),
+                    None => url::Url::parse(&href),
+                };
+                let url = parsed
+                    .map_err(|err| Exception::throw_type(&ctx, &format!("Invalid URL {href:?}: {err}")))?;
+                url_record(&ctx, &url)
+            },
+        )?,
+    )?;
+    host.set(
+        "urlSet",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, href: String, field: String, value: String| {
+                let mut url = url::Url::parse(&href)
+                    .map_err(|err| Exception::throw_type(&ctx, &format!("Invalid URL: {err}")))?;
+                // Setters ignore invalid values, as the URL standard says; only `href` throws.
+                use url::quirks;
+                match field.as_str() {
+                    "href" => {
+                        url = url::Url::parse(&value).map_err(|err| {
+                            Exception::throw_type(&ctx, &format!("Invalid URL {value:?}: {err}"))
+                        })?;
+                    }
+                    "protocol" => drop(quirks::set_protocol(&mut url, &value)),
+                    "username" => drop(quirks::set_username(&mut url, &value)),
+                    "password" => drop(quirks::set_password(&mut url, &value)),
+                    "host" => drop(quirks::set_host(&mut url, &value)),
+                    "hostname" => drop(quirks::set_hostname(&mut url, &value)),
+                    "port" => drop(quirks::set_port(&mut url, &value)),
+                    "pathname" => quirks::set_pathname(&mut url, &value),
+                    "search" => quirks::set_search(&mut url, &value),
+                    "hash" => quirks::set_hash(&mut url, &value),
+                    other => {
+                        return Err(Exception::throw_type(
+                            &ctx,
+                            &format!("URL has no settable field {other}"),
+                        ));
+                    }
+                }
+                url_record(&ctx, &url)
+            },
+        )?,
+    )?;
+
+    let s = slot.clone();
+    host.set(
+        "sleep",
+        Function::new(
+            ctx.clone(),
+            Async(move |ctx: Ctx<'js>, ms: f64| {
+                let s = s.clone();
+                async move {
+                    let state = current(&ctx, &s)?;
+                    let ms = if ms.is_finite() { ms.clamp(0.0, 1e9) } else { 0.0 };
+                    let duration = Duration::from_secs_f64(ms / 1000.0);
+                    state
+                        .guarded(tokio::time::sleep(duration))
+                        .await
+                        .map_err(|msg| Exception::throw_message(&ctx, msg))
+                }
+            }),
+        )?,
+    )?;
+
+    let s = slot.clone();
+    host.set(
+        "fetch",
+        Function::new(
+            ctx.clone(),
+            Async(
+                move |ctx: Ctx<'js>,
+                      method: String,
+                      url: String,
+                      headers: Vec<String>,
+                      body: Option<String>,
+                      redirect: String| {
+                    let s = s.clone();
+                    async move {
+                        let state = current(&ctx, &s)?;
+                        let request = FetchRequest {
+                            method,
+                            url,
+                            headers: pairs(headers),
+                            body: body.map(|b| binary_to_bytes(&b)),
+                            redirect: match redirect.as_str() {
+                                "manual" => RedirectMode::Manual,
+                                "error" => RedirectMode::Error,
+                                _ => RedirectMode::Follow,
+                            },
+                        };
+                        let fetcher = state.fetcher.clone();
+                        let max_body = state.limits.max_response_bytes;
+                        let permit_state = state.clone();
+                        let permit = move || permit_state.take_fetch_permit();
+                        let response = state
+                            .guarded(fetcher.fetch(request, max_body, &permit))
+                            .await
+                            .map_err(|msg| Exception::throw_type(&ctx, msg))?
+                            .map_err(|err| Exception::throw_type(&ctx, &err.to_string()))?;
+                        let out = Object::new(ctx.clone())?;
+                        out.set("status", response.status)?;
+                        out.set("statusText", response.status_text)?;
+                        out.set("url", response.url)?;
+                        out.set("redirected", response.redirected)?;
+                        let flat: Vec<String> = response
+                            .headers
+                            .into_iter()
+                            .flat_map(|(name, value)| [name, value])
+                            .collect();
+                        out.set("headers", flat)?;
+                        out.set("body", TypedArray::<u8>::new(ctx.clone(), response.body)?)?;
+                        Ok::<_, rquickjs::Error>(out)
+                    }
+                },
+            ),
+        )?,
+    )?;
+
+    install_kv(ctx, &host, slot)?;
+    Ok(host)
+}
+
+fn install_kv<'js>(ctx: &Ctx<'js>, host: &Object<'js>, slot: &Slot) -> Result<()> {
+    let s = slot.clone();
+    host.set(
+        "kvGet",
+        Function::new(
+            ctx.clone(),
+            Async(move |ctx: Ctx<'js>, key: String| {
+                let s = s.clone();
+                async move {
+                    let state = current(&ctx, &s)?;
+                    check_key(&ctx, &key)?;
+                    let kv = state.kv.clone();
+                    kv_result(&ctx, state.guarded(kv.get(&key)).await)
+                }
+            }),
+        )?,
+    )?;
+    let s = slot.clone();
+    host.set(
+        "kvPut",
+        Function::new(
+            ctx.clone(),
+            Async(
+                move |ctx: Ctx<'js>, key: String, value: String, ttl: Option<f64>| {
+                    let s = s.clone();
+                    async move {
+                        let state = current(&ctx, &s)?;
+                        check_key(&ctx, &key)?;
+                        let ttl = ttl
+                            .filter(|t| t.is_finite() && *t > 0.0)
+                            .map(|t| Duration::from_secs_f64(t.min(1e10)));
+                        let kv = state.kv.clone();
+                        kv_result(&ctx, state.guarded(kv.put(&key, &value, ttl)).await)
+                    }
+                },
+            ),
+        )?,
+    )?;
+    let s = slot.clone();
+    host.set(
+        "kvDelete",
+        Function::new(
+            ctx.clone(),
+            Async(move |ctx: Ctx<'js>, key: String| {
+                let s = s.clone();
+                async move {
+                    let state = current(&ctx, &s)?;
+                    check_key(&ctx, &key)?;
+                    let kv = state.kv.clone();
+                    kv_result(&ctx, state.guarded(kv.delete(&key)).await)
+                }
+            }),
+        )?,
+    )?;
+    let s = slot.clone();
+    host.set(
+        "kvList",
+        Function::new(
+            ctx.clone(),
+            Async(move |ctx: Ctx<'js>, prefix: String, limit: usize| {
+                let s = s.clone();
+                async move {
+                    let state = current(&ctx, &s)?;
+                    let kv = state.kv.clone();
+                    kv_result(&ctx, state.guarded(kv.list(&prefix, limit)).await)
+                }
+            }),
+        )?,
+    )?;
+    Ok(())
+}
+
+/// Longest KV key, in bytes (as Workers KV).
+const MAX_KEY_BYTES: usize = 512;
+
+fn check_key(ctx: &Ctx<'_>, key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!(
+                "KV key is {} bytes; a key must be 1 to {MAX_KEY_BYTES} bytes",
+                key.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn kv_result<T>(
+    ctx: &Ctx<'_>,
+    result: std::result::Result<std::result::Result<T, crate::kv::KvError>, &'static str>,
+) -> Result<T> {
+    result
+        .map_err(|msg| Exception::throw_message(ctx, msg))?
+        .map_err(|err| Exception::throw_message(ctx, &err.to_string()))
+}
+
+fn url_record<'js>(ctx: &Ctx<'js>, url: &url::Url) -> Result<Array<'js>> {
+    use url::quirks;
+    let record = Array::new(ctx.clone())?;
+    let origin = quirks::origin(url);
+    let fields = [
+        quirks::href(url),
+        quirks::protocol(url),
+        quirks::username(url),
+        quirks::password(url),
+        quirks::host(url),
+        quirks::hostname(url),
+        quirks::port(url),
+        quirks::pathname(url),
+        quirks::search(url),
+        quirks::hash(url),
+        origin.as_str(),
+    ];
+    for (i, field) in fields.into_iter().enumerate() {
+        record.set(i, field)?;
+    }
+    Ok(record)
+}
+
+fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    let mut iter = flat.into_iter();
+    while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
+        out.push((name, value));
+    }
+    out
+}
+
+/// Decodes the shim's binary strings (one code point 0-255 per byte).
+pub fn binary_to_bytes(binary: &str) -> Vec<u8> {
+    binary
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect()
+}
+
+/// Reads a `Value` that holds a string.
+pub fn js_string(value: &Value<'_>) -> Option<Result<String>> {
+    value.as_string().map(rquickjs::String::to_string)
+}

@@ -1,0 +1,517 @@
+//! One isolate: a QuickJS runtime and context holding one loaded function, with its memory
+//! limit, its CPU/wall deadline ([`Meter`], checked by the engine's interrupt handler) and the
+//! code that loads a function and runs one call on it.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::{
+    AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object,
+    Value, promise::MaybePromise,
+};
+
+use crate::config::Limits;
+use crate::error::LoadError;
+use crate::host::{self, CallState, Slot};
+use crate::types::{HttpRequest, HttpResponse};
+
+/// The name the user's module is loaded under; stacks show `function.js:line:column`.
+pub const MODULE_NAME: &str = "function.js";
+
+/// Appended after the user's code (on its own line, so line numbers stay the user's): finds a
+/// top-level `handler` without an `export`, the Kapso form.
+const HANDLER_EXPORT: &str =
+    "\n;export const __quire_handler = typeof handler === \"function\" ? handler : undefined;\n";
+
+const SHIM: &str = include_str!("shim.js");
+
+/// Which limit the interrupt handler enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trip {
+    Cpu,
+    Wall,
+}
+
+#[derive(Debug)]
+struct MeterState {
+    armed: bool,
+    cpu_used: Duration,
+    slice_start: Option<Instant>,
+    cpu_limit: Duration,
+    wall_deadline: Instant,
+    tripped: Option<Trip>,
+}
+
+/// CPU time of one invocation, measured as the time spent inside polls of the isolate's
+/// futures (all JavaScript runs inside them), plus the wall deadline.
+#[derive(Debug)]
+pub struct Meter(Mutex<MeterState>);
+
+impl Meter {
+    fn new() -> Self {
+        Self(Mutex::new(MeterState {
+            armed: false,
+            cpu_used: Duration::ZERO,
+            slice_start: None,
+            cpu_limit: Duration::MAX,
+            wall_deadline: Instant::now(),
+            tripped: None,
+        }))
+    }
+
+    pub fn arm(&self, cpu_limit: Duration, wall_deadline: Instant) {
+        let mut m = self.0.lock().expect("meter lock");
+        *m = MeterState {
+            armed: true,
+            cpu_used: Duration::ZERO,
+            slice_start: None,
+            cpu_limit,
+            wall_deadline,
+            tripped: None,
+        };
+    }
+
+    pub fn disarm(&self) {
+        self.0.lock().expect("meter lock").armed = false;
+    }
+
+    pub fn tripped(&self) -> Option<Trip> {
+        self.0.lock().expect("meter lock").tripped
+    }
+
+    fn begin(&self) {
+        self.0.lock().expect("meter lock").slice_start = Some(Instant::now());
+    }
+
+    fn end(&self) {
+        let mut m = self.0.lock().expect("meter lock");
+        if let Some(start) = m.slice_start.take() {
+            m.cpu_used += start.elapsed();
+        }
+    }
+
+    /// The interrupt handler: true stops the running JavaScript with an uncatchable error.
+    fn should_interrupt(&self) -> bool {
+        let mut m = self.0.lock().expect("meter lock");
+        if !m.armed {
+            return false;
+        }
+        if m.tripped.is_some() {
+            return true;
+        }
+        let now = Instant::now();
+        let used = m.cpu_used + m.slice_start.map_or(Duration::ZERO, |s| now - s);
+        m.tripped = if used > m.cpu_limit {
+            Some(Trip::Cpu)
+        } else if now > m.wall_deadline {
+            Some(Trip::Wall)
+        } else {
+            None
+        };
+        m.tripped.is_some()
+    }
+}
+
+/// A future whose polls are counted as CPU time of the current invocation.
+pub struct Metered<'m, F> {
+    meter: &'m Meter,
+    inner: Pin<Box<F>>,
+}
+
+impl<'m, F> Metered<'m, F> {
+    pub fn new(meter: &'m Meter, inner: F) -> Self {
+        Self {
+            meter,
+            inner: Box::pin(inner),
+        }
+    }
+}
+
+impl<F: Future> Future for Metered<'_, F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.meter.begin();
+        let result = self.inner.as_mut().poll(cx);
+        self.meter.end();
+        result
+    }
+}
+
+/// Refuses every import and remembers what was asked for.
+struct DenyImports(Arc<Mutex<Option<String>>>);
+
+impl Resolver for DenyImports {
+    fn resolve<'js>(
+        &mut self,
+        _ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        *self.0.lock().expect("import lock") = Some(name.to_owned());
+        Err(rquickjs::Error::new_resolving_message(
+            base,
+            name,
+            "a function is a single file; imports are not available",
+        ))
+    }
+}
+
+impl Loader for DenyImports {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, rquickjs::module::Declared>> {
+        let _ = ctx;
+        Err(rquickjs::Error::new_loading_message(
+            name,
+            "a function is a single file; imports are not available",
+        ))
+    }
+}
+
+/// An exception taken out of the engine.
+#[derive(Debug, Clone, Default)]
+pub struct JsError {
+    pub name: String,
+    pub message: String,
+    pub stack: String,
+    /// The engine could not even report the error (for example out of memory).
+    pub uncaught_internal: bool,
+}
+
+impl JsError {
+    fn from_caught<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> Self {
+        match caught {
+            CaughtError::Exception(exception) => {
+                let name = exception
+                    .get::<_, Option<String>>("name")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "Error".to_owned());
+                Self {
+                    name,
+                    message: exception.message().unwrap_or_default(),
+                    stack: exception.stack().unwrap_or_default(),
+                    uncaught_internal: false,
+                }
+            }
+            CaughtError::Value(value) => Self {
+                name: "Error".to_owned(),
+                message: describe_value(ctx, &value),
+                stack: String::new(),
+                uncaught_internal: false,
+            },
+            CaughtError::Error(err) => Self {
+                name: "InternalError".to_owned(),
+                message: err.to_string(),
+                stack: String::new(),
+                uncaught_internal: true,
+            },
+        }
+    }
+
+    pub fn is_out_of_memory(&self) -> bool {
+        self.message.contains("out of memory")
+    }
+
+    /// Line and column of the first frame in the user's file.
+    pub fn location(&self) -> Option<(u32, u32)> {
+        let at = self.stack.find(&format!("{MODULE_NAME}:"))? + MODULE_NAME.len() + 1;
+        let mut parts = self.stack[at..].split(|c: char| !c.is_ascii_digit());
+        let line = parts.next()?.parse().ok()?;
+        let column = parts.next()?.parse().ok()?;
+        Some((line, column))
+    }
+}
+
+fn describe_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
+    let string: Option<Function> = ctx.globals().get("String").ok();
+    string
+        .and_then(|f| f.call::<_, String>((value.clone(),)).ok())
+        .unwrap_or_else(|| "a thrown value".to_owned())
+}
+
+/// What a call produced, before limits and status are judged.
+#[derive(Debug)]
+pub enum CallResult {
+    Response(HttpResponse),
+    Invalid(String),
+    Threw(JsError),
+}
+
+/// Why loading failed.
+#[derive(Debug)]
+pub enum LoadFailure {
+    Load(LoadError),
+    /// The top level hit a limit or ran out of memory; judged like a failed call.
+    Threw(JsError),
+}
+
+pub struct Isolate {
+    // Field order is drop order: the context goes before its runtime.
+    ctx: AsyncContext,
+    rt: AsyncRuntime,
+    slot: Slot,
+    pub meter: Arc<Meter>,
+    memory_limit: usize,
+}
+
+impl Isolate {
+    /// Creates an isolate and loads `code` into it. The caller has armed `meter`-less state:
+    /// the load runs under `limits` and `wall_deadline`, serving `state`.
+    pub async fn load(
+        code: &str,
+        limits: &Limits,
+        stack_bytes: usize,
+        state: &Arc<CallState>,
+        wall_deadline: Instant,
+    ) -> Result<Self, LoadFailure> {
+        let internal = |err: rquickjs::Error| {
+            LoadFailure::Threw(JsError {
+                name: "InternalError".to_owned(),
+                message: format!("could not create an isolate: {err}"),
+                stack: String::new(),
+                uncaught_internal: true,
+            })
+        };
+        let rt = AsyncRuntime::new().map_err(internal)?;
+        rt.set_memory_limit(limits.memory_bytes).await;
+        rt.set_max_stack_size(stack_bytes).await;
+        let meter = Arc::new(Meter::new());
+        let m = meter.clone();
+        rt.set_interrupt_handler(Some(Box::new(move || m.should_interrupt())))
+            .await;
+        let imported = Arc::new(Mutex::new(None));
+        rt.set_loader(DenyImports(imported.clone()), DenyImports(imported.clone()))
+            .await;
+        let ctx = AsyncContext::full(&rt).await.map_err(internal)?;
+        let slot: Slot = Arc::new(Mutex::new(Some(state.clone())));
+        let isolate = Self {
+            ctx,
+            rt,
+            slot,
+            meter,
+            memory_limit: limits.memory_bytes,
+        };
+        isolate.meter.arm(limits.cpu_time, wall_deadline);
+        let source = format!("{code}{HANDLER_EXPORT}");
+        let slot = isolate.slot.clone();
+        let loaded = tokio::time::timeout_at(
+            wall_deadline.into(),
+            Metered::new(
+                &isolate.meter,
+                isolate.ctx.async_with(async |ctx| {
+                    load_in(&ctx, &slot, source).await
+                }),
+            ),
+        )
+        .await;
+        isolate.meter.disarm();
+        *isolate.slot.lock().expect("slot lock") = None;
+        let loaded = loaded.map_err(|_| {
+            LoadFailure::Threw(JsError {
+                name: "InternalError".to_owned(),
+                message: "interrupted".to_owned(),
+                ..JsError::default()
+            })
+        })?;
+        match loaded {
+            Ok(()) => Ok(isolate),
+            Err(LoadFailure::Threw(err)) => {
+                if let Some(specifier) = imported.lock().expect("import lock").take() {
+                    return Err(LoadFailure::Load(LoadError::Import { specifier }));
+                }
+                Err(LoadFailure::Threw(err))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    pub fn memory_limit(&self) -> usize {
+        self.memory_limit
+    }
+
+    pub async fn set_memory_limit(&mut self, bytes: usize) {
+        self.rt.set_memory_limit(bytes).await;
+        self.memory_limit = bytes;
+    }
+
+    /// Runs one call. The caller arms the meter and enforces the wall deadline around this.
+    pub async fn call(
+        &self,
+        state: &Arc<CallState>,
+        request: &HttpRequest,
+        secrets: &BTreeMap<String, String>,
+    ) -> CallResult {
+        *self.slot.lock().expect("slot lock") = Some(state.clone());
+        let result = self
+            .ctx
+            .async_with(async |ctx| call_in(&ctx, request, secrets).await)
+            .await;
+        result.unwrap_or_else(CallResult::Threw)
+    }
+
+    /// Settles host futures the call left behind (after [`CallState::cancel`]); false if
+    /// they did not finish within `budget`.
+    pub async fn settle(&self, budget: Duration) -> bool {
+        tokio::time::timeout(budget, self.rt.idle()).await.is_ok()
+    }
+
+    pub fn release(&self) {
+        *self.slot.lock().expect("slot lock") = None;
+    }
+}
+
+async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadFailure> {
+    let threw = |ctx: &Ctx<'_>, err: rquickjs::Error| {
+        LoadFailure::Threw(match Err::<(), _>(err).catch(ctx) {
+            Err(caught) => JsError::from_caught(ctx, caught),
+            Ok(()) => JsError::default(),
+        })
+    };
+    // The shim: Web APIs on the global object, and the private entry point.
+    let install = || -> rquickjs::Result<()> {
+        let factory: Function = ctx.eval(SHIM)?;
+        let internal: Object = factory.call((host::host_object(ctx, slot)?,))?;
+        let define: Function = ctx.eval(
+            "(v) => Object.defineProperty(globalThis, '__quire', { value: v, enumerable: false, writable: false, configurable: false })",
+        )?;
+        define.call::<_, ()>((internal,))?;
+        Ok(())
+    };
+    install().map_err(|err| threw(ctx, err))?;
+
+    let module = match Module::declare(ctx.clone(), MODULE_NAME, source) {
+        Ok(module) => module,
+        Err(err) => {
+            let LoadFailure::Threw(js) = threw(ctx, err) else {
+                unreachable!("threw always builds Threw")
+            };
+            if js.name == "SyntaxError" {
+                let (line, column) = js.location().unwrap_or((0, 0));
+                return Err(LoadFailure::Load(LoadError::Syntax {
+                    message: format!("SyntaxError: {}", js.message),
+                    line,
+                    column,
+                }));
+            }
+            return Err(LoadFailure::Threw(js));
+        }
+    };
+    let (module, promise) = module.eval().map_err(|err| threw(ctx, err))?;
+    promise
+        .into_future::<()>()
+        .await
+        .map_err(|err| threw(ctx, err))?;
+    let namespace = module.namespace().map_err(|err| threw(ctx, err))?;
+    let default: Value = namespace.get("default").map_err(|err| threw(ctx, err))?;
+    let named: Value = namespace
+        .get("__quire_handler")
+        .map_err(|err| threw(ctx, err))?;
+    let handler = if default
+        .as_object()
+        .and_then(|o| o.get::<_, Value>("fetch").ok())
+        .is_some_and(|f| f.is_function())
+        || default.is_function()
+    {
+        default
+    } else if named.is_function() {
+        named
+    } else {
+        return Err(LoadFailure::Load(LoadError::NoHandler));
+    };
+    let internal: Object = ctx
+        .globals()
+        .get("__quire")
+        .map_err(|err| threw(ctx, err))?;
+    let set: Function = internal.get("setHandler").map_err(|err| threw(ctx, err))?;
+    set.call::<_, ()>((handler,))
+        .map_err(|err| threw(ctx, err))?;
+    Ok(())
+}
+
+async fn call_in(
+    ctx: &Ctx<'_>,
+    request: &HttpRequest,
+    secrets: &BTreeMap<String, String>,
+) -> Result<CallResult, JsError> {
+    let caught = |err: rquickjs::Error| match Err::<(), _>(err).catch(ctx) {
+        Err(caught) => JsError::from_caught(ctx, caught),
+        Ok(()) => JsError::default(),
+    };
+    let internal: Object = ctx.globals().get("__quire").map_err(caught)?;
+    let run: Function = internal.get("run").map_err(caught)?;
+    let headers: Vec<&str> = request
+        .headers
+        .iter()
+        .flat_map(|(name, value)| [name.as_str(), value.as_str()])
+        .collect();
+    let body = rquickjs::TypedArray::<u8>::new(ctx.clone(), request.body.clone()).map_err(caught)?;
+    let env = Object::new(ctx.clone()).map_err(caught)?;
+    for (name, value) in secrets {
+        env.set(name.as_str(), value.as_str()).map_err(caught)?;
+    }
+    let url = if url::Url::parse(&request.url).is_ok() {
+        request.url.clone()
+    } else {
+        url::Url::parse("http://localhost/")
+            .and_then(|base| base.join(&request.url))
+            .map_or_else(|_| "http://localhost/".to_owned(), String::from)
+    };
+    let method = if request.method.is_empty() {
+        "GET"
+    } else {
+        request.method.as_str()
+    };
+    let promise: MaybePromise = run
+        .call((method, url, headers, body, env))
+        .map_err(caught)?;
+    let wire: Object = promise.into_future::<Object>().await.map_err(caught)?;
+    read_wire(ctx, &internal, &wire).map_err(caught)
+}
+
+fn read_wire<'js>(
+    ctx: &Ctx<'js>,
+    internal: &Object<'js>,
+    wire: &Object<'js>,
+) -> rquickjs::Result<CallResult> {
+    if let Some(invalid) = wire.get::<_, Option<String>>("invalid")? {
+        return Ok(CallResult::Invalid(invalid));
+    }
+    let status: u16 = wire.get("status")?;
+    let flat: Vec<String> = wire.get("headers")?;
+    let headers = flat
+        .chunks_exact(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect();
+    let binary: bool = wire.get("binary")?;
+    let body: Value = wire.get("body")?;
+    let body = if body.is_null() || body.is_undefined() {
+        Vec::new()
+    } else if binary {
+        host::binary_to_bytes(&body.get::<String>()?)
+    } else {
+        match host::js_string(&body) {
+            Some(Ok(text)) => text.into_bytes(),
+            // Lone surrogates do not convert; the shim's encoder replaces them.
+            _ => {
+                let encode: Function = internal.get("encodeBinary")?;
+                host::binary_to_bytes(&encode.call::<_, String>((body,))?)
+            }
+        }
+    };
+    let _ = ctx;
+    Ok(CallResult::Response(HttpResponse {
+        status,
+        headers,
+        body,
+    }))
+}

@@ -1,0 +1,472 @@
+//! The [`Runtime`]: worker threads that run JavaScript, the pool of idle isolates keyed by
+//! (project, function, version), and the judgement of each call (limits, status, errors).
+//!
+//! Each worker is an OS thread with its own single-threaded tokio runtime, so a function that
+//! spins only blocks its own worker, never the server's executor. A call goes to the worker
+//! with the fewest calls in flight. Isolates are `Send` (rquickjs `parallel`) and live in one
+//! shared pool, so a warm isolate serves whichever worker takes the next call.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::{Limits, RuntimeConfig};
+use crate::error::{InvokeError, LoadError};
+use crate::fetch::Fetcher;
+use crate::host::{CallState, HostLimit};
+use crate::isolate::{CallResult, Isolate, JsError, LoadFailure, Metered, Trip};
+use crate::kv::MemoryKv;
+use crate::types::{FunctionRef, HttpResponse, Invocation, Outcome};
+
+/// Time allowed after a call for the host futures it left behind to wind down.
+const SETTLE_BUDGET: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    project_id: String,
+    function_id: String,
+    version: i64,
+}
+
+#[derive(Default)]
+struct IdlePool {
+    by_key: HashMap<Key, Vec<(u64, Isolate)>>,
+    total: usize,
+    tick: u64,
+}
+
+impl IdlePool {
+    fn take(&mut self, key: &Key) -> Option<Isolate> {
+        let list = self.by_key.get_mut(key)?;
+        let (_, isolate) = list.pop()?;
+        if list.is_empty() {
+            self.by_key.remove(key);
+        }
+        self.total -= 1;
+        Some(isolate)
+    }
+
+    /// Keeps `isolate` unless its key or the pool is full; returns what to drop (outside the
+    /// lock).
+    fn put(&mut self, key: Key, isolate: Isolate, per_key: usize, cap: usize) -> Vec<Isolate> {
+        let mut dropped = Vec::new();
+        self.tick += 1;
+        let list = self.by_key.entry(key).or_default();
+        if list.len() >= per_key || cap == 0 {
+            dropped.push(isolate);
+            return dropped;
+        }
+        list.push((self.tick, isolate));
+        self.total += 1;
+        while self.total > cap {
+            let oldest = self
+                .by_key
+                .iter()
+                .filter_map(|(key, list)| list.first().map(|(tick, _)| (*tick, key.clone())))
+                .min_by_key(|(tick, _)| *tick);
+            let Some((_, key)) = oldest else { break };
+            let list = self.by_key.get_mut(&key).expect("key just seen");
+            dropped.push(list.remove(0).1);
+            if list.is_empty() {
+                self.by_key.remove(&key);
+            }
+            self.total -= 1;
+        }
+        dropped
+    }
+}
+
+struct Shared {
+    config: RuntimeConfig,
+    fetcher: Fetcher,
+    pool: Mutex<IdlePool>,
+}
+
+enum Job {
+    Invoke {
+        function: FunctionRef,
+        invocation: Invocation,
+        reply: oneshot::Sender<Outcome>,
+    },
+    Validate {
+        code: String,
+        reply: oneshot::Sender<Result<(), LoadError>>,
+    },
+}
+
+struct Worker {
+    jobs: mpsc::UnboundedSender<Job>,
+    in_flight: Arc<AtomicUsize>,
+}
+
+struct Inner {
+    workers: Vec<Worker>,
+    next: AtomicUsize,
+    shared: Arc<Shared>,
+}
+
+/// The function runtime. Cheap to clone; all clones share the workers and the isolate pool,
+/// which stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.inner.workers.len())
+            .field("idle_isolates", &self.idle_isolates())
+            .finish()
+    }
+}
+
+impl Runtime {
+    /// Starts the worker threads.
+    pub fn new(config: RuntimeConfig) -> Self {
+        let shared = Arc::new(Shared {
+            fetcher: Fetcher::new(config.fetch_policy.clone()),
+            pool: Mutex::new(IdlePool::default()),
+            config,
+        });
+        let workers = (0..shared.config.workers.max(1))
+            .map(|index| spawn_worker(index, shared.clone()))
+            .collect();
+        Self {
+            inner: Arc::new(Inner {
+                workers,
+                next: AtomicUsize::new(0),
+                shared,
+            }),
+        }
+    }
+
+    /// Runs one call of `function`.
+    pub async fn invoke(&self, function: &FunctionRef, invocation: Invocation) -> Outcome {
+        let start = Instant::now();
+        let request_bytes = invocation.request.body.len();
+        let (reply, answer) = oneshot::channel();
+        self.dispatch(Job::Invoke {
+            function: function.clone(),
+            invocation,
+            reply,
+        });
+        answer.await.unwrap_or_else(|_| Outcome {
+            result: Err(InvokeError::Internal(
+                "the worker running the call stopped; the call was lost, try again".to_owned(),
+            )),
+            duration: start.elapsed(),
+            logs: String::new(),
+            logs_truncated: false,
+            request_bytes,
+            response_bytes: 0,
+        })
+    }
+
+    /// Loads `code` in a fresh isolate to check that it is a function: it parses, imports
+    /// nothing, its top level runs, and it has a handler.
+    pub async fn validate(&self, code: &str) -> Result<(), LoadError> {
+        let (reply, answer) = oneshot::channel();
+        self.dispatch(Job::Validate {
+            code: code.to_owned(),
+            reply,
+        });
+        answer
+            .await
+            .unwrap_or_else(|_| Err(LoadError::Limit("the validating worker stopped".to_owned())))
+    }
+
+    /// Idle isolates kept in the pool right now.
+    pub fn idle_isolates(&self) -> usize {
+        self.inner.shared.pool.lock().expect("pool lock").total
+    }
+
+    fn dispatch(&self, job: Job) {
+        let workers = &self.inner.workers;
+        // Least loaded worker, starting the scan at a rotating index to spread ties.
+        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        let chosen = (0..workers.len())
+            .map(|i| &workers[(start + i) % workers.len()])
+            .min_by_key(|w| w.in_flight.load(Ordering::Relaxed))
+            .expect("at least one worker");
+        chosen.in_flight.fetch_add(1, Ordering::Relaxed);
+        // A send fails only if the worker thread died; the dropped reply reports it.
+        let _ = chosen.jobs.send(job);
+    }
+}
+
+/// Decrements a worker's in-flight count even if the job panics.
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
+    let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let counter = in_flight.clone();
+    let stack = shared.config.js_stack_bytes + 4 * 1024 * 1024;
+    std::thread::Builder::new()
+        .name(format!("quire-fn-{index}"))
+        .stack_size(stack)
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a worker's tokio runtime starts");
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&runtime, async move {
+                while let Some(job) = queue.recv().await {
+                    let shared = shared.clone();
+                    let guard = InFlight(counter.clone());
+                    tokio::task::spawn_local(async move {
+                        let _guard = guard;
+                        match job {
+                            Job::Invoke {
+                                function,
+                                invocation,
+                                reply,
+                            } => {
+                                let _ = reply.send(run_invocation(&shared, function, invocation).await);
+                            }
+                            Job::Validate { code, reply } => {
+                                let _ = reply.send(run_validation(&shared, &code).await);
+                            }
+                        }
+                    });
+                }
+            });
+        })
+        .expect("the OS starts a worker thread");
+    Worker { jobs, in_flight }
+}
+
+async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
+    let limits = Limits {
+        // Top-level code of a function being validated may not reach the network.
+        max_fetches: 0,
+        ..shared.config.validate_limits.clone()
+    };
+    let state = Arc::new(CallState::new(
+        Arc::new(MemoryKv::new()),
+        shared.fetcher.clone(),
+        limits.clone(),
+    ));
+    let deadline = Instant::now() + limits.wall_time;
+    match Isolate::load(code, &limits, shared.config.js_stack_bytes, &state, deadline).await {
+        Ok(_) => Ok(()),
+        Err(LoadFailure::Load(err)) => Err(err),
+        Err(LoadFailure::Threw(err)) => Err(load_threw(err, &limits, None)),
+    }
+}
+
+/// A top-level failure while loading, as a [`LoadError`].
+fn load_threw(err: JsError, limits: &Limits, trip: Option<Trip>) -> LoadError {
+    match judge_thrown(err, limits, trip, false) {
+        InvokeError::Thrown {
+            message, stack, ..
+        } => LoadError::Threw { message, stack },
+        other => LoadError::Limit(other.to_string()),
+    }
+}
+
+async fn run_invocation(shared: &Shared, function: FunctionRef, invocation: Invocation) -> Outcome {
+    let start = Instant::now();
+    let limits = &function.limits;
+    let deadline = start + limits.wall_time;
+    let state = Arc::new(CallState::new(
+        invocation.kv.clone(),
+        shared.fetcher.clone(),
+        limits.clone(),
+    ));
+    let key = Key {
+        project_id: function.project_id.clone(),
+        function_id: function.function_id.clone(),
+        version: function.version,
+    };
+    let pooled = shared.pool.lock().expect("pool lock").take(&key);
+    let loaded = match pooled {
+        Some(mut isolate) => {
+            if isolate.memory_limit() != limits.memory_bytes {
+                isolate.set_memory_limit(limits.memory_bytes).await;
+            }
+            Ok(isolate)
+        }
+        None => Isolate::load(&function.code, limits, shared.config.js_stack_bytes, &state, deadline)
+            .await
+            .map_err(|failure| match failure {
+                LoadFailure::Load(err) => InvokeError::Load(err),
+                LoadFailure::Threw(err) => {
+                    let fetch_limit = *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
+                    let trip = if err.message == "interrupted" && Instant::now() >= deadline {
+                        Some(Trip::Wall)
+                    } else {
+                        None
+                    };
+                    match judge_thrown(err, limits, trip, fetch_limit) {
+                        InvokeError::Thrown { message, stack } => {
+                            InvokeError::Load(LoadError::Threw { message, stack })
+                        }
+                        other => other,
+                    }
+                }
+            }),
+    };
+    let result = match loaded {
+        Ok(isolate) => {
+            let (result, healthy) = run_call(&isolate, &state, &invocation, limits, deadline).await;
+            if healthy {
+                let config = &shared.config;
+                let dropped = shared.pool.lock().expect("pool lock").put(
+                    key,
+                    isolate,
+                    config.idle_per_function,
+                    config.idle_total,
+                );
+                drop(dropped);
+            }
+            result
+        }
+        Err(err) => Err(err),
+    };
+    let response_bytes = match &result {
+        Ok(response) | Err(InvokeError::BadStatus { response, .. }) => response.body.len(),
+        Err(_) => 0,
+    };
+    let logs = std::mem::take(&mut *state.logs.lock().expect("log lock"));
+    Outcome {
+        result,
+        duration: start.elapsed(),
+        logs: logs.text,
+        logs_truncated: logs.truncated,
+        request_bytes: invocation.request.body.len(),
+        response_bytes,
+    }
+}
+
+/// Runs one call on `isolate` and judges it; the flag says whether the isolate may be reused.
+async fn run_call(
+    isolate: &Isolate,
+    state: &Arc<CallState>,
+    invocation: &Invocation,
+    limits: &Limits,
+    deadline: Instant,
+) -> (Result<HttpResponse, InvokeError>, bool) {
+    isolate.meter.arm(limits.cpu_time, deadline);
+    let finished = tokio::time::timeout_at(
+        deadline.into(),
+        Metered::new(
+            &isolate.meter,
+            isolate.call(state, &invocation.request, &invocation.secrets),
+        ),
+    )
+    .await;
+    state.cancel();
+    let Ok(result) = finished else {
+        isolate.meter.disarm();
+        return (Err(InvokeError::Timeout { limit: limits.wall_time }), false);
+    };
+    let mut healthy = isolate.meter.tripped().is_none();
+    if healthy && state.pending.load(Ordering::Relaxed) > 0 {
+        // Cancelled timers and fetches finish at once; their continuations may still run JS.
+        healthy = Metered::new(&isolate.meter, isolate.settle(SETTLE_BUDGET)).await;
+    }
+    let trip = isolate.meter.tripped();
+    isolate.meter.disarm();
+    isolate.release();
+    let fetch_limit = *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
+    let judged = match result {
+        CallResult::Threw(err) => {
+            if trip.is_some() || err.is_out_of_memory() || err.uncaught_internal {
+                healthy = false;
+            }
+            Err(judge_thrown(err, limits, trip, fetch_limit))
+        }
+        CallResult::Invalid(what) => Err(InvokeError::InvalidResponse(what)),
+        CallResult::Response(response) => judge_response(response, limits, fetch_limit),
+    };
+    (judged, healthy && trip.is_none())
+}
+
+fn judge_response(
+    response: HttpResponse,
+    limits: &Limits,
+    fetch_limit: bool,
+) -> Result<HttpResponse, InvokeError> {
+    if fetch_limit {
+        return Err(InvokeError::TooManyRequests { limit: limits.max_fetches });
+    }
+    if response.body.len() > limits.max_response_bytes {
+        return Err(InvokeError::ResponseTooLarge {
+            size: response.body.len(),
+            limit: limits.max_response_bytes,
+        });
+    }
+    if response.status >= 400 {
+        return Err(InvokeError::BadStatus {
+            status: response.status,
+            message: error_message(&response),
+            response,
+        });
+    }
+    Ok(response)
+}
+
+/// The message of an error response: `error`/`message` of a JSON body, or its text.
+fn error_message(response: &HttpResponse) -> String {
+    const MAX_CHARS: usize = 500;
+    if let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(&response.body) {
+        let found = match (body.get("error"), body.get("message")) {
+            (Some(serde_json::Value::String(s)), _) | (_, Some(serde_json::Value::String(s))) => {
+                Some(s.clone())
+            }
+            (Some(serde_json::Value::Object(e)), _) => e
+                .get("message")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+            _ => None,
+        };
+        if let Some(message) = found {
+            return message;
+        }
+    }
+    let text = response.text();
+    let text = text.trim();
+    if text.is_empty() {
+        format!("the function responded with status {}", response.status)
+    } else {
+        text.chars().take(MAX_CHARS).collect()
+    }
+}
+
+/// Turns an exception into the error the caller sees, naming the limit if one was hit.
+fn judge_thrown(err: JsError, limits: &Limits, trip: Option<Trip>, fetch_limit: bool) -> InvokeError {
+    match trip {
+        Some(Trip::Cpu) => return InvokeError::CpuLimit { limit: limits.cpu_time },
+        Some(Trip::Wall) => return InvokeError::Timeout { limit: limits.wall_time },
+        None => {}
+    }
+    if err.is_out_of_memory() {
+        return InvokeError::OutOfMemory {
+            limit_mb: limits.memory_bytes / (1024 * 1024),
+        };
+    }
+    if fetch_limit {
+        return InvokeError::TooManyRequests { limit: limits.max_fetches };
+    }
+    let message = if err.name.is_empty() || err.name == "Error" {
+        err.message
+    } else {
+        format!("{}: {}", err.name, err.message)
+    };
+    InvokeError::Thrown {
+        message,
+        stack: err.stack,
+    }
+}
