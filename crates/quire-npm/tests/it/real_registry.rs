@@ -40,3 +40,63 @@ async fn installs_react_and_react_dom_from_the_configured_registry() {
         done.lock.packages.len()
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the configured npm registry over the network"]
+async fn installs_the_libraries_pages_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = PackageStore::open(dir.path(), RegistryConfig::from_environment()).unwrap();
+    let deps = [
+        ("react", "^19"),
+        ("react-dom", "^19"),
+        ("date-fns", "*"),
+        ("zustand", "*"),
+        ("clsx", "*"),
+        ("recharts", "*"),
+        ("lucide-react", "*"),
+        ("@tanstack/react-query", "*"),
+    ];
+    let started = Instant::now();
+    let done = store.install(&request(&deps), &NoProgress).await.unwrap();
+    let cold = started.elapsed();
+    for (name, _) in deps {
+        assert!(
+            done.lock.version_of(name).is_some(),
+            "{name} is installed at the top"
+        );
+    }
+    for path in done.lock.packages.keys() {
+        let manifest = done
+            .node_modules
+            .parent()
+            .unwrap()
+            .join(path)
+            .join("package.json");
+        assert!(manifest.is_file(), "{} is materialized", manifest.display());
+    }
+    assert_eq!(
+        done.lock.version_of("react"),
+        done.lock.version_of("react-dom"),
+        "one React for every library"
+    );
+    assert!(
+        !done
+            .lock
+            .packages
+            .keys()
+            .any(|path| path.ends_with("node_modules/react") && path != "node_modules/react"),
+        "React is never nested"
+    );
+
+    let started = Instant::now();
+    let again = store
+        .install(&with_lock(&deps, &done.lock), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(again.lock, done.lock);
+    eprintln!(
+        "cold install {cold:?}, install from lock {:?}, {} packages",
+        started.elapsed(),
+        done.lock.packages.len()
+    );
+}
