@@ -370,6 +370,19 @@ impl Isolate {
     }
 }
 
+/// A position the parser reports inside the appended export line belongs to the end of the
+/// user's code (an unclosed brace, for example).
+fn clamp_to_user_code(source: &str, (line, column): (u32, u32)) -> (u32, u32) {
+    let user = source.strip_suffix(HANDLER_EXPORT).unwrap_or(source);
+    let lines: Vec<&str> = user.split('\n').collect();
+    let count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+    if line <= count {
+        return (line, column);
+    }
+    let last = lines.last().map_or(0, |l| l.chars().count());
+    (count, u32::try_from(last).unwrap_or(u32::MAX).saturating_add(1))
+}
+
 async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadFailure> {
     let threw = |ctx: &Ctx<'_>, err: rquickjs::Error| {
         LoadFailure::Threw(match Err::<(), _>(err).catch(ctx) {
@@ -389,14 +402,14 @@ async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadF
     };
     install().map_err(|err| threw(ctx, err))?;
 
-    let module = match Module::declare(ctx.clone(), MODULE_NAME, source) {
+    let module = match Module::declare(ctx.clone(), MODULE_NAME, source.clone()) {
         Ok(module) => module,
         Err(err) => {
             let LoadFailure::Threw(js) = threw(ctx, err) else {
                 unreachable!("threw always builds Threw")
             };
             if js.name == "SyntaxError" {
-                let (line, column) = js.location().unwrap_or((0, 0));
+                let (line, column) = clamp_to_user_code(&source, js.location().unwrap_or((0, 0)));
                 return Err(LoadFailure::Load(LoadError::Syntax {
                     message: format!("SyntaxError: {}", js.message),
                     line,
