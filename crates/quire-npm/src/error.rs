@@ -96,7 +96,8 @@ pub enum NpmError {
     },
 
     #[error(
-        "the tarball of {name}@{version} is larger than the limit of {limit} bytes; nothing was installed from it; use a smaller package"
+        "the tarball of {name}@{version} is larger than the limit of {} bytes; nothing was installed from it; use a smaller package",
+        grouped(*.limit)
     )]
     ArchiveTooLarge {
         name: String,
@@ -105,7 +106,8 @@ pub enum NpmError {
     },
 
     #[error(
-        "the tarball of {name}@{version} has more than {limit} entries; nothing was installed from it; use a smaller package"
+        "the tarball of {name}@{version} has more than {} entries; nothing was installed from it; use a smaller package",
+        grouped(*.limit)
     )]
     TooManyEntries {
         name: String,
@@ -123,6 +125,11 @@ pub enum NpmError {
         source: std::io::Error,
     },
 
+    #[error(
+        "the dependency tree nests deeper than {limit} levels at {path}; dependencies conflict in a cycle; pin versions that agree"
+    )]
+    TreeTooDeep { path: String, limit: usize },
+
     #[error("the lock is inconsistent ({reason}); install without the lock to compute a new one")]
     InvalidLock { reason: String },
 
@@ -137,6 +144,19 @@ pub enum NpmError {
     },
 }
 
+/// `1048576` → `1,048,576`: sizes in messages are read by people.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 impl NpmError {
     pub(crate) fn io(
         action: &'static str,
@@ -148,5 +168,27 @@ impl NpmError {
             path,
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_048_576), "1,048,576");
+        let error = NpmError::ArchiveTooLarge {
+            name: "p".into(),
+            version: "1.0.0".into(),
+            limit: 209_715_200,
+        };
+        assert!(
+            error.to_string().contains("limit of 209,715,200 bytes"),
+            "{error}"
+        );
     }
 }

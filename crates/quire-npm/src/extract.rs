@@ -303,4 +303,33 @@ mod tests {
             Err(NpmError::MissingIntegrity { .. })
         ));
     }
+
+    /// tar keeps long-name and pax headers in memory, so a bomb hidden in one must stop at
+    /// the cap on the decompressed stream, not at the (never reached) file size check.
+    #[test]
+    fn a_bomb_in_a_long_name_header_stops_at_the_stream_cap() {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(EntryType::GNULongName);
+        header.set_path("././@LongLink").unwrap();
+        header.set_size(8 * 1024 * 1024);
+        header.set_cksum();
+        builder
+            .append(&header, std::io::repeat(b'a').take(8 * 1024 * 1024))
+            .unwrap();
+        let tarball = builder.into_inner().unwrap().finish().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let limits = Limits {
+            max_unpacked_bytes: 1024 * 1024,
+            ..Limits::default()
+        };
+        let error = extract("p", "1.0.0", &tarball, dest.path(), &limits).unwrap_err();
+        assert!(
+            matches!(error, NpmError::ArchiveTooLarge { .. }),
+            "{error:?}"
+        );
+    }
 }

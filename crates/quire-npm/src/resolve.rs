@@ -20,6 +20,8 @@ use crate::store::PackageStore;
 
 /// How many packuments or tarballs are fetched at once.
 const CONCURRENCY: usize = 8;
+/// Deepest nesting accepted; only dependency cycles of conflicting versions get near it.
+const MAX_DEPTH: usize = 48;
 
 #[derive(Clone, Debug)]
 struct Node {
@@ -153,6 +155,12 @@ impl<'a> Resolver<'a> {
             .unwrap_or(&chain[0])
             .clone();
         let path = child_path(&location, &dep.name);
+        if path.matches("node_modules/").count() > MAX_DEPTH {
+            return Err(NpmError::TreeTooDeep {
+                path,
+                limit: MAX_DEPTH,
+            });
+        }
         let node = self.choose(&path, &dep.name, &dep.spec, &spec).await?;
         if dep.kind == DepKind::Optional {
             // Fetch now, so a failure skips the edge before anything depends on it.

@@ -272,3 +272,42 @@ pub fn store_dir() -> (tempfile::TempDir, PathBuf) {
     let root = dir.path().join("store");
     (dir, root)
 }
+
+/// Checks the materialized tree the way Node would use it: from every installed package, each
+/// of its `dependencies` resolves (nearest `node_modules` upward) to a version in its range.
+pub fn assert_tree_resolves(installation: &quire_npm::Installation) {
+    let top = installation.node_modules.parent().unwrap();
+    for path in installation.lock.packages.keys() {
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(top.join(path).join("package.json")).unwrap())
+                .unwrap();
+        let Some(deps) = manifest.get("dependencies").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, range) in deps {
+            let mut level = path.as_str();
+            let found = loop {
+                let candidate = format!("{level}/node_modules/{name}");
+                if let Some(package) = installation.lock.packages.get(&candidate) {
+                    break Some(package);
+                }
+                if level.is_empty() {
+                    break installation
+                        .lock
+                        .packages
+                        .get(&format!("node_modules/{name}"));
+                }
+                level = level.rfind("/node_modules/").map_or("", |at| &level[..at]);
+            };
+            let found =
+                found.unwrap_or_else(|| panic!("{path} needs {name}, which Node cannot find"));
+            let range = nodejs_semver::Range::parse(range.as_str().unwrap()).unwrap();
+            let version = nodejs_semver::Version::parse(&found.version).unwrap();
+            assert!(
+                range.satisfies(&version),
+                "{path} needs {name}@{range} but Node finds {}",
+                found.version
+            );
+        }
+    }
+}

@@ -114,6 +114,7 @@ async fn hoists_transitive_dependencies_and_nests_conflicts() {
         "module.exports = \"c@2.1.0\";\n"
     );
     assert_eq!(index_of(nm, "leaf"), "module.exports = \"leaf@1.0.0\";\n");
+    fixture::assert_tree_resolves(&done);
 
     // A top-level request takes the top spot; the dependency that disagrees gets its own copy.
     let done = install(&store, &request(&[("a", "^1"), ("c", "^2")]))
@@ -124,6 +125,34 @@ async fn hoists_transitive_dependencies_and_nests_conflicts() {
         index_of(&done.node_modules, "a/node_modules/c"),
         "module.exports = \"c@1.3.0\";\n"
     );
+}
+
+/// A nested package's dependency must not be hoisted to where it would hide, from a package
+/// already resolved above it, the version that package needs.
+#[tokio::test]
+async fn never_hoists_over_an_edge_already_resolved() {
+    let registry = Registry::start().await;
+    registry.publish_simple("a", "1.0.0", &json!({"x": "^2", "y": "^1"}));
+    registry.publish_simple("x", "1.0.0", &json!({}));
+    registry.publish_simple("x", "2.0.0", &json!({"y": "^2"}));
+    registry.publish_simple("y", "1.0.0", &json!({}));
+    registry.publish_simple("y", "2.0.0", &json!({}));
+    let (_dir, root) = fixture::store_dir();
+    let store = PackageStore::open(&root, registry.config()).unwrap();
+    let done = install(&store, &request(&[("a", "1"), ("x", "1"), ("y", "1")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        versions(&done.lock),
+        map(&[
+            ("node_modules/a", "1.0.0"),
+            ("node_modules/a/node_modules/x", "2.0.0"),
+            ("node_modules/a/node_modules/x/node_modules/y", "2.0.0"),
+            ("node_modules/x", "1.0.0"),
+            ("node_modules/y", "1.0.0"),
+        ])
+    );
+    fixture::assert_tree_resolves(&done);
 }
 
 #[tokio::test]

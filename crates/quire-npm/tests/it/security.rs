@@ -195,7 +195,7 @@ async fn gzip_bomb_stops_at_the_size_cap() {
         matches!(&error, NpmError::ArchiveTooLarge { limit, .. } if *limit == 4 * 1024 * 1024),
         "{error:?}"
     );
-    assert!(error.to_string().contains("4194304"), "{error}");
+    assert!(error.to_string().contains("4,194,304"), "{error}");
     assert_nothing_installed(&root);
 }
 
