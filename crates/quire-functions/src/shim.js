@@ -579,7 +579,7 @@
   // ---------- env.KV
   const KV = Object.freeze({
     async get(key, options) {
-      const value = await host.kvGet(String(key));
+      const value = (await host.kvGet(String(key))) ?? null;
       const type = typeof options === "string" ? options : options && options.type;
       if (value === null || type === undefined || type === "text") return value;
       if (type === "json") return JSON.parse(value);
