@@ -172,6 +172,10 @@ pub(crate) fn extract(
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(NpmError::io("create", parent))?;
         }
+        if target.is_file() {
+            // A repeated entry replaces the earlier one, as tar does; the earlier copy is read-only.
+            std::fs::remove_file(&target).map_err(NpmError::io("replace", &target))?;
+        }
         let mut file = std::fs::File::create(&target).map_err(NpmError::io("create", &target))?;
         let budget = limits.max_unpacked_bytes - unpacked;
         let written =
@@ -187,6 +191,14 @@ pub(crate) fn extract(
         if unpacked > limits.max_unpacked_bytes {
             return Err(too_large());
         }
+        // Trees hard-link these files: read-only keeps a write through a tree out of the store.
+        let mut permissions = file
+            .metadata()
+            .map_err(NpmError::io("inspect", &target))?
+            .permissions();
+        permissions.set_readonly(true);
+        file.set_permissions(permissions)
+            .map_err(NpmError::io("protect", &target))?;
     }
     Ok(())
 }

@@ -88,15 +88,29 @@ async fn installs_the_libraries_pages_import() {
         "React is never nested"
     );
 
+    crate::fixture::assert_tree_resolves(&done);
+
     let started = Instant::now();
     let again = store
         .install(&with_lock(&deps, &done.lock), &NoProgress)
         .await
         .unwrap();
+    let warm = started.elapsed();
     assert_eq!(again.lock, done.lock);
+
+    // The tree rebuilt from the store alone (hard links), as for a lock seen for the first time.
+    std::fs::remove_dir_all(dir.path().join("trees")).unwrap();
+    std::fs::create_dir(dir.path().join("trees")).unwrap();
+    let started = Instant::now();
+    let rebuilt = store
+        .install(&with_lock(&deps, &done.lock), &NoProgress)
+        .await
+        .unwrap();
+    let relinked = started.elapsed();
+    assert_eq!(rebuilt.node_modules, done.node_modules);
+    crate::fixture::assert_tree_resolves(&rebuilt);
     eprintln!(
-        "cold install {cold:?}, install from lock {:?}, {} packages",
-        started.elapsed(),
+        "cold install {cold:?}, from lock with its tree {warm:?}, from lock rebuilding the tree {relinked:?}, {} packages",
         done.lock.packages.len()
     );
 }
