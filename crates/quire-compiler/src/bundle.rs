@@ -25,7 +25,7 @@ use crate::diagnostic::Diagnostic;
 /// The id rolldown sees for an entry served from memory (`\0` keeps other plugins off it).
 const MEMORY_ENTRY_ID: &str = "\0quire:entry";
 const VENDOR_ID_PREFIX: &str = "\0quire-vendor:";
-/// The global the vendor script defines: specifier → the module's CommonJS exports.
+/// The global the vendor script defines: specifier → the module's `CommonJS` exports.
 pub(crate) const VENDOR_GLOBAL: &str = "__quireVendor";
 /// What the vendor script provides; pages import these from it instead of bundling React.
 pub(crate) const VENDOR_SPECIFIERS: [&str; 5] = [
@@ -169,7 +169,10 @@ impl Plugin for QuirePlugin {
                 ..Default::default()
             }));
         }
-        if args.id.ends_with(".css") && !args.id.starts_with('\0') {
+        let is_css = Path::new(args.id)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("css"));
+        if is_css && !args.id.starts_with('\0') {
             let key = Path::new(args.id)
                 .strip_prefix(&self.cwd)
                 .map_or_else(|_| args.id.to_owned(), |p| p.to_string_lossy().into_owned());
@@ -255,26 +258,13 @@ pub(crate) async fn bundle(request: BundleRequest) -> Result<Bundled, Vec<Diagno
         cwd,
     };
     let mut bundler = Bundler::with_plugins(options, vec![Arc::new(plugin)])
-        .map_err(|e| sources.convert_all(e.into_vec()))?;
+        .map_err(|e| sources.convert_all(&e.into_vec()))?;
     let result = bundler.generate().await;
     let _ = bundler.close().await;
-    let output = result.map_err(|e| sources.convert_all(e.into_vec()))?;
+    let output = result.map_err(|e| sources.convert_all(&e.into_vec()))?;
 
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    for warning in &output.warnings {
-        match warning.kind() {
-            EventKind::UnresolvedImport => errors.push(sources.convert(warning)),
-            _ => {
-                let d = sources.convert(warning);
-                // Warnings about code inside packages are not the page author's to fix.
-                if d.file == sources.entry_file {
-                    warnings.push(d.warning());
-                }
-            }
-        }
-    }
     let state = std::mem::take(&mut *state.lock().unwrap_or_else(PoisonError::into_inner));
+    let (mut errors, warnings) = sources.sort_warnings(&output.warnings);
     for message in state.css_errors {
         errors.push(Diagnostic::error_at(
             "CSS_READ_ERROR",
@@ -324,7 +314,7 @@ struct Sources {
 }
 
 impl Sources {
-    fn convert_all(&self, diagnostics: Vec<BuildDiagnostic>) -> Vec<Diagnostic> {
+    fn convert_all(&self, diagnostics: &[BuildDiagnostic]) -> Vec<Diagnostic> {
         diagnostics.iter().map(|d| self.convert(d)).collect()
     }
 
@@ -333,20 +323,25 @@ impl Sources {
         let rendered = d.to_diagnostic();
         let mut message = d.to_string();
         if message.trim().is_empty() {
-            message = rendered
+            rendered
                 .to_string()
                 .lines()
                 .next()
                 .unwrap_or_default()
-                .to_owned();
+                .clone_into(&mut message);
         }
         let mut help = None;
-        if matches!(kind, EventKind::UnresolvedImport) {
-            let specifier = d.exporter().unwrap_or_default();
-            message = format!("cannot resolve import \"{specifier}\"");
-            help = Some(unresolved_help(&specifier));
+        let mut specifier = None;
+        if matches!(kind, EventKind::UnresolvedImport | EventKind::ResolveError) {
+            let importee = d.exporter().unwrap_or_default();
+            message = format!("cannot resolve import \"{importee}\"");
+            help = Some(unresolved_help(&importee));
+            specifier = Some(importee);
         }
-        let code = kind.to_string();
+        let code = match kind {
+            EventKind::ResolveError => "UNRESOLVED_IMPORT".to_owned(),
+            _ => kind.to_string(),
+        };
         let Some((file, line, column, _)) = rendered.get_primary_location() else {
             let file = d
                 .id()
@@ -365,16 +360,41 @@ impl Sources {
                 let path = self.cwd.join(&file);
                 (self.display(&file), std::fs::read_to_string(path).ok())
             };
-        let mut out = Diagnostic::error_at_line_column(
-            &code,
-            message,
-            &display,
-            source.as_deref().unwrap_or_default(),
+        let source = source.unwrap_or_default();
+        let offset = crate::diagnostic::offset_of(
+            &source,
             u32::try_from(line).unwrap_or(u32::MAX),
             u32::try_from(column + 1).unwrap_or(u32::MAX),
         );
+        // Underline the whole quoted specifier when the location points at it.
+        let len = specifier
+            .filter(|s| {
+                let rest = &source[offset..];
+                rest.len() > s.len() + 1 && rest[1..].starts_with(s.as_str())
+            })
+            .map_or(1, |s| s.len() + 2);
+        let mut out = Diagnostic::error_at(&code, message, &display, &source, offset, len);
         out.help = help;
         out
+    }
+
+    /// Unresolved imports become errors (rolldown would guess a global); other warnings are
+    /// kept only when they are about the entry: code inside packages is not the author's to fix.
+    fn sort_warnings(&self, warnings: &[BuildDiagnostic]) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+        let mut errors = Vec::new();
+        let mut kept = Vec::new();
+        for warning in warnings {
+            let d = self.convert(warning);
+            if matches!(
+                warning.kind(),
+                EventKind::UnresolvedImport | EventKind::ResolveError
+            ) {
+                errors.push(d);
+            } else if d.file == self.entry_file {
+                kept.push(d.warning());
+            }
+        }
+        (errors, kept)
     }
 
     fn display(&self, id: &str) -> String {

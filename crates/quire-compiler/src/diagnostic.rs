@@ -58,19 +58,6 @@ impl Diagnostic {
         }
     }
 
-    /// An error at a known 1-based line and UTF-16 column of `source`.
-    pub(crate) fn error_at_line_column(
-        code: &str,
-        message: impl Into<String>,
-        file: &str,
-        source: &str,
-        line: u32,
-        column: u32,
-    ) -> Self {
-        let offset = offset_of(source, line, column);
-        Self::error_at(code, message, file, source, offset, 1)
-    }
-
     #[must_use]
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -99,7 +86,7 @@ pub(crate) fn line_column(source: &str, offset: usize) -> (u32, u32) {
 }
 
 /// Byte offset of a 1-based line and UTF-16 column; clamps to the end of the line or file.
-fn offset_of(source: &str, line: u32, column: u32) -> usize {
+pub(crate) fn offset_of(source: &str, line: u32, column: u32) -> usize {
     let mut start = 0;
     for _ in 1..line {
         match source[start..].find('\n') {
@@ -136,9 +123,13 @@ fn saturate(n: usize) -> u32 {
 /// caret row under the located span (clipped to that line).
 pub(crate) fn code_frame(source: &str, offset: usize, len: usize) -> String {
     let offset = floor_char_boundary(source, offset);
-    let lines: Vec<&str> = source.split('\n').collect();
+    let mut lines: Vec<&str> = source.split('\n').collect();
     let (line, _) = line_column(source, offset);
     let index = line as usize - 1;
+    // The empty "line" after a final newline is noise unless the location is on it.
+    if lines.len() > index + 1 && lines.last() == Some(&"") {
+        lines.pop();
+    }
     let first = index.saturating_sub(FRAME_CONTEXT);
     let last = (index + FRAME_CONTEXT).min(lines.len().saturating_sub(1));
     let width = (last + 1).to_string().len();

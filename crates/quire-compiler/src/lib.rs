@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use quire_npm::{Lock, PackageStore, Progress};
+use quire_npm::{Installation, Lock, PackageStore, Progress};
 use rolldown::OutputFormat;
 
 use crate::bundle::{BundleRequest, Entry};
@@ -117,30 +117,10 @@ impl Compiler {
         if !scanned.errors.is_empty() {
             return CompileOutput::failed(scanned.errors);
         }
-        let mut errors = Vec::new();
-        let mut packages = BTreeMap::new();
-        for import in &scanned.imports {
-            match scan::target(&import.specifier) {
-                Target::Package(name) => {
-                    packages.entry(name).or_insert(import.start);
-                }
-                Target::Remote => {}
-                Target::Relative => errors.push(import_error(
-                    source,
-                    import,
-                    "pages are a single file: inline this code, or import it from an npm package or an https:// URL",
-                )),
-                Target::Unsupported => errors.push(import_error(
-                    source,
-                    import,
-                    "a page can import npm packages (\"name\" or \"name/path\") and https:// URLs only",
-                )),
-            }
-        }
-        if !errors.is_empty() {
-            return CompileOutput::failed(errors);
-        }
-
+        let packages = match page_packages(source, &scanned.imports) {
+            Ok(packages) => packages,
+            Err(errors) => return CompileOutput::failed(errors),
+        };
         let mut dependencies = input.dependencies.clone();
         for name in packages
             .keys()
@@ -179,25 +159,7 @@ impl Compiler {
             Err(diagnostics) => return CompileOutput::failed(diagnostics),
         };
         let vendor = if page.uses_vendor {
-            let Some(key) = VendorCache::key(&installation.lock) else {
-                return CompileOutput::failed(vec![
-                    Diagnostic::error_at(
-                        "REACT_NOT_INSTALLED",
-                        "the page uses React but the package lock has no \"react\"",
-                        PAGE_FILE,
-                        source,
-                        0,
-                        0,
-                    )
-                    .with_help("compile again without the lock so React is installed"),
-                ]);
-            };
-            match self
-                .inner
-                .vendor
-                .get(&key, &installation.node_modules)
-                .await
-            {
+            match self.vendor_script(&installation, source).await {
                 Ok(script) => Some(script),
                 Err(diagnostics) => return CompileOutput::failed(diagnostics),
             }
@@ -220,6 +182,30 @@ impl Compiler {
             artifact: Some(Artifact { html, sha256 }),
             lock: Some(installation.lock),
         }
+    }
+
+    async fn vendor_script(
+        &self,
+        installation: &Installation,
+        source: &str,
+    ) -> Result<Arc<str>, Vec<Diagnostic>> {
+        let Some(key) = VendorCache::key(&installation.lock) else {
+            return Err(vec![
+                Diagnostic::error_at(
+                    "REACT_NOT_INSTALLED",
+                    "the page uses React but the package lock has no \"react\"",
+                    PAGE_FILE,
+                    source,
+                    0,
+                    0,
+                )
+                .with_help("compile again without the lock so React is installed"),
+            ]);
+        };
+        self.inner
+            .vendor
+            .get(&key, &installation.node_modules)
+            .await
     }
 
     /// Bundles a multi-file TS/TSX app (relative imports between its files, npm packages from
@@ -251,6 +237,39 @@ impl Compiler {
             css: bundled.css,
             lock: installation.lock,
         })
+    }
+}
+
+/// The npm packages a page imports (name → offset of its first import), or errors for imports
+/// a page cannot have.
+fn page_packages(
+    source: &str,
+    imports: &[scan::Import],
+) -> Result<BTreeMap<String, usize>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut packages = BTreeMap::new();
+    for import in imports {
+        match scan::target(&import.specifier) {
+            Target::Package(name) => {
+                packages.entry(name).or_insert(import.start);
+            }
+            Target::Remote => {}
+            Target::Relative => errors.push(import_error(
+                source,
+                import,
+                "pages are a single file: inline this code, or import it from an npm package or an https:// URL",
+            )),
+            Target::Unsupported => errors.push(import_error(
+                source,
+                import,
+                "a page can import npm packages (\"name\" or \"name/path\") and https:// URLs only",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(packages)
+    } else {
+        Err(errors)
     }
 }
 
@@ -295,7 +314,7 @@ fn group_thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

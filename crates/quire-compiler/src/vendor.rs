@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_npm::Lock;
@@ -26,7 +27,7 @@ pub(crate) struct VendorCache {
     building: tokio::sync::Mutex<()>,
 }
 
-/// The source of the vendor entry: CommonJS, so each value is the module's own exports object.
+/// The source of the vendor entry: `CommonJS`, so each value is the module's own exports object.
 fn entry_source() -> String {
     let mut source = format!("globalThis.{VENDOR_GLOBAL} = {{\n");
     for specifier in VENDOR_SPECIFIERS {
@@ -109,10 +110,13 @@ impl VendorCache {
 }
 
 async fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    // Unique per writer: other compilers (and processes) may share the cache directory.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     tokio::fs::write(&tmp, text).await?;
     tokio::fs::rename(&tmp, path).await
 }
