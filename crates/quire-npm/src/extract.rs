@@ -140,20 +140,7 @@ pub(crate) fn extract(
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::Directory => {}
             EntryType::XGlobalHeader | EntryType::XHeader => continue,
-            EntryType::Symlink => {
-                return Err(unsafe_entry(&raw_path, "symbolic links are not allowed"));
-            }
-            EntryType::Link => return Err(unsafe_entry(&raw_path, "hard links are not allowed")),
-            EntryType::Char | EntryType::Block => {
-                return Err(unsafe_entry(&raw_path, "device files are not allowed"));
-            }
-            EntryType::Fifo => return Err(unsafe_entry(&raw_path, "FIFOs are not allowed")),
-            _ => {
-                return Err(unsafe_entry(
-                    &raw_path,
-                    "only regular files and directories are allowed",
-                ));
-            }
+            other => return Err(unsafe_entry(&raw_path, refusal(other))),
         }
         let relative = match relative_path(&raw_path) {
             Ok(Some(relative)) => relative,
@@ -172,35 +159,47 @@ pub(crate) fn extract(
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(NpmError::io("create", parent))?;
         }
-        if target.is_file() {
-            // A repeated entry replaces the earlier one, as tar does; the earlier copy is read-only.
-            std::fs::remove_file(&target).map_err(NpmError::io("replace", &target))?;
-        }
-        let mut file = std::fs::File::create(&target).map_err(NpmError::io("create", &target))?;
         let budget = limits.max_unpacked_bytes - unpacked;
-        let written =
-            copy_capped(&mut entry, &mut file, budget + 1).map_err(|error| match error {
-                CopyError::Read(source) => corrupt(source),
-                CopyError::Write(source) => NpmError::Io {
-                    action: "write",
-                    path: target.clone(),
-                    source,
-                },
-            })?;
-        unpacked += written;
+        unpacked += write_file(&mut entry, &target, budget + 1).map_err(|error| match error {
+            CopyError::Read(source) => corrupt(source),
+            CopyError::Write(source) => NpmError::Io {
+                action: "write",
+                path: target.clone(),
+                source,
+            },
+        })?;
         if unpacked > limits.max_unpacked_bytes {
             return Err(too_large());
         }
-        // Trees hard-link these files: read-only keeps a write through a tree out of the store.
-        let mut permissions = file
-            .metadata()
-            .map_err(NpmError::io("inspect", &target))?
-            .permissions();
-        permissions.set_readonly(true);
-        file.set_permissions(permissions)
-            .map_err(NpmError::io("protect", &target))?;
     }
     Ok(())
+}
+
+/// Why an entry of this type is refused.
+fn refusal(kind: EntryType) -> &'static str {
+    match kind {
+        EntryType::Symlink => "symbolic links are not allowed",
+        EntryType::Link => "hard links are not allowed",
+        EntryType::Char | EntryType::Block => "device files are not allowed",
+        EntryType::Fifo => "FIFOs are not allowed",
+        _ => "only regular files and directories are allowed",
+    }
+}
+
+/// Writes at most `cap` bytes of `entry` to a new read-only file at `target`.
+fn write_file(entry: &mut impl Read, target: &Path, cap: u64) -> Result<u64, CopyError> {
+    if target.is_file() {
+        // A repeated entry replaces the earlier one, as tar does; the earlier copy is read-only.
+        std::fs::remove_file(target).map_err(CopyError::Write)?;
+    }
+    let mut file = std::fs::File::create(target).map_err(CopyError::Write)?;
+    let written = copy_capped(entry, &mut file, cap)?;
+    // Trees hard-link these files: read-only keeps a write through a tree out of the store.
+    let mut permissions = file.metadata().map_err(CopyError::Write)?.permissions();
+    permissions.set_readonly(true);
+    file.set_permissions(permissions)
+        .map_err(CopyError::Write)?;
+    Ok(written)
 }
 
 /// The entry's path below the package folder, or `None` for the package folder itself (and
