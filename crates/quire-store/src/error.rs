@@ -1,0 +1,41 @@
+//! The store's one error type. A unique-key clash becomes `Conflict` so the API can answer 409.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {url}: use sqlite://<path> or postgres://<user>@<host>/<db>")]
+    UnsupportedUrl { url: String },
+    #[error("cannot connect to the database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{what} already exists")]
+    Conflict { what: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("a project must keep at least one owner: make another member an owner first")]
+    LastOwner,
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict {
+                what: db
+                    .constraint()
+                    .map_or_else(|| "a record with this key".to_owned(), str::to_owned),
+            },
+            sqlx::Error::RowNotFound => Self::NotFound {
+                what: "record".to_owned(),
+            },
+            _ => Self::Database(error),
+        }
+    }
+}
+
+impl StoreError {
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict { .. })
+    }
+}

@@ -1,0 +1,67 @@
+//! Browser sessions. Only the SHA-256 of a session id is stored; the CSRF token lives beside it.
+
+use sqlx::FromRow;
+
+use crate::{Store, StoreError, now_ms};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct Session {
+    pub id_hash: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl Store {
+    /// Stores a new session; `replaces` (the hash of the cookie the browser sent, if any) is
+    /// deleted in the same transaction, so a login always rotates the session.
+    pub async fn create_session(
+        &self,
+        session: &Session,
+        replaces: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(old) = replaces {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&session.id_hash)
+            .bind(&session.user_id)
+            .bind(&session.csrf_token)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        // Expired sessions are swept here rather than by a background job: logins are rare
+        // enough to be cheap and frequent enough to keep the table small.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live session with this id hash, if it has not expired.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

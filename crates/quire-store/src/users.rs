@@ -1,0 +1,100 @@
+//! User accounts. E-mail addresses are stored lower-cased, so look-ups ignore case.
+
+use sqlx::FromRow;
+
+use crate::{Store, StoreError, new_id, now_ms};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, email, name, password_hash, created_at";
+
+impl Store {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
+        let user = User {
+            id: new_id(),
+            email: email.trim().to_lowercase(),
+            name: name.to_owned(),
+            password_hash: password_hash.to_owned(),
+            created_at: now_ms(),
+        };
+        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(&user.password_hash)
+            .bind(user.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|error| match StoreError::from(error) {
+                StoreError::Conflict { .. } => StoreError::Conflict { what: format!("a user with e-mail {}", user.email) },
+                other => other,
+            })?;
+        Ok(user)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Finds a user by id or e-mail, the two ways the API and CLI name one.
+    pub async fn find_user(&self, id_or_email: &str) -> Result<Option<User>, StoreError> {
+        if id_or_email.contains('@') {
+            self.user_by_email(id_or_email).await
+        } else {
+            self.user_by_id(id_or_email).await
+        }
+    }
+
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Sets a new password hash and ends every session of the user.
+    pub async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("user {user_id}"),
+            });
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
