@@ -160,7 +160,9 @@ pub struct Fetcher {
 
 impl fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fetcher").field("policy", &self.policy).finish_non_exhaustive()
+        f.debug_struct("Fetcher")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -235,41 +237,42 @@ impl Fetcher {
             }
             let response = builder.send().await.map_err(network_error)?;
             let status = response.status();
-            if status.is_redirection() && request.redirect != RedirectMode::Manual {
-                if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
-                    if request.redirect == RedirectMode::Error {
-                        return Err(FetchError::RedirectRefused);
-                    }
-                    hops += 1;
-                    if hops > MAX_REDIRECTS {
-                        return Err(FetchError::TooManyRedirects);
-                    }
-                    let location = location.to_str().map_err(|_| {
-                        FetchError::Network("redirect Location is not valid text".to_owned())
-                    })?;
-                    let next = url.join(location).map_err(|err| {
-                        FetchError::Network(format!("invalid redirect Location {location}: {err}"))
-                    })?;
-                    let code = status.as_u16();
-                    if code == 303 && method != reqwest::Method::HEAD
-                        || (code == 301 || code == 302) && method == reqwest::Method::POST
-                    {
-                        method = reqwest::Method::GET;
-                        body = None;
-                        headers.retain(|(name, _)| {
-                            !name.eq_ignore_ascii_case("content-type")
-                                && !name.eq_ignore_ascii_case("content-length")
-                        });
-                    }
-                    if next.origin() != url.origin() {
-                        headers.retain(|(name, _)| {
-                            !name.eq_ignore_ascii_case("authorization")
-                                && !name.eq_ignore_ascii_case("cookie")
-                        });
-                    }
-                    url = next;
-                    continue;
+            if status.is_redirection()
+                && request.redirect != RedirectMode::Manual
+                && let Some(location) = response.headers().get(reqwest::header::LOCATION)
+            {
+                if request.redirect == RedirectMode::Error {
+                    return Err(FetchError::RedirectRefused);
                 }
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(FetchError::TooManyRedirects);
+                }
+                let location = location.to_str().map_err(|_| {
+                    FetchError::Network("redirect Location is not valid text".to_owned())
+                })?;
+                let next = url.join(location).map_err(|err| {
+                    FetchError::Network(format!("invalid redirect Location {location}: {err}"))
+                })?;
+                let code = status.as_u16();
+                if code == 303 && method != reqwest::Method::HEAD
+                    || (code == 301 || code == 302) && method == reqwest::Method::POST
+                {
+                    method = reqwest::Method::GET;
+                    body = None;
+                    headers.retain(|(name, _)| {
+                        !name.eq_ignore_ascii_case("content-type")
+                            && !name.eq_ignore_ascii_case("content-length")
+                    });
+                }
+                if next.origin() != url.origin() {
+                    headers.retain(|(name, _)| {
+                        !name.eq_ignore_ascii_case("authorization")
+                            && !name.eq_ignore_ascii_case("cookie")
+                    });
+                }
+                url = next;
+                continue;
             }
             return read_response(response, hops > 0, max_body).await;
         }

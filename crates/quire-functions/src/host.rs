@@ -11,6 +11,7 @@ use base64::engine::{GeneralPurpose, GeneralPurposeConfig, general_purpose};
 use rand::RngCore as _;
 use rquickjs::function::Async;
 use rquickjs::{Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
+use url::quirks;
 
 use crate::config::Limits;
 use crate::fetch::{FetchError, FetchRequest, Fetcher, RedirectMode};
@@ -131,10 +132,13 @@ pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
     let s = slot.clone();
     host.set(
         "log",
-        Function::new(ctx.clone(), move |ctx: Ctx<'js>, level: String, line: String| {
-            current(&ctx, &s)?.log(&level, &line);
-            Ok::<_, rquickjs::Error>(())
-        })?,
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, level: String, line: String| {
+                current(&ctx, &s)?.log(&level, &line);
+                Ok::<_, rquickjs::Error>(())
+            },
+        )?,
     )?;
 
     host.set(
@@ -201,8 +205,9 @@ pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
                     Some(base) => url::Url::parse(&base).and_then(|base| base.join(&href)),
                     None => url::Url::parse(&href),
                 };
-                let url = parsed
-                    .map_err(|err| Exception::throw_type(&ctx, &format!("Invalid URL {href:?}: {err}")))?;
+                let url = parsed.map_err(|err| {
+                    Exception::throw_type(&ctx, &format!("Invalid URL {href:?}: {err}"))
+                })?;
                 url_record(&ctx, &url)
             },
         )?,
@@ -215,7 +220,6 @@ pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
                 let mut url = url::Url::parse(&href)
                     .map_err(|err| Exception::throw_type(&ctx, &format!("Invalid URL: {err}")))?;
                 // Setters ignore invalid values, as the URL standard says; only `href` throws.
-                use url::quirks;
                 match field.as_str() {
                     "href" => {
                         url = url::Url::parse(&value).map_err(|err| {
@@ -252,7 +256,11 @@ pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
                 let s = s.clone();
                 async move {
                     let state = current(&ctx, &s)?;
-                    let ms = if ms.is_finite() { ms.clamp(0.0, 1e9) } else { 0.0 };
+                    let ms = if ms.is_finite() {
+                        ms.clamp(0.0, 1e9)
+                    } else {
+                        0.0
+                    };
                     let duration = Duration::from_secs_f64(ms / 1000.0);
                     state
                         .guarded(tokio::time::sleep(duration))
@@ -419,7 +427,6 @@ fn kv_result<T>(
 }
 
 fn url_record<'js>(ctx: &Ctx<'js>, url: &url::Url) -> Result<Array<'js>> {
-    use url::quirks;
     let record = Array::new(ctx.clone())?;
     let origin = quirks::origin(url);
     let fields = [

@@ -1,4 +1,4 @@
-//! One isolate: a QuickJS runtime and context holding one loaded function, with its memory
+//! One isolate: a `QuickJS` runtime and context holding one loaded function, with its memory
 //! limit, its CPU/wall deadline ([`Meter`], checked by the engine's interrupt handler) and the
 //! code that loads a function and runs one call on it.
 
@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{
-    AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object,
-    Value, promise::MaybePromise,
+    AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object, Value,
+    promise::MaybePromise,
 };
 
 use crate::config::Limits;
@@ -308,9 +308,9 @@ impl Isolate {
             wall_deadline.into(),
             Metered::new(
                 &isolate.meter,
-                isolate.ctx.async_with(async |ctx| {
-                    load_in(&ctx, &slot, source).await
-                }),
+                isolate
+                    .ctx
+                    .async_with(async |ctx| load_in(&ctx, &slot, source).await),
             ),
         )
         .await;
@@ -380,7 +380,10 @@ fn clamp_to_user_code(source: &str, (line, column): (u32, u32)) -> (u32, u32) {
         return (line, column);
     }
     let last = lines.last().map_or(0, |l| l.chars().count());
-    (count, u32::try_from(last).unwrap_or(u32::MAX).saturating_add(1))
+    (
+        count,
+        u32::try_from(last).unwrap_or(u32::MAX).saturating_add(1),
+    )
 }
 
 async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadFailure> {
@@ -467,7 +470,8 @@ async fn call_in(
         .iter()
         .flat_map(|(name, value)| [name.as_str(), value.as_str()])
         .collect();
-    let body = rquickjs::TypedArray::<u8>::new(ctx.clone(), request.body.clone()).map_err(caught)?;
+    let body =
+        rquickjs::TypedArray::<u8>::new(ctx.clone(), request.body.clone()).map_err(caught)?;
     let env = Object::new(ctx.clone()).map_err(caught)?;
     for (name, value) in secrets {
         env.set(name.as_str(), value.as_str()).map_err(caught)?;
@@ -488,14 +492,10 @@ async fn call_in(
         .call((method, url, headers, body, env))
         .map_err(caught)?;
     let wire: Object = promise.into_future::<Object>().await.map_err(caught)?;
-    read_wire(ctx, &internal, &wire).map_err(caught)
+    read_wire(&internal, &wire).map_err(caught)
 }
 
-fn read_wire<'js>(
-    ctx: &Ctx<'js>,
-    internal: &Object<'js>,
-    wire: &Object<'js>,
-) -> rquickjs::Result<CallResult> {
+fn read_wire<'js>(internal: &Object<'js>, wire: &Object<'js>) -> rquickjs::Result<CallResult> {
     if let Some(invalid) = wire.get::<_, Option<String>>("invalid")? {
         return Ok(CallResult::Invalid(invalid));
     }
@@ -511,17 +511,13 @@ fn read_wire<'js>(
         Vec::new()
     } else if binary {
         host::binary_to_bytes(&body.get::<String>()?)
+    } else if let Some(Ok(text)) = host::js_string(&body) {
+        text.into_bytes()
     } else {
-        match host::js_string(&body) {
-            Some(Ok(text)) => text.into_bytes(),
-            // Lone surrogates do not convert; the shim's encoder replaces them.
-            _ => {
-                let encode: Function = internal.get("encodeBinary")?;
-                host::binary_to_bytes(&encode.call::<_, String>((body,))?)
-            }
-        }
+        // Lone surrogates do not convert; the shim's encoder replaces them.
+        let encode: Function = internal.get("encodeBinary")?;
+        host::binary_to_bytes(&encode.call::<_, String>((body,))?)
     };
-    let _ = ctx;
     Ok(CallResult::Response(HttpResponse {
         status,
         headers,

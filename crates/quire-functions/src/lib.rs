@@ -1,5 +1,5 @@
 //! quire-functions: the JavaScript function runtime. Runs Kapso-style functions
-//! (`handler(request, env)` or `export default { fetch }`) in pooled QuickJS isolates with
+//! (`handler(request, env)` or `export default { fetch }`) in pooled `QuickJS` isolates with
 //! Workers-style Web APIs, an SSRF-guarded `fetch`, secrets and a KV store in `env`, and
 //! per-call limits. It knows nothing of HTTP servers or SQL: the server stores code, secrets
 //! and KV data and calls [`Runtime::invoke`].

@@ -85,12 +85,14 @@ struct Shared {
     pool: Mutex<IdlePool>,
 }
 
+struct InvokeJob {
+    function: FunctionRef,
+    invocation: Invocation,
+    reply: oneshot::Sender<Outcome>,
+}
+
 enum Job {
-    Invoke {
-        function: FunctionRef,
-        invocation: Invocation,
-        reply: oneshot::Sender<Outcome>,
-    },
+    Invoke(Box<InvokeJob>),
     Validate {
         code: String,
         reply: oneshot::Sender<Result<(), LoadError>>,
@@ -149,11 +151,11 @@ impl Runtime {
         let start = Instant::now();
         let request_bytes = invocation.request.body.len();
         let (reply, answer) = oneshot::channel();
-        self.dispatch(Job::Invoke {
+        self.dispatch(Job::Invoke(Box::new(InvokeJob {
             function: function.clone(),
             invocation,
             reply,
-        });
+        })));
         answer.await.unwrap_or_else(|_| Outcome {
             result: Err(InvokeError::Internal(
                 "the worker running the call stopped; the call was lost, try again".to_owned(),
@@ -228,12 +230,14 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
                     tokio::task::spawn_local(async move {
                         let _guard = guard;
                         match job {
-                            Job::Invoke {
-                                function,
-                                invocation,
-                                reply,
-                            } => {
-                                let _ = reply.send(run_invocation(&shared, function, invocation).await);
+                            Job::Invoke(job) => {
+                                let InvokeJob {
+                                    function,
+                                    invocation,
+                                    reply,
+                                } = *job;
+                                let _ =
+                                    reply.send(run_invocation(&shared, function, invocation).await);
                             }
                             Job::Validate { code, reply } => {
                                 let _ = reply.send(run_validation(&shared, &code).await);
@@ -259,7 +263,15 @@ async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
         limits.clone(),
     ));
     let deadline = Instant::now() + limits.wall_time;
-    match Isolate::load(code, &limits, shared.config.js_stack_bytes, &state, deadline).await {
+    match Isolate::load(
+        code,
+        &limits,
+        shared.config.js_stack_bytes,
+        &state,
+        deadline,
+    )
+    .await
+    {
         Ok(_) => Ok(()),
         Err(LoadFailure::Load(err)) => Err(err),
         Err(LoadFailure::Threw(err)) => Err(load_threw(err, &limits, None)),
@@ -269,9 +281,7 @@ async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
 /// A top-level failure while loading, as a [`LoadError`].
 fn load_threw(err: JsError, limits: &Limits, trip: Option<Trip>) -> LoadError {
     match judge_thrown(err, limits, trip, false) {
-        InvokeError::Thrown {
-            message, stack, ..
-        } => LoadError::Threw { message, stack },
+        InvokeError::Thrown { message, stack, .. } => LoadError::Threw { message, stack },
         other => LoadError::Limit(other.to_string()),
     }
 }
@@ -298,25 +308,32 @@ async fn run_invocation(shared: &Shared, function: FunctionRef, invocation: Invo
             }
             Ok(isolate)
         }
-        None => Isolate::load(&function.code, limits, shared.config.js_stack_bytes, &state, deadline)
-            .await
-            .map_err(|failure| match failure {
-                LoadFailure::Load(err) => InvokeError::Load(err),
-                LoadFailure::Threw(err) => {
-                    let fetch_limit = *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
-                    let trip = if err.message == "interrupted" && Instant::now() >= deadline {
-                        Some(Trip::Wall)
-                    } else {
-                        None
-                    };
-                    match judge_thrown(err, limits, trip, fetch_limit) {
-                        InvokeError::Thrown { message, stack } => {
-                            InvokeError::Load(LoadError::Threw { message, stack })
-                        }
-                        other => other,
+        None => Isolate::load(
+            &function.code,
+            limits,
+            shared.config.js_stack_bytes,
+            &state,
+            deadline,
+        )
+        .await
+        .map_err(|failure| match failure {
+            LoadFailure::Load(err) => InvokeError::Load(err),
+            LoadFailure::Threw(err) => {
+                let fetch_limit =
+                    *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
+                let trip = if err.message == "interrupted" && Instant::now() >= deadline {
+                    Some(Trip::Wall)
+                } else {
+                    None
+                };
+                match judge_thrown(err, limits, trip, fetch_limit) {
+                    InvokeError::Thrown { message, stack } => {
+                        InvokeError::Load(LoadError::Threw { message, stack })
                     }
+                    other => other,
                 }
-            }),
+            }
+        }),
     };
     let result = match loaded {
         Ok(isolate) => {
@@ -370,7 +387,12 @@ async fn run_call(
     state.cancel();
     let Ok(result) = finished else {
         isolate.meter.disarm();
-        return (Err(InvokeError::Timeout { limit: limits.wall_time }), false);
+        return (
+            Err(InvokeError::Timeout {
+                limit: limits.wall_time,
+            }),
+            false,
+        );
     };
     let mut healthy = isolate.meter.tripped().is_none();
     if healthy && state.pending.load(Ordering::Relaxed) > 0 {
@@ -400,7 +422,9 @@ fn judge_response(
     fetch_limit: bool,
 ) -> Result<HttpResponse, InvokeError> {
     if fetch_limit {
-        return Err(InvokeError::TooManyRequests { limit: limits.max_fetches });
+        return Err(InvokeError::TooManyRequests {
+            limit: limits.max_fetches,
+        });
     }
     if response.body.len() > limits.max_response_bytes {
         return Err(InvokeError::ResponseTooLarge {
@@ -446,10 +470,23 @@ fn error_message(response: &HttpResponse) -> String {
 }
 
 /// Turns an exception into the error the caller sees, naming the limit if one was hit.
-fn judge_thrown(err: JsError, limits: &Limits, trip: Option<Trip>, fetch_limit: bool) -> InvokeError {
+fn judge_thrown(
+    err: JsError,
+    limits: &Limits,
+    trip: Option<Trip>,
+    fetch_limit: bool,
+) -> InvokeError {
     match trip {
-        Some(Trip::Cpu) => return InvokeError::CpuLimit { limit: limits.cpu_time },
-        Some(Trip::Wall) => return InvokeError::Timeout { limit: limits.wall_time },
+        Some(Trip::Cpu) => {
+            return InvokeError::CpuLimit {
+                limit: limits.cpu_time,
+            };
+        }
+        Some(Trip::Wall) => {
+            return InvokeError::Timeout {
+                limit: limits.wall_time,
+            };
+        }
         None => {}
     }
     if err.is_out_of_memory() {
@@ -458,7 +495,9 @@ fn judge_thrown(err: JsError, limits: &Limits, trip: Option<Trip>, fetch_limit: 
         };
     }
     if fetch_limit {
-        return InvokeError::TooManyRequests { limit: limits.max_fetches };
+        return InvokeError::TooManyRequests {
+            limit: limits.max_fetches,
+        };
     }
     let message = if err.name.is_empty() || err.name == "Error" {
         err.message

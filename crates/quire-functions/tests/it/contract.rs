@@ -27,7 +27,10 @@ async fn the_issue_example_counts_per_id_and_sees_its_secret() {
     let secrets = BTreeMap::from([("API_KEY".to_owned(), "sk-12345".to_owned())]);
     for expected in 1..=3 {
         let outcome = rt
-            .invoke(&f, invocation_with(&json!({"id": "a"}), kv.clone(), secrets.clone()))
+            .invoke(
+                &f,
+                invocation_with(&json!({"id": "a"}), kv.clone(), secrets.clone()),
+            )
             .await;
         let response = outcome.result.expect("function succeeds");
         assert_eq!(response.status, 200);
@@ -36,7 +39,10 @@ async fn the_issue_example_counts_per_id_and_sees_its_secret() {
         assert_eq!(body, json!({"id": "a", "seen": expected, "key": 8}));
     }
     let outcome = rt
-        .invoke(&f, invocation_with(&json!({"id": "b"}), kv.clone(), secrets))
+        .invoke(
+            &f,
+            invocation_with(&json!({"id": "b"}), kv.clone(), secrets),
+        )
         .await;
     let body: serde_json::Value = serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
     assert_eq!(body["seen"], 1);
@@ -45,10 +51,10 @@ async fn the_issue_example_counts_per_id_and_sees_its_secret() {
 #[tokio::test]
 async fn export_default_fetch_is_accepted() {
     let body = run_json(
-        r#"export default { async fetch(request, env) {
+        r"export default { async fetch(request, env) {
              const p = await request.json();
              return Response.json({ doubled: p.n * 2, method: request.method });
-           } };"#,
+           } };",
         json!({"n": 21}),
     )
     .await;
@@ -67,7 +73,11 @@ async fn exported_handler_is_accepted() {
 
 #[tokio::test]
 async fn a_plain_object_becomes_json_and_a_string_becomes_text() {
-    let outcome = run("async function handler() { return { a: [1, 2] }; }", json!({})).await;
+    let outcome = run(
+        "async function handler() { return { a: [1, 2] }; }",
+        json!({}),
+    )
+    .await;
     let response = outcome.result.unwrap();
     assert_eq!(response.header("content-type"), Some("application/json"));
     assert_eq!(response.text(), r#"{"a":[1,2]}"#);
@@ -75,7 +85,12 @@ async fn a_plain_object_becomes_json_and_a_string_becomes_text() {
     let outcome = run("function handler() { return 'hello'; }", json!({})).await;
     let response = outcome.result.unwrap();
     assert_eq!(response.status, 200);
-    assert!(response.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain")
+    );
     assert_eq!(response.text(), "hello");
 }
 
@@ -111,7 +126,12 @@ async fn a_status_of_400_or_more_is_an_error_with_the_body_message() {
     )
     .await;
     assert_eq!(outcome.status(), Some(422));
-    let Err(InvokeError::BadStatus { status, message, response }) = outcome.result else {
+    let Err(InvokeError::BadStatus {
+        status,
+        message,
+        response,
+    }) = outcome.result
+    else {
         panic!("expected BadStatus");
     };
     assert_eq!((status, message.as_str()), (422, "id is required"));
@@ -128,7 +148,10 @@ async fn a_status_of_400_or_more_is_an_error_with_the_body_message() {
 #[tokio::test]
 async fn returning_a_function_is_an_invalid_response() {
     let outcome = run("function handler() { return () => 1; }", json!({})).await;
-    assert!(matches!(outcome.result, Err(InvokeError::InvalidResponse(_))));
+    assert!(matches!(
+        outcome.result,
+        Err(InvokeError::InvalidResponse(_))
+    ));
 }
 
 #[tokio::test]
@@ -153,7 +176,10 @@ async fn secrets_are_env_properties_and_not_logged() {
     );
     let secrets = BTreeMap::from([("TOKEN".to_owned(), "t0p-s3cret".to_owned())]);
     let outcome = rt
-        .invoke(&f, invocation_with(&json!({}), Arc::new(MemoryKv::new()), secrets))
+        .invoke(
+            &f,
+            invocation_with(&json!({}), Arc::new(MemoryKv::new()), secrets),
+        )
         .await;
     assert_eq!(outcome.result.unwrap().text(), "t0p-s3cret");
     assert_eq!(outcome.logs, "keys KV,TOKEN\n");

@@ -38,7 +38,10 @@ async fn count(State(hits): State<Arc<AtomicUsize>>, request: Request, next: Nex
 async fn serve() -> TestServer {
     let hits = Arc::new(AtomicUsize::new(0));
     let app = Router::new()
-        .route("/hello", get(|| async { ([("x-test", "yes")], "hello from test") }))
+        .route(
+            "/hello",
+            get(|| async { ([("x-test", "yes")], "hello from test") }),
+        )
         .route(
             "/echo",
             post(|headers: HeaderMap, body: String| async move {
@@ -52,9 +55,11 @@ async fn serve() -> TestServer {
         )
         .route(
             "/redirect",
-            get(|Query(q): Query<std::collections::HashMap<String, String>>| async move {
-                (StatusCode::FOUND, [(header::LOCATION, q["to"].clone())])
-            }),
+            get(
+                |Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    (StatusCode::FOUND, [(header::LOCATION, q["to"].clone())])
+                },
+            ),
         )
         .route(
             "/chain/{n}",
@@ -62,11 +67,18 @@ async fn serve() -> TestServer {
                 if n == 0 {
                     "end".into_response()
                 } else {
-                    (StatusCode::FOUND, [(header::LOCATION, format!("/chain/{}", n - 1))]).into_response()
+                    (
+                        StatusCode::FOUND,
+                        [(header::LOCATION, format!("/chain/{}", n - 1))],
+                    )
+                        .into_response()
                 }
             }),
         )
-        .route("/loop", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]) }))
+        .route(
+            "/loop",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]) }),
+        )
         .route("/big", get(|| async { "x".repeat(4096) }))
         .layer(middleware::from_fn_with_state(hits.clone(), count));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -78,17 +90,22 @@ async fn serve() -> TestServer {
 fn runtime_allowing(server: &TestServer) -> Runtime {
     Runtime::new(RuntimeConfig {
         workers: 1,
-        fetch_policy: FetchPolicy { loopback_ports_for_tests: vec![server.addr.port()] },
+        fetch_policy: FetchPolicy {
+            loopback_ports_for_tests: vec![server.addr.port()],
+        },
         ..RuntimeConfig::default()
     })
 }
 
 fn default_runtime() -> Runtime {
-    Runtime::new(RuntimeConfig { workers: 1, ..RuntimeConfig::default() })
+    Runtime::new(RuntimeConfig {
+        workers: 1,
+        ..RuntimeConfig::default()
+    })
 }
 
 /// A function that fetches each URL of the payload and reports the error or the status.
-const TRY_EACH: &str = r#"
+const TRY_EACH: &str = r"
 async function handler(request) {
   const { urls, init } = await request.json();
   const out = [];
@@ -97,10 +114,17 @@ async function handler(request) {
     catch (e) { out.push({ error: `${e.name}: ${e.message}` }); }
   }
   return out;
-}"#;
+}";
 
-async fn try_each(rt: &Runtime, f: &FunctionRef, urls: &[String], init: serde_json::Value) -> Vec<serde_json::Value> {
-    let outcome = rt.invoke(f, invocation(&json!({"urls": urls, "init": init}))).await;
+async fn try_each(
+    rt: &Runtime,
+    f: &FunctionRef,
+    urls: &[String],
+    init: serde_json::Value,
+) -> Vec<serde_json::Value> {
+    let outcome = rt
+        .invoke(f, invocation(&json!({"urls": urls, "init": init})))
+        .await;
     serde_json::from_slice(&outcome.result.expect("the function itself succeeds").body).unwrap()
 }
 
@@ -161,28 +185,44 @@ async fn non_public_destinations_are_refused_without_traffic() {
                 assert_eq!(result["status"], 200, "{url}: {result}");
                 continue;
             }
-            let error = result["error"].as_str().unwrap_or_else(|| panic!("{url} was not refused: {result}"));
-            assert!(error.starts_with("TypeError: fetch refused"), "{url}: {error}");
+            let error = result["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{url} was not refused: {result}"));
+            assert!(
+                error.starts_with("TypeError: fetch refused"),
+                "{url}: {error}"
+            );
         }
     };
     let results = try_each(&default_runtime(), &function(TRY_EACH), &urls, json!({})).await;
     refused(&results, false);
     assert_eq!(server.hits(), 0, "no refused fetch reached the server");
+    // Each refusal names the reason.
+    for (index, reason) in [
+        (0, "127.0.0.1 is a loopback address"),
+        (1, "localhost resolves to"),
+        (2, "link-local"),
+        (3, "::1 is a loopback address"),
+        (4, "IPv4-mapped"),
+        (5, "private (RFC 1918)"),
+        (7, "CGNAT"),
+        (8, "unique local"),
+        (10, "loopback"),
+        (11, "only http and https"),
+    ] {
+        let error = results[index]["error"].as_str().unwrap();
+        assert!(error.contains(reason), "{}: {error}", urls[index]);
+    }
     // The test policy allows 127.0.0.1:<port> written as an IP, and nothing else.
-    let results = try_each(&runtime_allowing(&server), &function(TRY_EACH), &urls, json!({})).await;
+    let results = try_each(
+        &runtime_allowing(&server),
+        &function(TRY_EACH),
+        &urls,
+        json!({}),
+    )
+    .await;
     refused(&results, true);
     assert_eq!(server.hits(), 2);
-    let results = try_each(&default_runtime(), &function(TRY_EACH), &urls[..1], json!({})).await;
-    assert!(results[0]["error"].as_str().unwrap().contains("127.0.0.1 is a loopback address"), "{results:?}");
-    let results = try_each(&default_runtime(), &function(TRY_EACH), &urls[1..2], json!({})).await;
-    assert!(results[0]["error"].as_str().unwrap().contains("localhost resolves to"), "{results:?}");
-    let results = try_each(&default_runtime(), &function(TRY_EACH), &urls[2..3], json!({})).await;
-    assert!(results[0]["error"].as_str().unwrap().contains("link-local"), "{results:?}");
-    let results = try_each(&default_runtime(), &function(TRY_EACH), &urls[4..5], json!({})).await;
-    assert!(results[0]["error"].as_str().unwrap().contains("IPv4-mapped"), "{results:?}");
-    let results = try_each(&default_runtime(), &function(TRY_EACH), &urls[10..11], json!({})).await;
-    assert!(results[0]["error"].as_str().unwrap().contains("loopback"), "{results:?}");
-    assert_eq!(server.hits(), 2, "no refused fetch reached the server");
 }
 
 #[tokio::test]
@@ -203,18 +243,36 @@ async fn a_redirect_to_a_non_public_address_is_refused() {
         .collect();
     let results = try_each(&rt, &function(TRY_EACH), &urls, json!({})).await;
     for (to, result) in targets.iter().zip(&results) {
-        let error = result["error"].as_str().unwrap_or_else(|| panic!("redirect to {to} was followed: {result}"));
-        assert!(error.starts_with("TypeError: fetch refused"), "{to}: {error}");
+        let error = result["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("redirect to {to} was followed: {result}"));
+        assert!(
+            error.starts_with("TypeError: fetch refused"),
+            "{to}: {error}"
+        );
     }
-    assert_eq!(server.hits(), targets.len(), "only the redirecting requests reached the server");
+    assert_eq!(
+        server.hits(),
+        targets.len(),
+        "only the redirecting requests reached the server"
+    );
     // Nothing connected to the other loopback port.
     let accepted = tokio::time::timeout(std::time::Duration::from_millis(50), other.accept()).await;
-    assert!(accepted.is_err(), "a connection reached 127.0.0.1:{other_port}");
+    assert!(
+        accepted.is_err(),
+        "a connection reached 127.0.0.1:{other_port}"
+    );
 }
 
 fn url_encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -223,11 +281,29 @@ async fn redirect_loops_and_modes() {
     let server = serve().await;
     let rt = runtime_allowing(&server);
     let results = try_each(&rt, &function(TRY_EACH), &[server.url("/loop")], json!({})).await;
-    assert_eq!(results[0]["error"], "TypeError: fetch followed 10 redirects without reaching a response");
-    let results = try_each(&rt, &function(TRY_EACH), &[server.url("/chain/1")], json!({"redirect": "manual"})).await;
+    assert_eq!(
+        results[0]["error"],
+        "TypeError: fetch followed 10 redirects without reaching a response"
+    );
+    let results = try_each(
+        &rt,
+        &function(TRY_EACH),
+        &[server.url("/chain/1")],
+        json!({"redirect": "manual"}),
+    )
+    .await;
     assert_eq!(results[0]["status"], 302);
-    let results = try_each(&rt, &function(TRY_EACH), &[server.url("/chain/1")], json!({"redirect": "error"})).await;
-    assert!(results[0]["error"].as_str().unwrap().contains("redirect"), "{results:?}");
+    let results = try_each(
+        &rt,
+        &function(TRY_EACH),
+        &[server.url("/chain/1")],
+        json!({"redirect": "error"}),
+    )
+    .await;
+    assert!(
+        results[0]["error"].as_str().unwrap().contains("redirect"),
+        "{results:?}"
+    );
 }
 
 #[tokio::test]
@@ -235,14 +311,25 @@ async fn too_many_fetches_is_a_typed_error() {
     let server = serve().await;
     let rt = runtime_allowing(&server);
     let f = FunctionRef {
-        limits: Limits { max_fetches: 3, ..Limits::default() },
+        limits: Limits {
+            max_fetches: 3,
+            ..Limits::default()
+        },
         ..function(TRY_EACH)
     };
     let urls = vec![server.url("/hello"); 5];
-    let outcome = rt.invoke(&f, invocation(&json!({"urls": urls, "init": {}}))).await;
+    let outcome = rt
+        .invoke(&f, invocation(&json!({"urls": urls, "init": {}})))
+        .await;
     let err = outcome.result.unwrap_err();
-    assert!(matches!(err, InvokeError::TooManyRequests { limit: 3 }), "{err:?}");
-    assert!(err.to_string().contains("more than 3 outbound requests"), "{err}");
+    assert!(
+        matches!(err, InvokeError::TooManyRequests { limit: 3 }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("more than 3 outbound requests"),
+        "{err}"
+    );
     assert_eq!(server.hits(), 3);
 }
 
@@ -251,10 +338,21 @@ async fn a_fetched_body_over_the_response_limit_throws() {
     let server = serve().await;
     let rt = runtime_allowing(&server);
     let f = FunctionRef {
-        limits: Limits { max_response_bytes: 1000, ..Limits::default() },
+        limits: Limits {
+            max_response_bytes: 1000,
+            ..Limits::default()
+        },
         ..function(TRY_EACH)
     };
-    let outcome = rt.invoke(&f, invocation(&json!({"urls": [server.url("/big")], "init": {}}))).await;
+    let outcome = rt
+        .invoke(
+            &f,
+            invocation(&json!({"urls": [server.url("/big")], "init": {}})),
+        )
+        .await;
     let results: serde_json::Value = serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
-    assert_eq!(results[0]["error"], "TypeError: fetch response body is larger than 1000 bytes");
+    assert_eq!(
+        results[0]["error"],
+        "TypeError: fetch response body is larger than 1000 bytes"
+    );
 }

@@ -22,8 +22,15 @@ async function handler(request, env) {
 }
 "#;
 
-async fn op(kv: &Arc<MemoryKv>, f: &quire_functions::FunctionRef, rt: &quire_functions::Runtime, body: serde_json::Value) -> serde_json::Value {
-    let outcome = rt.invoke(f, invocation_with(&body, kv.clone(), BTreeMap::new())).await;
+async fn op(
+    kv: &Arc<MemoryKv>,
+    f: &quire_functions::FunctionRef,
+    rt: &quire_functions::Runtime,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let outcome = rt
+        .invoke(f, invocation_with(&body, kv.clone(), BTreeMap::new()))
+        .await;
     serde_json::from_slice(&outcome.result.expect("KV op succeeds").body).unwrap()
 }
 
@@ -32,22 +39,59 @@ async fn get_put_delete_and_list() {
     let rt = runtime();
     let f = function(KV_OPS);
     let kv = Arc::new(MemoryKv::new());
-    assert_eq!(op(&kv, &f, &rt, json!({"op": "get", "key": "a"})).await, json!({"value": null}));
-    op(&kv, &f, &rt, json!({"op": "put", "key": "user:1", "value": "{\"n\":1}"})).await;
-    op(&kv, &f, &rt, json!({"op": "put", "key": "user:2", "value": "two"})).await;
-    op(&kv, &f, &rt, json!({"op": "put", "key": "other", "value": "x"})).await;
-    assert_eq!(op(&kv, &f, &rt, json!({"op": "json", "key": "user:1"})).await, json!({"value": {"n": 1}}));
-    assert_eq!(kv.get("user:2").await.unwrap().as_deref(), Some("two"), "stored through the trait");
+    assert_eq!(
+        op(&kv, &f, &rt, json!({"op": "get", "key": "a"})).await,
+        json!({"value": null})
+    );
+    op(
+        &kv,
+        &f,
+        &rt,
+        json!({"op": "put", "key": "user:1", "value": "{\"n\":1}"}),
+    )
+    .await;
+    op(
+        &kv,
+        &f,
+        &rt,
+        json!({"op": "put", "key": "user:2", "value": "two"}),
+    )
+    .await;
+    op(
+        &kv,
+        &f,
+        &rt,
+        json!({"op": "put", "key": "other", "value": "x"}),
+    )
+    .await;
+    assert_eq!(
+        op(&kv, &f, &rt, json!({"op": "json", "key": "user:1"})).await,
+        json!({"value": {"n": 1}})
+    );
+    assert_eq!(
+        kv.get("user:2").await.unwrap().as_deref(),
+        Some("two"),
+        "stored through the trait"
+    );
     assert_eq!(
         op(&kv, &f, &rt, json!({"op": "list", "prefix": "user:"})).await,
         json!({"keys": [{"name": "user:1"}, {"name": "user:2"}], "list_complete": true})
     );
     assert_eq!(
-        op(&kv, &f, &rt, json!({"op": "list", "prefix": "user:", "limit": 1})).await,
+        op(
+            &kv,
+            &f,
+            &rt,
+            json!({"op": "list", "prefix": "user:", "limit": 1})
+        )
+        .await,
         json!({"keys": [{"name": "user:1"}], "list_complete": false})
     );
     op(&kv, &f, &rt, json!({"op": "delete", "key": "user:1"})).await;
-    assert_eq!(op(&kv, &f, &rt, json!({"op": "get", "key": "user:1"})).await, json!({"value": null}));
+    assert_eq!(
+        op(&kv, &f, &rt, json!({"op": "get", "key": "user:1"})).await,
+        json!({"value": null})
+    );
 }
 
 #[tokio::test]
@@ -55,10 +99,25 @@ async fn two_projects_never_see_each_others_keys() {
     let rt = runtime();
     let f = function(KV_OPS);
     let (a, b) = (Arc::new(MemoryKv::new()), Arc::new(MemoryKv::new()));
-    op(&a, &f, &rt, json!({"op": "put", "key": "secret", "value": "from-a"})).await;
-    assert_eq!(op(&b, &f, &rt, json!({"op": "get", "key": "secret"})).await, json!({"value": null}));
-    assert_eq!(op(&b, &f, &rt, json!({"op": "list"})).await["keys"], json!([]));
-    assert_eq!(op(&a, &f, &rt, json!({"op": "get", "key": "secret"})).await, json!({"value": "from-a"}));
+    op(
+        &a,
+        &f,
+        &rt,
+        json!({"op": "put", "key": "secret", "value": "from-a"}),
+    )
+    .await;
+    assert_eq!(
+        op(&b, &f, &rt, json!({"op": "get", "key": "secret"})).await,
+        json!({"value": null})
+    );
+    assert_eq!(
+        op(&b, &f, &rt, json!({"op": "list"})).await["keys"],
+        json!([])
+    );
+    assert_eq!(
+        op(&a, &f, &rt, json!({"op": "get", "key": "secret"})).await,
+        json!({"value": "from-a"})
+    );
 }
 
 #[tokio::test]
@@ -66,11 +125,26 @@ async fn a_ttl_expires_the_value() {
     let rt = runtime();
     let f = function(KV_OPS);
     let kv = Arc::new(MemoryKv::new());
-    op(&kv, &f, &rt, json!({"op": "put", "key": "k", "value": "v", "ttl": 0.2})).await;
-    assert_eq!(op(&kv, &f, &rt, json!({"op": "get", "key": "k"})).await, json!({"value": "v"}));
+    op(
+        &kv,
+        &f,
+        &rt,
+        json!({"op": "put", "key": "k", "value": "v", "ttl": 0.2}),
+    )
+    .await;
+    assert_eq!(
+        op(&kv, &f, &rt, json!({"op": "get", "key": "k"})).await,
+        json!({"value": "v"})
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(op(&kv, &f, &rt, json!({"op": "get", "key": "k"})).await, json!({"value": null}));
-    assert_eq!(op(&kv, &f, &rt, json!({"op": "list"})).await["keys"], json!([]));
+    assert_eq!(
+        op(&kv, &f, &rt, json!({"op": "get", "key": "k"})).await,
+        json!({"value": null})
+    );
+    assert_eq!(
+        op(&kv, &f, &rt, json!({"op": "list"})).await["keys"],
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -80,12 +154,38 @@ async fn an_invalid_key_or_ttl_throws() {
     let kv = Arc::new(MemoryKv::new());
     let long = "k".repeat(513);
     let outcome = rt
-        .invoke(&f, invocation_with(&json!({"op": "put", "key": long, "value": "v"}), kv.clone(), BTreeMap::new()))
+        .invoke(
+            &f,
+            invocation_with(
+                &json!({"op": "put", "key": long, "value": "v"}),
+                kv.clone(),
+                BTreeMap::new(),
+            ),
+        )
         .await;
-    assert!(outcome.result.unwrap_err().to_string().contains("KV key is 513 bytes"));
+    assert!(
+        outcome
+            .result
+            .unwrap_err()
+            .to_string()
+            .contains("KV key is 513 bytes")
+    );
     let outcome = rt
-        .invoke(&f, invocation_with(&json!({"op": "put", "key": "k", "value": "v", "ttl": -1}), kv, BTreeMap::new()))
+        .invoke(
+            &f,
+            invocation_with(
+                &json!({"op": "put", "key": "k", "value": "v", "ttl": -1}),
+                kv,
+                BTreeMap::new(),
+            ),
+        )
         .await;
     // -1 is truthy in the test function, so it reaches KV.put, which refuses it.
-    assert!(outcome.result.unwrap_err().to_string().contains("expirationTtl"));
+    assert!(
+        outcome
+            .result
+            .unwrap_err()
+            .to_string()
+            .contains("expirationTtl")
+    );
 }

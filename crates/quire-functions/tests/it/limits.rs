@@ -18,9 +18,15 @@ fn limited(code: &str, limits: Limits) -> FunctionRef {
 /// The runtime still answers a normal call.
 async fn still_serving(rt: &Runtime) {
     let outcome = rt
-        .invoke(&function("function handler() { return { alive: true }; }"), invocation(&json!({})))
+        .invoke(
+            &function("function handler() { return { alive: true }; }"),
+            invocation(&json!({})),
+        )
         .await;
-    assert_eq!(outcome.result.expect("runtime still serves").text(), r#"{"alive":true}"#);
+    assert_eq!(
+        outcome.result.expect("runtime still serves").text(),
+        r#"{"alive":true}"#
+    );
 }
 
 #[tokio::test]
@@ -29,15 +35,24 @@ async fn an_endless_loop_ends_with_a_timeout_shortly_after_the_deadline() {
     let wall = Duration::from_millis(400);
     let f = limited(
         "function handler() { while (true) {} }",
-        Limits { wall_time: wall, ..Limits::default() },
+        Limits {
+            wall_time: wall,
+            ..Limits::default()
+        },
     );
     let start = Instant::now();
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
     let elapsed = start.elapsed();
     let err = outcome.result.unwrap_err();
-    assert!(matches!(err, InvokeError::Timeout { limit } if limit == wall), "{err:?}");
+    assert!(
+        matches!(err, InvokeError::Timeout { limit } if limit == wall),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("time limit of 400 ms"), "{err}");
-    assert!(elapsed >= wall && elapsed < wall + Duration::from_millis(300), "took {elapsed:?}");
+    assert!(
+        elapsed >= wall && elapsed < wall + Duration::from_millis(300),
+        "took {elapsed:?}"
+    );
     still_serving(&rt).await;
 }
 
@@ -47,15 +62,27 @@ async fn an_endless_loop_ends_with_a_cpu_limit_error() {
     let cpu = Duration::from_millis(300);
     let f = limited(
         "async function handler() { await null; let i = 0; while (true) { i++; } }",
-        Limits { cpu_time: cpu, ..Limits::default() },
+        Limits {
+            cpu_time: cpu,
+            ..Limits::default()
+        },
     );
     let start = Instant::now();
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
     let elapsed = start.elapsed();
     let err = outcome.result.unwrap_err();
-    assert!(matches!(err, InvokeError::CpuLimit { limit } if limit == cpu), "{err:?}");
-    assert!(err.to_string().contains("CPU time limit of 300 ms"), "{err}");
-    assert!(elapsed < cpu + Duration::from_millis(300), "took {elapsed:?}");
+    assert!(
+        matches!(err, InvokeError::CpuLimit { limit } if limit == cpu),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("CPU time limit of 300 ms"),
+        "{err}"
+    );
+    assert!(
+        elapsed < cpu + Duration::from_millis(300),
+        "took {elapsed:?}"
+    );
     still_serving(&rt).await;
 }
 
@@ -64,11 +91,18 @@ async fn waiting_past_the_wall_limit_is_a_timeout() {
     let rt = runtime();
     let f = limited(
         "async function handler() { await new Promise((r) => setTimeout(r, 10000)); return 'late'; }",
-        Limits { wall_time: Duration::from_millis(200), ..Limits::default() },
+        Limits {
+            wall_time: Duration::from_millis(200),
+            ..Limits::default()
+        },
     );
     let start = Instant::now();
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
-    assert!(matches!(outcome.result, Err(InvokeError::Timeout { .. })), "{:?}", outcome.result);
+    assert!(
+        matches!(outcome.result, Err(InvokeError::Timeout { .. })),
+        "{:?}",
+        outcome.result
+    );
     assert!(start.elapsed() < Duration::from_millis(500));
     still_serving(&rt).await;
 }
@@ -78,11 +112,17 @@ async fn a_memory_bomb_ends_with_out_of_memory() {
     let rt = runtime();
     let f = limited(
         "function handler() { const keep = []; while (true) keep.push(new Array(100000).fill(7)); }",
-        Limits { memory_bytes: 32 * 1024 * 1024, ..Limits::default() },
+        Limits {
+            memory_bytes: 32 * 1024 * 1024,
+            ..Limits::default()
+        },
     );
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
     let err = outcome.result.unwrap_err();
-    assert!(matches!(err, InvokeError::OutOfMemory { limit_mb: 32 }), "{err:?}");
+    assert!(
+        matches!(err, InvokeError::OutOfMemory { limit_mb: 32 }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("limit 32 MiB"), "{err}");
     still_serving(&rt).await;
 }
@@ -92,17 +132,26 @@ async fn a_buffer_bomb_ends_with_out_of_memory() {
     let rt = runtime();
     let f = limited(
         "function handler() { const keep = []; while (true) keep.push(new Uint8Array(1 << 20)); }",
-        Limits { memory_bytes: 16 * 1024 * 1024, ..Limits::default() },
+        Limits {
+            memory_bytes: 16 * 1024 * 1024,
+            ..Limits::default()
+        },
     );
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
-    assert!(matches!(outcome.result, Err(InvokeError::OutOfMemory { .. })), "{:?}", outcome.result);
+    assert!(
+        matches!(outcome.result, Err(InvokeError::OutOfMemory { .. })),
+        "{:?}",
+        outcome.result
+    );
     still_serving(&rt).await;
 }
 
 #[tokio::test]
 async fn deep_recursion_is_a_range_error() {
     let rt = runtime();
-    let f = function("function handler() { function down(n) { return down(n + 1) + 1; } return down(0); }");
+    let f = function(
+        "function handler() { function down(n) { return down(n + 1) + 1; } return down(0); }",
+    );
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
     let Err(InvokeError::Thrown { message, .. }) = outcome.result else {
         panic!("expected a thrown RangeError, got {:?}", outcome.result);
@@ -115,19 +164,37 @@ async fn deep_recursion_is_a_range_error() {
 async fn a_response_over_the_limit_is_refused() {
     let f = limited(
         "function handler() { return 'x'.repeat(2000); }",
-        Limits { max_response_bytes: 1000, ..Limits::default() },
+        Limits {
+            max_response_bytes: 1000,
+            ..Limits::default()
+        },
     );
     let outcome = runtime().invoke(&f, invocation(&json!({}))).await;
     let err = outcome.result.unwrap_err();
-    assert!(matches!(err, InvokeError::ResponseTooLarge { size: 2000, limit: 1000 }), "{err:?}");
-    assert_eq!(err.to_string(), "the function's response is 2000 bytes; the limit is 1000");
+    assert!(
+        matches!(
+            err,
+            InvokeError::ResponseTooLarge {
+                size: 2000,
+                limit: 1000
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the function's response is 2000 bytes; the limit is 1000"
+    );
 }
 
 #[tokio::test]
 async fn console_output_is_cut_at_the_log_limit() {
     let f = limited(
         "function handler() { for (let i = 0; i < 50; i++) console.log('line ' + i); return 'ok'; }",
-        Limits { max_log_bytes: 100, ..Limits::default() },
+        Limits {
+            max_log_bytes: 100,
+            ..Limits::default()
+        },
     );
     let outcome = runtime().invoke(&f, invocation(&json!({}))).await;
     assert_eq!(outcome.result.unwrap().text(), "ok");
@@ -141,9 +208,16 @@ async fn a_top_level_endless_loop_times_out_at_load() {
     let rt = runtime();
     let f = limited(
         "while (true) {}\nfunction handler() { return 1; }",
-        Limits { wall_time: Duration::from_millis(300), ..Limits::default() },
+        Limits {
+            wall_time: Duration::from_millis(300),
+            ..Limits::default()
+        },
     );
     let outcome = rt.invoke(&f, invocation(&json!({}))).await;
-    assert!(matches!(outcome.result, Err(InvokeError::Timeout { .. })), "{:?}", outcome.result);
+    assert!(
+        matches!(outcome.result, Err(InvokeError::Timeout { .. })),
+        "{:?}",
+        outcome.result
+    );
     still_serving(&rt).await;
 }

@@ -12,7 +12,12 @@ async fn a_syntax_error_reports_line_and_column() {
         .validate("function handler() {\n  return 1 +;\n}\n")
         .await
         .unwrap_err();
-    let LoadError::Syntax { message, line, column } = &err else {
+    let LoadError::Syntax {
+        message,
+        line,
+        column,
+    } = &err
+    else {
         panic!("expected a syntax error, got {err:?}");
     };
     assert!(message.starts_with("SyntaxError"), "{message}");
@@ -25,7 +30,10 @@ async fn a_syntax_error_reports_line_and_column() {
 async fn a_syntax_error_at_call_time_is_a_load_error() {
     let outcome = run("function handler( {", json!({})).await;
     assert!(
-        matches!(outcome.result, Err(InvokeError::Load(LoadError::Syntax { line: 1, .. }))),
+        matches!(
+            outcome.result,
+            Err(InvokeError::Load(LoadError::Syntax { line: 1, .. }))
+        ),
         "{:?}",
         outcome.result
     );
@@ -40,14 +48,25 @@ async fn code_without_a_handler_is_refused() {
         Err(LoadError::NoHandler)
     );
     let err = rt.validate("function handlr() {}").await.unwrap_err();
-    assert!(err.to_string().contains("async function handler(request, env)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("async function handler(request, env)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn valid_code_passes_validation() {
     let rt = runtime();
-    assert_eq!(rt.validate("async function handler() { return 1; }").await, Ok(()));
-    assert_eq!(rt.validate("export default { fetch() { return 1; } };").await, Ok(()));
+    assert_eq!(
+        rt.validate("async function handler() { return 1; }").await,
+        Ok(())
+    );
+    assert_eq!(
+        rt.validate("export default { fetch() { return 1; } };")
+            .await,
+        Ok(())
+    );
 }
 
 #[tokio::test]
@@ -56,8 +75,16 @@ async fn importing_a_module_fails_clearly() {
         .validate("import _ from 'lodash';\nexport default { fetch() { return 1; } };")
         .await
         .unwrap_err();
-    assert_eq!(err, LoadError::Import { specifier: "lodash".to_owned() });
-    assert!(err.to_string().contains("cannot import \"lodash\": a function is a single file"));
+    assert_eq!(
+        err,
+        LoadError::Import {
+            specifier: "lodash".to_owned()
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("cannot import \"lodash\": a function is a single file")
+    );
 
     let outcome = run(
         "async function handler() { await import('./other.js'); }",
@@ -74,7 +101,10 @@ async fn a_throwing_top_level_is_a_load_error() {
         .validate("throw new Error('boom');\nfunction handler() {}")
         .await
         .unwrap_err();
-    assert!(matches!(&err, LoadError::Threw { message, .. } if message == "boom"), "{err:?}");
+    assert!(
+        matches!(&err, LoadError::Threw { message, .. } if message == "boom"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -90,8 +120,16 @@ async fn no_host_module_or_require_is_reachable() {
         json!({"std": "undefined", "os": "undefined", "require": "undefined",
                "process": "undefined", "Deno": "undefined", "scriptArgs": "undefined"})
     );
-    let outcome = run("async function handler() { return await import('std'); }", json!({})).await;
+    let outcome = run(
+        "async function handler() { return await import('std'); }",
+        json!({}),
+    )
+    .await;
     assert!(outcome.result.is_err());
-    let outcome = run("async function handler() { return await import('os'); }", json!({})).await;
+    let outcome = run(
+        "async function handler() { return await import('os'); }",
+        json!({}),
+    )
+    .await;
     assert!(outcome.result.is_err());
 }

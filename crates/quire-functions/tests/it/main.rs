@@ -55,7 +55,9 @@ pub fn invocation_with(
 
 /// Runs `code` once with `payload` on a fresh runtime.
 pub async fn run(code: &str, payload: serde_json::Value) -> Outcome {
-    runtime().invoke(&function(code), invocation(&payload)).await
+    runtime()
+        .invoke(&function(code), invocation(&payload))
+        .await
 }
 
 /// Runs `code`, expects success, and returns the body parsed as JSON.

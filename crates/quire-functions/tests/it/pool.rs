@@ -30,7 +30,10 @@ async fn a_warm_isolate_is_reused_and_a_new_version_starts_fresh() {
     assert_eq!(calls(&rt, &v1).await, 2);
     assert_eq!(calls(&rt, &v1).await, 3);
     assert_eq!(rt.idle_isolates(), 1);
-    let v2 = FunctionRef { version: 2, ..v1.clone() };
+    let v2 = FunctionRef {
+        version: 2,
+        ..v1.clone()
+    };
     assert_eq!(calls(&rt, &v2).await, 1);
     assert_eq!(calls(&rt, &v1).await, 4);
 }
@@ -39,7 +42,10 @@ async fn a_warm_isolate_is_reused_and_a_new_version_starts_fresh() {
 async fn projects_never_share_an_isolate() {
     let rt = runtime();
     let a = function(COUNTER);
-    let b = FunctionRef { project_id: "other-project".to_owned(), ..a.clone() };
+    let b = FunctionRef {
+        project_id: "other-project".to_owned(),
+        ..a.clone()
+    };
     assert_eq!(calls(&rt, &a).await, 1);
     assert_eq!(calls(&rt, &b).await, 1);
     assert_eq!(calls(&rt, &a).await, 2);
@@ -49,7 +55,10 @@ async fn projects_never_share_an_isolate() {
 async fn an_isolate_that_timed_out_is_thrown_away() {
     let rt = runtime();
     let f = FunctionRef {
-        limits: Limits { wall_time: Duration::from_millis(200), ..Limits::default() },
+        limits: Limits {
+            wall_time: Duration::from_millis(200),
+            ..Limits::default()
+        },
         ..function(COUNTER)
     };
     assert_eq!(calls(&rt, &f).await, 1);
@@ -72,7 +81,8 @@ async fn concurrent_calls_all_complete() {
     });
     let outcomes = futures::future::join_all(calls).await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
-        let body: serde_json::Value = serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
         assert_eq!(body["i"], i);
     }
     assert!(rt.idle_isolates() <= 4, "at most idle_per_function kept");
@@ -99,5 +109,8 @@ async fn a_timer_left_running_does_not_fire_in_the_next_call() {
     assert_eq!(outcome.result.unwrap().text(), "done");
     tokio::time::sleep(Duration::from_millis(80)).await;
     let outcome = rt.invoke(&armed_and_left, invocation(&json!({}))).await;
-    assert_eq!(outcome.logs, "", "the earlier call's timer must not log into this call");
+    assert_eq!(
+        outcome.logs, "",
+        "the earlier call's timer must not log into this call"
+    );
 }

@@ -141,7 +141,10 @@ async fn crypto_timers_clone_and_console() {
                "cloneDistinct": true, "cloneCycle": true, "cloneDate": true, "cloneDeep": [1, 2],
                "cloneSet": true, "fnClone": true})
     );
-    assert_eq!(outcome.logs, "obj { a: [ 1, \"x\" ], n: null }\n[warn] careful\n");
+    assert_eq!(
+        outcome.logs,
+        "obj { a: [ 1, \"x\" ], n: null }\n[warn] careful\n"
+    );
 }
 
 #[tokio::test]
@@ -152,6 +155,10 @@ async fn binary_and_non_utf8_bodies_round_trip() {
     )
     .await;
     assert_eq!(outcome.result.unwrap().body, vec![0, 255, 128, 10]);
-    let outcome = run("function handler() { return 'lone \\uD800 surrogate'; }", json!({})).await;
+    let outcome = run(
+        "function handler() { return 'lone \\uD800 surrogate'; }",
+        json!({}),
+    )
+    .await;
     assert_eq!(outcome.result.unwrap().text(), "lone \u{fffd} surrogate");
 }
