@@ -457,3 +457,79 @@ async fn concurrent_installs_of_the_same_request_agree() {
             .any(|e| matches!(e, ProgressEvent::Downloaded { name, .. } if name == "shared"))
     );
 }
+
+/// Two other processes and this one install the same request into one store at once: all
+/// three get the same lock and the same tree, and the store holds one copy of each package.
+#[tokio::test]
+async fn concurrent_installs_across_processes_agree() {
+    let registry = Registry::start().await;
+    for name in ["a", "b", "c"] {
+        registry.publish_simple(name, "1.0.0", &json!({"shared": "^1"}));
+    }
+    registry.publish_simple("shared", "1.0.0", &json!({}));
+    let (_dir, root) = fixture::store_dir();
+    let spawn = || {
+        tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "install::child_process_install",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("QUIRE_NPM_TEST_CHILD_ROOT", &root)
+            .env("QUIRE_NPM_TEST_CHILD_REGISTRY", &registry.url)
+            .output()
+    };
+    let store = PackageStore::open(&root, registry.config()).unwrap();
+    let req = request(&[("a", "1"), ("b", "1"), ("c", "1")]);
+    let (first, second, here) = tokio::join!(spawn(), spawn(), install(&store, &req));
+    let here = here.unwrap();
+    for output in [first.unwrap(), second.unwrap()] {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "child failed: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // libtest prints the test's name on the same line, so look for the marker anywhere.
+        let line = stdout
+            .split("CHILD-RESULT ")
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .expect("the child reports");
+        let (node_modules, lock) = line.split_once('\t').unwrap();
+        assert_eq!(std::path::Path::new(node_modules), here.node_modules);
+        assert_eq!(
+            serde_json::from_str::<quire_npm::Lock>(lock).unwrap(),
+            here.lock
+        );
+    }
+    assert_eq!(entries(&root.join("packages")).len(), 4);
+    assert_eq!(entries(&root.join("trees")).len(), 1);
+    assert!(entries(&root.join("tmp")).is_empty());
+    fixture::assert_tree_resolves(&here);
+}
+
+/// The other process of `concurrent_installs_across_processes_agree`.
+#[tokio::test]
+#[ignore = "run as a child process by concurrent_installs_across_processes_agree"]
+async fn child_process_install() {
+    let root = std::env::var("QUIRE_NPM_TEST_CHILD_ROOT")
+        .expect("run through concurrent_installs_across_processes_agree");
+    let url = std::env::var("QUIRE_NPM_TEST_CHILD_REGISTRY")
+        .expect("run through concurrent_installs_across_processes_agree");
+    let store = PackageStore::open(
+        root,
+        RegistryConfig {
+            url,
+            auth_token: None,
+        },
+    )
+    .unwrap();
+    let done = install(&store, &request(&[("a", "1"), ("b", "1"), ("c", "1")]))
+        .await
+        .unwrap();
+    let lock = serde_json::to_string(&done.lock).unwrap();
+    println!("CHILD-RESULT {}\t{lock}", done.node_modules.display());
+}
