@@ -152,7 +152,8 @@ pub(crate) fn extract(
             std::fs::create_dir_all(&target).map_err(NpmError::io("create", &target))?;
             continue;
         }
-        let declared = entry.header().size().map_err(&corrupt)?;
+        // The size tar will read, which a pax header may set instead of the ustar field.
+        let declared = entry.size();
         if unpacked.saturating_add(declared) > limits.max_unpacked_bytes {
             return Err(too_large());
         }
