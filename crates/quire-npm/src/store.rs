@@ -200,3 +200,51 @@ impl PackageStore {
         Ok(node_modules)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The compiler shares one store between tasks and spawns installs.
+    #[tokio::test]
+    async fn the_store_is_shareable_and_an_empty_install_needs_no_registry() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<PackageStore>();
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = PackageStore::open(
+            dir.path().join("store"),
+            RegistryConfig {
+                url: String::new(),
+                auth_token: None,
+            },
+        )
+        .unwrap();
+        let request = InstallRequest::default();
+        let install = store.install(&request, &NoProgress);
+        assert_send(&install);
+        let installation = install.await.unwrap();
+        assert_eq!(installation.lock, Lock::default());
+        assert!(installation.node_modules.is_dir());
+        assert!(
+            std::fs::read_dir(&installation.node_modules)
+                .unwrap()
+                .next()
+                .is_none()
+        );
+
+        let mut request = InstallRequest::default();
+        request
+            .dependencies
+            .insert("react".to_owned(), "^19".to_owned());
+        let error = store.install(&request, &NoProgress).await.unwrap_err();
+        assert!(matches!(error, NpmError::NoRegistryConfigured), "{error:?}");
+        assert!(
+            error.to_string().contains("set QUIRE_NPM_REGISTRY"),
+            "{error}"
+        );
+    }
+}
