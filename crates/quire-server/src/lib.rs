@@ -1,1 +1,185 @@
-//! quire-server
+//! Quire's HTTP server, as a library: `router(state)` for the app origin,
+//! `usercontent_router(state)` for the origin that serves page artifacts, and `serve` to run
+//! both with graceful shutdown. The binary only loads configuration and calls these.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod errors;
+mod json;
+mod routes;
+pub mod state;
+mod telemetry;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use config::ServerConfig;
+pub use errors::ApiError;
+pub use state::AppState;
+
+/// JSON bodies above this are refused before parsing (a page source is at most 1 MiB).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The app origin: the API, the OpenAPI document and the operational endpoints.
+pub fn router(state: AppState) -> Router {
+    telemetry::metrics_handle();
+    let (api, openapi) = routes::api();
+    let openapi = Arc::new(openapi);
+    let app = Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || std::future::ready(Json(openapi.as_ref().clone()))),
+        )
+        .route("/healthz", get(routes::ops::healthz))
+        .route("/readyz", get(routes::ops::readyz))
+        .route("/metrics", get(routes::ops::metrics))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(telemetry::record_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            app_security_headers,
+        ))
+        .with_state(state);
+    with_request_ids(app)
+}
+
+/// The usercontent origin. It serves artifacts only (added with pages); everything else is 404.
+pub fn usercontent_router(state: AppState) -> Router {
+    let app = Router::new()
+        .route("/healthz", get(routes::ops::healthz))
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                [(header::X_CONTENT_TYPE_OPTIONS, "nosniff")],
+                "not found\n",
+            )
+        })
+        .layer(middleware::from_fn(telemetry::record_metrics))
+        .with_state(state);
+    with_request_ids(app)
+}
+
+/// Every request gets an `x-request-id` (kept if the client sent one), which is on every log
+/// line of the request and echoed in the response.
+fn with_request_ids(router: Router) -> Router {
+    router
+        .layer(PropagateRequestIdLayer::new(telemetry::REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get(telemetry::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(telemetry::REQUEST_ID, MakeRequestUuid))
+}
+
+async fn not_found(request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        ApiError::not_found(format!(
+            "no route {} {}; GET /api/v1/openapi.json lists them",
+            request.method(),
+            request.uri().path()
+        ))
+        .into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "not found\n").into_response()
+    }
+}
+
+/// The app's own pages never run inline scripts and frame only the usercontent origin.
+async fn app_security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         frame-src {}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'",
+        state.config.usercontent_url
+    );
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if state.config.tls() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
+/// The two listeners Quire serves on.
+pub struct Listeners {
+    pub app: TcpListener,
+    pub usercontent: TcpListener,
+}
+
+/// Serves both origins until `shutdown` completes, then stops accepting, lets in-flight
+/// requests finish (at most `shutdown_grace`), and checkpoints and closes the store.
+pub async fn serve(
+    state: AppState,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let when_stopped = |mut stopped: tokio::sync::watch::Receiver<()>| async move {
+        let _ = stopped.changed().await;
+    };
+    let app = axum::serve(listeners.app, router(state.clone()))
+        .with_graceful_shutdown(when_stopped(stopped.clone()));
+    let usercontent = axum::serve(listeners.usercontent, usercontent_router(state.clone()))
+        .with_graceful_shutdown(when_stopped(stopped));
+    let mut servers = tokio::spawn(async move {
+        tokio::try_join!(app.into_future(), usercontent.into_future()).map(|_| ())
+    });
+
+    let result = tokio::select! {
+        finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+        () = shutdown => {
+            tracing::info!("shutting down: no new connections; waiting for requests in flight");
+            let _ = stop.send(());
+            drain(&mut servers, state.config.shutdown_grace).await
+        }
+    };
+    state.store.close().await;
+    result
+}
+
+async fn drain(
+    servers: &mut tokio::task::JoinHandle<std::io::Result<()>>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    match tokio::time::timeout(grace, servers).await {
+        Ok(finished) => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+        Err(_) => {
+            tracing::warn!(
+                ?grace,
+                "requests still in flight after the shutdown grace period; closing them"
+            );
+            Ok(())
+        }
+    }
+}

@@ -20,7 +20,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use error::StoreError;
-pub use projects::{Member, Membership, Project, Role};
+pub use projects::{Member, Membership, Project, Role, UnknownRole};
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::User;

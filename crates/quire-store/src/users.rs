@@ -98,3 +98,14 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The oldest account, which first start made the owner of everything.
+    pub async fn first_user_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM users ORDER BY created_at, id LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+}

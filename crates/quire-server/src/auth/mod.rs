@@ -1,0 +1,212 @@
+//! Who is calling: the `Viewer` extractor (session cookie or bearer token), CSRF and
+//! cross-site checks for state-changing calls, and role checks on projects.
+
+pub mod password;
+pub mod secrets;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use quire_store::{Membership, Role, User};
+
+use crate::errors::ApiError;
+use crate::state::AppState;
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub user: User,
+    pub credential: Credential,
+}
+
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Session {
+        id_hash: String,
+    },
+    /// A token limited to one project carries that project's id.
+    Token {
+        id: String,
+        project_id: Option<String>,
+    },
+}
+
+impl<S> FromRequestParts<S> for Viewer
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        refuse_cross_site(&parts.method, &parts.headers)?;
+        if let Some(token) = bearer_token(&parts.headers)? {
+            return viewer_from_token(&state, token).await;
+        }
+        let Some(session_id) = cookie(&parts.headers, state.config.session_cookie_name()) else {
+            return Err(ApiError::unauthorized(
+                "sign in first (POST /api/v1/auth/login), or send `Authorization: Bearer <api token>`",
+            ));
+        };
+        let id_hash = secrets::sha256_hex(session_id);
+        let Some(session) = state.store.session(&id_hash).await? else {
+            return Err(ApiError::unauthorized(
+                "your session has ended; sign in again",
+            ));
+        };
+        if is_state_changing(&parts.method) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !secrets::same(sent, &session.csrf_token) {
+                return Err(ApiError::forbidden(
+                    "missing or wrong X-CSRF-Token header: send the csrf_token that login returned with every change made with a session cookie",
+                ));
+            }
+        }
+        let user = state
+            .store
+            .user_by_id(&session.user_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("this account no longer exists"))?;
+        Ok(Self {
+            user,
+            credential: Credential::Session { id_hash },
+        })
+    }
+}
+
+async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
+    let found = state
+        .store
+        .api_token_by_hash(&secrets::sha256_hex(token))
+        .await?;
+    let Some(found) = found else {
+        return Err(ApiError::unauthorized(
+            "this API token is not valid; create one with `quire token create` or POST /api/v1/tokens",
+        ));
+    };
+    if found.revoked_at.is_some() {
+        return Err(ApiError::unauthorized(format!(
+            "the API token {:?} was revoked; create a new one",
+            found.name
+        )));
+    }
+    if found
+        .expires_at
+        .is_some_and(|at| at <= quire_store::now_ms())
+    {
+        return Err(ApiError::unauthorized(format!(
+            "the API token {:?} has expired; create a new one",
+            found.name
+        )));
+    }
+    let user = state
+        .store
+        .user_by_id(&found.user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the token's account no longer exists"))?;
+    state.store.touch_api_token(&found.id).await?;
+    Ok(Viewer {
+        user,
+        credential: Credential::Token {
+            id: found.id,
+            project_id: found.project_id,
+        },
+    })
+}
+
+impl Viewer {
+    /// The viewer's membership in `project` (id or slug) if their role is at least `needed`.
+    /// Answers 404 to non-members, so a project's existence is not revealed to outsiders.
+    pub async fn require(
+        &self,
+        state: &AppState,
+        project: &str,
+        needed: Role,
+    ) -> Result<Membership, ApiError> {
+        let membership = state.store.membership(project, &self.user.id).await?;
+        let membership = membership
+            .filter(|m| self.token_project().is_none_or(|only| only == m.project.id))
+            .ok_or_else(|| {
+                ApiError::not_found(format!("no project {project:?} that you are a member of"))
+            })?;
+        if membership.role < needed {
+            return Err(ApiError::forbidden(format!(
+                "this needs the {needed} role or higher in project {:?}; you are {}",
+                membership.project.slug, membership.role
+            )));
+        }
+        Ok(membership)
+    }
+
+    /// The one project a limited token may act in.
+    pub fn token_project(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Token { project_id, .. } => project_id.as_deref(),
+            Credential::Session { .. } => None,
+        }
+    }
+
+    /// Refuses callers whose credential is limited to one project (account-wide actions).
+    pub fn require_unlimited(&self) -> Result<(), ApiError> {
+        if self.token_project().is_some() {
+            return Err(ApiError::forbidden(
+                "this API token is limited to one project; use a session or an unlimited token for account-wide actions",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Browsers say where a request comes from; a cross-site change is never legitimate here.
+pub fn refuse_cross_site(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    if cross_site && is_state_changing(method) {
+        return Err(ApiError::forbidden(
+            "cross-site requests cannot change anything in Quire",
+        ));
+    }
+    Ok(())
+}
+
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(ApiError::unauthorized(
+            "use `Authorization: Bearer <api token>`",
+        )),
+    }
+}
+
+/// The value of cookie `name` in the request, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(key, value)| (key == name).then_some(value))
+}

@@ -1,0 +1,33 @@
+//! Random secrets (session ids, API tokens, CSRF tokens) and the hashes the store keeps.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// API tokens start with this, so leaked ones are easy to recognise and scan for.
+pub const TOKEN_PREFIX: &str = "quire_pat_";
+
+/// `bytes` random bytes from the OS, URL-safe base64 encoded.
+pub fn random_token(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    URL_SAFE_NO_PAD.encode(buffer)
+}
+
+pub fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new API token (192 random bits) and the short hint shown in token lists.
+pub fn new_api_token() -> (String, String) {
+    let token = format!("{TOKEN_PREFIX}{}", random_token(24));
+    let hint = format!("{}…", &token[..TOKEN_PREFIX.len() + 4]);
+    (token, hint)
+}
+
+/// Compares two secrets in constant time.
+pub fn same(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}

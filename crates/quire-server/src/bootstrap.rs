@@ -1,0 +1,64 @@
+//! First start: with no users yet, create an owner and a first project, so a new install is
+//! usable at once. `--demo` adds demo content on top.
+
+use quire_store::{Store, StoreError};
+
+use crate::auth::password;
+
+/// The account made on first start; the password is set only when it was generated.
+pub struct FirstOwner {
+    pub email: String,
+    pub generated_password: Option<String>,
+    pub project_slug: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("QUIRE_ADMIN_PASSWORD is too weak: {0}")]
+    WeakPassword(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
+
+/// Creates the first owner and project when the store has no users; otherwise does nothing.
+pub async fn ensure_first_owner(
+    store: &Store,
+    email: Option<&str>,
+    given_password: Option<&str>,
+) -> Result<Option<FirstOwner>, BootstrapError> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let email = email.unwrap_or(DEFAULT_ADMIN_EMAIL).to_owned();
+    let (password, generated) = match given_password {
+        Some(given) => {
+            password::check_strength(given).map_err(BootstrapError::WeakPassword)?;
+            (given.to_owned(), false)
+        }
+        None => (password::generate(), true),
+    };
+    let hash = password::hash(password.clone()).await;
+    let user = store.create_user(&email, "Admin", &hash).await?;
+    let project = store
+        .create_project("default", "My project", &user.id)
+        .await?;
+    Ok(Some(FirstOwner {
+        email: user.email,
+        generated_password: generated.then_some(password),
+        project_slug: project.slug,
+    }))
+}
+
+/// Demo content for `quire serve --demo`, added once: a `demo` project owned by the first owner.
+pub async fn seed_demo(store: &Store) -> Result<(), StoreError> {
+    if store.project("demo").await?.is_some() {
+        return Ok(());
+    }
+    let Some(owner) = store.first_user_id().await? else {
+        return Ok(());
+    };
+    store.create_project("demo", "Demo project", &owner).await?;
+    Ok(())
+}

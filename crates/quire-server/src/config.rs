@@ -1,0 +1,56 @@
+//! What the server needs to know about its deployment. The binary builds it from defaults,
+//! `quire.toml` and `QUIRE_*` variables; tests build it directly.
+
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Where browsers reach the app, e.g. `http://127.0.0.1:8787` or `https://quire.example.com`.
+    pub public_url: String,
+    /// The separate origin that serves page artifacts, e.g. `http://127.0.0.1:8788`.
+    pub usercontent_url: String,
+    pub session_ttl: Duration,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
+    /// Signs artifact URLs and encrypts function secrets; never logged.
+    pub secret_key: [u8; 32],
+}
+
+impl ServerConfig {
+    /// Cookies get `Secure` and the `__Host-` prefix only when the app is served over TLS.
+    pub fn tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.tls() {
+            "__Host-quire_session"
+        } else {
+            "quire_session"
+        }
+    }
+
+    /// A configuration for tests and local runs: loopback URLs and a random key.
+    pub fn local(app_port: u16, usercontent_port: u16) -> Self {
+        Self {
+            public_url: format!("http://127.0.0.1:{app_port}"),
+            usercontent_url: format!("http://127.0.0.1:{usercontent_port}"),
+            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            shutdown_grace: Duration::from_secs(10),
+            secret_key: rand::random(),
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("public_url", &self.public_url)
+            .field("usercontent_url", &self.usercontent_url)
+            .field("session_ttl", &self.session_ttl)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("secret_key", &"***")
+            .finish()
+    }
+}

@@ -1,0 +1,45 @@
+//! `GET /api/v1/projects/{p}/audit?before=&limit=`: newest entries first.
+
+use axum::extract::{Path, Query, State};
+use quire_store::Role;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Viewer;
+use crate::errors::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::routes::views::AuditEntryView;
+use crate::state::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Entries with ids below this one (for paging back).
+    pub before: Option<i64>,
+    /// At most this many entries (1 to 500, default 100).
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{p}/audit", tag = "projects",
+    params(("p" = String, Path, description = "project id or slug"), AuditQuery),
+    responses((status = 200, body = Vec<AuditEntryView>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(project): Path<String>,
+    Query(query): Query<AuditQuery>,
+) -> Result<ApiJson<Vec<AuditEntryView>>, ApiError> {
+    let membership = viewer.require(&state, &project, Role::Admin).await?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation(
+            "limit",
+            format!("limit is {limit}; use 1 to 500"),
+        ));
+    }
+    let entries = state
+        .store
+        .audit_log(&membership.project.id, query.before, limit)
+        .await?;
+    Ok(ApiJson(entries.iter().map(AuditEntryView::from).collect()))
+}

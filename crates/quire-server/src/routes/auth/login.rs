@@ -1,0 +1,103 @@
+//! `POST /api/v1/auth/login`: checks the password, starts a new session (rotating any old
+//! one) and returns the CSRF token that cookie-authenticated changes must send back.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use quire_store::{NewAuditEntry, Session, now_ms};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{cookie, password, refuse_cross_site, secrets};
+use crate::errors::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::routes::views::UserView;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub user: UserView,
+    /// Send as `X-CSRF-Token` with every state-changing call made with the session cookie.
+    pub csrf_token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    refuse_cross_site(&axum::http::Method::POST, &headers)?;
+    let user = state.store.user_by_email(&body.email).await?;
+    let valid = password::verify(
+        body.password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
+    let Some(user) = user.filter(|_| valid) else {
+        let details = serde_json::json!({ "email": body.email.trim().to_lowercase() });
+        state
+            .store
+            .record_audit(&NewAuditEntry::new(
+                "login.failure",
+                None,
+                None,
+                None,
+                details,
+            ))
+            .await?;
+        return Err(ApiError::unauthorized("wrong e-mail or password"));
+    };
+
+    let session_id = secrets::random_token(32);
+    let csrf_token = secrets::random_token(32);
+    let now = now_ms();
+    let ttl_ms = i64::try_from(state.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    let session = Session {
+        id_hash: secrets::sha256_hex(&session_id),
+        user_id: user.id.clone(),
+        csrf_token: csrf_token.clone(),
+        created_at: now,
+        expires_at: now.saturating_add(ttl_ms),
+    };
+    let previous = cookie(&headers, state.config.session_cookie_name()).map(secrets::sha256_hex);
+    state
+        .store
+        .create_session(&session, previous.as_deref())
+        .await?;
+    state
+        .store
+        .record_audit(&NewAuditEntry::new(
+            "login.success",
+            None,
+            Some(&user.id),
+            Some(&user.id),
+            serde_json::json!({}),
+        ))
+        .await?;
+
+    let cookie = session_cookie(&state, &session_id, state.config.session_ttl.as_secs());
+    let body = LoginResponse {
+        user: UserView::from(&user),
+        csrf_token,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], ApiJson(body)).into_response())
+}
+
+/// The `Set-Cookie` value for a session (an empty value with `max_age` 0 clears it).
+pub fn session_cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
+    let secure = if state.config.tls() { "; Secure" } else { "" };
+    let name = state.config.session_cookie_name();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie values are URL-safe base64")
+}

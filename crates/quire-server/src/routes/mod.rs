@@ -1,0 +1,62 @@
+//! The app origin's routes: the REST API under `/api/v1` (described by the OpenAPI document
+//! it serves) and the operational endpoints.
+
+pub mod audit;
+pub mod auth;
+pub mod me;
+pub mod members;
+pub mod ops;
+pub mod projects;
+pub mod tokens;
+pub mod views;
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Quire API", description = "Project pages, functions and the people who run them."),
+    components(schemas(crate::errors::ErrorBody)),
+    modifiers(&SecuritySchemes),
+    security(("session" = []), ("bearer" = []))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("quire_session"))),
+        );
+    }
+}
+
+/// The API routes and the OpenAPI document generated from them.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login::login))
+        .routes(routes!(auth::logout::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(tokens::list::list, tokens::create::create))
+        .routes(routes!(tokens::revoke::revoke))
+        .routes(routes!(projects::list::list, projects::create::create))
+        .routes(routes!(projects::get::get))
+        .routes(routes!(members::list::list))
+        .routes(routes!(members::put::put, members::remove::remove))
+        .routes(routes!(audit::list::list))
+        .split_for_parts()
+}

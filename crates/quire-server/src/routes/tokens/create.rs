@@ -1,0 +1,88 @@
+//! `POST /api/v1/tokens`: a new API token, optionally limited to one project. The secret is in
+//! this response only; the server keeps its SHA-256.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use quire_store::{NewApiToken, NewAuditEntry, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{Viewer, secrets};
+use crate::errors::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::validate;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    pub name: String,
+    /// Limit the token to this project (id or slug).
+    pub project: Option<String>,
+    /// Days until the token stops working; no value means it never expires.
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub id: String,
+    pub name: String,
+    /// The secret; shown only in this response.
+    pub token: String,
+    pub project_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenRequest,
+    responses((status = 201, body = CreatedToken), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiJson(body): ApiJson<CreateTokenRequest>,
+) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
+    validate::name("name", &body.name)?;
+    let project_id = match &body.project {
+        Some(project) => Some(
+            viewer
+                .require(&state, project, Role::Member)
+                .await?
+                .project
+                .id,
+        ),
+        None => None,
+    };
+    viewer.require_unlimited()?;
+    let expires_at = body
+        .expires_in_days
+        .map(|days| quire_store::now_ms() + i64::from(days) * 86_400_000);
+    let (token, hint) = secrets::new_api_token();
+    let token_hash = secrets::sha256_hex(&token);
+    let new = NewApiToken {
+        user_id: &viewer.user.id,
+        project_id: project_id.as_deref(),
+        name: body.name.trim(),
+        token_hash: &token_hash,
+        hint: &hint,
+        expires_at,
+    };
+    let created = state.store.create_api_token(&new).await?;
+    let details = serde_json::json!({ "name": created.name, "hint": hint });
+    state
+        .store
+        .record_audit(&NewAuditEntry::new(
+            "token.create",
+            project_id.as_deref(),
+            Some(&viewer.user.id),
+            Some(&created.id),
+            details,
+        ))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(CreatedToken {
+            id: created.id,
+            name: created.name,
+            token,
+            project_id,
+        }),
+    ))
+}

@@ -1,0 +1,333 @@
+//! Login, sessions, CSRF, API tokens and the errors for bad bodies.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use quire_test_utils::{Auth, Client, PASSWORD, TestApp};
+use serde_json::json;
+
+#[tokio::test]
+async fn login_sets_a_hardened_cookie_and_me_answers() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let response = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "Ada@Example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let cookie = response.header("set-cookie").unwrap();
+    for attribute in ["quire_session=", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-HTTP local runs cannot use Secure cookies: {cookie}"
+    );
+    let body = response.json();
+    assert!(
+        body["csrf_token"].as_str().unwrap().len() >= 43,
+        "at least 256 bits of CSRF token"
+    );
+
+    let client = Client {
+        app: &app,
+        auth: Auth::Session {
+            cookie: response.session_cookie().unwrap(),
+            csrf: String::new(),
+        },
+    };
+    let me = client.get("/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    insta::assert_json_snapshot!(quire_test_utils::redact(me.json()), @r#"
+    {
+      "user": {
+        "id": "[id]",
+        "email": "ada@example.com",
+        "name": "ada"
+      },
+      "projects": []
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_audited() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    for (email, password) in [
+        ("ada@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let response = app
+            .anonymous()
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.json()["error"]["message"],
+            "wrong e-mail or password",
+            "the same answer for both"
+        );
+        assert!(response.header("set-cookie").is_none());
+    }
+    let client = app.login("ada@example.com").await;
+    assert_eq!(client.get("/api/v1/me").await.status, StatusCode::OK);
+    let log = app.store().audit_log_for_actor(&user.id, 10).await.unwrap();
+    assert_eq!(log[0].action, "login.success");
+    let failures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(failures, 2);
+}
+
+#[tokio::test]
+async fn login_rotates_the_session_and_logout_ends_it() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let first = app.login("ada@example.com").await;
+    let Auth::Session {
+        cookie: old_cookie, ..
+    } = first.auth.clone()
+    else {
+        unreachable!()
+    };
+
+    let mut again = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json");
+    again = again.header(header::COOKIE, old_cookie.as_str());
+    let response = app
+        .send(
+            again
+                .body(Body::from(
+                    json!({ "email": "ada@example.com", "password": PASSWORD }).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_ne!(
+        response.session_cookie().unwrap(),
+        old_cookie,
+        "a new session id on every login"
+    );
+    assert_eq!(
+        first.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old session is gone"
+    );
+
+    let second = app.login("ada@example.com").await;
+    let logout = second.post("/api/v1/auth/logout", &json!({})).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(
+        second.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn session_writes_need_the_csrf_header_and_never_come_cross_site() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let client = app.login("ada@example.com").await;
+    let Auth::Session { cookie, csrf } = client.auth.clone() else {
+        unreachable!()
+    };
+    let body = json!({ "name": "P", "slug": "p" }).to_string();
+    let create = |csrf: Option<&str>, site: Option<&str>| {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/projects")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, cookie.as_str());
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.body(Body::from(body.clone())).unwrap()
+    };
+    for (csrf, site) in [
+        (None, None),
+        (Some("wrong"), None),
+        (Some(csrf.as_str()), Some("cross-site")),
+    ] {
+        let response = app.send(create(csrf, site)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::FORBIDDEN,
+            "csrf {csrf:?}, site {site:?}: {}",
+            response.text()
+        );
+    }
+    assert!(
+        app.store().project("p").await.unwrap().is_none(),
+        "nothing was written"
+    );
+    assert_eq!(
+        app.send(create(Some(&csrf), Some("same-origin")))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let session = app.login("ada@example.com").await;
+    let created = session
+        .post("/api/v1/tokens", &json!({ "name": "ci" }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let created = created.json();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(
+        token.starts_with("quire_pat_") && token.len() >= 10 + 32,
+        "prefixed, 192 random bits: {token}"
+    );
+
+    let listed = session.get("/api/v1/tokens").await;
+    assert!(
+        !listed.text().contains(&token),
+        "the secret is never shown again"
+    );
+    assert_eq!(listed.json()[0]["name"], "ci");
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    assert_ne!(stored, token, "only a hash is stored");
+
+    let bearer = Client {
+        app: &app,
+        auth: Auth::Bearer(token.clone()),
+    };
+    assert_eq!(bearer.get("/api/v1/me").await.status, StatusCode::OK);
+    assert_eq!(
+        bearer
+            .post(
+                "/api/v1/projects",
+                &json!({ "name": "By token", "slug": "t" })
+            )
+            .await
+            .status,
+        StatusCode::CREATED,
+        "no CSRF for bearer calls"
+    );
+
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        session.delete(&format!("/api/v1/tokens/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let refused = bearer.get("/api/v1/me").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.text().contains("revoked"), "{}", refused.text());
+    assert_eq!(
+        session.delete(&format!("/api/v1/tokens/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let garbage = Client {
+        app: &app,
+        auth: Auth::Bearer("quire_pat_nope".into()),
+    };
+    assert_eq!(
+        garbage.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_with_a_reason() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let (token, hint) = quire_server::auth::secrets::new_api_token();
+    let hash = quire_server::auth::secrets::sha256_hex(&token);
+    let new = quire_store::NewApiToken {
+        user_id: &user.id,
+        project_id: None,
+        name: "old",
+        token_hash: &hash,
+        hint: &hint,
+        expires_at: Some(quire_store::now_ms() - 1),
+    };
+    app.store().create_api_token(&new).await.unwrap();
+    let response = Client {
+        app: &app,
+        auth: Auth::Bearer(token),
+    }
+    .get("/api/v1/me")
+    .await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert!(response.text().contains("expired"), "{}", response.text());
+}
+
+#[tokio::test]
+async fn bad_bodies_get_400_with_what_to_change() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let client = app.token_client(&user, None).await;
+    let raw = |body: &str, content_type: &str| {
+        let mut request = client.request(Method::POST, "/api/v1/projects", None);
+        *request.body_mut() = Body::from(body.to_owned());
+        request
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+        request
+    };
+    let cases = [
+        (
+            raw("{not json", "application/json"),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            raw(r#"{"name":"P"}"#, "application/json"),
+            StatusCode::BAD_REQUEST,
+            "missing field `slug`",
+        ),
+        (
+            raw(
+                r#"{"name":"P","slug":"p","colour":"red"}"#,
+                "application/json",
+            ),
+            StatusCode::BAD_REQUEST,
+            "unknown field `colour`",
+        ),
+        (
+            raw(r#"{"name":"P","slug":"p"}"#, "text/plain"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type: application/json",
+        ),
+    ];
+    for (request, status, message) in cases {
+        let response = app.send(request).await;
+        assert_eq!(response.status, status, "{}", response.text());
+        assert!(
+            response.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{}",
+            response.text()
+        );
+    }
+    assert!(
+        app.store().memberships(&user.id).await.unwrap().is_empty(),
+        "nothing was written"
+    );
+}

@@ -1,0 +1,248 @@
+//! Every route against every kind of caller: anonymous, member, admin, owner, the owner of
+//! another project, and a token limited to another project. A new route adds a row here.
+
+use axum::http::{Method, StatusCode};
+use quire_store::Role;
+use quire_test_utils::{Client, TestApp};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Caller {
+    Anonymous,
+    Member,
+    Admin,
+    Owner,
+    OtherOwner,
+    /// The owner of "p", but with a token limited to project "q".
+    OwnerLimitedToOther,
+}
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug)]
+enum Needs {
+    /// Any signed-in caller, whatever the project.
+    Account,
+    /// Any signed-in caller not limited to one project.
+    UnlimitedAccount,
+    Role(Role),
+}
+
+struct Row {
+    method: Method,
+    path: &'static str,
+    body: Option<Value>,
+    needs: Needs,
+    success: StatusCode,
+}
+
+fn rows() -> Vec<Row> {
+    let row = |method: Method, path, body: Option<Value>, needs, success| Row {
+        method,
+        path,
+        body,
+        needs,
+        success,
+    };
+    vec![
+        row(
+            Method::GET,
+            "/api/v1/me",
+            None,
+            Needs::Account,
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects",
+            None,
+            Needs::Account,
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects",
+            Some(json!({ "name": "New", "slug": "new" })),
+            Needs::UnlimitedAccount,
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/tokens",
+            None,
+            Needs::UnlimitedAccount,
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({ "name": "t" })),
+            Needs::UnlimitedAccount,
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/members",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/projects/p/members/target@example.com",
+            Some(json!({ "role": "admin" })),
+            Needs::Role(Role::Owner),
+            StatusCode::OK,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/members/target@example.com",
+            None,
+            Needs::Role(Role::Owner),
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/audit",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({ "name": "t", "project": "p" })),
+            Needs::Role(Role::Member),
+            StatusCode::CREATED,
+        ),
+    ]
+}
+
+/// What `caller` should get from a route that `needs` this.
+fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
+    let role = match caller {
+        Caller::Anonymous => return StatusCode::UNAUTHORIZED,
+        Caller::Member => Some(Role::Member),
+        Caller::Admin => Some(Role::Admin),
+        Caller::Owner => Some(Role::Owner),
+        Caller::OtherOwner | Caller::OwnerLimitedToOther => None,
+    };
+    match needs {
+        Needs::Account => success,
+        Needs::UnlimitedAccount if caller == Caller::OwnerLimitedToOther => StatusCode::FORBIDDEN,
+        Needs::UnlimitedAccount => success,
+        // Outsiders learn nothing about the project: 404, as if it did not exist.
+        Needs::Role(_) if role.is_none() => StatusCode::NOT_FOUND,
+        Needs::Role(needed) if role < Some(needed) => StatusCode::FORBIDDEN,
+        Needs::Role(_) => success,
+    }
+}
+
+/// A fresh app with project "p" (owner, admin, member, target) and project "q" (other owner).
+async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<String>)>) {
+    let app = TestApp::new().await;
+    let store = app.store().clone();
+    let owner = store
+        .create_user("owner@example.com", "Owner", "x")
+        .await
+        .unwrap();
+    let admin = store
+        .create_user("admin@example.com", "Admin", "x")
+        .await
+        .unwrap();
+    let member = store
+        .create_user("member@example.com", "Member", "x")
+        .await
+        .unwrap();
+    let target = store
+        .create_user("target@example.com", "Target", "x")
+        .await
+        .unwrap();
+    let other = store
+        .create_user("other@example.com", "Other", "x")
+        .await
+        .unwrap();
+    let p = store.create_project("p", "P", &owner.id).await.unwrap();
+    let q = store.create_project("q", "Q", &other.id).await.unwrap();
+    store
+        .set_member_role(&p.id, &admin.id, Role::Admin, &owner.id)
+        .await
+        .unwrap();
+    store
+        .set_member_role(&p.id, &member.id, Role::Member, &owner.id)
+        .await
+        .unwrap();
+    store
+        .set_member_role(&p.id, &target.id, Role::Member, &owner.id)
+        .await
+        .unwrap();
+    store
+        .set_member_role(&q.id, &owner.id, Role::Member, &other.id)
+        .await
+        .unwrap();
+    let identity = match caller {
+        Caller::Anonymous => None,
+        Caller::Member => Some((member, None)),
+        Caller::Admin => Some((admin, None)),
+        Caller::Owner => Some((owner, None)),
+        Caller::OtherOwner => Some((other, None)),
+        Caller::OwnerLimitedToOther => Some((owner, Some(q.id))),
+    };
+    (app, identity)
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_roles_say() {
+    let callers = [
+        Caller::Anonymous,
+        Caller::Member,
+        Caller::Admin,
+        Caller::Owner,
+        Caller::OtherOwner,
+        Caller::OwnerLimitedToOther,
+    ];
+    let mut failures = Vec::new();
+    for row in rows() {
+        for caller in callers {
+            let (app, identity) = world(caller).await;
+            let client: Client<'_> = match &identity {
+                None => app.anonymous(),
+                Some((user, project)) => app.token_client(user, project.as_deref()).await,
+            };
+            let response = client
+                .send(row.method.clone(), row.path, row.body.as_ref())
+                .await;
+            let want = expected(caller, row.needs, row.success);
+            if response.status != want {
+                failures.push(format!(
+                    "{} {} as {caller:?}: got {}, want {want}: {}",
+                    row.method,
+                    row.path,
+                    response.status,
+                    response.text()
+                ));
+            }
+            if !response.status.is_success() {
+                let code = response.error_code();
+                if code.is_empty() {
+                    failures.push(format!(
+                        "{} {} as {caller:?}: error without the error shape",
+                        row.method, row.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
