@@ -1,1 +1,78 @@
-fn main() {}
+//! `quire`: the command line. It loads configuration, sets up logging and calls the library
+//! crates; the work itself lives in them.
+
+mod admin;
+mod compile;
+mod serve;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use settings::{Overrides, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "quire",
+    version,
+    about = "Quire: project pages, compiled on save, served sandboxed.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: the app and the usercontent origin.
+    #[command(after_long_help = settings::help_table())]
+    Serve(serve::ServeArgs),
+    /// Compile one TSX page into one self-contained HTML file.
+    Compile(compile::CompileArgs),
+    /// Manage accounts on this server's database.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Create API tokens on this server's database.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// Print the effective configuration, secrets hidden.
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("start the async runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Compile(args) => compile::run(args).await,
+        command => {
+            let settings = Settings::load(&cli.overrides)?;
+            match command {
+                Command::Serve(args) => serve::run(settings, args).await,
+                Command::User(command) => admin::user(&settings, command).await,
+                Command::Token(command) => admin::token(&settings, command).await,
+                Command::Config => {
+                    println!("{settings}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Command::Compile(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}

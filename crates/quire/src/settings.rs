@@ -1,0 +1,555 @@
+//! Every configuration key in one place: defaults, then `quire.toml`, then `QUIRE_*`
+//! environment variables, then command-line flags. `KEYS` documents them all; `--help`,
+//! `quire config` and the README table come from it.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// One documented key: its name in `quire.toml`, its environment variable, its default.
+pub struct Key {
+    pub name: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "data_dir",
+        env: "QUIRE_DATA_DIR",
+        default: "./quire-data",
+        help: "where the SQLite database, package store, artifact cache and secret key live",
+    },
+    Key {
+        name: "database_url",
+        env: "QUIRE_DATABASE_URL",
+        default: "sqlite://<data_dir>/quire.db",
+        help: "sqlite://… or postgres://user:pass@host/db (PostgreSQL for several instances)",
+    },
+    Key {
+        name: "listen",
+        env: "QUIRE_LISTEN",
+        default: "127.0.0.1:8787",
+        help: "address of the app (UI and API)",
+    },
+    Key {
+        name: "usercontent_listen",
+        env: "QUIRE_USERCONTENT_LISTEN",
+        default: "127.0.0.1:8788",
+        help: "address of the usercontent origin that serves page artifacts",
+    },
+    Key {
+        name: "public_url",
+        env: "QUIRE_PUBLIC_URL",
+        default: "http://<listen>",
+        help: "the app's URL as browsers see it; https:// turns on Secure cookies and HSTS",
+    },
+    Key {
+        name: "usercontent_url",
+        env: "QUIRE_USERCONTENT_URL",
+        default: "http://<usercontent_listen>",
+        help: "the usercontent origin's URL as browsers see it; must differ from public_url",
+    },
+    Key {
+        name: "admin_email",
+        env: "QUIRE_ADMIN_EMAIL",
+        default: "admin@localhost",
+        help: "e-mail of the owner created on first start",
+    },
+    Key {
+        name: "admin_password",
+        env: "QUIRE_ADMIN_PASSWORD",
+        default: "(generated and printed once)",
+        help: "password of the owner created on first start",
+    },
+    Key {
+        name: "secret_key",
+        env: "QUIRE_SECRET_KEY",
+        default: "(generated into <data_dir>/secret.key)",
+        help: "64 hex characters; signs artifact URLs and encrypts function secrets. Share it between instances",
+    },
+    Key {
+        name: "npm_registry",
+        env: "QUIRE_NPM_REGISTRY",
+        default: "(npm's own configuration)",
+        help: "npm registry that page imports are fetched from",
+    },
+    Key {
+        name: "session_ttl_hours",
+        env: "QUIRE_SESSION_TTL_HOURS",
+        default: "336",
+        help: "how long a sign-in lasts",
+    },
+    Key {
+        name: "shutdown_grace_secs",
+        env: "QUIRE_SHUTDOWN_GRACE_SECS",
+        default: "10",
+        help: "how long shutdown waits for requests in flight",
+    },
+    Key {
+        name: "log",
+        env: "QUIRE_LOG",
+        default: "info",
+        help: "log filter, e.g. `info,quire_server=debug`",
+    },
+    Key {
+        name: "log_format",
+        env: "QUIRE_LOG_FORMAT",
+        default: "text",
+        help: "`text` for people, `json` for log collectors",
+    },
+];
+
+/// The keys as a table, for `quire serve --help`.
+pub fn help_table() -> String {
+    let mut text =
+        String::from("Configuration (defaults → quire.toml → QUIRE_* environment → flags):\n");
+    for key in KEYS {
+        text.push_str(&format!(
+            "  {:<28} {}\n  {:<28} {} (default: {})\n",
+            key.env, key.name, "", key.help, key.default
+        ));
+    }
+    text
+}
+
+/// `quire.toml`: every key optional, unknown keys refused (a typo should not pass silently).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    usercontent_listen: Option<SocketAddr>,
+    public_url: Option<String>,
+    usercontent_url: Option<String>,
+    admin_email: Option<String>,
+    admin_password: Option<String>,
+    secret_key: Option<String>,
+    npm_registry: Option<String>,
+    session_ttl_hours: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    log: Option<String>,
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The effective configuration.
+#[derive(Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub usercontent_listen: SocketAddr,
+    pub public_url: String,
+    pub usercontent_url: String,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub secret_key: Option<String>,
+    pub npm_registry: Option<String>,
+    pub session_ttl: Duration,
+    pub shutdown_grace: Duration,
+    pub log: String,
+    pub log_format: LogFormat,
+}
+
+/// Flags that override everything else.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Data directory [env: QUIRE_DATA_DIR]
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file (default: ./quire.toml when present) [env: QUIRE_CONFIG]
+    #[arg(long, global = true, env = "QUIRE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl Settings {
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Self> {
+        Self::load_from(overrides, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
+    }
+
+    /// Loads with `env` standing in for the process environment (tests pass their own).
+    pub fn load_from(
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let file = read_file(overrides.config.as_deref())?;
+        let text =
+            |key: &str, from_file: Option<String>| -> Option<String> { env(key).or(from_file) };
+        let number = |key: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<u64> {
+            match env(key) {
+                Some(value) => value
+                    .parse()
+                    .with_context(|| format!("{key}={value:?} is not a whole number")),
+                None => Ok(from_file.unwrap_or(default)),
+            }
+        };
+        let address = |key: &str,
+                       from_file: Option<SocketAddr>,
+                       default: &str|
+         -> anyhow::Result<SocketAddr> {
+            match env(key) {
+                Some(value) => value.parse().with_context(|| {
+                    format!("{key}={value:?} is not an address like 127.0.0.1:8787")
+                }),
+                None => Ok(
+                    from_file.unwrap_or_else(|| default.parse().expect("valid default address"))
+                ),
+            }
+        };
+
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .or_else(|| env("QUIRE_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./quire-data"));
+        let listen = address("QUIRE_LISTEN", file.listen, "127.0.0.1:8787")?;
+        let usercontent_listen = address(
+            "QUIRE_USERCONTENT_LISTEN",
+            file.usercontent_listen,
+            "127.0.0.1:8788",
+        )?;
+        let database_url = text("QUIRE_DATABASE_URL", file.database_url).unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", data_dir.join("quire.db").display())
+        });
+        let public_url = trim_slash(
+            text("QUIRE_PUBLIC_URL", file.public_url).unwrap_or_else(|| format!("http://{listen}")),
+        );
+        let usercontent_url = trim_slash(
+            text("QUIRE_USERCONTENT_URL", file.usercontent_url)
+                .unwrap_or_else(|| format!("http://{usercontent_listen}")),
+        );
+        let log_format = match env("QUIRE_LOG_FORMAT") {
+            Some(value) => match value.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => bail!("QUIRE_LOG_FORMAT={other:?} is not known: use text or json"),
+            },
+            None => file.log_format.unwrap_or_default(),
+        };
+        let settings = Self {
+            database_url,
+            listen,
+            usercontent_listen,
+            public_url,
+            usercontent_url,
+            admin_email: text("QUIRE_ADMIN_EMAIL", file.admin_email),
+            admin_password: text("QUIRE_ADMIN_PASSWORD", file.admin_password),
+            secret_key: text("QUIRE_SECRET_KEY", file.secret_key),
+            npm_registry: text("QUIRE_NPM_REGISTRY", file.npm_registry),
+            session_ttl: Duration::from_secs(
+                3600 * number("QUIRE_SESSION_TTL_HOURS", file.session_ttl_hours, 336)?,
+            ),
+            shutdown_grace: Duration::from_secs(number(
+                "QUIRE_SHUTDOWN_GRACE_SECS",
+                file.shutdown_grace_secs,
+                10,
+            )?),
+            log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            data_dir,
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.public_url == self.usercontent_url {
+            bail!(
+                "public_url and usercontent_url are both {}: pages must be served from a different origin than the app",
+                self.public_url
+            );
+        }
+        for (name, url) in [
+            ("public_url", &self.public_url),
+            ("usercontent_url", &self.usercontent_url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("{name} {url:?} must start with http:// or https://");
+            }
+        }
+        quire_store::Backend::from_url(&self.database_url)?;
+        Ok(())
+    }
+
+    /// The 32-byte key: `QUIRE_SECRET_KEY`, else the one in the data directory (made on first use).
+    pub fn secret_key_bytes(&self) -> anyhow::Result<[u8; 32]> {
+        let text = match &self.secret_key {
+            Some(given) => given.clone(),
+            None => {
+                let path = self.data_dir.join("secret.key");
+                if !path.exists() {
+                    write_private(&path, &hex::encode(rand::random::<[u8; 32]>()))?;
+                }
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the secret key at {}", path.display()))?
+            }
+        };
+        let bytes = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok());
+        bytes.context("the secret key must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`")
+    }
+
+    pub fn server_config(&self) -> anyhow::Result<quire_server::ServerConfig> {
+        Ok(quire_server::ServerConfig {
+            public_url: self.public_url.clone(),
+            usercontent_url: self.usercontent_url.clone(),
+            session_ttl: self.session_ttl,
+            shutdown_grace: self.shutdown_grace,
+            secret_key: self.secret_key_bytes()?,
+        })
+    }
+}
+
+fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileSettings> {
+    let path = match explicit {
+        Some(path) => path.to_owned(),
+        None if Path::new("quire.toml").exists() => PathBuf::from("quire.toml"),
+        None => return Ok(FileSettings::default()),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "{} is not valid: the keys are listed by `quire serve --help`",
+            path.display()
+        )
+    })
+}
+
+fn trim_slash(url: String) -> String {
+    url.trim_end_matches('/').to_owned()
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+/// `quire config`: the effective settings, secrets hidden.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |value: &Option<String>| {
+            if value.is_some() {
+                "\"***\""
+            } else {
+                "(not set)"
+            }
+        };
+        writeln!(
+            f,
+            "data_dir            = {:?}",
+            self.data_dir.display().to_string()
+        )?;
+        writeln!(
+            f,
+            "database_url        = {:?}",
+            quire_store::redact_url(&self.database_url)
+        )?;
+        writeln!(f, "listen              = \"{}\"", self.listen)?;
+        writeln!(f, "usercontent_listen  = \"{}\"", self.usercontent_listen)?;
+        writeln!(f, "public_url          = {:?}", self.public_url)?;
+        writeln!(f, "usercontent_url     = {:?}", self.usercontent_url)?;
+        writeln!(
+            f,
+            "admin_email         = {:?}",
+            self.admin_email
+                .as_deref()
+                .unwrap_or(quire_server::bootstrap::DEFAULT_ADMIN_EMAIL)
+        )?;
+        writeln!(f, "admin_password      = {}", hidden(&self.admin_password))?;
+        writeln!(f, "secret_key          = {}", hidden(&self.secret_key))?;
+        writeln!(
+            f,
+            "npm_registry        = {}",
+            self.npm_registry
+                .as_deref()
+                .map_or("(npm's own configuration)".to_owned(), |r| format!("{r:?}"))
+        )?;
+        writeln!(
+            f,
+            "session_ttl_hours   = {}",
+            self.session_ttl.as_secs() / 3600
+        )?;
+        writeln!(f, "shutdown_grace_secs = {}", self.shutdown_grace.as_secs())?;
+        writeln!(f, "log                 = {:?}", self.log)?;
+        write!(
+            f,
+            "log_format          = \"{}\"",
+            if self.log_format == LogFormat::Json {
+                "json"
+            } else {
+                "text"
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("quire.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nlog = \"debug\"\ndata_dir = \"/from/file\"\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config: Some(file.clone()),
+            data_dir: None,
+        };
+
+        let from_file = Settings::load_from(&overrides, env_of(&[])).unwrap();
+        assert_eq!(from_file.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(from_file.public_url, "http://127.0.0.1:9000");
+        assert_eq!(
+            from_file.usercontent_url, "http://127.0.0.1:8788",
+            "the default"
+        );
+        assert_eq!(from_file.log, "debug");
+        assert_eq!(
+            from_file.database_url,
+            "sqlite:///from/file/quire.db?mode=rwc"
+        );
+
+        let from_env = Settings::load_from(
+            &overrides,
+            env_of(&[("QUIRE_LOG", "warn"), ("QUIRE_DATA_DIR", "/from/env")]),
+        )
+        .unwrap();
+        assert_eq!(from_env.log, "warn");
+        assert_eq!(from_env.data_dir, PathBuf::from("/from/env"));
+
+        let flagged = Overrides {
+            config: Some(file),
+            data_dir: Some(PathBuf::from("/from/flag")),
+        };
+        let from_flag =
+            Settings::load_from(&flagged, env_of(&[("QUIRE_DATA_DIR", "/from/env")])).unwrap();
+        assert_eq!(from_flag.data_dir, PathBuf::from("/from/flag"));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let error = Settings::load_from(
+            &Overrides {
+                config: Some(file),
+                data_dir: None,
+            },
+            env_of(&[]),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            format!("{error:#}").contains("unknown field `lisen`"),
+            "{error:#}"
+        );
+
+        let cases: &[(&'static [(&'static str, &'static str)], &str)] = &[
+            (&[("QUIRE_LISTEN", "localhost")], "not an address"),
+            (
+                &[("QUIRE_DATABASE_URL", "mysql://x")],
+                "unsupported database URL",
+            ),
+            (
+                &[
+                    ("QUIRE_PUBLIC_URL", "http://a"),
+                    ("QUIRE_USERCONTENT_URL", "http://a"),
+                ],
+                "different origin",
+            ),
+            (&[("QUIRE_SESSION_TTL_HOURS", "soon")], "not a whole number"),
+            (&[("QUIRE_LOG_FORMAT", "xml")], "use text or json"),
+        ];
+        for (env, message) in cases {
+            let error = Settings::load_from(&Overrides::default(), env_of(env))
+                .err()
+                .unwrap();
+            assert!(format!("{error:#}").contains(message), "{env:?}: {error:#}");
+        }
+    }
+
+    #[test]
+    fn the_secret_key_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = Overrides {
+            config: None,
+            data_dir: Some(dir.path().to_owned()),
+        };
+        let settings = Settings::load_from(&overrides, env_of(&[])).unwrap();
+        let first = settings.secret_key_bytes().unwrap();
+        assert_eq!(
+            settings.secret_key_bytes().unwrap(),
+            first,
+            "stable across starts"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let shown = settings.to_string();
+        assert!(
+            !shown.contains(&hex::encode(first)),
+            "quire config never shows the key"
+        );
+        let bad = Settings::load_from(&overrides, env_of(&[("QUIRE_SECRET_KEY", "abc")])).unwrap();
+        assert!(
+            bad.secret_key_bytes()
+                .unwrap_err()
+                .to_string()
+                .contains("64 hex characters")
+        );
+    }
+}
