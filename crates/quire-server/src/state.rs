@@ -1,8 +1,11 @@
-//! The state every handler shares: the store, the configuration and the metrics handle.
+//! The state every handler shares: the store, the configuration, the page compiler and the
+//! function runtime.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+use quire_compiler::Compiler;
+use quire_functions::Runtime;
 use quire_store::Store;
 
 use crate::config::ServerConfig;
@@ -13,11 +16,18 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub store: Store,
     pub config: ServerConfig,
+    pub compiler: Compiler,
+    pub functions: Runtime,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServerConfig) -> Self {
-        Self(Arc::new(Inner { store, config }))
+    pub fn new(store: Store, config: ServerConfig, compiler: Compiler, functions: Runtime) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            config,
+            compiler,
+            functions,
+        }))
     }
 }
 

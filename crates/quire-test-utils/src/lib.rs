@@ -30,7 +30,12 @@ impl TestApp {
     }
 
     pub fn with_database(database: TestDatabase) -> Self {
-        let state = AppState::new(database.store.clone(), ServerConfig::local(8787, 8788));
+        let state = AppState::new(
+            database.store.clone(),
+            ServerConfig::local(8787, 8788),
+            compiler(),
+            functions(),
+        );
         Self::with_state(state, database)
     }
 
@@ -140,6 +145,30 @@ impl TestApp {
             auth: Auth::Bearer(token),
         }
     }
+}
+
+/// npm packages that tests compile against are kept here across runs (under `target/`), so
+/// only the first run needs the registry.
+pub fn npm_store_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tmp/quire-test-npm-store")
+}
+
+/// A compiler over the shared test package store, with the registry from the environment.
+pub fn compiler() -> quire_compiler::Compiler {
+    let store = quire_npm::PackageStore::open(
+        npm_store_dir(),
+        quire_npm::RegistryConfig::from_environment(),
+    )
+    .expect("open the test npm store");
+    quire_compiler::Compiler::new(store, npm_store_dir().join("compiler-cache"))
+}
+
+/// A function runtime with two workers and the default (refusing) fetch policy.
+pub fn functions() -> quire_functions::Runtime {
+    quire_functions::Runtime::new(quire_functions::RuntimeConfig {
+        workers: 2,
+        ..Default::default()
+    })
 }
 
 #[derive(Clone, Debug)]

@@ -51,7 +51,13 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
 
     let app = bind(settings.listen, "QUIRE_LISTEN").await?;
     let usercontent = bind(settings.usercontent_listen, "QUIRE_USERCONTENT_LISTEN").await?;
-    let state = quire_server::AppState::new(store, settings.server_config()?);
+    let packages = quire_npm::PackageStore::open(
+        settings.data_dir.join("npm"),
+        settings.npm_registry_config(),
+    )?;
+    let compiler = quire_compiler::Compiler::new(packages, settings.data_dir.join("cache"));
+    let functions = quire_functions::Runtime::new(quire_functions::RuntimeConfig::default());
+    let state = quire_server::AppState::new(store, settings.server_config()?, compiler, functions);
 
     println!("Quire is running");
     println!("  app          {}", settings.public_url);

@@ -307,6 +307,15 @@ impl Settings {
         bytes.context("the secret key must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`")
     }
 
+    /// The npm registry: `npm_registry` when set, else npm's own configuration.
+    pub fn npm_registry_config(&self) -> quire_npm::RegistryConfig {
+        let mut registry = quire_npm::RegistryConfig::from_environment();
+        if let Some(url) = &self.npm_registry {
+            registry.url.clone_from(url);
+        }
+        registry
+    }
+
     pub fn server_config(&self) -> anyhow::Result<quire_server::ServerConfig> {
         Ok(quire_server::ServerConfig {
             public_url: self.public_url.clone(),
