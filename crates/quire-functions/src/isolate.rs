@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::loader::{Bundle, ImportAttributes, Loader, Resolver};
 use rquickjs::{
     AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object, Value,
     promise::MaybePromise,
@@ -28,7 +28,11 @@ pub const MODULE_NAME: &str = "function.js";
 const HANDLER_EXPORT: &str =
     "\n;export const __quire_handler = typeof handler === \"function\" ? handler : undefined;\n";
 
-const SHIM: &str = include_str!("shim.js");
+/// The Web API shim, compiled to bytecode when this crate is built.
+static SHIM: Bundle = rquickjs::embed! { "quire:shim": "src/shim.js" };
+/// Makes cargo rebuild (and re-run `embed!`) when the shim changes.
+const _SHIM_SOURCE: &str = include_str!("shim.js");
+const SHIM_MODULE: &str = "quire:shim";
 
 /// Which limit the interrupt handler enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +146,8 @@ impl<F: Future> Future for Metered<'_, F> {
     }
 }
 
-/// Refuses every import and remembers what was asked for.
+/// Loads the shim for the runtime, refuses every import of the user's code and remembers
+/// what it asked for.
 struct DenyImports(Arc<Mutex<Option<String>>>);
 
 impl Resolver for DenyImports {
@@ -153,6 +158,9 @@ impl Resolver for DenyImports {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
+        if name == SHIM_MODULE && base != MODULE_NAME {
+            return Ok(name.to_owned());
+        }
         *self.0.lock().expect("import lock") = Some(name.to_owned());
         Err(rquickjs::Error::new_resolving_message(
             base,
@@ -167,9 +175,11 @@ impl Loader for DenyImports {
         &mut self,
         ctx: &Ctx<'js>,
         name: &str,
-        _attributes: Option<ImportAttributes<'js>>,
+        attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, rquickjs::module::Declared>> {
-        let _ = ctx;
+        if name == SHIM_MODULE {
+            return SHIM.clone().load(ctx, name, attributes);
+        }
         Err(rquickjs::Error::new_loading_message(
             name,
             "a function is a single file; imports are not available",
@@ -394,16 +404,16 @@ async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadF
         })
     };
     // The shim: Web APIs on the global object, and the private entry point.
-    let install = || -> rquickjs::Result<()> {
-        let factory: Function = ctx.eval(SHIM)?;
-        let internal: Object = factory.call((host::host_object(ctx, slot)?,))?;
-        let define: Function = ctx.eval(
-            "(v) => Object.defineProperty(globalThis, '__quire', { value: v, enumerable: false, writable: false, configurable: false })",
-        )?;
-        define.call::<_, ()>((internal,))?;
-        Ok(())
+    let install = || -> rquickjs::Result<rquickjs::Promise<'_>> {
+        ctx.globals()
+            .set("__quire_host", host::host_object(ctx, slot)?)?;
+        Module::import(ctx, SHIM_MODULE)
     };
-    install().map_err(|err| threw(ctx, err))?;
+    let installed = install().map_err(|err| threw(ctx, err))?;
+    installed
+        .into_future::<()>()
+        .await
+        .map_err(|err| threw(ctx, err))?;
 
     let module = match Module::declare(ctx.clone(), MODULE_NAME, source.clone()) {
         Ok(module) => module,

@@ -1,8 +1,10 @@
-// Workers-style Web APIs for Quire functions, evaluated once per isolate. `host` holds the Rust
-// host functions (see host.rs); the returned object is the runtime's private entry point and is
-// kept as the non-enumerable, read-only global `__quire`.
-(function (host) {
-  "use strict";
+// Workers-style Web APIs for Quire functions. Compiled to bytecode at build time (rquickjs
+// `embed!`) and evaluated once per isolate as the module `quire:shim`. `host` holds the Rust host
+// functions (see host.rs), handed over through a global that is removed at once; the runtime's
+// private entry point is left as the non-enumerable, read-only global `__quire`.
+{
+  const host = globalThis.__quire_host;
+  delete globalThis.__quire_host;
   const g = globalThis;
   const define = (name, value) =>
     Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
@@ -618,7 +620,7 @@
     }
     return { status: 200, headers: ["content-type", "application/json"], body: JSON.stringify(result), binary: false };
   }
-  return Object.freeze({
+  const internal = Object.freeze({
     setHandler(h) { handler = h; },
     encodeBinary: (s) => toBinary(utf8Encode(s)),
     async run(method, url, headerPairs, body, secrets) {
@@ -633,4 +635,5 @@
       return toWire(result);
     },
   });
-});
+  Object.defineProperty(globalThis, "__quire", { value: internal, enumerable: false, writable: false, configurable: false });
+}
