@@ -28,9 +28,12 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
     let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (app_address, usercontent_address) =
         (app.local_addr().unwrap(), usercontent.local_addr().unwrap());
+    let config = ServerConfig::local(app_address.port(), usercontent_address.port());
     let state = AppState::new(
         database.store.clone(),
-        ServerConfig::local(app_address.port(), usercontent_address.port()),
+        config,
+        quire_test_utils::compiler(),
+        quire_test_utils::functions(),
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(quire_server::serve(
