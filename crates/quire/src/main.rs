@@ -2,6 +2,11 @@
 //! crates; the work itself lives in them.
 
 mod admin;
+#[expect(
+    dead_code,
+    reason = "used by the pages and functions commands, which arrive next"
+)]
+mod client;
 mod compile;
 mod serve;
 mod settings;

@@ -1,0 +1,114 @@
+//! A small client of Quire's REST API for the remote CLI commands (`quire pages …`,
+//! `quire functions …`), authenticated with an API token.
+
+use anyhow::{Context, bail};
+use reqwest::Method;
+use serde_json::Value;
+
+/// Where the server is and who is calling.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteArgs {
+    /// The Quire server's URL.
+    #[arg(long, env = "QUIRE_URL", default_value = "http://127.0.0.1:8787")]
+    pub url: String,
+    /// An API token (`quire token create`).
+    #[arg(long, env = "QUIRE_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The project (id or slug).
+    #[arg(long, env = "QUIRE_PROJECT", default_value = "default")]
+    pub project: String,
+}
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    pub project: String,
+}
+
+impl ApiClient {
+    pub fn new(remote: &RemoteArgs) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: remote.url.trim_end_matches('/').to_owned(),
+            token: remote.token.clone(),
+            project: remote.project.clone(),
+        }
+    }
+
+    /// `/api/v1/projects/{project}` followed by `rest`.
+    pub fn project_path(&self, rest: &str) -> String {
+        format!("/api/v1/projects/{}{rest}", self.project)
+    }
+
+    /// Sends a request and returns the JSON body (or `Value::Null` for an empty one).
+    /// An error response becomes an error carrying the server's own message.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
+        let (status, text) = self
+            .send_raw(
+                method,
+                path,
+                body.map(|b| (b.to_string(), "application/json")),
+            )
+            .await?;
+        if !status.is_success() {
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+                .unwrap_or(text);
+            bail!("the server answered {status}: {message}");
+        }
+        if text.is_empty() {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_str(&text).context("the server's answer is not JSON")
+        }
+    }
+
+    /// Sends a request with a raw body and returns the status and body text, whatever the status.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(String, &str)>,
+    ) -> anyhow::Result<(reqwest::StatusCode, String)> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some((body, content_type)) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body);
+        }
+        let response = request.send().await.with_context(|| {
+            format!(
+                "cannot reach the Quire server at {}; is it running? (set --url or QUIRE_URL)",
+                self.base
+            )
+        })?;
+        let status = response.status();
+        Ok((
+            status,
+            response
+                .text()
+                .await
+                .context("cannot read the server's answer")?,
+        ))
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+}
