@@ -202,3 +202,30 @@ async fn an_unreachable_registry_is_a_diagnostic_at_the_import() {
     assert_eq!((d.line, d.column), (1, 22));
     assert!(d.frame.contains("^^^^^^"));
 }
+
+#[tokio::test]
+async fn with_a_lock_and_a_filled_store_no_registry_is_needed() {
+    let online = compiler().compile(&page(SEED), &NoProgress).await;
+    assert!(online.ok(), "{:?}", online.diagnostics);
+    let dead = quire_npm::RegistryConfig {
+        url: "http://127.0.0.1:9/".to_owned(),
+        auth_token: None,
+    };
+    let store = quire_npm::PackageStore::open(crate::store_dir(), dead).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let offline = quire_compiler::Compiler::new(store, cache.path());
+    let input = CompileInput {
+        lock: online.lock.clone(),
+        ..page(SEED)
+    };
+    let output = offline.compile(&input, &NoProgress).await;
+    assert!(
+        output.ok(),
+        "{}",
+        quire_compiler::render_diagnostics(&output.diagnostics)
+    );
+    assert_eq!(
+        output.artifact.unwrap().sha256,
+        online.artifact.unwrap().sha256
+    );
+}

@@ -5,6 +5,7 @@
 //! (`<target>/tmp/quire-test-npm-store`), so only the first run needs the network.
 
 mod app;
+mod bridge;
 mod compile;
 mod fixtures;
 
