@@ -562,3 +562,15 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod documentation {
+    #[test]
+    fn the_readme_documents_every_key() {
+        let readme = include_str!("../../../README.md");
+        for key in super::KEYS {
+            assert!(readme.contains(&format!("`{}`", key.env)), "README.md does not document {}", key.env);
+            assert!(readme.contains(&format!("`{}`", key.name)), "README.md does not document the quire.toml key {}", key.name);
+        }
+    }
+}
