@@ -122,3 +122,34 @@ async fn the_usercontent_origin_serves_nothing_else() {
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
     }
 }
+
+#[tokio::test]
+async fn no_origin_ever_receives_cors_permission() {
+    let app = TestApp::new().await;
+    for origin in ["null", "https://evil.example"] {
+        for (method, path) in [
+            ("GET", "/api/v1/me"),
+            ("OPTIONS", "/api/v1/projects"),
+            ("POST", "/api/v1/auth/login"),
+        ] {
+            let request = Request::builder()
+                .method(method)
+                .uri(path)
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .body(Body::empty())
+                .unwrap();
+            let response = app.send(request).await;
+            assert!(
+                response.header("access-control-allow-origin").is_none(),
+                "{method} {path} from {origin}"
+            );
+            assert!(
+                response
+                    .header("access-control-allow-credentials")
+                    .is_none(),
+                "{method} {path} from {origin}"
+            );
+        }
+    }
+}
