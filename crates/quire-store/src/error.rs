@@ -12,6 +12,14 @@ pub enum StoreError {
     Conflict { what: String },
     #[error("{what} not found")]
     NotFound { what: String },
+    #[error(
+        "the mount point {mount_point} is held by page {page_name:?} ({page_slug}); a project mounts one page there: unmount that page first"
+    )]
+    MountPointTaken {
+        mount_point: String,
+        page_name: String,
+        page_slug: String,
+    },
     #[error("a project must keep at least one owner: make another member an owner first")]
     LastOwner,
     #[error("database error: {0}")]

@@ -6,6 +6,7 @@
 
 mod audit;
 mod error;
+mod pages;
 mod projects;
 mod sessions;
 pub mod testing;
@@ -20,6 +21,10 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use error::StoreError;
+pub use pages::{
+    INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, Page, PageChanges, PageStatus,
+    PageVersion, UnknownPageStatus,
+};
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};

@@ -1,0 +1,637 @@
+//! Pages, their immutable versions and the content-addressed artifacts those versions built.
+//!
+//! A save is one transaction: it stores the version (the source is kept even when the build
+//! failed), its artifact if it built (`ON CONFLICT DO NOTHING`: equal bytes, equal key), and
+//! moves the page's head. Only `publish_page` and `unpublish_page` move what the page serves.
+//! Every change is recorded in the audit log in the same transaction.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use crate::audit::{NewAuditEntry, insert_audit};
+use crate::{Store, StoreError, Tx, new_id, now_ms, parse_column};
+
+/// The one place a page can be mounted today: the sidebar beside an inbox conversation.
+pub const INBOX_MOUNT_POINT: &str = "inbox_conversation_sidebar";
+
+/// Whether a page serves a version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageStatus {
+    Draft,
+    Published,
+}
+
+impl PageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+        }
+    }
+}
+
+impl fmt::Display for PageStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown page status {0:?}: draft or published")]
+pub struct UnknownPageStatus(String);
+
+impl FromStr for PageStatus {
+    type Err = UnknownPageStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "draft" => Ok(Self::Draft),
+            "published" => Ok(Self::Published),
+            other => Err(UnknownPageStatus(other.to_owned())),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub status: PageStatus,
+    /// The number of the newest version, `None` before the first save.
+    pub head_version: Option<i64>,
+    /// The number of the version the page serves, `None` while a draft.
+    pub published_version: Option<i64>,
+    pub inbox_mount: bool,
+    /// `INBOX_MOUNT_POINT` when `inbox_mount`, else `None`.
+    pub mount_point: Option<String>,
+    /// The head version's dependencies (name → npm range), JSON text.
+    pub dependencies: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PAGE_COLUMNS: &str = "id, project_id, name, slug, description, status, head_version, \
+     published_version, inbox_mount, mount_point, dependencies, created_at, updated_at";
+
+impl FromRow<'_, AnyRow> for Page {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            project_id: row.try_get("project_id")?,
+            name: row.try_get("name")?,
+            slug: row.try_get("slug")?,
+            description: row.try_get("description")?,
+            status: parse_column(row, "status")?,
+            head_version: row.try_get("head_version")?,
+            published_version: row.try_get("published_version")?,
+            inbox_mount: row.try_get::<i64, _>("inbox_mount")? != 0,
+            mount_point: row.try_get("mount_point")?,
+            dependencies: row.try_get("dependencies")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+/// One saved version of a page. Never changes once stored.
+#[derive(Clone, Debug)]
+pub struct PageVersion {
+    pub id: String,
+    pub page_id: String,
+    pub number: i64,
+    pub source: String,
+    /// JSON text: name → npm range.
+    pub dependencies: String,
+    pub author_id: Option<String>,
+    pub created_at: i64,
+    pub build_ok: bool,
+    /// JSON text: the compiler's diagnostics.
+    pub diagnostics: String,
+    pub artifact_sha256: Option<String>,
+    /// JSON text of the npm lock the build used, when it built.
+    pub lock: Option<String>,
+    /// The artifact's size in bytes, when it built.
+    pub artifact_size: Option<i64>,
+}
+
+const VERSION_COLUMNS: &str = "v.id, v.page_id, v.number, v.source, v.dependencies, v.author_id, \
+     v.created_at, v.build_ok, v.diagnostics, v.artifact_sha256, v.lock, a.size AS artifact_size";
+
+impl FromRow<'_, AnyRow> for PageVersion {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            page_id: row.try_get("page_id")?,
+            number: row.try_get("number")?,
+            source: row.try_get("source")?,
+            dependencies: row.try_get("dependencies")?,
+            author_id: row.try_get("author_id")?,
+            created_at: row.try_get("created_at")?,
+            build_ok: row.try_get::<i64, _>("build_ok")? != 0,
+            diagnostics: row.try_get("diagnostics")?,
+            artifact_sha256: row.try_get("artifact_sha256")?,
+            lock: row.try_get("lock")?,
+            artifact_size: row.try_get("artifact_size")?,
+        })
+    }
+}
+
+/// The built HTML a successful save produced, keyed by its SHA-256.
+#[derive(Clone, Debug)]
+pub struct NewArtifact<'a> {
+    pub sha256: &'a str,
+    pub html: &'a str,
+}
+
+/// What a save stores: the source always, the build's outcome, the artifact when it built.
+#[derive(Clone, Debug)]
+pub struct NewPageVersion<'a> {
+    pub source: &'a str,
+    /// JSON text: name → npm range.
+    pub dependencies: &'a str,
+    /// JSON text of the diagnostics.
+    pub diagnostics: &'a str,
+    /// `Some` exactly when the build succeeded.
+    pub artifact: Option<NewArtifact<'a>>,
+    /// JSON text of the lock the build used.
+    pub lock: Option<&'a str>,
+}
+
+/// A new page.
+#[derive(Clone, Debug)]
+pub struct NewPage<'a> {
+    pub project_id: &'a str,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub description: &'a str,
+    pub inbox_mount: bool,
+}
+
+/// A settings change; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct PageChanges<'a> {
+    pub name: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub inbox_mount: Option<bool>,
+}
+
+impl Store {
+    /// Creates a page (and its first version, when `first` is given) in one transaction.
+    /// Answers the page and the first version.
+    pub async fn create_page(
+        &self,
+        new: &NewPage<'_>,
+        first: Option<&NewPageVersion<'_>>,
+        actor_id: &str,
+    ) -> Result<(Page, Option<PageVersion>), StoreError> {
+        let id = new_id();
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        if new.inbox_mount {
+            ensure_mount_free(&mut tx, new.project_id, None).await?;
+        }
+        sqlx::query(
+            "INSERT INTO pages (id, project_id, name, slug, description, status, inbox_mount, \
+             mount_point, dependencies, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, '{}', $8, $8)",
+        )
+        .bind(&id)
+        .bind(new.project_id)
+        .bind(new.name)
+        .bind(new.slug)
+        .bind(new.description)
+        .bind(i64::from(new.inbox_mount))
+        .bind(new.inbox_mount.then_some(INBOX_MOUNT_POINT))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| page_conflict(error, new.slug))?;
+        let details = serde_json::json!({ "slug": new.slug, "name": new.name });
+        insert_audit(
+            &mut tx,
+            &NewAuditEntry::new(
+                "page.create",
+                Some(new.project_id),
+                Some(actor_id),
+                Some(&id),
+                details,
+            ),
+        )
+        .await?;
+        let version = match first {
+            Some(version) => {
+                Some(insert_version(&mut tx, new.project_id, &id, version, actor_id).await?)
+            }
+            None => None,
+        };
+        let page = page_in_tx(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok((page, version))
+    }
+
+    /// The pages of a project, by name.
+    pub async fn pages(&self, project_id: &str) -> Result<Vec<Page>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PAGE_COLUMNS} FROM pages WHERE project_id = $1 ORDER BY name, slug"
+        ))
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The page of a project named by id or slug.
+    pub async fn page(
+        &self,
+        project_id: &str,
+        id_or_slug: &str,
+    ) -> Result<Option<Page>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PAGE_COLUMNS} FROM pages WHERE project_id = $1 AND (id = $2 OR slug = $2)"
+        ))
+        .bind(project_id)
+        .bind(id_or_slug)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The page that holds `mount_point` in a project, published or not.
+    pub async fn page_at_mount(
+        &self,
+        project_id: &str,
+        mount_point: &str,
+    ) -> Result<Option<Page>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PAGE_COLUMNS} FROM pages WHERE project_id = $1 AND mount_point = $2"
+        ))
+        .bind(project_id)
+        .bind(mount_point)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The page members and embeds see at `mount_point`: only a published one.
+    pub async fn published_page_at_mount(
+        &self,
+        project_id: &str,
+        mount_point: &str,
+    ) -> Result<Option<Page>, StoreError> {
+        Ok(self
+            .page_at_mount(project_id, mount_point)
+            .await?
+            .filter(|page| page.status == PageStatus::Published))
+    }
+
+    /// Changes a page's settings. Taking a mount point another page holds is a `Conflict`
+    /// that names that page.
+    pub async fn update_page(
+        &self,
+        page_id: &str,
+        changes: &PageChanges<'_>,
+        actor_id: &str,
+    ) -> Result<Page, StoreError> {
+        let mut tx = self.begin().await?;
+        let before = page_in_tx(&mut tx, page_id).await?;
+        let inbox_mount = changes.inbox_mount.unwrap_or(before.inbox_mount);
+        if inbox_mount && !before.inbox_mount {
+            ensure_mount_free(&mut tx, &before.project_id, Some(page_id)).await?;
+        }
+        let slug = changes.slug.unwrap_or(&before.slug);
+        sqlx::query(
+            "UPDATE pages SET name = $1, slug = $2, description = $3, inbox_mount = $4, \
+             mount_point = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(changes.name.unwrap_or(&before.name))
+        .bind(slug)
+        .bind(changes.description.unwrap_or(&before.description))
+        .bind(i64::from(inbox_mount))
+        .bind(inbox_mount.then_some(INBOX_MOUNT_POINT))
+        .bind(now_ms())
+        .bind(page_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| page_conflict(error, slug))?;
+        let mut details = serde_json::Map::new();
+        if let Some(name) = changes.name.filter(|n| *n != before.name) {
+            details.insert(
+                "name".into(),
+                serde_json::json!({ "from": before.name, "to": name }),
+            );
+        }
+        if let Some(slug) = changes.slug.filter(|s| *s != before.slug) {
+            details.insert(
+                "slug".into(),
+                serde_json::json!({ "from": before.slug, "to": slug }),
+            );
+        }
+        if changes.description.is_some_and(|d| d != before.description) {
+            details.insert("description".into(), serde_json::Value::Bool(true));
+        }
+        if inbox_mount != before.inbox_mount {
+            details.insert(
+                "inbox_mount".into(),
+                serde_json::json!({ "from": before.inbox_mount, "to": inbox_mount }),
+            );
+        }
+        if !details.is_empty() {
+            insert_audit(
+                &mut tx,
+                &NewAuditEntry::new(
+                    "page.update",
+                    Some(&before.project_id),
+                    Some(actor_id),
+                    Some(page_id),
+                    serde_json::Value::Object(details),
+                ),
+            )
+            .await?;
+        }
+        let page = page_in_tx(&mut tx, page_id).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+
+    /// Stores a new version of a page and makes it the head, in one transaction. The
+    /// published version does not move.
+    pub async fn save_page_version(
+        &self,
+        page_id: &str,
+        version: &NewPageVersion<'_>,
+        actor_id: &str,
+    ) -> Result<PageVersion, StoreError> {
+        let mut tx = self.begin().await?;
+        let page = page_in_tx(&mut tx, page_id).await?;
+        let saved = insert_version(&mut tx, &page.project_id, page_id, version, actor_id).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// A page's versions, newest first.
+    pub async fn page_versions(&self, page_id: &str) -> Result<Vec<PageVersion>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {VERSION_COLUMNS} FROM page_versions v \
+             LEFT JOIN artifacts a ON a.sha256 = v.artifact_sha256 \
+             WHERE v.page_id = $1 ORDER BY v.number DESC"
+        ))
+        .bind(page_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Version `number` of a page.
+    pub async fn page_version(
+        &self,
+        page_id: &str,
+        number: i64,
+    ) -> Result<Option<PageVersion>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {VERSION_COLUMNS} FROM page_versions v \
+             LEFT JOIN artifacts a ON a.sha256 = v.artifact_sha256 \
+             WHERE v.page_id = $1 AND v.number = $2"
+        ))
+        .bind(page_id)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Makes the page serve version `number`, which must exist and have built (else
+    /// `NotFound`). Publishing an older number is a rollback.
+    pub async fn publish_page(
+        &self,
+        page_id: &str,
+        number: i64,
+        actor_id: &str,
+    ) -> Result<Page, StoreError> {
+        let mut tx = self.begin().await?;
+        let before = page_in_tx(&mut tx, page_id).await?;
+        let updated = sqlx::query(
+            "UPDATE pages SET published_version = $1, status = 'published', updated_at = $2 \
+             WHERE id = $3 AND EXISTS (SELECT 1 FROM page_versions \
+             WHERE page_id = $3 AND number = $1 AND build_ok = 1)",
+        )
+        .bind(number)
+        .bind(now_ms())
+        .bind(page_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("a version {number} of page {:?} that built", before.slug),
+            });
+        }
+        let rollback = before.published_version.is_some_and(|p| number < p);
+        let details = serde_json::json!({
+            "version": number,
+            "previous": before.published_version,
+            "rollback": rollback,
+        });
+        insert_audit(
+            &mut tx,
+            &NewAuditEntry::new(
+                "page.publish",
+                Some(&before.project_id),
+                Some(actor_id),
+                Some(page_id),
+                details,
+            ),
+        )
+        .await?;
+        let page = page_in_tx(&mut tx, page_id).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+
+    /// Stops serving the page: it becomes a draft again. Its versions stay.
+    pub async fn unpublish_page(&self, page_id: &str, actor_id: &str) -> Result<Page, StoreError> {
+        let mut tx = self.begin().await?;
+        let before = page_in_tx(&mut tx, page_id).await?;
+        sqlx::query(
+            "UPDATE pages SET published_version = NULL, status = 'draft', updated_at = $1 WHERE id = $2",
+        )
+        .bind(now_ms())
+        .bind(page_id)
+        .execute(&mut *tx)
+        .await?;
+        let details = serde_json::json!({ "previous": before.published_version });
+        insert_audit(
+            &mut tx,
+            &NewAuditEntry::new(
+                "page.unpublish",
+                Some(&before.project_id),
+                Some(actor_id),
+                Some(page_id),
+                details,
+            ),
+        )
+        .await?;
+        let page = page_in_tx(&mut tx, page_id).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+
+    /// The HTML of the artifact with this SHA-256 (lowercase hex).
+    pub async fn artifact_html(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT html FROM artifacts WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+}
+
+async fn page_in_tx(tx: &mut Tx, page_id: &str) -> Result<Page, StoreError> {
+    sqlx::query_as(&format!("SELECT {PAGE_COLUMNS} FROM pages WHERE id = $1"))
+        .bind(page_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("page {page_id}"),
+        })
+}
+
+/// Refuses to mount a second page: the conflict names the page that holds the mount point.
+async fn ensure_mount_free(
+    tx: &mut Tx,
+    project_id: &str,
+    except_page: Option<&str>,
+) -> Result<(), StoreError> {
+    let holder: Option<(String, String)> = sqlx::query_as(
+        "SELECT name, slug FROM pages WHERE project_id = $1 AND mount_point = $2 AND id <> $3",
+    )
+    .bind(project_id)
+    .bind(INBOX_MOUNT_POINT)
+    .bind(except_page.unwrap_or(""))
+    .fetch_optional(&mut **tx)
+    .await?;
+    match holder {
+        Some((name, slug)) => Err(mount_taken(&name, &slug)),
+        None => Ok(()),
+    }
+}
+
+fn mount_taken(name: &str, slug: &str) -> StoreError {
+    StoreError::MountPointTaken {
+        mount_point: INBOX_MOUNT_POINT.to_owned(),
+        page_name: name.to_owned(),
+        page_slug: slug.to_owned(),
+    }
+}
+
+/// A unique-key clash on insert or update, named for people.
+fn page_conflict(error: sqlx::Error, slug: &str) -> StoreError {
+    let on_mount_point = match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            db.constraint().is_some_and(|c| c.contains("mount_point"))
+                || db.message().contains("mount_point")
+        }
+        _ => false,
+    };
+    match StoreError::from(error) {
+        // Another transaction mounted a page between the check and this write.
+        StoreError::Conflict { .. } if on_mount_point => StoreError::MountPointTaken {
+            mount_point: INBOX_MOUNT_POINT.to_owned(),
+            page_name: "another page".to_owned(),
+            page_slug: "mounted a moment ago".to_owned(),
+        },
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            what: format!("a page with slug {slug:?} in this project"),
+        },
+        other => other,
+    }
+}
+
+/// Inserts a version numbered one past the head, stores its artifact, moves the head and
+/// records the save. The `UPDATE … RETURNING` takes the page's row lock first, so concurrent
+/// saves of one page queue instead of claiming the same number.
+async fn insert_version(
+    tx: &mut Tx,
+    project_id: &str,
+    page_id: &str,
+    version: &NewPageVersion<'_>,
+    actor_id: &str,
+) -> Result<PageVersion, StoreError> {
+    let now = now_ms();
+    let number: i64 = sqlx::query_scalar(
+        "UPDATE pages SET head_version = COALESCE(head_version, 0) + 1, dependencies = $1, \
+         updated_at = $2 WHERE id = $3 RETURNING head_version",
+    )
+    .bind(version.dependencies)
+    .bind(now)
+    .bind(page_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        what: format!("page {page_id}"),
+    })?;
+    let mut artifact_size = None;
+    if let Some(artifact) = &version.artifact {
+        let size = i64::try_from(artifact.html.len()).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO artifacts (sha256, html, size, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(artifact.sha256)
+        .bind(artifact.html)
+        .bind(size)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        artifact_size = Some(size);
+    }
+    let saved = PageVersion {
+        id: new_id(),
+        page_id: page_id.to_owned(),
+        number,
+        source: version.source.to_owned(),
+        dependencies: version.dependencies.to_owned(),
+        author_id: Some(actor_id.to_owned()),
+        created_at: now,
+        build_ok: version.artifact.is_some(),
+        diagnostics: version.diagnostics.to_owned(),
+        artifact_sha256: version.artifact.as_ref().map(|a| a.sha256.to_owned()),
+        lock: version.lock.map(str::to_owned),
+        artifact_size,
+    };
+    sqlx::query(
+        "INSERT INTO page_versions (id, page_id, number, source, dependencies, author_id, \
+         created_at, build_ok, diagnostics, artifact_sha256, lock) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&saved.id)
+    .bind(page_id)
+    .bind(number)
+    .bind(&saved.source)
+    .bind(&saved.dependencies)
+    .bind(actor_id)
+    .bind(now)
+    .bind(i64::from(saved.build_ok))
+    .bind(&saved.diagnostics)
+    .bind(saved.artifact_sha256.as_deref())
+    .bind(saved.lock.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    let details = serde_json::json!({
+        "version": number,
+        "build_ok": saved.build_ok,
+        "artifact": saved.artifact_sha256,
+    });
+    insert_audit(
+        tx,
+        &NewAuditEntry::new(
+            "page.save",
+            Some(project_id),
+            Some(actor_id),
+            Some(page_id),
+            details,
+        ),
+    )
+    .await?;
+    Ok(saved)
+}
