@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod errors;
+pub mod functions;
 mod json;
 mod routes;
 pub mod state;

@@ -1,4 +1,4 @@
-//! Quire's persistence: one `Store` over SQLite (the embedded default) or PostgreSQL.
+//! Quire's persistence: one `Store` over `SQLite` (the embedded default) or `PostgreSQL`.
 //!
 //! Both backends run the same SQL through sqlx's `Any` driver; only the DDL differs, so each has
 //! its own migrations under `migrations/<backend>`. Queries are checked at run time, so a build
@@ -6,8 +6,12 @@
 
 mod audit;
 mod error;
+mod functions;
+mod invocations;
+mod kv;
 mod pages;
 mod projects;
+mod secrets;
 mod sessions;
 pub mod testing;
 mod tokens;
@@ -21,11 +25,16 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use error::StoreError;
+pub use functions::{
+    Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
+};
+pub use invocations::InvocationRecord;
 pub use pages::{
     INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, Page, PageChanges, PageStatus,
     PageVersion, UnknownPageStatus,
 };
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
+pub use secrets::SecretName;
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::User;
@@ -102,7 +111,7 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// Starts a write transaction. On `SQLite` it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so two writers queue on the busy timeout instead of deadlocking on upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let statement = match self.backend {
@@ -112,15 +121,14 @@ impl Store {
         Ok(self.pool.begin_with(statement).await?)
     }
 
-    /// Checkpoints the SQLite write-ahead log into the main file (on shutdown) and closes.
+    /// Checkpoints the `SQLite` write-ahead log into the main file (on shutdown) and closes.
     pub async fn close(&self) {
-        if self.backend == Backend::Sqlite {
-            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        if self.backend == Backend::Sqlite
+            && let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
                 .await
-            {
-                tracing::warn!(%error, "could not checkpoint the SQLite write-ahead log");
-            }
+        {
+            tracing::warn!(%error, "could not checkpoint the SQLite write-ahead log");
         }
         self.pool.close().await;
     }

@@ -1,5 +1,5 @@
-//! Throw-away databases for tests: a temporary SQLite file, or a fresh schema in the
-//! PostgreSQL named by `QUIRE_TEST_DATABASE_URL` (dropped again when the test ends).
+//! Throw-away databases for tests: a temporary `SQLite` file, or a fresh schema in the
+//! `PostgreSQL` named by `QUIRE_TEST_DATABASE_URL` (dropped again when the test ends).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -25,7 +25,7 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// A migrated store in a new SQLite file.
+    /// A migrated store in a new `SQLite` file.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let url = format!(
@@ -42,12 +42,12 @@ impl TestDatabase {
         }
     }
 
-    /// A migrated store in its own PostgreSQL schema, or `None` when no test database is set.
+    /// A migrated store in its own `PostgreSQL` schema, or `None` when no test database is set.
     pub async fn postgres() -> Option<Self> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let base_url = std::env::var(POSTGRES_URL_VAR)
             .ok()
             .filter(|url| !url.is_empty())?;
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let schema = format!(
             "quire_test_{}_{}_{}",
             std::process::id(),
@@ -69,7 +69,7 @@ impl TestDatabase {
         })
     }
 
-    /// Both backends when PostgreSQL is configured, else SQLite alone.
+    /// Both backends when `PostgreSQL` is configured, else `SQLite` alone.
     pub async fn all() -> Vec<Self> {
         let mut databases = vec![Self::sqlite().await];
         databases.extend(Self::postgres().await);

@@ -1,5 +1,5 @@
-//! The store suite: every test runs on SQLite and, when `QUIRE_TEST_DATABASE_URL` is set, on
-//! PostgreSQL too, so both backends keep the same semantics.
+//! The store suite: every test runs on `SQLite` and, when `QUIRE_TEST_DATABASE_URL` is set, on
+//! `PostgreSQL` too, so both backends keep the same semantics.
 
 mod accounts;
 mod pages;

@@ -1,4 +1,4 @@
-//! SQLite's settings and its behaviour under concurrent writers.
+//! `SQLite`'s settings and its behaviour under concurrent writers.
 
 use quire_store::testing::TestDatabase;
 

@@ -1,0 +1,404 @@
+//! Running a project's functions for the server: one core ([`run_deployed`]) that loads the
+//! deployed version, opens its secrets, hands it the project's KV, runs it in the runtime and
+//! records the invocation; the HTTP invoke route and the page bridge ([`invoke_for_page`]) both
+//! call it. Also the limits a function may set and the mapping of runtime errors to API errors.
+
+pub mod kv;
+pub mod seal;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use quire_functions::{
+    FunctionRef, HttpRequest, HttpResponse, Invocation, InvokeError, Limits, Outcome,
+};
+use quire_store::{Function, InvocationRecord};
+
+use crate::errors::ApiError;
+use crate::state::AppState;
+
+/// Invoke payloads above this many bytes are refused with 413.
+pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+/// Wall-clock limit of a function unless it sets its own, and the most it may set.
+pub const DEFAULT_TIMEOUT_MS: i64 = 30_000;
+pub const MAX_TIMEOUT_MS: i64 = 30_000;
+pub const MIN_TIMEOUT_MS: i64 = 10;
+/// Memory limit of a function unless it sets its own, and the bounds it may set.
+pub const DEFAULT_MEMORY_MB: i64 = 128;
+pub const MAX_MEMORY_MB: i64 = 512;
+pub const MIN_MEMORY_MB: i64 = 8;
+/// Function source is at most this many bytes.
+pub const MAX_CODE_BYTES: usize = 1024 * 1024;
+/// Console output kept in an invocation record.
+pub const MAX_RECORDED_LOG_BYTES: usize = 16 * 1024;
+
+/// Who is calling through a page; the server sets these, never the page.
+pub struct Caller {
+    pub viewer_user_id: Option<String>,
+    pub page_id: Option<String>,
+    pub mount_point: Option<String>,
+    pub mode: Option<String>,
+}
+
+/// `{id}` or `{slug}` of a function, as the bridge names it.
+pub enum FunctionSelector {
+    Id(String),
+    Slug(String),
+}
+
+/// How a call reached the function; kept in its invocation record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// `POST …/functions/{f}/invoke` with credentials.
+    Api,
+    /// The same route without credentials, on a public function.
+    Public,
+    /// A page, through the bridge.
+    Page,
+}
+
+impl Via {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Public => "public",
+            Self::Page => "page",
+        }
+    }
+}
+
+/// Headers the caller may never set for a function: credentials and the caller headers the
+/// server itself sets.
+pub const CALLER_HEADERS: [&str; 4] = [
+    "x-quire-viewer",
+    "x-quire-page",
+    "x-quire-mount-point",
+    "x-quire-mode",
+];
+pub const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "cookie", "x-api-key", "x-csrf-token"];
+
+/// Runs the deployed version of a function of `project_id` with `payload` as the JSON body and the caller in
+/// `X-Quire-Viewer`, `X-Quire-Page`, `X-Quire-Mount-Point`, `X-Quire-Mode` headers (and nothing else from the browser), records the
+/// invocation, and answers the HTTP response to give the page: the function's body and content type with status 200 on success;
+/// on failure (thrown error, limit, status >= 400) a Quire error body `{"error":{"code":"function_error"|"function_timeout"|…,"message":<the function's message>}}`
+/// with the function's status when it returned >= 400, else 502. Unknown function in this project → ApiError 404; undeployed → 422.
+pub async fn invoke_for_page(
+    state: &AppState,
+    project_id: &str,
+    function: &FunctionSelector,
+    payload: serde_json::Value,
+    caller: &Caller,
+) -> Result<Response, ApiError> {
+    let (found, named) = match function {
+        FunctionSelector::Id(id) => (state.store.function(project_id, id).await?, id),
+        FunctionSelector::Slug(slug) => (state.store.function(project_id, slug).await?, slug),
+    };
+    let found = match (found, function) {
+        (Some(found), FunctionSelector::Id(id)) if &found.id == id => Some(found),
+        (Some(found), FunctionSelector::Slug(slug)) if &found.slug == slug => Some(found),
+        _ => None,
+    };
+    let Some(found) = found else {
+        return Err(ApiError::not_found(format!(
+            "this project has no function {named:?}; check the id or slug passed to kapso.invokeFunction"
+        )));
+    };
+    let body = payload.to_string().into_bytes();
+    if body.len() > MAX_PAYLOAD_BYTES {
+        return Err(payload_too_large(body.len()));
+    }
+    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    let caller_headers = [
+        ("x-quire-viewer", &caller.viewer_user_id),
+        ("x-quire-page", &caller.page_id),
+        ("x-quire-mount-point", &caller.mount_point),
+        ("x-quire-mode", &caller.mode),
+    ];
+    for (name, value) in caller_headers {
+        if let Some(value) = value {
+            headers.push((name.to_owned(), value.clone()));
+        }
+    }
+    let request = HttpRequest {
+        method: "POST".to_owned(),
+        url: function_url(state, &found),
+        headers,
+        body,
+    };
+    let outcome = run_deployed(state, &found, request, Via::Page).await?;
+    Ok(match outcome.result {
+        Ok(response) => {
+            let content_type = response
+                .header("content-type")
+                .unwrap_or("text/plain;charset=UTF-8")
+                .to_owned();
+            let mut answer = (StatusCode::OK, response.body).into_response();
+            if let Ok(value) = HeaderValue::from_str(&content_type) {
+                answer.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+            answer
+        }
+        Err(error) => invoke_error(&error, &outcome.secrets_seen).into_response(),
+    })
+}
+
+/// The URL a function sees as `request.url`.
+pub fn function_url(state: &AppState, function: &Function) -> String {
+    format!(
+        "{}/api/v1/projects/{}/functions/{}/invoke",
+        state.config.public_url.trim_end_matches('/'),
+        function.project_id,
+        function.slug
+    )
+}
+
+pub fn payload_too_large(size: usize) -> ApiError {
+    ApiError::too_large(format!(
+        "the payload is {size} bytes; the limit is {MAX_PAYLOAD_BYTES} (1 MiB): send less data per call"
+    ))
+}
+
+/// What came of a run: the runtime's outcome, with the secret values that were handed to the
+/// function so callers can keep them out of what they show.
+pub struct Ran {
+    pub result: Result<HttpResponse, InvokeError>,
+    pub secrets_seen: Vec<String>,
+}
+
+/// The limits of `function` for one invocation.
+pub fn limits(function: &Function) -> Limits {
+    let wall =
+        u64::try_from(function.timeout_ms.clamp(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)).unwrap_or(30_000);
+    let memory =
+        usize::try_from(function.memory_mb.clamp(MIN_MEMORY_MB, MAX_MEMORY_MB)).unwrap_or(128);
+    Limits {
+        wall_time: Duration::from_millis(wall),
+        memory_bytes: memory * 1024 * 1024,
+        ..Limits::default()
+    }
+}
+
+/// Versions never change, so their code is cached by (function, version).
+static CODE: LazyLock<Mutex<HashMap<(String, i64), Arc<str>>>> = LazyLock::new(Mutex::default);
+const CODE_CACHE_ENTRIES: usize = 1024;
+
+async fn deployed_code(
+    state: &AppState,
+    function: &Function,
+    version: i64,
+) -> Result<Arc<str>, ApiError> {
+    let key = (function.id.clone(), version);
+    if let Some(code) = CODE.lock().expect("code cache lock").get(&key) {
+        return Ok(code.clone());
+    }
+    let stored = state
+        .store
+        .function_version(&function.id, version)
+        .await?
+        .ok_or_else(|| ApiError::internal(&"the deployed version of a function is missing"))?;
+    let code: Arc<str> = Arc::from(stored.code);
+    let mut cache = CODE.lock().expect("code cache lock");
+    if cache.len() >= CODE_CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(key, code.clone());
+    Ok(code)
+}
+
+/// The one place a function runs: loads the deployed version, its secrets and the project's
+/// KV, runs it under its limits and records the invocation (secret values redacted from the
+/// error and the logs). Undeployed → 422.
+pub async fn run_deployed(
+    state: &AppState,
+    function: &Function,
+    request: HttpRequest,
+    via: Via,
+) -> Result<Ran, ApiError> {
+    let Some(version) = function.deployed_version else {
+        return Err(ApiError::unprocessable(format!(
+            "function {:?} has not been deployed yet; deploy it first (POST …/functions/{}/deploy or `quire functions deploy`)",
+            function.slug, function.slug
+        )));
+    };
+    let code = deployed_code(state, function, version).await?;
+    let mut secrets = BTreeMap::new();
+    for (name, sealed) in state.store.function_secrets_sealed(&function.id).await? {
+        let value = seal::open(&state.config.secret_key, &function.id, &name, &sealed)
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+        secrets.insert(name, value);
+    }
+    let secrets_seen: Vec<String> = secrets.values().cloned().collect();
+    let reference = FunctionRef {
+        project_id: function.project_id.clone(),
+        function_id: function.id.clone(),
+        version,
+        code,
+        limits: limits(function),
+    };
+    let invocation = Invocation {
+        request,
+        secrets,
+        kv: Arc::new(kv::ProjectKv::new(
+            state.store.clone(),
+            function.project_id.clone(),
+        )),
+    };
+    let started_at = quire_store::now_ms();
+    let outcome = state.functions.invoke(&reference, invocation).await;
+    let record = invocation_record(function, version, via, started_at, &outcome, &secrets_seen);
+    if let Err(error) = state.store.record_invocation(&record).await {
+        tracing::warn!(%error, function = %function.id, "could not record an invocation");
+    }
+    Ok(Ran {
+        result: outcome.result,
+        secrets_seen,
+    })
+}
+
+fn invocation_record(
+    function: &Function,
+    version: i64,
+    via: Via,
+    started_at: i64,
+    outcome: &Outcome,
+    secrets: &[String],
+) -> InvocationRecord {
+    let (error_code, error, error_stack) = match &outcome.result {
+        Ok(_) => (None, None, None),
+        Err(error) => {
+            let stack = match error {
+                InvokeError::Thrown { stack, .. }
+                | InvokeError::Load(quire_functions::LoadError::Threw { stack, .. }) => {
+                    Some(redact(stack, secrets))
+                }
+                _ => None,
+            };
+            (
+                Some(error_code(error).to_owned()),
+                Some(redact(&error.to_string(), secrets)),
+                stack,
+            )
+        }
+    };
+    let mut logs = redact(&outcome.logs, secrets);
+    let mut logs_truncated = outcome.logs_truncated;
+    if logs.len() > MAX_RECORDED_LOG_BYTES {
+        let mut cut = MAX_RECORDED_LOG_BYTES;
+        while !logs.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        logs.truncate(cut);
+        logs_truncated = true;
+    }
+    InvocationRecord {
+        id: String::new(),
+        function_id: function.id.clone(),
+        version,
+        via: via.as_str().to_owned(),
+        started_at,
+        duration_ms: i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX),
+        status: outcome.status().map(i64::from),
+        ok: outcome.result.is_ok(),
+        error_code,
+        error,
+        error_stack,
+        logs,
+        logs_truncated,
+        request_bytes: i64::try_from(outcome.request_bytes).unwrap_or(i64::MAX),
+        response_bytes: i64::try_from(outcome.response_bytes).unwrap_or(i64::MAX),
+    }
+}
+
+/// `text` with every secret value (of 4 bytes or more) replaced by `[secret]`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "[secret]");
+        }
+    }
+    text
+}
+
+/// The stable code of a runtime error, as the API reports it.
+pub fn error_code(error: &InvokeError) -> &'static str {
+    match error {
+        InvokeError::Timeout { .. } => "function_timeout",
+        InvokeError::CpuLimit { .. } => "function_cpu_limit",
+        InvokeError::OutOfMemory { .. } => "function_out_of_memory",
+        InvokeError::TooManyRequests { .. } => "function_fetch_limit",
+        InvokeError::ResponseTooLarge { .. } => "function_response_too_large",
+        InvokeError::Thrown { .. } | InvokeError::BadStatus { .. } => "function_error",
+        InvokeError::InvalidResponse(_) => "function_invalid_response",
+        InvokeError::Load(_) => "function_load_error",
+        InvokeError::Internal(_) => "function_runtime_error",
+    }
+}
+
+/// A failed run as a Quire error: the function's status when it answered >= 400, else 502,
+/// with the function's message (secret values redacted).
+pub fn invoke_error(error: &InvokeError, secrets: &[String]) -> ApiError {
+    let status = match error {
+        InvokeError::BadStatus { status, .. } => {
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
+        }
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    ApiError::new(
+        status,
+        error_code(error),
+        redact(&error.to_string(), secrets),
+    )
+}
+
+/// Response headers a function may not set on the app origin: hop-by-hop ones, lengths the
+/// server computes, and cookies.
+const DROPPED_RESPONSE_HEADERS: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "set-cookie",
+    "set-cookie2",
+    "proxy-authenticate",
+];
+
+/// The function's own response as the HTTP invoke route's answer: status, headers and body.
+/// Cookies and hop-by-hop headers are dropped, and the body is never rendered as a document of
+/// the app origin (`Content-Disposition: attachment` unless the function chose an attachment).
+pub fn pass_through(response: HttpResponse) -> Response {
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
+    let mut answer = (status, response.body).into_response();
+    let headers = answer.headers_mut();
+    for (name, value) in &response.headers {
+        let lower = name.to_ascii_lowercase();
+        if DROPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(lower.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    let attachment = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("attachment")
+        });
+    if !attachment {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
+    answer
+}

@@ -1,0 +1,127 @@
+//! The invocation log: one row per call of a function, with its outcome, timing, sizes and
+//! (truncated) console output. The caller decides what goes in; secrets never do.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use crate::{Store, StoreError, new_id};
+
+#[derive(Clone, Debug)]
+pub struct InvocationRecord {
+    pub id: String,
+    pub function_id: String,
+    pub version: i64,
+    /// How the call came in: `api`, `public` or `page`.
+    pub via: String,
+    pub started_at: i64,
+    pub duration_ms: i64,
+    /// The HTTP status of the function's response, when it produced one.
+    pub status: Option<i64>,
+    pub ok: bool,
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+    pub error_stack: Option<String>,
+    pub logs: String,
+    pub logs_truncated: bool,
+    pub request_bytes: i64,
+    pub response_bytes: i64,
+}
+
+impl FromRow<'_, AnyRow> for InvocationRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            function_id: row.try_get("function_id")?,
+            version: row.try_get("version")?,
+            via: row.try_get("via")?,
+            started_at: row.try_get("started_at")?,
+            duration_ms: row.try_get("duration_ms")?,
+            status: row.try_get("status")?,
+            ok: row.try_get::<i64, _>("ok")? != 0,
+            error_code: row.try_get("error_code")?,
+            error: row.try_get("error")?,
+            error_stack: row.try_get("error_stack")?,
+            logs: row.try_get("logs")?,
+            logs_truncated: row.try_get::<i64, _>("logs_truncated")? != 0,
+            request_bytes: row.try_get("request_bytes")?,
+            response_bytes: row.try_get("response_bytes")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, status, ok, error_code, \
+     error, error_stack, logs, logs_truncated, request_bytes, response_bytes";
+
+impl Store {
+    /// Appends one invocation record; `record.id` is ignored and a new one returned.
+    pub async fn record_invocation(&self, record: &InvocationRecord) -> Result<String, StoreError> {
+        let id = new_id();
+        sqlx::query(&format!(
+            "INSERT INTO function_invocations ({COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ))
+        .bind(&id)
+        .bind(&record.function_id)
+        .bind(record.version)
+        .bind(&record.via)
+        .bind(record.started_at)
+        .bind(record.duration_ms)
+        .bind(record.status)
+        .bind(i64::from(record.ok))
+        .bind(&record.error_code)
+        .bind(&record.error)
+        .bind(&record.error_stack)
+        .bind(&record.logs)
+        .bind(i64::from(record.logs_truncated))
+        .bind(record.request_bytes)
+        .bind(record.response_bytes)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// A function's invocations, newest first: up to `limit` older than the record `before`
+    /// (an id from an earlier page), or the newest when `before` is `None`.
+    pub async fn function_invocations(
+        &self,
+        function_id: &str,
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<InvocationRecord>, StoreError> {
+        let cursor = match before {
+            Some(id) => {
+                let started_at: Option<i64> = sqlx::query_scalar(
+                    "SELECT started_at FROM function_invocations WHERE function_id = $1 AND id = $2",
+                )
+                .bind(function_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let started_at = started_at.ok_or_else(|| StoreError::NotFound {
+                    what: format!("invocation {id:?} of this function"),
+                })?;
+                (started_at, id.to_owned())
+            }
+            None => (i64::MAX, String::new()),
+        };
+        let sql = if before.is_some() {
+            format!(
+                "SELECT {COLUMNS} FROM function_invocations WHERE function_id = $1 \
+                 AND (started_at < $2 OR (started_at = $2 AND id < $3)) \
+                 ORDER BY started_at DESC, id DESC LIMIT $4"
+            )
+        } else {
+            format!(
+                "SELECT {COLUMNS} FROM function_invocations WHERE function_id = $1 \
+                 AND started_at <= $2 AND id > $3 ORDER BY started_at DESC, id DESC LIMIT $4"
+            )
+        };
+        Ok(sqlx::query_as(&sql)
+            .bind(function_id)
+            .bind(cursor.0)
+            .bind(&cursor.1)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
