@@ -2,6 +2,7 @@
 //! `usercontent_router(state)` for the origin that serves page artifacts, and `serve` to run
 //! both with graceful shutdown. The binary only loads configuration and calls these.
 
+pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
@@ -11,6 +12,8 @@ mod json;
 mod routes;
 pub mod state;
 mod telemetry;
+pub mod templates;
+mod ui;
 pub mod validate;
 
 use std::sync::Arc;
@@ -40,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     let openapi = Arc::new(openapi);
     let app = Router::new()
         .merge(api)
+        .merge(ui::routes(&state))
         .route(
             "/api/v1/openapi.json",
             get(move || std::future::ready(Json(openapi.as_ref().clone()))),
@@ -58,10 +62,15 @@ pub fn router(state: AppState) -> Router {
     with_request_ids(app)
 }
 
-/// The usercontent origin. It serves artifacts only (added with pages); everything else is 404.
+/// The usercontent origin. It serves artifacts only (`GET /a/{sha256}` with a signed, fresh
+/// query; see `artifacts`); everything else is 404.
 pub fn usercontent_router(state: AppState) -> Router {
+    let artifacts = Router::new()
+        .route("/a/{sha256}", get(artifacts::serve))
+        .with_state((state.clone(), artifacts::ArtifactCache::default()));
     let app = Router::new()
         .route("/healthz", get(routes::ops::healthz))
+        .merge(artifacts)
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,

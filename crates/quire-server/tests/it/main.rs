@@ -2,6 +2,9 @@
 
 mod accounts;
 mod authorization;
+mod functions;
 mod ops;
+mod pages;
 mod projects;
 mod server;
+mod ui;

@@ -1,0 +1,308 @@
+//! The app's own UI (`ui/`, React in TSX, with `runtime/host.ts`), compiled by Quire's own
+//! compiler when the server starts and served from the app origin.
+//!
+//! The sources are embedded in the binary. At start-up a background thread writes them to a
+//! private temporary directory and bundles `ui/main.tsx` with [`Compiler::bundle_app`]; the
+//! script and stylesheet are then served as `/assets/app-<hash>.js|css` (named by their content,
+//! so cached forever) and every UI route answers the same `index.html`, which loads them with
+//! `<script src>` and `<link>` only: the app origin's CSP allows no inline script or style.
+//! Until the bundle is ready the UI routes answer a small "Quire is starting" page that
+//! refreshes itself. The bundle is built once per process and shared by every router.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use quire_compiler::Compiler;
+use sha2::{Digest, Sha256};
+
+use crate::state::AppState;
+
+/// Embeds files by their path relative to the repository root.
+macro_rules! sources {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../../", $path)))),*]
+    };
+}
+
+/// The UI's source files, by path relative to the repository root.
+const SOURCES: &[(&str, &str)] = sources![
+    "ui/main.tsx",
+    "ui/App.tsx",
+    "ui/api.ts",
+    "ui/router.ts",
+    "ui/Link.tsx",
+    "ui/Notice.tsx",
+    "ui/Shell.tsx",
+    "ui/SignIn.tsx",
+    "ui/ProjectList.tsx",
+    "ui/PageList.tsx",
+    "ui/PageFrame.tsx",
+    "ui/DashboardView.tsx",
+    "ui/styles.css",
+    "runtime/host.ts",
+];
+
+const ENTRY: &str = "ui/main.tsx";
+
+/// React is pinned so that every start builds the same UI.
+const DEPENDENCIES: &[(&str, &str)] = &[("react", "19.3.1"), ("react-dom", "19.3.1")];
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The built UI: the two assets and the index document that loads them.
+struct Built {
+    js_name: String,
+    js: Bytes,
+    css_name: String,
+    css: Bytes,
+    index: Bytes,
+}
+
+/// `None` while building; then the bundle or why it failed.
+type Slot = OnceLock<Result<Built, String>>;
+
+static UI: OnceLock<Arc<Slot>> = OnceLock::new();
+
+/// The UI's routes. The first call starts the build with `state`'s compiler.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let slot = UI
+        .get_or_init(|| {
+            let slot = Arc::new(Slot::new());
+            start_build(state.compiler.clone(), Arc::clone(&slot));
+            slot
+        })
+        .clone();
+    Router::new()
+        .route("/", get(index))
+        .route("/login", get(index))
+        .route("/p/{project}", get(index))
+        .route("/p/{project}/pages/{page}", get(index))
+        .route("/assets/{file}", get(asset))
+        .with_state(slot)
+}
+
+/// A hash of everything the bundle is made from, to name the build in logs.
+fn source_hash() -> String {
+    let mut hasher = Sha256::new();
+    for (path, text) in SOURCES {
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    for (name, version) in DEPENDENCIES {
+        hasher.update(format!("{name}@{version}\n").as_bytes());
+    }
+    short_hex(&hasher.finalize())
+}
+
+fn short_hex(digest: &[u8]) -> String {
+    digest[..8].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn content_name(kind: &str, body: &str) -> String {
+    format!("app-{}.{kind}", short_hex(&Sha256::digest(body.as_bytes())))
+}
+
+/// Bundles on a thread of its own with its own runtime, so the build outlives whichever
+/// runtime created the router (tests make one per test).
+fn start_build(compiler: Compiler, slot: Arc<Slot>) {
+    let spawned = std::thread::Builder::new()
+        .name("quire-ui-build".to_owned())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the UI build: {e}"))
+                .and_then(|runtime| runtime.block_on(build(&compiler)));
+            if let Err(message) = &result {
+                tracing::error!("the app's UI did not build; the API still works: {message}");
+            }
+            let _ = slot.set(result);
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the UI build thread: {e}");
+    }
+}
+
+async fn build(compiler: &Compiler) -> Result<Built, String> {
+    let started = Instant::now();
+    let dir = tempfile::Builder::new()
+        .prefix("quire-ui-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a directory for the UI sources: {e}"))?;
+    write_sources(dir.path()).map_err(|e| {
+        format!(
+            "cannot write the UI sources to {}: {e}",
+            dir.path().display()
+        )
+    })?;
+    let dependencies: BTreeMap<String, String> = DEPENDENCIES
+        .iter()
+        .map(|(name, version)| ((*name).to_owned(), (*version).to_owned()))
+        .collect();
+    let bundle = compiler
+        .bundle_app(
+            &dir.path().join(ENTRY),
+            &dependencies,
+            &quire_npm::NoProgress,
+        )
+        .await
+        .map_err(|diagnostics| quire_compiler::render_diagnostics(&diagnostics))?;
+    let js_name = content_name("js", &bundle.js);
+    let css_name = content_name("css", &bundle.css);
+    let index = index_html(&js_name, &css_name);
+    tracing::info!(
+        sources = %source_hash(),
+        script = %js_name,
+        script_bytes = bundle.js.len(),
+        elapsed_ms = started.elapsed().as_millis(),
+        "built the app's UI"
+    );
+    Ok(Built {
+        js_name,
+        js: Bytes::from(bundle.js),
+        css_name,
+        css: Bytes::from(bundle.css),
+        index: Bytes::from(index),
+    })
+}
+
+fn write_sources(root: &Path) -> std::io::Result<()> {
+    for (path, text) in SOURCES {
+        let file = root.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(file, text)?;
+    }
+    Ok(())
+}
+
+fn index_html(js: &str, css: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n<title>Quire</title>\n\
+         <link rel=\"stylesheet\" href=\"/assets/{css}\">\n\
+         <script src=\"/assets/{js}\" defer></script>\n</head>\n\
+         <body>\n<div id=\"root\"></div>\n\
+         <noscript>Quire's interface needs JavaScript. Turn it on for this site and reload.</noscript>\n\
+         </body>\n</html>\n"
+    )
+}
+
+const STARTING: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+    <meta http-equiv=\"refresh\" content=\"1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n\
+    <title>Quire is starting</title>\n</head>\n<body>\n<h1>Quire is starting</h1>\n\
+    <p>The interface is being prepared; this page reloads by itself in a moment.</p>\n</body>\n</html>\n";
+
+fn html(status: StatusCode, body: impl Into<Bytes>) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
+async fn index(State(slot): State<Arc<Slot>>) -> Response {
+    match slot.get() {
+        Some(Ok(built)) => html(StatusCode::OK, built.index.clone()),
+        Some(Err(_)) => html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Quire</title>\n</head>\n\
+             <body>\n<h1>Quire's interface did not build</h1>\n<p>The API still works. The server log says why \
+             the interface failed to build; fix that and restart Quire.</p>\n</body>\n</html>\n",
+        ),
+        None => {
+            let mut response = html(StatusCode::SERVICE_UNAVAILABLE, STARTING);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+    }
+}
+
+async fn asset(State(slot): State<Arc<Slot>>, UrlPath(file): UrlPath<String>) -> Response {
+    let Some(Ok(built)) = slot.get() else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let (body, content_type) = if file == built.js_name {
+        (&built.js, "text/javascript; charset=utf-8")
+    } else if file == built.css_name {
+        (&built.css, "text/css; charset=utf-8")
+    } else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, IMMUTABLE),
+        ],
+        body.clone(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_loads_assets_by_url_and_has_no_inline_script_or_style() {
+        let page = index_html("app-0123.js", "app-4567.css");
+        assert!(page.contains("<script src=\"/assets/app-0123.js\" defer></script>"));
+        assert!(page.contains("<link rel=\"stylesheet\" href=\"/assets/app-4567.css\">"));
+        assert_eq!(page.matches("<script").count(), 1);
+        assert!(!page.contains("<style"));
+        assert!(!page.contains("style="));
+    }
+
+    #[test]
+    fn asset_names_follow_the_content() {
+        assert_eq!(content_name("js", "a"), content_name("js", "a"));
+        assert_ne!(content_name("js", "a"), content_name("js", "b"));
+        assert!(content_name("css", "a").starts_with("app-"));
+        assert!(content_name("css", "a").ends_with(".css"));
+    }
+
+    #[test]
+    fn every_file_under_ui_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let path = format!("ui/{name}");
+            assert!(
+                SOURCES.iter().any(|(p, _)| *p == path),
+                "{path} is not in ui.rs's SOURCES; add it so the binary carries it"
+            );
+        }
+    }
+
+    #[test]
+    fn the_entry_and_the_host_bridge_are_embedded() {
+        assert!(SOURCES.iter().any(|(path, _)| *path == ENTRY));
+        assert!(
+            SOURCES
+                .iter()
+                .any(|(path, text)| *path == "runtime/host.ts" && text.contains("allow-scripts"))
+        );
+    }
+}

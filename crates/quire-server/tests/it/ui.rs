@@ -1,0 +1,131 @@
+//! The app's UI: built by Quire's own compiler at start, served as an index that loads
+//! content-named assets by URL only (the app's CSP allows no inline script).
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use quire_test_utils::{TestApp, TestResponse};
+
+async fn get(app: &TestApp, path: &str) -> TestResponse {
+    app.send(Request::get(path).body(Body::empty()).unwrap())
+        .await
+}
+
+/// The index once the background build is done (the first build may fetch React).
+async fn ready_index(app: &TestApp) -> TestResponse {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let response = get(app, "/").await;
+        if response.status != StatusCode::SERVICE_UNAVAILABLE {
+            return response;
+        }
+        let text = response.text();
+        assert!(text.contains("Quire is starting") && text.contains("http-equiv=\"refresh\""));
+        assert!(
+            !text.contains("<script"),
+            "the starting page runs no script"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the UI was not built within 180 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn header<'a>(response: &'a TestResponse, name: header::HeaderName) -> &'a str {
+    response
+        .headers
+        .get(&name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// The value of `attribute="…"` in the first tag of `html` that starts with `tag`.
+fn attribute(html: &str, tag: &str, attribute: &str) -> String {
+    let start = html
+        .find(tag)
+        .unwrap_or_else(|| panic!("no {tag} in {html}"));
+    let rest = &html[start..];
+    let rest = &rest[..rest.find('>').unwrap()];
+    let key = format!("{attribute}=\"");
+    let from = rest.find(&key).unwrap() + key.len();
+    rest[from..from + rest[from..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script() {
+    let app = TestApp::new().await;
+    let index = ready_index(&app).await;
+    assert_eq!(index.status, StatusCode::OK, "{}", index.text());
+    assert_eq!(
+        header(&index, header::CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(header(&index, header::CACHE_CONTROL), "no-cache");
+    let csp = header(&index, header::CONTENT_SECURITY_POLICY);
+    assert!(
+        csp.contains("script-src 'self';") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let html = index.text();
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(
+        !html.contains("<style") && !html.contains(" style="),
+        "{html}"
+    );
+    assert!(html.contains("<div id=\"root\"></div>"));
+
+    let script = attribute(&html, "<script", "src");
+    assert!(
+        script.starts_with("/assets/app-") && script.ends_with(".js"),
+        "{script}"
+    );
+    let js = get(&app, &script).await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert_eq!(
+        header(&js, header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        header(&js, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    let body = js.text();
+    assert!(body.len() > 100_000, "React is bundled in");
+    assert!(
+        body.contains("allow-scripts allow-forms allow-popups allow-modals"),
+        "the host bridge is bundled in"
+    );
+    assert!(!body.contains("allow-same-origin"));
+
+    let stylesheet = attribute(&html, "<link rel=\"stylesheet\"", "href");
+    let css = get(&app, &stylesheet).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        header(&css, header::CONTENT_TYPE),
+        "text/css; charset=utf-8"
+    );
+    assert!(css.text().contains("prefers-color-scheme: dark"));
+
+    for route in ["/login", "/p/default", "/p/default/pages/orders"] {
+        let response = get(&app, route).await;
+        assert_eq!(response.status, StatusCode::OK, "{route}");
+        assert_eq!(response.text(), html, "{route} answers the same index");
+    }
+}
+
+#[tokio::test]
+async fn unknown_assets_and_api_paths_keep_their_404s() {
+    let app = TestApp::new().await;
+    ready_index(&app).await;
+    assert_eq!(
+        get(&app, "/assets/app-0000000000000000.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(&app, "/p/a/b/c/d").await.status, StatusCode::NOT_FOUND);
+    let api = get(&app, "/api/v1/nothing-here").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.json()["error"]["code"], "not_found");
+}

@@ -1,0 +1,347 @@
+/**
+ * The host side of the `kapso` bridge, used by Quire's own UI (the dashboard view, and later
+ * the editor's preview and the inbox). The page side is runtime/kapso.ts; its header documents
+ * the protocol this file implements:
+ *
+ *   1. `POST /api/v1/projects/{p}/pages/{page}/frame {mode}` → a signed artifact URL on the
+ *      usercontent origin whose fragment carries a one-time nonce, plus the context.
+ *   2. An iframe with `sandbox="allow-scripts allow-forms allow-popups allow-modals"` (never
+ *      `allow-same-origin`: the page must not share the app's origin) loads that URL.
+ *   3. The page posts `{type:"kapso:hello", nonce}`. It is accepted once, only when it comes from
+ *      this iframe's window and carries this frame's nonce; the host then transfers one end of a
+ *      MessageChannel with `{type:"kapso:welcome", nonce, context}`. No context leaves the host
+ *      before that.
+ *   4. Over the port: `invoke` is relayed to `POST …/pages/{page}/invoke` with the viewer's own
+ *      session (the project and page are the ones this host framed, never taken from the
+ *      message); `resize`, `console` and `error` go to the caller's callbacks.
+ *
+ * Messages from any other window, with a wrong nonce, malformed, or over 256 KiB are dropped.
+ * Dependency-free on purpose: it runs in the app origin next to the viewer's session.
+ */
+
+export type PageMode = "regular" | "preview" | "embedded";
+export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
+
+/** The body of `POST …/frame`. */
+export interface FrameGrant {
+  url: string;
+  nonce: string;
+  expires_at: string;
+  context: unknown;
+}
+
+export interface MountOptions {
+  /** Project id or slug, as in the API path. */
+  project: string;
+  /** Page id or slug, as in the API path. */
+  page: string;
+  mode?: PageMode;
+  /** The CSRF token of the viewer's session (sent as `X-CSRF-Token` on every write). */
+  csrfToken: () => string | null;
+  /** The iframe's accessible name. */
+  title?: string;
+  /** Set the iframe's height from the page's `resize` messages (default true). */
+  autoResize?: boolean;
+  onReady?: () => void;
+  onResize?: (height: number) => void;
+  onConsole?: (level: ConsoleLevel, args: string[]) => void;
+  onError?: (message: string, stack: string) => void;
+}
+
+export interface MountedPage {
+  readonly iframe: HTMLIFrameElement | null;
+  /** Resolves after the handshake; rejects when the frame cannot be had or the page never answers. */
+  readonly ready: Promise<void>;
+  /** Sends a new context to the page (kept for the handshake if it has not happened yet). */
+  setContext(context: unknown): void;
+  destroy(): void;
+}
+
+/** A failed API call, with the HTTP status and the API's error code and message. */
+export class HostError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "HostError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The sandbox of every page frame. `allow-same-origin` must never be added. */
+export const SANDBOX = "allow-scripts allow-forms allow-popups allow-modals";
+/** Messages larger than this (as JSON) are dropped. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+const MAX_IN_FLIGHT = 32;
+const MAX_HEIGHT = 100_000;
+const LEVELS: readonly string[] = ["log", "info", "warn", "error", "debug"];
+
+/** The JSON size of `value` in bytes, or Infinity when it cannot be measured. */
+function jsonBytes(value: unknown): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return Infinity;
+  }
+  if (json === undefined) return 0;
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: only encode when the bound is not enough.
+  if (json.length * 3 <= MAX_MESSAGE_BYTES) return json.length;
+  return new TextEncoder().encode(json).length;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `{id}` or `{slug}` with a non-empty string, and nothing else; otherwise null. */
+function functionRef(value: unknown): { id: string } | { slug: string } | null {
+  if (!isRecord(value)) return null;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return null;
+  if (typeof value.id === "string" && value.id !== "") return { id: value.id };
+  if (typeof value.slug === "string" && value.slug !== "") return { slug: value.slug };
+  return null;
+}
+
+async function readError(response: Response): Promise<HostError> {
+  let code = "http_" + response.status;
+  let message = `the server answered ${response.status} ${response.statusText}`.trim();
+  try {
+    const body: unknown = await response.json();
+    if (isRecord(body) && isRecord(body.error)) {
+      if (typeof body.error.code === "string") code = body.error.code;
+      if (typeof body.error.message === "string") message = body.error.message;
+    }
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new HostError(response.status, code, message);
+}
+
+function apiHeaders(csrf: string | null): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json",
+  };
+  if (csrf) headers["x-csrf-token"] = csrf;
+  return headers;
+}
+
+/** Asks the server for a frame of `page`: the signed artifact URL, the nonce and the context. */
+export async function requestFrame(
+  project: string,
+  page: string,
+  mode: PageMode,
+  csrf: string | null,
+  signal?: AbortSignal,
+): Promise<FrameGrant> {
+  const response = await fetch(
+    `/api/v1/projects/${encodeURIComponent(project)}/pages/${encodeURIComponent(page)}/frame`,
+    {
+      method: "POST",
+      credentials: "same-origin",
+      headers: apiHeaders(csrf),
+      body: JSON.stringify({ mode }),
+      signal,
+    },
+  );
+  if (!response.ok) throw await readError(response);
+  const grant: unknown = await response.json();
+  if (!isRecord(grant) || typeof grant.url !== "string" || typeof grant.nonce !== "string") {
+    throw new HostError(response.status, "bad_frame", "the server's frame answer has no url or nonce");
+  }
+  return grant as unknown as FrameGrant;
+}
+
+/** The viewer's colour scheme, which only the browser knows. */
+function withTheme(context: unknown): unknown {
+  if (!isRecord(context) || !isRecord(context.system)) return context;
+  const dark = typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
+  return { ...context, system: { ...context.system, theme: dark ? "dark" : "light" } };
+}
+
+/**
+ * Frames `options.page` inside `container` and runs the host end of the bridge for it.
+ * Call `destroy()` when the view goes away.
+ */
+export function mountPage(container: HTMLElement, options: MountOptions): MountedPage {
+  const mode = options.mode ?? "regular";
+  const aborter = new AbortController();
+  let iframe: HTMLIFrameElement | null = null;
+  let nonce: string | null = null;
+  let context: unknown = null;
+  let port: MessagePort | null = null;
+  let destroyed = false;
+  let inFlight = 0;
+  let handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  // The path the host framed; invocations use it and nothing from the page's messages.
+  let invokePath = "";
+
+  let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  const ready = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  ready.catch(() => {});
+  const fail = (error: Error): void => {
+    settle?.reject(error);
+    settle = null;
+  };
+
+  const reply = (message: unknown): void => {
+    if (port && !destroyed) port.postMessage(message);
+  };
+
+  const invoke = async (id: number, fn: { id: string } | { slug: string }, payload: unknown): Promise<void> => {
+    if (inFlight >= MAX_IN_FLIGHT) {
+      reply({ type: "result", id, ok: false, error: { message: `more than ${MAX_IN_FLIGHT} calls are in flight; wait for some to finish` } });
+      return;
+    }
+    inFlight += 1;
+    try {
+      const response = await fetch(invokePath, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: apiHeaders(options.csrfToken()),
+        body: JSON.stringify({ function: fn, payload: payload ?? null, mode }),
+        signal: aborter.signal,
+      });
+      if (!response.ok) {
+        const error = await readError(response);
+        reply({ type: "result", id, ok: false, error: { message: error.message } });
+        return;
+      }
+      const text = await response.text();
+      let value: unknown = text;
+      if ((response.headers.get("content-type") ?? "").includes("json")) {
+        try {
+          value = text === "" ? null : JSON.parse(text);
+        } catch {
+          value = text;
+        }
+      }
+      reply({ type: "result", id, ok: true, value });
+    } catch (error) {
+      if (destroyed) return;
+      const message = error instanceof Error ? error.message : String(error);
+      reply({ type: "result", id, ok: false, error: { message: `the call did not reach Quire: ${message}` } });
+    } finally {
+      inFlight -= 1;
+    }
+  };
+
+  const onPortMessage = (event: MessageEvent): void => {
+    const data: unknown = event.data;
+    if (destroyed || !isRecord(data) || jsonBytes(data) > MAX_MESSAGE_BYTES) return;
+    switch (data.type) {
+      case "invoke": {
+        const fn = functionRef(data.function);
+        if (typeof data.id !== "number" || !Number.isSafeInteger(data.id)) return;
+        if (!fn) {
+          reply({ type: "result", id: data.id, ok: false, error: { message: 'invokeFunction needs { id } or { slug }' } });
+          return;
+        }
+        void invoke(data.id, fn, data.payload);
+        return;
+      }
+      case "resize": {
+        if (typeof data.height !== "number" || !Number.isFinite(data.height) || data.height < 0) return;
+        const height = Math.min(Math.ceil(data.height), MAX_HEIGHT);
+        if (options.autoResize !== false && iframe) iframe.style.height = `${height}px`;
+        options.onResize?.(height);
+        return;
+      }
+      case "console": {
+        if (typeof data.level !== "string" || !LEVELS.includes(data.level)) return;
+        if (!Array.isArray(data.args) || !data.args.every((a) => typeof a === "string")) return;
+        options.onConsole?.(data.level as ConsoleLevel, data.args as string[]);
+        return;
+      }
+      case "error": {
+        if (typeof data.message !== "string") return;
+        options.onError?.(data.message, typeof data.stack === "string" ? data.stack : "");
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const onWindowMessage = (event: MessageEvent): void => {
+    if (destroyed || port || !iframe || nonce === null) return;
+    // Only this iframe's own window, and only the nonce this host was given for it.
+    if (event.source === null || event.source !== iframe.contentWindow) return;
+    const data: unknown = event.data;
+    if (!isRecord(data) || data.type !== "kapso:hello" || typeof data.nonce !== "string") return;
+    if (jsonBytes(data) > MAX_MESSAGE_BYTES || data.nonce !== nonce) return;
+    const channel = new MessageChannel();
+    port = channel.port1;
+    port.onmessage = onPortMessage;
+    port.start();
+    clearTimeout(handshakeTimer);
+    // The frame's origin is "null" (sandboxed), so "*" is the only target that reaches it; the
+    // source check above is what pins the receiver.
+    iframe.contentWindow?.postMessage(
+      { type: "kapso:welcome", nonce, context: withTheme(context) },
+      "*",
+      [channel.port2],
+    );
+    settle?.resolve();
+    settle = null;
+    options.onReady?.();
+  };
+
+  window.addEventListener("message", onWindowMessage);
+
+  const start = async (): Promise<void> => {
+    const grant = await requestFrame(options.project, options.page, mode, options.csrfToken(), aborter.signal);
+    if (destroyed) return;
+    nonce = grant.nonce;
+    context = grant.context;
+    const system = isRecord(grant.context) && isRecord(grant.context.system) ? grant.context.system : {};
+    const projectId = typeof system.projectId === "string" ? system.projectId : options.project;
+    const pageId = typeof system.pageId === "string" ? system.pageId : options.page;
+    invokePath = `/api/v1/projects/${encodeURIComponent(projectId)}/pages/${encodeURIComponent(pageId)}/invoke`;
+
+    const frame = document.createElement("iframe");
+    frame.setAttribute("sandbox", SANDBOX);
+    frame.setAttribute("title", options.title ?? "Project page");
+    frame.setAttribute("referrerpolicy", "no-referrer");
+    frame.className = "quire-page-frame";
+    frame.src = grant.url;
+    iframe = frame;
+    container.appendChild(frame);
+    handshakeTimer = setTimeout(() => {
+      fail(new Error("the page did not start: its frame never answered the bridge handshake; reload to try again"));
+    }, HANDSHAKE_TIMEOUT_MS);
+  };
+  start().catch((error: unknown) => {
+    if (destroyed) return;
+    fail(error instanceof Error ? error : new Error(String(error)));
+  });
+
+  return {
+    get iframe() {
+      return iframe;
+    },
+    ready,
+    setContext(next: unknown): void {
+      context = next;
+      if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(next) });
+    },
+    destroy(): void {
+      if (destroyed) return;
+      destroyed = true;
+      clearTimeout(handshakeTimer);
+      aborter.abort();
+      window.removeEventListener("message", onWindowMessage);
+      port?.close();
+      port = null;
+      iframe?.remove();
+      iframe = null;
+      fail(new Error("the page was closed"));
+    },
+  };
+}

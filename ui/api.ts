@@ -1,0 +1,134 @@
+/**
+ * The app's typed client for Quire's REST API (`/api/v1`, described by
+ * `/api/v1/openapi.json`). The session is an HttpOnly cookie; the CSRF token that goes with it
+ * is kept in sessionStorage for this tab and sent on every write.
+ */
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export type Role = "owner" | "admin" | "member";
+
+export interface Project {
+  id: string;
+  slug: string;
+  name: string;
+  role: Role;
+}
+
+export interface Me {
+  user: User;
+  projects: Project[];
+}
+
+export interface Page {
+  id: string;
+  slug: string;
+  name: string;
+  description?: string | null;
+  status: "draft" | "published";
+  published_version?: number | { id: string; number: number } | null;
+  head_version?: number | { id: string; number: number } | null;
+  updated_at?: string;
+}
+
+/** An API error: the HTTP status and the API's `{error:{code,message}}`. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const CSRF_KEY = "quire.csrf";
+
+export function csrfToken(): string | null {
+  try {
+    return sessionStorage.getItem(CSRF_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function setCsrfToken(token: string | null): void {
+  try {
+    if (token) sessionStorage.setItem(CSRF_KEY, token);
+    else sessionStorage.removeItem(CSRF_KEY);
+  } catch {
+    // storage disabled: writes will be refused and the viewer asked to sign in again
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const csrf = csrfToken();
+  if (method !== "GET" && csrf) headers["x-csrf-token"] = csrf;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network", "Quire cannot be reached. Check your connection and try again.");
+  }
+  if (!response.ok) {
+    let code = `http_${response.status}`;
+    let message = `The server answered ${response.status}.`;
+    try {
+      const data = (await response.json()) as { error?: { code?: string; message?: string } };
+      if (data.error?.code) code = data.error.code;
+      if (data.error?.message) message = data.error.message;
+    } catch {
+      // not JSON: keep the status
+    }
+    throw new ApiError(response.status, code, message);
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+const seg = encodeURIComponent;
+
+export async function login(email: string, password: string): Promise<User> {
+  const body = await request<{ user: User; csrf_token: string }>("POST", "/auth/login", { email, password });
+  setCsrfToken(body.csrf_token);
+  return body.user;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await request<void>("POST", "/auth/logout", {});
+  } finally {
+    setCsrfToken(null);
+  }
+}
+
+export function me(): Promise<Me> {
+  return request<Me>("GET", "/me");
+}
+
+export async function listPages(project: string): Promise<Page[]> {
+  const body = await request<Page[] | { pages: Page[] }>("GET", `/projects/${seg(project)}/pages`);
+  return Array.isArray(body) ? body : body.pages;
+}
+
+export function getPage(project: string, page: string): Promise<Page> {
+  return request<Page>("GET", `/projects/${seg(project)}/pages/${seg(page)}`);
+}
+
+/** The number of a version field, whichever shape the API gives it. */
+export function versionNumber(version: Page["published_version"]): number | null {
+  if (version === null || version === undefined) return null;
+  return typeof version === "number" ? version : version.number;
+}
