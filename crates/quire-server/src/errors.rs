@@ -133,6 +133,15 @@ impl From<quire_store::StoreError> for ApiError {
                 Self::conflict(format!("{what} already exists; choose another"))
             }
             StoreError::NotFound { what } => Self::not_found(format!("{what} not found")),
+            StoreError::MountPointTaken {
+                ref mount_point,
+                ref page_name,
+                ref page_slug,
+            } => Self::new(StatusCode::CONFLICT, "mount_point_taken", error.to_string())
+                .with_details(serde_json::json!({
+                    "mount_point": mount_point,
+                    "page": { "name": page_name, "slug": page_slug },
+                })),
             StoreError::LastOwner => Self::new(
                 StatusCode::CONFLICT,
                 "last_owner",

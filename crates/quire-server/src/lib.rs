@@ -3,6 +3,7 @@
 //! both with graceful shutdown. The binary only loads configuration and calls these.
 
 pub mod artifacts;
+pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
@@ -12,6 +13,7 @@ mod json;
 mod routes;
 pub mod state;
 mod telemetry;
+pub mod templates;
 pub mod templates;
 mod ui;
 pub mod validate;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod me;
 pub mod members;
 pub mod ops;
+pub mod pages;
 pub mod projects;
 pub mod tokens;
 pub mod views;
@@ -58,5 +59,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::list::list))
         .routes(routes!(members::put::put, members::remove::remove))
         .routes(routes!(audit::list::list))
+        .routes(routes!(pages::list::list, pages::create::create))
+        .routes(routes!(pages::get::get, pages::update::update))
+        .routes(routes!(pages::save::save))
+        .routes(routes!(pages::versions::versions))
+        .routes(routes!(pages::publish::publish))
+        .routes(routes!(pages::unpublish::unpublish))
+        .routes(routes!(pages::frame::frame))
+        .routes(routes!(pages::invoke::invoke))
+        .routes(routes!(pages::kapso_types::kapso_types))
         .split_for_parts()
 }

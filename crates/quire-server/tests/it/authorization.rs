@@ -121,7 +121,135 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Member),
             StatusCode::CREATED,
         ),
+        // Pages: "pg" is published (version 1 built); members list and open it, editors change it.
+        row(
+            Method::GET,
+            "/api/v1/projects/p/pages",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages",
+            Some(json!({ "name": "New page", "slug": "new-page" })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/pages/pg",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/projects/p/pages/pg",
+            Some(json!({ "description": "changed" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/projects/p/pages/pg/source",
+            Some(json!({ "source": "let x = ;" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/pages/pg/versions",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/publish",
+            Some(json!({ "version": 1 })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/unpublish",
+            Some(json!({})),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/frame",
+            Some(json!({ "mode": "regular" })),
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/frame",
+            Some(json!({ "mode": "preview" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/invoke",
+            Some(json!({ "function": { "slug": "pg-fn" }, "payload": { "id": "1" } })),
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/invoke",
+            Some(
+                json!({ "function": { "slug": "pg-fn" }, "payload": {}, "mode": "preview" }),
+            ),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
     ]
+}
+
+/// Adds the published page "pg" and the deployed function "pg-fn" it calls to project `p`.
+async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
+    let version = quire_store::NewPageVersion {
+        source: "export {};",
+        dependencies: "{}",
+        diagnostics: "[]",
+        artifact: Some(quire_store::NewArtifact {
+            sha256: "0000000000000000000000000000000000000000000000000000000000000001",
+            html: "<!doctype html><div id=\"root\"></div>",
+        }),
+        lock: None,
+    };
+    let new = quire_store::NewPage {
+        project_id: project,
+        name: "Page",
+        slug: "pg",
+        description: "",
+        inbox_mount: false,
+    };
+    let (page, _) = store.create_page(&new, Some(&version), owner).await.unwrap();
+    store.publish_page(&page.id, 1, owner).await.unwrap();
+    let function = store
+        .create_function(&quire_store::NewFunction {
+            project_id: project,
+            name: "Page function",
+            slug: "pg-fn",
+            code: "async function handler(request) { return Response.json({ ok: true }); }",
+            load_error: None,
+            public_endpoint: false,
+            timeout_ms: 5000,
+            memory_mb: 64,
+            author_id: owner,
+        })
+        .await
+        .unwrap();
+    store
+        .deploy_function(&function.id, 1, None, owner)
+        .await
+        .unwrap();
 }
 
 /// What `caller` should get from a route that `needs` this.
@@ -186,6 +314,7 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
         .set_member_role(&q.id, &owner.id, Role::Member, &other.id)
         .await
         .unwrap();
+    page_world(&store, &p.id, &owner.id).await;
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),

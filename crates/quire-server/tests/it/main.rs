@@ -5,6 +5,7 @@ mod authorization;
 mod functions;
 mod ops;
 mod pages;
+mod pages;
 mod projects;
 mod server;
 mod ui;

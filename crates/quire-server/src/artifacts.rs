@@ -1,0 +1,267 @@
+//! Page artifacts on the usercontent origin: signed, expiring URLs and the one route that
+//! serves them.
+//!
+//! A URL is `{usercontent_url}/a/{sha256}?p={page}&m={mode}&exp={unix seconds}&sig={hex}`,
+//! where `sig` is HMAC-SHA256, keyed by the server's secret key, over the path and the query
+//! before `&sig=`. The app origin never serves artifact bytes; the usercontent origin serves
+//! nothing else, and serves them with a CSP sandbox so that a page never runs with an origin
+//! (`allow-same-origin` is never granted).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::state::AppState;
+
+/// How long a signed artifact URL stays valid.
+pub const URL_LIFETIME: Duration = Duration::from_secs(600);
+
+/// The sandbox every artifact runs in: scripts, forms, popups and modals, never an origin.
+pub const SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals";
+
+/// Artifacts kept in memory by the usercontent listener; they are immutable, so a cached
+/// copy is never stale. Past this many bytes the cache starts over.
+const CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A signed URL and when it stops working (Unix seconds).
+#[derive(Debug, Clone)]
+pub struct SignedUrl {
+    pub url: String,
+    pub expires_at: i64,
+}
+
+/// Signs a URL for artifact `sha256` of `page_id`, opened in `mode`, valid from `now`
+/// (Unix seconds) for `URL_LIFETIME`.
+pub fn sign_url(state: &AppState, sha256: &str, page_id: &str, mode: &str, now: i64) -> SignedUrl {
+    let expires_at = now + i64::try_from(URL_LIFETIME.as_secs()).unwrap_or(600);
+    let unsigned = format!("/a/{sha256}?p={page_id}&m={mode}&exp={expires_at}");
+    let sig = hex::encode(
+        mac(&state.config.secret_key, &unsigned)
+            .finalize()
+            .into_bytes(),
+    );
+    SignedUrl {
+        url: format!(
+            "{}{unsigned}&sig={sig}",
+            state.config.usercontent_url.trim_end_matches('/')
+        ),
+        expires_at,
+    }
+}
+
+fn mac(key: &[u8; 32], message: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message.as_bytes());
+    mac
+}
+
+/// Why a URL was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unsigned,
+    BadSignature,
+    Expired,
+}
+
+impl Refusal {
+    fn message(self) -> &'static str {
+        match self {
+            Self::Unsigned => {
+                "this artifact link is not signed; open the page in Quire to get a link\n"
+            }
+            Self::BadSignature => {
+                "this artifact link's signature does not match; open the page in Quire again\n"
+            }
+            Self::Expired => "this artifact link has expired; reload the page in Quire\n",
+        }
+    }
+}
+
+/// Checks the signature and the expiry of `/a/{sha256}?{query}` at `now` (Unix seconds).
+pub fn verify(key: &[u8; 32], path: &str, query: &str, now: i64) -> Result<(), Refusal> {
+    let (unsigned, sig) = query.rsplit_once("&sig=").ok_or(Refusal::Unsigned)?;
+    let sig = hex::decode(sig).map_err(|_| Refusal::BadSignature)?;
+    mac(key, &format!("{path}?{unsigned}"))
+        .verify_slice(&sig)
+        .map_err(|_| Refusal::BadSignature)?;
+    // Signed by us, so the parameters are ours; a missing expiry is still refused.
+    let expires_at: i64 = unsigned
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("exp="))
+        .and_then(|exp| exp.parse().ok())
+        .ok_or(Refusal::Unsigned)?;
+    if expires_at <= now {
+        return Err(Refusal::Expired);
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> i64 {
+    quire_store::now_ms() / 1000
+}
+
+/// The usercontent listener's in-memory copy of recently served artifacts.
+#[derive(Clone, Default)]
+pub struct ArtifactCache(Arc<Mutex<CacheInner>>);
+
+#[derive(Default)]
+struct CacheInner {
+    bytes: usize,
+    entries: HashMap<String, Bytes>,
+}
+
+impl ArtifactCache {
+    fn get(&self, sha256: &str) -> Option<Bytes> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entries
+            .get(sha256)
+            .cloned()
+    }
+
+    fn put(&self, sha256: &str, html: Bytes) {
+        let mut inner = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if inner.bytes + html.len() > CACHE_MAX_BYTES {
+            inner.entries.clear();
+            inner.bytes = 0;
+        }
+        inner.bytes += html.len();
+        inner.entries.insert(sha256.to_owned(), html);
+    }
+}
+
+/// `GET /a/{sha256}` on the usercontent origin: the artifact, if the URL is signed and fresh.
+pub async fn serve(
+    State((state, cache)): State<(AppState, ArtifactCache)>,
+    Path(sha256): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let path = format!("/a/{sha256}");
+    if let Err(refusal) = verify(
+        &state.config.secret_key,
+        &path,
+        query.as_deref().unwrap_or(""),
+        now_secs(),
+    ) {
+        return plain(StatusCode::FORBIDDEN, refusal.message());
+    }
+    let html = match cache.get(&sha256) {
+        Some(html) => html,
+        None => match state.store.artifact_html(&sha256).await {
+            Ok(Some(html)) => {
+                let html = Bytes::from(html);
+                cache.put(&sha256, html.clone());
+                html
+            }
+            Ok(None) => return plain(StatusCode::NOT_FOUND, "no such artifact\n"),
+            Err(error) => {
+                tracing::error!(%error, "could not read an artifact");
+                return plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "could not read the artifact; try again\n",
+                );
+            }
+        },
+    };
+    let csp = format!(
+        "{SANDBOX}; frame-ancestors {}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    let mut response = Response::new(Body::from(html));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // The URL is signed and expires; the body behind it never changes.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=600"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn plain(status: StatusCode, message: &'static str) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        message,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Refusal, mac, verify};
+
+    fn signed(key: &[u8; 32], path: &str, unsigned: &str) -> String {
+        let sig = hex::encode(
+            mac(key, &format!("{path}?{unsigned}"))
+                .finalize()
+                .into_bytes(),
+        );
+        format!("{unsigned}&sig={sig}")
+    }
+
+    #[test]
+    fn a_signed_fresh_url_passes_and_every_change_is_refused() {
+        let key = [7; 32];
+        let path = "/a/abc";
+        let query = signed(&key, path, "p=page&m=regular&exp=1000");
+        assert_eq!(verify(&key, path, &query, 999), Ok(()));
+        assert_eq!(verify(&key, path, &query, 1000), Err(Refusal::Expired));
+        assert_eq!(
+            verify(&[8; 32], path, &query, 999),
+            Err(Refusal::BadSignature)
+        );
+        assert_eq!(
+            verify(&key, "/a/abd", &query, 999),
+            Err(Refusal::BadSignature)
+        );
+        let longer = query.replace("exp=1000", "exp=9999");
+        assert_eq!(verify(&key, path, &longer, 999), Err(Refusal::BadSignature));
+        let other_mode = query.replace("m=regular", "m=preview");
+        assert_eq!(
+            verify(&key, path, &other_mode, 999),
+            Err(Refusal::BadSignature)
+        );
+        assert_eq!(
+            verify(&key, path, "p=page&m=regular&exp=1000", 999),
+            Err(Refusal::Unsigned)
+        );
+        assert_eq!(
+            verify(&key, path, "p=x&sig=zz", 999),
+            Err(Refusal::BadSignature)
+        );
+        let no_expiry = signed(&key, path, "p=page&m=regular");
+        assert_eq!(verify(&key, path, &no_expiry, 999), Err(Refusal::Unsigned));
+    }
+}

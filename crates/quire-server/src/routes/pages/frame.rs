@@ -1,0 +1,99 @@
+//! `POST /api/v1/projects/{p}/pages/{page}/frame {mode}`: what the host needs to show a page:
+//! a signed, expiring artifact URL on the usercontent origin with a fresh bridge nonce in its
+//! fragment, and the context the bridge hands to the page.
+//!
+//! `preview` opens the head version and is for owners and admins; `regular` and `embedded`
+//! open the published version, for every member. The nonce is not stored: the host keeps it
+//! and accepts the page's hello only with it.
+
+use axum::extract::{Path, State};
+use quire_store::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::artifacts;
+use crate::auth::Viewer;
+use crate::errors::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::routes::pages::{Mode, load, version_for_mode};
+use crate::state::AppState;
+use crate::validate::timestamp;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FrameRequest {
+    pub mode: Mode,
+    /// The inbox conversation the page is shown beside (conversations arrive with the inbox;
+    /// until then the context's `conversation` is null).
+    pub conversation_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FrameView {
+    /// The artifact's signed URL on the usercontent origin, valid for 10 minutes, with
+    /// `#nonce=<nonce>` as its fragment.
+    pub url: String,
+    /// The one-time value the page's `kapso:hello` must carry.
+    pub nonce: String,
+    pub expires_at: String,
+    /// What `kapso.getContext()` answers: `{system:{projectId, pageId, viewerUserId,
+    /// mountPoint, mode, theme}, context:{conversation}, vars, metadata}`.
+    #[schema(value_type = Object)]
+    pub context: serde_json::Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/frame", tag = "pages", request_body = FrameRequest,
+    params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
+    responses((status = 200, body = FrameView),
+        (status = 403, body = ErrorBody, description = "a member asked for a preview"),
+        (status = 404, body = ErrorBody, description = "no such page, or nothing published for regular and embedded mode"),
+        (status = 422, body = ErrorBody, description = "the version to show did not build")))]
+pub async fn frame(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((project, page)): Path<(String, String)>,
+    ApiJson(body): ApiJson<FrameRequest>,
+) -> Result<ApiJson<FrameView>, ApiError> {
+    if let Some(id) = &body.conversation_id {
+        if id.is_empty() || id.len() > 200 {
+            return Err(ApiError::validation(
+                "conversation_id",
+                "conversation_id must be a conversation's id (1 to 200 characters)",
+            ));
+        }
+    }
+    let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
+    let version = version_for_mode(&state, &membership, &page, body.mode).await?;
+    let sha256 = version
+        .artifact_sha256
+        .as_deref()
+        .ok_or_else(|| ApiError::internal(&"a version that built has no artifact"))?;
+    let signed = artifacts::sign_url(
+        &state,
+        sha256,
+        &page.id,
+        body.mode.as_str(),
+        artifacts::now_secs(),
+    );
+    let nonce = hex::encode(rand::random::<[u8; 16]>());
+    let context = json!({
+        "system": {
+            "projectId": membership.project.id,
+            "pageId": page.id,
+            "viewerUserId": viewer.user.id,
+            "mountPoint": page.mount_point,
+            "mode": body.mode.as_str(),
+            "theme": "light",
+        },
+        "context": { "conversation": null },
+        "vars": {},
+        "metadata": {},
+    });
+    Ok(ApiJson(FrameView {
+        url: format!("{}#nonce={nonce}", signed.url),
+        nonce,
+        expires_at: timestamp(signed.expires_at * 1000),
+        context,
+    }))
+}

@@ -1,0 +1,829 @@
+//! Pages through the API: create, settings, saves that build and saves that fail, versions,
+//! publish / rollback / unpublish, the inbox mount point, frames, artifacts on the
+//! usercontent origin, and bridge calls to functions. Pages compile for real (React comes
+//! from the shared test package store).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use quire_store::Role;
+use quire_test_utils::{Client, TestApp};
+use serde_json::{Value, json};
+
+const PAGE: &str = r#"import React from "react";
+import { createRoot } from "react-dom/client";
+function App() { return <h1>Orders</h1>; }
+createRoot(document.getElementById("root")!).render(<App />);
+"#;
+
+const PAGE_V2: &str = r#"import React from "react";
+import { createRoot } from "react-dom/client";
+function App() { return <h1>Orders, second edition</h1>; }
+createRoot(document.getElementById("root")!).render(<App />);
+"#;
+
+const BROKEN: &str =
+    "import React from \"react\";\nfunction App() {\n  return <h1>Orders</h1;\n}\n";
+
+/// An app with project "p": an owner, an admin and a member, each with a client.
+struct World {
+    app: TestApp,
+    project_id: String,
+}
+
+impl World {
+    async fn new() -> Self {
+        let app = TestApp::new().await;
+        let owner = app.user("owner@example.com").await;
+        let admin = app.user("admin@example.com").await;
+        let member = app.user("member@example.com").await;
+        let project = app
+            .store()
+            .create_project("p", "P", &owner.id)
+            .await
+            .unwrap();
+        for (user, role) in [(&admin, Role::Admin), (&member, Role::Member)] {
+            app.store()
+                .set_member_role(&project.id, &user.id, role, &owner.id)
+                .await
+                .unwrap();
+        }
+        Self {
+            app,
+            project_id: project.id,
+        }
+    }
+
+    async fn as_(&self, email: &str) -> Client<'_> {
+        let user = self
+            .app
+            .store()
+            .find_user(email)
+            .await
+            .unwrap()
+            .expect("a test user");
+        self.app.token_client(&user, None).await
+    }
+}
+
+fn page_path(page: &str, rest: &str) -> String {
+    format!("/api/v1/projects/p/pages/{page}{rest}")
+}
+
+async fn create(client: &Client<'_>, body: &Value) -> Value {
+    let response = client.post("/api/v1/projects/p/pages", body).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    response.json()
+}
+
+async fn save(client: &Client<'_>, page: &str, source: &str) -> Value {
+    let response = client
+        .put(&page_path(page, "/source"), &json!({ "source": source }))
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()
+}
+
+#[tokio::test]
+async fn pages_are_created_listed_read_and_changed_by_editors() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let member = w.as_("member@example.com").await;
+
+    let created = create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "description": "Open orders" }),
+    )
+    .await;
+    insta::assert_json_snapshot!(quire_test_utils::redact(created.clone()), @r#"
+    {
+      "id": "[id]",
+      "project_id": "[project_id]",
+      "name": "Orders",
+      "slug": "orders",
+      "description": "Open orders",
+      "status": "draft",
+      "head_version": null,
+      "published_version": null,
+      "inbox_mount": false,
+      "mount_point": null,
+      "dependencies": {},
+      "created_at": "[created_at]",
+      "updated_at": "[updated_at]",
+      "first": null
+    }
+    "#);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["project_id"], w.project_id.as_str());
+    for path in [page_path("orders", ""), page_path(id, "")] {
+        let got = owner.get(&path).await;
+        assert_eq!(got.status, StatusCode::OK, "{path}: {}", got.text());
+        assert_eq!(got.json()["slug"], "orders");
+        assert_eq!(got.json()["head"], Value::Null, "nothing saved yet");
+    }
+    let listed = owner.get("/api/v1/projects/p/pages").await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // Members see published pages only: the draft is not listed and not found.
+    assert_eq!(
+        member.get("/api/v1/projects/p/pages").await.json(),
+        json!([])
+    );
+    assert_eq!(
+        member.get(&page_path("orders", "")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let changed = owner
+        .patch(
+            &page_path("orders", ""),
+            &json!({ "name": "Open orders", "description": "What is waiting", "slug": "open-orders" }),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text());
+    assert_eq!(changed.json()["name"], "Open orders");
+    assert_eq!(changed.json()["slug"], "open-orders");
+    assert_eq!(
+        owner.get(&page_path("orders", "")).await.status,
+        StatusCode::NOT_FOUND,
+        "the old slug is gone"
+    );
+
+    // Bad input: a clear error, and nothing changes.
+    create(&owner, &json!({ "name": "Other", "slug": "other" })).await;
+    let cases = [
+        (
+            owner
+                .post(
+                    "/api/v1/projects/p/pages",
+                    &json!({ "name": "X", "slug": "other" }),
+                )
+                .await,
+            StatusCode::CONFLICT,
+            "\"other\"",
+        ),
+        (
+            owner
+                .post(
+                    "/api/v1/projects/p/pages",
+                    &json!({ "name": "X", "slug": "Not A Slug" }),
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "a-z",
+        ),
+        (
+            owner
+                .post(
+                    "/api/v1/projects/p/pages",
+                    &json!({ "name": "X", "slug": "x", "template": "nope" }),
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "blank, dashboard",
+        ),
+        (
+            owner
+                .post(
+                    "/api/v1/projects/p/pages",
+                    &json!({ "name": "X", "slug": "x", "template": "blank", "source": "x" }),
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "not both",
+        ),
+        (
+            owner
+                .post(
+                    "/api/v1/projects/p/pages",
+                    &json!({ "name": "X", "slug": "x", "colour": "red" }),
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+            "colour",
+        ),
+        (
+            owner
+                .patch(&page_path("open-orders", ""), &json!({ "slug": "other" }))
+                .await,
+            StatusCode::CONFLICT,
+            "\"other\"",
+        ),
+        (
+            owner
+                .patch(&page_path("open-orders", ""), &json!({ "name": " " }))
+                .await,
+            StatusCode::BAD_REQUEST,
+            "empty",
+        ),
+        (
+            member
+                .post(
+                    "/api/v1/projects/p/pages",
+                    &json!({ "name": "X", "slug": "x" }),
+                )
+                .await,
+            StatusCode::FORBIDDEN,
+            "admin",
+        ),
+    ];
+    for (response, status, says) in cases {
+        assert_eq!(response.status, status, "{}", response.text());
+        let message = response.json()["error"]["message"].clone();
+        assert!(message.as_str().unwrap().contains(says), "{message}");
+    }
+    let listed = owner.get("/api/v1/projects/p/pages").await.json();
+    let slugs: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["open-orders", "other"]);
+
+    let audit = owner.get("/api/v1/projects/p/audit").await.json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"page.create"), "{actions:?}");
+    assert!(actions.contains(&"page.update"), "{actions:?}");
+}
+
+#[tokio::test]
+async fn a_failed_save_keeps_the_source_and_the_published_artifact() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let created = create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "template": "dashboard" }),
+    )
+    .await;
+    let first = &created["first"];
+    assert_eq!(first["version"]["number"], 1);
+    assert_eq!(first["build"]["ok"], true, "{first}");
+    let published_sha = first["build"]["artifact"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(published_sha.len(), 64);
+    assert!(first["build"]["artifact"]["size"].as_i64().unwrap() > 1000);
+    let head = owner.get(&page_path("orders", "")).await.json()["head"].clone();
+    assert!(
+        head["source"]
+            .as_str()
+            .unwrap()
+            .contains("your-function-slug"),
+        "the dashboard template calls a function"
+    );
+
+    let published = owner
+        .post(&page_path("orders", "/publish"), &json!({}))
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.text());
+    assert_eq!(published.json()["published_version"], 1);
+    assert_eq!(published.json()["status"], "published");
+
+    let failed = save(&owner, "orders", BROKEN).await;
+    assert_eq!(failed["version"]["number"], 2);
+    assert_eq!(failed["build"]["ok"], false);
+    assert_eq!(failed["build"]["artifact"], Value::Null);
+    let diagnostic = &failed["build"]["diagnostics"][0];
+    assert_eq!(diagnostic["severity"], "error", "{failed}");
+    assert_eq!(diagnostic["line"], 3, "{diagnostic}");
+    assert!(diagnostic["column"].as_u64().unwrap() > 0);
+    assert!(
+        diagnostic["frame"].as_str().unwrap().contains("</h1"),
+        "{diagnostic}"
+    );
+    assert!(!diagnostic["message"].as_str().unwrap().is_empty());
+
+    let page = owner.get(&page_path("orders", "")).await.json();
+    assert_eq!(page["head_version"], 2);
+    assert_eq!(page["head"]["source"], BROKEN, "the failed source is kept");
+    assert_eq!(page["head"]["build"]["ok"], false);
+    assert_eq!(
+        page["published_version"], 1,
+        "the published version did not move"
+    );
+    let frame = owner
+        .post(
+            &page_path("orders", "/frame"),
+            &json!({ "mode": "regular" }),
+        )
+        .await
+        .json();
+    assert!(
+        frame["url"].as_str().unwrap().contains(&published_sha),
+        "the published artifact is unchanged: {frame}"
+    );
+
+    let ok = save(&owner, "orders", PAGE).await;
+    assert_eq!(ok["version"]["number"], 3);
+    assert_eq!(ok["build"]["ok"], true, "{ok}");
+    assert_ne!(ok["build"]["artifact"]["sha256"], published_sha.as_str());
+
+    let versions = owner.get(&page_path("orders", "/versions")).await;
+    assert_eq!(versions.status, StatusCode::OK, "{}", versions.text());
+    let versions = versions.json();
+    let summary: Vec<(i64, bool, bool, bool)> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["number"].as_i64().unwrap(),
+                v["build"]["ok"].as_bool().unwrap(),
+                v["published"].as_bool().unwrap(),
+                v["head"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (3, true, false, true),
+            (2, false, false, false),
+            (1, true, true, false)
+        ]
+    );
+
+    // Saving the same source again gives a new version and the same artifact.
+    let again = save(&owner, "orders", PAGE).await;
+    assert_eq!(again["version"]["number"], 4);
+    assert_eq!(
+        again["build"]["artifact"]["sha256"],
+        ok["build"]["artifact"]["sha256"]
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_source_is_saved_with_the_compilers_diagnostic_and_a_huge_body_is_413() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    create(&owner, &json!({ "name": "Orders", "slug": "orders" })).await;
+    let big = format!("// {}\n", "x".repeat(1_100_000));
+    let saved = save(&owner, "orders", &big).await;
+    assert_eq!(saved["build"]["ok"], false);
+    assert_eq!(saved["build"]["diagnostics"][0]["code"], "SOURCE_TOO_LARGE");
+    assert!(
+        saved["build"]["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the limit is 1,048,576"),
+        "{saved}"
+    );
+    let huge = format!("// {}\n", "x".repeat(2_200_000));
+    let refused = owner
+        .put(&page_path("orders", "/source"), &json!({ "source": huge }))
+        .await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(refused.error_code(), "too_large");
+    let page = owner.get(&page_path("orders", "")).await.json();
+    assert_eq!(page["head_version"], 1, "the refused body stored nothing");
+}
+
+#[tokio::test]
+async fn publish_rollback_and_unpublish() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let member = w.as_("member@example.com").await;
+    create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "source": PAGE }),
+    )
+    .await;
+    save(&owner, "orders", PAGE_V2).await;
+    save(&owner, "orders", BROKEN).await;
+
+    let publish = |body: Value| {
+        let owner = &owner;
+        async move { owner.post(&page_path("orders", "/publish"), &body).await }
+    };
+    let refused = publish(json!({})).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the head did not build"
+    );
+    assert!(
+        refused.text().contains("did not build"),
+        "{}",
+        refused.text()
+    );
+    let unknown = publish(json!({ "version": 9 })).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.text().contains("1 to 3"), "{}", unknown.text());
+    let bad = publish(json!({ "version": "two" })).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        owner.get(&page_path("orders", "")).await.json()["status"],
+        "draft",
+        "nothing was published"
+    );
+
+    let v2 = publish(json!({ "version": 2 })).await;
+    assert_eq!(v2.status, StatusCode::OK, "{}", v2.text());
+    assert_eq!(v2.json()["published_version"], 2);
+    // Members now see the page.
+    assert_eq!(
+        member.get("/api/v1/projects/p/pages").await.json()[0]["slug"],
+        "orders"
+    );
+    let as_member = member.get(&page_path("orders", "")).await.json();
+    assert_eq!(as_member["head"], Value::Null, "sources are for editors");
+    assert_eq!(
+        member
+            .post(&page_path("orders", "/publish"), &json!({ "version": 1 }))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let rollback = publish(json!({ "version": 1 })).await;
+    assert_eq!(rollback.json()["published_version"], 1);
+
+    let unpublished = owner
+        .post(&page_path("orders", "/unpublish"), &json!({}))
+        .await;
+    assert_eq!(unpublished.status, StatusCode::OK, "{}", unpublished.text());
+    assert_eq!(unpublished.json()["status"], "draft");
+    assert_eq!(unpublished.json()["published_version"], Value::Null);
+    assert_eq!(unpublished.json()["head_version"], 3);
+    assert_eq!(
+        member.get("/api/v1/projects/p/pages").await.json(),
+        json!([])
+    );
+
+    let log = w
+        .app
+        .store()
+        .audit_log(&w.project_id, None, 4)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "page.unpublish",
+            "page.publish",
+            "page.publish",
+            "page.save"
+        ]
+    );
+    let rollback_details: Value = serde_json::from_str(&log[1].details).unwrap();
+    assert_eq!(rollback_details["rollback"], true);
+}
+
+#[tokio::test]
+async fn one_page_per_inbox_mount_point_and_the_conflict_names_the_holder() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let holder = create(
+        &owner,
+        &json!({ "name": "Customer card", "slug": "card", "inbox_mount": true }),
+    )
+    .await;
+    assert_eq!(holder["mount_point"], "inbox_conversation_sidebar");
+    create(&owner, &json!({ "name": "Orders", "slug": "orders" })).await;
+
+    let taken = owner
+        .patch(&page_path("orders", ""), &json!({ "inbox_mount": true }))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.text());
+    assert_eq!(taken.error_code(), "mount_point_taken");
+    assert!(
+        taken.text().contains("\\\"Customer card\\\" (card)"),
+        "{}",
+        taken.text()
+    );
+    assert_eq!(taken.json()["error"]["details"]["page"]["slug"], "card");
+    let also = owner
+        .post(
+            "/api/v1/projects/p/pages",
+            &json!({ "name": "Second", "slug": "second", "inbox_mount": true }),
+        )
+        .await;
+    assert_eq!(also.status, StatusCode::CONFLICT);
+    assert_eq!(
+        owner.get(&page_path("second", "")).await.status,
+        StatusCode::NOT_FOUND,
+        "nothing was created"
+    );
+    assert_eq!(
+        owner.get(&page_path("orders", "")).await.json()["inbox_mount"],
+        false
+    );
+
+    // Unmounting frees the mount point; the frame context carries it.
+    owner
+        .patch(&page_path("card", ""), &json!({ "inbox_mount": false }))
+        .await;
+    let moved = owner
+        .patch(&page_path("orders", ""), &json!({ "inbox_mount": true }))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
+    assert_eq!(moved.json()["mount_point"], "inbox_conversation_sidebar");
+    save(&owner, "orders", PAGE).await;
+    let frame = owner
+        .post(
+            &page_path("orders", "/frame"),
+            &json!({ "mode": "preview" }),
+        )
+        .await
+        .json();
+    assert_eq!(
+        frame["context"]["system"]["mountPoint"],
+        "inbox_conversation_sidebar"
+    );
+}
+
+#[tokio::test]
+async fn frames_open_the_right_version_for_each_mode_and_role() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let admin = w.as_("admin@example.com").await;
+    let member = w.as_("member@example.com").await;
+    let created = create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "source": PAGE }),
+    )
+    .await;
+    let page_id = created["id"].as_str().unwrap();
+    let v1_sha = created["first"]["build"]["artifact"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let frame = |client: &Client<'_>, mode: &str| {
+        let request = client.request(
+            axum::http::Method::POST,
+            &page_path("orders", "/frame"),
+            Some(&json!({ "mode": mode })),
+        );
+        let app = &w.app;
+        async move { app.send(request).await }
+    };
+
+    // A draft: editors preview it; nobody opens it in regular or embedded mode; a member
+    // cannot frame it at all.
+    let preview = frame(&admin, "preview").await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let preview = preview.json();
+    let member_id = w
+        .app
+        .store()
+        .find_user("admin@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(
+        preview["context"],
+        json!({
+            "system": {
+                "projectId": w.project_id,
+                "pageId": page_id,
+                "viewerUserId": member_id,
+                "mountPoint": null,
+                "mode": "preview",
+                "theme": "light",
+            },
+            "context": { "conversation": null },
+            "vars": {},
+            "metadata": {},
+        })
+    );
+    let url = preview["url"].as_str().unwrap();
+    let nonce = preview["nonce"].as_str().unwrap();
+    assert_eq!(nonce.len(), 32);
+    assert!(
+        url.starts_with(&format!(
+            "http://127.0.0.1:8788/a/{v1_sha}?p={page_id}&m=preview&exp="
+        )),
+        "{url}"
+    );
+    assert!(url.ends_with(&format!("#nonce={nonce}")), "{url}");
+    assert!(url.contains("&sig="), "{url}");
+    let again = frame(&admin, "preview").await.json();
+    assert_ne!(
+        again["nonce"], preview["nonce"],
+        "every frame gets a new nonce"
+    );
+    let expires = time::OffsetDateTime::parse(
+        preview["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left = expires - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::seconds(590) && left <= time::Duration::seconds(600),
+        "{left}"
+    );
+
+    for mode in ["regular", "embedded"] {
+        let unpublished = frame(&owner, mode).await;
+        assert_eq!(unpublished.status, StatusCode::NOT_FOUND, "{mode}");
+        assert!(
+            unpublished.text().contains("not published"),
+            "{}",
+            unpublished.text()
+        );
+    }
+    for mode in ["preview", "regular", "embedded"] {
+        assert_eq!(
+            frame(&member, mode).await.status,
+            StatusCode::NOT_FOUND,
+            "a member cannot frame a draft ({mode})"
+        );
+    }
+
+    // Published v1, head v2: regular and embedded show v1 to everyone; preview shows v2 to
+    // editors and is refused to members.
+    owner
+        .post(&page_path("orders", "/publish"), &json!({}))
+        .await;
+    let v2 = save(&owner, "orders", PAGE_V2).await;
+    let v2_sha = v2["build"]["artifact"]["sha256"].as_str().unwrap();
+    for client in [&owner, &admin, &member] {
+        for mode in ["regular", "embedded"] {
+            let opened = frame(client, mode).await;
+            assert_eq!(opened.status, StatusCode::OK, "{mode}: {}", opened.text());
+            let opened = opened.json();
+            assert!(opened["url"].as_str().unwrap().contains(&v1_sha), "{mode}");
+            assert_eq!(opened["context"]["system"]["mode"], mode);
+        }
+    }
+    let head = frame(&owner, "preview").await.json();
+    assert!(head["url"].as_str().unwrap().contains(v2_sha));
+    let refused = frame(&member, "preview").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+
+    let bad = frame(&owner, "fullscreen").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("preview"), "{}", bad.text());
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::builder().uri(uri).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signature() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let created = create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "source": PAGE }),
+    )
+    .await;
+    let page_id = created["id"].as_str().unwrap();
+    let sha = created["first"]["build"]["artifact"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let frame = owner
+        .post(
+            &page_path("orders", "/frame"),
+            &json!({ "mode": "preview" }),
+        )
+        .await
+        .json();
+    let url = frame["url"].as_str().unwrap();
+    let path_and_query = url
+        .strip_prefix("http://127.0.0.1:8788")
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let served = w.app.send_usercontent(get(&path_and_query)).await;
+    assert_eq!(served.status, StatusCode::OK, "{}", served.text());
+    assert!(served.text().contains("<div id=\"root\">"));
+    let digest = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&served.body))
+    };
+    assert_eq!(digest, sha, "the bytes are the artifact");
+    let headers = [
+        ("content-type", "text/html; charset=utf-8"),
+        (
+            "content-security-policy",
+            "sandbox allow-scripts allow-forms allow-popups allow-modals; frame-ancestors http://127.0.0.1:8787",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("cache-control", "private, max-age=600"),
+        ("referrer-policy", "no-referrer"),
+    ];
+    for (name, value) in headers {
+        assert_eq!(served.header(name), Some(value), "{name}");
+    }
+    assert!(
+        !served
+            .header("content-security-policy")
+            .unwrap()
+            .contains("allow-same-origin")
+    );
+    // A second request comes from the listener's cache, identical.
+    let cached = w.app.send_usercontent(get(&path_and_query)).await;
+    assert_eq!(cached.body, served.body);
+
+    // The app origin never serves artifact bytes, signed URL or not.
+    let on_app = w.app.send(get(&path_and_query)).await;
+    assert_eq!(on_app.status, StatusCode::NOT_FOUND);
+    assert!(!on_app.text().contains("root"));
+
+    // Tampered, unsigned, expired: 403 with a plain message.
+    let other_mode = path_and_query.replace("m=preview", "m=regular");
+    let other_page = path_and_query.replace(page_id, "00000000-0000-0000-0000-000000000000");
+    let later = {
+        let (before, after) = path_and_query.split_once("&exp=").unwrap();
+        let (exp, sig) = after.split_once('&').unwrap();
+        let exp: i64 = exp.parse().unwrap();
+        format!("{before}&exp={}&{sig}", exp + 3600)
+    };
+    let unsigned = path_and_query.split("&sig=").next().unwrap().to_owned();
+    let mut flipped = path_and_query.clone();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == '0' { '1' } else { '0' });
+    let expired = {
+        let signed = quire_server::artifacts::sign_url(
+            &w.app.state,
+            &sha,
+            page_id,
+            "preview",
+            quire_server::artifacts::now_secs() - 601,
+        );
+        signed
+            .url
+            .strip_prefix("http://127.0.0.1:8788")
+            .unwrap()
+            .to_owned()
+    };
+    for (what, uri, says) in [
+        ("another mode", other_mode, "signature"),
+        ("another page", other_page, "signature"),
+        ("a later expiry", later, "signature"),
+        ("no signature", unsigned, "not signed"),
+        ("a flipped signature", flipped, "signature"),
+        ("an expired link", expired, "expired"),
+    ] {
+        let refused = w.app.send_usercontent(get(&uri)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{what}");
+        assert!(refused.text().contains(says), "{what}: {}", refused.text());
+        assert!(!refused.text().contains("root"), "{what}");
+    }
+
+    // Signed for an artifact that does not exist: 404; other paths: 404.
+    let missing = quire_server::artifacts::sign_url(
+        &w.app.state,
+        &"0".repeat(64),
+        page_id,
+        "preview",
+        quire_server::artifacts::now_secs(),
+    );
+    let missing = missing
+        .url
+        .strip_prefix("http://127.0.0.1:8788")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        w.app.send_usercontent(get(&missing)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        w.app.send_usercontent(get("/api/v1/me")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_kapso_types_and_the_save_contract_are_published() {
+    let app = TestApp::new().await;
+    let types = app.anonymous().get("/api/v1/kapso.d.ts").await;
+    assert_eq!(types.status, StatusCode::OK);
+    assert!(
+        types
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/typescript")
+    );
+    assert!(types.text().contains("invokeFunction"), "{}", types.text());
+
+    let openapi = app.anonymous().get("/api/v1/openapi.json").await.json();
+    let save = &openapi["paths"]["/api/v1/projects/{p}/pages/{page}/source"]["put"];
+    let ok = save["responses"]["200"]["description"].as_str().unwrap();
+    assert!(ok.contains("build.ok = false"), "{ok}");
+    for path in [
+        "/api/v1/projects/{p}/pages",
+        "/api/v1/projects/{p}/pages/{page}",
+        "/api/v1/projects/{p}/pages/{page}/versions",
+        "/api/v1/projects/{p}/pages/{page}/publish",
+        "/api/v1/projects/{p}/pages/{page}/unpublish",
+        "/api/v1/projects/{p}/pages/{page}/frame",
+        "/api/v1/projects/{p}/pages/{page}/invoke",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} is documented");
+    }
+}
