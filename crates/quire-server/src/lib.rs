@@ -3,7 +3,6 @@
 //! both with graceful shutdown. The binary only loads configuration and calls these.
 
 pub mod artifacts;
-pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
@@ -13,7 +12,6 @@ mod json;
 mod routes;
 pub mod state;
 mod telemetry;
-pub mod templates;
 pub mod templates;
 mod ui;
 pub mod validate;

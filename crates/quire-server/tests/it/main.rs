@@ -5,7 +5,6 @@ mod authorization;
 mod functions;
 mod ops;
 mod pages;
-mod pages;
 mod projects;
 mod server;
 mod ui;
