@@ -1,0 +1,124 @@
+// Starts and stops `quire serve` for browser tests: free loopback ports, a throw-away data
+// directory whose npm store is a shared cache (React is fetched once for all runs), an owner
+// from QUIRE_ADMIN_EMAIL / QUIRE_ADMIN_PASSWORD, and a wait until the API and the UI answer.
+
+import { spawn, execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, mkdir, rm, symlink } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const QUIRE_BIN = process.env.QUIRE_BIN ?? join(REPO, "target/debug/quire");
+/** Shared with the Rust tests' store, so a machine that ran them has React already. */
+export const NPM_STORE = process.env.QUIRE_E2E_NPM_STORE ?? join(REPO, "target/tmp/quire-test-npm-store");
+export const ADMIN = { email: "owner@example.com", password: "a long enough password" };
+
+const run = promisify(execFile);
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitFor(url, ok, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (ok(response.status)) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = error.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not answer within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** A running `quire serve`. Call `stop()` when done. */
+export async function startServer({ env = {} } = {}) {
+  const dataDir = await mkdtemp(join(tmpdir(), "quire-e2e-"));
+  await mkdir(NPM_STORE, { recursive: true });
+  await symlink(NPM_STORE, join(dataDir, "npm"), "dir");
+  const [appPort, ucPort] = [await freePort(), await freePort()];
+  const app = `http://127.0.0.1:${appPort}`;
+  const usercontent = `http://127.0.0.1:${ucPort}`;
+  // Known to the tests, so they can sign an artifact URL that is genuine but expired.
+  const secretKey = randomBytes(32).toString("hex");
+  const childEnv = {
+    ...process.env,
+    QUIRE_LOG: process.env.QUIRE_LOG ?? "warn",
+    QUIRE_ADMIN_EMAIL: ADMIN.email,
+    QUIRE_ADMIN_PASSWORD: ADMIN.password,
+    QUIRE_SECRET_KEY: secretKey,
+    // Through the environment rather than --listen: the URLs put into frames are derived
+    // from these (the flags change the listeners only).
+    QUIRE_LISTEN: `127.0.0.1:${appPort}`,
+    QUIRE_USERCONTENT_LISTEN: `127.0.0.1:${ucPort}`,
+    ...env,
+  };
+  delete childEnv.QUIRE_DATABASE_URL;
+  const child = spawn(
+    QUIRE_BIN,
+    ["--data-dir", dataDir, "serve"],
+    { env: childEnv, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const exited = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
+
+  const server = {
+    app,
+    usercontent,
+    dataDir,
+    secretKey,
+    get log() {
+      return stderr;
+    },
+    /** Runs a `quire` admin command against this server's data directory. */
+    async cli(args, input) {
+      const promise = run(QUIRE_BIN, ["--data-dir", dataDir, ...args], { env: childEnv });
+      if (input !== undefined) {
+        promise.child.stdin.end(input);
+      }
+      return promise;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.race([
+      (async () => {
+        await waitFor(`${app}/readyz`, (s) => s === 200, 60_000, "quire serve");
+        // The UI is bundled in the background after start; "/" answers 503 until then.
+        await waitFor(`${app}/`, (s) => s !== 503, 180_000, "the app's UI");
+      })(),
+      exited.then(({ code, signal }) => {
+        throw new Error(`quire serve exited (${code ?? signal}) before it was ready:\n${stderr}`);
+      }),
+    ]);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
