@@ -81,7 +81,7 @@ where
     }
 }
 
-async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
+pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
     let found = state
         .store
         .api_token_by_hash(&secrets::sha256_hex(token))

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod functions;
 pub mod me;
 pub mod members;
 pub mod ops;
@@ -40,6 +41,10 @@ impl utoipa::Modify for SecuritySchemes {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
         components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("quire_session"))),
         );
@@ -59,6 +64,22 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::list::list))
         .routes(routes!(members::put::put, members::remove::remove))
         .routes(routes!(audit::list::list))
+        .routes(routes!(functions::list::list, functions::create::create))
+        .routes(routes!(
+            functions::get::get,
+            functions::update::update,
+            functions::delete::delete
+        ))
+        .routes(routes!(functions::put_code::put_code))
+        .routes(routes!(functions::deploy::deploy))
+        .routes(routes!(functions::versions::versions))
+        .routes(routes!(functions::invocations::invocations))
+        .routes(routes!(functions::secrets::secrets))
+        .routes(routes!(
+            functions::put_secret::put_secret,
+            functions::delete_secret::delete_secret
+        ))
+        .routes(routes!(functions::invoke::invoke))
         .routes(routes!(pages::list::list, pages::create::create))
         .routes(routes!(pages::get::get, pages::update::update))
         .routes(routes!(pages::save::save))

@@ -25,6 +25,8 @@ enum Needs {
     /// Any signed-in caller not limited to one project.
     UnlimitedAccount,
     Role(Role),
+    /// Members and up; without credentials a private function is 404, as if unknown.
+    Invoke,
 }
 
 struct Row {
@@ -208,6 +210,100 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
+        // Functions: "fn" is deployed with the secret EXISTING; members read and invoke, editors change.
+        row(
+            Method::GET,
+            "/api/v1/projects/p/functions",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/functions",
+            Some(
+                json!({ "name": "New", "slug": "new-fn", "code": "async function handler() { return 1; }" }),
+            ),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/functions/fn",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/projects/p/functions/fn",
+            Some(json!({ "timeout_ms": 1000 })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/functions/fn",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/projects/p/functions/fn/code",
+            Some(json!({ "code": "async function handler() { return 2; }" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/functions/fn/deploy",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/functions/fn/versions",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/functions/fn/invocations",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/functions/fn/secrets",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/projects/p/functions/fn/secrets/TOKEN",
+            Some(json!({ "value": "v" })),
+            Needs::Role(Role::Admin),
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/functions/fn/secrets/EXISTING",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/functions/fn/invoke",
+            Some(json!({ "id": 1 })),
+            Needs::Invoke,
+            StatusCode::OK,
+        ),
     ]
 }
 
@@ -252,9 +348,43 @@ async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
         .unwrap();
 }
 
+/// Adds the deployed function "fn" with the secret EXISTING to project `p`.
+async fn function_world(app: &TestApp, project: &str, owner: &str) {
+    let store = app.store();
+    let function = store
+        .create_function(&quire_store::NewFunction {
+            project_id: project,
+            name: "Function",
+            slug: "fn",
+            code: "async function handler(request) { return await request.json(); }",
+            load_error: None,
+            public_endpoint: false,
+            timeout_ms: 5000,
+            memory_mb: 64,
+            author_id: owner,
+        })
+        .await
+        .unwrap();
+    store
+        .deploy_function(&function.id, 1, None, owner)
+        .await
+        .unwrap();
+    let sealed = quire_server::functions::seal::seal(
+        &app.state.config.secret_key,
+        &function.id,
+        "EXISTING",
+        "value",
+    );
+    store
+        .set_function_secret(project, &function.id, "EXISTING", &sealed, owner)
+        .await
+        .unwrap();
+}
+
 /// What `caller` should get from a route that `needs` this.
 fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
     let role = match caller {
+        Caller::Anonymous if matches!(needs, Needs::Invoke) => return StatusCode::NOT_FOUND,
         Caller::Anonymous => return StatusCode::UNAUTHORIZED,
         Caller::Member => Some(Role::Member),
         Caller::Admin => Some(Role::Admin),
@@ -269,6 +399,8 @@ fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
         Needs::Role(_) if role.is_none() => StatusCode::NOT_FOUND,
         Needs::Role(needed) if role < Some(needed) => StatusCode::FORBIDDEN,
         Needs::Role(_) => success,
+        Needs::Invoke if role.is_none() => StatusCode::NOT_FOUND,
+        Needs::Invoke => success,
     }
 }
 
@@ -315,6 +447,7 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
         .await
         .unwrap();
     page_world(&store, &p.id, &owner.id).await;
+    function_world(&app, &p.id, &owner.id).await;
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),

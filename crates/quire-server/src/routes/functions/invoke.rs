@@ -1,0 +1,145 @@
+//! `POST /api/v1/projects/{p}/functions/{f}/invoke`: runs the deployed version with the body as
+//! the payload and answers the function's own response (status, headers, body).
+//!
+//! Who may call: a member with an API token (`Authorization: Bearer` or `X-API-Key`) or a
+//! session; anyone when the function is public. Unknown and private functions answer 404 to
+//! callers without credentials, so outsiders cannot probe for them. The function never sees the
+//! caller's credentials (`Authorization`, `Cookie`, `X-API-Key`, `X-CSRF-Token`) or `X-Quire-*`
+//! headers it did not get from the server; a member's call carries `X-Quire-Viewer`.
+
+use axum::body::to_bytes;
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use quire_functions::{HttpRequest, InvokeError};
+use quire_store::Role;
+
+use super::find;
+use crate::auth::{Viewer, viewer_from_token};
+use crate::errors::{ApiError, ErrorBody};
+use crate::functions::{
+    CALLER_HEADERS, CREDENTIAL_HEADERS, MAX_PAYLOAD_BYTES, Via, function_url, invoke_error,
+    pass_through, payload_too_large, run_deployed,
+};
+use crate::state::AppState;
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Request headers that describe the connection, not the payload.
+const HOP_HEADERS: [&str; 7] = [
+    "host",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "upgrade",
+    "te",
+];
+
+#[utoipa::path(post, path = "/api/v1/projects/{p}/functions/{f}/invoke", tag = "functions",
+    params(("p" = String, Path, description = "project id or slug"), ("f" = String, Path, description = "function id or slug")),
+    request_body(content = Object, description = "the payload, handed to the function as its request body"),
+    security((), ("bearer" = []), ("api_key" = []), ("session" = [])),
+    responses((status = 200, description = "the function's own response; any status it chose is passed through"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub async fn invoke(
+    State(state): State<AppState>,
+    Path((project, function)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let (mut parts, body) = request.into_parts();
+    let public = match state.store.project(&project).await? {
+        Some(found) => state
+            .store
+            .function(&found.id, &function)
+            .await?
+            .filter(|f| f.public_endpoint),
+        None => None,
+    };
+    let (target, via, viewer_id) = match public {
+        Some(target) => (target, Via::Public, None),
+        None => {
+            let Some(viewer) = authenticate(&state, &mut parts).await? else {
+                return Err(ApiError::not_found(format!(
+                    "no public function {function:?} in project {project:?}; a private function needs an API token \
+                     (`Authorization: Bearer <token>` or `X-API-Key: <token>`)"
+                )));
+            };
+            let membership = viewer.require(&state, &project, Role::Member).await?;
+            let target = find(
+                &state,
+                &membership.project.id,
+                &function,
+                &membership.project.slug,
+            )
+            .await?;
+            (target, Via::Api, Some(viewer.user.id))
+        }
+    };
+    let payload = to_bytes(body, MAX_PAYLOAD_BYTES)
+        .await
+        .map_err(|_| payload_too_large_of(&parts))?;
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            !CREDENTIAL_HEADERS.contains(&name)
+                && !CALLER_HEADERS.contains(&name)
+                && !HOP_HEADERS.contains(&name)
+        })
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    if !parts.headers.contains_key(header::CONTENT_TYPE) {
+        headers.push(("content-type".to_owned(), "application/json".to_owned()));
+    }
+    if let Some(viewer_id) = viewer_id {
+        headers.push(("x-quire-viewer".to_owned(), viewer_id));
+    }
+    let request = HttpRequest {
+        method: "POST".to_owned(),
+        url: function_url(&state, &target),
+        headers,
+        body: payload.to_vec(),
+    };
+    let ran = run_deployed(&state, &target, request, via).await?;
+    Ok(match ran.result {
+        Ok(response) | Err(InvokeError::BadStatus { response, .. }) => pass_through(response),
+        Err(error) => invoke_error(&error, &ran.secrets_seen).into_response(),
+    })
+}
+
+/// The size the client announced, for the 413 message.
+fn payload_too_large_of(parts: &Parts) -> ApiError {
+    let announced = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(MAX_PAYLOAD_BYTES + 1);
+    payload_too_large(announced)
+}
+
+/// The caller, if the request carries credentials: a bearer token, an `X-API-Key` or a session.
+async fn authenticate(state: &AppState, parts: &mut Parts) -> Result<Option<Viewer>, ApiError> {
+    if parts.headers.contains_key(header::AUTHORIZATION) {
+        return Viewer::from_request_parts(parts, state).await.map(Some);
+    }
+    if let Some(key) = parts.headers.get(API_KEY_HEADER) {
+        crate::auth::refuse_cross_site(&parts.method, &parts.headers)?;
+        let key = key
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("the X-API-Key header is not valid text"))?;
+        return viewer_from_token(state, key.trim()).await.map(Some);
+    }
+    if parts.headers.contains_key(header::COOKIE)
+        && crate::auth::cookie(&parts.headers, state.config.session_cookie_name()).is_some()
+    {
+        return Viewer::from_request_parts(parts, state).await.map(Some);
+    }
+    Ok(None)
+}

@@ -1,0 +1,938 @@
+//! Functions through the API: create, edit, deploy (and its load errors with a line), invoke
+//! with a bearer token, an `X-API-Key` or nothing (public), payload and time limits, secrets that
+//! never leave the server, the project-scoped KV, the invocation log, and the page bridge entry.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use quire_server::functions::{Caller, FunctionSelector, invoke_for_page};
+use quire_test_utils::{Auth, Client, TestApp, TestResponse};
+use serde_json::{Value, json};
+
+const ECHO: &str = r#"
+async function handler(request, env) {
+  const headers = {};
+  for (const [name, value] of request.headers) headers[name] = value;
+  const body = await request.text();
+  return new Response(JSON.stringify({ method: request.method, headers, body }), {
+    status: 201,
+    headers: { "content-type": "application/json", "x-made-by": "echo", "set-cookie": "quire_session=evil" },
+  });
+}
+"#;
+
+/// An app with project `acme` owned by `owner@example.com`, signed in.
+async fn setup() -> (TestApp, quire_store::User) {
+    let app = TestApp::new().await;
+    let owner = app.user("owner@example.com").await;
+    app.store()
+        .create_project("acme", "Acme", &owner.id)
+        .await
+        .unwrap();
+    (app, owner)
+}
+
+async fn create(client: &Client<'_>, slug: &str, code: &str, extra: Value) -> TestResponse {
+    let mut body = json!({ "name": format!("Function {slug}"), "slug": slug, "code": code });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    client.post("/api/v1/projects/acme/functions", &body).await
+}
+
+async fn deploy(client: &Client<'_>, slug: &str) -> Value {
+    let response = client
+        .post(
+            &format!("/api/v1/projects/acme/functions/{slug}/deploy"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()
+}
+
+async fn create_deployed(client: &Client<'_>, slug: &str, code: &str, extra: Value) {
+    let created = create(client, slug, code, extra).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(deploy(client, slug).await["status"], "deployed");
+}
+
+fn token_of(client: &Client<'_>) -> String {
+    match &client.auth {
+        Auth::Bearer(token) => token.clone(),
+        other => panic!("not a token client: {other:?}"),
+    }
+}
+
+/// A raw invoke request with the given headers and body.
+fn invoke_request(path: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Request<Body> {
+    let mut builder = Request::builder().method(Method::POST).uri(path);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(body.into()).unwrap()
+}
+
+#[tokio::test]
+async fn create_edit_deploy_and_a_load_error_with_its_line() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let created = create(
+        &client,
+        "hello",
+        "async function handler(request) { return { hello: 'world' }; }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let body = created.json();
+    assert_eq!(body["status"], "draft");
+    assert_eq!(body["head_version"], 1);
+    assert_eq!(body["deployed_version"], Value::Null);
+    assert_eq!(body["load_error"], Value::Null);
+    assert_eq!(body["timeout_ms"], 30_000);
+    assert_eq!(body["memory_mb"], 128);
+    assert_eq!(body["public_endpoint"], false);
+
+    let deployed = deploy(&client, "hello").await;
+    assert_eq!(deployed["status"], "deployed");
+    assert_eq!(deployed["error"], Value::Null);
+    assert_eq!(deployed["function"]["deployed_version"], 1);
+
+    // A syntax error on line 3: the code is kept, the answer says where.
+    let broken = "async function handler(request) {\n  const a = 1;\n  return {{ a;\n}\n";
+    let saved = client
+        .put(
+            "/api/v1/projects/acme/functions/hello/code",
+            &json!({ "code": broken }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let saved = saved.json();
+    assert_eq!(saved["head_version"], 2);
+    assert_eq!(saved["status"], "draft");
+    assert_eq!(saved["code"], broken);
+    assert_eq!(saved["load_error"]["line"], 3, "{saved}");
+    assert!(
+        saved["load_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 3"),
+        "{saved}"
+    );
+
+    let failed = deploy(&client, "hello").await;
+    assert_eq!(failed["status"], "error");
+    assert_eq!(failed["error"]["line"], 3, "{failed}");
+    assert_eq!(failed["function"]["status"], "error");
+    assert_eq!(
+        failed["function"]["deployed_version"], 1,
+        "the working version keeps serving"
+    );
+    let token = app.token_client(&owner, None).await;
+    let still = token
+        .post("/api/v1/projects/acme/functions/hello/invoke", &json!({}))
+        .await;
+    assert_eq!(still.status, StatusCode::OK, "{}", still.text());
+    assert_eq!(still.json(), json!({ "hello": "world" }));
+
+    // Fixed code deploys; code equal to the deployed code keeps the function deployed.
+    let fixed = "async function handler() { return { hello: 'again' }; }";
+    client
+        .put(
+            "/api/v1/projects/acme/functions/hello/code",
+            &json!({ "code": fixed }),
+        )
+        .await;
+    assert_eq!(deploy(&client, "hello").await["status"], "deployed");
+    let same = client
+        .put(
+            "/api/v1/projects/acme/functions/hello/code",
+            &json!({ "code": fixed }),
+        )
+        .await
+        .json();
+    assert_eq!(same["status"], "deployed");
+    assert_eq!(same["head_version"], 4);
+
+    let versions = client
+        .get("/api/v1/projects/acme/functions/hello/versions")
+        .await
+        .json();
+    let numbers: Vec<i64> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [4, 3, 2, 1]);
+    assert_eq!(versions[2]["load_error"]["line"], 3);
+
+    let listed = client.get("/api/v1/projects/acme/functions").await.json();
+    assert_eq!(listed[0]["slug"], "hello");
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let by_id = client
+        .get(&format!("/api/v1/projects/acme/functions/{id}"))
+        .await;
+    assert_eq!(by_id.json()["slug"], "hello", "id or slug");
+
+    let audit = client.get("/api/v1/projects/acme/audit").await.json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "function.deploy").count(),
+        3,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"function.create"), "{actions:?}");
+
+    let deleted = client.delete("/api/v1/projects/acme/functions/hello").await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let gone = client.get("/api/v1/projects/acme/functions/hello").await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert!(gone.text().contains("hello"), "{}", gone.text());
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_the_field_and_changes_nothing() {
+    let (app, _) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let code = "async function handler() { return 1; }";
+    let cases = [
+        (json!({ "slug": "Bad Slug" }), "slug"),
+        (json!({ "timeout_ms": 30_001 }), "timeout_ms"),
+        (json!({ "timeout_ms": 0 }), "timeout_ms"),
+        (json!({ "memory_mb": 513 }), "memory_mb"),
+        (json!({ "name": "  " }), "name"),
+    ];
+    for (extra, field) in cases {
+        let mut body = json!({ "name": "F", "slug": "f", "code": code });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let response = client.post("/api/v1/projects/acme/functions", &body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{field}: {}",
+            response.text()
+        );
+        assert_eq!(response.json()["error"]["details"]["field"], field);
+    }
+    let unknown = client
+        .post(
+            "/api/v1/projects/acme/functions",
+            &json!({ "name": "F", "slug": "f", "code": code, "runtime": "node" }),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let huge = create(&client, "huge", &"x".repeat(1024 * 1024 + 1), json!({})).await;
+    assert!(
+        huge.status == StatusCode::PAYLOAD_TOO_LARGE,
+        "{}: {}",
+        huge.status,
+        huge.text()
+    );
+    assert_eq!(
+        client.get("/api/v1/projects/acme/functions").await.json(),
+        json!([]),
+        "nothing was created"
+    );
+
+    assert_eq!(
+        create(&client, "f", code, json!({})).await.status,
+        StatusCode::CREATED
+    );
+    let clash = create(&client, "f", code, json!({})).await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    assert!(clash.text().contains("\\\"f\\\""), "{}", clash.text());
+    let limits = client
+        .patch(
+            "/api/v1/projects/acme/functions/f",
+            &json!({ "timeout_ms": 99_999 }),
+        )
+        .await;
+    assert_eq!(limits.status, StatusCode::BAD_REQUEST);
+    let patched = client
+        .patch(
+            "/api/v1/projects/acme/functions/f",
+            &json!({ "timeout_ms": 500, "memory_mb": 64, "name": "Renamed" }),
+        )
+        .await
+        .json();
+    assert_eq!(patched["timeout_ms"], 500);
+    assert_eq!(patched["memory_mb"], 64);
+    assert_eq!(patched["name"], "Renamed");
+    let bad_secret = client
+        .put(
+            "/api/v1/projects/acme/functions/f/secrets/1BAD",
+            &json!({ "value": "x" }),
+        )
+        .await;
+    assert_eq!(bad_secret.status, StatusCode::BAD_REQUEST);
+    let kv_name = client
+        .put(
+            "/api/v1/projects/acme/functions/f/secrets/KV",
+            &json!({ "value": "x" }),
+        )
+        .await;
+    assert_eq!(kv_name.status, StatusCode::BAD_REQUEST);
+    let missing = client
+        .delete("/api/v1/projects/acme/functions/f/secrets/NOPE")
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn invoke_with_a_bearer_token_or_an_api_key_passes_the_response_through() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    create_deployed(&client, "echo", ECHO, json!({})).await;
+    let token = app.token_client(&owner, None).await;
+
+    let path = "/api/v1/projects/acme/functions/echo/invoke";
+    let bearer = format!("Bearer {}", token_of(&token));
+    let key = token_of(&token);
+    for credential in [
+        ("authorization", bearer.as_str()),
+        ("x-api-key", key.as_str()),
+    ] {
+        let response = app
+            .send(invoke_request(
+                path,
+                &[
+                    credential,
+                    ("content-type", "application/json"),
+                    ("x-quire-viewer", "spoofed"),
+                    ("x-trace", "t-1"),
+                ],
+                r#"{"order":42}"#,
+            ))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        assert_eq!(response.header("x-made-by"), Some("echo"));
+        assert_eq!(
+            response.header("set-cookie"),
+            None,
+            "no cookies from functions"
+        );
+        assert_eq!(response.header("content-disposition"), Some("attachment"));
+        let seen = response.json();
+        assert_eq!(seen["method"], "POST");
+        assert_eq!(seen["body"], r#"{"order":42}"#);
+        assert_eq!(seen["headers"]["content-type"], "application/json");
+        assert_eq!(seen["headers"]["x-trace"], "t-1");
+        assert_eq!(seen["headers"]["x-quire-viewer"], owner.id.as_str());
+        for hidden in ["authorization", "x-api-key", "cookie"] {
+            assert_eq!(seen["headers"][hidden], Value::Null, "{hidden}: {seen}");
+        }
+    }
+
+    let wrong = app
+        .send(invoke_request(
+            path,
+            &[("x-api-key", "quire_pat_nope")],
+            "{}",
+        ))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_public_function_needs_no_token_and_never_sees_credentials() {
+    let (app, _) = setup().await;
+    let client = app.login("owner@example.com").await;
+    create_deployed(&client, "echo", ECHO, json!({})).await;
+    let path = "/api/v1/projects/acme/functions/echo/invoke";
+
+    // Private: without credentials it is as if it did not exist, like an unknown one.
+    for path in [
+        path,
+        "/api/v1/projects/acme/functions/nope/invoke",
+        "/api/v1/projects/nope/functions/echo/invoke",
+    ] {
+        let response = app.send(invoke_request(path, &[], "{}")).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.error_code(), "not_found");
+    }
+
+    let made_public = client
+        .patch(
+            "/api/v1/projects/acme/functions/echo",
+            &json!({ "public_endpoint": true }),
+        )
+        .await;
+    assert_eq!(made_public.json()["public_endpoint"], true);
+    let response = app
+        .send(invoke_request(
+            path,
+            &[
+                ("authorization", "Bearer quire_pat_secret-token"),
+                ("cookie", "quire_session=abc; other=1"),
+                ("x-api-key", "quire_pat_other"),
+                ("x-quire-page", "spoofed"),
+                ("x-custom", "kept"),
+            ],
+            "[1,2]",
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    let seen = response.json();
+    let headers = seen["headers"].as_object().unwrap();
+    for hidden in [
+        "authorization",
+        "cookie",
+        "x-api-key",
+        "x-quire-page",
+        "x-quire-viewer",
+    ] {
+        assert!(
+            !headers.contains_key(hidden),
+            "{hidden} reached the function: {seen}"
+        );
+    }
+    assert_eq!(seen["headers"]["x-custom"], "kept");
+    assert_eq!(seen["headers"]["content-type"], "application/json");
+    assert_eq!(seen["body"], "[1,2]");
+    assert!(!response.text().contains("secret-token"));
+}
+
+#[tokio::test]
+async fn undeployed_is_422_and_a_payload_over_1_mib_is_413() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let created = create(&client, "draft", ECHO, json!({})).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let token = app.token_client(&owner, None).await;
+    let undeployed = token
+        .post("/api/v1/projects/acme/functions/draft/invoke", &json!({}))
+        .await;
+    assert_eq!(undeployed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        undeployed.text().contains("deploy"),
+        "{}",
+        undeployed.text()
+    );
+
+    deploy(&client, "draft").await;
+    let bearer = format!("Bearer {}", token_of(&token));
+    let big = format!("\"{}\"", "a".repeat(1024 * 1024));
+    let response = app
+        .send(invoke_request(
+            "/api/v1/projects/acme/functions/draft/invoke",
+            &[("authorization", bearer.as_str())],
+            big,
+        ))
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        response.text()
+    );
+    assert!(response.text().contains("1048576"), "{}", response.text());
+    let exactly = format!("\"{}\"", "a".repeat(1024 * 1024 - 2));
+    let fits = app
+        .send(invoke_request(
+            "/api/v1/projects/acme/functions/draft/invoke",
+            &[("authorization", bearer.as_str())],
+            exactly,
+        ))
+        .await;
+    assert_eq!(fits.status, StatusCode::CREATED, "exactly 1 MiB is allowed");
+}
+
+/// Collects every log line written while it is the default subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_reach_the_function_and_nothing_else() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    const SECRET: &str = "sk_live_5up3r-s3cr3t-value";
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let code = r#"
+async function handler(request, env) {
+  const { mode } = await request.json();
+  console.log("the key is", env.API_KEY);
+  if (mode === "throw") throw new Error("bad key " + env.API_KEY);
+  if (mode === "status") return new Response("refused " + env.API_KEY, { status: 403 });
+  return { length: env.API_KEY.length, matches: env.API_KEY.startsWith("sk_live_"), names: Object.keys(env).sort() };
+}
+"#;
+    create_deployed(&client, "uses-secret", code, json!({})).await;
+    let set = client
+        .put(
+            "/api/v1/projects/acme/functions/uses-secret/secrets/API_KEY",
+            &json!({ "value": SECRET }),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text());
+    assert!(set.body.is_empty());
+
+    let mut seen = Vec::new();
+    let names = client
+        .get("/api/v1/projects/acme/functions/uses-secret/secrets")
+        .await;
+    assert_eq!(names.json()[0]["name"], "API_KEY");
+    seen.push(names.text());
+    let token = app.token_client(&owner, None).await;
+    let ok = token
+        .post(
+            "/api/v1/projects/acme/functions/uses-secret/invoke",
+            &json!({ "mode": "ok" }),
+        )
+        .await;
+    assert_eq!(
+        ok.json(),
+        json!({ "length": SECRET.len(), "matches": true, "names": ["API_KEY", "KV"] })
+    );
+    let thrown = token
+        .post(
+            "/api/v1/projects/acme/functions/uses-secret/invoke",
+            &json!({ "mode": "throw" }),
+        )
+        .await;
+    assert_eq!(thrown.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(thrown.error_code(), "function_error");
+    assert!(
+        thrown.text().contains("bad key [secret]"),
+        "{}",
+        thrown.text()
+    );
+    seen.push(thrown.text());
+    let project = app.store().project("acme").await.unwrap().unwrap();
+    let page = invoke_for_page(
+        &app.state,
+        &project.id,
+        &FunctionSelector::Slug("uses-secret".to_owned()),
+        json!({ "mode": "status" }),
+        &Caller {
+            viewer_user_id: Some(owner.id.clone()),
+            page_id: None,
+            mount_point: None,
+            mode: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let page_body = axum::body::to_bytes(page.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    seen.push(String::from_utf8_lossy(&page_body).into_owned());
+
+    for path in [
+        "/api/v1/projects/acme/functions/uses-secret",
+        "/api/v1/projects/acme/functions/uses-secret/versions",
+        "/api/v1/projects/acme/functions/uses-secret/invocations",
+        "/api/v1/projects/acme/functions",
+        "/api/v1/projects/acme/audit",
+    ] {
+        let response = client.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        seen.push(response.text());
+    }
+    let invocations = client
+        .get("/api/v1/projects/acme/functions/uses-secret/invocations")
+        .await
+        .json();
+    assert_eq!(invocations.as_array().unwrap().len(), 3);
+    assert!(
+        invocations[2]["logs"]
+            .as_str()
+            .unwrap()
+            .contains("the key is [secret]"),
+        "{invocations}"
+    );
+    let function_id = client
+        .get("/api/v1/projects/acme/functions/uses-secret")
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sealed = app
+        .store()
+        .function_secrets_sealed(&function_id)
+        .await
+        .unwrap();
+    assert_eq!(sealed.len(), 1);
+    let records = app
+        .store()
+        .function_invocations(&function_id, None, 10)
+        .await
+        .unwrap();
+    seen.push(format!("{records:?}"));
+    seen.push(format!("{sealed:?}"));
+    drop(_guard);
+    seen.push(String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned());
+    assert!(
+        !seen[seen.len() - 1].is_empty(),
+        "the log capture works (the requests were logged)"
+    );
+    for text in &seen {
+        assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    }
+}
+
+#[tokio::test]
+async fn kv_is_scoped_to_the_project() {
+    let (app, owner) = setup().await;
+    app.store()
+        .create_project("other", "Other", &owner.id)
+        .await
+        .unwrap();
+    let client = app.login("owner@example.com").await;
+    let code = r#"
+async function handler(request, env) {
+  const op = await request.json();
+  if (op.put) await env.KV.put(op.put, op.value, op.ttl ? { expirationTtl: op.ttl } : undefined);
+  const listed = await env.KV.list({ prefix: op.prefix || "" });
+  return { value: await env.KV.get(op.get), keys: listed.keys.map((k) => k.name) };
+}
+"#;
+    for project in ["acme", "other"] {
+        let created = client
+            .post(
+                &format!("/api/v1/projects/{project}/functions"),
+                &json!({ "name": "kv", "slug": "kv", "code": code }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let deployed = client
+            .post(
+                &format!("/api/v1/projects/{project}/functions/kv/deploy"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(deployed.json()["status"], "deployed");
+    }
+    let token = app.token_client(&owner, None).await;
+    let call = |project: &'static str, op: Value| {
+        let token = &token;
+        async move {
+            let response = token
+                .post(
+                    &format!("/api/v1/projects/{project}/functions/kv/invoke"),
+                    &op,
+                )
+                .await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+            response.json()
+        }
+    };
+    call(
+        "acme",
+        json!({ "put": "user:1", "value": "ada", "get": "user:1" }),
+    )
+    .await;
+    call(
+        "acme",
+        json!({ "put": "user:2", "value": "bob", "get": "user:2" }),
+    )
+    .await;
+    call(
+        "acme",
+        json!({ "put": "order:1", "value": "x", "get": "order:1" }),
+    )
+    .await;
+    assert_eq!(
+        call("acme", json!({ "get": "user:1", "prefix": "user:" })).await,
+        json!({ "value": "ada", "keys": ["user:1", "user:2"] })
+    );
+    assert_eq!(
+        call("other", json!({ "get": "user:1" })).await,
+        json!({ "value": null, "keys": [] }),
+        "another project sees none of acme's keys"
+    );
+    call(
+        "other",
+        json!({ "put": "user:1", "value": "other's", "get": "user:1" }),
+    )
+    .await;
+    assert_eq!(
+        call("acme", json!({ "get": "user:1", "prefix": "user:1" })).await,
+        json!({ "value": "ada", "keys": ["user:1"] })
+    );
+
+    // Expired entries are invisible at once and swept from the table.
+    call("acme", json!({ "put": "temp", "value": "t", "ttl": 0.05 })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    assert_eq!(
+        call("acme", json!({ "get": "temp", "prefix": "temp" })).await,
+        json!({ "value": null, "keys": [] })
+    );
+    assert_eq!(
+        app.store().kv_sweep_expired().await.unwrap(),
+        0,
+        "the read swept it"
+    );
+}
+
+#[tokio::test]
+async fn invocations_are_listed_newest_first_with_logs_truncated() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let code = r#"
+async function handler(request) {
+  const { n, noisy } = await request.json();
+  console.log("call", n);
+  if (noisy) console.log("x".repeat(40000));
+  if (n === 3) throw new Error("three is bad");
+  return { n };
+}
+"#;
+    create_deployed(&client, "logged", code, json!({})).await;
+    let token = app.token_client(&owner, None).await;
+    for n in 1..=4 {
+        token
+            .post(
+                "/api/v1/projects/acme/functions/logged/invoke",
+                &json!({ "n": n, "noisy": n == 2 }),
+            )
+            .await;
+    }
+    let page = client
+        .get("/api/v1/projects/acme/functions/logged/invocations?limit=2")
+        .await
+        .json();
+    let page = page.as_array().unwrap();
+    assert_eq!(page.len(), 2);
+    assert!(
+        page[0]["logs"].as_str().unwrap().contains("call 4"),
+        "{page:?}"
+    );
+    assert_eq!(page[0]["ok"], true);
+    assert_eq!(page[0]["status"], 200);
+    assert_eq!(page[0]["via"], "api");
+    assert_eq!(page[1]["ok"], false);
+    assert_eq!(page[1]["error"]["code"], "function_error");
+    assert_eq!(page[1]["error"]["message"], "three is bad");
+    assert!(
+        page[1]["error"]["stack"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{page:?}"
+    );
+    let before = page[1]["id"].as_str().unwrap();
+    let rest = client
+        .get(&format!(
+            "/api/v1/projects/acme/functions/logged/invocations?limit=2&before={before}"
+        ))
+        .await
+        .json();
+    let rest = rest.as_array().unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(rest[0]["logs"].as_str().unwrap().starts_with("call 2"));
+    assert_eq!(rest[0]["logs_truncated"], true);
+    assert!(rest[0]["logs"].as_str().unwrap().len() <= 16 * 1024);
+    assert!(rest[0]["request_bytes"].as_i64().unwrap() > 0);
+    assert!(rest[1]["logs"].as_str().unwrap().contains("call 1"));
+    assert_eq!(rest[1]["logs_truncated"], false);
+
+    let bad = client
+        .get("/api/v1/projects/acme/functions/logged/invocations?limit=0")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown = client
+        .get("/api/v1/projects/acme/functions/logged/invocations?before=nope")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_endless_loop_times_out_and_the_server_keeps_serving() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    create_deployed(
+        &client,
+        "spin",
+        "async function handler() { while (true) {} }",
+        json!({ "timeout_ms": 200 }),
+    )
+    .await;
+    create_deployed(
+        &client,
+        "quick",
+        "async function handler() { return { fine: true }; }",
+        json!({}),
+    )
+    .await;
+    let token = app.token_client(&owner, None).await;
+    let started = std::time::Instant::now();
+    let spun = token
+        .post("/api/v1/projects/acme/functions/spin/invoke", &json!({}))
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(spun.status, StatusCode::BAD_GATEWAY, "{}", spun.text());
+    assert_eq!(spun.error_code(), "function_timeout");
+    assert!(
+        spun.text().contains("200 ms"),
+        "names the limit: {}",
+        spun.text()
+    );
+
+    let next = token
+        .post("/api/v1/projects/acme/functions/quick/invoke", &json!({}))
+        .await;
+    assert_eq!(next.status, StatusCode::OK);
+    assert_eq!(next.json(), json!({ "fine": true }));
+    let log = client
+        .get("/api/v1/projects/acme/functions/spin/invocations")
+        .await
+        .json();
+    assert_eq!(log[0]["error"]["code"], "function_timeout");
+}
+
+#[tokio::test]
+async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    create_deployed(&client, "echo", ECHO, json!({})).await;
+    create_deployed(
+        &client,
+        "fails",
+        "async function handler() { throw new Error('order not found'); }",
+        json!({}),
+    )
+    .await;
+    create(&client, "draft", ECHO, json!({})).await;
+    let project = app.store().project("acme").await.unwrap().unwrap();
+    let caller = Caller {
+        viewer_user_id: Some(owner.id.clone()),
+        page_id: Some("page-1".to_owned()),
+        mount_point: Some("inbox_conversation_sidebar".to_owned()),
+        mode: Some("preview".to_owned()),
+    };
+    let read = |response: axum::response::Response| async move {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            serde_json::from_slice::<Value>(&body).unwrap(),
+        )
+    };
+    let echo = invoke_for_page(
+        &app.state,
+        &project.id,
+        &FunctionSelector::Slug("echo".to_owned()),
+        json!({ "id": 7 }),
+        &caller,
+    )
+    .await
+    .unwrap();
+    let (status, content_type, body) = read(echo).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "success is 200 whatever the function's 2xx"
+    );
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    assert_eq!(body["body"], r#"{"id":7}"#);
+    assert_eq!(body["headers"]["x-quire-viewer"], owner.id.as_str());
+    assert_eq!(body["headers"]["x-quire-page"], "page-1");
+    assert_eq!(
+        body["headers"]["x-quire-mount-point"],
+        "inbox_conversation_sidebar"
+    );
+    assert_eq!(body["headers"]["x-quire-mode"], "preview");
+
+    let id = app
+        .store()
+        .function(&project.id, "fails")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let failed = invoke_for_page(
+        &app.state,
+        &project.id,
+        &FunctionSelector::Id(id),
+        json!({}),
+        &caller,
+    )
+    .await
+    .unwrap();
+    let (status, _, body) = read(failed).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        body["error"],
+        json!({ "code": "function_error", "message": "order not found", "details": null })
+    );
+
+    let unknown = invoke_for_page(
+        &app.state,
+        &project.id,
+        &FunctionSelector::Id("echo".to_owned()),
+        json!({}),
+        &caller,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "an id is not a slug");
+    let undeployed = invoke_for_page(
+        &app.state,
+        &project.id,
+        &FunctionSelector::Slug("draft".to_owned()),
+        json!({}),
+        &caller,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(undeployed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other = app
+        .store()
+        .create_project("other", "Other", &owner.id)
+        .await
+        .unwrap();
+    let elsewhere = invoke_for_page(
+        &app.state,
+        &other.id,
+        &FunctionSelector::Slug("echo".to_owned()),
+        json!({}),
+        &caller,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "another project's function"
+    );
+    let log = client
+        .get("/api/v1/projects/acme/functions/echo/invocations")
+        .await
+        .json();
+    assert_eq!(log[0]["via"], "page");
+}
