@@ -30,6 +30,29 @@ function App() {
 createRoot(document.getElementById("root")).render(<App />);
 `;
 
+/** A page that shows how its calls failed. */
+const FAILING_PAGE = `import { useState } from "react";
+import { createRoot } from "react-dom/client";
+function App() {
+  const [out, setOut] = useState("idle");
+  const call = (slug) => async () => {
+    try {
+      await kapso.invokeFunction({ slug, payload: {} });
+      setOut("resolved");
+    } catch (error) {
+      setOut(error instanceof Error ? "Error: " + error.message : "not an Error");
+    }
+  };
+  return (<main><button onClick={call("missing")}>Missing</button><button onClick={call("boom")}>Boom</button><output>{out}</output></main>);
+}
+createRoot(document.getElementById("root")).render(<App />);
+`;
+
+const THROWING_FUNCTION = `async function handler(request, env) {
+  throw new Error("the warehouse is out of stock");
+}
+`;
+
 let server;
 let browser;
 let owner;
@@ -42,6 +65,9 @@ before(async () => {
   await createPage(owner, { slug: "seed", name: "Seed dashboard" });
   await createPage(owner, { slug: "ping", name: "Ping", source: PING_PAGE });
   await createPage(owner, { slug: "draft", name: "Work in progress", publish: false });
+  await createPage(owner, { slug: "failing", name: "Failing", source: FAILING_PAGE });
+  await owner.ok("POST", "/api/v1/projects/default/functions", { name: "Boom", slug: "boom", code: THROWING_FUNCTION });
+  await owner.ok("POST", "/api/v1/projects/default/functions/boom/deploy", {});
   await server.cli(
     ["user", "add", "--email", MEMBER.email, "--password-stdin", "--project", "default", "--role", "member"],
     `${MEMBER.password}\n`,
@@ -79,6 +105,19 @@ test("(b) the published seed page, opened in the dashboard view, calls a deploye
   await frame.getByText("quire-function").waitFor();
   const shown = JSON.parse(await frame.locator("pre").textContent());
   assert.deepEqual(shown, { from: "quire-function", received: { id: "123" } });
+  await page.close();
+});
+
+test("(b) a failed call rejects in the page with an Error carrying the server's or the function's message", async () => {
+  const page = await openDashboard("failing");
+  const frame = await pageFrame(page);
+  const output = frame.locator("output");
+  await frame.getByRole("button", { name: "Missing" }).click();
+  await frame.getByText(/^Error: /).waitFor();
+  assert.match(await output.textContent(), /^Error: this project has no function "missing"/);
+  await frame.getByRole("button", { name: "Boom" }).click();
+  await frame.getByText(/out of stock/).waitFor();
+  assert.match(await output.textContent(), /^Error: .*the warehouse is out of stock/);
   await page.close();
 });
 
