@@ -21,7 +21,7 @@ use sha2::Sha256;
 use crate::state::AppState;
 
 /// How long a signed artifact URL stays valid.
-pub const URL_LIFETIME: Duration = Duration::from_secs(600);
+pub const URL_LIFETIME: Duration = Duration::from_mins(10);
 
 /// The sandbox every artifact runs in: scripts, forms, popups and modals, never an origin.
 pub const SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals";

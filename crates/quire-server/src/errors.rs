@@ -18,7 +18,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub details: Value,
+    /// Boxed so `Result<_, ApiError>` stays small (`serde_json`'s `preserve_order` makes a
+    /// `Value` 72 bytes).
+    pub details: Box<Value>,
     retry_after_secs: Option<u64>,
 }
 
@@ -44,14 +46,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            details: Value::Null,
+            details: Box::new(Value::Null),
             retry_after_secs: None,
         }
     }
 
     #[must_use]
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
+        *self.details = details;
         self
     }
 
@@ -112,7 +114,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
-                details: self.details,
+                details: *self.details,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -55,13 +55,13 @@ pub async fn frame(
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<FrameRequest>,
 ) -> Result<ApiJson<FrameView>, ApiError> {
-    if let Some(id) = &body.conversation_id {
-        if id.is_empty() || id.len() > 200 {
-            return Err(ApiError::validation(
-                "conversation_id",
-                "conversation_id must be a conversation's id (1 to 200 characters)",
-            ));
-        }
+    if let Some(id) = &body.conversation_id
+        && (id.is_empty() || id.len() > 200)
+    {
+        return Err(ApiError::validation(
+            "conversation_id",
+            "conversation_id must be a conversation's id (1 to 200 characters)",
+        ));
     }
     let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
     let version = version_for_mode(&state, &membership, &page, body.mode).await?;

@@ -43,14 +43,11 @@ pub async fn publish(
         })?
     };
     let (_, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
-    let number = match body.version.or(page.head_version) {
-        Some(number) => number,
-        None => {
-            return Err(ApiError::unprocessable(format!(
-                "page {:?} has no saved version; save its source before publishing",
-                page.slug
-            )));
-        }
+    let Some(number) = body.version.or(page.head_version) else {
+        return Err(ApiError::unprocessable(format!(
+            "page {:?} has no saved version; save its source before publishing",
+            page.slug
+        )));
     };
     let version = state
         .store
