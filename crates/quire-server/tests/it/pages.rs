@@ -827,3 +827,166 @@ async fn the_kapso_types_and_the_save_contract_are_published() {
         assert!(openapi["paths"][path].is_object(), "{path} is documented");
     }
 }
+
+const ECHO: &str = r#"async function handler(request, env) {
+  const payload = await request.json();
+  return Response.json({
+    payload,
+    viewer: request.headers.get("x-quire-viewer"),
+    page: request.headers.get("x-quire-page"),
+    mountPoint: request.headers.get("x-quire-mount-point"),
+    mode: request.headers.get("x-quire-mode"),
+  });
+}"#;
+
+async fn deployed_function(app: &TestApp, project: &str, slug: &str, owner: &str) -> String {
+    let function = app
+        .store()
+        .create_function(&quire_store::NewFunction {
+            project_id: project,
+            name: slug,
+            slug,
+            code: ECHO,
+            load_error: None,
+            public_endpoint: false,
+            timeout_ms: 5000,
+            memory_mb: 64,
+            author_id: owner,
+        })
+        .await
+        .unwrap();
+    app.store()
+        .deploy_function(&function.id, 1, None, owner)
+        .await
+        .unwrap();
+    function.id
+}
+
+#[tokio::test]
+async fn a_page_invokes_its_own_projects_functions_as_its_viewer() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    let member = w.as_("member@example.com").await;
+    let owner_id = w
+        .app
+        .store()
+        .find_user("owner@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let member_id = w
+        .app
+        .store()
+        .find_user("member@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let own = deployed_function(&w.app, &w.project_id, "your-function-slug", &owner_id).await;
+    let q = w
+        .app
+        .store()
+        .create_project("q", "Q", &owner_id)
+        .await
+        .unwrap();
+    let theirs = deployed_function(&w.app, &q.id, "theirs", &owner_id).await;
+    let created = create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "template": "dashboard", "inbox_mount": true }),
+    )
+    .await;
+    let page_id = created["id"].as_str().unwrap();
+    let invoke = |client: &Client<'_>, body: Value| {
+        let request = client.request(
+            axum::http::Method::POST,
+            &page_path("orders", "/invoke"),
+            Some(&body),
+        );
+        let app = &w.app;
+        async move { app.send(request).await }
+    };
+
+    // A draft: editors call its functions from the preview; members cannot, nor can anyone
+    // from the regular mode.
+    let preview = invoke(
+        &owner,
+        json!({ "function": { "slug": "your-function-slug" }, "payload": { "id": "123" }, "mode": "preview" }),
+    )
+    .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    assert_eq!(
+        preview.json(),
+        json!({
+            "payload": { "id": "123" },
+            "viewer": owner_id,
+            "page": page_id,
+            "mountPoint": "inbox_conversation_sidebar",
+            "mode": "preview",
+        })
+    );
+    let regular = invoke(
+        &owner,
+        json!({ "function": { "slug": "your-function-slug" } }),
+    )
+    .await;
+    assert_eq!(regular.status, StatusCode::NOT_FOUND, "{}", regular.text());
+    let draft = invoke(
+        &member,
+        json!({ "function": { "slug": "your-function-slug" }, "payload": {} }),
+    )
+    .await;
+    assert_eq!(draft.status, StatusCode::NOT_FOUND, "{}", draft.text());
+
+    owner
+        .post(&page_path("orders", "/publish"), &json!({}))
+        .await;
+    let by_member = invoke(
+        &member,
+        json!({ "function": { "id": own }, "payload": { "id": "7" } }),
+    )
+    .await;
+    assert_eq!(by_member.status, StatusCode::OK, "{}", by_member.text());
+    let answer = by_member.json();
+    assert_eq!(
+        answer["viewer"],
+        member_id.as_str(),
+        "the server says who called"
+    );
+    assert_eq!(answer["mode"], "regular");
+    assert_eq!(answer["payload"], json!({ "id": "7" }));
+    let member_preview = invoke(
+        &member,
+        json!({ "function": { "id": own }, "payload": {}, "mode": "preview" }),
+    )
+    .await;
+    assert_eq!(member_preview.status, StatusCode::FORBIDDEN);
+
+    // Another project's function is not there, by slug or by id, even for its owner.
+    for function in [json!({ "slug": "theirs" }), json!({ "id": theirs })] {
+        let refused = invoke(&owner, json!({ "function": function, "payload": {} })).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text());
+        assert_eq!(refused.error_code(), "not_found");
+    }
+
+    // Bad requests: a clear 400; a payload over 1 MiB: 413.
+    for body in [
+        json!({ "function": {}, "payload": {} }),
+        json!({ "function": { "id": own, "slug": "your-function-slug" } }),
+        json!({ "function": { "slug": "your-function-slug" }, "headers": { "x-quire-viewer": "me" } }),
+    ] {
+        let refused = invoke(&owner, body.clone()).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            refused.text()
+        );
+    }
+    let big = invoke(
+        &owner,
+        json!({ "function": { "id": own }, "payload": { "blob": "x".repeat(1_100_000) } }),
+    )
+    .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.text());
+}
