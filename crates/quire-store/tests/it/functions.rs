@@ -1,0 +1,448 @@
+//! Functions, their versions, deploy state, secrets, the project KV and the invocation log.
+
+use quire_store::{
+    FunctionChanges, FunctionStatus, InvocationRecord, NewFunction, Store, StoreError,
+};
+
+use crate::each_backend;
+
+async fn owner_and_project(store: &Store, slug: &str) -> (String, String) {
+    let user = store
+        .create_user(&format!("{slug}@example.com"), "Owner", "h")
+        .await
+        .unwrap();
+    let project = store.create_project(slug, "P", &user.id).await.unwrap();
+    (user.id, project.id)
+}
+
+fn new_function<'a>(project_id: &'a str, slug: &'a str, author_id: &'a str) -> NewFunction<'a> {
+    NewFunction {
+        project_id,
+        name: "Orders",
+        slug,
+        code: "async function handler() { return 1; }",
+        load_error: None,
+        public_endpoint: false,
+        timeout_ms: 30_000,
+        memory_mb: 128,
+        author_id,
+    }
+}
+
+#[tokio::test]
+async fn a_function_moves_through_draft_deployed_and_error() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let function = store
+            .create_function(&new_function(&project, "orders", &user))
+            .await
+            .unwrap();
+        assert_eq!(function.status, FunctionStatus::Draft);
+        assert_eq!(function.head_version, 1);
+        assert_eq!(function.deployed_version, None);
+        assert!(!function.public_endpoint);
+
+        let clash = store
+            .create_function(&new_function(&project, "orders", &user))
+            .await
+            .unwrap_err();
+        assert!(matches!(clash, StoreError::Conflict { .. }), "{clash}");
+        assert!(clash.to_string().contains("orders"), "{clash}");
+
+        let deployed = store
+            .deploy_function(&function.id, 1, None, &user)
+            .await
+            .unwrap();
+        assert_eq!(deployed.status, FunctionStatus::Deployed);
+        assert_eq!(deployed.deployed_version, Some(1));
+
+        let (edited, version) = store
+            .put_function_code(&function.id, "syntax error(", Some("bad"), &user)
+            .await
+            .unwrap();
+        assert_eq!(version.number, 2);
+        assert_eq!(version.load_error.as_deref(), Some("bad"));
+        assert_eq!(edited.status, FunctionStatus::Draft);
+        assert_eq!(edited.deployed_version, Some(1), "version 1 keeps serving");
+
+        let failed = store
+            .deploy_function(&function.id, 2, Some("bad at line 1"), &user)
+            .await
+            .unwrap();
+        assert_eq!(failed.status, FunctionStatus::Error);
+        assert_eq!(failed.deploy_error.as_deref(), Some("bad at line 1"));
+        assert_eq!(failed.deployed_version, Some(1));
+
+        // Saving exactly the deployed code again keeps the function deployed.
+        let (same, _) = store
+            .put_function_code(
+                &function.id,
+                "async function handler() { return 1; }",
+                None,
+                &user,
+            )
+            .await
+            .unwrap();
+        assert_eq!(same.status, FunctionStatus::Deployed);
+        assert_eq!(same.head_version, 3);
+        assert_eq!(same.deploy_error, None);
+
+        let missing = store
+            .deploy_function(&function.id, 9, None, &user)
+            .await
+            .unwrap_err();
+        assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
+
+        let numbers: Vec<i64> = store
+            .function_versions(&function.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.number)
+            .collect();
+        assert_eq!(numbers, [3, 2, 1]);
+        assert_eq!(
+            store
+                .function_version(&function.id, 2)
+                .await
+                .unwrap()
+                .unwrap()
+                .code,
+            "syntax error("
+        );
+
+        let actions: Vec<String> = store
+            .audit_log(&project, None, 20)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| a.as_str() == "function.deploy")
+                .count(),
+            2
+        );
+        assert!(actions.contains(&"function.create".to_owned()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_function_is_found_by_id_or_slug_in_its_project_only() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let function = store
+            .create_function(&new_function(&project, "orders", &user))
+            .await
+            .unwrap();
+        let by_slug = store.function(&project, "orders").await.unwrap().unwrap();
+        let by_id = store
+            .function(&project, &function.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_slug.id, by_id.id);
+        let (_, elsewhere) = owner_and_project(&store, "other").await;
+        assert!(
+            store
+                .function(&elsewhere, "orders")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn settings_change_and_delete_cascades() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let first = store
+            .create_function(&new_function(&project, "first", &user))
+            .await
+            .unwrap();
+        store
+            .create_function(&new_function(&project, "second", &user))
+            .await
+            .unwrap();
+        let changed = store
+            .update_function(
+                &first.id,
+                &FunctionChanges {
+                    public_endpoint: Some(true),
+                    timeout_ms: Some(500),
+                    memory_mb: Some(64),
+                    ..FunctionChanges::default()
+                },
+                &user,
+            )
+            .await
+            .unwrap();
+        assert!(changed.public_endpoint);
+        assert_eq!((changed.timeout_ms, changed.memory_mb), (500, 64));
+        assert_eq!(changed.name, "Orders", "unchanged fields stay");
+        let clash = store
+            .update_function(
+                &first.id,
+                &FunctionChanges {
+                    slug: Some("second"),
+                    ..FunctionChanges::default()
+                },
+                &user,
+            )
+            .await
+            .unwrap_err();
+        assert!(clash.is_conflict(), "{clash}");
+        let slugs: Vec<String> = store
+            .functions(&project)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.slug)
+            .collect();
+        assert_eq!(slugs, ["first", "second"]);
+
+        store
+            .set_function_secret(&project, &first.id, "KEY", "sealed-1", &user)
+            .await
+            .unwrap();
+        store
+            .record_invocation(&record(&first.id, 1))
+            .await
+            .unwrap();
+        store.delete_function(&first.id, &user).await.unwrap();
+        assert!(store.function(&project, "first").await.unwrap().is_none());
+        assert!(store.function_versions(&first.id).await.unwrap().is_empty());
+        assert!(
+            store
+                .function_secrets_sealed(&first.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .function_invocations(&first.id, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            store.delete_function(&first.id, &user).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn secrets_are_replaced_listed_by_name_and_deleted() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let function = store
+            .create_function(&new_function(&project, "f", &user))
+            .await
+            .unwrap();
+        store
+            .set_function_secret(&project, &function.id, "B", "sealed-b", &user)
+            .await
+            .unwrap();
+        store
+            .set_function_secret(&project, &function.id, "A", "sealed-a1", &user)
+            .await
+            .unwrap();
+        store
+            .set_function_secret(&project, &function.id, "A", "sealed-a2", &user)
+            .await
+            .unwrap();
+        let names: Vec<String> = store
+            .function_secret_names(&function.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(
+            store.function_secrets_sealed(&function.id).await.unwrap(),
+            [
+                ("A".to_owned(), "sealed-a2".to_owned()),
+                ("B".to_owned(), "sealed-b".to_owned())
+            ]
+        );
+        store
+            .delete_function_secret(&project, &function.id, "A", &user)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .delete_function_secret(&project, &function.id, "A", &user)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let log = store.audit_log(&project, None, 10).await.unwrap();
+        assert_eq!(log[0].action, "function.secret_delete");
+        assert!(
+            log.iter().all(|e| !e.details.contains("sealed")),
+            "values stay out of the audit log"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn kv_is_per_project_with_expiry_and_prefixes() {
+    each_backend(|store| async move {
+        let (_, a) = owner_and_project(&store, "a").await;
+        let (_, b) = owner_and_project(&store, "b").await;
+        store.kv_put(&a, "user:1", "ada", None).await.unwrap();
+        store.kv_put(&a, "user:2", "bob", None).await.unwrap();
+        store
+            .kv_put(&a, "user_3", "underscore", None)
+            .await
+            .unwrap();
+        store.kv_put(&a, "User:4", "upper", None).await.unwrap();
+        store.kv_put(&b, "user:1", "b's", None).await.unwrap();
+        assert_eq!(
+            store.kv_get(&a, "user:1").await.unwrap().as_deref(),
+            Some("ada")
+        );
+        assert_eq!(
+            store.kv_get(&b, "user:1").await.unwrap().as_deref(),
+            Some("b's")
+        );
+        store.kv_put(&a, "user:1", "ada2", None).await.unwrap();
+        assert_eq!(
+            store.kv_get(&a, "user:1").await.unwrap().as_deref(),
+            Some("ada2")
+        );
+        assert_eq!(
+            store.kv_list(&a, "user:", 10).await.unwrap(),
+            ["user:1", "user:2"],
+            "prefixes are literal and case-sensitive"
+        );
+        assert_eq!(
+            store.kv_list(&a, "user%", 10).await.unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            store.kv_list(&a, "", 2).await.unwrap(),
+            ["User:4", "user:1"]
+        );
+        assert_eq!(store.kv_list(&b, "", 10).await.unwrap(), ["user:1"]);
+
+        let past = quire_store::now_ms() - 1;
+        store.kv_put(&a, "gone", "x", Some(past)).await.unwrap();
+        store.kv_put(&b, "gone", "x", Some(past)).await.unwrap();
+        store
+            .kv_put(&a, "later", "x", Some(quire_store::now_ms() + 60_000))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.kv_get(&a, "later").await.unwrap().as_deref(),
+            Some("x")
+        );
+        assert!(store.kv_list(&a, "gone", 10).await.unwrap().is_empty());
+        assert_eq!(store.kv_get(&a, "gone").await.unwrap(), None, "and swept");
+        assert_eq!(store.kv_sweep_project(&a).await.unwrap(), 0);
+        assert_eq!(
+            store.kv_sweep_expired().await.unwrap(),
+            1,
+            "b's expired key"
+        );
+
+        store.kv_delete(&a, "user:1").await.unwrap();
+        store.kv_delete(&a, "never-there").await.unwrap();
+        assert_eq!(store.kv_get(&a, "user:1").await.unwrap(), None);
+        assert_eq!(
+            store.kv_get(&b, "user:1").await.unwrap().as_deref(),
+            Some("b's")
+        );
+    })
+    .await;
+}
+
+fn record(function_id: &str, started_at: i64) -> InvocationRecord {
+    InvocationRecord {
+        id: String::new(),
+        function_id: function_id.to_owned(),
+        version: 1,
+        via: "api".to_owned(),
+        started_at,
+        duration_ms: 3,
+        status: Some(200),
+        ok: true,
+        error_code: None,
+        error: None,
+        error_stack: None,
+        logs: format!("call at {started_at}"),
+        logs_truncated: false,
+        request_bytes: 2,
+        response_bytes: 10,
+    }
+}
+
+#[tokio::test]
+async fn invocations_page_newest_first() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let function = store
+            .create_function(&new_function(&project, "f", &user))
+            .await
+            .unwrap();
+        // Two records share a millisecond: paging must neither skip nor repeat them.
+        for at in [1000, 2000, 2000, 3000, 4000] {
+            store
+                .record_invocation(&record(&function.id, at))
+                .await
+                .unwrap();
+        }
+        let mut failed = record(&function.id, 5000);
+        failed.ok = false;
+        failed.status = None;
+        failed.error_code = Some("function_timeout".to_owned());
+        failed.error = Some("too slow".to_owned());
+        failed.logs_truncated = true;
+        store.record_invocation(&failed).await.unwrap();
+
+        let first = store
+            .function_invocations(&function.id, None, 2)
+            .await
+            .unwrap();
+        assert_eq!(first[0].started_at, 5000);
+        assert!(!first[0].ok);
+        assert_eq!(first[0].status, None);
+        assert_eq!(first[0].error_code.as_deref(), Some("function_timeout"));
+        assert!(first[0].logs_truncated);
+        assert_eq!(first[1].started_at, 4000);
+        let mut seen: Vec<String> = first.iter().map(|r| r.id.clone()).collect();
+        let mut before = first[1].id.clone();
+        loop {
+            let page = store
+                .function_invocations(&function.id, Some(&before), 2)
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            seen.extend(page.iter().map(|r| r.id.clone()));
+            before = page.last().unwrap().id.clone();
+        }
+        assert_eq!(seen.len(), 6, "{seen:?}");
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 6, "no record twice");
+        assert!(matches!(
+            store
+                .function_invocations(&function.id, Some("nope"), 2)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}
