@@ -2,12 +2,9 @@
 //! crates; the work itself lives in them.
 
 mod admin;
-#[expect(
-    dead_code,
-    reason = "used by the pages and functions commands, which arrive next"
-)]
 mod client;
 mod compile;
+mod pages;
 mod serve;
 mod settings;
 
@@ -46,6 +43,9 @@ enum Command {
     Token(admin::TokenCommand),
     /// Print the effective configuration, secrets hidden.
     Config,
+    /// A project's pages on a Quire server: list, push a .tsx file, pull, publish.
+    #[command(subcommand)]
+    Pages(pages::PagesCommand),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +66,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Compile(args) => compile::run(args).await,
+        Command::Pages(command) => pages::run(command).await,
         command => {
             let settings = Settings::load(&cli.overrides)?;
             match command {
@@ -76,7 +77,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{settings}");
                     Ok(ExitCode::SUCCESS)
                 }
-                Command::Compile(_) => unreachable!("handled above"),
+                Command::Compile(_) | Command::Pages(_) => unreachable!("handled above"),
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The `quire` binary end to end: first start, sign-in over HTTP, admin commands, SIGTERM.
 
+mod pages;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,247 @@
+//! `quire pages list|push|pull|publish`: a project's pages from the command line, through the
+//! server's API with an API token. `push` saves a local TSX file as a page's new version
+//! (creating the page if needed), prints the build's diagnostics and exits 1 when it failed.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use quire_compiler::{Diagnostic, PAGE_FILE, render_diagnostics};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::client::{ApiClient, RemoteArgs};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PagesCommand {
+    /// List the project's pages.
+    List {
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Save a local .tsx file as a page's new version (the page is created if needed) and
+    /// show its build; exits 1 when the build failed.
+    Push {
+        /// The page's source file.
+        file: PathBuf,
+        /// The page's slug [default: the file's name without .tsx]
+        #[arg(long)]
+        slug: Option<String>,
+        /// The page's name when it is created [default: the slug]
+        #[arg(long)]
+        name: Option<String>,
+        /// Publish the new version when it built.
+        #[arg(long)]
+        publish: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Write a page's newest saved source to a file.
+    Pull {
+        /// The page (slug or id).
+        page: String,
+        /// Where to write it [default: <slug>.tsx]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Publish a page's newest version, or the version given (an older one rolls back).
+    Publish {
+        /// The page (slug or id).
+        page: String,
+        /// The version number to publish [default: the newest]
+        #[arg(value_name = "VERSION")]
+        number: Option<i64>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+}
+
+pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PagesCommand::List { remote } => list(&ApiClient::new(&remote)).await,
+        PagesCommand::Push {
+            file,
+            slug,
+            name,
+            publish,
+            remote,
+        } => {
+            push(
+                &ApiClient::new(&remote),
+                &file,
+                slug,
+                name.as_deref(),
+                publish,
+            )
+            .await
+        }
+        PagesCommand::Pull {
+            page,
+            output,
+            remote,
+        } => pull(&ApiClient::new(&remote), &page, output).await,
+        PagesCommand::Publish {
+            page,
+            number,
+            remote,
+        } => publish(&ApiClient::new(&remote), &page, number).await,
+    }
+}
+
+async fn list(client: &ApiClient) -> anyhow::Result<ExitCode> {
+    let pages = client.get(&client.project_path("/pages")).await?;
+    let pages = pages.as_array().cloned().unwrap_or_default();
+    if pages.is_empty() {
+        println!(
+            "No pages in project {:?} yet; create one with `quire pages push page.tsx`.",
+            client.project
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let version = |v: &Value| v.as_i64().map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let rows: Vec<[String; 5]> = pages
+        .iter()
+        .map(|page| {
+            [
+                text(&page["slug"]),
+                text(&page["name"]),
+                text(&page["status"]),
+                version(&page["head_version"]),
+                version(&page["published_version"]),
+            ]
+        })
+        .collect();
+    let header = ["SLUG", "NAME", "STATUS", "HEAD", "PUBLISHED"].map(str::to_owned);
+    let mut widths = [0usize; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn push(
+    client: &ApiClient,
+    file: &Path,
+    slug: Option<String>,
+    name: Option<&str>,
+    publish_after: bool,
+) -> anyhow::Result<ExitCode> {
+    let source = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read the page {}", file.display()))?;
+    let slug = match slug {
+        Some(slug) => slug,
+        None => file
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .map(str::to_owned)
+            .context("cannot take a slug from the file name; pass --slug")?,
+    };
+    let path = client.project_path(&format!("/pages/{slug}"));
+    let (status, text) = client.send_raw(Method::GET, &path, None).await?;
+    let saved = if status == StatusCode::NOT_FOUND {
+        let body = json!({ "name": name.unwrap_or(&slug), "slug": slug, "source": source });
+        let created = client.post(&client.project_path("/pages"), &body).await?;
+        println!("Created page {slug:?}.");
+        created["first"].clone()
+    } else if status.is_success() {
+        client
+            .put(&format!("{path}/source"), &json!({ "source": source }))
+            .await?
+    } else {
+        bail!("the server answered {status}: {}", error_message(&text));
+    };
+    let number = saved["version"]["number"].as_i64().unwrap_or_default();
+    let ok = saved["build"]["ok"].as_bool().unwrap_or(false);
+    match diagnostics(&saved["build"]["diagnostics"], file) {
+        Some(diagnostics) => eprint!("{}", render_diagnostics(&diagnostics)),
+        None => eprintln!("{:#}", saved["build"]["diagnostics"]),
+    }
+    if !ok {
+        eprintln!(
+            "Saved version {number} of {slug:?}, but it did not build: fix the errors above and push again. The published version is unchanged."
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let size = saved["build"]["artifact"]["size"].as_i64().unwrap_or(0);
+    println!("Saved version {number} of {slug:?}: built ({size} bytes).");
+    if publish_after {
+        let page = client
+            .post(&format!("{path}/publish"), &json!({ "version": number }))
+            .await?;
+        println!(
+            "Published version {} of {slug:?}.",
+            page["published_version"]
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn pull(client: &ApiClient, page: &str, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let found = client
+        .get(&client.project_path(&format!("/pages/{page}")))
+        .await?;
+    let Some(source) = found["head"]["source"].as_str() else {
+        bail!("page {page:?} has no saved source yet (or you are not one of its editors)");
+    };
+    let output = output.unwrap_or_else(|| PathBuf::from(format!("{}.tsx", text(&found["slug"]))));
+    std::fs::write(&output, source)
+        .with_context(|| format!("could not write {}", output.display()))?;
+    println!(
+        "Wrote version {} of {:?} to {}.",
+        found["head"]["number"],
+        text(&found["slug"]),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn publish(client: &ApiClient, page: &str, version: Option<i64>) -> anyhow::Result<ExitCode> {
+    let body = version.map_or_else(|| json!({}), |number| json!({ "version": number }));
+    let published = client
+        .post(
+            &client.project_path(&format!("/pages/{page}/publish")),
+            &body,
+        )
+        .await?;
+    println!(
+        "Published version {} of {:?}.",
+        published["published_version"],
+        text(&published["slug"])
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The server's diagnostics, named after the local file; `None` if they are not in the shape
+/// this version of the CLI knows.
+fn diagnostics(value: &Value, file: &Path) -> Option<Vec<Diagnostic>> {
+    let mut diagnostics: Vec<Diagnostic> = serde_json::from_value(value.clone()).ok()?;
+    for diagnostic in &mut diagnostics {
+        if diagnostic.file == PAGE_FILE {
+            diagnostic.file = file.display().to_string();
+        }
+    }
+    Some(diagnostics)
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+fn error_message(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| body.to_owned())
+}

@@ -1,0 +1,167 @@
+//! `quire pages …` against a real `quire serve`: push creates and compiles a page, a push
+//! that does not build exits 1 with the diagnostic, publish serves a version, pull writes the
+//! source back. The server fetches React from the configured npm registry on first compile.
+
+use std::process::Output;
+
+use crate::{quire, start};
+
+const PAGE: &str = r#"import React from "react";
+import { createRoot } from "react-dom/client";
+function App() { return <h1>Orders</h1>; }
+createRoot(document.getElementById("root")!).render(<App />);
+"#;
+
+const BROKEN: &str =
+    "import React from \"react\";\nfunction App() {\n  return <h1>Orders</h1;\n}\n";
+
+/// Hard-links the packages the tests' shared npm store already holds into the server's store,
+/// so the first compile need not fetch React again (when that store exists).
+fn seed_npm_store(data_dir: &std::path::Path) {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/tmp/quire-test-npm-store");
+    let store = data_dir.join("npm");
+    std::fs::create_dir_all(&store).unwrap();
+    for part in ["packages", "packuments"] {
+        if shared.join(part).is_dir() {
+            let copied = std::process::Command::new("cp")
+                .arg("-al")
+                .arg(shared.join(part))
+                .arg(&store)
+                .status()
+                .unwrap();
+            assert!(copied.success(), "copy the shared npm store's {part}");
+        }
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn push_publish_list_and_pull_a_page() {
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    seed_npm_store(data.path());
+    let server = start(
+        data.path(),
+        &[
+            ("QUIRE_ADMIN_EMAIL", "boss@example.com"),
+            ("QUIRE_ADMIN_PASSWORD", "a long enough password"),
+        ],
+    )
+    .await;
+    let token = quire(data.path())
+        .args([
+            "token",
+            "create",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "cli",
+        ])
+        .output()
+        .unwrap();
+    assert!(token.status.success(), "{}", stderr(&token));
+    let token = stdout(&token).trim().to_owned();
+    let pages = |args: &[&str]| {
+        quire(data.path())
+            .arg("pages")
+            .args(args)
+            .env("QUIRE_URL", &server.app)
+            .env("QUIRE_TOKEN", &token)
+            .env("QUIRE_PROJECT", "default")
+            .current_dir(work.path())
+            .output()
+            .unwrap()
+    };
+
+    let empty = pages(&["list"]);
+    assert!(empty.status.success(), "{}", stderr(&empty));
+    assert!(stdout(&empty).contains("No pages"), "{}", stdout(&empty));
+
+    let file = work.path().join("orders.tsx");
+    std::fs::write(&file, PAGE).unwrap();
+    let created = pages(&["push", "orders.tsx"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    assert!(out.contains("Created page \"orders\""), "{out}");
+    assert!(
+        out.contains("Saved version 1 of \"orders\": built"),
+        "{out}"
+    );
+
+    std::fs::write(&file, BROKEN).unwrap();
+    let failed = pages(&["push", "orders.tsx"]);
+    assert_eq!(failed.status.code(), Some(1), "a failed build exits 1");
+    let err = stderr(&failed);
+    assert!(err.contains("error["), "{err}");
+    assert!(
+        err.contains("orders.tsx:3:"),
+        "the diagnostic names the local file: {err}"
+    );
+    assert!(err.contains("</h1"), "with a code frame: {err}");
+    assert!(err.contains("did not build"), "{err}");
+
+    let published = pages(&["publish", "orders", "1"]);
+    assert!(published.status.success(), "{}", stderr(&published));
+    assert!(
+        stdout(&published).contains("Published version 1 of \"orders\""),
+        "{}",
+        stdout(&published)
+    );
+    let refused = pages(&["publish", "orders"]);
+    assert!(!refused.status.success(), "the head did not build");
+    assert!(
+        stderr(&refused).contains("did not build"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let listed = pages(&["list"]);
+    let listing = stdout(&listed);
+    let row = listing
+        .lines()
+        .find(|line| line.starts_with("orders"))
+        .unwrap_or_else(|| panic!("{listing}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        ["orders", "orders", "published", "2", "1"],
+        "{listing}"
+    );
+
+    let pulled = pages(&["pull", "orders", "-o", "back.tsx"]);
+    assert!(pulled.status.success(), "{}", stderr(&pulled));
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("back.tsx")).unwrap(),
+        BROKEN,
+        "pull writes the newest saved source"
+    );
+
+    let unknown = pages(&["pull", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("404"), "{}", stderr(&unknown));
+    let bad_token = quire(data.path())
+        .args([
+            "pages",
+            "list",
+            "--url",
+            &server.app,
+            "--token",
+            "quire_pat_wrong",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad_token.status.success());
+    assert!(
+        stderr(&bad_token).contains("not valid"),
+        "{}",
+        stderr(&bad_token)
+    );
+}
