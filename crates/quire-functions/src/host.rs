@@ -262,6 +262,10 @@ pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
                         0.0
                     };
                     let duration = Duration::from_secs_f64(ms / 1000.0);
+                    if duration.is_zero() {
+                        // The timer wheel's 1 ms tick would delay `setTimeout(f, 0)`.
+                        return Ok(());
+                    }
                     state
                         .guarded(tokio::time::sleep(duration))
                         .await

@@ -217,7 +217,9 @@ impl JsError {
                 name: "Error".to_owned(),
                 message: describe_value(ctx, &value),
                 stack: String::new(),
-                uncaught_internal: false,
+                // QuickJS leaves `null` as the exception when it cannot even allocate the
+                // "out of memory" error.
+                uncaught_internal: value.is_null(),
             },
             CaughtError::Error(err) => Self {
                 name: "InternalError".to_owned(),
@@ -230,6 +232,7 @@ impl JsError {
 
     pub fn is_out_of_memory(&self) -> bool {
         self.message.contains("out of memory")
+            || (self.uncaught_internal && self.message == "null" && self.stack.is_empty())
     }
 
     /// Line and column of the first frame in the user's file.
@@ -480,19 +483,22 @@ async fn call_in(
         .iter()
         .flat_map(|(name, value)| [name.as_str(), value.as_str()])
         .collect();
-    let body =
-        rquickjs::TypedArray::<u8>::new(ctx.clone(), request.body.clone()).map_err(caught)?;
+    // Text bodies (nearly all) cross as strings; others as bytes.
+    let body: Value = match std::str::from_utf8(&request.body) {
+        Ok(text) => rquickjs::String::from_str(ctx.clone(), text)
+            .map_err(caught)?
+            .into_value(),
+        Err(_) => rquickjs::TypedArray::<u8>::new(ctx.clone(), request.body.clone())
+            .map_err(caught)?
+            .into_value(),
+    };
     let env = Object::new(ctx.clone()).map_err(caught)?;
     for (name, value) in secrets {
         env.set(name.as_str(), value.as_str()).map_err(caught)?;
     }
-    let url = if url::Url::parse(&request.url).is_ok() {
-        request.url.clone()
-    } else {
-        url::Url::parse("http://localhost/")
-            .and_then(|base| base.join(&request.url))
-            .map_or_else(|_| "http://localhost/".to_owned(), String::from)
-    };
+    let url = url::Url::parse(&request.url)
+        .or_else(|_| url::Url::parse("http://localhost/").and_then(|base| base.join(&request.url)))
+        .map_or_else(|_| "http://localhost/".to_owned(), String::from);
     let method = if request.method.is_empty() {
         "GET"
     } else {

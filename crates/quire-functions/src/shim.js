@@ -392,23 +392,46 @@
 
   // ---------- Headers
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  // Header names repeat across calls; remembering validated ones skips the regular expression.
+  const names = new Map();
   const normName = (name) => {
-    const n = String(name);
+    const n = typeof name === "string" ? name : String(name);
+    const known = names.get(n);
+    if (known !== undefined) return known;
     if (!TOKEN.test(n)) throw new TypeError(`Headers: "${n}" is not a valid header name`);
-    return n.toLowerCase();
+    const lower = n.toLowerCase();
+    if (names.size < 1000) names.set(n, lower);
+    return lower;
   };
+  const isSpace = (c) => c === 32 || c === 9 || c === 10 || c === 13;
   const normValue = (value) => {
-    const v = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (/[\0\r\n]/.test(v)) throw new TypeError("Headers: a header value may not contain NUL, CR or LF");
+    let v = typeof value === "string" ? value : String(value);
+    let a = 0, b = v.length;
+    while (a < b && isSpace(v.charCodeAt(a))) a++;
+    while (b > a && isSpace(v.charCodeAt(b - 1))) b--;
+    if (a > 0 || b < v.length) v = v.slice(a, b);
+    if (v.indexOf("\0") >= 0 || v.indexOf("\r") >= 0 || v.indexOf("\n") >= 0)
+      throw new TypeError("Headers: a header value may not contain NUL, CR or LF");
     return v;
   };
+  const kFlat = Symbol("flat");
+  const kFromFlat = Symbol("fromFlat");
   class Headers {
     #map = new Map();
     constructor(init) {
       if (init === undefined || init === null) return;
       if (init instanceof Headers) { for (const [k, v] of init.#map) this.#map.set(k, v); return; }
       if (typeof init !== "object") throw new TypeError("Headers: init must be an object, an array of pairs or Headers");
-      if (typeof init[Symbol.iterator] === "function") {
+      if (Array.isArray(init)) {
+        for (let i = 0; i < init.length; i++) {
+          const p = init[i];
+          if (!Array.isArray(p) || p.length !== 2) {
+            if (p === null || typeof p !== "object" || [...p].length !== 2) throw new TypeError("Headers: each pair needs exactly two items");
+            const q = [...p];
+            this.append(q[0], q[1]);
+          } else this.append(p[0], p[1]);
+        }
+      } else if (typeof init[Symbol.iterator] === "function") {
         for (const pair of init) {
           const p = [...pair];
           if (p.length !== 2) throw new TypeError("Headers: each pair needs exactly two items");
@@ -425,6 +448,21 @@
     get(name) { const v = this.#map.get(normName(name)); return v === undefined ? null : v; }
     has(name) { return this.#map.has(normName(name)); }
     delete(name) { this.#map.delete(normName(name)); }
+    // Name/value pairs flattened, for the runtime.
+    [kFlat]() {
+      const flat = [];
+      for (const [k, v] of this.#map) flat.push(k, v);
+      return flat;
+    }
+    // Headers from the runtime's flattened pairs (names already valid).
+    static [kFromFlat](flat) {
+      const h = new Headers();
+      for (let i = 0; i < flat.length; i += 2) {
+        const k = flat[i].toLowerCase(), cur = h.#map.get(k);
+        h.#map.set(k, cur === undefined ? flat[i + 1] : `${cur}, ${flat[i + 1]}`);
+      }
+      return h;
+    }
     getSetCookie() { const v = this.#map.get("set-cookie"); return v === undefined ? [] : [v]; }
     forEach(callback, thisArg) { for (const [k, v] of this) callback.call(thisArg, v, k, this); }
     *entries() { yield* [...this.#map].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); }
@@ -473,17 +511,25 @@
     async blob() { throw new TypeError("blob() is not supported; use arrayBuffer() or bytes()"); }
   }
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  const kTrusted = Symbol("trusted");
   class Request extends Body {
     #method; #url; #headers; #redirect;
     constructor(input, init = {}) {
       super();
+      if (input === kTrusted) {
+        // The runtime's own request: URL and headers were checked in Rust.
+        this.#method = init.method; this.#url = init.url; this.#redirect = "follow";
+        this.#headers = Headers[kFromFlat](init.headers);
+        Body.init(this, init.body);
+        return;
+      }
       let data = null;
       if (input instanceof Request) {
         this.#method = input.method; this.#url = input.url; this.#redirect = input.redirect;
         this.#headers = new Headers(input.headers);
         data = input[kBody]();
       } else {
-        this.#url = new URL(String(input)).href;
+        this.#url = host.urlParse(String(input), undefined)[0];
         this.#method = "GET"; this.#redirect = "follow";
         this.#headers = new Headers();
       }
@@ -566,11 +612,8 @@
     const request = new Request(input, init);
     const data = request[kBody]();
     const body = data === null ? undefined : typeof data === "string" ? toBinary(utf8Encode(data)) : toBinary(data);
-    const flat = [];
-    for (const [k, v] of request.headers) flat.push(k, v);
-    const r = await host.fetch(request.method, request.url, flat, body, request.redirect);
-    const headers = [];
-    for (let i = 0; i < r.headers.length; i += 2) headers.push([r.headers[i], r.headers[i + 1]]);
+    const r = await host.fetch(request.method, request.url, request.headers[kFlat](), body, request.redirect);
+    const headers = Headers[kFromFlat](r.headers);
     const hasBody = r.body.length > 0 && !NULL_BODY.includes(r.status);
     const response = new Response(hasBody ? r.body : null, { status: r.status, statusText: r.statusText, headers });
     response[kMeta](r.url, r.redirected);
@@ -606,8 +649,7 @@
   const ctxObject = Object.freeze({ waitUntil(promise) { Promise.resolve(promise).catch((err) => report("waitUntil", err)); }, passThroughOnException() {} });
   function toWire(result) {
     if (result instanceof Response) {
-      const flat = [];
-      for (const [k, v] of result.headers) flat.push(k, v);
+      const flat = result.headers[kFlat]();
       const data = result[kBody]();
       return typeof data === "string" || data === null
         ? { status: result.status, headers: flat, body: data, binary: false }
@@ -626,10 +668,8 @@
     async run(method, url, headerPairs, body, secrets) {
       generation++;
       timers.clear();
-      const headers = [];
-      for (let i = 0; i < headerPairs.length; i += 2) headers.push([headerPairs[i], headerPairs[i + 1]]);
       const hasBody = body.length > 0 && method !== "GET" && method !== "HEAD";
-      const request = new Request(url, { method, headers, body: hasBody ? body : null });
+      const request = new Request(kTrusted, { method, url, headers: headerPairs, body: hasBody ? body : null });
       const env = { ...secrets, KV };
       const result = typeof handler === "function" ? await handler(request, env, ctxObject) : await handler.fetch(request, env, ctxObject);
       return toWire(result);
