@@ -2,7 +2,7 @@
  * The app: who is signed in, and which screen the URL names. Screens load their own data.
  */
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, me as fetchMe, type Me } from "./api";
+import { ApiError, SIGNED_OUT_EVENT, csrfToken, me as fetchMe, type Me } from "./api";
 import { DashboardView } from "./DashboardView";
 import { Notice } from "./Notice";
 import { PageList } from "./PageList";
@@ -20,7 +20,9 @@ export function App() {
 
   const refresh = useCallback(async () => {
     try {
-      setSession({ state: "signed-in", me: await fetchMe() });
+      const me = await fetchMe();
+      // Without the session's CSRF token nothing can be changed or opened: sign in again.
+      setSession(csrfToken() ? { state: "signed-in", me } : { state: "anonymous" });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setSession({ state: "anonymous" });
       else setSession({ state: "error", message: error instanceof Error ? error.message : String(error) });
@@ -29,6 +31,9 @@ export function App() {
 
   useEffect(() => {
     void refresh();
+    const signedOut = () => setSession({ state: "anonymous" });
+    window.addEventListener(SIGNED_OUT_EVENT, signedOut);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
   }, [refresh]);
 
   useEffect(() => {

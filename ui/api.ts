@@ -1,7 +1,9 @@
 /**
  * The app's typed client for Quire's REST API (`/api/v1`, described by
  * `/api/v1/openapi.json`). The session is an HttpOnly cookie; the CSRF token that goes with it
- * is kept in sessionStorage for this tab and sent on every write.
+ * is sent on every write. The token is kept in localStorage, not sessionStorage: it belongs to
+ * the cookie, which every tab shares, so a dashboard opened in a new tab can make its calls,
+ * and signing in again in one tab (which rotates the session) updates all of them.
  */
 
 export interface User {
@@ -48,10 +50,12 @@ export class ApiError extends Error {
 }
 
 const CSRF_KEY = "quire.csrf";
+/** Fired on `window` when the server says the session is over (any 401). */
+export const SIGNED_OUT_EVENT = "quire:signed-out";
 
 export function csrfToken(): string | null {
   try {
-    return sessionStorage.getItem(CSRF_KEY);
+    return localStorage.getItem(CSRF_KEY);
   } catch {
     return null;
   }
@@ -59,10 +63,10 @@ export function csrfToken(): string | null {
 
 function setCsrfToken(token: string | null): void {
   try {
-    if (token) sessionStorage.setItem(CSRF_KEY, token);
-    else sessionStorage.removeItem(CSRF_KEY);
+    if (token) localStorage.setItem(CSRF_KEY, token);
+    else localStorage.removeItem(CSRF_KEY);
   } catch {
-    // storage disabled: writes will be refused and the viewer asked to sign in again
+    // storage disabled: the app asks the viewer to sign in again
   }
 }
 
@@ -92,6 +96,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     } catch {
       // not JSON: keep the status
     }
+    if (response.status === 401 && path !== "/auth/login") {
+      setCsrfToken(null);
+      window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    }
     throw new ApiError(response.status, code, message);
   }
   if (response.status === 204) return undefined as T;
@@ -114,8 +122,11 @@ export async function logout(): Promise<void> {
   }
 }
 
-export function me(): Promise<Me> {
-  return request<Me>("GET", "/me");
+/** Who is signed in. A server that also returns the session's `csrf_token` refreshes ours. */
+export async function me(): Promise<Me> {
+  const body = await request<Me & { csrf_token?: string }>("GET", "/me");
+  if (typeof body.csrf_token === "string" && body.csrf_token !== "") setCsrfToken(body.csrf_token);
+  return body;
 }
 
 export async function listPages(project: string): Promise<Page[]> {

@@ -105,6 +105,14 @@ test("(b) the published seed page, opened in the dashboard view, calls a deploye
   await frame.getByText("quire-function").waitFor();
   const shown = JSON.parse(await frame.locator("pre").textContent());
   assert.deepEqual(shown, { from: "quire-function", received: { id: "123" } });
+
+  // A second tab of the same browser (a bookmark, a middle-click) works without signing in again.
+  const second = await browser.page();
+  await second.goto(`${server.app}/p/default/pages/seed`);
+  const secondFrame = await pageFrame(second);
+  await secondFrame.getByRole("button", { name: "Load" }).click();
+  await secondFrame.getByText("quire-function").waitFor();
+  await second.close();
   await page.close();
 });
 
