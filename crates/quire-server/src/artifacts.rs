@@ -220,6 +220,8 @@ fn plain(status: StatusCode, message: &'static str) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use hmac::Mac as _;
+
     use super::{Refusal, mac, verify};
 
     fn signed(key: &[u8; 32], path: &str, unsigned: &str) -> String {
