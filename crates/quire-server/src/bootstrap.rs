@@ -62,3 +62,47 @@ pub async fn seed_demo(store: &Store) -> Result<(), StoreError> {
     store.create_project("demo", "Demo project", &owner).await?;
     Ok(())
 }
+
+/// The demo page of `quire serve --demo`, added once: `orders` in the `demo` project, built
+/// from the dashboard template (it calls the function `your-function-slug`) and published.
+/// It compiles, so it runs once the state exists; a build that fails (no npm registry in
+/// reach) leaves a draft and a warning saying why. Answers whether the page is published.
+pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError> {
+    let store = &state.store;
+    let Some(project) = store.project("demo").await? else {
+        return Ok(false);
+    };
+    if let Some(page) = store.page(&project.id, "orders").await? {
+        return Ok(page.status == quire_store::PageStatus::Published);
+    }
+    let Some(owner) = store.first_user_id().await? else {
+        return Ok(false);
+    };
+    let source = crate::templates::find("dashboard")
+        .map(|t| t.source.to_owned())
+        .unwrap_or_default();
+    let built = crate::routes::pages::compile(state, source, Default::default(), None).await;
+    let new = quire_store::NewPage {
+        project_id: &project.id,
+        name: "Orders",
+        slug: "orders",
+        description: "Demo: loads an order from the function your-function-slug",
+        inbox_mount: false,
+    };
+    let (page, version) = store
+        .create_page(&new, Some(&built.version()), &owner)
+        .await?;
+    match version {
+        Some(version) if version.build_ok => {
+            store.publish_page(&page.id, version.number, &owner).await?;
+            Ok(true)
+        }
+        _ => {
+            tracing::warn!(
+                diagnostics = %built.diagnostics,
+                "the demo page did not build, so it stays a draft; check the npm registry setting (QUIRE_NPM_REGISTRY) and save it again"
+            );
+            Ok(false)
+        }
+    }
+}

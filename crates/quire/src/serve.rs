@@ -58,6 +58,9 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
     let compiler = quire_compiler::Compiler::new(packages, settings.data_dir.join("cache"));
     let functions = quire_functions::Runtime::new(quire_functions::RuntimeConfig::default());
     let state = quire_server::AppState::new(store, settings.server_config()?, compiler, functions);
+    if args.demo {
+        quire_server::bootstrap::seed_demo_page(&state).await?;
+    }
 
     println!("Quire is running");
     println!("  app          {}", settings.public_url);
