@@ -990,3 +990,43 @@ async fn a_page_invokes_its_own_projects_functions_as_its_viewer() {
     .await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.text());
 }
+
+#[tokio::test]
+async fn the_demo_seed_publishes_the_orders_page_once() {
+    let app = TestApp::new().await;
+    let store = app.store();
+    quire_server::bootstrap::ensure_first_owner(store, None, Some("a long enough password"))
+        .await
+        .unwrap();
+    assert!(
+        !quire_server::bootstrap::seed_demo_page(&app.state)
+            .await
+            .unwrap(),
+        "no demo project yet: nothing to do"
+    );
+    quire_server::bootstrap::seed_demo(store).await.unwrap();
+    assert!(
+        quire_server::bootstrap::seed_demo_page(&app.state)
+            .await
+            .unwrap()
+    );
+    let project = store.project("demo").await.unwrap().unwrap();
+    let page = store.page(&project.id, "orders").await.unwrap().unwrap();
+    assert_eq!(page.published_version, Some(1));
+    let version = store.page_version(&page.id, 1).await.unwrap().unwrap();
+    assert!(
+        version
+            .source
+            .contains("kapso.invokeFunction({ slug: \"your-function-slug\"")
+    );
+    assert!(
+        quire_server::bootstrap::seed_demo_page(&app.state)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.page_versions(&page.id).await.unwrap().len(),
+        1,
+        "seeding twice adds nothing"
+    );
+}
