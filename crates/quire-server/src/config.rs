@@ -36,7 +36,7 @@ impl ServerConfig {
         Self {
             public_url: format!("http://127.0.0.1:{app_port}"),
             usercontent_url: format!("http://127.0.0.1:{usercontent_port}"),
-            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            session_ttl: Duration::from_hours(14 * 24),
             shutdown_grace: Duration::from_secs(10),
             secret_key: rand::random(),
         }

@@ -84,7 +84,7 @@ pub const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "cookie", "x-api-key
 /// `X-Quire-Viewer`, `X-Quire-Page`, `X-Quire-Mount-Point`, `X-Quire-Mode` headers (and nothing else from the browser), records the
 /// invocation, and answers the HTTP response to give the page: the function's body and content type with status 200 on success;
 /// on failure (thrown error, limit, status >= 400) a Quire error body `{"error":{"code":"function_error"|"function_timeout"|…,"message":<the function's message>}}`
-/// with the function's status when it returned >= 400, else 502. Unknown function in this project → ApiError 404; undeployed → 422.
+/// with the function's status when it returned >= 400, else 502. Unknown function in this project → `ApiError` 404; undeployed → 422.
 pub async fn invoke_for_page(
     state: &AppState,
     project_id: &str,
@@ -181,8 +181,11 @@ pub fn limits(function: &Function) -> Limits {
     }
 }
 
+/// Code of one version, by (function id, version number).
+type CodeCache = HashMap<(String, i64), Arc<str>>;
+
 /// Versions never change, so their code is cached by (function, version).
-static CODE: LazyLock<Mutex<HashMap<(String, i64), Arc<str>>>> = LazyLock::new(Mutex::default);
+static CODE: LazyLock<Mutex<CodeCache>> = LazyLock::new(Mutex::default);
 const CODE_CACHE_ENTRIES: usize = 1024;
 
 async fn deployed_code(

@@ -36,7 +36,7 @@ pub use state::AppState;
 /// JSON bodies above this are refused before parsing (a page source is at most 1 MiB).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// The app origin: the API, the OpenAPI document and the operational endpoints.
+/// The app origin: the API, the `OpenAPI` document and the operational endpoints.
 pub fn router(state: AppState) -> Router {
     telemetry::metrics_handle();
     let (api, openapi) = routes::api();
@@ -182,14 +182,13 @@ async fn drain(
     servers: &mut tokio::task::JoinHandle<std::io::Result<()>>,
     grace: Duration,
 ) -> std::io::Result<()> {
-    match tokio::time::timeout(grace, servers).await {
-        Ok(finished) => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
-        Err(_) => {
-            tracing::warn!(
-                ?grace,
-                "requests still in flight after the shutdown grace period; closing them"
-            );
-            Ok(())
-        }
+    if let Ok(finished) = tokio::time::timeout(grace, servers).await {
+        finished.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    } else {
+        tracing::warn!(
+            ?grace,
+            "requests still in flight after the shutdown grace period; closing them"
+        );
+        Ok(())
     }
 }

@@ -24,7 +24,7 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// An app over a new SQLite database.
+    /// An app over a new `SQLite` database.
     pub async fn new() -> Self {
         Self::with_database(TestDatabase::sqlite().await)
     }
@@ -196,7 +196,7 @@ impl Client<'_> {
                     .header("x-csrf-token", csrf.as_str());
             }
             Auth::Bearer(token) => {
-                builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"))
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
             }
         }
         match body {

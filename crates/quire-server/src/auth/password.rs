@@ -30,13 +30,14 @@ pub async fn hash(password: String) -> String {
 /// Checks `password` against `stored`; with no stored hash (unknown user) it still spends the
 /// time of a real check, so response times do not tell which e-mail addresses exist.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => PasswordHash::new(&stored).is_ok_and(|parsed| {
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        }),
-        None => {
+    tokio::task::spawn_blocking(move || {
+        if let Some(stored) = stored {
+            PasswordHash::new(&stored).is_ok_and(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        } else {
             hash_blocking(&password);
             false
         }

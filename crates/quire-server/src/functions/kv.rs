@@ -29,7 +29,7 @@ impl ProjectKv {
     }
 }
 
-fn backend(error: quire_store::StoreError) -> KvError {
+fn backend(error: &quire_store::StoreError) -> KvError {
     tracing::warn!(%error, "KV store failed");
     KvError::Backend("the database did not answer; try again".to_owned())
 }
@@ -54,7 +54,7 @@ impl KvStore for ProjectKv {
         self.store
             .kv_get(&self.project_id, key)
             .await
-            .map_err(backend)
+            .map_err(|e| backend(&e))
     }
 
     async fn put(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), KvError> {
@@ -72,16 +72,19 @@ impl KvStore for ProjectKv {
             }
             None => None,
         };
-        if PUTS.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0 {
+        if PUTS
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
             self.store
                 .kv_sweep_project(&self.project_id)
                 .await
-                .map_err(backend)?;
+                .map_err(|e| backend(&e))?;
         }
         self.store
             .kv_put(&self.project_id, key, value, expires_at)
             .await
-            .map_err(backend)
+            .map_err(|e| backend(&e))
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
@@ -89,7 +92,7 @@ impl KvStore for ProjectKv {
         self.store
             .kv_delete(&self.project_id, key)
             .await
-            .map_err(backend)
+            .map_err(|e| backend(&e))
     }
 
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvError> {
@@ -97,6 +100,6 @@ impl KvStore for ProjectKv {
         self.store
             .kv_list(&self.project_id, prefix, limit)
             .await
-            .map_err(backend)
+            .map_err(|e| backend(&e))
     }
 }

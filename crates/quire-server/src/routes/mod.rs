@@ -1,4 +1,4 @@
-//! The app origin's routes: the REST API under `/api/v1` (described by the OpenAPI document
+//! The app origin's routes: the REST API under `/api/v1` (described by the `OpenAPI` document
 //! it serves) and the operational endpoints.
 
 pub mod audit;
@@ -51,7 +51,7 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// The API routes and the OpenAPI document generated from them.
+/// The API routes and the `OpenAPI` document generated from them.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login::login))

@@ -58,6 +58,28 @@ async fn create_deployed(client: &Client<'_>, slug: &str, code: &str, extra: Val
     assert_eq!(deploy(client, slug).await["status"], "deployed");
 }
 
+async fn put_code(client: &Client<'_>, slug: &str, code: &str) -> Value {
+    let response = client
+        .put(
+            &format!("/api/v1/projects/acme/functions/{slug}/code"),
+            &json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()
+}
+
+/// The actions in project acme's audit log, newest first.
+async fn audit_actions(client: &Client<'_>) -> Vec<String> {
+    let audit = client.get("/api/v1/projects/acme/audit").await.json();
+    audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn token_of(client: &Client<'_>) -> String {
     match &client.auth {
         Auth::Bearer(token) => token.clone(),
@@ -87,13 +109,17 @@ async fn create_edit_deploy_and_a_load_error_with_its_line() {
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let body = created.json();
-    assert_eq!(body["status"], "draft");
-    assert_eq!(body["head_version"], 1);
-    assert_eq!(body["deployed_version"], Value::Null);
-    assert_eq!(body["load_error"], Value::Null);
-    assert_eq!(body["timeout_ms"], 30_000);
-    assert_eq!(body["memory_mb"], 128);
-    assert_eq!(body["public_endpoint"], false);
+    for (field, value) in [
+        ("status", json!("draft")),
+        ("head_version", json!(1)),
+        ("deployed_version", Value::Null),
+        ("load_error", Value::Null),
+        ("timeout_ms", json!(30_000)),
+        ("memory_mb", json!(128)),
+        ("public_endpoint", json!(false)),
+    ] {
+        assert_eq!(body[field], value, "{field}");
+    }
 
     let deployed = deploy(&client, "hello").await;
     assert_eq!(deployed["status"], "deployed");
@@ -102,14 +128,7 @@ async fn create_edit_deploy_and_a_load_error_with_its_line() {
 
     // A syntax error on line 3: the code is kept, the answer says where.
     let broken = "async function handler(request) {\n  const a = 1;\n  return {{ a;\n}\n";
-    let saved = client
-        .put(
-            "/api/v1/projects/acme/functions/hello/code",
-            &json!({ "code": broken }),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
-    let saved = saved.json();
+    let saved = put_code(&client, "hello", broken).await;
     assert_eq!(saved["head_version"], 2);
     assert_eq!(saved["status"], "draft");
     assert_eq!(saved["code"], broken);
@@ -139,20 +158,9 @@ async fn create_edit_deploy_and_a_load_error_with_its_line() {
 
     // Fixed code deploys; code equal to the deployed code keeps the function deployed.
     let fixed = "async function handler() { return { hello: 'again' }; }";
-    client
-        .put(
-            "/api/v1/projects/acme/functions/hello/code",
-            &json!({ "code": fixed }),
-        )
-        .await;
+    put_code(&client, "hello", fixed).await;
     assert_eq!(deploy(&client, "hello").await["status"], "deployed");
-    let same = client
-        .put(
-            "/api/v1/projects/acme/functions/hello/code",
-            &json!({ "code": fixed }),
-        )
-        .await
-        .json();
+    let same = put_code(&client, "hello", fixed).await;
     assert_eq!(same["status"], "deployed");
     assert_eq!(same["head_version"], 4);
 
@@ -177,19 +185,13 @@ async fn create_edit_deploy_and_a_load_error_with_its_line() {
         .await;
     assert_eq!(by_id.json()["slug"], "hello", "id or slug");
 
-    let audit = client.get("/api/v1/projects/acme/audit").await.json();
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions.iter().filter(|a| **a == "function.deploy").count(),
-        3,
+    let actions = audit_actions(&client).await;
+    let deploys = actions.iter().filter(|a| *a == "function.deploy").count();
+    assert_eq!(deploys, 3, "{actions:?}");
+    assert!(
+        actions.contains(&"function.create".to_owned()),
         "{actions:?}"
     );
-    assert!(actions.contains(&"function.create"), "{actions:?}");
 
     let deleted = client.delete("/api/v1/projects/acme/functions/hello").await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
@@ -447,6 +449,59 @@ async fn undeployed_is_422_and_a_payload_over_1_mib_is_413() {
     assert_eq!(fits.status, StatusCode::CREATED, "exactly 1 MiB is allowed");
 }
 
+const SECRET: &str = "sk_live_5up3r-s3cr3t-value";
+const SECRET_CODE: &str = r#"
+async function handler(request, env) {
+  const { mode } = await request.json();
+  console.log("the key is", env.API_KEY);
+  if (mode === "throw") throw new Error("bad key " + env.API_KEY);
+  if (mode === "status") return new Response("refused " + env.API_KEY, { status: 403 });
+  return { length: env.API_KEY.length, matches: env.API_KEY.startsWith("sk_live_"), names: Object.keys(env).sort() };
+}
+"#;
+
+/// Every log line of this test binary, down to debug level. A global subscriber, because a
+/// thread-local one misses events whose callsites other test threads registered first.
+fn captured_logs() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::DEBUG)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .init();
+            captured
+        })
+        .clone()
+}
+
+fn page_caller(viewer: &str) -> Caller {
+    Caller {
+        viewer_user_id: Some(viewer.to_owned()),
+        page_id: Some("page-1".to_owned()),
+        mount_point: Some("inbox_conversation_sidebar".to_owned()),
+        mode: Some("preview".to_owned()),
+    }
+}
+
+/// Status, content type and JSON body of a response made in process.
+async fn read_response(response: axum::response::Response) -> (StatusCode, Option<String>, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let json = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    (status, content_type, json)
+}
+
 /// Collects every log line written while it is the default subscriber.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -463,27 +518,10 @@ impl std::io::Write for Captured {
 
 #[tokio::test]
 async fn secrets_reach_the_function_and_nothing_else() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    const SECRET: &str = "sk_live_5up3r-s3cr3t-value";
+    let captured = captured_logs();
     let (app, owner) = setup().await;
     let client = app.login("owner@example.com").await;
-    let code = r#"
-async function handler(request, env) {
-  const { mode } = await request.json();
-  console.log("the key is", env.API_KEY);
-  if (mode === "throw") throw new Error("bad key " + env.API_KEY);
-  if (mode === "status") return new Response("refused " + env.API_KEY, { status: 403 });
-  return { length: env.API_KEY.length, matches: env.API_KEY.startsWith("sk_live_"), names: Object.keys(env).sort() };
-}
-"#;
-    create_deployed(&client, "uses-secret", code, json!({})).await;
+    create_deployed(&client, "uses-secret", SECRET_CODE, json!({})).await;
     let set = client
         .put(
             "/api/v1/projects/acme/functions/uses-secret/secrets/API_KEY",
@@ -494,28 +532,14 @@ async function handler(request, env) {
     assert!(set.body.is_empty());
 
     let mut seen = Vec::new();
-    let names = client
-        .get("/api/v1/projects/acme/functions/uses-secret/secrets")
-        .await;
-    assert_eq!(names.json()[0]["name"], "API_KEY");
-    seen.push(names.text());
+    let invoke = "/api/v1/projects/acme/functions/uses-secret/invoke";
     let token = app.token_client(&owner, None).await;
-    let ok = token
-        .post(
-            "/api/v1/projects/acme/functions/uses-secret/invoke",
-            &json!({ "mode": "ok" }),
-        )
-        .await;
+    let ok = token.post(invoke, &json!({ "mode": "ok" })).await;
     assert_eq!(
         ok.json(),
         json!({ "length": SECRET.len(), "matches": true, "names": ["API_KEY", "KV"] })
     );
-    let thrown = token
-        .post(
-            "/api/v1/projects/acme/functions/uses-secret/invoke",
-            &json!({ "mode": "throw" }),
-        )
-        .await;
+    let thrown = token.post(invoke, &json!({ "mode": "throw" })).await;
     assert_eq!(thrown.status, StatusCode::BAD_GATEWAY);
     assert_eq!(thrown.error_code(), "function_error");
     assert!(
@@ -530,23 +554,17 @@ async function handler(request, env) {
         &project.id,
         &FunctionSelector::Slug("uses-secret".to_owned()),
         json!({ "mode": "status" }),
-        &Caller {
-            viewer_user_id: Some(owner.id.clone()),
-            page_id: None,
-            mount_point: None,
-            mode: None,
-        },
+        &page_caller(&owner.id),
     )
     .await
     .unwrap();
-    assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    let page_body = axum::body::to_bytes(page.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    seen.push(String::from_utf8_lossy(&page_body).into_owned());
+    let (status, _, page_body) = read_response(page).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    seen.push(page_body.to_string());
 
     for path in [
         "/api/v1/projects/acme/functions/uses-secret",
+        "/api/v1/projects/acme/functions/uses-secret/secrets",
         "/api/v1/projects/acme/functions/uses-secret/versions",
         "/api/v1/projects/acme/functions/uses-secret/invocations",
         "/api/v1/projects/acme/functions",
@@ -556,44 +574,27 @@ async function handler(request, env) {
         assert_eq!(response.status, StatusCode::OK, "{path}");
         seen.push(response.text());
     }
-    let invocations = client
-        .get("/api/v1/projects/acme/functions/uses-secret/invocations")
-        .await
-        .json();
-    assert_eq!(invocations.as_array().unwrap().len(), 3);
-    assert!(
-        invocations[2]["logs"]
-            .as_str()
-            .unwrap()
-            .contains("the key is [secret]"),
-        "{invocations}"
-    );
-    let function_id = client
-        .get("/api/v1/projects/acme/functions/uses-secret")
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let sealed = app
+    assert!(seen[3].contains("API_KEY"), "names are listed: {}", seen[3]);
+    assert!(seen[5].contains("the key is [secret]"), "{}", seen[5]);
+    let function = app
         .store()
-        .function_secrets_sealed(&function_id)
+        .function(&project.id, "uses-secret")
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(sealed.len(), 1);
+    let sealed = app.store().function_secrets_sealed(&function.id).await;
     let records = app
         .store()
-        .function_invocations(&function_id, None, 10)
-        .await
-        .unwrap();
-    seen.push(format!("{records:?}"));
-    seen.push(format!("{sealed:?}"));
-    drop(_guard);
-    seen.push(String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned());
+        .function_invocations(&function.id, None, 10)
+        .await;
+    assert_eq!(records.as_ref().unwrap().len(), 3);
+    seen.push(format!("{records:?} {sealed:?}"));
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(
-        !seen[seen.len() - 1].is_empty(),
-        "the log capture works (the requests were logged)"
+        logs.contains("/functions/uses-secret/invoke"),
+        "the log capture works"
     );
+    seen.push(logs);
     for text in &seen {
         assert!(!text.contains(SECRET), "the secret leaked: {text}");
     }
@@ -822,27 +823,7 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
     .await;
     create(&client, "draft", ECHO, json!({})).await;
     let project = app.store().project("acme").await.unwrap().unwrap();
-    let caller = Caller {
-        viewer_user_id: Some(owner.id.clone()),
-        page_id: Some("page-1".to_owned()),
-        mount_point: Some("inbox_conversation_sidebar".to_owned()),
-        mode: Some("preview".to_owned()),
-    };
-    let read = |response: axum::response::Response| async move {
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (
-            status,
-            content_type,
-            serde_json::from_slice::<Value>(&body).unwrap(),
-        )
-    };
+    let caller = page_caller(&owner.id);
     let echo = invoke_for_page(
         &app.state,
         &project.id,
@@ -852,7 +833,7 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
     )
     .await
     .unwrap();
-    let (status, content_type, body) = read(echo).await;
+    let (status, content_type, body) = read_response(echo).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -875,58 +856,36 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
         .unwrap()
         .unwrap()
         .id;
-    let failed = invoke_for_page(
-        &app.state,
-        &project.id,
-        &FunctionSelector::Id(id),
-        json!({}),
-        &caller,
-    )
-    .await
-    .unwrap();
-    let (status, _, body) = read(failed).await;
+    let call = async |project: &str, function: FunctionSelector| {
+        invoke_for_page(&app.state, project, &function, json!({}), &caller).await
+    };
+    let failed = call(&project.id, FunctionSelector::Id(id)).await.unwrap();
+    let (status, _, body) = read_response(failed).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert_eq!(
         body["error"],
         json!({ "code": "function_error", "message": "order not found", "details": null })
     );
-
-    let unknown = invoke_for_page(
-        &app.state,
-        &project.id,
-        &FunctionSelector::Id("echo".to_owned()),
-        json!({}),
-        &caller,
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "an id is not a slug");
-    let undeployed = invoke_for_page(
-        &app.state,
-        &project.id,
-        &FunctionSelector::Slug("draft".to_owned()),
-        json!({}),
-        &caller,
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(undeployed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let slug = |slug: &str| FunctionSelector::Slug(slug.to_owned());
+    let unknown = call(&project.id, FunctionSelector::Id("echo".to_owned())).await;
+    assert_eq!(
+        unknown.unwrap_err().status,
+        StatusCode::NOT_FOUND,
+        "an id is not a slug"
+    );
+    let undeployed = call(&project.id, slug("draft")).await;
+    assert_eq!(
+        undeployed.unwrap_err().status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let other = app
         .store()
         .create_project("other", "Other", &owner.id)
         .await
         .unwrap();
-    let elsewhere = invoke_for_page(
-        &app.state,
-        &other.id,
-        &FunctionSelector::Slug("echo".to_owned()),
-        json!({}),
-        &caller,
-    )
-    .await
-    .unwrap_err();
+    let elsewhere = call(&other.id, slug("echo")).await;
     assert_eq!(
-        elsewhere.status,
+        elsewhere.unwrap_err().status,
         StatusCode::NOT_FOUND,
         "another project's function"
     );

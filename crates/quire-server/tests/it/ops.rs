@@ -1,4 +1,4 @@
-//! Health, readiness, metrics, the OpenAPI document, request ids and security headers.
+//! Health, readiness, metrics, the `OpenAPI` document, request ids and security headers.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -58,25 +58,24 @@ pub async fn invoke(
             .filter(|f| f.public_endpoint),
         None => None,
     };
-    let (target, via, viewer_id) = match public {
-        Some(target) => (target, Via::Public, None),
-        None => {
-            let Some(viewer) = authenticate(&state, &mut parts).await? else {
-                return Err(ApiError::not_found(format!(
-                    "no public function {function:?} in project {project:?}; a private function needs an API token \
-                     (`Authorization: Bearer <token>` or `X-API-Key: <token>`)"
-                )));
-            };
-            let membership = viewer.require(&state, &project, Role::Member).await?;
-            let target = find(
-                &state,
-                &membership.project.id,
-                &function,
-                &membership.project.slug,
-            )
-            .await?;
-            (target, Via::Api, Some(viewer.user.id))
-        }
+    let (target, via, viewer_id) = if let Some(target) = public {
+        (target, Via::Public, None)
+    } else {
+        let Some(viewer) = authenticate(&state, &mut parts).await? else {
+            return Err(ApiError::not_found(format!(
+                "no public function {function:?} in project {project:?}; a private function needs an API token \
+                 (`Authorization: Bearer <token>` or `X-API-Key: <token>`)"
+            )));
+        };
+        let membership = viewer.require(&state, &project, Role::Member).await?;
+        let target = find(
+            &state,
+            &membership.project.id,
+            &function,
+            &membership.project.slug,
+        )
+        .await?;
+        (target, Via::Api, Some(viewer.user.id))
     };
     let payload = to_bytes(body, MAX_PAYLOAD_BYTES)
         .await
