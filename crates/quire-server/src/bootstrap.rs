@@ -59,7 +59,45 @@ pub async fn seed_demo(store: &Store) -> Result<(), StoreError> {
     let Some(owner) = store.first_user_id().await? else {
         return Ok(());
     };
-    store.create_project("demo", "Demo project", &owner).await?;
+    let project = store.create_project("demo", "Demo project", &owner).await?;
+    seed_demo_function(store, &project.id, &owner).await
+}
+
+/// The code of the demo function `your-function-slug`: an order for the payload's `id`, with
+/// the viewer the server put in the request.
+pub const DEMO_FUNCTION: &str = r#"async function handler(request, env) {
+  const { id } = await request.json();
+  return Response.json({
+    id,
+    name: "Demo order",
+    status: "paid",
+    viewer: request.headers.get("x-quire-viewer"),
+  });
+}
+"#;
+
+/// Adds the deployed demo function `your-function-slug` to the demo project.
+async fn seed_demo_function(
+    store: &Store,
+    project_id: &str,
+    owner: &str,
+) -> Result<(), StoreError> {
+    let function = store
+        .create_function(&quire_store::NewFunction {
+            project_id,
+            name: "Demo order lookup",
+            slug: "your-function-slug",
+            code: DEMO_FUNCTION,
+            load_error: None,
+            public_endpoint: false,
+            timeout_ms: crate::functions::DEFAULT_TIMEOUT_MS,
+            memory_mb: crate::functions::DEFAULT_MEMORY_MB,
+            author_id: owner,
+        })
+        .await?;
+    store
+        .deploy_function(&function.id, function.head_version, None, owner)
+        .await?;
     Ok(())
 }
 

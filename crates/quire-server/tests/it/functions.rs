@@ -895,3 +895,27 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
         .json();
     assert_eq!(log[0]["via"], "page");
 }
+
+#[tokio::test]
+async fn the_demo_function_answers_the_dashboard_template() {
+    let app = TestApp::new().await;
+    let owner = app.user("owner@example.com").await;
+    quire_server::bootstrap::seed_demo(app.store())
+        .await
+        .unwrap();
+    let token = app.token_client(&owner, None).await;
+    let response = token
+        .post(
+            "/api/v1/projects/demo/functions/your-function-slug/invoke",
+            &json!({ "id": "123" }),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(
+        response.json(),
+        json!({ "id": "123", "name": "Demo order", "status": "paid", "viewer": owner.id })
+    );
+    quire_server::bootstrap::seed_demo(app.store())
+        .await
+        .expect("seeding twice changes nothing");
+}
