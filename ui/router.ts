@@ -4,6 +4,8 @@
  */
 import { useEffect, useState } from "react";
 
+// The page editor (a later issue) gets its own route here, `/p/{project}/pages/{page}/edit`,
+// and shows the head version through PageFrame in "preview" mode.
 export type Route =
   | { name: "login"; next: string }
   | { name: "projects" }

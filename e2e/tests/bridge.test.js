@@ -129,6 +129,27 @@ test("(b) a failed call rejects in the page with an Error carrying the server's 
   await page.close();
 });
 
+test("the UI says when a sign-in fails, and signing out ends the session", async () => {
+  // A browser of its own: the shared one is signed in already.
+  const fresh = await launch();
+  const page = await fresh.page();
+  await page.goto(`${server.app}/p/default`);
+  await page.waitForURL((url) => url.pathname === "/login");
+  await page.getByLabel("E-mail").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText(/do not match an account/).waitFor();
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname === "/p/default");
+  await page.getByRole("link", { name: "Seed dashboard" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL((url) => url.pathname === "/login");
+  const me = await page.evaluate(() => fetch("/api/v1/me").then((r) => r.status));
+  assert.equal(me, 401);
+  await fresh.close();
+});
+
 test("(g) the iframe has sandbox with allow-scripts and never allow-same-origin", async () => {
   const page = await openDashboard("seed");
   await pageFrame(page);
