@@ -259,3 +259,6 @@ type HostMessage =
     configurable: false,
   });
 })();
+
+// A module, so the types above stay private to this file.
+export {};

@@ -2,7 +2,7 @@
 //! against an installed `node_modules`, keeps `https://` imports for the browser, maps React to
 //! the vendor script and collects CSS; and the translation of rolldown's diagnostics into ours.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::{borrow::Cow, fmt::Write as _};
@@ -25,6 +25,9 @@ use crate::diagnostic::Diagnostic;
 /// The id rolldown sees for an entry served from memory (`\0` keeps other plugins off it).
 const MEMORY_ENTRY_ID: &str = "\0quire:entry";
 const VENDOR_ID_PREFIX: &str = "\0quire-vendor:";
+const DEPS_ID_PREFIX: &str = "\0quire-deps:";
+/// The global the dependencies script defines: specifier → what the page takes from it.
+pub(crate) const DEPS_GLOBAL: &str = "__quireDeps";
 /// The global the vendor script defines: specifier → the module's `CommonJS` exports.
 pub(crate) const VENDOR_GLOBAL: &str = "__quireVendor";
 /// What the vendor script provides; pages import these from it instead of bundling React.
@@ -52,6 +55,8 @@ pub(crate) struct BundleRequest {
     pub format: OutputFormat,
     /// Map React's specifiers to the vendor global instead of bundling them.
     pub vendor_react: bool,
+    /// Package specifiers the entry takes from the dependencies global (see `deps`).
+    pub deps_shims: BTreeSet<String>,
 }
 
 #[derive(Debug)]
@@ -79,6 +84,7 @@ struct QuirePlugin {
     resolve_from: Option<String>,
     node_modules: Option<PathBuf>,
     vendor_react: bool,
+    deps_shims: BTreeSet<String>,
     cwd: PathBuf,
     state: Arc<Mutex<State>>,
 }
@@ -140,6 +146,15 @@ impl Plugin for QuirePlugin {
             ..Default::default()
         };
         match ctx.resolve(specifier, Some(from), Some(options)).await? {
+            // Resolvable, so the dependencies script can provide it.
+            Ok(_)
+                if args.importer == Some(MEMORY_ENTRY_ID)
+                    && self.deps_shims.contains(specifier) =>
+            {
+                Ok(Some(HookResolveIdOutput::from_id(format!(
+                    "{DEPS_ID_PREFIX}{specifier}"
+                ))))
+            }
             Ok(resolved) => Ok(Some(HookResolveIdOutput::from_resolved_id(resolved))),
             // rolldown reports it as UNRESOLVED_IMPORT with the import's span.
             Err(_) => Ok(None),
@@ -157,10 +172,18 @@ impl Plugin for QuirePlugin {
                 ..Default::default()
             }));
         }
-        if let Some(specifier) = args.id.strip_prefix(VENDOR_ID_PREFIX) {
+        let shim = match (
+            args.id.strip_prefix(VENDOR_ID_PREFIX),
+            args.id.strip_prefix(DEPS_ID_PREFIX),
+        ) {
+            (Some(specifier), _) => Some((VENDOR_GLOBAL, specifier)),
+            (None, Some(specifier)) => Some((DEPS_GLOBAL, specifier)),
+            (None, None) => None,
+        };
+        if let Some((global, specifier)) = shim {
             // A CommonJS shim: rolldown's interop then serves default and named imports alike.
             let code = format!(
-                "module.exports = globalThis.{VENDOR_GLOBAL}[{}];",
+                "module.exports = globalThis.{global}[{}];",
                 serde_json::to_string(specifier)?
             );
             return Ok(Some(HookLoadOutput {
@@ -231,6 +254,7 @@ pub(crate) async fn bundle(request: BundleRequest) -> Result<Bundled, Vec<Diagno
         }),
         node_modules: request.node_modules.clone(),
         vendor_react: request.vendor_react,
+        deps_shims: request.deps_shims,
         cwd: cwd.clone(),
         state: state.clone(),
     };
@@ -330,6 +354,10 @@ impl Sources {
                 .unwrap_or_default()
                 .clone_into(&mut message);
         }
+        // rolldown names the in-memory entry by its id; the author knows it by its file name.
+        message = message
+            .replace("\\0quire:entry", &self.entry_file)
+            .replace(MEMORY_ENTRY_ID, &self.entry_file);
         let mut help = None;
         let mut specifier = None;
         if matches!(kind, EventKind::UnresolvedImport | EventKind::ResolveError) {

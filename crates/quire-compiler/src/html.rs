@@ -7,13 +7,18 @@ use sha2::{Digest, Sha256};
 pub(crate) struct Parts<'a> {
     pub runtime: &'a str,
     pub vendor: Option<&'a str>,
+    pub deps: Option<&'a str>,
     pub page: &'a str,
     pub css: &'a str,
 }
 
 pub(crate) fn document(parts: &Parts<'_>) -> String {
     let mut html = String::with_capacity(
-        parts.runtime.len() + parts.vendor.map_or(0, str::len) + parts.page.len() + 512,
+        parts.runtime.len()
+            + parts.vendor.map_or(0, str::len)
+            + parts.deps.map_or(0, str::len)
+            + parts.page.len()
+            + 512,
     );
     html.push_str(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -27,9 +32,9 @@ pub(crate) fn document(parts: &Parts<'_>) -> String {
     html.push_str("</head>\n<body>\n<div id=\"root\"></div>\n<script>");
     html.push_str(&escape_script(parts.runtime));
     html.push_str("</script>\n");
-    if let Some(vendor) = parts.vendor {
+    for script in [parts.vendor, parts.deps].into_iter().flatten() {
         html.push_str("<script>");
-        html.push_str(&escape_script(vendor));
+        html.push_str(&escape_script(script));
         html.push_str("</script>\n");
     }
     // A module script: static `https://` imports stay real imports, and it runs after parsing.
@@ -96,18 +101,20 @@ mod tests {
     }
 
     #[test]
-    fn document_orders_root_runtime_vendor_page() {
+    fn document_orders_root_runtime_vendor_deps_page() {
         let html = document(&Parts {
             runtime: "R",
             vendor: Some("V"),
+            deps: Some("D"),
             page: "P",
             css: "",
         });
         let root = html.find("<div id=\"root\">").unwrap();
         let r = html.find("<script>R").unwrap();
         let v = html.find("<script>V").unwrap();
+        let d = html.find("<script>D").unwrap();
         let p = html.find("<script type=\"module\">P").unwrap();
-        assert!(root < r && r < v && v < p);
+        assert!(root < r && r < v && v < d && d < p);
         assert!(!html.contains("<style>"));
     }
 }

@@ -7,6 +7,8 @@
 //! name it by its SHA-256 ([`html`]). Must run inside a tokio runtime (rolldown needs one).
 
 mod bundle;
+mod cache;
+mod deps;
 mod diagnostic;
 mod html;
 mod npm;
@@ -14,16 +16,16 @@ mod runtime;
 mod scan;
 mod vendor;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use quire_npm::{Installation, Lock, PackageStore, Progress};
 use rolldown::OutputFormat;
 
-use crate::bundle::{BundleRequest, Entry};
-use crate::scan::{ImportKind, Target};
-use crate::vendor::VendorCache;
+use crate::bundle::{BundleRequest, Bundled, Entry, VENDOR_SPECIFIERS};
+use crate::cache::{Script, ScriptCache};
+use crate::scan::{ImportKind, Target, Uses};
 
 pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
 pub use crate::runtime::KAPSO_RUNTIME_TS;
@@ -42,7 +44,8 @@ pub struct Compiler {
 
 struct Inner {
     store: PackageStore,
-    vendor: VendorCache,
+    vendor: ScriptCache,
+    deps: ScriptCache,
 }
 
 /// One page to compile.
@@ -102,7 +105,8 @@ impl Compiler {
         Self {
             inner: Arc::new(Inner {
                 store,
-                vendor: VendorCache::new(cache_dir.join("vendor")),
+                vendor: ScriptCache::new(cache_dir.join("vendor")),
+                deps: ScriptCache::new(cache_dir.join("deps")),
             }),
         }
     }
@@ -143,22 +147,41 @@ impl Compiler {
             Err(diagnostics) => return CompileOutput::failed(diagnostics),
         };
 
-        let source_arc: Arc<str> = Arc::from(source);
-        let page = match bundle::bundle(BundleRequest {
-            entry: Entry::Memory {
-                source: source_arc,
-                file: PAGE_FILE.to_owned(),
-            },
-            node_modules: Some(installation.node_modules.clone()),
-            format: OutputFormat::Esm,
-            vendor_react: true,
-        })
-        .await
-        {
+        // What the page takes from its packages (React aside) comes from a cached script.
+        let uses: BTreeMap<String, Uses> = scanned
+            .uses
+            .into_iter()
+            .filter(|(specifier, _)| {
+                matches!(scan::target(specifier), Target::Package(_))
+                    && !VENDOR_SPECIFIERS.contains(&specifier.as_str())
+            })
+            .collect();
+        let node_modules = &installation.node_modules;
+        let shims = uses.keys().cloned().collect();
+        let mut page = match bundle_page(source, node_modules, shims).await {
             Ok(page) => page,
             Err(diagnostics) => return CompileOutput::failed(diagnostics),
         };
-        let vendor = if page.uses_vendor {
+        let mut deps = None;
+        if !uses.is_empty() {
+            let entry = deps::entry_source(&uses);
+            let key = deps::key(&installation.lock, &entry);
+            let built = self
+                .inner
+                .deps
+                .get_or_build(&key, || deps::build(entry, node_modules));
+            match built.await {
+                Ok(script) => deps = Some(script),
+                // The whole page in one bundle is always right, only slower; and if that fails
+                // too, its diagnostics point into the page rather than a generated entry.
+                Err(_) => match bundle_page(source, node_modules, BTreeSet::new()).await {
+                    Ok(full) => page = full,
+                    Err(diagnostics) => return CompileOutput::failed(diagnostics),
+                },
+            }
+        }
+        let uses_vendor = page.uses_vendor || deps.as_ref().is_some_and(|d| d.uses_vendor);
+        let vendor = if uses_vendor {
             match self.vendor_script(&installation, source).await {
                 Ok(script) => Some(script),
                 Err(diagnostics) => return CompileOutput::failed(diagnostics),
@@ -170,11 +193,16 @@ impl Compiler {
             Ok(runtime) => runtime,
             Err(diagnostics) => return CompileOutput::failed(diagnostics),
         };
+        let css = match &deps {
+            Some(deps) => format!("{}{}", deps.css, page.css),
+            None => page.css,
+        };
         let html = html::document(&html::Parts {
             runtime: &runtime,
-            vendor: vendor.as_deref(),
+            vendor: vendor.as_ref().map(|v| v.js.as_str()),
+            deps: deps.as_ref().map(|d| d.js.as_str()),
             page: &page.js,
-            css: &page.css,
+            css: &css,
         });
         let sha256 = html::sha256_hex(html.as_bytes());
         CompileOutput {
@@ -188,8 +216,8 @@ impl Compiler {
         &self,
         installation: &Installation,
         source: &str,
-    ) -> Result<Arc<str>, Vec<Diagnostic>> {
-        let Some(key) = VendorCache::key(&installation.lock) else {
+    ) -> Result<Arc<Script>, Vec<Diagnostic>> {
+        let Some(key) = vendor::key(&installation.lock) else {
             return Err(vec![
                 Diagnostic::error_at(
                     "REACT_NOT_INSTALLED",
@@ -202,9 +230,10 @@ impl Compiler {
                 .with_help("compile again without the lock so React is installed"),
             ]);
         };
+        let node_modules = &installation.node_modules;
         self.inner
             .vendor
-            .get(&key, &installation.node_modules)
+            .get_or_build(&key, || vendor::build(node_modules))
             .await
     }
 
@@ -230,6 +259,7 @@ impl Compiler {
             node_modules: Some(installation.node_modules),
             format: OutputFormat::Iife,
             vendor_react: false,
+            deps_shims: BTreeSet::new(),
         })
         .await?;
         Ok(AppBundle {
@@ -271,6 +301,24 @@ fn page_packages(
     } else {
         Err(errors)
     }
+}
+
+async fn bundle_page(
+    source: &str,
+    node_modules: &Path,
+    deps_shims: BTreeSet<String>,
+) -> Result<Bundled, Vec<Diagnostic>> {
+    bundle::bundle(BundleRequest {
+        entry: Entry::Memory {
+            source: Arc::from(source),
+            file: PAGE_FILE.to_owned(),
+        },
+        node_modules: Some(node_modules.to_path_buf()),
+        format: OutputFormat::Esm,
+        vendor_react: true,
+        deps_shims,
+    })
+    .await
 }
 
 fn too_large(source: &str) -> Diagnostic {

@@ -1,6 +1,7 @@
 //! The in-page `kapso` bridge (`runtime/kapso.ts`), compiled from TypeScript to a classic
 //! script once per process and injected as the first script of every artifact.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rolldown::OutputFormat;
@@ -26,6 +27,7 @@ pub(crate) async fn kapso_runtime() -> Result<Arc<str>, Vec<Diagnostic>> {
                 node_modules: None,
                 format: OutputFormat::Iife,
                 vendor_react: false,
+                deps_shims: BTreeSet::new(),
             })
             .await?;
             Ok(Arc::from(bundled.js))

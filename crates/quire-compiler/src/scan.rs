@@ -1,12 +1,17 @@
 //! The first pass over a page: parse it with oxc (types stripped, never checked), report syntax
 //! errors, and list what it imports so the npm packages can be installed before bundling.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use oxc::allocator::Allocator;
+use oxc::ast::ast::Program;
 use oxc::parser::Parser;
+use oxc::semantic::{Reference, SemanticBuilder};
 use oxc::span::SourceType;
+use oxc::str::Ident;
+use oxc::syntax::module_record::ImportImportName;
+use oxc::syntax::module_record::ModuleRecord;
 
 use crate::diagnostic::Diagnostic;
 
@@ -42,7 +47,20 @@ pub(crate) enum Target {
 pub(crate) struct Scan {
     /// Value imports in source order (type-only imports are erased and not listed).
     pub imports: Vec<Import>,
+    /// What the file takes from each specifier, for pre-bundling its packages.
+    pub uses: BTreeMap<String, Uses>,
     pub errors: Vec<Diagnostic>,
+}
+
+/// The bindings a file imports from one specifier.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Uses {
+    /// Named imports (`default` included); type-only ones are not listed.
+    pub names: BTreeSet<String>,
+    /// The whole module is needed: `import * as`, `import()`, `export … from`.
+    pub namespace: bool,
+    /// Imported for its side effects only (`import "x"`).
+    pub side_effect: bool,
 }
 
 /// Parses `source` as TSX and collects its imports, or its syntax errors.
@@ -101,7 +119,70 @@ pub(crate) fn scan(source: &str, file: &str) -> Scan {
         }
     }
     out.imports.sort_by_key(|i| i.start);
+    out.uses = collect_uses(&ret.program, &ret.module_record, &out.imports);
     out
+}
+
+/// What the code takes from each specifier it imports.
+fn collect_uses(
+    program: &Program<'_>,
+    record: &ModuleRecord<'_>,
+    imports: &[Import],
+) -> BTreeMap<String, Uses> {
+    let mut uses: BTreeMap<String, Uses> = BTreeMap::new();
+    // Which imported bindings the code reads as values: TypeScript drops the others (and an
+    // import declaration left with none), so the page never asks its packages for them.
+    let semantic = SemanticBuilder::new().build(program).semantic;
+    let scoping = semantic.scoping();
+    let is_read = |local: &str| {
+        scoping
+            .get_root_binding(Ident::from(local))
+            .is_some_and(|symbol| {
+                scoping
+                    .get_resolved_references(symbol)
+                    .any(Reference::is_value)
+            })
+    };
+    let mut with_bindings = BTreeSet::new();
+    for entry in &record.import_entries {
+        with_bindings.insert(entry.statement_span.start);
+        if entry.is_type || !is_read(entry.local_name.name.as_str()) {
+            continue;
+        }
+        let taken = uses
+            .entry(entry.module_request.name.to_string())
+            .or_default();
+        match &entry.import_name {
+            ImportImportName::Name(name) => {
+                taken.names.insert(name.name.to_string());
+            }
+            ImportImportName::Default(_) => {
+                taken.names.insert("default".to_owned());
+            }
+            ImportImportName::NamespaceObject => taken.namespace = true,
+        }
+    }
+    for (specifier, requests) in &record.requested_modules {
+        let side_effect = requests
+            .iter()
+            .any(|r| r.is_import && !r.is_type && !with_bindings.contains(&r.statement_span.start));
+        if side_effect {
+            uses.entry(specifier.to_string()).or_default().side_effect = true;
+        }
+    }
+    for import in imports.iter().filter(|i| i.kind == ImportKind::Dynamic) {
+        uses.entry(import.specifier.clone()).or_default().namespace = true;
+    }
+    let reexports = record
+        .indirect_export_entries
+        .iter()
+        .chain(&record.star_export_entries);
+    for entry in reexports {
+        if let Some(request) = &entry.module_request {
+            uses.entry(request.name.to_string()).or_default().namespace = true;
+        }
+    }
+    uses
 }
 
 fn source_type_for(file: &str) -> SourceType {
@@ -308,6 +389,36 @@ const o = import(someVariable);
             ]
         );
         assert_eq!(scan.imports[2].kind, ImportKind::Dynamic);
+        assert!(scan.uses["clsx"].namespace);
+        // Imported but never read as a value: TypeScript elides these.
+        assert!(!scan.uses.contains_key("react") && !scan.uses.contains_key("types-only"));
+    }
+
+    #[test]
+    fn uses_list_value_reads_only() {
+        let src = r#"
+import React, { useState, type FC } from "react";
+import { LineChart, TooltipProps } from "recharts";
+import * as dates from "date-fns";
+import "modern-normalize";
+import { unused } from "clsx";
+const Chart: FC<TooltipProps> = () => <LineChart />;
+console.log(useState, dates.format);
+"#;
+        let scan = scan(src, "page.tsx");
+        assert!(scan.errors.is_empty());
+        let names = |s: &str| {
+            scan.uses[s]
+                .names
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("react"), ["useState"]);
+        assert_eq!(names("recharts"), ["LineChart"]);
+        assert!(scan.uses["date-fns"].namespace);
+        assert!(scan.uses["modern-normalize"].side_effect);
+        assert!(!scan.uses.contains_key("clsx"));
     }
 
     #[test]

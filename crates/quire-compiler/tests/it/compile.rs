@@ -164,8 +164,10 @@ async fn subpath_imports_of_a_package_with_an_exports_map_bundle() {
     );
     let artifact = output.artifact.unwrap();
     assert!(output.lock.unwrap().version_of("date-fns").is_some());
-    // No React in a page that does not use it.
-    assert_eq!(artifact.html.matches("</script>").count(), 2);
+    // Runtime, the pre-bundled dependencies and the page; no React in a page that does not use it.
+    assert_eq!(artifact.html.matches("</script>").count(), 3);
+    assert!(artifact.html.contains("__quireDeps"));
+    assert!(!artifact.html.contains("__quireVendor"));
 }
 
 #[tokio::test]
@@ -228,4 +230,18 @@ async fn with_a_lock_and_a_filled_store_no_registry_is_needed() {
         output.artifact.unwrap().sha256,
         online.artifact.unwrap().sha256
     );
+}
+
+#[test]
+fn the_compiler_and_its_futures_can_move_between_threads() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_shared<T: Clone + Send + Sync + 'static>() {}
+    assert_shared::<quire_compiler::Compiler>();
+    let compiler = compiler();
+    let input = page("");
+    let compile = compiler.compile(&input, &NoProgress);
+    assert_send(&compile);
+    let deps = BTreeMap::new();
+    let app = compiler.bundle_app(std::path::Path::new("main.tsx"), &deps, &NoProgress);
+    assert_send(&app);
 }

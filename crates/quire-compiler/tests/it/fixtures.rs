@@ -57,8 +57,16 @@ fn page_snapshot(output: &CompileOutput) -> String {
     let artifact = output.artifact.as_ref().expect("an artifact");
     let script = page_script(artifact);
     let mut out = String::new();
-    let vendor = artifact.html.matches("</script>").count() == 3;
+    let vendor = artifact.html.contains("globalThis.__quireVendor=");
     let _ = writeln!(out, "vendor script: {}", if vendor { "yes" } else { "no" });
+    if let Some(deps) = scripts(&artifact.html).find(|s| s.contains("globalThis.__quireDeps=")) {
+        let _ = writeln!(
+            out,
+            "dependencies script ({} bytes):\n{}",
+            deps.len(),
+            cut(deps, MAX_SNAPSHOT_SCRIPT)
+        );
+    }
     if let Some(start) = artifact.html.find("<style>\n") {
         let end = artifact.html.find("\n</style>").expect("the style ends");
         let css = &artifact.html[start + 8..end];
@@ -78,6 +86,15 @@ fn page_snapshot(output: &CompileOutput) -> String {
         cut(script, MAX_SNAPSHOT_SCRIPT)
     );
     out
+}
+
+/// The contents of the artifact's script elements.
+fn scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("</script>").filter_map(|part| {
+        let start = part.find("<script")?;
+        let open_end = part[start..].find('>')? + start + 1;
+        Some(&part[open_end..])
+    })
 }
 
 fn cut(text: &str, max: usize) -> String {
