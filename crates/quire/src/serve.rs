@@ -23,10 +23,18 @@ pub struct ServeArgs {
 }
 
 pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // A URL that was derived from the default address follows the address given here (the
+    // server signs artifact URLs with it); one configured explicitly stays.
     if let Some(listen) = args.listen {
+        if settings.public_url == format!("http://{}", settings.listen) {
+            settings.public_url = format!("http://{listen}");
+        }
         settings.listen = listen;
     }
     if let Some(listen) = args.usercontent_listen {
+        if settings.usercontent_url == format!("http://{}", settings.usercontent_listen) {
+            settings.usercontent_url = format!("http://{listen}");
+        }
         settings.usercontent_listen = listen;
     }
     init_logging(&settings)?;

@@ -115,6 +115,45 @@ async fn push_publish_list_and_pull_a_page() {
         "{}",
         stdout(&published)
     );
+    // The published artifact, through a real usercontent listener (and not the app's).
+    let http = reqwest::Client::new();
+    let frame: serde_json::Value = http
+        .post(format!(
+            "{}/api/v1/projects/default/pages/orders/frame",
+            server.app
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "mode": "regular" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = frame["url"].as_str().unwrap_or_else(|| panic!("{frame}"));
+    let url = url.split('#').next().unwrap();
+    assert!(!url.starts_with(&server.app), "{url}");
+    let artifact = http.get(url).send().await.unwrap();
+    assert_eq!(artifact.status(), 200);
+    assert!(
+        artifact.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox allow-scripts"),
+    );
+    assert!(artifact.text().await.unwrap().contains("<div id=\"root\">"));
+    let path = &url[url.find("/a/").unwrap()..];
+    let on_app = http
+        .get(format!("{}{path}", server.app))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        on_app.status(),
+        404,
+        "the app origin never serves artifacts"
+    );
+
     let refused = pages(&["publish", "orders"]);
     assert!(!refused.status.success(), "the head did not build");
     assert!(
