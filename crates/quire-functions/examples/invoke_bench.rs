@@ -54,7 +54,10 @@ async fn measure(rt: &Runtime, runs: usize, code: &str, fresh: bool) -> Stats {
     let kv = Arc::new(MemoryKv::new());
     let warm = function(code, 0);
     for _ in 0..100 {
-        rt.invoke(&warm, invocation(&kv)).await.result.expect("warm-up call");
+        rt.invoke(&warm, invocation(&kv))
+            .await
+            .result
+            .expect("warm-up call");
     }
     let mut outer = Vec::with_capacity(runs);
     let mut inner = Vec::with_capacity(runs);
@@ -91,13 +94,18 @@ fn report(label: &str, runs: usize, stats: &Stats) {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let pooled_runs: usize = args.next().map_or(20_000, |a| a.parse().expect("pooled runs"));
+    let pooled_runs: usize = args
+        .next()
+        .map_or(20_000, |a| a.parse().expect("pooled runs"));
     let fresh_runs: usize = args.next().map_or(500, |a| a.parse().expect("fresh runs"));
     let rt = Runtime::new(RuntimeConfig {
         workers: 1,
         ..RuntimeConfig::default()
     });
-    for (label, code) in [("minimal", MINIMAL), ("issue example (KV + secret)", ISSUE_EXAMPLE)] {
+    for (label, code) in [
+        ("minimal", MINIMAL),
+        ("issue example (KV + secret)", ISSUE_EXAMPLE),
+    ] {
         let pooled = measure(&rt, pooled_runs, code, false).await;
         report(&format!("pooled call, {label}"), pooled_runs, &pooled);
         let fresh = measure(&rt, fresh_runs, code, true).await;

@@ -184,3 +184,27 @@ async fn secrets_are_env_properties_and_not_logged() {
     assert_eq!(outcome.result.unwrap().text(), "t0p-s3cret");
     assert_eq!(outcome.logs, "keys KV,TOKEN\n");
 }
+
+#[tokio::test]
+async fn a_default_exported_function_is_accepted() {
+    let body = run_json(
+        "export default async function (request) { return { got: (await request.json()).x }; }",
+        json!({"x": "y"}),
+    )
+    .await;
+    assert_eq!(body, json!({"got": "y"}));
+}
+
+#[tokio::test]
+async fn the_runtime_is_shareable_across_tasks() {
+    fn shareable<T: Send + Sync + Clone + 'static>(_: &T) {}
+    let rt = runtime();
+    shareable(&rt);
+    let f = function("function handler() { return 'spawned'; }");
+    // `invoke` futures are Send, so a multi-threaded server can spawn them.
+    let task = tokio::spawn({
+        let rt = rt.clone();
+        async move { rt.invoke(&f, crate::invocation(&json!({}))).await }
+    });
+    assert_eq!(task.await.unwrap().result.unwrap().text(), "spawned");
+}
