@@ -119,7 +119,9 @@ pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError>
     let source = crate::templates::find("dashboard")
         .map(|t| t.source.to_owned())
         .unwrap_or_default();
-    let built = crate::routes::pages::compile(state, source, Default::default(), None).await;
+    let built =
+        crate::routes::pages::compile(state, source, std::collections::BTreeMap::default(), None)
+            .await;
     let new = quire_store::NewPage {
         project_id: &project.id,
         name: "Orders",

@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod compile;
+mod functions;
 mod pages;
 mod serve;
 mod settings;
@@ -46,6 +47,9 @@ enum Command {
     /// A project's pages on a Quire server: list, push a .tsx file, pull, publish.
     #[command(subcommand)]
     Pages(pages::PagesCommand),
+    /// A project's functions on a Quire server: list, deploy a .js file, invoke, secrets, logs.
+    #[command(subcommand)]
+    Functions(functions::FunctionsCommand),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Compile(args) => compile::run(args).await,
         Command::Pages(command) => pages::run(command).await,
+        Command::Functions(command) => functions::run(command).await,
         command => {
             let settings = Settings::load(&cli.overrides)?;
             match command {
@@ -77,7 +82,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{settings}");
                     Ok(ExitCode::SUCCESS)
                 }
-                Command::Compile(_) | Command::Pages(_) => unreachable!("handled above"),
+                Command::Compile(_) | Command::Pages(_) | Command::Functions(_) => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
