@@ -95,6 +95,7 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
         header_of(&js, &header::CACHE_CONTROL),
         "public, max-age=31536000, immutable"
     );
+    assert!(header_of(&js, &header::CONTENT_ENCODING).is_empty());
     let body = js.text();
     assert!(body.len() > 100_000, "React is bundled in");
     assert!(
@@ -102,6 +103,29 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
         "the host bridge is bundled in"
     );
     assert!(!body.contains("allow-same-origin"));
+
+    let gzipped = app
+        .send(
+            Request::get(&script)
+                .header(header::ACCEPT_ENCODING, "br, gzip;q=0.8")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(header_of(&gzipped, &header::CONTENT_ENCODING), "gzip");
+    assert_eq!(header_of(&gzipped, &header::VARY), "accept-encoding");
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(gzipped.body.as_slice()),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, body);
+    assert!(
+        gzipped.body.len() * 2 < body.len(),
+        "{} bytes",
+        gzipped.body.len()
+    );
 
     let stylesheet = attribute(&html, "<link rel=\"stylesheet\"", "href");
     let css = get(&app, &stylesheet).await;
