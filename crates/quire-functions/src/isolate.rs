@@ -195,6 +195,8 @@ pub struct JsError {
     pub stack: String,
     /// The engine could not even report the error (for example out of memory).
     pub uncaught_internal: bool,
+    /// The limit the interrupt handler enforced, if that is what stopped the code.
+    pub trip: Option<Trip>,
 }
 
 impl JsError {
@@ -211,6 +213,7 @@ impl JsError {
                     message: exception.message().unwrap_or_default(),
                     stack: exception.stack().unwrap_or_default(),
                     uncaught_internal: false,
+                    trip: None,
                 }
             }
             CaughtError::Value(value) => Self {
@@ -220,12 +223,14 @@ impl JsError {
                 // QuickJS leaves `null` as the exception when it cannot even allocate the
                 // "out of memory" error.
                 uncaught_internal: value.is_null(),
+                trip: None,
             },
             CaughtError::Error(err) => Self {
                 name: "InternalError".to_owned(),
                 message: err.to_string(),
                 stack: String::new(),
                 uncaught_internal: true,
+                trip: None,
             },
         }
     }
@@ -293,6 +298,7 @@ impl Isolate {
                 message: format!("could not create an isolate: {err}"),
                 stack: String::new(),
                 uncaught_internal: true,
+                trip: None,
             })
         };
         let rt = AsyncRuntime::new().map_err(internal)?;
@@ -333,12 +339,14 @@ impl Isolate {
             LoadFailure::Threw(JsError {
                 name: "InternalError".to_owned(),
                 message: "interrupted".to_owned(),
+                trip: Some(Trip::Wall),
                 ..JsError::default()
             })
         })?;
         match loaded {
             Ok(()) => Ok(isolate),
-            Err(LoadFailure::Threw(err)) => {
+            Err(LoadFailure::Threw(mut err)) => {
+                err.trip = err.trip.or(isolate.meter.tripped());
                 if let Some(specifier) = imported.lock().expect("import lock").take() {
                     return Err(LoadFailure::Load(LoadError::Import { specifier }));
                 }

@@ -274,12 +274,13 @@ async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
     {
         Ok(_) => Ok(()),
         Err(LoadFailure::Load(err)) => Err(err),
-        Err(LoadFailure::Threw(err)) => Err(load_threw(err, &limits, None)),
+        Err(LoadFailure::Threw(err)) => Err(load_threw(err, &limits)),
     }
 }
 
 /// A top-level failure while loading, as a [`LoadError`].
-fn load_threw(err: JsError, limits: &Limits, trip: Option<Trip>) -> LoadError {
+fn load_threw(err: JsError, limits: &Limits) -> LoadError {
+    let trip = err.trip;
     match judge_thrown(err, limits, trip, false) {
         InvokeError::Thrown { message, stack, .. } => LoadError::Threw { message, stack },
         other => LoadError::Limit(other.to_string()),
@@ -321,11 +322,7 @@ async fn run_invocation(shared: &Shared, function: FunctionRef, invocation: Invo
             LoadFailure::Threw(err) => {
                 let fetch_limit =
                     *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
-                let trip = if err.message == "interrupted" && Instant::now() >= deadline {
-                    Some(Trip::Wall)
-                } else {
-                    None
-                };
+                let trip = err.trip;
                 match judge_thrown(err, limits, trip, fetch_limit) {
                     InvokeError::Thrown { message, stack } => {
                         InvokeError::Load(LoadError::Threw { message, stack })

@@ -221,3 +221,30 @@ async fn a_top_level_endless_loop_times_out_at_load() {
     );
     still_serving(&rt).await;
 }
+
+#[tokio::test]
+async fn a_top_level_cpu_hog_hits_the_cpu_limit_at_load_and_validation() {
+    let rt = runtime();
+    let f = limited(
+        "let i = 0; while (true) { i++; }\nfunction handler() { return 1; }",
+        Limits {
+            cpu_time: Duration::from_millis(200),
+            ..Limits::default()
+        },
+    );
+    let outcome = rt.invoke(&f, invocation(&json!({}))).await;
+    assert!(
+        matches!(outcome.result, Err(InvokeError::CpuLimit { .. })),
+        "{:?}",
+        outcome.result
+    );
+    let err = rt
+        .validate("while (true) {}\nfunction handler() {}")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, quire_functions::LoadError::Limit(m) if m.contains("CPU time limit")),
+        "{err:?}"
+    );
+    still_serving(&rt).await;
+}
