@@ -84,6 +84,10 @@ async fn save(client: &Client<'_>, page: &str, source: &str) -> Value {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario from start to end: each step builds on the state the last one left"
+)]
 async fn pages_are_created_listed_read_and_changed_by_editors() {
     let w = World::new().await;
     let owner = w.as_("owner@example.com").await;
@@ -540,6 +544,10 @@ async fn one_page_per_inbox_mount_point_and_the_conflict_names_the_holder() {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario from start to end: each step builds on the state the last one left"
+)]
 async fn frames_open_the_right_version_for_each_mode_and_role() {
     let w = World::new().await;
     let owner = w.as_("owner@example.com").await;
@@ -669,6 +677,10 @@ fn get(uri: &str) -> Request<Body> {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario from start to end: each step builds on the state the last one left"
+)]
 async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signature() {
     let w = World::new().await;
     let owner = w.as_("owner@example.com").await;
@@ -863,6 +875,10 @@ async fn deployed_function(app: &TestApp, project: &str, slug: &str, owner: &str
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario from start to end: each step builds on the state the last one left"
+)]
 async fn a_page_invokes_its_own_projects_functions_as_its_viewer() {
     let w = World::new().await;
     let owner = w.as_("owner@example.com").await;
