@@ -37,7 +37,10 @@ struct Row {
     success: StatusCode,
 }
 
-#[expect(clippy::too_many_lines, reason = "one row per route: the table is the point")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one row per route: the table is the point"
+)]
 fn rows() -> Vec<Row> {
     let row = |method: Method, path, body: Option<Value>, needs, success| Row {
         method,
@@ -205,9 +208,7 @@ fn rows() -> Vec<Row> {
         row(
             Method::POST,
             "/api/v1/projects/p/pages/pg/invoke",
-            Some(
-                json!({ "function": { "slug": "pg-fn" }, "payload": {}, "mode": "preview" }),
-            ),
+            Some(json!({ "function": { "slug": "pg-fn" }, "payload": {}, "mode": "preview" })),
             Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
@@ -327,7 +328,10 @@ async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
         description: "",
         inbox_mount: false,
     };
-    let (page, _) = store.create_page(&new, Some(&version), owner).await.unwrap();
+    let (page, _) = store
+        .create_page(&new, Some(&version), owner)
+        .await
+        .unwrap();
     store.publish_page(&page.id, 1, owner).await.unwrap();
     let function = store
         .create_function(&quire_store::NewFunction {
