@@ -75,3 +75,17 @@ pub enum InvokeError {
     #[error("the function runtime failed: {0}")]
     Internal(String),
 }
+
+impl InvokeError {
+    /// Line and column in the function's own file where a thrown error came from (the first
+    /// frame of its stack that is in the user's code).
+    pub fn location(&self) -> Option<(u32, u32)> {
+        match self {
+            Self::Thrown { stack, .. } | Self::Load(LoadError::Threw { stack, .. }) => {
+                crate::isolate::user_location(stack)
+            }
+            Self::Load(LoadError::Syntax { line, column, .. }) => Some((*line, *column)),
+            _ => None,
+        }
+    }
+}

@@ -242,12 +242,17 @@ impl JsError {
 
     /// Line and column of the first frame in the user's file.
     pub fn location(&self) -> Option<(u32, u32)> {
-        let at = self.stack.find(&format!("{MODULE_NAME}:"))? + MODULE_NAME.len() + 1;
-        let mut parts = self.stack[at..].split(|c: char| !c.is_ascii_digit());
-        let line = parts.next()?.parse().ok()?;
-        let column = parts.next()?.parse().ok()?;
-        Some((line, column))
+        user_location(&self.stack)
     }
+}
+
+/// Line and column of the first frame of `stack` in the user's file.
+pub fn user_location(stack: &str) -> Option<(u32, u32)> {
+    let at = stack.find(&format!("{MODULE_NAME}:"))? + MODULE_NAME.len() + 1;
+    let mut parts = stack[at..].split(|c: char| !c.is_ascii_digit());
+    let line = parts.next()?.parse().ok()?;
+    let column = parts.next()?.parse().ok()?;
+    Some((line, column))
 }
 
 fn describe_value<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {

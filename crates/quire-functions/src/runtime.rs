@@ -236,8 +236,22 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
                                     invocation,
                                     reply,
                                 } = *job;
-                                let _ =
-                                    reply.send(run_invocation(&shared, function, invocation).await);
+                                let (outcome, reusable) =
+                                    run_invocation(&shared, function, invocation).await;
+                                // Back to the pool before answering, so the caller's next call
+                                // finds it; isolates evicted to make room are freed (a whole
+                                // runtime each) after answering.
+                                let evicted = reusable.map(|(key, isolate)| {
+                                    let config = &shared.config;
+                                    shared.pool.lock().expect("pool lock").put(
+                                        key,
+                                        isolate,
+                                        config.idle_per_function,
+                                        config.idle_total,
+                                    )
+                                });
+                                let _ = reply.send(outcome);
+                                drop(evicted);
                             }
                             Job::Validate { code, reply } => {
                                 let _ = reply.send(run_validation(&shared, &code).await);
@@ -287,7 +301,12 @@ fn load_threw(err: JsError, limits: &Limits) -> LoadError {
     }
 }
 
-async fn run_invocation(shared: &Shared, function: FunctionRef, invocation: Invocation) -> Outcome {
+/// Runs one invocation; also returns the isolate if it may serve the next call.
+async fn run_invocation(
+    shared: &Shared,
+    function: FunctionRef,
+    invocation: Invocation,
+) -> (Outcome, Option<(Key, Isolate)>) {
     let start = Instant::now();
     let limits = &function.limits;
     let deadline = start + limits.wall_time;
@@ -332,36 +351,27 @@ async fn run_invocation(shared: &Shared, function: FunctionRef, invocation: Invo
             }
         }),
     };
-    let result = match loaded {
+    let (result, reusable) = match loaded {
         Ok(isolate) => {
             let (result, healthy) = run_call(&isolate, &state, &invocation, limits, deadline).await;
-            if healthy {
-                let config = &shared.config;
-                let dropped = shared.pool.lock().expect("pool lock").put(
-                    key,
-                    isolate,
-                    config.idle_per_function,
-                    config.idle_total,
-                );
-                drop(dropped);
-            }
-            result
+            (result, healthy.then_some((key, isolate)))
         }
-        Err(err) => Err(err),
+        Err(err) => (Err(err), None),
     };
     let response_bytes = match &result {
         Ok(response) | Err(InvokeError::BadStatus { response, .. }) => response.body.len(),
         Err(_) => 0,
     };
     let logs = std::mem::take(&mut *state.logs.lock().expect("log lock"));
-    Outcome {
+    let outcome = Outcome {
         result,
         duration: start.elapsed(),
         logs: logs.text,
         logs_truncated: logs.truncated,
         request_bytes: invocation.request.body.len(),
         response_bytes,
-    }
+    };
+    (outcome, reusable)
 }
 
 /// Runs one call on `isolate` and judges it; the flag says whether the isolate may be reused.

@@ -106,7 +106,9 @@ async fn a_thrown_error_carries_its_message_and_user_file_position() {
     };
     assert_eq!(message, "no such order");
     assert!(stack.contains("function.js:3:"), "stack: {stack}");
-    assert_eq!(outcome.result.unwrap_err().to_string(), "no such order");
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.location().map(|(line, _)| line), Some(3));
+    assert_eq!(err.to_string(), "no such order");
 }
 
 #[tokio::test]
