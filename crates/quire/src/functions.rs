@@ -339,15 +339,14 @@ async fn logs(api: &ApiClient, function: &str, limit: u32) -> anyhow::Result<Exi
         ))
         .await?;
     for record in records.as_array().into_iter().flatten() {
-        let outcome = if record["ok"] == true {
-            text(&record["status"])
-        } else {
-            format!(
-                "{}: {}",
+        let mut outcome = text(&record["status"]);
+        if record["ok"] != true {
+            outcome = format!(
+                "{outcome} {}: {}",
                 text(&record["error"]["code"]),
                 text(&record["error"]["message"])
-            )
-        };
+            );
+        }
         println!(
             "{}\tv{}\t{} ms\t{}\t{outcome}",
             text(&record["started_at"]),

@@ -1,5 +1,6 @@
 //! The `quire` binary end to end: first start, sign-in over HTTP, admin commands, SIGTERM.
 
+mod functions;
 mod pages;
 
 use std::net::TcpListener;
