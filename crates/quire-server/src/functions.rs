@@ -7,6 +7,7 @@ pub mod kv;
 pub mod seal;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -34,6 +35,11 @@ pub const MIN_MEMORY_MB: i64 = 8;
 pub const MAX_CODE_BYTES: usize = 1024 * 1024;
 /// Console output kept in an invocation record.
 pub const MAX_RECORDED_LOG_BYTES: usize = 16 * 1024;
+/// Invocation records kept per function; older ones are pruned as new ones come in.
+pub const KEPT_INVOCATIONS: i64 = 1000;
+/// One recorded invocation in this many also prunes its function's old records.
+const PRUNE_EVERY: u64 = 100;
+static RECORDS: AtomicU64 = AtomicU64::new(1);
 
 /// Who is calling through a page; the server sets these, never the page.
 pub struct Caller {
@@ -254,6 +260,16 @@ pub async fn run_deployed(
     let record = invocation_record(function, version, via, started_at, &outcome, &secrets_seen);
     if let Err(error) = state.store.record_invocation(&record).await {
         tracing::warn!(%error, function = %function.id, "could not record an invocation");
+    }
+    if RECORDS
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(PRUNE_EVERY)
+        && let Err(error) = state
+            .store
+            .prune_invocations(&function.id, KEPT_INVOCATIONS)
+            .await
+    {
+        tracing::warn!(%error, function = %function.id, "could not prune old invocation records");
     }
     Ok(Ran {
         result: outcome.result,

@@ -300,8 +300,9 @@ impl Store {
         Ok(function)
     }
 
-    /// Stores `code` as the new head version. The status becomes `draft`, unless the code is
-    /// exactly what is deployed, in which case the function stays `deployed`.
+    /// Stores `code` as the new head version (audited as `function.code_save`). The status
+    /// becomes `draft`, unless the code is exactly what is deployed, in which case the function
+    /// stays `deployed`.
     pub async fn put_function_code(
         &self,
         function_id: &str,
@@ -341,6 +342,18 @@ impl Store {
         .bind(now_ms())
         .bind(function_id)
         .execute(&mut *tx)
+        .await?;
+        let details = serde_json::json!({ "version": number, "loads": load_error.is_none() });
+        insert_audit(
+            &mut tx,
+            &NewAuditEntry::new(
+                "function.code_save",
+                Some(&current.project_id),
+                Some(author_id),
+                Some(function_id),
+                details,
+            ),
+        )
         .await?;
         let function = function_in(&mut tx, function_id).await?;
         tx.commit().await?;

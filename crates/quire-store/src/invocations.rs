@@ -80,6 +80,31 @@ impl Store {
         Ok(id)
     }
 
+    /// Deletes all but the newest `keep` invocation records of a function; answers how many.
+    pub async fn prune_invocations(&self, function_id: &str, keep: i64) -> Result<u64, StoreError> {
+        let cutoff: Option<(i64, String)> = sqlx::query_as(
+            "SELECT started_at, id FROM function_invocations WHERE function_id = $1 \
+             ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET $2",
+        )
+        .bind(function_id)
+        .bind(keep)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((started_at, id)) = cutoff else {
+            return Ok(0);
+        };
+        Ok(sqlx::query(
+            "DELETE FROM function_invocations WHERE function_id = $1 \
+             AND (started_at < $2 OR (started_at = $2 AND id <= $3))",
+        )
+        .bind(function_id)
+        .bind(started_at)
+        .bind(&id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// A function's invocations, newest first: up to `limit` older than the record `before`
     /// (an id from an earlier page), or the newest when `before` is `None`.
     pub async fn function_invocations(

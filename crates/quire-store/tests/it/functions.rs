@@ -443,6 +443,17 @@ async fn invocations_page_newest_first() {
                 .await,
             Err(StoreError::NotFound { .. })
         ));
+
+        assert_eq!(store.prune_invocations(&function.id, 3).await.unwrap(), 3);
+        let kept: Vec<i64> = store
+            .function_invocations(&function.id, None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.started_at)
+            .collect();
+        assert_eq!(kept, [5000, 4000, 3000], "the newest are kept");
+        assert_eq!(store.prune_invocations(&function.id, 3).await.unwrap(), 0);
     })
     .await;
 }
