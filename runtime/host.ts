@@ -36,6 +36,8 @@ export interface MountOptions {
   /** Page id or slug, as in the API path. */
   page: string;
   mode?: PageMode;
+  /** The inbox conversation the page is shown beside, if any (goes into the context). */
+  conversationId?: string;
   /** The CSRF token of the viewer's session (sent as `X-CSRF-Token` on every write). */
   csrfToken: () => string | null;
   /** The iframe's accessible name. */
@@ -137,21 +139,28 @@ export async function requestFrame(
   mode: PageMode,
   csrf: string | null,
   signal?: AbortSignal,
+  conversationId?: string,
 ): Promise<FrameGrant> {
+  const body: Record<string, string> = { mode };
+  if (conversationId !== undefined) body.conversation_id = conversationId;
   const response = await fetch(
     `/api/v1/projects/${encodeURIComponent(project)}/pages/${encodeURIComponent(page)}/frame`,
     {
       method: "POST",
       credentials: "same-origin",
       headers: apiHeaders(csrf),
-      body: JSON.stringify({ mode }),
+      body: JSON.stringify(body),
       signal,
     },
   );
   if (!response.ok) throw await readError(response);
   const grant: unknown = await response.json();
   if (!isRecord(grant) || typeof grant.url !== "string" || typeof grant.nonce !== "string") {
-    throw new HostError(response.status, "bad_frame", "the server's frame answer has no url or nonce");
+    throw new HostError(
+      response.status,
+      "bad_frame",
+      "the server's frame answer has no url or nonce",
+    );
   }
   return grant as unknown as FrameGrant;
 }
@@ -159,7 +168,8 @@ export async function requestFrame(
 /** The viewer's colour scheme, which only the browser knows. */
 function withTheme(context: unknown): unknown {
   if (!isRecord(context) || !isRecord(context.system)) return context;
-  const dark = typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
+  const dark =
+    typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
   return { ...context, system: { ...context.system, theme: dark ? "dark" : "light" } };
 }
 
@@ -194,9 +204,20 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     if (port && !destroyed) port.postMessage(message);
   };
 
-  const invoke = async (id: number, fn: { id: string } | { slug: string }, payload: unknown): Promise<void> => {
+  const invoke = async (
+    id: number,
+    fn: { id: string } | { slug: string },
+    payload: unknown,
+  ): Promise<void> => {
     if (inFlight >= MAX_IN_FLIGHT) {
-      reply({ type: "result", id, ok: false, error: { message: `more than ${MAX_IN_FLIGHT} calls are in flight; wait for some to finish` } });
+      reply({
+        type: "result",
+        id,
+        ok: false,
+        error: {
+          message: `more than ${MAX_IN_FLIGHT} calls are in flight; wait for some to finish`,
+        },
+      });
       return;
     }
     inFlight += 1;
@@ -226,7 +247,12 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     } catch (error) {
       if (destroyed) return;
       const message = error instanceof Error ? error.message : String(error);
-      reply({ type: "result", id, ok: false, error: { message: `the call did not reach Quire: ${message}` } });
+      reply({
+        type: "result",
+        id,
+        ok: false,
+        error: { message: `the call did not reach Quire: ${message}` },
+      });
     } finally {
       inFlight -= 1;
     }
@@ -240,14 +266,20 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
         const fn = functionRef(data.function);
         if (typeof data.id !== "number" || !Number.isSafeInteger(data.id)) return;
         if (!fn) {
-          reply({ type: "result", id: data.id, ok: false, error: { message: 'invokeFunction needs { id } or { slug }' } });
+          reply({
+            type: "result",
+            id: data.id,
+            ok: false,
+            error: { message: "invokeFunction needs { id } or { slug }" },
+          });
           return;
         }
         void invoke(data.id, fn, data.payload);
         return;
       }
       case "resize": {
-        if (typeof data.height !== "number" || !Number.isFinite(data.height) || data.height < 0) return;
+        if (typeof data.height !== "number" || !Number.isFinite(data.height) || data.height < 0)
+          return;
         const height = Math.min(Math.ceil(data.height), MAX_HEIGHT);
         if (options.autoResize !== false && iframe) iframe.style.height = `${height}px`;
         options.onResize?.(height);
@@ -296,11 +328,19 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
   window.addEventListener("message", onWindowMessage);
 
   const start = async (): Promise<void> => {
-    const grant = await requestFrame(options.project, options.page, mode, options.csrfToken(), aborter.signal);
+    const grant = await requestFrame(
+      options.project,
+      options.page,
+      mode,
+      options.csrfToken(),
+      aborter.signal,
+      options.conversationId,
+    );
     if (destroyed) return;
     nonce = grant.nonce;
     context = grant.context;
-    const system = isRecord(grant.context) && isRecord(grant.context.system) ? grant.context.system : {};
+    const system =
+      isRecord(grant.context) && isRecord(grant.context.system) ? grant.context.system : {};
     const projectId = typeof system.projectId === "string" ? system.projectId : options.project;
     const pageId = typeof system.pageId === "string" ? system.pageId : options.page;
     invokePath = `/api/v1/projects/${encodeURIComponent(projectId)}/pages/${encodeURIComponent(pageId)}/invoke`;
@@ -314,7 +354,11 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     iframe = frame;
     container.appendChild(frame);
     handshakeTimer = setTimeout(() => {
-      fail(new Error("the page did not start: its frame never answered the bridge handshake; reload to try again"));
+      fail(
+        new Error(
+          "the page did not start: its frame never answered the bridge handshake; reload to try again",
+        ),
+      );
     }, HANDSHAKE_TIMEOUT_MS);
   };
   start().catch((error: unknown) => {

@@ -11,7 +11,11 @@ import { navigate, parseRoute, paths, useLocation } from "./router";
 import { Shell } from "./Shell";
 import { SignIn } from "./SignIn";
 
-type Session = { state: "loading" } | { state: "anonymous" } | { state: "signed-in"; me: Me } | { state: "error"; message: string };
+type Session =
+  | { state: "loading" }
+  | { state: "anonymous" }
+  | { state: "signed-in"; me: Me }
+  | { state: "error"; message: string };
 
 export function App() {
   const location = useLocation();
@@ -25,7 +29,11 @@ export function App() {
       setSession(csrfToken() ? { state: "signed-in", me } : { state: "anonymous" });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setSession({ state: "anonymous" });
-      else setSession({ state: "error", message: error instanceof Error ? error.message : String(error) });
+      else
+        setSession({
+          state: "error",
+          message: error instanceof Error ? error.message : String(error),
+        });
     }
   }, []);
 
@@ -84,14 +92,17 @@ export function App() {
             <PageList project={project} />
           ) : (
             <Notice tone="error" title="Project not found">
-              There is no project “{route.project}” among yours. Ask an owner to add you, or pick one from your projects.
+              There is no project “{route.project}” among yours. Ask an owner to add you, or pick
+              one from your projects.
             </Notice>
           )}
         </Shell>
       );
     }
     case "dashboard":
-      return <DashboardView projectRef={route.project} pageRef={route.page} projects={me.projects} />;
+      return (
+        <DashboardView projectRef={route.project} pageRef={route.page} projects={me.projects} />
+      );
     default:
       return (
         <Shell user={me.user} onSignedOut={signedOut}>

@@ -10,7 +10,10 @@ import { Notice } from "./Notice";
 import { PageFrame } from "./PageFrame";
 import { paths } from "./router";
 
-type Load = { state: "loading" } | { state: "ready"; page: Page } | { state: "unavailable"; title: string; message: string };
+type Load =
+  | { state: "loading" }
+  | { state: "ready"; page: Page }
+  | { state: "unavailable"; title: string; message: string };
 
 function unavailable(error: unknown): Load {
   const status = error instanceof ApiError || error instanceof HostError ? error.status : 0;
@@ -18,7 +21,8 @@ function unavailable(error: unknown): Load {
     return {
       state: "unavailable",
       title: "This page is not available",
-      message: "It does not exist, or you are not allowed to see it. Ask a project owner for access.",
+      message:
+        "It does not exist, or you are not allowed to see it. Ask a project owner for access.",
     };
   }
   return {
@@ -28,7 +32,15 @@ function unavailable(error: unknown): Load {
   };
 }
 
-export function DashboardView({ projectRef, pageRef, projects }: { projectRef: string; pageRef: string; projects: Project[] }) {
+export function DashboardView({
+  projectRef,
+  pageRef,
+  projects,
+}: {
+  projectRef: string;
+  pageRef: string;
+  projects: Project[];
+}) {
   const project = projects.find((p) => p.slug === projectRef || p.id === projectRef);
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [frameError, setFrameError] = useState<Load | null>(null);

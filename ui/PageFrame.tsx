@@ -18,7 +18,17 @@ export interface PageFrameProps {
   onPageError?: (message: string, stack: string) => void;
 }
 
-export function PageFrame({ project, page, mode, title, autoResize, className, onFailed, onConsole, onPageError }: PageFrameProps) {
+export function PageFrame({
+  project,
+  page,
+  mode,
+  title,
+  autoResize,
+  className,
+  onFailed,
+  onConsole,
+  onPageError,
+}: PageFrameProps) {
   const container = useRef<HTMLDivElement>(null);
   // Callbacks change on every render; the frame must not be rebuilt for that.
   const callbacks = useRef({ onFailed, onConsole, onPageError });
@@ -39,7 +49,8 @@ export function PageFrame({ project, page, mode, title, autoResize, className, o
     });
     let live = true;
     mounted.ready.catch((error: unknown) => {
-      if (live) callbacks.current.onFailed?.(error instanceof Error ? error : new Error(String(error)));
+      if (live)
+        callbacks.current.onFailed?.(error instanceof Error ? error : new Error(String(error)));
     });
     return () => {
       live = false;

@@ -5,7 +5,8 @@ import { Link } from "./Link";
 import { Notice } from "./Notice";
 import { paths } from "./router";
 
-type Load = { state: "loading" } | { state: "ready"; pages: Page[] } | { state: "error"; message: string };
+type Load =
+  { state: "loading" } | { state: "ready"; pages: Page[] } | { state: "error"; message: string };
 
 export function PageList({ project }: { project: Project }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
@@ -15,7 +16,12 @@ export function PageList({ project }: { project: Project }) {
     setLoad({ state: "loading" });
     listPages(project.slug).then(
       (pages) => live && setLoad({ state: "ready", pages }),
-      (error: unknown) => live && setLoad({ state: "error", message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        live &&
+        setLoad({
+          state: "error",
+          message: error instanceof Error ? error.message : String(error),
+        }),
     );
     return () => {
       live = false;

@@ -8,7 +8,8 @@ export function ProjectList({ projects }: { projects: Project[] }) {
   if (projects.length === 0) {
     return (
       <Notice tone="info" title="No projects yet">
-        You are not a member of any project. Ask an owner to add you, or create one with `quire` on the server.
+        You are not a member of any project. Ask an owner to add you, or create one with `quire` on
+        the server.
       </Notice>
     );
   }

@@ -34,7 +34,9 @@ export function Shell({
           </Link>
           {project ? (
             <>
-              <span className="crumb-sep" aria-hidden="true">/</span>
+              <span className="crumb-sep" aria-hidden="true">
+                /
+              </span>
               <Link to={paths.project(project.slug)}>{project.name}</Link>
             </>
           ) : null}

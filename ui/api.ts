@@ -84,7 +84,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, "network", "Quire cannot be reached. Check your connection and try again.");
+    throw new ApiError(
+      0,
+      "network",
+      "Quire cannot be reached. Check your connection and try again.",
+    );
   }
   if (!response.ok) {
     let code = `http_${response.status}`;
@@ -109,7 +113,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 const seg = encodeURIComponent;
 
 export async function login(email: string, password: string): Promise<User> {
-  const body = await request<{ user: User; csrf_token: string }>("POST", "/auth/login", { email, password });
+  const body = await request<{ user: User; csrf_token: string }>("POST", "/auth/login", {
+    email,
+    password,
+  });
   setCsrfToken(body.csrf_token);
   return body.user;
 }

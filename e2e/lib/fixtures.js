@@ -5,7 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./server.js";
 
-export const SEED_PAGE = readFileSync(join(REPO, "crates/quire-compiler/tests/fixtures/seed-page/input.tsx"), "utf8");
+export const SEED_PAGE = readFileSync(
+  join(REPO, "crates/quire-compiler/tests/fixtures/seed-page/input.tsx"),
+  "utf8",
+);
 
 export const FUNCTION_SLUG = "your-function-slug";
 
@@ -19,9 +22,14 @@ export const ECHO_FUNCTION = `async function handler(request, env) {
 `;
 
 /** Creates `slug` from `source`, saves it (so a version builds) and, if asked, publishes it. */
-export async function createPage(session, { project = "default", slug, name = slug, source = SEED_PAGE, publish = true }) {
+export async function createPage(
+  session,
+  { project = "default", slug, name = slug, source = SEED_PAGE, publish = true },
+) {
   await session.ok("POST", `/api/v1/projects/${project}/pages`, { name, slug });
-  const saved = await session.ok("PUT", `/api/v1/projects/${project}/pages/${slug}/source`, { source });
+  const saved = await session.ok("PUT", `/api/v1/projects/${project}/pages/${slug}/source`, {
+    source,
+  });
   if (!saved.build.ok) {
     throw new Error(`the page ${slug} did not build: ${JSON.stringify(saved.build.diagnostics)}`);
   }
@@ -38,7 +46,11 @@ export async function deployEchoFunction(session, project = "default") {
     slug: FUNCTION_SLUG,
     code: ECHO_FUNCTION,
   });
-  const deployed = await session.ok("POST", `/api/v1/projects/${project}/functions/${FUNCTION_SLUG}/deploy`, {});
+  const deployed = await session.ok(
+    "POST",
+    `/api/v1/projects/${project}/functions/${FUNCTION_SLUG}/deploy`,
+    {},
+  );
   if (deployed.error) throw new Error(`the function did not deploy: ${JSON.stringify(deployed)}`);
   return deployed;
 }

@@ -14,7 +14,8 @@ import { promisify } from "node:util";
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const QUIRE_BIN = process.env.QUIRE_BIN ?? join(REPO, "target/debug/quire");
 /** Shared with the Rust tests' store, so a machine that ran them has React already. */
-export const NPM_STORE = process.env.QUIRE_E2E_NPM_STORE ?? join(REPO, "target/tmp/quire-test-npm-store");
+export const NPM_STORE =
+  process.env.QUIRE_E2E_NPM_STORE ?? join(REPO, "target/tmp/quire-test-npm-store");
 export const ADMIN = { email: "owner@example.com", password: "a long enough password" };
 
 const run = promisify(execFile);
@@ -70,11 +71,10 @@ export async function startServer({ env = {} } = {}) {
     ...env,
   };
   delete childEnv.QUIRE_DATABASE_URL;
-  const child = spawn(
-    QUIRE_BIN,
-    ["--data-dir", dataDir, "serve"],
-    { env: childEnv, stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const child = spawn(QUIRE_BIN, ["--data-dir", dataDir, "serve"], {
+    env: childEnv,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-20_000);

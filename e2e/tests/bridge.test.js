@@ -66,10 +66,24 @@ before(async () => {
   await createPage(owner, { slug: "ping", name: "Ping", source: PING_PAGE });
   await createPage(owner, { slug: "draft", name: "Work in progress", publish: false });
   await createPage(owner, { slug: "failing", name: "Failing", source: FAILING_PAGE });
-  await owner.ok("POST", "/api/v1/projects/default/functions", { name: "Boom", slug: "boom", code: THROWING_FUNCTION });
+  await owner.ok("POST", "/api/v1/projects/default/functions", {
+    name: "Boom",
+    slug: "boom",
+    code: THROWING_FUNCTION,
+  });
   await owner.ok("POST", "/api/v1/projects/default/functions/boom/deploy", {});
   await server.cli(
-    ["user", "add", "--email", MEMBER.email, "--password-stdin", "--project", "default", "--role", "member"],
+    [
+      "user",
+      "add",
+      "--email",
+      MEMBER.email,
+      "--password-stdin",
+      "--project",
+      "default",
+      "--role",
+      "member",
+    ],
     `${MEMBER.password}\n`,
   );
 });
@@ -138,7 +152,10 @@ test("the UI says when a sign-in fails, and signing out ends the session", async
   await page.getByLabel("E-mail").fill(ADMIN.email);
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("alert").getByText(/do not match an account/).waitFor();
+  await page
+    .getByRole("alert")
+    .getByText(/do not match an account/)
+    .waitFor();
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((url) => url.pathname === "/p/default");
@@ -204,7 +221,11 @@ test("(d) a hello from another window, with a wrong nonce or oversized, and a fo
     const grant = await response.json();
     hostNonce = grant.nonce;
     grant.url = grant.url.replace(/#nonce=.*$/, `#nonce=${frameNonce}`);
-    await route.fulfill({ status: response.status(), contentType: "application/json", body: JSON.stringify(grant) });
+    await route.fulfill({
+      status: response.status(),
+      contentType: "application/json",
+      body: JSON.stringify(grant),
+    });
   });
   await page.goto(`${server.app}/p/default/pages/seed`);
   const frame = await pageFrame(page);
@@ -223,7 +244,10 @@ test("(d) a hello from another window, with a wrong nonce or oversized, and a fo
   const settle = () => page.waitForTimeout(400);
 
   // The right nonce, but from the app's own window instead of the iframe.
-  await page.evaluate((nonce) => window.postMessage({ type: "kapso:hello", nonce }, "*"), hostNonce);
+  await page.evaluate(
+    (nonce) => window.postMessage({ type: "kapso:hello", nonce }, "*"),
+    hostNonce,
+  );
   // From the iframe, but oversized (over 256 KiB).
   await frame.evaluate(
     (nonce) => parent.postMessage({ type: "kapso:hello", nonce, pad: "x".repeat(300 * 1024) }, "*"),
@@ -234,7 +258,12 @@ test("(d) a hello from another window, with a wrong nonce or oversized, and a fo
   await settle();
   assert.deepEqual(await welcomes(), [], "no welcome before a valid hello");
   assert.equal(
-    await frame.evaluate(() => Promise.race([kapso.ready().then(() => "ready"), new Promise((r) => setTimeout(() => r("waiting"), 300))])),
+    await frame.evaluate(() =>
+      Promise.race([
+        kapso.ready().then(() => "ready"),
+        new Promise((r) => setTimeout(() => r("waiting"), 300)),
+      ]),
+    ),
     "waiting",
     "the page's own hello (wrong nonce) was ignored",
   );
@@ -246,24 +275,41 @@ test("(d) a hello from another window, with a wrong nonce or oversized, and a fo
   const popup = await popupPromise;
   await popup.evaluate((nonce) => {
     const channel = new MessageChannel();
-    window.opener.frames[0].postMessage({ type: "kapso:welcome", nonce, context: { forged: true } }, "*", [channel.port2]);
+    window.opener.frames[0].postMessage(
+      { type: "kapso:welcome", nonce, context: { forged: true } },
+      "*",
+      [channel.port2],
+    );
   }, frameNonce);
   await frame.evaluate((nonce) => {
     const channel = new MessageChannel();
-    window.postMessage({ type: "kapso:welcome", nonce, context: { forged: true } }, "*", [channel.port2]);
+    window.postMessage({ type: "kapso:welcome", nonce, context: { forged: true } }, "*", [
+      channel.port2,
+    ]);
   }, frameNonce);
   await settle();
   assert.equal(
-    await frame.evaluate(() => Promise.race([kapso.ready().then(() => "ready"), new Promise((r) => setTimeout(() => r("waiting"), 300))])),
+    await frame.evaluate(() =>
+      Promise.race([
+        kapso.ready().then(() => "ready"),
+        new Promise((r) => setTimeout(() => r("waiting"), 300)),
+      ]),
+    ),
     "waiting",
     "forged welcomes from other windows were ignored",
   );
   await popup.close();
 
   // Controls: the host does answer a hello from its iframe with its nonce, exactly once.
-  await frame.evaluate((nonce) => parent.postMessage({ type: "kapso:hello", nonce }, "*"), hostNonce);
+  await frame.evaluate(
+    (nonce) => parent.postMessage({ type: "kapso:hello", nonce }, "*"),
+    hostNonce,
+  );
   await frame.waitForFunction(() => window.__welcomes.length > 0);
-  await frame.evaluate((nonce) => parent.postMessage({ type: "kapso:hello", nonce }, "*"), hostNonce);
+  await frame.evaluate(
+    (nonce) => parent.postMessage({ type: "kapso:hello", nonce }, "*"),
+    hostNonce,
+  );
   await settle();
   const received = await welcomes();
   assert.equal(received.length, 1, "one welcome, for the one valid hello");
@@ -273,14 +319,20 @@ test("(d) a hello from another window, with a wrong nonce or oversized, and a fo
   await page.evaluate((nonce) => {
     const channel = new MessageChannel();
     const frameWindow = document.querySelector("iframe").contentWindow;
-    frameWindow.postMessage({ type: "kapso:welcome", nonce, context: { forged: true } }, "*", [channel.port2]);
+    frameWindow.postMessage({ type: "kapso:welcome", nonce, context: { forged: true } }, "*", [
+      channel.port2,
+    ]);
   }, frameNonce);
-  assert.deepEqual(await frame.evaluate(() => kapso.ready().then(() => kapso.getContext())), { forged: true });
+  assert.deepEqual(await frame.evaluate(() => kapso.ready().then(() => kapso.getContext())), {
+    forged: true,
+  });
   await page.close();
 });
 
 test("(e) a tampered or expired artifact URL gets 403", async () => {
-  const grant = await owner.ok("POST", "/api/v1/projects/default/pages/seed/frame", { mode: "regular" });
+  const grant = await owner.ok("POST", "/api/v1/projects/default/pages/seed/frame", {
+    mode: "regular",
+  });
   const url = new URL(grant.url);
   url.hash = "";
   assert.equal((await fetch(url)).status, 200, "the genuine URL works");
@@ -297,19 +349,29 @@ test("(e) a tampered or expired artifact URL gets 403", async () => {
   // Genuinely signed with the server's key, but expired a minute ago.
   const past = Math.floor(Date.now() / 1000) - 60;
   const unsigned = `${url.pathname}?p=${url.searchParams.get("p")}&m=${url.searchParams.get("m")}&exp=${past}`;
-  const signature = createHmac("sha256", Buffer.from(server.secretKey, "hex")).update(unsigned).digest("hex");
+  const signature = createHmac("sha256", Buffer.from(server.secretKey, "hex"))
+    .update(unsigned)
+    .digest("hex");
   const expired = await fetch(`${url.origin}${unsigned}&sig=${signature}`);
   assert.equal(expired.status, 403);
   assert.match(await expired.text(), /expired/);
 
-  assert.equal((await fetch(`${server.app}${url.pathname}${url.search}`)).status, 404, "the app origin serves no artifacts");
+  assert.equal(
+    (await fetch(`${server.app}${url.pathname}${url.search}`)).status,
+    404,
+    "the app origin serves no artifacts",
+  );
 });
 
 test("(f) a member cannot open a draft: the dashboard says so and the frame API refuses", async () => {
   const member = await signIn(server, MEMBER.email, MEMBER.password);
-  const denied = await member.request("POST", "/api/v1/projects/default/pages/draft/frame", { mode: "regular" });
+  const denied = await member.request("POST", "/api/v1/projects/default/pages/draft/frame", {
+    mode: "regular",
+  });
   assert.ok([403, 404].includes(denied.status), JSON.stringify(denied));
-  const preview = await member.request("POST", "/api/v1/projects/default/pages/seed/frame", { mode: "preview" });
+  const preview = await member.request("POST", "/api/v1/projects/default/pages/seed/frame", {
+    mode: "preview",
+  });
   assert.ok([403, 404].includes(preview.status), JSON.stringify(preview));
 
   const page = await openDashboard("draft", MEMBER);

@@ -30,7 +30,14 @@ test("a page compiled by `quire compile` renders from a file with nothing else s
   const input = join(dir, "seed.tsx");
   const output = join(dir, "seed.html");
   await writeFile(input, SEED_PAGE);
-  await promisify(execFile)(QUIRE_BIN, ["compile", input, "--output", output, "--store", NPM_STORE]);
+  await promisify(execFile)(QUIRE_BIN, [
+    "compile",
+    input,
+    "--output",
+    output,
+    "--store",
+    NPM_STORE,
+  ]);
 
   const page = await browser.page();
   const requested = [];
