@@ -318,6 +318,35 @@ mod tests {
         assert!(!page.contains("style="));
     }
 
+    #[tokio::test]
+    async fn until_built_the_ui_routes_say_quire_is_starting_and_refresh() {
+        let response = index(State(Arc::new(Slot::new()))).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("Quire is starting"));
+        assert!(text.contains("<meta http-equiv=\"refresh\" content=\"1\">"));
+        assert!(!text.contains("<script") && !text.contains("<style"));
+    }
+
+    #[tokio::test]
+    async fn a_failed_build_is_a_500_and_no_asset() {
+        let slot = Arc::new(Slot::new());
+        slot.set(Err("no React".to_owned())).ok().unwrap();
+        let response = index(State(Arc::clone(&slot))).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let asset = asset(
+            State(slot),
+            UrlPath("app-0123456789abcdef.js".to_owned()),
+            HeaderMap::new(),
+        )
+        .await;
+        assert_eq!(asset.status(), StatusCode::NOT_FOUND);
+    }
+
     #[test]
     fn asset_names_follow_the_content() {
         assert_eq!(content_name("js", "a"), content_name("js", "a"));
