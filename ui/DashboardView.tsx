@@ -44,11 +44,15 @@ export function DashboardView({
   const project = projects.find((p) => p.slug === projectRef || p.id === projectRef);
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [frameError, setFrameError] = useState<Load | null>(null);
+  // Uncaught errors inside the page, forwarded by the bridge: the page's own console has the
+  // details; the bar says that something went wrong.
+  const [pageErrors, setPageErrors] = useState<string[]>([]);
 
   useEffect(() => {
     let live = true;
     setLoad({ state: "loading" });
     setFrameError(null);
+    setPageErrors([]);
     getPage(projectRef, pageRef).then(
       (page) => live && setLoad({ state: "ready", page }),
       (error: unknown) => live && setLoad(unavailable(error)),
@@ -71,6 +75,15 @@ export function DashboardView({
         </Link>
         <h1 className="dashboard-title">{page?.name ?? pageRef}</h1>
         {published !== null ? <span className="badge">v{published}</span> : null}
+        {pageErrors.length > 0 ? (
+          <span
+            className="badge badge-error"
+            role="status"
+            title={pageErrors[pageErrors.length - 1]}
+          >
+            {pageErrors.length === 1 ? "1 error" : `${pageErrors.length} errors`} in this page
+          </span>
+        ) : null}
       </header>
       {shown.state === "loading" ? <Notice tone="quiet" title="Opening the page…" /> : null}
       {shown.state === "unavailable" ? (
@@ -92,6 +105,7 @@ export function DashboardView({
           autoResize={false}
           className="dashboard-frame"
           onFailed={(error) => setFrameError(unavailable(error))}
+          onPageError={(message) => setPageErrors((all) => [...all.slice(-99), message])}
         />
       ) : null}
     </div>

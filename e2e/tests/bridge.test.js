@@ -43,7 +43,11 @@ function App() {
       setOut(error instanceof Error ? "Error: " + error.message : "not an Error");
     }
   };
-  return (<main><button onClick={call("missing")}>Missing</button><button onClick={call("boom")}>Boom</button><output>{out}</output></main>);
+  const fail = () => {
+    throw new Error("the page itself broke");
+  };
+  return (<main><button onClick={call("missing")}>Missing</button><button onClick={call("boom")}>Boom</button>
+    <button onClick={fail}>Throw</button><output>{out}</output></main>);
 }
 createRoot(document.getElementById("root")).render(<App />);
 `;
@@ -140,6 +144,13 @@ test("(b) a failed call rejects in the page with an Error carrying the server's 
   await frame.getByRole("button", { name: "Boom" }).click();
   await frame.getByText(/out of stock/).waitFor();
   assert.match(await output.textContent(), /^Error: .*the warehouse is out of stock/);
+
+  // An uncaught error inside the page reaches the host, which shows it in the dashboard's bar.
+  assert.equal(await page.getByText(/in this page$/).count(), 0);
+  await frame.getByRole("button", { name: "Throw" }).click();
+  const badge = page.getByRole("status").filter({ hasText: "1 error in this page" });
+  await badge.waitFor();
+  assert.match(await badge.getAttribute("title"), /the page itself broke/);
   await page.close();
 });
 
