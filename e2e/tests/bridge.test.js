@@ -107,8 +107,16 @@ async function pageFrame(page) {
 }
 
 /** A signed-in dashboard tab on `slug`. */
+/** Console messages of a tab (the app and its frames) that report a refused CSP rule. */
+const cspViolations = new WeakMap();
+
 async function openDashboard(slug, who = ADMIN) {
   const page = await browser.page();
+  const refused = [];
+  cspViolations.set(page, refused);
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/.test(message.text())) refused.push(message.text());
+  });
   const path = `/p/default/pages/${slug}`;
   await signInThroughUi(page, server, who.email, who.password, path);
   assert.equal(new URL(page.url()).pathname, path);
@@ -131,6 +139,7 @@ test("(b) the published seed page, opened in the dashboard view, calls a deploye
   await secondFrame.getByRole("button", { name: "Load" }).click();
   await secondFrame.getByText("quire-function").waitFor();
   await second.close();
+  assert.deepEqual(cspViolations.get(page), [], "the app runs within its CSP");
   await page.close();
 });
 
