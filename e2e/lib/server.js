@@ -64,17 +64,31 @@ export async function startServer({ env = {} } = {}) {
     QUIRE_ADMIN_EMAIL: ADMIN.email,
     QUIRE_ADMIN_PASSWORD: ADMIN.password,
     QUIRE_SECRET_KEY: secretKey,
-    // Through the environment rather than --listen: the URLs put into frames are derived
-    // from these (the flags change the listeners only).
-    QUIRE_LISTEN: `127.0.0.1:${appPort}`,
-    QUIRE_USERCONTENT_LISTEN: `127.0.0.1:${ucPort}`,
     ...env,
   };
-  delete childEnv.QUIRE_DATABASE_URL;
-  const child = spawn(QUIRE_BIN, ["--data-dir", dataDir, "serve"], {
-    env: childEnv,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  // A test server is self-contained: SQLite in its data directory, URLs from its own ports.
+  for (const name of [
+    "QUIRE_DATABASE_URL",
+    "QUIRE_PUBLIC_URL",
+    "QUIRE_USERCONTENT_URL",
+    "QUIRE_CONFIG",
+  ]) {
+    delete childEnv[name];
+  }
+  const child = spawn(
+    QUIRE_BIN,
+    [
+      "--data-dir",
+      dataDir,
+      "serve",
+      "--listen",
+      `127.0.0.1:${appPort}`,
+      "--usercontent-listen",
+      `127.0.0.1:${ucPort}`,
+    ],
+    // In the data directory, so that no ./quire.toml of the caller's is read.
+    { cwd: dataDir, env: childEnv, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-20_000);
@@ -91,7 +105,10 @@ export async function startServer({ env = {} } = {}) {
     },
     /** Runs a `quire` admin command against this server's data directory. */
     async cli(args, input) {
-      const promise = run(QUIRE_BIN, ["--data-dir", dataDir, ...args], { env: childEnv });
+      const promise = run(QUIRE_BIN, ["--data-dir", dataDir, ...args], {
+        cwd: dataDir,
+        env: childEnv,
+      });
       if (input !== undefined) {
         promise.child.stdin.end(input);
       }
