@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const QUIRE_BIN = process.env.QUIRE_BIN ?? join(REPO, "target/debug/quire");
+export const QUIRE_BIN = resolve(process.env.QUIRE_BIN ?? join(REPO, "target/debug/quire"));
 /** Shared with the Rust tests' store, so a machine that ran them has React already. */
 export const NPM_STORE =
   process.env.QUIRE_E2E_NPM_STORE ?? join(REPO, "target/tmp/quire-test-npm-store");
