@@ -80,7 +80,7 @@ def main():
         if os.path.isdir(os.path.join(SHARED_NPM, part)):
             subprocess.run(["cp", "-al", os.path.join(SHARED_NPM, part),
                             os.path.join(data, "npm")], check=True)
-    app_port, uc_port, nginx_port = free_port(), free_port(), free_port()
+    app_port, uc_port, nginx_port, nginx_copy_port = (free_port() for _ in range(4))
     # Listen addresses through the environment, so the URLs the server signs follow them.
     env = dict(os.environ, QUIRE_ADMIN_EMAIL=EMAIL, QUIRE_ADMIN_PASSWORD=PASSWORD,
                QUIRE_LOG="warn", QUIRE_LISTEN=f"127.0.0.1:{app_port}",
@@ -143,6 +143,15 @@ http {{
             add_header Referrer-Policy no-referrer;
         }}
     }}
+    # The same without sendfile: the body goes through user space, as Quire's does.
+    server {{
+        listen 127.0.0.1:{nginx_copy_port};
+        root {root};
+        sendfile off;
+        location = /artifact.html {{
+            default_type "text/html; charset=utf-8";
+        }}
+    }}
 }}
 """)
         nginx = subprocess.Popen(["nginx", "-c", conf, "-p", work],
@@ -154,13 +163,16 @@ http {{
               f"{os.cpu_count()} CPUs shared by both servers and wrk")
         rows = []
         for name, url in (("quire usercontent (signed URL, HMAC check, in-memory)", quire_url),
-                          ("nginx (static file, sendfile)", nginx_url)):
+                          ("nginx (static file, sendfile)", nginx_url),
+                          ("nginx (static file, sendfile off)",
+                           f"http://127.0.0.1:{nginx_copy_port}/artifact.html")):
             wrk(url) if DURATION > 2 else None  # warm-up pass; the numbers below are a fresh run
             rows.append((name, *wrk(url)))
         print(f"{'server':<56} {'req/s':>10} {'transfer/s':>11} {'p50':>9} {'p99':>9} {'non-2xx':>8}")
         for name, rps, transfer, p50, p99, errors in rows:
             print(f"{name:<56} {rps:>10,.0f} {transfer:>11} {p50:>9} {p99:>9} {errors:>8}")
-        print(f"quire / nginx: {rows[0][1] / rows[1][1]:.2f}")
+        print(f"quire / nginx: {rows[0][1] / rows[1][1]:.2f}; "
+              f"quire / nginx without sendfile: {rows[0][1] / rows[2][1]:.2f}")
     finally:
         if nginx:
             nginx.terminate()
