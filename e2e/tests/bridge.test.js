@@ -101,8 +101,10 @@ after(async () => {
 async function pageFrame(page) {
   const handle = await page.waitForSelector("iframe");
   const frame = await handle.contentFrame();
-  await frame.waitForLoadState("domcontentloaded");
-  assert.ok(frame.url().startsWith(`${server.usercontent}/`), frame.url());
+  // A new iframe is about:blank until its navigation to the artifact commits.
+  await frame.waitForURL((url) => url.href.startsWith(`${server.usercontent}/`), {
+    waitUntil: "domcontentloaded",
+  });
   return frame;
 }
 
@@ -110,8 +112,9 @@ async function pageFrame(page) {
 /** Console messages of a tab (the app and its frames) that report a refused CSP rule. */
 const cspViolations = new WeakMap();
 
-async function openDashboard(slug, who = ADMIN) {
+async function openDashboard(slug, who = ADMIN, { colorScheme = "light" } = {}) {
   const page = await browser.page();
+  await page.emulateMedia({ colorScheme });
   const refused = [];
   cspViolations.set(page, refused);
   page.on("console", (message) => {
@@ -185,6 +188,23 @@ test("the UI says when a sign-in fails, and signing out ends the session", async
   const me = await page.evaluate(() => fetch("/api/v1/me").then((r) => r.status));
   assert.equal(me, 401);
   await fresh.close();
+});
+
+test("the page's context names the viewer, the page and the mode, with the viewer's theme", async () => {
+  const page = await openDashboard("seed", ADMIN, { colorScheme: "dark" });
+  const frame = await pageFrame(page);
+  const context = await frame.evaluate(() => kapso.ready().then(() => kapso.getContext()));
+  const seed = await owner.ok("GET", "/api/v1/projects/default/pages/seed");
+  assert.deepEqual(context.system, {
+    projectId: seed.project_id,
+    pageId: seed.id,
+    viewerUserId: owner.user.id,
+    mountPoint: null,
+    mode: "regular",
+    theme: "dark",
+  });
+  assert.deepEqual(context.context, { conversation: null });
+  await page.close();
 });
 
 test("(g) the iframe has sandbox with allow-scripts and never allow-same-origin", async () => {
