@@ -1,4 +1,6 @@
-//! Compiles one page from the command line, for trying the compiler before the CLI is wired:
+//! Compiles one page five times (cold, then warm with the lock it produced), printing
+//! diagnostics and timings and writing `page.html` to the working directory; a quick way to
+//! try the compiler without the CLI:
 //! `cargo run -p quire-compiler --example compile -- page.tsx [store-dir] [cache-dir]`.
 
 use std::time::Instant;
