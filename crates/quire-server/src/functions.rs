@@ -258,9 +258,7 @@ pub async fn run_deployed(
     let started_at = quire_store::now_ms();
     let outcome = state.functions.invoke(&reference, invocation).await;
     let record = invocation_record(function, version, via, started_at, &outcome, &secrets_seen);
-    if let Err(error) = state.store.record_invocation(&record).await {
-        tracing::warn!(%error, function = %function.id, "could not record an invocation");
-    }
+    record_invocation(state, record).await;
     if RECORDS
         .fetch_add(1, Ordering::Relaxed)
         .is_multiple_of(PRUNE_EVERY)
@@ -275,6 +273,38 @@ pub async fn run_deployed(
         result: outcome.result,
         secrets_seen,
     })
+}
+
+/// Records waiting for the writer, per app (keyed by the address of the app's shared state).
+static PENDING: LazyLock<Mutex<HashMap<usize, Vec<InvocationRecord>>>> =
+    LazyLock::new(Mutex::default);
+/// One writer at a time; it commits every record waiting for its app in one transaction.
+static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Records one invocation, with group commit: the record joins its app's queue, and whoever
+/// holds the writer commits the whole queue at once. Returns once the record is committed (by
+/// this call or by the writer before it), so a listing right after sees it. Under load this
+/// turns many contending single-row writes into a few multi-row transactions.
+async fn record_invocation(state: &AppState, record: InvocationRecord) {
+    let app = std::ptr::from_ref::<crate::state::Inner>(state).addr();
+    PENDING
+        .lock()
+        .expect("pending records lock")
+        .entry(app)
+        .or_default()
+        .push(record);
+    let _writer = WRITER.lock().await;
+    let batch = PENDING
+        .lock()
+        .expect("pending records lock")
+        .remove(&app)
+        .unwrap_or_default();
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(error) = state.store.record_invocations(&batch).await {
+        tracing::warn!(%error, records = batch.len(), "could not record invocations");
+    }
 }
 
 fn invocation_record(

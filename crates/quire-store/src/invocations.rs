@@ -55,29 +55,23 @@ const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, s
 impl Store {
     /// Appends one invocation record; `record.id` is ignored and a new one returned.
     pub async fn record_invocation(&self, record: &InvocationRecord) -> Result<String, StoreError> {
-        let id = new_id();
-        sqlx::query(&format!(
-            "INSERT INTO function_invocations ({COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        ))
-        .bind(&id)
-        .bind(&record.function_id)
-        .bind(record.version)
-        .bind(&record.via)
-        .bind(record.started_at)
-        .bind(record.duration_ms)
-        .bind(record.status)
-        .bind(i64::from(record.ok))
-        .bind(&record.error_code)
-        .bind(&record.error)
-        .bind(&record.error_stack)
-        .bind(&record.logs)
-        .bind(i64::from(record.logs_truncated))
-        .bind(record.request_bytes)
-        .bind(record.response_bytes)
-        .execute(&self.pool)
-        .await?;
-        Ok(id)
+        let mut conn = self.pool.acquire().await?;
+        insert_record(&mut conn, record).await
+    }
+
+    /// Appends several invocation records in one transaction (one commit for all); answers
+    /// their new ids in order.
+    pub async fn record_invocations(
+        &self,
+        records: &[InvocationRecord],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(records.len());
+        for record in records {
+            ids.push(insert_record(&mut tx, record).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// Deletes all but the newest `keep` invocation records of a function; answers how many.
@@ -149,4 +143,33 @@ impl Store {
             .fetch_all(&self.pool)
             .await?)
     }
+}
+
+async fn insert_record(
+    conn: &mut sqlx::AnyConnection,
+    record: &InvocationRecord,
+) -> Result<String, StoreError> {
+    let id = new_id();
+    sqlx::query(&format!(
+        "INSERT INTO function_invocations ({COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    ))
+    .bind(&id)
+    .bind(&record.function_id)
+    .bind(record.version)
+    .bind(&record.via)
+    .bind(record.started_at)
+    .bind(record.duration_ms)
+    .bind(record.status)
+    .bind(i64::from(record.ok))
+    .bind(&record.error_code)
+    .bind(&record.error)
+    .bind(&record.error_stack)
+    .bind(&record.logs)
+    .bind(i64::from(record.logs_truncated))
+    .bind(record.request_bytes)
+    .bind(record.response_bytes)
+    .execute(conn)
+    .await?;
+    Ok(id)
 }

@@ -96,7 +96,7 @@ impl KvStore for ProjectKv {
     }
 
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, KvError> {
-        let limit = i64::try_from(limit.min(1000)).unwrap_or(1000);
+        let limit = i64::try_from(limit.min(1001)).unwrap_or(1001);
         self.store
             .kv_list(&self.project_id, prefix, limit)
             .await

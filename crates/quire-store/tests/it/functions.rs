@@ -395,7 +395,13 @@ async fn invocations_page_newest_first() {
             .await
             .unwrap();
         // Two records share a millisecond: paging must neither skip nor repeat them.
-        for at in [1000, 2000, 2000, 3000, 4000] {
+        let batch: Vec<InvocationRecord> = [1000, 2000, 2000]
+            .into_iter()
+            .map(|at| record(&function.id, at))
+            .collect();
+        let ids = store.record_invocations(&batch).await.unwrap();
+        assert_eq!(ids.len(), 3, "one transaction, three records");
+        for at in [3000, 4000] {
             store
                 .record_invocation(&record(&function.id, at))
                 .await
