@@ -7,13 +7,15 @@
 //! so cached forever) and every UI route answers the same `index.html`, which loads them with
 //! `<script src>` and `<link>` only: the app origin's CSP allows no inline script or style.
 //! Until the bundle is ready the UI routes answer a small "Quire is starting" page that
-//! refreshes itself. The bundle is built once per process and shared by every router.
+//! refreshes itself. A failed build (say, React not yet in the package store and the registry
+//! unreachable) is logged and retried with backoff; the API works meanwhile. The bundle is
+//! built once per process and shared by every router.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -85,8 +87,44 @@ impl Asset {
     }
 }
 
-/// `None` while building; then the bundle or why it failed.
-type Slot = OnceLock<Result<Built, String>>;
+/// Where the build stands. `Failed` is retried; a later success replaces it. Why it failed
+/// goes to the log only: the page that says so is public.
+enum Status {
+    Building,
+    Failed,
+    Ready(Arc<Built>),
+}
+
+/// The build's status, shared by the build thread and every handler.
+struct Slot(RwLock<Status>);
+
+impl Slot {
+    fn new() -> Self {
+        Self(RwLock::new(Status::Building))
+    }
+
+    fn set(&self, status: Status) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = status;
+    }
+
+    fn ready(&self) -> Option<Arc<Built>> {
+        match &*self.0.read().unwrap_or_else(PoisonError::into_inner) {
+            Status::Ready(built) => Some(Arc::clone(built)),
+            Status::Building | Status::Failed => None,
+        }
+    }
+
+    fn failed(&self) -> bool {
+        matches!(
+            &*self.0.read().unwrap_or_else(PoisonError::into_inner),
+            Status::Failed
+        )
+    }
+}
+
+/// The first retry of a failed build; each next one waits twice as long, up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_secs(5);
+const RETRY_MAX: Duration = Duration::from_mins(5);
 
 static UI: OnceLock<Arc<Slot>> = OnceLock::new();
 
@@ -95,7 +133,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let slot = UI
         .get_or_init(|| {
             let slot = Arc::new(Slot::new());
-            start_build(state.compiler.clone(), Arc::clone(&slot));
+            start_build(state.compiler.clone(), &slot);
             slot
         })
         .clone();
@@ -135,23 +173,46 @@ fn content_name(kind: &str, body: &str) -> String {
 }
 
 /// Bundles on a thread of its own with its own runtime, so the build outlives whichever
-/// runtime created the router (tests make one per test).
-fn start_build(compiler: Compiler, slot: Arc<Slot>) {
+/// runtime created the router (tests make one per test), and retries until it succeeds.
+fn start_build(compiler: Compiler, slot: &Arc<Slot>) {
+    let shared = Arc::clone(slot);
     let spawned = std::thread::Builder::new()
         .name("quire-ui-build".to_owned())
         .spawn(move || {
-            let result = tokio::runtime::Builder::new_current_thread()
+            let slot = shared;
+            let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| format!("cannot start the UI build: {e}"))
-                .and_then(|runtime| runtime.block_on(build(&compiler)));
-            if let Err(message) = &result {
-                tracing::error!("the app's UI did not build; the API still works: {message}");
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::error!("cannot start the UI build; the API still works: {e}");
+                    slot.set(Status::Failed);
+                    return;
+                }
+            };
+            let mut wait = RETRY_FIRST;
+            loop {
+                match runtime.block_on(build(&compiler)) {
+                    Ok(built) => {
+                        slot.set(Status::Ready(Arc::new(built)));
+                        return;
+                    }
+                    Err(message) => {
+                        tracing::error!(
+                            retry_in_s = wait.as_secs(),
+                            "the app's UI did not build; the API still works: {message}"
+                        );
+                        slot.set(Status::Failed);
+                        std::thread::sleep(wait);
+                        wait = (wait * 2).min(RETRY_MAX);
+                    }
+                }
             }
-            let _ = slot.set(result);
         });
     if let Err(e) = spawned {
-        tracing::error!("cannot start the UI build thread: {e}");
+        tracing::error!("cannot start the UI build thread; the API still works: {e}");
+        slot.set(Status::Failed);
     }
 }
 
@@ -239,23 +300,27 @@ fn html(status: StatusCode, body: impl Into<Bytes>) -> Response {
         .into_response()
 }
 
+const FAILED: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+    <meta http-equiv=\"refresh\" content=\"30\">\n<meta name=\"color-scheme\" content=\"light dark\">\n\
+    <title>Quire's interface did not build</title>\n</head>\n<body>\n<h1>Quire's interface did not build</h1>\n\
+    <p>The API still works. The server log says why the interface failed to build (often: the npm \
+    registry cannot be reached to fetch React); Quire keeps retrying, and this page reloads by itself.</p>\n\
+    </body>\n</html>\n";
+
 async fn index(State(slot): State<Arc<Slot>>) -> Response {
-    match slot.get() {
-        Some(Ok(built)) => html(StatusCode::OK, built.index.clone()),
-        Some(Err(_)) => html(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Quire</title>\n</head>\n\
-             <body>\n<h1>Quire's interface did not build</h1>\n<p>The API still works. The server log says why \
-             the interface failed to build; fix that and restart Quire.</p>\n</body>\n</html>\n",
-        ),
-        None => {
-            let mut response = html(StatusCode::SERVICE_UNAVAILABLE, STARTING);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
-        }
+    if let Some(built) = slot.ready() {
+        return html(StatusCode::OK, built.index.clone());
     }
+    let (body, retry) = if slot.failed() {
+        (FAILED, "30")
+    } else {
+        (STARTING, "1")
+    };
+    let mut response = html(StatusCode::SERVICE_UNAVAILABLE, body);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry));
+    response
 }
 
 async fn asset(
@@ -263,7 +328,7 @@ async fn asset(
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(Ok(built)) = slot.get() else {
+    let Some(built) = slot.ready() else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
     let (body, content_type) = if file == built.js_name {
@@ -333,11 +398,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_build_is_a_500_and_no_asset() {
+    async fn a_failed_build_says_so_refreshes_slowly_and_serves_no_asset() {
         let slot = Arc::new(Slot::new());
-        slot.set(Err("no React".to_owned())).ok().unwrap();
+        slot.set(Status::Failed);
         let response = index(State(Arc::clone(&slot))).await;
-        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "30");
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("did not build") && text.contains("content=\"30\""));
         let asset = asset(
             State(slot),
             UrlPath("app-0123456789abcdef.js".to_owned()),
@@ -345,6 +416,27 @@ mod tests {
         )
         .await;
         assert_eq!(asset.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_build_that_succeeds_after_failing_serves_the_ui() {
+        let slot = Arc::new(Slot::new());
+        slot.set(Status::Failed);
+        let (js, css) = ("console.log(1)".to_owned(), "body{}".to_owned());
+        let (js_name, css_name) = (content_name("js", &js), content_name("css", &css));
+        slot.set(Status::Ready(Arc::new(Built {
+            index: Bytes::from(index_html(&js_name, &css_name)),
+            js: Asset::new(js).unwrap(),
+            css: Asset::new(css).unwrap(),
+            js_name: js_name.clone(),
+            css_name,
+        })));
+        assert_eq!(
+            index(State(Arc::clone(&slot))).await.status(),
+            StatusCode::OK
+        );
+        let script = asset(State(slot), UrlPath(js_name), HeaderMap::new()).await;
+        assert_eq!(script.status(), StatusCode::OK);
     }
 
     #[test]
