@@ -386,6 +386,28 @@ async fn an_oversized_source_is_saved_with_the_compilers_diagnostic_and_a_huge_b
     assert_eq!(refused.error_code(), "too_large");
     let page = owner.get(&page_path("orders", "")).await.json();
     assert_eq!(page["head_version"], 1, "the refused body stored nothing");
+    for (dependencies, says) in [
+        (json!({ "": "1" }), "npm package name"),
+        (json!({ "react": "^19\n" }), "version range"),
+        (json!({ "react": 19 }), "does not fit"),
+    ] {
+        let refused = owner
+            .put(
+                &page_path("orders", "/source"),
+                &json!({ "source": PAGE, "dependencies": dependencies }),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            refused.text()
+        );
+        let message = refused.json()["error"]["message"].clone();
+        assert!(message.as_str().unwrap().contains(says), "{message}");
+    }
+    let page = owner.get(&page_path("orders", "")).await.json();
+    assert_eq!(page["head_version"], 1, "bad dependencies stored nothing");
 }
 
 #[tokio::test]

@@ -183,6 +183,16 @@ async fn push_publish_list_and_pull_a_page() {
         "pull writes the newest saved source"
     );
 
+    // Fixed and pushed with --publish: version 3 is built and served.
+    std::fs::write(&file, PAGE).unwrap();
+    let fixed = pages(&["push", "orders.tsx", "--publish"]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(
+        stdout(&fixed).contains("Published version 3 of \"orders\""),
+        "{}",
+        stdout(&fixed)
+    );
+
     let unknown = pages(&["pull", "nope"]);
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("404"), "{}", stderr(&unknown));
