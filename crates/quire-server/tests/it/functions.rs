@@ -766,7 +766,7 @@ async function handler(request) {
 }
 
 #[tokio::test]
-async fn an_endless_loop_times_out_and_the_server_keeps_serving() {
+async fn an_endless_loop_times_out_a_memory_bomb_runs_out_and_the_server_keeps_serving() {
     let (app, owner) = setup().await;
     let client = app.login("owner@example.com").await;
     create_deployed(
@@ -795,6 +795,24 @@ async fn an_endless_loop_times_out_and_the_server_keeps_serving() {
         spun.text().contains("200 ms"),
         "names the limit: {}",
         spun.text()
+    );
+
+    create_deployed(
+        &client,
+        "hog",
+        "async function handler() { const a = []; while (true) a.push(new Array(100000).fill(a.length)); }",
+        json!({ "memory_mb": 16 }),
+    )
+    .await;
+    let hog = token
+        .post("/api/v1/projects/acme/functions/hog/invoke", &json!({}))
+        .await;
+    assert_eq!(hog.status, StatusCode::BAD_GATEWAY, "{}", hog.text());
+    assert_eq!(hog.error_code(), "function_out_of_memory");
+    assert!(
+        hog.text().contains("16 MiB"),
+        "names the limit: {}",
+        hog.text()
     );
 
     let next = token
