@@ -10,6 +10,10 @@ use tracing_subscriber::EnvFilter;
 use crate::settings::{LogFormat, Settings};
 
 #[derive(Debug, clap::Args)]
+#[expect(
+    clippy::doc_markdown,
+    reason = "clap prints these doc comments as --help text, where backticks would show"
+)]
 pub struct ServeArgs {
     /// Also seed demo content (a demo project) on start.
     #[arg(long)]

@@ -3,6 +3,7 @@
 //! `quire config` and the README table come from it.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -110,10 +111,11 @@ pub fn help_table() -> String {
     let mut text =
         String::from("Configuration (defaults → quire.toml → QUIRE_* environment → flags):\n");
     for key in KEYS {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "  {:<28} {}\n  {:<28} {} (default: {})\n",
             key.env, key.name, "", key.help, key.default
-        ));
+        );
     }
     text
 }
@@ -167,6 +169,10 @@ pub struct Settings {
 
 /// Flags that override everything else.
 #[derive(Debug, Default, Clone, clap::Args)]
+#[expect(
+    clippy::doc_markdown,
+    reason = "clap prints these doc comments as --help text, where backticks would show"
+)]
 pub struct Overrides {
     /// Data directory [env: QUIRE_DATA_DIR]
     #[arg(long, global = true)]
@@ -229,10 +235,11 @@ impl Settings {
             format!("sqlite://{}?mode=rwc", data_dir.join("quire.db").display())
         });
         let public_url = trim_slash(
-            text("QUIRE_PUBLIC_URL", file.public_url).unwrap_or_else(|| format!("http://{listen}")),
+            &text("QUIRE_PUBLIC_URL", file.public_url)
+                .unwrap_or_else(|| format!("http://{listen}")),
         );
         let usercontent_url = trim_slash(
-            text("QUIRE_USERCONTENT_URL", file.usercontent_url)
+            &text("QUIRE_USERCONTENT_URL", file.usercontent_url)
                 .unwrap_or_else(|| format!("http://{usercontent_listen}")),
         );
         let log_format = match env("QUIRE_LOG_FORMAT") {
@@ -290,16 +297,15 @@ impl Settings {
 
     /// The 32-byte key: `QUIRE_SECRET_KEY`, else the one in the data directory (made on first use).
     pub fn secret_key_bytes(&self) -> anyhow::Result<[u8; 32]> {
-        let text = match &self.secret_key {
-            Some(given) => given.clone(),
-            None => {
-                let path = self.data_dir.join("secret.key");
-                if !path.exists() {
-                    write_private(&path, &hex::encode(rand::random::<[u8; 32]>()))?;
-                }
-                std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read the secret key at {}", path.display()))?
+        let text = if let Some(given) = &self.secret_key {
+            given.clone()
+        } else {
+            let path = self.data_dir.join("secret.key");
+            if !path.exists() {
+                write_private(&path, &hex::encode(rand::random::<[u8; 32]>()))?;
             }
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the secret key at {}", path.display()))?
         };
         let bytes = hex::decode(text.trim())
             .ok()
@@ -343,7 +349,7 @@ fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileSettings> {
     })
 }
 
-fn trim_slash(url: String) -> String {
+fn trim_slash(url: &str) -> String {
     url.trim_end_matches('/').to_owned()
 }
 
@@ -569,8 +575,16 @@ mod documentation {
     fn the_readme_documents_every_key() {
         let readme = include_str!("../../../README.md");
         for key in super::KEYS {
-            assert!(readme.contains(&format!("`{}`", key.env)), "README.md does not document {}", key.env);
-            assert!(readme.contains(&format!("`{}`", key.name)), "README.md does not document the quire.toml key {}", key.name);
+            assert!(
+                readme.contains(&format!("`{}`", key.env)),
+                "README.md does not document {}",
+                key.env
+            );
+            assert!(
+                readme.contains(&format!("`{}`", key.name)),
+                "README.md does not document the quire.toml key {}",
+                key.name
+            );
         }
     }
 }

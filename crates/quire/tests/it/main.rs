@@ -56,7 +56,7 @@ async fn start(data_dir: &std::path::Path, envs: &[(&str, &str)]) -> Server {
         child,
         app: format!("http://127.0.0.1:{app_port}"),
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while Instant::now() < deadline {
         if reqwest::get(format!("{}/readyz", server.app))
             .await

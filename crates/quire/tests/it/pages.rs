@@ -50,6 +50,10 @@ fn stderr(output: &Output) -> String {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one session at the command line: each step builds on the last"
+)]
 async fn push_publish_list_and_pull_a_page() {
     let data = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
