@@ -345,7 +345,13 @@ fn install_kv<'js>(ctx: &Ctx<'js>, host: &Object<'js>, slot: &Slot) -> Result<()
                     let state = current(&ctx, &s)?;
                     check_key(&ctx, &key)?;
                     let kv = state.kv.clone();
-                    kv_result(&ctx, state.guarded(kv.get(&key)).await)
+                    // `null` for an absent key, as Workers KV (`None` would be `undefined`).
+                    match kv_result(&ctx, state.guarded(kv.get(&key)).await)? {
+                        Some(value) => {
+                            Ok(rquickjs::String::from_str(ctx.clone(), &value)?.into_value())
+                        }
+                        None => Ok::<_, rquickjs::Error>(Value::new_null(ctx.clone())),
+                    }
                 }
             }),
         )?,

@@ -497,11 +497,13 @@
       this.#used = true;
       return this.#data;
     }
-    async text() {
+    #textNow() {
       const d = this.#consume();
       return d === null ? "" : typeof d === "string" ? d : utf8Decode(d, false, false);
     }
-    async json() { return JSON.parse(await this.text()); }
+    // Promise-returning rather than async: each async frame costs a microtask.
+    text() { try { return Promise.resolve(this.#textNow()); } catch (err) { return Promise.reject(err); } }
+    json() { try { return Promise.resolve(JSON.parse(this.#textNow())); } catch (err) { return Promise.reject(err); } }
     async arrayBuffer() { return (await this.bytes()).buffer; }
     async bytes() {
       const d = this.#consume();
@@ -623,19 +625,19 @@
 
   // ---------- env.KV
   const KV = Object.freeze({
-    async get(key, options) {
-      const value = (await host.kvGet(String(key))) ?? null;
+    // Plain functions handing back the host's promise: an async wrapper costs a microtask.
+    get(key, options) {
       const type = typeof options === "string" ? options : options && options.type;
-      if (value === null || type === undefined || type === "text") return value;
-      if (type === "json") return JSON.parse(value);
-      throw new TypeError(`KV.get: type "${type}" is not supported; use "text" or "json"`);
+      if (type === undefined || type === "text") return host.kvGet(String(key));
+      if (type !== "json") return Promise.reject(new TypeError(`KV.get: type "${type}" is not supported; use "text" or "json"`));
+      return host.kvGet(String(key)).then((value) => (value === null ? null : JSON.parse(value)));
     },
-    async put(key, value, options) {
+    put(key, value, options) {
       const ttl = options && options.expirationTtl !== undefined ? Number(options.expirationTtl) : undefined;
-      if (ttl !== undefined && !(ttl > 0)) throw new TypeError("KV.put: expirationTtl must be a positive number of seconds");
-      await host.kvPut(String(key), String(value), ttl);
+      if (ttl !== undefined && !(ttl > 0)) return Promise.reject(new TypeError("KV.put: expirationTtl must be a positive number of seconds"));
+      return host.kvPut(String(key), String(value), ttl);
     },
-    async delete(key) { await host.kvDelete(String(key)); },
+    delete(key) { return host.kvDelete(String(key)); },
     async list(options = {}) {
       const limit = options.limit === undefined ? 1000 : Math.max(1, Math.min(1000, Number(options.limit) | 0));
       const names = await host.kvList(options.prefix === undefined ? "" : String(options.prefix), limit + 1);
