@@ -321,6 +321,14 @@ async fn run_invocation(
         version: function.version,
     };
     let pooled = shared.pool.lock().expect("pool lock").take(&key);
+    if pooled.is_none() {
+        tracing::debug!(
+            project = %key.project_id,
+            function = %key.function_id,
+            version = key.version,
+            "no idle isolate; loading a fresh one"
+        );
+    }
     let loaded = match pooled {
         Some(mut isolate) => {
             if isolate.memory_limit() != limits.memory_bytes {
@@ -354,6 +362,14 @@ async fn run_invocation(
     let (result, reusable) = match loaded {
         Ok(isolate) => {
             let (result, healthy) = run_call(&isolate, &state, &invocation, limits, deadline).await;
+            if !healthy {
+                tracing::debug!(
+                    project = %key.project_id,
+                    function = %key.function_id,
+                    version = key.version,
+                    "isolate discarded after a limit or an engine failure"
+                );
+            }
             (result, healthy.then_some((key, isolate)))
         }
         Err(err) => (Err(err), None),
