@@ -257,6 +257,7 @@ pub async fn run_deployed(
     };
     let started_at = quire_store::now_ms();
     let outcome = state.functions.invoke(&reference, invocation).await;
+    crate::telemetry::record_invocation(outcome.result.is_ok(), outcome.duration);
     let record = invocation_record(function, version, via, started_at, &outcome, &secrets_seen);
     record_invocation(state, record).await;
     if RECORDS

@@ -29,6 +29,21 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
+/// One page compile, successful or not.
+pub fn record_compile(ok: bool, took: std::time::Duration) {
+    let labels = [("ok", if ok { "true" } else { "false" })];
+    metrics::counter!("quire_page_compiles_total", &labels).increment(1);
+    metrics::histogram!("quire_page_compile_duration_seconds", &labels).record(took.as_secs_f64());
+}
+
+/// One function invocation, successful or not.
+pub fn record_invocation(ok: bool, took: std::time::Duration) {
+    let labels = [("ok", if ok { "true" } else { "false" })];
+    metrics::counter!("quire_function_invocations_total", &labels).increment(1);
+    metrics::histogram!("quire_function_invocation_duration_seconds", &labels)
+        .record(took.as_secs_f64());
+}
+
 /// Counts and times every request by its route template (never by raw path, which would let
 /// clients create unbounded label values).
 pub async fn record_metrics(request: Request, next: Next) -> Response {

@@ -153,3 +153,82 @@ async fn no_origin_ever_receives_cors_permission() {
         }
     }
 }
+
+/// The value of the series `name{label}` in a Prometheus text body (0 when absent).
+fn series(metrics: &str, name: &str, label: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_compiles_and_invocations() {
+    let app = TestApp::new().await;
+    let owner = app.user("owner@example.com").await;
+    app.store()
+        .create_project("acme", "Acme", &owner.id)
+        .await
+        .unwrap();
+    let client = app.token_client(&owner, None).await;
+    let before = app.send(get("/metrics")).await.text();
+
+    let page = client
+        .post(
+            "/api/v1/projects/acme/pages",
+            &serde_json::json!({ "name": "Broken", "slug": "broken" }),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::CREATED, "{}", page.text());
+    let saved = client
+        .put(
+            "/api/v1/projects/acme/pages/broken/source",
+            &serde_json::json!({ "source": "export const = ;" }),
+        )
+        .await;
+    assert_eq!(saved.json()["build"]["ok"], false);
+
+    let code = "export default { async fetch() { return new Response('hi'); } }";
+    let created = client
+        .post(
+            "/api/v1/projects/acme/functions",
+            &serde_json::json!({ "name": "Hi", "slug": "hi", "code": code }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(
+        client
+            .post(
+                "/api/v1/projects/acme/functions/hi/deploy",
+                &serde_json::json!({})
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        client
+            .post(
+                "/api/v1/projects/acme/functions/hi/invoke",
+                &serde_json::json!({})
+            )
+            .await
+            .text(),
+        "hi"
+    );
+
+    let after = app.send(get("/metrics")).await.text();
+    let grew =
+        |name: &str, label: &str| series(&after, name, label) >= series(&before, name, label) + 1.0;
+    assert!(grew("quire_page_compiles_total", "ok=\"false\""), "{after}");
+    assert!(
+        grew("quire_function_invocations_total", "ok=\"true\""),
+        "{after}"
+    );
+    assert!(
+        after.contains("quire_page_compile_duration_seconds_bucket"),
+        "{after}"
+    );
+}

@@ -266,7 +266,9 @@ pub async fn compile(
         dependencies,
         lock,
     };
+    let started = std::time::Instant::now();
     let output = state.compiler.compile(&input, &quire_npm::NoProgress).await;
+    crate::telemetry::record_compile(output.ok(), started.elapsed());
     let diagnostics = diagnostics_json(&output.diagnostics);
     let lock = output
         .lock
