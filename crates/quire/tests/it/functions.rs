@@ -5,7 +5,7 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::{Server, feed, quire, start};
+use crate::{Server, feed, quire, start, stderr, stdout, token_for};
 
 const ORDER: &str = r#"async function handler(request, env) {
   const { id } = await request.json();
@@ -15,14 +15,6 @@ const ORDER: &str = r#"async function handler(request, env) {
 "#;
 
 const BROKEN: &str = "async function handler(request) {\n  const x = 1;\n  return {{ x;\n}\n";
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// A running server with the first owner's API token, and a working directory for files.
 struct Cli {
@@ -44,19 +36,7 @@ impl Cli {
             ],
         )
         .await;
-        let token = quire(data.path())
-            .args([
-                "token",
-                "create",
-                "--email",
-                "boss@example.com",
-                "--name",
-                "cli",
-            ])
-            .output()
-            .unwrap();
-        assert!(token.status.success(), "{}", stderr(&token));
-        let token = stdout(&token).trim().to_owned();
+        let token = token_for(data.path(), "boss@example.com");
         Self {
             data,
             work,

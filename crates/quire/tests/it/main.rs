@@ -277,6 +277,24 @@ fn config_prints_the_effective_settings_with_secrets_hidden() {
     }
 }
 
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A new API token for `email`, made with `quire token create` on the server's database.
+fn token_for(data_dir: &std::path::Path, email: &str) -> String {
+    let token = quire(data_dir)
+        .args(["token", "create", "--email", email, "--name", "cli"])
+        .output()
+        .unwrap();
+    assert!(token.status.success(), "{}", stderr(&token));
+    stdout(&token).trim().to_owned()
+}
+
 fn feed(mut child: Child, input: &str) -> std::process::Output {
     use std::io::Write;
     child

@@ -2,9 +2,7 @@
 //! that does not build exits 1 with the diagnostic, publish serves a version, pull writes the
 //! source back. The server fetches React from the configured npm registry on first compile.
 
-use std::process::Output;
-
-use crate::{quire, start};
+use crate::{quire, start, stderr, stdout, token_for};
 
 const PAGE: &str = r#"import React from "react";
 import { createRoot } from "react-dom/client";
@@ -41,14 +39,6 @@ fn seed_npm_store(data_dir: &std::path::Path) -> bool {
     })
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[tokio::test]
 #[expect(
     clippy::too_many_lines,
@@ -67,19 +57,7 @@ async fn push_publish_list_and_pull_a_page() {
         envs.push(("QUIRE_NPM_REGISTRY", "http://127.0.0.1:9/"));
     }
     let server = start(data.path(), &envs).await;
-    let token = quire(data.path())
-        .args([
-            "token",
-            "create",
-            "--email",
-            "boss@example.com",
-            "--name",
-            "cli",
-        ])
-        .output()
-        .unwrap();
-    assert!(token.status.success(), "{}", stderr(&token));
-    let token = stdout(&token).trim().to_owned();
+    let token = token_for(data.path(), "boss@example.com");
     let pages = |args: &[&str]| {
         quire(data.path())
             .arg("pages")
