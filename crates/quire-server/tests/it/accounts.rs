@@ -331,3 +331,27 @@ async fn bad_bodies_get_400_with_what_to_change() {
         "nothing was written"
     );
 }
+
+#[tokio::test]
+async fn a_token_records_its_last_use_at_most_once_a_minute() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let client = app.token_client(&user, None).await;
+    let last_used = || async {
+        let at: Option<i64> = sqlx::query_scalar("SELECT last_used_at FROM api_tokens")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+        at
+    };
+    assert_eq!(last_used().await, None);
+    assert_eq!(client.get("/api/v1/me").await.status, StatusCode::OK);
+    let first = last_used().await.expect("the first use is recorded");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert_eq!(client.get("/api/v1/me").await.status, StatusCode::OK);
+    assert_eq!(
+        last_used().await,
+        Some(first),
+        "not rewritten within the minute"
+    );
+}
