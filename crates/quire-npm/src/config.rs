@@ -11,6 +11,9 @@ pub struct RegistryConfig {
     pub url: String,
     /// Bearer token sent to the registry's own host (never to other hosts).
     pub auth_token: Option<String>,
+    /// With no `url`: ask `npm config get registry` (npm's built-in default) the first time the
+    /// network is needed, so installs from the store never pay for starting npm.
+    pub ask_npm: bool,
 }
 
 impl std::fmt::Debug for RegistryConfig {
@@ -18,6 +21,7 @@ impl std::fmt::Debug for RegistryConfig {
         f.debug_struct("RegistryConfig")
             .field("url", &self.url)
             .field("auth_token", &self.auth_token.as_ref().map(|_| "<hidden>"))
+            .field("ask_npm", &self.ask_npm)
             .finish()
     }
 }
@@ -27,14 +31,42 @@ impl RegistryConfig {
     /// the current directory and `$HOME`: `registry=`), else the output of
     /// `npm config get registry`. The token comes from `QUIRE_NPM_TOKEN`, else from the
     /// `//host/path/:_authToken=` line of an `.npmrc` that matches the registry.
+    ///
+    /// npm itself is asked only on first network use (see `ask_npm`).
     pub fn from_environment() -> Self {
+        let mut config = Self::from_process(|| None);
+        config.ask_npm = config.url.is_empty();
+        config
+    }
+
+    /// [`Self::from_environment`] with npm asked at once, for the first network use.
+    pub(crate) fn from_environment_asking_npm() -> Self {
+        Self::from_process(npm_cli_registry)
+    }
+
+    fn from_process(npm_cli: impl FnOnce() -> Option<String>) -> Self {
         let cwd = std::env::current_dir().ok();
         let home = std::env::var_os("HOME").map(PathBuf::from);
         Self::from_sources(
             &|key| std::env::var(key).ok(),
             &[cwd, home].into_iter().flatten().collect::<Vec<_>>(),
-            npm_cli_registry,
+            npm_cli,
         )
+    }
+
+    /// This configuration with npm asked now if it was deferred (for showing the URL).
+    #[must_use]
+    pub fn resolved(self) -> Self {
+        if self.defers_to_npm() {
+            Self::from_environment_asking_npm()
+        } else {
+            self
+        }
+    }
+
+    /// Whether the URL is still to be asked of npm.
+    pub(crate) fn defers_to_npm(&self) -> bool {
+        self.ask_npm && self.url.trim().is_empty()
     }
 
     /// The lookup behind [`Self::from_environment`], with its inputs passed in so tests can
@@ -70,7 +102,11 @@ impl RegistryConfig {
             let key = format!("{}:_authToken", nerf_dart(&url)?);
             non_empty(from_npmrc(&key))
         });
-        Self { url, auth_token }
+        Self {
+            url,
+            auth_token,
+            ask_npm: false,
+        }
     }
 }
 

@@ -43,14 +43,21 @@ pub(crate) struct Dist {
 
 pub(crate) struct Registry {
     client: reqwest::Client,
-    /// `None` when nothing is configured: the store then works only from its cache.
-    base: Option<Url>,
-    auth_token: Option<String>,
+    config: RegistryConfig,
+    /// Where requests go. Set at construction, or on first network use when npm itself must be
+    /// asked (a process start that an install from the store never pays).
+    endpoint: tokio::sync::OnceCell<Endpoint>,
     cache_dir: PathBuf,
 }
 
-impl Registry {
-    pub(crate) fn new(config: &RegistryConfig, cache_dir: PathBuf) -> Result<Self, NpmError> {
+struct Endpoint {
+    /// `None` when nothing is configured: the store then works only from its cache.
+    base: Option<Url>,
+    auth_token: Option<String>,
+}
+
+impl Endpoint {
+    fn parse(config: &RegistryConfig) -> Result<Self, NpmError> {
         let base = if config.url.trim().is_empty() {
             None
         } else {
@@ -67,6 +74,42 @@ impl Registry {
             }
             Some(url)
         };
+        Ok(Self {
+            base,
+            auth_token: config.auth_token.clone(),
+        })
+    }
+
+    fn display(&self) -> String {
+        self.base
+            .as_ref()
+            .map_or_else(|| "(none configured)".to_owned(), Url::to_string)
+    }
+
+    /// Adds the token only for URLs on the registry's own origin.
+    fn authorize(&self, request: reqwest::RequestBuilder, url: &str) -> reqwest::RequestBuilder {
+        let same_origin = |base: &Url| {
+            Url::parse(url).is_ok_and(|u| {
+                u.scheme() == base.scheme()
+                    && u.host_str() == base.host_str()
+                    && u.port_or_known_default() == base.port_or_known_default()
+            })
+        };
+        match (&self.auth_token, &self.base) {
+            (Some(token), Some(base)) if same_origin(base) => {
+                request.header(AUTHORIZATION, format!("Bearer {token}"))
+            }
+            _ => request,
+        }
+    }
+}
+
+impl Registry {
+    pub(crate) fn new(config: &RegistryConfig, cache_dir: PathBuf) -> Result<Self, NpmError> {
+        let endpoint = tokio::sync::OnceCell::new();
+        if !config.defers_to_npm() {
+            let _ = endpoint.set(Endpoint::parse(config)?);
+        }
         let client = reqwest::Client::builder()
             .user_agent(concat!("quire-npm/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -78,16 +121,22 @@ impl Registry {
             })?;
         Ok(Self {
             client,
-            base,
-            auth_token: config.auth_token.clone(),
+            config: config.clone(),
+            endpoint,
             cache_dir,
         })
     }
 
-    fn base_display(&self) -> String {
-        self.base
-            .as_ref()
-            .map_or_else(|| "(none configured)".to_owned(), Url::to_string)
+    async fn endpoint(&self) -> Result<&Endpoint, NpmError> {
+        self.endpoint
+            .get_or_try_init(|| async {
+                let asked =
+                    tokio::task::spawn_blocking(RegistryConfig::from_environment_asking_npm)
+                        .await
+                        .unwrap_or_else(|_| self.config.clone());
+                Endpoint::parse(&asked)
+            })
+            .await
     }
 
     /// The packument of `name`: fresh from the registry when it answers, else from the cache.
@@ -106,11 +155,13 @@ impl Registry {
             let bytes = std::fs::read(&body_path).ok()?;
             serde_json::from_slice(&bytes).ok()
         };
-        let Some(base) = &self.base else {
+        let endpoint = self.endpoint().await?;
+        let Some(base) = &endpoint.base else {
             return cached().ok_or(NpmError::NoRegistryConfigured);
         };
         let url = format!("{base}{escaped}");
-        let mut request = self.authorize(self.client.get(&url).header(ACCEPT, ABBREVIATED), &url);
+        let mut request =
+            endpoint.authorize(self.client.get(&url).header(ACCEPT, ABBREVIATED), &url);
         let have_cache = body_path.exists();
         if have_cache && let Ok(etag) = std::fs::read_to_string(&etag_path) {
             request = request.header(IF_NONE_MATCH, etag.trim());
@@ -137,7 +188,7 @@ impl Registry {
             StatusCode::NOT_FOUND => {
                 return Err(NpmError::PackageNotFound {
                     name: name.to_owned(),
-                    registry: self.base_display(),
+                    registry: endpoint.display(),
                 });
             }
             status if status.is_server_error() => {
@@ -198,6 +249,8 @@ impl Registry {
             source,
         };
         let response = self
+            .endpoint()
+            .await?
             .authorize(self.client.get(url), url)
             .send()
             .await
@@ -222,23 +275,6 @@ impl Registry {
                 version: version.to_owned(),
                 limit,
             })
-    }
-
-    /// Adds the token only for URLs on the registry's own origin.
-    fn authorize(&self, request: reqwest::RequestBuilder, url: &str) -> reqwest::RequestBuilder {
-        let same_origin = |base: &Url| {
-            Url::parse(url).is_ok_and(|u| {
-                u.scheme() == base.scheme()
-                    && u.host_str() == base.host_str()
-                    && u.port_or_known_default() == base.port_or_known_default()
-            })
-        };
-        match (&self.auth_token, &self.base) {
-            (Some(token), Some(base)) if same_origin(base) => {
-                request.header(AUTHORIZATION, format!("Bearer {token}"))
-            }
-            _ => request,
-        }
     }
 }
 
@@ -271,4 +307,54 @@ async fn read_capped(
         on_progress(body.len() as u64);
     }
     Ok(Some(body))
+}
+
+#[cfg(test)]
+mod deferral {
+    use super::*;
+
+    fn config(url: &str, ask_npm: bool) -> RegistryConfig {
+        RegistryConfig {
+            url: url.to_owned(),
+            auth_token: None,
+            ask_npm,
+        }
+    }
+
+    #[test]
+    fn npm_is_asked_only_when_no_url_is_configured_and_only_on_first_network_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let deferred = Registry::new(&config("", true), dir.path().to_owned()).unwrap();
+        assert!(
+            deferred.endpoint.get().is_none(),
+            "nothing resolved at open"
+        );
+        let configured = Registry::new(
+            &config("http://registry.test/", true),
+            dir.path().to_owned(),
+        )
+        .unwrap();
+        let endpoint = configured
+            .endpoint
+            .get()
+            .expect("a configured URL is used at once");
+        assert_eq!(endpoint.display(), "http://registry.test/");
+        let unset = Registry::new(&config("", false), dir.path().to_owned()).unwrap();
+        assert!(
+            unset.endpoint.get().is_some_and(|e| e.base.is_none()),
+            "no URL and no npm: cache only"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_is_still_refused_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Registry::new(
+                &config("ftp://registry.test/", false),
+                dir.path().to_owned()
+            ),
+            Err(NpmError::InvalidRegistryUrl { .. })
+        ));
+    }
 }

@@ -220,6 +220,7 @@ mod tests {
             RegistryConfig {
                 url: String::new(),
                 auth_token: None,
+                ask_npm: false,
             },
         )
         .unwrap();

@@ -193,6 +193,7 @@ async fn an_unreachable_registry_is_a_diagnostic_at_the_import() {
     let registry = quire_npm::RegistryConfig {
         url: "http://127.0.0.1:9/".to_owned(),
         auth_token: None,
+        ask_npm: false,
     };
     let store = quire_npm::PackageStore::open(dir.path().join("npm"), registry).unwrap();
     let compiler = quire_compiler::Compiler::new(store, dir.path().join("cache"));
@@ -212,6 +213,7 @@ async fn with_a_lock_and_a_filled_store_no_registry_is_needed() {
     let dead = quire_npm::RegistryConfig {
         url: "http://127.0.0.1:9/".to_owned(),
         auth_token: None,
+        ask_npm: false,
     };
     let store = quire_npm::PackageStore::open(crate::store_dir(), dead).unwrap();
     let cache = tempfile::tempdir().unwrap();

@@ -37,7 +37,7 @@ pub fn compiler() -> Compiler {
 
 /// The configured registry URL, to redact it from snapshots.
 pub fn registry_url() -> String {
-    RegistryConfig::from_environment().url
+    RegistryConfig::from_environment().resolved().url
 }
 
 /// The page's own script (the last, module, script) of an artifact.

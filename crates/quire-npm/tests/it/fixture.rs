@@ -75,6 +75,7 @@ impl Registry {
         RegistryConfig {
             url: self.url.clone(),
             auth_token: None,
+            ask_npm: false,
         }
     }
 

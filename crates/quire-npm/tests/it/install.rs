@@ -354,6 +354,7 @@ async fn unreachable_registry_is_a_clear_error() {
     let config = RegistryConfig {
         url: format!("http://127.0.0.1:{port}/"),
         auth_token: None,
+        ask_npm: false,
     };
     let store = PackageStore::open(&root, config).unwrap();
     let error = install(&store, &request(&[("a", "^1")])).await.unwrap_err();
@@ -524,6 +525,7 @@ async fn child_process_install() {
         RegistryConfig {
             url,
             auth_token: None,
+            ask_npm: false,
         },
     )
     .unwrap();
