@@ -116,10 +116,10 @@ pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<V
         .ok_or_else(|| ApiError::unauthorized("the token's account no longer exists"))?;
     // "Last used" is for people deciding which tokens to revoke: minute precision is plenty,
     // and skipping the write keeps a busy token from costing a database write per request.
-    let stale = found
+    let touch_due = found
         .last_used_at
         .is_none_or(|at| quire_store::now_ms() - at >= TOKEN_TOUCH_INTERVAL_MS);
-    if stale {
+    if touch_due {
         state.store.touch_api_token(&found.id).await?;
     }
     Ok(Viewer {
