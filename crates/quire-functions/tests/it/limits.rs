@@ -52,7 +52,7 @@ async fn an_endless_loop_ends_with_a_timeout_shortly_after_the_deadline() {
     assert!(
         // Generous slack: CI shares two cores with parallel tests; what matters is that the
         // endless loop ends near its deadline rather than never.
-        elapsed >= wall && elapsed < wall + Duration::from_millis(2000),
+        elapsed >= wall && elapsed < wall + Duration::from_secs(2),
         "took {elapsed:?}"
     );
     still_serving(&rt).await;
@@ -81,10 +81,7 @@ async fn an_endless_loop_ends_with_a_cpu_limit_error() {
         err.to_string().contains("CPU time limit of 300 ms"),
         "{err}"
     );
-    assert!(
-        elapsed < cpu + Duration::from_millis(2000),
-        "took {elapsed:?}"
-    );
+    assert!(elapsed < cpu + Duration::from_secs(2), "took {elapsed:?}");
     still_serving(&rt).await;
 }
 
@@ -106,7 +103,7 @@ async fn waiting_past_the_wall_limit_is_a_timeout() {
         outcome.result
     );
     assert!(
-        start.elapsed() < Duration::from_millis(3000),
+        start.elapsed() < Duration::from_secs(3),
         "the 10 s wait was cut short"
     );
     still_serving(&rt).await;
