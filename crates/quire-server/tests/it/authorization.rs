@@ -333,12 +333,30 @@ async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
         .await
         .unwrap();
     store.publish_page(&page.id, 1, owner).await.unwrap();
+    deployed_function(
+        store,
+        project,
+        owner,
+        "pg-fn",
+        "async function handler(request) { return Response.json({ ok: true }); }",
+    )
+    .await;
+}
+
+/// Creates and deploys function `slug` with `code` in `project`.
+async fn deployed_function(
+    store: &quire_store::Store,
+    project: &str,
+    owner: &str,
+    slug: &str,
+    code: &str,
+) -> quire_store::Function {
     let function = store
         .create_function(&quire_store::NewFunction {
             project_id: project,
-            name: "Page function",
-            slug: "pg-fn",
-            code: "async function handler(request) { return Response.json({ ok: true }); }",
+            name: "Function",
+            slug,
+            code,
             load_error: None,
             public_endpoint: false,
             timeout_ms: 5000,
@@ -351,29 +369,20 @@ async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
         .deploy_function(&function.id, 1, None, owner)
         .await
         .unwrap();
+    function
 }
 
 /// Adds the deployed function "fn" with the secret EXISTING to project `p`.
 async fn function_world(app: &TestApp, project: &str, owner: &str) {
     let store = app.store();
-    let function = store
-        .create_function(&quire_store::NewFunction {
-            project_id: project,
-            name: "Function",
-            slug: "fn",
-            code: "async function handler(request) { return await request.json(); }",
-            load_error: None,
-            public_endpoint: false,
-            timeout_ms: 5000,
-            memory_mb: 64,
-            author_id: owner,
-        })
-        .await
-        .unwrap();
-    store
-        .deploy_function(&function.id, 1, None, owner)
-        .await
-        .unwrap();
+    let function = deployed_function(
+        store,
+        project,
+        owner,
+        "fn",
+        "async function handler(request) { return await request.json(); }",
+    )
+    .await;
     let sealed = quire_server::functions::seal::seal(
         &app.state.config.secret_key,
         &function.id,
