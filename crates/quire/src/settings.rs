@@ -177,7 +177,7 @@ pub struct Overrides {
     /// Data directory [env: QUIRE_DATA_DIR]
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
-    /// Configuration file (default: ./quire.toml when present) [env: QUIRE_CONFIG]
+    /// Configuration file (default: ./quire.toml when present)
     #[arg(long, global = true, env = "QUIRE_CONFIG")]
     pub config: Option<PathBuf>,
 }
