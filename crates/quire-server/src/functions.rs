@@ -8,7 +8,7 @@ pub mod seal;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -39,7 +39,21 @@ pub const MAX_RECORDED_LOG_BYTES: usize = 16 * 1024;
 pub const KEPT_INVOCATIONS: i64 = 1000;
 /// One recorded invocation in this many also prunes its function's old records.
 const PRUNE_EVERY: u64 = 100;
-static RECORDS: AtomicU64 = AtomicU64::new(1);
+/// Versions kept in the code cache before it starts over.
+const CODE_CACHE_ENTRIES: usize = 1024;
+
+/// One app's bookkeeping for the invocation path, held in its `AppState`: the code of deployed
+/// versions, the invocation records waiting for group commit, and the count that paces pruning.
+#[derive(Default)]
+pub struct Invocations {
+    /// Versions never change, so their code is cached by (function id, version number).
+    code: Mutex<HashMap<(String, i64), Arc<str>>>,
+    /// Records waiting for the writer.
+    pending: Mutex<Vec<InvocationRecord>>,
+    /// One writer at a time; it commits every waiting record in one transaction.
+    writer: tokio::sync::Mutex<()>,
+    recorded: AtomicU64,
+}
 
 /// Who is calling through a page; the server sets these, never the page.
 pub struct Caller {
@@ -187,20 +201,14 @@ pub fn limits(function: &Function) -> Limits {
     }
 }
 
-/// Code of one version, by (function id, version number).
-type CodeCache = HashMap<(String, i64), Arc<str>>;
-
-/// Versions never change, so their code is cached by (function, version).
-static CODE: LazyLock<Mutex<CodeCache>> = LazyLock::new(Mutex::default);
-const CODE_CACHE_ENTRIES: usize = 1024;
-
 async fn deployed_code(
     state: &AppState,
     function: &Function,
     version: i64,
 ) -> Result<Arc<str>, ApiError> {
     let key = (function.id.clone(), version);
-    if let Some(code) = CODE.lock().expect("code cache lock").get(&key) {
+    let cache = &state.invocations.code;
+    if let Some(code) = cache.lock().expect("code cache lock").get(&key) {
         return Ok(code.clone());
     }
     let stored = state
@@ -209,7 +217,7 @@ async fn deployed_code(
         .await?
         .ok_or_else(|| ApiError::internal(&"the deployed version of a function is missing"))?;
     let code: Arc<str> = Arc::from(stored.code);
-    let mut cache = CODE.lock().expect("code cache lock");
+    let mut cache = cache.lock().expect("code cache lock");
     if cache.len() >= CODE_CACHE_ENTRIES {
         cache.clear();
     }
@@ -260,9 +268,8 @@ pub async fn run_deployed(
     crate::telemetry::record_invocation(outcome.result.is_ok(), outcome.duration);
     let record = invocation_record(function, version, via, started_at, &outcome, &secrets_seen);
     record_invocation(state, record).await;
-    if RECORDS
-        .fetch_add(1, Ordering::Relaxed)
-        .is_multiple_of(PRUNE_EVERY)
+    let recorded = state.invocations.recorded.fetch_add(1, Ordering::Relaxed) + 1;
+    if recorded.is_multiple_of(PRUNE_EVERY)
         && let Err(error) = state
             .store
             .prune_invocations(&function.id, KEPT_INVOCATIONS)
@@ -276,30 +283,19 @@ pub async fn run_deployed(
     })
 }
 
-/// Records waiting for the writer, per app (keyed by the address of the app's shared state).
-static PENDING: LazyLock<Mutex<HashMap<usize, Vec<InvocationRecord>>>> =
-    LazyLock::new(Mutex::default);
-/// One writer at a time; it commits every record waiting for its app in one transaction.
-static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Records one invocation, with group commit: the record joins its app's queue, and whoever
+/// Records one invocation, with group commit: the record joins the app's queue, and whoever
 /// holds the writer commits the whole queue at once. Returns once the record is committed (by
 /// this call or by the writer before it), so a listing right after sees it. Under load this
 /// turns many contending single-row writes into a few multi-row transactions.
 async fn record_invocation(state: &AppState, record: InvocationRecord) {
-    let app = std::ptr::from_ref::<crate::state::Inner>(state).addr();
-    PENDING
+    let queue = &state.invocations;
+    queue
+        .pending
         .lock()
         .expect("pending records lock")
-        .entry(app)
-        .or_default()
         .push(record);
-    let _writer = WRITER.lock().await;
-    let batch = PENDING
-        .lock()
-        .expect("pending records lock")
-        .remove(&app)
-        .unwrap_or_default();
+    let _writer = queue.writer.lock().await;
+    let batch = std::mem::take(&mut *queue.pending.lock().expect("pending records lock"));
     if batch.is_empty() {
         return;
     }

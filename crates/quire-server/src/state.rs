@@ -18,6 +18,8 @@ pub struct Inner {
     pub config: ServerConfig,
     pub compiler: Compiler,
     pub functions: Runtime,
+    /// The invocation path's caches and record queue, per app.
+    pub invocations: crate::functions::Invocations,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             config,
             compiler,
             functions,
+            invocations: crate::functions::Invocations::default(),
         }))
     }
 }
