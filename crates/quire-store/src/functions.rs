@@ -3,53 +3,17 @@
 //! audit entry. The version that serves calls is `deployed_version`, which a later failed deploy
 //! or a new draft leaves in place.
 
-use std::fmt;
-use std::str::FromStr;
-
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::{Store, StoreError, new_id, now_ms, parse_column};
 
-/// Where a function stands: its head is a draft, the head is deployed, or the last deploy failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FunctionStatus {
-    Draft,
-    Deployed,
-    Error,
-}
-
-impl FunctionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Deployed => "deployed",
-            Self::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for FunctionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("unknown function status {0:?}")]
-pub struct UnknownFunctionStatus(String);
-
-impl FromStr for FunctionStatus {
-    type Err = UnknownFunctionStatus;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "draft" => Ok(Self::Draft),
-            "deployed" => Ok(Self::Deployed),
-            "error" => Ok(Self::Error),
-            other => Err(UnknownFunctionStatus(other.to_owned())),
-        }
-    }
+text_enum! {
+    /// Where a function stands: its head is a draft, the head is deployed, or the last deploy failed.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum FunctionStatus { Draft = "draft", Deployed = "deployed", Error = "error" }
+    error UnknownFunctionStatus = "unknown function status {0:?}";
 }
 
 #[derive(Clone, Debug)]

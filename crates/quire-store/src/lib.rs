@@ -4,6 +4,45 @@
 //! its own migrations under `migrations/<backend>`. Queries are checked at run time, so a build
 //! needs no live database. Times are Unix milliseconds; ids are random UUID strings.
 
+/// A closed set of names stored as text: the enum, `as_str`, `Display`, and `FromStr` with an
+/// error type whose message says what is allowed, all from one list.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($variant:ident = $text:literal),+ $(,)? }
+        error $error:ident = $message:literal;
+    ) => {
+        $(#[$meta])*
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[derive(Debug, thiserror::Error)]
+        #[error($message)]
+        pub struct $error(String);
+
+        impl std::str::FromStr for $name {
+            type Err = $error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err($error(other.to_owned())),
+                }
+            }
+        }
+    };
+}
+
 mod audit;
 mod error;
 mod functions;

@@ -5,9 +5,6 @@
 //! moves the page's head. Only `publish_page` and `unpublish_page` move what the page serves.
 //! Every change is recorded in the audit log in the same transaction.
 
-use std::fmt;
-use std::str::FromStr;
-
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
@@ -17,41 +14,11 @@ use crate::{Store, StoreError, Tx, new_id, now_ms, parse_column};
 /// The one place a page can be mounted today: the sidebar beside an inbox conversation.
 pub const INBOX_MOUNT_POINT: &str = "inbox_conversation_sidebar";
 
-/// Whether a page serves a version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PageStatus {
-    Draft,
-    Published,
-}
-
-impl PageStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-        }
-    }
-}
-
-impl fmt::Display for PageStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("unknown page status {0:?}: draft or published")]
-pub struct UnknownPageStatus(String);
-
-impl FromStr for PageStatus {
-    type Err = UnknownPageStatus;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "draft" => Ok(Self::Draft),
-            "published" => Ok(Self::Published),
-            other => Err(UnknownPageStatus(other.to_owned())),
-        }
-    }
+text_enum! {
+    /// Whether a page serves a version.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum PageStatus { Draft = "draft", Published = "published" }
+    error UnknownPageStatus = "unknown page status {0:?}: draft or published";
 }
 
 #[derive(Clone, Debug)]

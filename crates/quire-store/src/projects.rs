@@ -1,9 +1,6 @@
 //! Projects and their members. Every project keeps at least one owner; the checks and the
 //! change happen in one transaction so two concurrent demotions cannot leave none.
 
-use std::fmt;
-use std::str::FromStr;
-
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
@@ -18,46 +15,11 @@ pub struct Project {
     pub created_at: i64,
 }
 
-/// A member's role; the order is the order of power (`Member < Admin < Owner`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    Member,
-    Admin,
-    Owner,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?}: use owner, admin or member")]
-pub struct UnknownRole(String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "owner" => Ok(Self::Owner),
-            "admin" => Ok(Self::Admin),
-            "member" => Ok(Self::Member),
-            other => Err(UnknownRole(other.to_owned())),
-        }
-    }
+text_enum! {
+    /// A member's role; the order is the order of power (`Member < Admin < Owner`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Role { Member = "member", Admin = "admin", Owner = "owner" }
+    error UnknownRole = "unknown role {0:?}: use owner, admin or member";
 }
 
 /// A user's place in one project.
