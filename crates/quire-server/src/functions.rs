@@ -1,13 +1,15 @@
-//! Running a project's functions for the server: one core ([`run_deployed`]) that loads the
-//! deployed version, opens its secrets, hands it the project's KV, runs it in the runtime and
-//! records the invocation; the HTTP invoke route and the page bridge ([`invoke_for_page`]) both
-//! call it. Also the limits a function may set and the mapping of runtime errors to API errors.
+//! Running a project's functions for the server: [`target`] finds a function with its
+//! deployed code and opened secrets (cached, see [`crate::cache`]), and one core
+//! ([`run_deployed`]) hands it the project's KV, runs it in the runtime and queues the
+//! invocation's record for a background writer; the HTTP invoke route and the page bridge
+//! ([`invoke_for_page`]) both call it. Also the limits a function may set and the mapping of
+//! runtime errors to API errors.
 
 pub mod kv;
 pub mod seal;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,8 +18,9 @@ use axum::response::{IntoResponse, Response};
 use quire_functions::{
     FunctionRef, HttpRequest, HttpResponse, Invocation, InvokeError, Limits, Outcome,
 };
-use quire_store::{Function, InvocationRecord};
+use quire_store::{Function, InvocationRecord, Project, Store};
 
+use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::state::AppState;
 
@@ -39,20 +42,101 @@ pub const MAX_RECORDED_LOG_BYTES: usize = 16 * 1024;
 pub const KEPT_INVOCATIONS: i64 = 1000;
 /// One recorded invocation in this many also prunes its function's old records.
 const PRUNE_EVERY: u64 = 100;
-/// Versions kept in the code cache before it starts over.
-const CODE_CACHE_ENTRIES: usize = 1024;
+/// Records waiting for the writer at most; past this, new ones are dropped (and counted) so a
+/// database that cannot keep up slows nothing but the log.
+const MAX_PENDING_RECORDS: usize = 50_000;
 
-/// One app's bookkeeping for the invocation path, held in its `AppState`: the code of deployed
-/// versions, the invocation records waiting for group commit, and the count that paces pruning.
+/// One app's bookkeeping for the invocation path, held in its `AppState`: the functions of
+/// recent calls, the invocation records waiting for the writer, and the count that paces
+/// pruning.
 #[derive(Default)]
 pub struct Invocations {
-    /// Versions never change, so their code is cached by (function id, version number).
-    code: Mutex<HashMap<(String, i64), Arc<str>>>,
+    /// By (project id or slug, function id or slug), as callers name them.
+    targets: ReadCache<(String, String), Option<Arc<Target>>>,
     /// Records waiting for the writer.
     pending: Mutex<Vec<InvocationRecord>>,
+    /// Whether a background writer is on its way; at most one is.
+    writing: AtomicBool,
     /// One writer at a time; it commits every waiting record in one transaction.
     writer: tokio::sync::Mutex<()>,
     recorded: AtomicU64,
+}
+
+/// A function as the invocation path needs it.
+pub struct Target {
+    pub project: Project,
+    pub function: Function,
+    /// `None` until the function is deployed.
+    deployed: Option<Deployed>,
+}
+
+struct Deployed {
+    version: i64,
+    code: Arc<str>,
+    /// The opened secrets, or why they could not be opened (said to the caller at run time).
+    secrets: Result<Arc<BTreeMap<String, String>>, String>,
+}
+
+/// The function `function` (id or slug) of project `project` (id or slug) with its deployed
+/// code and secrets; `None` when either does not exist.
+pub async fn target(
+    state: &AppState,
+    project: &str,
+    function: &str,
+) -> Result<Option<Arc<Target>>, ApiError> {
+    let store = &state.store;
+    let key = (project.to_owned(), function.to_owned());
+    let load = async {
+        let Some(project) = store.project(project).await? else {
+            return Ok(None);
+        };
+        let Some(function) = store.function(&project.id, function).await? else {
+            return Ok(None);
+        };
+        let deployed = match function.deployed_version {
+            Some(version) => Some(load_deployed(state, &function, version).await?),
+            None => None,
+        };
+        Ok(Some(Arc::new(Target {
+            project,
+            function,
+            deployed,
+        })))
+    };
+    state
+        .invocations
+        .targets
+        .get_or_load(store, key, load)
+        .await
+}
+
+async fn load_deployed(
+    state: &AppState,
+    function: &Function,
+    version: i64,
+) -> Result<Deployed, ApiError> {
+    let stored = state
+        .store
+        .function_version(&function.id, version)
+        .await?
+        .ok_or_else(|| ApiError::internal(&"the deployed version of a function is missing"))?;
+    let secrets = state
+        .store
+        .function_secrets_sealed(&function.id)
+        .await?
+        .into_iter()
+        .map(|(name, sealed)| {
+            let value = seal::open(&state.config.secret_key, &function.id, &name, &sealed)
+                .map_err(|e| e.to_string())?;
+            Ok((name, value))
+        })
+        .collect::<Result<BTreeMap<_, _>, String>>()
+        .map(Arc::new);
+    Ok(Deployed {
+        version,
+        code: Arc::from(stored.code),
+        secrets,
+    })
 }
 
 /// Who is calling through a page; the server sets these, never the page.
@@ -112,15 +196,14 @@ pub async fn invoke_for_page(
     payload: serde_json::Value,
     caller: &Caller,
 ) -> Result<Response, ApiError> {
-    let (found, named) = match function {
-        FunctionSelector::Id(id) => (state.store.function(project_id, id).await?, id),
-        FunctionSelector::Slug(slug) => (state.store.function(project_id, slug).await?, slug),
+    let named = match function {
+        FunctionSelector::Id(named) | FunctionSelector::Slug(named) => named,
     };
-    let found = match (found, function) {
-        (Some(found), FunctionSelector::Id(id)) if &found.id == id => Some(found),
-        (Some(found), FunctionSelector::Slug(slug)) if &found.slug == slug => Some(found),
-        _ => None,
-    };
+    let found = target(state, project_id, named).await?;
+    let found = found.filter(|found| match function {
+        FunctionSelector::Id(id) => &found.function.id == id,
+        FunctionSelector::Slug(slug) => &found.function.slug == slug,
+    });
     let Some(found) = found else {
         return Err(ApiError::not_found(format!(
             "this project has no function {named:?}; check the id or slug passed to kapso.invokeFunction"
@@ -144,7 +227,7 @@ pub async fn invoke_for_page(
     }
     let request = HttpRequest {
         method: "POST".to_owned(),
-        url: function_url(state, &found),
+        url: function_url(state, &found.function),
         headers,
         body,
     };
@@ -201,63 +284,34 @@ pub fn limits(function: &Function) -> Limits {
     }
 }
 
-async fn deployed_code(
-    state: &AppState,
-    function: &Function,
-    version: i64,
-) -> Result<Arc<str>, ApiError> {
-    let key = (function.id.clone(), version);
-    let cache = &state.invocations.code;
-    if let Some(code) = cache.lock().expect("code cache lock").get(&key) {
-        return Ok(code.clone());
-    }
-    let stored = state
-        .store
-        .function_version(&function.id, version)
-        .await?
-        .ok_or_else(|| ApiError::internal(&"the deployed version of a function is missing"))?;
-    let code: Arc<str> = Arc::from(stored.code);
-    let mut cache = cache.lock().expect("code cache lock");
-    if cache.len() >= CODE_CACHE_ENTRIES {
-        cache.clear();
-    }
-    cache.insert(key, code.clone());
-    Ok(code)
-}
-
-/// The one place a function runs: loads the deployed version, its secrets and the project's
-/// KV, runs it under its limits and records the invocation (secret values redacted from the
-/// error and the logs). Undeployed → 422.
+/// The one place a function runs: hands the deployed version its secrets and the project's
+/// KV, runs it under its limits and queues its invocation record (secret values redacted from
+/// the error and the logs). Undeployed → 422.
 pub async fn run_deployed(
     state: &AppState,
-    function: &Function,
+    target: &Target,
     request: HttpRequest,
     via: Via,
 ) -> Result<Ran, ApiError> {
-    let Some(version) = function.deployed_version else {
+    let function = &target.function;
+    let Some(deployed) = &target.deployed else {
         return Err(ApiError::unprocessable(format!(
             "function {:?} has not been deployed yet; deploy it first (POST …/functions/{}/deploy or `quire functions deploy`)",
             function.slug, function.slug
         )));
     };
-    let code = deployed_code(state, function, version).await?;
-    let mut secrets = BTreeMap::new();
-    for (name, sealed) in state.store.function_secrets_sealed(&function.id).await? {
-        let value = seal::open(&state.config.secret_key, &function.id, &name, &sealed)
-            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-        secrets.insert(name, value);
-    }
+    let secrets = deployed.secrets.clone().map_err(ApiError::unprocessable)?;
     let secrets_seen: Vec<String> = secrets.values().cloned().collect();
     let reference = FunctionRef {
         project_id: function.project_id.clone(),
         function_id: function.id.clone(),
-        version,
-        code,
+        version: deployed.version,
+        code: deployed.code.clone(),
         limits: limits(function),
     };
     let invocation = Invocation {
         request,
-        secrets,
+        secrets: Arc::unwrap_or_clone(secrets),
         kv: Arc::new(kv::ProjectKv::new(
             state.store.clone(),
             function.project_id.clone(),
@@ -266,41 +320,85 @@ pub async fn run_deployed(
     let started_at = quire_store::now_ms();
     let outcome = state.functions.invoke(&reference, invocation).await;
     crate::telemetry::record_invocation(outcome.result.is_ok(), outcome.duration);
-    let record = invocation_record(function, version, via, started_at, &outcome, &secrets_seen);
-    record_invocation(state, record).await;
-    let recorded = state.invocations.recorded.fetch_add(1, Ordering::Relaxed) + 1;
-    if recorded.is_multiple_of(PRUNE_EVERY)
-        && let Err(error) = state
-            .store
-            .prune_invocations(&function.id, KEPT_INVOCATIONS)
-            .await
-    {
-        tracing::warn!(%error, function = %function.id, "could not prune old invocation records");
-    }
+    let record = invocation_record(
+        function,
+        deployed.version,
+        via,
+        started_at,
+        &outcome,
+        &secrets_seen,
+    );
+    queue_record(state, record);
     Ok(Ran {
         result: outcome.result,
         secrets_seen,
     })
 }
 
-/// Records one invocation, with group commit: the record joins the app's queue, and whoever
-/// holds the writer commits the whole queue at once. Returns once the record is committed (by
-/// this call or by the writer before it), so a listing right after sees it. Under load this
-/// turns many contending single-row writes into a few multi-row transactions.
-async fn record_invocation(state: &AppState, record: InvocationRecord) {
-    let queue = &state.invocations;
-    queue
-        .pending
-        .lock()
-        .expect("pending records lock")
-        .push(record);
-    let _writer = queue.writer.lock().await;
-    let batch = std::mem::take(&mut *queue.pending.lock().expect("pending records lock"));
-    if batch.is_empty() {
-        return;
+/// Queues one invocation record for the background writer, which commits everything waiting
+/// in one transaction (group commit), so the caller never waits for the database. A listing
+/// calls [`Invocations::flush`] first and so sees every call answered before it.
+fn queue_record(state: &AppState, record: InvocationRecord) {
+    let invocations = &state.invocations;
+    {
+        let mut pending = invocations.pending.lock().expect("pending records lock");
+        if pending.len() >= MAX_PENDING_RECORDS {
+            crate::telemetry::record_dropped_invocation_record();
+            return;
+        }
+        pending.push(record);
     }
-    if let Err(error) = state.store.record_invocations(&batch).await {
-        tracing::warn!(%error, records = batch.len(), "could not record invocations");
+    if !invocations.writing.swap(true, Ordering::AcqRel) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let invocations = &state.invocations;
+            loop {
+                invocations.flush(&state.store).await;
+                invocations.writing.store(false, Ordering::Release);
+                // A record queued after the last batch but before the flag fell found the flag
+                // up and left it to this writer.
+                let more = !invocations
+                    .pending
+                    .lock()
+                    .expect("pending records lock")
+                    .is_empty();
+                if !more || invocations.writing.swap(true, Ordering::AcqRel) {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+impl Invocations {
+    /// Commits every record queued before this call (after any batch in progress), and now
+    /// and then prunes the oldest records of the functions written.
+    pub async fn flush(&self, store: &Store) {
+        let _writer = self.writer.lock().await;
+        let batch = std::mem::take(&mut *self.pending.lock().expect("pending records lock"));
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(error) = store.record_invocations(&batch).await {
+            tracing::warn!(%error, records = batch.len(), "could not record invocations");
+        }
+        let written = batch.len() as u64;
+        let before = self.recorded.fetch_add(written, Ordering::Relaxed);
+        if before / PRUNE_EVERY != (before + written) / PRUNE_EVERY {
+            prune(store, &batch).await;
+        }
+    }
+}
+
+/// Keeps the newest [`KEPT_INVOCATIONS`] records of each function in `batch`.
+async fn prune(store: &Store, batch: &[InvocationRecord]) {
+    let mut functions: Vec<&str> = batch.iter().map(|r| r.function_id.as_str()).collect();
+    functions.sort_unstable();
+    functions.dedup();
+    for function in functions {
+        if let Err(error) = store.prune_invocations(function, KEPT_INVOCATIONS).await {
+            tracing::warn!(%error, function, "could not prune old invocation records");
+        }
     }
 }
 

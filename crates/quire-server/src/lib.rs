@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
+mod cache;
 pub mod config;
 pub mod errors;
 pub mod functions;
@@ -148,12 +149,16 @@ pub struct Listeners {
 }
 
 /// Serves both origins until `shutdown` completes, then stops accepting, lets in-flight
-/// requests finish (at most `shutdown_grace`), and checkpoints and closes the store.
+/// requests finish (at most `shutdown_grace`), writes the invocation records still queued,
+/// and checkpoints and closes the store.
 pub async fn serve(
     state: AppState,
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    if let Err(error) = state.store.follow_changes().await {
+        tracing::warn!(%error, "cannot follow other instances' changes; caches catch up with them within a second");
+    }
     let (stop, stopped) = tokio::sync::watch::channel(());
     let when_stopped = |mut stopped: tokio::sync::watch::Receiver<()>| async move {
         let _ = stopped.changed().await;
@@ -174,6 +179,7 @@ pub async fn serve(
             drain(&mut servers, state.config.shutdown_grace).await
         }
     };
+    state.invocations.flush(&state.store).await;
     state.store.close().await;
     result
 }

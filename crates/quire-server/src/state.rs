@@ -20,6 +20,8 @@ pub struct Inner {
     pub functions: Runtime,
     /// The invocation path's caches and record queue, per app.
     pub invocations: crate::functions::Invocations,
+    /// Who the credentials of recent calls belong to.
+    pub credentials: crate::auth::KnownCredentials,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             compiler,
             functions,
             invocations: crate::functions::Invocations::default(),
+            credentials: crate::auth::KnownCredentials::default(),
         }))
     }
 }

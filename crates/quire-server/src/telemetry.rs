@@ -44,6 +44,11 @@ pub fn record_invocation(ok: bool, took: std::time::Duration) {
         .record(took.as_secs_f64());
 }
 
+/// Counts invocation records dropped because the database could not keep up.
+pub fn record_dropped_invocation_record() {
+    metrics::counter!("quire_invocation_records_dropped_total").increment(1);
+}
+
 /// Counts and times every request by its route template (never by raw path, which would let
 /// clients create unbounded label values).
 pub async fn record_metrics(request: Request, next: Next) -> Response {

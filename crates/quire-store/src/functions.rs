@@ -185,6 +185,7 @@ impl Store {
         .await?;
         let function = function_in(&mut tx, &id).await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(function)
     }
 
@@ -261,6 +262,7 @@ impl Store {
         .await?;
         let function = function_in(&mut tx, function_id).await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(function)
     }
 
@@ -321,6 +323,7 @@ impl Store {
         .await?;
         let function = function_in(&mut tx, function_id).await?;
         tx.commit().await?;
+        self.changed().await;
         Ok((function, version))
     }
 
@@ -388,6 +391,7 @@ impl Store {
         .await?;
         let function = function_in(&mut tx, function_id).await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(function)
     }
 
@@ -416,6 +420,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 

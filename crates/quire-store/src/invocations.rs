@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
-use crate::{Store, StoreError, new_id};
+use crate::{Store, StoreError, new_ordered_id};
 
 #[derive(Clone, Debug)]
 pub struct InvocationRecord {
@@ -49,14 +49,21 @@ impl FromRow<'_, AnyRow> for InvocationRecord {
     }
 }
 
+/// Rows per multi-row `INSERT` when recording a batch: 15 parameters each stays far below
+/// both backends' limit on parameters per statement.
+const ROWS_PER_INSERT: usize = 500;
+const RECORD_FIELDS: usize = 15;
+
 const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, status, ok, error_code, \
      error, error_stack, logs, logs_truncated, request_bytes, response_bytes";
 
 impl Store {
     /// Appends one invocation record; `record.id` is ignored and a new one returned.
     pub async fn record_invocation(&self, record: &InvocationRecord) -> Result<String, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        insert_record(&mut conn, record).await
+        let ids = self
+            .record_invocations(std::slice::from_ref(record))
+            .await?;
+        Ok(ids.into_iter().next().unwrap_or_default())
     }
 
     /// Appends several invocation records in one transaction (one commit for all); answers
@@ -67,8 +74,27 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(records.len());
-        for record in records {
-            ids.push(insert_record(&mut tx, record).await?);
+        for chunk in records.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let first = row * RECORD_FIELDS + 1;
+                    let params: Vec<String> = (first..first + RECORD_FIELDS)
+                        .map(|n| format!("${n}"))
+                        .collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO function_invocations ({COLUMNS}) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for record in chunk {
+                let id = new_ordered_id();
+                query = bind_record(query.bind(id.clone()), record);
+                ids.push(id);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(ids)
@@ -145,31 +171,23 @@ impl Store {
     }
 }
 
-async fn insert_record(
-    conn: &mut sqlx::AnyConnection,
-    record: &InvocationRecord,
-) -> Result<String, StoreError> {
-    let id = new_id();
-    sqlx::query(&format!(
-        "INSERT INTO function_invocations ({COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-    ))
-    .bind(&id)
-    .bind(&record.function_id)
-    .bind(record.version)
-    .bind(&record.via)
-    .bind(record.started_at)
-    .bind(record.duration_ms)
-    .bind(record.status)
-    .bind(i64::from(record.ok))
-    .bind(&record.error_code)
-    .bind(&record.error)
-    .bind(&record.error_stack)
-    .bind(&record.logs)
-    .bind(i64::from(record.logs_truncated))
-    .bind(record.request_bytes)
-    .bind(record.response_bytes)
-    .execute(conn)
-    .await?;
-    Ok(id)
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds every field of `record` but the id, in [`COLUMNS`] order.
+fn bind_record<'q>(query: AnyQuery<'q>, record: &'q InvocationRecord) -> AnyQuery<'q> {
+    query
+        .bind(&record.function_id)
+        .bind(record.version)
+        .bind(&record.via)
+        .bind(record.started_at)
+        .bind(record.duration_ms)
+        .bind(record.status)
+        .bind(i64::from(record.ok))
+        .bind(&record.error_code)
+        .bind(&record.error)
+        .bind(&record.error_stack)
+        .bind(&record.logs)
+        .bind(i64::from(record.logs_truncated))
+        .bind(record.request_bytes)
+        .bind(record.response_bytes)
 }

@@ -57,6 +57,8 @@ mod tokens;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -90,7 +92,13 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: Arc<str>,
+    /// Moves on every committed change to what callers may cache; see [`Store::generation`].
+    generation: Arc<AtomicU64>,
 }
+
+/// The `PostgreSQL` channel on which instances announce changes to each other.
+const CHANGES_CHANNEL: &str = "quire_changes";
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -127,7 +135,12 @@ impl Store {
                 url: redact_url(url),
                 source,
             })?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            url: Arc::from(url),
+            generation: Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -142,6 +155,64 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A number that moves after every committed write to users, sessions, API tokens,
+    /// projects, memberships, functions or secrets: by this process, and on `PostgreSQL`, once
+    /// [`Store::follow_changes`] runs, by any instance. A cached read of those tables is current
+    /// while this number is the one it was read under. (Hot-path writes — invocation records,
+    /// KV, a token's `last_used_at`, the audit log — leave it alone.)
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Called after each committed write that [`Store::generation`] covers.
+    async fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if self.backend == Backend::Postgres
+            && let Err(error) = sqlx::query("SELECT pg_notify($1, '')")
+                .bind(CHANGES_CHANNEL)
+                .execute(&self.pool)
+                .await
+        {
+            tracing::warn!(%error, "could not announce a change to other instances; their caches catch up within a second");
+        }
+    }
+
+    /// On `PostgreSQL`, listens for the changes other instances announce and moves
+    /// [`Store::generation`] on each, in a background task that lives as long as the process.
+    /// Losing the connection moves it too (announcements may have been missed while down).
+    /// On `SQLite` there is nothing to follow: one process serves a database file.
+    pub async fn follow_changes(&self) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .map_err(|source| StoreError::Connect {
+                url: redact_url(&self.url),
+                source,
+            })?;
+        listener.listen(CHANGES_CHANNEL).await?;
+        let generation = self.generation.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => {
+                        tracing::warn!(
+                            "lost the database connection that follows other instances' changes; reconnecting"
+                        );
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not follow other instances' changes; retrying in a second");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+                generation.fetch_add(1, Ordering::AcqRel);
+            }
+        });
+        Ok(())
     }
 
     /// Answers whether the database is reachable (for `/readyz`).
@@ -218,6 +289,12 @@ pub fn now_ms() -> i64 {
 
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A new id that sorts after every id this process made before (a UUIDv7), for rows that are
+/// listed in the order they were written.
+pub fn new_ordered_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// Reads a text column as an enum through `FromStr`.

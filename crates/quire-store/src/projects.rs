@@ -113,6 +113,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(project)
     }
 
@@ -214,6 +215,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.changed().await;
         Ok(previous)
     }
 
@@ -251,6 +253,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 }

@@ -48,6 +48,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 
@@ -84,6 +85,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 

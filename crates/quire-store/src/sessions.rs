@@ -43,6 +43,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 
@@ -62,6 +63,7 @@ impl Store {
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
+        self.changed().await;
         Ok(())
     }
 }

@@ -57,6 +57,7 @@ impl Store {
         .bind(token.expires_at)
         .execute(&self.pool)
         .await?;
+        self.changed().await;
         Ok(token)
     }
 
@@ -99,6 +100,7 @@ impl Store {
             .bind(user_id)
             .execute(&self.pool)
             .await?;
+        self.changed().await;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -41,6 +41,7 @@ impl Store {
                 StoreError::Conflict { .. } => StoreError::Conflict { what: format!("a user with e-mail {}", user.email) },
                 other => other,
             })?;
+        self.changed().await;
         Ok(user)
     }
 
@@ -95,6 +96,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 }

@@ -4,11 +4,15 @@
 pub mod password;
 pub mod secrets;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use quire_store::{Membership, Role, User};
+use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
 
+use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::state::AppState;
 
@@ -16,6 +20,29 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// How often a token's `last_used_at` is written at most.
 const TOKEN_TOUCH_INTERVAL_MS: i64 = 60_000;
+
+/// What credentials were found to be, cached per app so that a call does not read the
+/// database to learn who is calling (see [`crate::cache`]).
+#[derive(Default)]
+pub struct KnownCredentials {
+    /// By the SHA-256 of the token.
+    tokens: ReadCache<String, Option<Arc<KnownToken>>>,
+    /// By the SHA-256 of the session id; only live sessions are found.
+    sessions: ReadCache<String, Option<Arc<KnownSession>>>,
+    /// By (project id or slug, user id).
+    memberships: ReadCache<(String, String), Option<Membership>>,
+}
+
+/// A live session and its account (`None` once the account is gone).
+type KnownSession = (Session, Option<User>);
+
+struct KnownToken {
+    token: ApiToken,
+    user: Option<User>,
+    /// When `last_used_at` was last written (0: never); shared by every use of the entry, so
+    /// one request in a minute writes it.
+    touched_at: AtomicI64,
+}
 
 /// An authenticated caller.
 #[derive(Clone, Debug)]
@@ -55,7 +82,22 @@ where
             ));
         };
         let id_hash = secrets::sha256_hex(session_id);
-        let Some(session) = state.store.session(&id_hash).await? else {
+        let store = &state.store;
+        let found = state
+            .credentials
+            .sessions
+            .get_or_load(store, id_hash.clone(), async {
+                let Some(session) = store.session(&id_hash).await? else {
+                    return Ok::<_, ApiError>(None);
+                };
+                let user = store.user_by_id(&session.user_id).await?;
+                Ok(Some(Arc::new((session, user))))
+            })
+            .await?;
+        let Some((session, user)) = found
+            .as_deref()
+            .filter(|(session, _)| session.expires_at > now_ms())
+        else {
             return Err(ApiError::unauthorized(
                 "your session has ended; sign in again",
             ));
@@ -72,10 +114,8 @@ where
                 ));
             }
         }
-        let user = state
-            .store
-            .user_by_id(&session.user_id)
-            .await?
+        let user = user
+            .clone()
             .ok_or_else(|| ApiError::unauthorized("this account no longer exists"))?;
         Ok(Self {
             user,
@@ -85,48 +125,62 @@ where
 }
 
 pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
+    let hash = secrets::sha256_hex(token);
+    let store = &state.store;
     let found = state
-        .store
-        .api_token_by_hash(&secrets::sha256_hex(token))
+        .credentials
+        .tokens
+        .get_or_load(store, hash.clone(), async {
+            let Some(token) = store.api_token_by_hash(&hash).await? else {
+                return Ok::<_, ApiError>(None);
+            };
+            let user = store.user_by_id(&token.user_id).await?;
+            Ok(Some(Arc::new(KnownToken {
+                touched_at: AtomicI64::new(token.last_used_at.unwrap_or(0)),
+                token,
+                user,
+            })))
+        })
         .await?;
-    let Some(found) = found else {
+    let Some(known) = found.as_deref() else {
         return Err(ApiError::unauthorized(
             "this API token is not valid; create one with `quire token create` or POST /api/v1/tokens",
         ));
     };
+    let found = &known.token;
     if found.revoked_at.is_some() {
         return Err(ApiError::unauthorized(format!(
             "the API token {:?} was revoked; create a new one",
             found.name
         )));
     }
-    if found
-        .expires_at
-        .is_some_and(|at| at <= quire_store::now_ms())
-    {
+    let now = now_ms();
+    if found.expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::unauthorized(format!(
             "the API token {:?} has expired; create a new one",
             found.name
         )));
     }
-    let user = state
-        .store
-        .user_by_id(&found.user_id)
-        .await?
+    let user = known
+        .user
+        .clone()
         .ok_or_else(|| ApiError::unauthorized("the token's account no longer exists"))?;
     // "Last used" is for people deciding which tokens to revoke: minute precision is plenty,
     // and skipping the write keeps a busy token from costing a database write per request.
-    let touch_due = found
-        .last_used_at
-        .is_none_or(|at| quire_store::now_ms() - at >= TOKEN_TOUCH_INTERVAL_MS);
-    if touch_due {
+    let touched_at = known.touched_at.load(Ordering::Acquire);
+    if now - touched_at >= TOKEN_TOUCH_INTERVAL_MS
+        && known
+            .touched_at
+            .compare_exchange(touched_at, now, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    {
         state.store.touch_api_token(&found.id).await?;
     }
     Ok(Viewer {
         user,
         credential: Credential::Token {
-            id: found.id,
-            project_id: found.project_id,
+            id: found.id.clone(),
+            project_id: found.project_id.clone(),
         },
     })
 }
@@ -140,7 +194,13 @@ impl Viewer {
         project: &str,
         needed: Role,
     ) -> Result<Membership, ApiError> {
-        let membership = state.store.membership(project, &self.user.id).await?;
+        let store = &state.store;
+        let key = (project.to_owned(), self.user.id.clone());
+        let membership = state
+            .credentials
+            .memberships
+            .get_or_load(store, key, store.membership(project, &self.user.id))
+            .await?;
         let membership = membership
             .filter(|m| self.token_project().is_none_or(|only| only == m.project.id))
             .ok_or_else(|| {

@@ -937,3 +937,118 @@ async fn the_demo_function_answers_the_dashboard_template() {
         .await
         .expect("seeding twice changes nothing");
 }
+
+/// Credentials and functions are cached on the invoke path; every change must still reach the
+/// very next call, whoever made it through this server.
+#[tokio::test]
+async fn no_cached_read_outlives_a_change() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let member = app.user("member@example.com").await;
+    let joined = client
+        .put(
+            &format!("/api/v1/projects/acme/members/{}", member.id),
+            &json!({ "role": "member" }),
+        )
+        .await;
+    assert!(joined.status.is_success(), "{}", joined.text());
+    let version = |n: u32| {
+        format!(
+            "async function handler(r, env) {{ return {{ v: {n}, k: (env.K ?? \"\").length }}; }}"
+        )
+    };
+    create_deployed(&client, "cached", &version(1), json!({})).await;
+    let invoke = "/api/v1/projects/acme/functions/cached/invoke";
+    let owner_token = app.token_client(&owner, None).await;
+    let member_token = app.token_client(&member, None).await;
+    // Twice each, so the second call is served from the caches.
+    for _ in 0..2 {
+        assert_eq!(
+            member_token.post(invoke, &json!({})).await.json(),
+            json!({ "v": 1, "k": 0 })
+        );
+        assert_eq!(
+            owner_token.post(invoke, &json!({})).await.json(),
+            json!({ "v": 1, "k": 0 })
+        );
+    }
+
+    let set = client
+        .put(
+            "/api/v1/projects/acme/functions/cached/secrets/K",
+            &json!({ "value": "four" }),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text());
+    assert_eq!(
+        member_token.post(invoke, &json!({})).await.json(),
+        json!({ "v": 1, "k": 4 })
+    );
+
+    put_code(&client, "cached", &version(2)).await;
+    assert_eq!(
+        member_token.post(invoke, &json!({})).await.json(),
+        json!({ "v": 1, "k": 4 }),
+        "the head is not deployed yet"
+    );
+    deploy(&client, "cached").await;
+    assert_eq!(
+        member_token.post(invoke, &json!({})).await.json(),
+        json!({ "v": 2, "k": 4 })
+    );
+
+    let anonymous = || app.send(invoke_request(invoke, &[], "{}"));
+    assert_eq!(anonymous().await.status, StatusCode::NOT_FOUND);
+    client
+        .patch(
+            "/api/v1/projects/acme/functions/cached",
+            &json!({ "public_endpoint": true }),
+        )
+        .await;
+    assert_eq!(anonymous().await.status, StatusCode::OK);
+    client
+        .patch(
+            "/api/v1/projects/acme/functions/cached",
+            &json!({ "public_endpoint": false }),
+        )
+        .await;
+    assert_eq!(
+        anonymous().await.status,
+        StatusCode::NOT_FOUND,
+        "private again at once"
+    );
+
+    let removed = client
+        .delete(&format!("/api/v1/projects/acme/members/{}", member.id))
+        .await;
+    assert!(removed.status.is_success(), "{}", removed.text());
+    assert_eq!(
+        member_token.post(invoke, &json!({})).await.status,
+        StatusCode::NOT_FOUND,
+        "a removed member's token"
+    );
+
+    let tokens = client.get("/api/v1/tokens").await.json();
+    for token in tokens.as_array().unwrap() {
+        let id = token["id"].as_str().unwrap();
+        client.delete(&format!("/api/v1/tokens/{id}")).await;
+    }
+    let revoked = owner_token.post(invoke, &json!({})).await;
+    assert_eq!(
+        revoked.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token: {}",
+        revoked.text()
+    );
+
+    let deleted = client
+        .delete("/api/v1/projects/acme/functions/cached")
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.text());
+    let fresh_token = app.token_client(&owner, None).await;
+    assert_eq!(
+        fresh_token.post(invoke, &json!({})).await.status,
+        StatusCode::NOT_FOUND,
+        "a deleted function"
+    );
+}

@@ -2,6 +2,7 @@
 //! `PostgreSQL` too, so both backends keep the same semantics.
 
 mod accounts;
+mod changes;
 mod functions;
 mod pages;
 mod projects;

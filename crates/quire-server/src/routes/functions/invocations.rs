@@ -47,6 +47,8 @@ pub async fn invocations(
             format!("limit is {limit}; use 1 to {MAX_LIMIT}"),
         ));
     }
+    // Calls answered before this listing are in it, though their records are written later.
+    state.invocations.flush(&state.store).await;
     let records = state
         .store
         .function_invocations(&function.id, query.before.as_deref(), limit)

@@ -15,12 +15,12 @@ use axum::response::{IntoResponse, Response};
 use quire_functions::{HttpRequest, InvokeError};
 use quire_store::Role;
 
-use super::find;
+use super::no_such_function;
 use crate::auth::{Viewer, viewer_from_token};
 use crate::errors::{ApiError, ErrorBody};
 use crate::functions::{
     CALLER_HEADERS, CREDENTIAL_HEADERS, MAX_PAYLOAD_BYTES, Via, function_url, invoke_error,
-    pass_through, payload_too_large, run_deployed,
+    pass_through, payload_too_large, run_deployed, target,
 };
 use crate::state::AppState;
 
@@ -50,16 +50,12 @@ pub async fn invoke(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (mut parts, body) = request.into_parts();
-    let public = match state.store.project(&project).await? {
-        Some(found) => state
-            .store
-            .function(&found.id, &function)
-            .await?
-            .filter(|f| f.public_endpoint),
-        None => None,
-    };
-    let (target, via, viewer_id) = if let Some(target) = public {
-        (target, Via::Public, None)
+    let found = target(&state, &project, &function).await?;
+    let (target, via, viewer_id) = if let Some(public) = found
+        .as_ref()
+        .filter(|found| found.function.public_endpoint)
+    {
+        (public.clone(), Via::Public, None)
     } else {
         let Some(viewer) = authenticate(&state, &mut parts).await? else {
             return Err(ApiError::not_found(format!(
@@ -68,13 +64,9 @@ pub async fn invoke(
             )));
         };
         let membership = viewer.require(&state, &project, Role::Member).await?;
-        let target = find(
-            &state,
-            &membership.project.id,
-            &function,
-            &membership.project.slug,
-        )
-        .await?;
+        let target = found
+            .filter(|found| found.project.id == membership.project.id)
+            .ok_or_else(|| no_such_function(&membership.project.slug, &function))?;
         (target, Via::Api, Some(viewer.user.id))
     };
     let payload = to_bytes(body, MAX_PAYLOAD_BYTES)
@@ -101,7 +93,7 @@ pub async fn invoke(
     }
     let request = HttpRequest {
         method: "POST".to_owned(),
-        url: function_url(&state, &target),
+        url: function_url(&state, &target.function),
         headers,
         body: payload.to_vec(),
     };

@@ -245,11 +245,13 @@ pub async fn find(
         .store
         .function(project_id, function)
         .await?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "project {project_slug:?} has no function {function:?}; GET /api/v1/projects/{project_slug}/functions lists them"
-            ))
-        })
+        .ok_or_else(|| no_such_function(project_slug, function))
+}
+
+pub fn no_such_function(project_slug: &str, function: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "project {project_slug:?} has no function {function:?}; GET /api/v1/projects/{project_slug}/functions lists them"
+    ))
 }
 
 /// The code checks every save: at most 1 MiB.
