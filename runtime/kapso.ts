@@ -14,8 +14,8 @@
  * 2. Everything after that goes over the port:
  *      frame → host  {type:"invoke", id:<n>, function:{id}|{slug}, payload}
  *      host → frame  {type:"result", id, ok:true, value} | {type:"result", id, ok:false, error:{message}}
- *      host → frame  {type:"context", context}             the conversation changed
- *      frame → host  {type:"resize", height}               document height in CSS pixels
+ *      host → frame  {type:"context", context}             the conversation or the theme changed
+ *      frame → host  {type:"resize", height}               content height in CSS pixels (may shrink)
  *      frame → host  {type:"console", level, args:[string]} level: log|info|warn|error|debug
  *      frame → host  {type:"error", message, stack}        uncaught error or unhandled rejection
  *    Console and error messages raised before the handshake are buffered (up to 100) and sent
@@ -149,17 +149,65 @@ type HostMessage =
     parent.postMessage({ type: "kapso:hello", nonce }, "*");
   }
 
+  /**
+   * Auto-resize: the content's height, sent whenever it changes. Content shorter than the frame
+   * is measured by the document element's own box (its scrollHeight never reports less than the
+   * frame, so the frame could grow but never shrink back); content taller than the frame by its
+   * scrollHeight. A page whose height follows the frame's (`min-height: 100vh` plus a margin)
+   * would grow the frame without end: a growth that only mirrors the frame's own growth is not
+   * reported, and the page's console says so once.
+   */
   const startResize = (): void => {
     if (typeof ResizeObserver !== "function") return;
-    let last = -1;
+    const root = document.documentElement;
+    // The height the host was last told, or the one held back as mirroring the frame.
+    let settled = -1;
+    let measured = -1;
+    let frameHeight = -1;
+    let warned = false;
     const report = (): void => {
-      const height = Math.ceil(document.documentElement.scrollHeight);
-      if (height !== last) {
-        last = height;
+      const frame = root.clientHeight;
+      const height =
+        root.scrollHeight > frame
+          ? root.scrollHeight
+          : Math.ceil(root.getBoundingClientRect().height);
+      const followsFrame =
+        measured >= 0 &&
+        frame > frameHeight &&
+        height > frame &&
+        Math.abs(height - measured - (frame - frameHeight)) <= 1;
+      measured = height;
+      frameHeight = frame;
+      if (height === settled) return;
+      settled = height;
+      if (!followsFrame) {
         send({ type: "resize", height });
+      } else if (!warned) {
+        warned = true;
+        console.warn(
+          "kapso: auto-resize stopped following this page's height, which grows with its frame (a height of 100vh plus a margin or padding?); the page scrolls inside its frame instead",
+        );
       }
     };
-    new ResizeObserver(report).observe(document.documentElement);
+    // The frame's own size changes first (the resize event runs before the observers), so a
+    // growth that mirrors it is recognised as such.
+    window.addEventListener("resize", report);
+    const boxes = new ResizeObserver(report);
+    boxes.observe(root);
+    if (document.body) boxes.observe(document.body);
+    // Content that overflows a document sized to its frame (`html, body { height: 100% }`)
+    // changes no box above; a DOM change measures again at the next frame.
+    if (typeof MutationObserver === "function" && typeof requestAnimationFrame === "function") {
+      let queued = false;
+      new MutationObserver(() => {
+        if (queued) return;
+        queued = true;
+        requestAnimationFrame(() => {
+          queued = false;
+          report();
+        });
+      }).observe(root, { childList: true, subtree: true, attributes: true, characterData: true });
+    }
     report();
   };
 
@@ -175,8 +223,10 @@ type HostMessage =
   };
 
   const reportError = (error: unknown): void => {
-    const e = error instanceof Error ? error : new Error(show(error));
-    send({ type: "error", message: e.message, stack: e.stack ?? "" });
+    // A thrown non-Error has no stack of its own (one made here would point at the runtime).
+    const message = error instanceof Error ? error.message : show(error);
+    const stack = error instanceof Error ? (error.stack ?? "") : "";
+    send({ type: "error", message, stack });
   };
 
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
@@ -212,7 +262,9 @@ type HostMessage =
             : null;
       if (!fn) {
         return Promise.reject(
-          new Error("kapso.invokeFunction needs the function's id or slug, e.g. { slug: \"my-function\" }"),
+          new Error(
+            'kapso.invokeFunction needs the function\'s id or slug, e.g. { slug: "my-function" }',
+          ),
         );
       }
       const timeoutMs = options.timeoutMs ?? INVOKE_TIMEOUT_MS;

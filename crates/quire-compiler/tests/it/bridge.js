@@ -19,7 +19,11 @@ globalThis.window = globalThis;
 globalThis.addEventListener = frame.addEventListener.bind(frame);
 globalThis.location = { hash: "#nonce=n-123", pathname: "/artifact", search: "" };
 globalThis.history = { replaceState() {} };
-globalThis.document = { documentElement: { scrollHeight: 321.5 } };
+// The document element as auto-resize measures it: content shorter than the frame is measured
+// by its box, taller content by its scrollHeight (never less than the frame's clientHeight).
+const root = { clientHeight: 600, scrollHeight: 600, boxHeight: 321.5 };
+root.getBoundingClientRect = () => ({ height: root.boxHeight });
+globalThis.document = { documentElement: root };
 globalThis.ResizeObserver = class {
   observe() {}
 };
@@ -117,6 +121,23 @@ async function hosted() {
   console.warn("careful", 42);
   assert.deepEqual(await logged, { type: "console", level: "warn", args: ["careful", "42"] });
   assert.ok(printed.some((p) => p[0] === "warn" && p[1] === "careful"), "the page's console still prints");
+
+  // Auto-resize: content taller than the frame is sent by its scrollHeight...
+  const resized = () => {
+    const message = next(host);
+    frame.dispatchEvent(new Event("resize"));
+    return message;
+  };
+  Object.assign(root, { scrollHeight: 700, boxHeight: 700 });
+  assert.deepEqual(await resized(), { type: "resize", height: 700 });
+  // ...a growth that only mirrors the frame's own (100vh plus a margin) is held back, once said...
+  Object.assign(root, { clientHeight: 700, scrollHeight: 800, boxHeight: 800 });
+  const warned = await resized();
+  assert.equal(warned.type, "console");
+  assert.match(warned.args[0], /auto-resize stopped following this page's height/);
+  // ...and content that shrinks below the frame is measured by its box, not the frame.
+  Object.assign(root, { scrollHeight: 700, boxHeight: 250.2 });
+  assert.deepEqual(await resized(), { type: "resize", height: 251 });
 }
 
 async function standalone() {
