@@ -14,6 +14,8 @@
  *   4. Over the port: `invoke` is relayed to `POST …/pages/{page}/invoke` with the viewer's own
  *      session (the project and page are the ones this host framed, never taken from the
  *      message); `resize`, `console` and `error` go to the caller's callbacks.
+ *   5. The context carries the viewer's theme (`system.theme`, from `prefers-color-scheme`); when
+ *      the viewer switches it, and on `setContext`, the page gets `{type:"context", context}`.
  *
  * Messages from any other window, with a wrong nonce, malformed, or over 256 KiB are dropped.
  * Dependency-free on purpose: it runs in the app origin next to the viewer's session.
@@ -165,11 +167,15 @@ export async function requestFrame(
   return grant as unknown as FrameGrant;
 }
 
-/** The viewer's colour scheme, which only the browser knows. */
+/** The viewer's colour scheme, which only the browser knows; null where it cannot tell. */
+function colourScheme(): MediaQueryList | null {
+  return typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+}
+
+/** `context` with the viewer's current theme in `system.theme`. */
 function withTheme(context: unknown): unknown {
   if (!isRecord(context) || !isRecord(context.system)) return context;
-  const dark =
-    typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
+  const dark = colourScheme()?.matches ?? false;
   return { ...context, system: { ...context.system, theme: dark ? "dark" : "light" } };
 }
 
@@ -326,6 +332,12 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
   };
 
   window.addEventListener("message", onWindowMessage);
+  // The viewer switched between light and dark: the page gets the new theme as a context event.
+  const scheme = colourScheme();
+  const onSchemeChange = (): void => {
+    if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(context) });
+  };
+  scheme?.addEventListener("change", onSchemeChange);
 
   const start = async (): Promise<void> => {
     const grant = await requestFrame(
@@ -381,6 +393,7 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       clearTimeout(handshakeTimer);
       aborter.abort();
       window.removeEventListener("message", onWindowMessage);
+      scheme?.removeEventListener("change", onSchemeChange);
       port?.close();
       port = null;
       iframe?.remove();
