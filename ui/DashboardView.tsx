@@ -1,14 +1,40 @@
 /**
  * The standalone dashboard view `/p/{project}/pages/{page}`: the page's published version,
  * full-screen, under a slim bar. Says plainly when the page is not published or not visible.
+ * The page scrolls inside its frame (pages written for a fixed frame, with `100vh` or
+ * `position: fixed`, look as their authors meant). Uncaught errors show as a badge to every
+ * viewer; owners and admins can open the page console under the page.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { HostError } from "../runtime/host";
 import { ApiError, getPage, versionNumber, type Page, type Project } from "./api";
 import { Link } from "./Link";
 import { Notice } from "./Notice";
+import { PageConsole } from "./PageConsole";
+import { usePageConsole } from "./usePageConsole";
 import { PageFrame } from "./PageFrame";
 import { paths } from "./router";
+
+const CONSOLE_ID = "page-console";
+/** Whether the page console is open is remembered per browser, like a developer tool's drawer. */
+const CONSOLE_KEY = "quire.pageConsole";
+
+function readConsoleOpen(): boolean {
+  try {
+    return localStorage.getItem(CONSOLE_KEY) === "open";
+  } catch {
+    return false;
+  }
+}
+
+function writeConsoleOpen(open: boolean): void {
+  try {
+    if (open) localStorage.setItem(CONSOLE_KEY, "open");
+    else localStorage.removeItem(CONSOLE_KEY);
+  } catch {
+    // storage disabled: the panel starts closed next time
+  }
+}
 
 type Load =
   | { state: "loading" }
@@ -44,15 +70,22 @@ export function DashboardView({
   const project = projects.find((p) => p.slug === projectRef || p.id === projectRef);
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [frameError, setFrameError] = useState<Load | null>(null);
-  // Uncaught errors inside the page, forwarded by the bridge: the page's own console has the
-  // details; the bar says that something went wrong.
-  const [pageErrors, setPageErrors] = useState<string[]>([]);
+  // The page's console and uncaught errors, forwarded by the bridge.
+  const pageConsole = usePageConsole();
+  const canEdit = project?.role === "owner" || project?.role === "admin";
+  const [consoleOpen, setConsoleOpen] = useState(readConsoleOpen);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const showConsole = (open: boolean) => {
+    setConsoleOpen(open);
+    writeConsoleOpen(open);
+  };
+  const { clear: clearConsole } = pageConsole;
 
   useEffect(() => {
     let live = true;
     setLoad({ state: "loading" });
     setFrameError(null);
-    setPageErrors([]);
+    clearConsole();
     getPage(projectRef, pageRef).then(
       (page) => live && setLoad({ state: "ready", page }),
       (error: unknown) => live && setLoad(unavailable(error)),
@@ -60,7 +93,7 @@ export function DashboardView({
     return () => {
       live = false;
     };
-  }, [projectRef, pageRef]);
+  }, [projectRef, pageRef, clearConsole]);
 
   const page = load.state === "ready" ? load.page : null;
   const published = page ? versionNumber(page.published_version) : null;
@@ -75,15 +108,34 @@ export function DashboardView({
         </Link>
         <h1 className="dashboard-title">{page?.name ?? pageRef}</h1>
         {published !== null ? <span className="badge">v{published}</span> : null}
-        {pageErrors.length > 0 ? (
-          <span
-            className="badge badge-error"
-            role="status"
-            title={pageErrors[pageErrors.length - 1]}
-          >
-            {pageErrors.length === 1 ? "1 error" : `${pageErrors.length} errors`} in this page
-          </span>
-        ) : null}
+        <div className="dashboard-tools">
+          {pageConsole.errors > 0 ? (
+            <span className="badge badge-error" role="status" title={pageConsole.lastError ?? ""}>
+              {pageConsole.errors === 1 ? "1 error" : `${pageConsole.errors} errors`} in this page
+            </span>
+          ) : null}
+          {canEdit && page && isPublished && !frameError ? (
+            <button
+              ref={toggle}
+              type="button"
+              className="button button-quiet console-toggle"
+              aria-expanded={consoleOpen}
+              aria-controls={CONSOLE_ID}
+              onClick={() => showConsole(!consoleOpen)}
+            >
+              Console
+              {pageConsole.lines.length > 0 ? (
+                <span
+                  className={
+                    pageConsole.errors > 0 ? "console-count console-count-error" : "console-count"
+                  }
+                >
+                  {pageConsole.lines.length}
+                </span>
+              ) : null}
+            </button>
+          ) : null}
+        </div>
       </header>
       {shown.state === "loading" ? <Notice tone="quiet" title="Opening the page…" /> : null}
       {shown.state === "unavailable" ? (
@@ -105,7 +157,20 @@ export function DashboardView({
           autoResize={false}
           className="dashboard-frame"
           onFailed={(error) => setFrameError(unavailable(error))}
-          onPageError={(message) => setPageErrors((all) => [...all.slice(-99), message])}
+          onConsole={pageConsole.log}
+          onPageError={pageConsole.uncaught}
+        />
+      ) : null}
+      {canEdit && consoleOpen && page && isPublished && !frameError ? (
+        <PageConsole
+          id={CONSOLE_ID}
+          lines={pageConsole.lines}
+          dropped={pageConsole.dropped}
+          onClear={clearConsole}
+          onClose={() => {
+            showConsole(false);
+            toggle.current?.focus();
+          }}
         />
       ) : null}
     </div>

@@ -49,6 +49,8 @@ const SOURCES: &[(&str, &str)] = sources![
     "ui/PageList.tsx",
     "ui/PageFrame.tsx",
     "ui/DashboardView.tsx",
+    "ui/PageConsole.tsx",
+    "ui/usePageConsole.ts",
     "ui/styles.css",
     "runtime/host.ts",
 ];
