@@ -18,13 +18,16 @@ const FLAGS = [
   "--no-first-run",
 ];
 
-/** A browser context on a fresh profile; `close()` removes the profile. */
-export async function launch() {
+/**
+ * A browser context on a fresh profile, with `args` added to the flags; `close()` removes the
+ * profile.
+ */
+export async function launch({ args = [] } = {}) {
   const profile = await mkdtemp(join(tmpdir(), "quire-e2e-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...args],
   });
   return {
     context,

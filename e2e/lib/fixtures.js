@@ -39,18 +39,24 @@ export async function createPage(
   return saved;
 }
 
-/** Creates and deploys the echo function under FUNCTION_SLUG. */
-export async function deployEchoFunction(session, project = "default") {
-  await session.ok("POST", `/api/v1/projects/${project}/functions`, {
-    name: "Echo",
-    slug: FUNCTION_SLUG,
-    code: ECHO_FUNCTION,
-  });
+/** Creates the function `slug` from `code` and deploys it. */
+export async function deployFunction(session, { project = "default", slug, name = slug, code }) {
+  await session.ok("POST", `/api/v1/projects/${project}/functions`, { name, slug, code });
   const deployed = await session.ok(
     "POST",
-    `/api/v1/projects/${project}/functions/${FUNCTION_SLUG}/deploy`,
+    `/api/v1/projects/${project}/functions/${slug}/deploy`,
     {},
   );
-  if (deployed.error) throw new Error(`the function did not deploy: ${JSON.stringify(deployed)}`);
+  if (deployed.error) throw new Error(`${slug} did not deploy: ${JSON.stringify(deployed)}`);
   return deployed;
+}
+
+/** Creates and deploys the echo function under FUNCTION_SLUG. */
+export async function deployEchoFunction(session, project = "default") {
+  return deployFunction(session, {
+    project,
+    slug: FUNCTION_SLUG,
+    name: "Echo",
+    code: ECHO_FUNCTION,
+  });
 }
