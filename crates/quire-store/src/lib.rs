@@ -44,6 +44,7 @@ macro_rules! text_enum {
 }
 
 mod audit;
+pub mod backup;
 mod error;
 mod functions;
 mod invocations;
