@@ -2,10 +2,13 @@
 //! crates; the work itself lives in them.
 
 mod admin;
+mod backup;
 mod client;
 mod compile;
 mod functions;
+mod lock;
 mod pages;
+mod restore;
 mod serve;
 mod settings;
 
@@ -50,6 +53,10 @@ enum Command {
     /// A project's functions on a Quire server: list, deploy a .js file, invoke, secrets, logs.
     #[command(subcommand)]
     Functions(functions::FunctionsCommand),
+    /// Copy the database (online, while the server runs) and its secret key into one file.
+    Backup(backup::BackupArgs),
+    /// Put a backup back as the data directory's database; the server must be stopped.
+    Restore(restore::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +85,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Serve(args) => serve::run(settings, args).await,
                 Command::User(command) => admin::user(&settings, command).await,
                 Command::Token(command) => admin::token(&settings, command).await,
+                Command::Backup(args) => backup::run(&settings, args).await,
+                Command::Restore(args) => restore::run(&settings, args).await,
                 Command::Config => {
                     println!("{settings}");
                     Ok(ExitCode::SUCCESS)

@@ -48,6 +48,8 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
             settings.data_dir.display()
         )
     })?;
+    // Held while serving: `quire restore` refuses to swap the database under a running server.
+    let _lock = crate::lock::DataDirLock::shared(&settings.data_dir)?;
 
     let store = quire_store::Store::connect(&settings.database_url).await?;
     tracing::info!(database = %quire_store::redact_url(&settings.database_url), "database ready");

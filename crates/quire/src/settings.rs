@@ -297,12 +297,23 @@ impl Settings {
 
     /// The 32-byte key: `QUIRE_SECRET_KEY`, else the one in the data directory (made on first use).
     pub fn secret_key_bytes(&self) -> anyhow::Result<[u8; 32]> {
+        let path = self.secret_key_file();
+        if self.secret_key.is_none() && !path.exists() {
+            write_private(&path, &hex::encode(rand::random::<[u8; 32]>()))?;
+        }
+        self.existing_secret_key()?
+            .with_context(|| format!("the secret key at {} vanished", path.display()))
+    }
+
+    /// The key as it stands, making none: `QUIRE_SECRET_KEY`, else the data directory's file,
+    /// else `None` (the first `quire serve` makes one).
+    pub fn existing_secret_key(&self) -> anyhow::Result<Option<[u8; 32]>> {
         let text = if let Some(given) = &self.secret_key {
             given.clone()
         } else {
-            let path = self.data_dir.join("secret.key");
+            let path = self.secret_key_file();
             if !path.exists() {
-                write_private(&path, &hex::encode(rand::random::<[u8; 32]>()))?;
+                return Ok(None);
             }
             std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read the secret key at {}", path.display()))?
@@ -310,7 +321,12 @@ impl Settings {
         let bytes = hex::decode(text.trim())
             .ok()
             .and_then(|b| <[u8; 32]>::try_from(b).ok());
-        bytes.context("the secret key must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`")
+        bytes.map(Some).context("the secret key must be 64 hex characters (32 bytes); generate one with `openssl rand -hex 32`")
+    }
+
+    /// Where the key lives when `secret_key` is not configured.
+    pub fn secret_key_file(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
     }
 
     /// The npm registry: `npm_registry` when set, else npm's own configuration.
@@ -353,7 +369,7 @@ fn trim_slash(url: &str) -> String {
     url.trim_end_matches('/').to_owned()
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;

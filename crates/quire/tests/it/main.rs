@@ -1,5 +1,7 @@
 //! The `quire` binary end to end: first start, sign-in over HTTP, admin commands, SIGTERM.
 
+mod backup;
+mod crash;
 mod functions;
 mod pages;
 
