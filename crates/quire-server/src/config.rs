@@ -15,7 +15,14 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Signs artifact URLs and encrypts function secrets; never logged.
     pub secret_key: [u8; 32],
+    /// Function calls one viewer may make per minute, in bursts of up to as many (0: no limit).
+    pub invoke_rate_per_viewer: u32,
+    /// Function calls a project takes per minute from all callers together (0: no limit).
+    pub invoke_rate_per_project: u32,
 }
+
+pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
+pub const DEFAULT_INVOKE_RATE_PER_PROJECT: u32 = 6000;
 
 impl ServerConfig {
     /// Cookies get `Secure` and the `__Host-` prefix only when the app is served over TLS.
@@ -39,6 +46,8 @@ impl ServerConfig {
             session_ttl: Duration::from_hours(14 * 24),
             shutdown_grace: Duration::from_secs(10),
             secret_key: rand::random(),
+            invoke_rate_per_viewer: DEFAULT_INVOKE_RATE_PER_VIEWER,
+            invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
         }
     }
 }
@@ -51,6 +60,8 @@ impl fmt::Debug for ServerConfig {
             .field("session_ttl", &self.session_ttl)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("secret_key", &"***")
+            .field("invoke_rate_per_viewer", &self.invoke_rate_per_viewer)
+            .field("invoke_rate_per_project", &self.invoke_rate_per_project)
             .finish()
     }
 }

@@ -22,6 +22,7 @@ use quire_store::{Function, InvocationRecord, Project, Store};
 
 use crate::cache::ReadCache;
 use crate::errors::ApiError;
+use crate::rate_limit;
 use crate::state::AppState;
 
 /// Invoke payloads above this many bytes are refused with 413.
@@ -231,7 +232,8 @@ pub async fn invoke_for_page(
         headers,
         body,
     };
-    let outcome = run_deployed(state, &found, request, Via::Page).await?;
+    let viewer = caller.viewer_user_id.as_deref();
+    let outcome = run_deployed(state, &found, request, Via::Page, viewer).await?;
     Ok(match outcome.result {
         Ok(response) => {
             let content_type = response
@@ -284,14 +286,16 @@ pub fn limits(function: &Function) -> Limits {
     }
 }
 
-/// The one place a function runs: hands the deployed version its secrets and the project's
-/// KV, runs it under its limits and queues its invocation record (secret values redacted from
-/// the error and the logs). Undeployed → 422.
+/// The one place a function runs: takes the call from the rate limits of `viewer` (a user id)
+/// and the project, hands the deployed version its secrets and the project's KV, runs it under
+/// its limits and queues its invocation record (secret values redacted from the error and the
+/// logs). Undeployed → 422; over a rate limit → 429 with `Retry-After`.
 pub async fn run_deployed(
     state: &AppState,
     target: &Target,
     request: HttpRequest,
     via: Via,
+    viewer: Option<&str>,
 ) -> Result<Ran, ApiError> {
     let function = &target.function;
     let Some(deployed) = &target.deployed else {
@@ -300,6 +304,7 @@ pub async fn run_deployed(
             function.slug, function.slug
         )));
     };
+    take_invoke_limits(state, &function.project_id, viewer)?;
     let secrets = deployed.secrets.clone().map_err(ApiError::unprocessable)?;
     let secrets_seen: Vec<String> = secrets.values().cloned().collect();
     let reference = FunctionRef {
@@ -332,6 +337,34 @@ pub async fn run_deployed(
     Ok(Ran {
         result: outcome.result,
         secrets_seen,
+    })
+}
+
+fn take_invoke_limits(
+    state: &AppState,
+    project_id: &str,
+    viewer: Option<&str>,
+) -> Result<(), ApiError> {
+    let limits = &state.limits;
+    if let Some(viewer) = viewer {
+        limits.invoke_per_viewer.take(viewer).map_err(|wait| {
+            rate_limit::refused(
+                wait,
+                format!(
+                    "you have made more than {} function calls in the last minute; wait and try again",
+                    state.config.invoke_rate_per_viewer
+                ),
+            )
+        })?;
+    }
+    limits.invoke_per_project.take(project_id).map_err(|wait| {
+        rate_limit::refused(
+            wait,
+            format!(
+                "this project's functions were called more than {} times in the last minute; wait and try again",
+                state.config.invoke_rate_per_project
+            ),
+        )
     })
 }
 

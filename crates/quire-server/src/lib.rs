@@ -10,6 +10,7 @@ pub mod config;
 pub mod errors;
 pub mod functions;
 mod json;
+pub mod rate_limit;
 mod routes;
 pub mod state;
 mod telemetry;
@@ -30,7 +31,7 @@ use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use config::ServerConfig;
+pub use config::{DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, ServerConfig};
 pub use errors::ApiError;
 pub use state::AppState;
 

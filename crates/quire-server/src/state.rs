@@ -9,6 +9,7 @@ use quire_functions::Runtime;
 use quire_store::Store;
 
 use crate::config::ServerConfig;
+use crate::rate_limit::RateLimiter;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -22,10 +23,27 @@ pub struct Inner {
     pub invocations: crate::functions::Invocations,
     /// Who the credentials of recent calls belong to.
     pub credentials: crate::auth::KnownCredentials,
+    pub limits: Limits,
 }
+
+/// The rate limits of one app.
+pub struct Limits {
+    pub invoke_per_viewer: RateLimiter,
+    pub invoke_per_project: RateLimiter,
+    /// Failed sign-ins per e-mail address.
+    pub login_failures: RateLimiter,
+}
+
+/// Failed sign-ins allowed per e-mail address and minute: enough for typos, too few to guess.
+const LOGIN_FAILURES_PER_MINUTE: u32 = 10;
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig, compiler: Compiler, functions: Runtime) -> Self {
+        let limits = Limits {
+            invoke_per_viewer: RateLimiter::per_minute(config.invoke_rate_per_viewer),
+            invoke_per_project: RateLimiter::per_minute(config.invoke_rate_per_project),
+            login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
+        };
         Self(Arc::new(Inner {
             store,
             config,
@@ -33,6 +51,7 @@ impl AppState {
             functions,
             invocations: crate::functions::Invocations::default(),
             credentials: crate::auth::KnownCredentials::default(),
+            limits,
         }))
     }
 }

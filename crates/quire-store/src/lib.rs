@@ -292,7 +292,7 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// A new id that sorts after every id this process made before (a UUIDv7), for rows that are
+/// A new id that sorts after every id this process made before (a `UUIDv7`), for rows that are
 /// listed in the order they were written.
 pub fn new_ordered_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -30,12 +30,12 @@ impl TestApp {
     }
 
     pub fn with_database(database: TestDatabase) -> Self {
-        let state = AppState::new(
-            database.store.clone(),
-            ServerConfig::local(8787, 8788),
-            compiler(),
-            functions(),
-        );
+        Self::with_config(database, ServerConfig::local(8787, 8788))
+    }
+
+    /// An app with its own configuration (limits, URLs) over `database`.
+    pub fn with_config(database: TestDatabase, config: ServerConfig) -> Self {
+        let state = AppState::new(database.store.clone(), config, compiler(), functions());
         Self::with_state(state, database)
     }
 

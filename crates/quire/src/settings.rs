@@ -93,6 +93,18 @@ pub const KEYS: &[Key] = &[
         help: "how long shutdown waits for requests in flight",
     },
     Key {
+        name: "invoke_rate_per_viewer",
+        env: "QUIRE_INVOKE_RATE_PER_VIEWER",
+        default: "600",
+        help: "function calls per minute one person or token may make, in bursts of up to as many; 0: no limit",
+    },
+    Key {
+        name: "invoke_rate_per_project",
+        env: "QUIRE_INVOKE_RATE_PER_PROJECT",
+        default: "6000",
+        help: "function calls per minute a project takes from all callers together; 0: no limit",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -136,6 +148,8 @@ struct FileSettings {
     npm_registry: Option<String>,
     session_ttl_hours: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    invoke_rate_per_viewer: Option<u32>,
+    invoke_rate_per_project: Option<u32>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -163,6 +177,8 @@ pub struct Settings {
     pub npm_registry: Option<String>,
     pub session_ttl: Duration,
     pub shutdown_grace: Duration,
+    pub invoke_rate_per_viewer: u32,
+    pub invoke_rate_per_project: u32,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -204,6 +220,10 @@ impl Settings {
                     .with_context(|| format!("{key}={value:?} is not a whole number")),
                 None => Ok(from_file.unwrap_or(default)),
             }
+        };
+        let rate = |key: &str, from_file: Option<u32>, default: u32| -> anyhow::Result<u32> {
+            let rate = number(key, from_file.map(u64::from), u64::from(default))?;
+            u32::try_from(rate).with_context(|| format!("{key}={rate} is too large"))
         };
         let address = |key: &str,
                        from_file: Option<SocketAddr>,
@@ -268,6 +288,16 @@ impl Settings {
                 file.shutdown_grace_secs,
                 10,
             )?),
+            invoke_rate_per_viewer: rate(
+                "QUIRE_INVOKE_RATE_PER_VIEWER",
+                file.invoke_rate_per_viewer,
+                quire_server::DEFAULT_INVOKE_RATE_PER_VIEWER,
+            )?,
+            invoke_rate_per_project: rate(
+                "QUIRE_INVOKE_RATE_PER_PROJECT",
+                file.invoke_rate_per_project,
+                quire_server::DEFAULT_INVOKE_RATE_PER_PROJECT,
+            )?,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -345,6 +375,8 @@ impl Settings {
             session_ttl: self.session_ttl,
             shutdown_grace: self.shutdown_grace,
             secret_key: self.secret_key_bytes()?,
+            invoke_rate_per_viewer: self.invoke_rate_per_viewer,
+            invoke_rate_per_project: self.invoke_rate_per_project,
         })
     }
 }
@@ -400,44 +432,66 @@ impl fmt::Display for Settings {
         };
         writeln!(
             f,
-            "data_dir            = {:?}",
+            "data_dir                = {:?}",
             self.data_dir.display().to_string()
         )?;
         writeln!(
             f,
-            "database_url        = {:?}",
+            "database_url            = {:?}",
             quire_store::redact_url(&self.database_url)
         )?;
-        writeln!(f, "listen              = \"{}\"", self.listen)?;
-        writeln!(f, "usercontent_listen  = \"{}\"", self.usercontent_listen)?;
-        writeln!(f, "public_url          = {:?}", self.public_url)?;
-        writeln!(f, "usercontent_url     = {:?}", self.usercontent_url)?;
+        writeln!(f, "listen                  = \"{}\"", self.listen)?;
         writeln!(
             f,
-            "admin_email         = {:?}",
+            "usercontent_listen      = \"{}\"",
+            self.usercontent_listen
+        )?;
+        writeln!(f, "public_url              = {:?}", self.public_url)?;
+        writeln!(f, "usercontent_url         = {:?}", self.usercontent_url)?;
+        writeln!(
+            f,
+            "admin_email             = {:?}",
             self.admin_email
                 .as_deref()
                 .unwrap_or(quire_server::bootstrap::DEFAULT_ADMIN_EMAIL)
         )?;
-        writeln!(f, "admin_password      = {}", hidden(&self.admin_password))?;
-        writeln!(f, "secret_key          = {}", hidden(&self.secret_key))?;
         writeln!(
             f,
-            "npm_registry        = {}",
+            "admin_password          = {}",
+            hidden(&self.admin_password)
+        )?;
+        writeln!(f, "secret_key              = {}", hidden(&self.secret_key))?;
+        writeln!(
+            f,
+            "npm_registry            = {}",
             self.npm_registry
                 .as_deref()
                 .map_or("(npm's own configuration)".to_owned(), |r| format!("{r:?}"))
         )?;
         writeln!(
             f,
-            "session_ttl_hours   = {}",
+            "session_ttl_hours       = {}",
             self.session_ttl.as_secs() / 3600
         )?;
-        writeln!(f, "shutdown_grace_secs = {}", self.shutdown_grace.as_secs())?;
-        writeln!(f, "log                 = {:?}", self.log)?;
+        writeln!(
+            f,
+            "shutdown_grace_secs     = {}",
+            self.shutdown_grace.as_secs()
+        )?;
+        writeln!(
+            f,
+            "invoke_rate_per_viewer  = {}",
+            self.invoke_rate_per_viewer
+        )?;
+        writeln!(
+            f,
+            "invoke_rate_per_project = {}",
+            self.invoke_rate_per_project
+        )?;
+        writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,
-            "log_format          = \"{}\"",
+            "log_format              = \"{}\"",
             if self.log_format == LogFormat::Json {
                 "json"
             } else {

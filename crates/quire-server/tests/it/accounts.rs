@@ -53,6 +53,45 @@ async fn login_sets_a_hardened_cookie_and_me_answers() {
 }
 
 #[tokio::test]
+async fn failed_sign_ins_are_limited_per_e_mail_address() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    app.user("grace@example.com").await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.anonymous()
+                .post(
+                    "/api/v1/auth/login",
+                    &json!({ "email": email, "password": password }),
+                )
+                .await
+        }
+    };
+    for _ in 0..10 {
+        assert_eq!(
+            attempt("ada@example.com", "guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password waits now, and the answer does not say whether it was right.
+    let refused = attempt(" ADA@example.com", PASSWORD).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.json()["error"]["code"], "rate_limited");
+    assert!(refused.header("retry-after").is_some());
+    assert!(refused.header("set-cookie").is_none());
+    assert_eq!(
+        attempt("grace@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_password_is_refused_and_audited() {
     let app = TestApp::new().await;
     let user = app.user("ada@example.com").await;

@@ -938,6 +938,12 @@ async fn the_demo_function_answers_the_dashboard_template() {
         .expect("seeding twice changes nothing");
 }
 
+const CACHED: &str = "/api/v1/projects/acme/functions/cached/invoke";
+
+async fn call_cached(client: &Client<'_>) -> TestResponse {
+    client.post(CACHED, &json!({})).await
+}
+
 /// Credentials and functions are cached on the invoke path; every change must still reach the
 /// very next call, whoever made it through this server.
 #[tokio::test]
@@ -945,12 +951,8 @@ async fn no_cached_read_outlives_a_change() {
     let (app, owner) = setup().await;
     let client = app.login("owner@example.com").await;
     let member = app.user("member@example.com").await;
-    let joined = client
-        .put(
-            &format!("/api/v1/projects/acme/members/{}", member.id),
-            &json!({ "role": "member" }),
-        )
-        .await;
+    let members = format!("/api/v1/projects/acme/members/{}", member.id);
+    let joined = client.put(&members, &json!({ "role": "member" })).await;
     assert!(joined.status.is_success(), "{}", joined.text());
     let version = |n: u32| {
         format!(
@@ -958,59 +960,51 @@ async fn no_cached_read_outlives_a_change() {
         )
     };
     create_deployed(&client, "cached", &version(1), json!({})).await;
-    let invoke = "/api/v1/projects/acme/functions/cached/invoke";
     let owner_token = app.token_client(&owner, None).await;
     let member_token = app.token_client(&member, None).await;
     // Twice each, so the second call is served from the caches.
     for _ in 0..2 {
         assert_eq!(
-            member_token.post(invoke, &json!({})).await.json(),
+            call_cached(&member_token).await.json(),
             json!({ "v": 1, "k": 0 })
         );
         assert_eq!(
-            owner_token.post(invoke, &json!({})).await.json(),
+            call_cached(&owner_token).await.json(),
             json!({ "v": 1, "k": 0 })
         );
     }
 
+    let secret = json!({ "value": "four" });
     let set = client
-        .put(
-            "/api/v1/projects/acme/functions/cached/secrets/K",
-            &json!({ "value": "four" }),
-        )
+        .put("/api/v1/projects/acme/functions/cached/secrets/K", &secret)
         .await;
     assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text());
     assert_eq!(
-        member_token.post(invoke, &json!({})).await.json(),
+        call_cached(&member_token).await.json(),
         json!({ "v": 1, "k": 4 })
     );
-
     put_code(&client, "cached", &version(2)).await;
+    let head = call_cached(&member_token).await.json();
     assert_eq!(
-        member_token.post(invoke, &json!({})).await.json(),
+        head,
         json!({ "v": 1, "k": 4 }),
         "the head is not deployed yet"
     );
     deploy(&client, "cached").await;
     assert_eq!(
-        member_token.post(invoke, &json!({})).await.json(),
+        call_cached(&member_token).await.json(),
         json!({ "v": 2, "k": 4 })
     );
 
-    let anonymous = || app.send(invoke_request(invoke, &[], "{}"));
+    let anonymous = || app.send(invoke_request(CACHED, &[], "{}"));
+    let function = "/api/v1/projects/acme/functions/cached";
     assert_eq!(anonymous().await.status, StatusCode::NOT_FOUND);
     client
-        .patch(
-            "/api/v1/projects/acme/functions/cached",
-            &json!({ "public_endpoint": true }),
-        )
+        .patch(function, &json!({ "public_endpoint": true }))
         .await;
     assert_eq!(anonymous().await.status, StatusCode::OK);
     client
-        .patch(
-            "/api/v1/projects/acme/functions/cached",
-            &json!({ "public_endpoint": false }),
-        )
+        .patch(function, &json!({ "public_endpoint": false }))
         .await;
     assert_eq!(
         anonymous().await.status,
@@ -1018,22 +1012,17 @@ async fn no_cached_read_outlives_a_change() {
         "private again at once"
     );
 
-    let removed = client
-        .delete(&format!("/api/v1/projects/acme/members/{}", member.id))
-        .await;
+    let removed = client.delete(&members).await;
     assert!(removed.status.is_success(), "{}", removed.text());
-    assert_eq!(
-        member_token.post(invoke, &json!({})).await.status,
-        StatusCode::NOT_FOUND,
-        "a removed member's token"
-    );
+    let gone = call_cached(&member_token).await.status;
+    assert_eq!(gone, StatusCode::NOT_FOUND, "a removed member's token");
 
     let tokens = client.get("/api/v1/tokens").await.json();
     for token in tokens.as_array().unwrap() {
         let id = token["id"].as_str().unwrap();
         client.delete(&format!("/api/v1/tokens/{id}")).await;
     }
-    let revoked = owner_token.post(invoke, &json!({})).await;
+    let revoked = call_cached(&owner_token).await;
     assert_eq!(
         revoked.status,
         StatusCode::UNAUTHORIZED,
@@ -1041,14 +1030,90 @@ async fn no_cached_read_outlives_a_change() {
         revoked.text()
     );
 
-    let deleted = client
-        .delete("/api/v1/projects/acme/functions/cached")
-        .await;
+    let deleted = client.delete(function).await;
     assert!(deleted.status.is_success(), "{}", deleted.text());
     let fresh_token = app.token_client(&owner, None).await;
+    let status = call_cached(&fresh_token).await.status;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a deleted function");
+}
+
+#[tokio::test]
+async fn calls_over_the_viewers_or_the_projects_rate_limit_get_429_with_retry_after() {
+    let config = quire_server::ServerConfig {
+        invoke_rate_per_viewer: 2,
+        invoke_rate_per_project: 3,
+        ..quire_server::ServerConfig::local(8787, 8788)
+    };
+    let app = TestApp::with_config(
+        quire_test_utils::testing::TestDatabase::sqlite().await,
+        config,
+    );
+    let owner = app.user("owner@example.com").await;
+    app.store()
+        .create_project("acme", "Acme", &owner.id)
+        .await
+        .unwrap();
+    let client = app.login("owner@example.com").await;
+    create_deployed(
+        &client,
+        "limited",
+        "async function handler() { return { ok: true }; }",
+        json!({}),
+    )
+    .await;
+    let invoke = "/api/v1/projects/acme/functions/limited/invoke";
+    let owner_token = app.token_client(&owner, None).await;
+    for _ in 0..2 {
+        assert_eq!(
+            owner_token.post(invoke, &json!({})).await.status,
+            StatusCode::OK
+        );
+    }
+    let refused = owner_token.post(invoke, &json!({})).await;
     assert_eq!(
-        fresh_token.post(invoke, &json!({})).await.status,
-        StatusCode::NOT_FOUND,
-        "a deleted function"
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.error_code(), "rate_limited");
+    assert!(
+        refused.text().contains("more than 2 function calls"),
+        "{}",
+        refused.text()
+    );
+    let wait: u64 = refused.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "Retry-After: {wait}");
+
+    // Another caller has a bucket of their own, but the project's is shared: one call is left.
+    client
+        .patch(
+            "/api/v1/projects/acme/functions/limited",
+            &json!({ "public_endpoint": true }),
+        )
+        .await;
+    let anonymous = || app.send(invoke_request(invoke, &[], "{}"));
+    assert_eq!(anonymous().await.status, StatusCode::OK);
+    let refused = anonymous().await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.text().contains("this project's functions"),
+        "{}",
+        refused.text()
+    );
+    assert!(refused.headers.contains_key(header::RETRY_AFTER));
+
+    let listed = client
+        .get("/api/v1/projects/acme/functions/limited/invocations")
+        .await
+        .json();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        3,
+        "refused calls never ran: {listed}"
     );
 }

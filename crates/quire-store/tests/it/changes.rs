@@ -1,5 +1,5 @@
 //! `Store::generation`: what callers may cache moves it; hot-path writes leave it alone; on
-//! PostgreSQL another instance's change reaches a store that follows changes.
+//! `PostgreSQL` another instance's change reaches a store that follows changes.
 
 use std::time::Duration;
 

@@ -257,11 +257,13 @@ fn config_prints_the_effective_settings_with_secrets_hidden() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success());
     assert!(
-        text.contains("listen              = \"127.0.0.1:8787\""),
+        text.contains("listen                  = \"127.0.0.1:8787\""),
         "{text}"
     );
     assert!(
-        text.contains("admin_password      = \"***\"") && !text.contains("super secret value"),
+        text.contains("admin_password          = \"***\"")
+            && text.contains("invoke_rate_per_project = 6000")
+            && !text.contains("super secret value"),
         "{text}"
     );
     let help = Command::new(BIN)

@@ -1,5 +1,6 @@
 //! `POST /api/v1/auth/login`: checks the password, starts a new session (rotating any old
-//! one) and returns the CSRF token that cookie-authenticated changes must send back.
+//! one) and returns the CSRF token that cookie-authenticated changes must send back. Failed
+//! attempts are rate limited per e-mail address, so passwords cannot be guessed online.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -11,6 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::{cookie, password, refuse_cross_site, secrets};
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
+use crate::rate_limit;
 use crate::routes::views::UserView;
 use crate::state::AppState;
 
@@ -29,13 +31,22 @@ pub struct LoginResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "too many failed sign-ins for this e-mail address; `Retry-After` says when to try again")))]
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     refuse_cross_site(&axum::http::Method::POST, &headers)?;
+    let email = body.email.trim().to_lowercase();
+    let failures = &state.limits.login_failures;
+    failures.check(&email).map_err(|wait| {
+        rate_limit::refused(
+            wait,
+            "too many failed sign-ins for this e-mail address; wait a little and try again",
+        )
+    })?;
     let user = state.store.user_by_email(&body.email).await?;
     let valid = password::verify(
         body.password,
@@ -43,7 +54,9 @@ pub async fn login(
     )
     .await;
     let Some(user) = user.filter(|_| valid) else {
-        let details = serde_json::json!({ "email": body.email.trim().to_lowercase() });
+        // Spent even when the bucket just ran dry: the next attempt is the one refused.
+        let _ = failures.take(&email);
+        let details = serde_json::json!({ "email": email });
         state
             .store
             .record_audit(&NewAuditEntry::new(

@@ -43,7 +43,7 @@ const HOP_HEADERS: [&str; 7] = [
     security((), ("bearer" = []), ("api_key" = []), ("session" = [])),
     responses((status = 200, description = "the function's own response; any status it chose is passed through"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "over the caller's or the project's rate limit; see `Retry-After`"), (status = 502, body = ErrorBody)))]
 pub async fn invoke(
     State(state): State<AppState>,
     Path((project, function)): Path<(String, String)>,
@@ -88,8 +88,8 @@ pub async fn invoke(
     if !parts.headers.contains_key(header::CONTENT_TYPE) {
         headers.push(("content-type".to_owned(), "application/json".to_owned()));
     }
-    if let Some(viewer_id) = viewer_id {
-        headers.push(("x-quire-viewer".to_owned(), viewer_id));
+    if let Some(viewer_id) = &viewer_id {
+        headers.push(("x-quire-viewer".to_owned(), viewer_id.clone()));
     }
     let request = HttpRequest {
         method: "POST".to_owned(),
@@ -97,7 +97,7 @@ pub async fn invoke(
         headers,
         body: payload.to_vec(),
     };
-    let ran = run_deployed(&state, &target, request, via).await?;
+    let ran = run_deployed(&state, &target, request, via, viewer_id.as_deref()).await?;
     Ok(match ran.result {
         Ok(response) | Err(InvokeError::BadStatus { response, .. }) => pass_through(response),
         Err(error) => invoke_error(&error, &ran.secrets_seen).into_response(),
