@@ -7,16 +7,24 @@
 //! nothing else, and serves them with a CSP sandbox so that a page never runs with an origin
 //! (`allow-same-origin` is never granted).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod cache;
+mod encoding;
+mod sendfile;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+pub use cache::ArtifactCache;
+pub use sendfile::{SendfileListener, SendfileStream};
 
 use crate::state::AppState;
 
@@ -25,10 +33,6 @@ pub const URL_LIFETIME: Duration = Duration::from_mins(10);
 
 /// The sandbox every artifact runs in: scripts, forms, popups and modals, never an origin.
 pub const SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals";
-
-/// Artifacts kept in memory by the usercontent listener; they are immutable, so a cached
-/// copy is never stale. Past this many bytes the cache starts over.
-const CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -88,11 +92,19 @@ impl Refusal {
 
 /// Checks the signature and the expiry of `/a/{sha256}?{query}` at `now` (Unix seconds).
 pub fn verify(key: &[u8; 32], path: &str, query: &str, now: i64) -> Result<(), Refusal> {
+    verify_keyed(&mac(key, ""), path, query, now)
+}
+
+/// `verify` with an HMAC already keyed (keying costs two SHA-256 blocks; a clone, none).
+fn verify_keyed(keyed: &HmacSha256, path: &str, query: &str, now: i64) -> Result<(), Refusal> {
     let (unsigned, sig) = query.rsplit_once("&sig=").ok_or(Refusal::Unsigned)?;
-    let sig = hex::decode(sig).map_err(|_| Refusal::BadSignature)?;
-    mac(key, &format!("{path}?{unsigned}"))
-        .verify_slice(&sig)
-        .map_err(|_| Refusal::BadSignature)?;
+    let mut tag = [0; 32];
+    hex::decode_to_slice(sig, &mut tag).map_err(|_| Refusal::BadSignature)?;
+    let mut mac = keyed.clone();
+    for part in [path, "?", unsigned] {
+        mac.update(part.as_bytes());
+    }
+    mac.verify_slice(&tag).map_err(|_| Refusal::BadSignature)?;
     // Signed by us, so the parameters are ours; a missing expiry is still refused.
     let expires_at: i64 = unsigned
         .split('&')
@@ -110,85 +122,73 @@ pub fn now_secs() -> i64 {
     quire_store::now_ms() / 1000
 }
 
-/// The usercontent listener's in-memory copy of recently served artifacts.
-#[derive(Clone, Default)]
-pub struct ArtifactCache(Arc<Mutex<CacheInner>>);
-
-#[derive(Default)]
-struct CacheInner {
-    bytes: usize,
-    entries: HashMap<String, Bytes>,
-}
-
-impl ArtifactCache {
-    fn get(&self, sha256: &str) -> Option<Bytes> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entries
-            .get(sha256)
-            .cloned()
-    }
-
-    fn put(&self, sha256: &str, html: Bytes) {
-        let mut inner = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if inner.bytes + html.len() > CACHE_MAX_BYTES {
-            inner.entries.clear();
-            inner.bytes = 0;
-        }
-        inner.bytes += html.len();
-        inner.entries.insert(sha256.to_owned(), html);
-    }
-}
-
-/// `GET /a/{sha256}` on the usercontent origin: the artifact, if the URL is signed and fresh.
-pub async fn serve(
-    State((state, cache)): State<(AppState, ArtifactCache)>,
-    Path(sha256): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let path = format!("/a/{sha256}");
-    if let Err(refusal) = verify(
-        &state.config.secret_key,
-        &path,
-        query.as_deref().unwrap_or(""),
-        now_secs(),
-    ) {
-        return plain(StatusCode::FORBIDDEN, refusal.message());
-    }
-    let html = match cache.get(&sha256) {
-        Some(html) => html,
-        None => match state.store.artifact_html(&sha256).await {
-            Ok(Some(html)) => {
-                let html = Bytes::from(html);
-                cache.put(&sha256, html.clone());
-                html
-            }
-            Ok(None) => return plain(StatusCode::NOT_FOUND, "no such artifact\n"),
-            Err(error) => {
-                tracing::error!(%error, "could not read an artifact");
-                return plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "could not read the artifact; try again\n",
-                );
-            }
-        },
-    };
+/// The route `GET /a/{sha256}`, serving from `cache`.
+pub fn routes<S>(state: AppState, cache: ArtifactCache) -> Router<S> {
     let csp = format!(
         "{SANDBOX}; frame-ancestors {}",
         state.config.public_url.trim_end_matches('/')
     );
-    let mut response = Response::new(Body::from(html));
+    let origin = Origin {
+        keyed: mac(&state.config.secret_key, ""),
+        csp: HeaderValue::from_str(&csp).ok(),
+        state,
+        cache,
+    };
+    Router::new()
+        .route("/a/{sha256}", get(serve))
+        .with_state(Arc::new(origin))
+}
+
+/// What the artifact route needs, prepared once.
+struct Origin {
+    state: AppState,
+    cache: ArtifactCache,
+    keyed: HmacSha256,
+    csp: Option<HeaderValue>,
+}
+
+/// `GET /a/{sha256}` on the usercontent origin: the artifact, if the URL is signed and fresh,
+/// compressed when the request accepts it.
+async fn serve(
+    State(origin): State<Arc<Origin>>,
+    Path(sha256): Path<String>,
+    request: Request,
+) -> Response {
+    if let Err(refusal) = verify_keyed(
+        &origin.keyed,
+        request.uri().path(),
+        request.uri().query().unwrap_or(""),
+        now_secs(),
+    ) {
+        return plain(StatusCode::FORBIDDEN, refusal.message());
+    }
+    let store = &origin.state.store;
+    let artifact = match origin
+        .cache
+        .get_or_load(&sha256, || store.artifact_html(&sha256))
+        .await
+    {
+        Ok(Some(artifact)) => artifact,
+        Ok(None) => return plain(StatusCode::NOT_FOUND, "no such artifact\n"),
+        Err(error) => {
+            tracing::error!(%error, "could not read an artifact");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not read the artifact; try again\n",
+            );
+        }
+    };
+    let accepted = encoding::Accepted::parse(request.headers().get(header::ACCEPT_ENCODING));
+    let (body, encoding) = artifact.body(accepted);
+    let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();
+    headers.reserve(8);
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Ok(csp) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    if let Some(csp) = &origin.csp {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -203,6 +203,10 @@ pub async fn serve(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(coding) = encoding.header() {
+        headers.insert(header::CONTENT_ENCODING, coding);
+    }
     response
 }
 

@@ -67,12 +67,13 @@ pub fn router(state: AppState) -> Router {
 /// The usercontent origin. It serves artifacts only (`GET /a/{sha256}` with a signed, fresh
 /// query; see `artifacts`); everything else is 404.
 pub fn usercontent_router(state: AppState) -> Router {
-    let artifacts = Router::new()
-        .route("/a/{sha256}", get(artifacts::serve))
-        .with_state((state.clone(), artifacts::ArtifactCache::default()));
+    usercontent_app(state, artifacts::ArtifactCache::default())
+}
+
+fn usercontent_app(state: AppState, cache: artifacts::ArtifactCache) -> Router {
     let app = Router::new()
         .route("/healthz", get(routes::ops::healthz))
-        .merge(artifacts)
+        .merge(artifacts::routes(state.clone(), cache))
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -166,8 +167,14 @@ pub async fn serve(
     };
     let app = axum::serve(listeners.app, router(state.clone()))
         .with_graceful_shutdown(when_stopped(stopped.clone()));
-    let usercontent = axum::serve(listeners.usercontent, usercontent_router(state.clone()))
-        .with_graceful_shutdown(when_stopped(stopped));
+    // The listener and the router share the artifact cache: bodies found in it are sent
+    // with sendfile.
+    let cache = artifacts::ArtifactCache::default();
+    let usercontent = axum::serve(
+        artifacts::SendfileListener::new(listeners.usercontent, cache.clone()),
+        usercontent_app(state.clone(), cache),
+    )
+    .with_graceful_shutdown(when_stopped(stopped));
     let mut servers = tokio::spawn(async move {
         tokio::try_join!(app.into_future(), usercontent.into_future()).map(|_| ())
     });

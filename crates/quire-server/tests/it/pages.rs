@@ -749,10 +749,16 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
         ("x-content-type-options", "nosniff"),
         ("cache-control", "private, max-age=600"),
         ("referrer-policy", "no-referrer"),
+        ("vary", "accept-encoding"),
     ];
     for (name, value) in headers {
         assert_eq!(served.header(name), Some(value), "{name}");
     }
+    assert_eq!(
+        served.header("content-encoding"),
+        None,
+        "identity when none is accepted"
+    );
     assert!(
         !served
             .header("content-security-policy")
@@ -830,6 +836,146 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
         w.app.send_usercontent(get("/api/v1/me")).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+fn get_encoded(uri: &str, accept_encoding: &str) -> Request<Body> {
+    Request::builder()
+        .uri(uri)
+        .header("accept-encoding", accept_encoding)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    brotli::Decompressor::new(bytes, 4096)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn compressed_artifacts_keep_every_security_header_and_only_go_to_clients_that_ask() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "source": PAGE }),
+    )
+    .await;
+    let frame = owner
+        .post(
+            &page_path("orders", "/frame"),
+            &json!({ "mode": "preview" }),
+        )
+        .await
+        .json();
+    let uri = frame["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://127.0.0.1:8788")
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let identity = w.app.send_usercontent(get(&uri)).await;
+    assert_eq!(identity.status, StatusCode::OK);
+    assert_eq!(identity.header("content-encoding"), None);
+
+    let security_headers = |response: &quire_test_utils::TestResponse| {
+        for name in [
+            "content-type",
+            "content-security-policy",
+            "x-content-type-options",
+            "cache-control",
+            "referrer-policy",
+            "vary",
+        ] {
+            assert_eq!(
+                response.header(name),
+                identity.header(name),
+                "{name} as on the identity response"
+            );
+        }
+    };
+
+    // A browser's header: gzip at once (brotli follows once it is made).
+    let browser = w
+        .app
+        .send_usercontent(get_encoded(&uri, "gzip, deflate, br, zstd"))
+        .await;
+    assert_eq!(browser.status, StatusCode::OK);
+    security_headers(&browser);
+    let coding = browser.header("content-encoding").unwrap();
+    let body = match coding {
+        "gzip" => gunzip(&browser.body),
+        "br" => unbrotli(&browser.body),
+        other => panic!("unexpected coding {other}"),
+    };
+    assert_eq!(body, identity.body, "{coding} decodes to the artifact");
+    assert!(
+        browser.body.len() * 2 < identity.body.len(),
+        "{coding} saves bytes"
+    );
+
+    let gzip = w.app.send_usercontent(get_encoded(&uri, "gzip")).await;
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    security_headers(&gzip);
+    assert_eq!(gunzip(&gzip.body), identity.body);
+
+    // Codings the client refuses or does not know get identity.
+    for refused in [
+        "identity",
+        "gzip;q=0",
+        "br;q=0, gzip;q=0",
+        "deflate, zstd",
+        "",
+    ] {
+        let response = w.app.send_usercontent(get_encoded(&uri, refused)).await;
+        assert_eq!(response.header("content-encoding"), None, "{refused:?}");
+        assert_eq!(response.body, identity.body, "{refused:?}");
+        security_headers(&response);
+    }
+
+    // The brotli copy is made in the background; once there, clients that accept it get it.
+    let mut attempts = 0;
+    let brotli = loop {
+        let response = w.app.send_usercontent(get_encoded(&uri, "br")).await;
+        if response.header("content-encoding") == Some("br") {
+            break response;
+        }
+        assert_eq!(
+            response.header("content-encoding"),
+            None,
+            "br only: identity until then"
+        );
+        attempts += 1;
+        assert!(attempts < 1200, "the brotli copy was never made");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    security_headers(&brotli);
+    assert_eq!(unbrotli(&brotli.body), identity.body);
+    assert!(brotli.body.len() < gzip.body.len());
+
+    // Signatures are checked whatever the coding.
+    let unsigned = uri.split("&sig=").next().unwrap();
+    let refused = w
+        .app
+        .send_usercontent(get_encoded(unsigned, "gzip, br"))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.header("content-encoding"), None);
 }
 
 #[tokio::test]

@@ -71,3 +71,127 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
         "no longer accepting"
     );
 }
+
+/// Reads one HTTP/1.1 response with a `Content-Length` body off a keep-alive connection.
+async fn read_response(stream: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stream.read_u8().await.unwrap());
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().unwrap())
+        })
+        .expect("a content-length");
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.unwrap();
+    (head.to_ascii_lowercase(), body)
+}
+
+#[tokio::test]
+async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
+    let database = TestDatabase::sqlite().await;
+    let app = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let usercontent_address = usercontent.local_addr().unwrap();
+    let config = ServerConfig::local(app.local_addr().unwrap().port(), usercontent_address.port());
+    let state = AppState::new(
+        database.store.clone(),
+        config,
+        quire_test_utils::compiler(),
+        quire_test_utils::functions(),
+    );
+    // Over a megabyte, far more than a socket buffer holds: sends are partial and resume.
+    let html = (0..40_000).fold(String::new(), |mut html, i| {
+        use std::fmt::Write as _;
+        let _ = writeln!(html, "<p data-row=\"{i}\">row {}</p>", i * 7919 % 10007);
+        html
+    });
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(html.as_bytes()))
+    };
+    sqlx::query("INSERT INTO artifacts (sha256, html, size, created_at) VALUES ($1, $2, $3, 0)")
+        .bind(&sha)
+        .bind(&html)
+        .bind(i64::try_from(html.len()).unwrap())
+        .execute(database.store.pool())
+        .await
+        .unwrap();
+    let signed = quire_server::artifacts::sign_url(
+        &state,
+        &sha,
+        "page",
+        "regular",
+        quire_server::artifacts::now_secs(),
+    );
+    let path = &signed.url[signed.url.find("/a/").unwrap()..];
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(quire_server::serve(
+        state,
+        Listeners { app, usercontent },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    // A small receive window, so the server waits on the socket again and again.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(usercontent_address).await.unwrap();
+    let request = |encoding: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: {usercontent_address}\r\n{encoding}\r\n")
+    };
+    // Three requests on one connection: identity, gzip, identity again (now from the cache).
+    for encoding in ["", "Accept-Encoding: gzip\r\n", ""] {
+        stream
+            .write_all(request(encoding).as_bytes())
+            .await
+            .unwrap();
+        let (head, body) = read_response(&mut stream).await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        for header in [
+            "content-security-policy: sandbox allow-scripts",
+            "x-content-type-options: nosniff",
+            "cache-control: private, max-age=600",
+            "vary: accept-encoding",
+        ] {
+            assert!(head.contains(header), "{header} in {head}");
+        }
+        let body = if encoding.is_empty() {
+            assert!(!head.contains("content-encoding"), "{head}");
+            body
+        } else {
+            assert!(head.contains("content-encoding: gzip"), "{head}");
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain)
+                .unwrap();
+            plain
+        };
+        assert!(body == html.as_bytes(), "the artifact, byte for byte");
+    }
+    // And the connection still serves what is not an artifact.
+    stream
+        .write_all(
+            format!("GET /healthz HTTP/1.1\r\nHost: {usercontent_address}\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        read_response(&mut stream)
+            .await
+            .0
+            .starts_with("http/1.1 200")
+    );
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("shutdown finishes")
+        .unwrap()
+        .expect("the server stops without error");
+}
