@@ -51,7 +51,7 @@ impl FromRow<'_, AnyRow> for InvocationRecord {
 
 /// Rows per multi-row `INSERT` when recording a batch. Few: `SQLite` looks parameters up by
 /// name in a list, so binding costs grow with the square of the parameters per statement.
-const ROWS_PER_INSERT: usize = 16;
+const ROWS_PER_INSERT: usize = 8;
 const RECORD_FIELDS: usize = 15;
 
 const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, status, ok, error_code, \
