@@ -178,6 +178,7 @@ pub async fn serve(
     let mut servers = tokio::spawn(async move {
         tokio::try_join!(app.into_future(), usercontent.into_future()).map(|_| ())
     });
+    let upkeep = tokio::spawn(telemetry::run_metrics_upkeep());
 
     let result = tokio::select! {
         finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
@@ -188,6 +189,7 @@ pub async fn serve(
         }
     };
     state.invocations.flush(&state.store).await;
+    upkeep.abort();
     state.store.close().await;
     result
 }

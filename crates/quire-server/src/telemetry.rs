@@ -29,6 +29,17 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Folds the histograms' recorded samples into their summaries, every five seconds, for as
+/// long as the server runs. The exporter keeps each sample until this runs (or `/metrics` is
+/// scraped): without it, memory grows with every request.
+pub async fn run_metrics_upkeep() {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics_handle().run_upkeep();
+    }
+}
+
 /// One page compile, successful or not.
 pub fn record_compile(ok: bool, took: std::time::Duration) {
     let labels = [("ok", if ok { "true" } else { "false" })];
