@@ -58,6 +58,8 @@ pub struct Invocations {
     pending: Mutex<Vec<InvocationRecord>>,
     /// Whether a background writer is on its way; at most one is.
     writing: AtomicBool,
+    /// Whether records are being dropped (said once in the log until the queue drains).
+    dropping: AtomicBool,
     /// One writer at a time; it commits every waiting record in one transaction.
     writer: tokio::sync::Mutex<()>,
     recorded: AtomicU64,
@@ -377,6 +379,13 @@ fn queue_record(state: &AppState, record: InvocationRecord) {
         let mut pending = invocations.pending.lock().expect("pending records lock");
         if pending.len() >= MAX_PENDING_RECORDS {
             crate::telemetry::record_dropped_invocation_record();
+            if !invocations.dropping.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    waiting = MAX_PENDING_RECORDS,
+                    "the database is not keeping up with invocation records; new ones are dropped \
+                     (counted in quire_invocation_records_dropped_total) until it catches up"
+                );
+            }
             return;
         }
         pending.push(record);
@@ -411,6 +420,9 @@ impl Invocations {
         let batch = std::mem::take(&mut *self.pending.lock().expect("pending records lock"));
         if batch.is_empty() {
             return;
+        }
+        if self.dropping.swap(false, Ordering::Relaxed) {
+            tracing::info!("invocation records are being written again");
         }
         if let Err(error) = store.record_invocations(&batch).await {
             tracing::warn!(%error, records = batch.len(), "could not record invocations");
