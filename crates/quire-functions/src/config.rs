@@ -18,7 +18,8 @@ pub struct Limits {
     pub max_fetches: u32,
     /// Size of the function's response body, in bytes.
     pub max_response_bytes: usize,
-    /// Console output kept per invocation, in bytes; the rest is dropped and
+    /// Console output per invocation, in bytes. Writing more ends the call with
+    /// [`crate::InvokeError::LogTooLarge`]; the output up to the limit is kept and
     /// [`crate::Outcome::logs_truncated`] is set.
     pub max_log_bytes: usize,
 }

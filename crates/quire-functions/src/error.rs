@@ -56,6 +56,12 @@ pub enum InvokeError {
     TooManyRequests { limit: u32 },
     #[error("the function's response is {size} bytes; the limit is {limit}")]
     ResponseTooLarge { size: usize, limit: usize },
+    /// The function's console output went over the log limit; the output up to the limit is
+    /// kept in [`crate::Outcome::logs`].
+    #[error(
+        "the function wrote more than {limit} bytes of console output; the limit per call is {limit} bytes, so log less"
+    )]
+    LogTooLarge { limit: usize },
     /// The function threw (or its promise rejected).
     #[error("{message}")]
     Thrown { message: String, stack: String },

@@ -22,6 +22,7 @@ use crate::kv::KvStore;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostLimit {
     Fetches,
+    Logs,
 }
 
 /// Console output kept for one invocation.
@@ -38,7 +39,7 @@ pub struct CallState {
     pub limits: Limits,
     pub logs: Mutex<LogBuffer>,
     fetches: AtomicU32,
-    pub limit_hit: Mutex<Option<HostLimit>>,
+    limit_hit: Mutex<Option<HostLimit>>,
     /// Host futures still running (fetch, KV, timers).
     pub pending: AtomicUsize,
     cancel: tokio::sync::watch::Sender<bool>,
@@ -63,10 +64,12 @@ impl CallState {
         self.cancel.send_replace(true);
     }
 
-    pub fn log(&self, level: &str, line: &str) {
+    /// Appends one console line; false once the output is over the log limit (the output up
+    /// to the limit is kept, and the limit decides the outcome).
+    pub fn log(&self, level: &str, line: &str) -> bool {
         let mut logs = self.logs.lock().expect("log lock");
         if logs.truncated {
-            return;
+            return false;
         }
         let entry = if level == "log" || level == "info" {
             format!("{line}\n")
@@ -76,20 +79,36 @@ impl CallState {
         let room = self.limits.max_log_bytes.saturating_sub(logs.text.len());
         if entry.len() <= room {
             logs.text.push_str(&entry);
-        } else {
-            let mut cut = room;
-            while !entry.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            logs.text.push_str(&entry[..cut]);
-            logs.truncated = true;
+            return true;
         }
+        let mut cut = room;
+        while !entry.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        logs.text.push_str(&entry[..cut]);
+        logs.truncated = true;
+        drop(logs);
+        self.hit(HostLimit::Logs);
+        false
+    }
+
+    /// Records the first host limit the call hit.
+    fn hit(&self, limit: HostLimit) {
+        self.limit_hit
+            .lock()
+            .expect("limit lock")
+            .get_or_insert(limit);
+    }
+
+    /// The first host limit the call hit, if any.
+    pub fn limit(&self) -> Option<HostLimit> {
+        *self.limit_hit.lock().expect("limit lock")
     }
 
     fn take_fetch_permit(&self) -> std::result::Result<(), FetchError> {
         let limit = self.limits.max_fetches;
         if self.fetches.fetch_add(1, Ordering::Relaxed) >= limit {
-            *self.limit_hit.lock().expect("limit lock") = Some(HostLimit::Fetches);
+            self.hit(HostLimit::Fetches);
             return Err(FetchError::RequestLimit { limit });
         }
         Ok(())
@@ -135,8 +154,17 @@ pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>, level: String, line: String| {
-                current(&ctx, &s)?.log(&level, &line);
-                Ok::<_, rquickjs::Error>(())
+                let state = current(&ctx, &s)?;
+                if state.log(&level, &line) {
+                    return Ok(());
+                }
+                Err(Exception::throw_message(
+                    &ctx,
+                    &format!(
+                        "console output is over the limit of {} bytes per call",
+                        state.limits.max_log_bytes
+                    ),
+                ))
             },
         )?,
     )?;

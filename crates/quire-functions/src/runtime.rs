@@ -286,16 +286,22 @@ async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
     )
     .await
     {
-        Ok(_) => Ok(()),
+        // Top-level code that caught the error of a host limit still went over it.
+        Ok(_) => match state.limit() {
+            Some(limit) => Err(LoadError::Limit(
+                host_limit_error(limit, &limits).to_string(),
+            )),
+            None => Ok(()),
+        },
         Err(LoadFailure::Load(err)) => Err(err),
-        Err(LoadFailure::Threw(err)) => Err(load_threw(err, &limits)),
+        Err(LoadFailure::Threw(err)) => Err(load_threw(err, &limits, state.limit())),
     }
 }
 
 /// A top-level failure while loading, as a [`LoadError`].
-fn load_threw(err: JsError, limits: &Limits) -> LoadError {
+fn load_threw(err: JsError, limits: &Limits, host_limit: Option<HostLimit>) -> LoadError {
     let trip = err.trip;
-    match judge_thrown(err, limits, trip, false) {
+    match judge_thrown(err, limits, trip, host_limit) {
         InvokeError::Thrown { message, stack, .. } => LoadError::Threw { message, stack },
         other => LoadError::Limit(other.to_string()),
     }
@@ -347,10 +353,8 @@ async fn run_invocation(
         .map_err(|failure| match failure {
             LoadFailure::Load(err) => InvokeError::Load(err),
             LoadFailure::Threw(err) => {
-                let fetch_limit =
-                    *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
                 let trip = err.trip;
-                match judge_thrown(err, limits, trip, fetch_limit) {
+                match judge_thrown(err, limits, trip, state.limit()) {
                     InvokeError::Thrown { message, stack } => {
                         InvokeError::Load(LoadError::Threw { message, stack })
                     }
@@ -425,29 +429,42 @@ async fn run_call(
     let trip = isolate.meter.tripped();
     isolate.meter.disarm();
     isolate.release();
-    let fetch_limit = *state.limit_hit.lock().expect("limit lock") == Some(HostLimit::Fetches);
+    let host_limit = state.limit();
     let judged = match result {
         CallResult::Threw(err) => {
             if trip.is_some() || err.is_out_of_memory() || err.uncaught_internal {
                 healthy = false;
             }
-            Err(judge_thrown(err, limits, trip, fetch_limit))
+            Err(judge_thrown(err, limits, trip, host_limit))
         }
-        CallResult::Invalid(what) => Err(InvokeError::InvalidResponse(what)),
-        CallResult::Response(response) => judge_response(response, limits, fetch_limit),
+        CallResult::Invalid(what) => match host_limit {
+            Some(limit) => Err(host_limit_error(limit, limits)),
+            None => Err(InvokeError::InvalidResponse(what)),
+        },
+        CallResult::Response(response) => judge_response(response, limits, host_limit),
     };
     (judged, healthy && trip.is_none())
+}
+
+/// The error naming a limit that host code enforced.
+fn host_limit_error(limit: HostLimit, limits: &Limits) -> InvokeError {
+    match limit {
+        HostLimit::Fetches => InvokeError::TooManyRequests {
+            limit: limits.max_fetches,
+        },
+        HostLimit::Logs => InvokeError::LogTooLarge {
+            limit: limits.max_log_bytes,
+        },
+    }
 }
 
 fn judge_response(
     response: HttpResponse,
     limits: &Limits,
-    fetch_limit: bool,
+    host_limit: Option<HostLimit>,
 ) -> Result<HttpResponse, InvokeError> {
-    if fetch_limit {
-        return Err(InvokeError::TooManyRequests {
-            limit: limits.max_fetches,
-        });
+    if let Some(limit) = host_limit {
+        return Err(host_limit_error(limit, limits));
     }
     if response.body.len() > limits.max_response_bytes {
         return Err(InvokeError::ResponseTooLarge {
@@ -497,7 +514,7 @@ fn judge_thrown(
     err: JsError,
     limits: &Limits,
     trip: Option<Trip>,
-    fetch_limit: bool,
+    host_limit: Option<HostLimit>,
 ) -> InvokeError {
     match trip {
         Some(Trip::Cpu) => {
@@ -517,10 +534,8 @@ fn judge_thrown(
             limit_mb: limits.memory_bytes / (1024 * 1024),
         };
     }
-    if fetch_limit {
-        return InvokeError::TooManyRequests {
-            limit: limits.max_fetches,
-        };
+    if let Some(limit) = host_limit {
+        return host_limit_error(limit, limits);
     }
     let message = if err.name.is_empty() || err.name == "Error" {
         err.message

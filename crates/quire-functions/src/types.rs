@@ -91,7 +91,8 @@ impl fmt::Debug for Invocation {
 pub struct Outcome {
     pub result: Result<HttpResponse, InvokeError>,
     pub duration: Duration,
-    /// Console output, cut at the log limit.
+    /// Console output, cut at the log limit (reaching it ends the call with
+    /// [`InvokeError::LogTooLarge`]).
     pub logs: String,
     pub logs_truncated: bool,
     /// Size of the request body handed to the function.

@@ -190,7 +190,8 @@ async fn a_response_over_the_limit_is_refused() {
 }
 
 #[tokio::test]
-async fn console_output_is_cut_at_the_log_limit() {
+async fn console_output_over_the_log_limit_ends_the_call() {
+    let rt = runtime();
     let f = limited(
         "function handler() { for (let i = 0; i < 50; i++) console.log('line ' + i); return 'ok'; }",
         Limits {
@@ -198,11 +199,71 @@ async fn console_output_is_cut_at_the_log_limit() {
             ..Limits::default()
         },
     );
-    let outcome = runtime().invoke(&f, invocation(&json!({}))).await;
-    assert_eq!(outcome.result.unwrap().text(), "ok");
+    let outcome = rt.invoke(&f, invocation(&json!({}))).await;
+    let err = outcome.result.unwrap_err();
+    assert!(
+        matches!(err, InvokeError::LogTooLarge { limit: 100 }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the function wrote more than 100 bytes of console output; the limit per call is 100 \
+         bytes, so log less"
+    );
+    // The output up to the limit is kept.
     assert!(outcome.logs_truncated);
     assert_eq!(outcome.logs.len(), 100);
     assert!(outcome.logs.starts_with("line 0\nline 1\n"));
+    still_serving(&rt).await;
+}
+
+#[tokio::test]
+async fn catching_the_log_limit_error_does_not_save_the_call() {
+    let f = limited(
+        "function handler() {\n\
+           try { console.log('x'.repeat(200)); } catch (e) { return 'caught: ' + e.message; }\n\
+         }",
+        Limits {
+            max_log_bytes: 100,
+            ..Limits::default()
+        },
+    );
+    let outcome = runtime().invoke(&f, invocation(&json!({}))).await;
+    assert!(
+        matches!(outcome.result, Err(InvokeError::LogTooLarge { limit: 100 })),
+        "{:?}",
+        outcome.result
+    );
+    assert_eq!(outcome.logs, "x".repeat(100));
+}
+
+#[tokio::test]
+async fn top_level_output_over_the_log_limit_fails_validation() {
+    let err = runtime()
+        .validate(
+            "try { console.log('x'.repeat(2 * 1024 * 1024)); } catch {}\nfunction handler() {}",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, quire_functions::LoadError::Limit(m) if m.contains("bytes of console output")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn output_up_to_the_log_limit_is_fine() {
+    let f = limited(
+        "function handler() { console.log('x'.repeat(99)); return 'ok'; }",
+        Limits {
+            max_log_bytes: 100,
+            ..Limits::default()
+        },
+    );
+    let outcome = runtime().invoke(&f, invocation(&json!({}))).await;
+    assert_eq!(outcome.result.unwrap().text(), "ok");
+    assert!(!outcome.logs_truncated);
+    assert_eq!(outcome.logs.len(), 100);
 }
 
 #[tokio::test]
