@@ -1,6 +1,7 @@
 //! Rust host functions behind the JavaScript shim (`shim.js`): console capture, `crypto`,
-//! timers, base64, URL parsing, `fetch` and `env.KV`. Each function finds the invocation it
-//! serves through the isolate's [`Slot`]; per-invocation state lives in [`CallState`].
+//! timers, base64, URL parsing, `fetch` and `env.KV`, and `register`, which keeps the shim's
+//! entry points in the runtime's user data. Each function finds the invocation it serves
+//! through the isolate's [`Slot`]; per-invocation state lives in [`CallState`].
 
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -147,6 +148,15 @@ fn current(ctx: &Ctx<'_>, slot: &Slot) -> Result<Arc<CallState>> {
 )]
 pub fn host_object<'js>(ctx: &Ctx<'js>, slot: &Slot) -> Result<Object<'js>> {
     let host = Object::new(ctx.clone())?;
+
+    host.set(
+        "register",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, entries: Array<'js>| {
+            ctx.store_userdata(entries).map(drop).map_err(|_| {
+                Exception::throw_internal(&ctx, "the shim's entry points could not be kept")
+            })
+        })?,
+    )?;
 
     let s = slot.clone();
     host.set(

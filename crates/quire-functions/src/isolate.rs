@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rquickjs::loader::{Bundle, ImportAttributes, Loader, Resolver};
 use rquickjs::{
-    AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object, Value,
-    promise::MaybePromise,
+    Array, AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object,
+    Value, promise::MaybePromise,
 };
 
 use crate::config::Limits;
@@ -195,11 +195,19 @@ pub struct JsError {
     pub stack: String,
     /// The engine could not even report the error (for example out of memory).
     pub uncaught_internal: bool,
+    /// The engine ran out of memory: see [`JsError::from_caught`].
+    pub out_of_memory: bool,
     /// The limit the interrupt handler enforced, if that is what stopped the code.
     pub trip: Option<Trip>,
 }
 
 impl JsError {
+    /// Takes the exception apart. Out of memory is told by the exception itself, never by its
+    /// text: `QuickJS` throws its own `InternalError` ("out of memory", or no message if even that
+    /// string could not be allocated), which the shim recognises by its realm's original
+    /// prototype, so an error a function makes up with the same words is not one; and when it
+    /// cannot allocate even that error object, it throws `null`. A function that throws `null`
+    /// itself is therefore reported as out of memory too (and its isolate discarded).
     fn from_caught<'js>(ctx: &Ctx<'js>, caught: CaughtError<'js>) -> Self {
         match caught {
             CaughtError::Exception(exception) => {
@@ -208,11 +216,22 @@ impl JsError {
                     .ok()
                     .flatten()
                     .unwrap_or_else(|| "Error".to_owned());
+                let message = exception.message().unwrap_or_default();
+                let out_of_memory = match entry(ctx, IS_OUT_OF_MEMORY) {
+                    // The check allocates nothing: if it fails all the same, memory is gone
+                    // (unless the interrupt handler stopped it).
+                    Some(check) => check
+                        .call::<_, bool>((exception.clone(),))
+                        .unwrap_or_else(|_| !ctx.catch().is_uncatchable_error()),
+                    // The shim is not loaded yet (its own code throws no InternalError).
+                    None => name == "InternalError" && message == "out of memory",
+                };
                 Self {
                     name,
-                    message: exception.message().unwrap_or_default(),
+                    message,
                     stack: exception.stack().unwrap_or_default(),
                     uncaught_internal: false,
+                    out_of_memory,
                     trip: None,
                 }
             }
@@ -220,9 +239,8 @@ impl JsError {
                 name: "Error".to_owned(),
                 message: describe_value(ctx, &value),
                 stack: String::new(),
-                // QuickJS leaves `null` as the exception when it cannot even allocate the
-                // "out of memory" error.
                 uncaught_internal: value.is_null(),
+                out_of_memory: value.is_null(),
                 trip: None,
             },
             CaughtError::Error(err) => Self {
@@ -230,14 +248,14 @@ impl JsError {
                 message: err.to_string(),
                 stack: String::new(),
                 uncaught_internal: true,
+                out_of_memory: matches!(err, rquickjs::Error::Allocation),
                 trip: None,
             },
         }
     }
 
     pub fn is_out_of_memory(&self) -> bool {
-        self.message.contains("out of memory")
-            || (self.uncaught_internal && self.message == "null" && self.stack.is_empty())
+        self.out_of_memory
     }
 
     /// Line and column of the first frame in the user's file.
@@ -303,6 +321,7 @@ impl Isolate {
                 message: format!("could not create an isolate: {err}"),
                 stack: String::new(),
                 uncaught_internal: true,
+                out_of_memory: false,
                 trip: None,
             })
         };
@@ -419,7 +438,7 @@ async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadF
             Ok(()) => JsError::default(),
         })
     };
-    // The shim: Web APIs on the global object, and the private entry point.
+    // The shim: Web APIs on the global object; its entry points go to the runtime's user data.
     let install = || -> rquickjs::Result<rquickjs::Promise<'_>> {
         ctx.globals()
             .set("__quire_host", host::host_object(ctx, slot)?)?;
@@ -430,6 +449,14 @@ async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadF
         .into_future::<()>()
         .await
         .map_err(|err| threw(ctx, err))?;
+    let set_handler = entry(ctx, SET_HANDLER).ok_or_else(|| {
+        LoadFailure::Threw(JsError {
+            name: "InternalError".to_owned(),
+            message: "the Web API shim did not register its entry points".to_owned(),
+            uncaught_internal: true,
+            ..JsError::default()
+        })
+    })?;
 
     let module = match Module::declare(ctx.clone(), MODULE_NAME, source.clone()) {
         Ok(module) => module,
@@ -470,14 +497,23 @@ async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadF
     } else {
         return Err(LoadFailure::Load(LoadError::NoHandler));
     };
-    let internal: Object = ctx
-        .globals()
-        .get("__quire")
-        .map_err(|err| threw(ctx, err))?;
-    let set: Function = internal.get("setHandler").map_err(|err| threw(ctx, err))?;
-    set.call::<_, ()>((handler,))
+    set_handler
+        .call::<_, ()>((handler,))
         .map_err(|err| threw(ctx, err))?;
     Ok(())
+}
+
+/// Indexes of the shim's entry points in the array it registers (see the end of `shim.js`).
+const RUN: usize = 0;
+const SET_HANDLER: usize = 2;
+const IS_OUT_OF_MEMORY: usize = 3;
+const ENCODE_BINARY: usize = 4;
+
+/// One of the shim's entry points, kept in the runtime's user data (not in any global, so the
+/// function's code cannot reach them).
+fn entry<'js>(ctx: &Ctx<'js>, index: usize) -> Option<Function<'js>> {
+    let entries = ctx.userdata::<Array<'js>>()?.clone();
+    entries.get(index).ok()
 }
 
 async fn call_in(
@@ -489,8 +525,12 @@ async fn call_in(
         Err(caught) => JsError::from_caught(ctx, caught),
         Ok(()) => JsError::default(),
     };
-    let internal: Object = ctx.globals().get("__quire").map_err(caught)?;
-    let run: Function = internal.get("run").map_err(caught)?;
+    let run = entry(ctx, RUN).ok_or_else(|| JsError {
+        name: "InternalError".to_owned(),
+        message: "the Web API shim's entry points are missing".to_owned(),
+        uncaught_internal: true,
+        ..JsError::default()
+    })?;
     let headers: Vec<&str> = request
         .headers
         .iter()
@@ -521,10 +561,10 @@ async fn call_in(
         .call((method, url, headers, body, env))
         .map_err(caught)?;
     let wire: Object = promise.into_future::<Object>().await.map_err(caught)?;
-    read_wire(&internal, &wire).map_err(caught)
+    read_wire(ctx, &wire).map_err(caught)
 }
 
-fn read_wire<'js>(internal: &Object<'js>, wire: &Object<'js>) -> rquickjs::Result<CallResult> {
+fn read_wire<'js>(ctx: &Ctx<'js>, wire: &Object<'js>) -> rquickjs::Result<CallResult> {
     if let Some(invalid) = wire.get::<_, Option<String>>("invalid")? {
         return Ok(CallResult::Invalid(invalid));
     }
@@ -544,7 +584,7 @@ fn read_wire<'js>(internal: &Object<'js>, wire: &Object<'js>) -> rquickjs::Resul
         text.into_bytes()
     } else {
         // Lone surrogates do not convert; the shim's encoder replaces them.
-        let encode: Function = internal.get("encodeBinary")?;
+        let encode = entry(ctx, ENCODE_BINARY).ok_or(rquickjs::Error::Unknown)?;
         host::binary_to_bytes(&encode.call::<_, String>((body,))?)
     };
     Ok(CallResult::Response(HttpResponse {

@@ -1,7 +1,8 @@
 // Workers-style Web APIs for Quire functions. Compiled to bytecode at build time (rquickjs
-// `embed!`) and evaluated once per isolate as the module `quire:shim`. `host` holds the Rust host
-// functions (see host.rs), handed over through a global that is removed at once; the runtime's
-// private entry point is left as the non-enumerable, read-only global `__quire`.
+// `embed!`) and evaluated once per isolate as the module `quire:shim`, before the function's own
+// code. `host` holds the Rust host functions (see host.rs), handed over through a global that is
+// removed at once; the runtime's entry points go back to Rust through `host.register` and live
+// only in closures, so nothing of the host plumbing is reachable from the function's code.
 {
   const host = globalThis.__quire_host;
   delete globalThis.__quire_host;
@@ -664,18 +665,32 @@
     }
     return { status: 200, headers: ["content-type", "application/json"], body: JSON.stringify(result), binary: false };
   }
-  const internal = Object.freeze({
-    setHandler(h) { handler = h; },
-    encodeBinary: (s) => toBinary(utf8Encode(s)),
-    async run(method, url, headerPairs, body, secrets) {
-      generation++;
-      timers.clear();
-      const hasBody = body.length > 0 && method !== "GET" && method !== "HEAD";
-      const request = new Request(kTrusted, { method, url, headers: headerPairs, body: hasBody ? body : null });
-      const env = { ...secrets, KV };
-      const result = typeof handler === "function" ? await handler(request, env, ctxObject) : await handler.fetch(request, env, ctxObject);
-      return toWire(result);
-    },
-  });
-  Object.defineProperty(globalThis, "__quire", { value: internal, enumerable: false, writable: false, configurable: false });
+  // Runs one call: returns the wire form of the response (see `toWire`).
+  async function run(method, url, headerPairs, body, secrets) {
+    generation++;
+    timers.clear();
+    const hasBody = body.length > 0 && method !== "GET" && method !== "HEAD";
+    const request = new Request(kTrusted, { method, url, headers: headerPairs, body: hasBody ? body : null });
+    const env = { ...secrets, KV };
+    const result = typeof handler === "function" ? await handler(request, env, ctxObject) : await handler.fetch(request, env, ctxObject);
+    return toWire(result);
+  }
+  // Whether a thrown value is the engine's own out-of-memory error: an InternalError of this
+  // realm (captured before the function's code runs) whose message is "out of memory", or that
+  // has no message because even that string could not be allocated. Allocates nothing.
+  const InternalErrorPrototype = InternalError.prototype;
+  const { getPrototypeOf, hasOwn } = Object;
+  function isOutOfMemory(value) {
+    if (value === null || typeof value !== "object" || getPrototypeOf(value) !== InternalErrorPrototype) return false;
+    if (!hasOwn(value, "message")) return true;
+    const message = value.message;
+    return message === "out of memory" || message === "out of memory in regexp execution";
+  }
+  host.register([
+    run,
+    toWire,
+    (h) => { handler = h; },
+    isOutOfMemory,
+    (s) => toBinary(utf8Encode(s)),
+  ]);
 }

@@ -149,6 +149,78 @@ async fn a_buffer_bomb_ends_with_out_of_memory() {
 }
 
 #[tokio::test]
+async fn a_bomb_of_small_objects_ends_with_out_of_memory() {
+    // Each allocation is small, so QuickJS usually cannot even allocate its error object and
+    // throws `null` instead.
+    let rt = runtime();
+    let f = limited(
+        "function handler() { let list = null; for (;;) list = { next: list }; }",
+        Limits {
+            memory_bytes: 16 * 1024 * 1024,
+            ..Limits::default()
+        },
+    );
+    let outcome = rt.invoke(&f, invocation(&json!({}))).await;
+    assert!(
+        matches!(
+            outcome.result,
+            Err(InvokeError::OutOfMemory { limit_mb: 16 })
+        ),
+        "{:?}",
+        outcome.result
+    );
+    assert_eq!(rt.idle_isolates(), 0, "the isolate is thrown away");
+    still_serving(&rt).await;
+}
+
+#[tokio::test]
+async fn out_of_memory_caught_and_rethrown_is_still_out_of_memory() {
+    let rt = runtime();
+    let f = limited(
+        "function handler() {\n\
+           try { const keep = []; for (;;) keep.push(new Array(100000).fill(7)); }\n\
+           catch (e) { throw e; }\n\
+         }",
+        Limits {
+            memory_bytes: 16 * 1024 * 1024,
+            ..Limits::default()
+        },
+    );
+    let outcome = rt.invoke(&f, invocation(&json!({}))).await;
+    assert!(
+        matches!(
+            outcome.result,
+            Err(InvokeError::OutOfMemory { limit_mb: 16 })
+        ),
+        "{:?}",
+        outcome.result
+    );
+    assert_eq!(rt.idle_isolates(), 0, "the isolate is thrown away");
+}
+
+#[tokio::test]
+async fn errors_that_only_mention_memory_are_ordinary_errors() {
+    let rt = runtime();
+    for (code, expected) in [
+        (
+            "function handler() { throw new Error('cache: out of memory'); }",
+            "cache: out of memory",
+        ),
+        (
+            "function handler() { throw 'out of memory'; }",
+            "out of memory",
+        ),
+    ] {
+        let outcome = rt.invoke(&function(code), invocation(&json!({}))).await;
+        let Err(InvokeError::Thrown { message, .. }) = outcome.result else {
+            panic!("{code}: expected Thrown, got {:?}", outcome.result);
+        };
+        assert_eq!(message, expected);
+    }
+    assert_eq!(rt.idle_isolates(), 2, "both isolates stay in the pool");
+}
+
+#[tokio::test]
 async fn deep_recursion_is_a_range_error() {
     let rt = runtime();
     let f = function(

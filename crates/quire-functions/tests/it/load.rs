@@ -108,6 +108,20 @@ async fn a_throwing_top_level_is_a_load_error() {
 }
 
 #[tokio::test]
+async fn the_host_plumbing_is_not_visible() {
+    let body = run_json(
+        "function handler() { return { quire: typeof __quire, host: typeof __quire_host, \
+         globals: Object.getOwnPropertyNames(globalThis).filter((n) => n.includes('quire')) }; }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"quire": "undefined", "host": "undefined", "globals": []})
+    );
+}
+
+#[tokio::test]
 async fn no_host_module_or_require_is_reachable() {
     let body = run_json(
         "function handler() { return { std: typeof std, os: typeof os, require: typeof require, \
