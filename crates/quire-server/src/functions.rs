@@ -520,6 +520,7 @@ pub fn error_code(error: &InvokeError) -> &'static str {
         InvokeError::OutOfMemory { .. } => "function_out_of_memory",
         InvokeError::TooManyRequests { .. } => "function_fetch_limit",
         InvokeError::ResponseTooLarge { .. } => "function_response_too_large",
+        InvokeError::LogTooLarge { .. } => "function_log_limit",
         InvokeError::Thrown { .. } | InvokeError::BadStatus { .. } => "function_error",
         InvokeError::InvalidResponse(_) => "function_invalid_response",
         InvokeError::Load(_) => "function_load_error",
