@@ -1,7 +1,8 @@
 //! In-process invocation benchmark: median time of a pooled call (warm isolate) and of a call
 //! that needs a fresh isolate (new version each time). See `bench/invoke/README.md`.
 //!
-//! `cargo run --release -p quire-functions --example invoke_bench -- [pooled_runs] [fresh_runs]`
+//! `cargo run --release -p quire-functions --example invoke_bench -- [pooled_runs] [fresh_runs]
+//! [minimal|issue]` (the third argument runs one of the two functions only, for profiling).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -98,17 +99,23 @@ async fn main() {
         .next()
         .map_or(20_000, |a| a.parse().expect("pooled runs"));
     let fresh_runs: usize = args.next().map_or(500, |a| a.parse().expect("fresh runs"));
+    let only = args.next();
     let rt = Runtime::new(RuntimeConfig {
         workers: 1,
         ..RuntimeConfig::default()
     });
-    for (label, code) in [
-        ("minimal", MINIMAL),
-        ("issue example (KV + secret)", ISSUE_EXAMPLE),
+    for (name, label, code) in [
+        ("minimal", "minimal", MINIMAL),
+        ("issue", "issue example (KV + secret)", ISSUE_EXAMPLE),
     ] {
+        if only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
         let pooled = measure(&rt, pooled_runs, code, false).await;
         report(&format!("pooled call, {label}"), pooled_runs, &pooled);
-        let fresh = measure(&rt, fresh_runs, code, true).await;
-        report(&format!("fresh isolate, {label}"), fresh_runs, &fresh);
+        if fresh_runs > 0 {
+            let fresh = measure(&rt, fresh_runs, code, true).await;
+            report(&format!("fresh isolate, {label}"), fresh_runs, &fresh);
+        }
     }
 }

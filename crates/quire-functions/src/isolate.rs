@@ -2,6 +2,7 @@
 //! limit, its CPU/wall deadline ([`Meter`], checked by the engine's interrupt handler) and the
 //! code that loads a function and runs one call on it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use rquickjs::loader::{Bundle, ImportAttributes, Loader, Resolver};
 use rquickjs::{
     Array, AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object,
-    Value, promise::MaybePromise,
+    Promise, Value,
 };
 
 use crate::config::Limits;
@@ -303,6 +304,8 @@ pub struct Isolate {
     slot: Slot,
     pub meter: Arc<Meter>,
     memory_limit: usize,
+    /// The last request URL and its normalized form: calls of one function mostly share it.
+    last_url: Mutex<(String, String)>,
 }
 
 impl Isolate {
@@ -343,6 +346,7 @@ impl Isolate {
             slot,
             meter,
             memory_limit: limits.memory_bytes,
+            last_url: Mutex::new((String::new(), String::new())),
         };
         isolate.meter.arm(limits.cpu_time, wall_deadline);
         let source = format!("{code}{HANDLER_EXPORT}");
@@ -397,9 +401,16 @@ impl Isolate {
         secrets: &BTreeMap<String, String>,
     ) -> CallResult {
         *self.slot.lock().expect("slot lock") = Some(state.clone());
+        let url = {
+            let mut last = self.last_url.lock().expect("url lock");
+            if last.0 != request.url {
+                *last = (request.url.clone(), normalize_url(&request.url));
+            }
+            last.1.clone()
+        };
         let result = self
             .ctx
-            .async_with(async |ctx| call_in(&ctx, request, secrets).await)
+            .async_with(async |ctx| call_in(&ctx, request, url, secrets).await)
             .await;
         result.unwrap_or_else(CallResult::Threw)
     }
@@ -505,6 +516,7 @@ async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadF
 
 /// Indexes of the shim's entry points in the array it registers (see the end of `shim.js`).
 const RUN: usize = 0;
+const WIRE: usize = 1;
 const SET_HANDLER: usize = 2;
 const IS_OUT_OF_MEMORY: usize = 3;
 const ENCODE_BINARY: usize = 4;
@@ -516,26 +528,32 @@ fn entry<'js>(ctx: &Ctx<'js>, index: usize) -> Option<Function<'js>> {
     entries.get(index).ok()
 }
 
+/// The request URL as the function sees it: absolute and normalized, a relative one resolved
+/// against `http://localhost/`.
+fn normalize_url(url: &str) -> String {
+    url::Url::parse(url)
+        .or_else(|_| url::Url::parse("http://localhost/").and_then(|base| base.join(url)))
+        .map_or_else(|_| "http://localhost/".to_owned(), String::from)
+}
+
 async fn call_in(
     ctx: &Ctx<'_>,
     request: &HttpRequest,
+    url: String,
     secrets: &BTreeMap<String, String>,
 ) -> Result<CallResult, JsError> {
     let caught = |err: rquickjs::Error| match Err::<(), _>(err).catch(ctx) {
         Err(caught) => JsError::from_caught(ctx, caught),
         Ok(()) => JsError::default(),
     };
-    let run = entry(ctx, RUN).ok_or_else(|| JsError {
+    let missing = || JsError {
         name: "InternalError".to_owned(),
         message: "the Web API shim's entry points are missing".to_owned(),
         uncaught_internal: true,
         ..JsError::default()
-    })?;
-    let headers: Vec<&str> = request
-        .headers
-        .iter()
-        .flat_map(|(name, value)| [name.as_str(), value.as_str()])
-        .collect();
+    };
+    let (run, wire) = entry(ctx, RUN).zip(entry(ctx, WIRE)).ok_or_else(missing)?;
+    let headers = header_list(&request.headers);
     // Text bodies (nearly all) cross as strings; others as bytes.
     let body: Value = match std::str::from_utf8(&request.body) {
         Ok(text) => rquickjs::String::from_str(ctx.clone(), text)
@@ -549,33 +567,94 @@ async fn call_in(
     for (name, value) in secrets {
         env.set(name.as_str(), value.as_str()).map_err(caught)?;
     }
-    let url = url::Url::parse(&request.url)
-        .or_else(|_| url::Url::parse("http://localhost/").and_then(|base| base.join(&request.url)))
-        .map_or_else(|_| "http://localhost/".to_owned(), String::from);
     let method = if request.method.is_empty() {
         "GET"
     } else {
         request.method.as_str()
     };
-    let promise: MaybePromise = run
+    let returned: Value = run
         .call((method, url, headers, body, env))
         .map_err(caught)?;
-    let wire: Object = promise.into_future::<Object>().await.map_err(caught)?;
-    read_wire(ctx, &wire).map_err(caught)
+    let result = match returned.as_promise() {
+        Some(promise) => settled(ctx, promise).await.map_err(caught)?,
+        None => returned,
+    };
+    let wire: Value = wire.call((result,)).map_err(caught)?;
+    read_wire(ctx, wire).map_err(caught)
 }
 
-fn read_wire<'js>(ctx: &Ctx<'js>, wire: &Object<'js>) -> rquickjs::Result<CallResult> {
-    if let Some(invalid) = wire.get::<_, Option<String>>("invalid")? {
-        return Ok(CallResult::Invalid(invalid));
+/// The request's headers as the shim's header list: names lowercase and distinct, the values of
+/// a repeated name joined with ", " (as `Headers.append` does). It crosses as one string,
+/// "name\0value\0…", which the shim splits only if the function reads the headers (a JS
+/// string per name and value would cost more than most calls spend on headers); a header with
+/// a NUL in it, which HTTP does not allow, is left out.
+fn header_list(headers: &[(String, String)]) -> String {
+    let mut names: Vec<Cow<'_, str>> = Vec::with_capacity(headers.len());
+    let mut values: Vec<Cow<'_, str>> = Vec::with_capacity(headers.len());
+    for (name, value) in headers {
+        if name.contains('\0') || value.contains('\0') {
+            continue;
+        }
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name.as_str())
+        };
+        if let Some(i) = names.iter().position(|known| *known == name) {
+            values[i] = Cow::Owned(format!("{}, {value}", values[i]));
+        } else {
+            names.push(name);
+            values.push(Cow::Borrowed(value.as_str()));
+        }
     }
-    let status: u16 = wire.get("status")?;
-    let flat: Vec<String> = wire.get("headers")?;
+    let mut list = String::new();
+    for (name, value) in names.iter().zip(&values) {
+        if !list.is_empty() {
+            list.push('\0');
+        }
+        list.push_str(name);
+        list.push('\0');
+        list.push_str(value);
+    }
+    list
+}
+
+/// Waits for `promise` to settle. `async_with` polls this again after every step of progress
+/// (a job run, a host future done), so unlike awaiting the promise it needs no `then` callback,
+/// which would cost a function and a promise per call. An uncatchable error (the interrupt
+/// handler's) ends the wait, as rquickjs's own promise future does.
+fn settled<'js>(
+    ctx: &Ctx<'js>,
+    promise: &Promise<'js>,
+) -> impl Future<Output = rquickjs::Result<Value<'js>>> {
+    std::future::poll_fn(move |_| {
+        if let Some(result) = promise.result::<Value>() {
+            return Poll::Ready(result);
+        }
+        if ctx.has_exception() {
+            let exception = ctx.catch();
+            if exception.is_uncatchable_error() {
+                return Poll::Ready(Err(ctx.throw(exception)));
+            }
+        }
+        Poll::Pending
+    })
+}
+
+/// Reads what the shim's `wire` made of the handler's result.
+fn read_wire<'js>(ctx: &Ctx<'js>, wire: Value<'js>) -> rquickjs::Result<CallResult> {
+    if let Some(what) = host::js_string(&wire) {
+        return Ok(CallResult::Invalid(what?));
+    }
+    let wire = Array::from_value(wire)?;
+    let status: u16 = wire.get(0)?;
+    let flat: Vec<String> = wire.get(1)?;
     let headers = flat
         .chunks_exact(2)
         .map(|pair| (pair[0].clone(), pair[1].clone()))
         .collect();
-    let binary: bool = wire.get("binary")?;
-    let body: Value = wire.get("body")?;
+    let body: Value = wire.get(2)?;
+    let binary: bool = wire.get(3)?;
     let body = if body.is_null() || body.is_undefined() {
         Vec::new()
     } else if binary {

@@ -314,7 +314,14 @@ async fn run_invocation(
     invocation: Invocation,
 ) -> (Outcome, Option<(Key, Isolate)>) {
     let start = Instant::now();
-    let limits = &function.limits;
+    let FunctionRef {
+        project_id,
+        function_id,
+        version,
+        code,
+        limits,
+    } = function;
+    let limits = &limits;
     let deadline = start + limits.wall_time;
     let state = Arc::new(CallState::new(
         invocation.kv.clone(),
@@ -322,9 +329,9 @@ async fn run_invocation(
         limits.clone(),
     ));
     let key = Key {
-        project_id: function.project_id.clone(),
-        function_id: function.function_id.clone(),
-        version: function.version,
+        project_id,
+        function_id,
+        version,
     };
     let pooled = shared.pool.lock().expect("pool lock").take(&key);
     if pooled.is_none() {
@@ -343,7 +350,7 @@ async fn run_invocation(
             Ok(isolate)
         }
         None => Isolate::load(
-            &function.code,
+            &code,
             limits,
             shared.config.js_stack_bytes,
             &state,

@@ -3,6 +3,10 @@
 // code. `host` holds the Rust host functions (see host.rs), handed over through a global that is
 // removed at once; the runtime's entry points go back to Rust through `host.register` and live
 // only in closures, so nothing of the host plumbing is reachable from the function's code.
+//
+// The request/response path runs on every call, in an interpreter: it keeps objects and
+// properties few (each property an object gets costs about as much as a function call), and
+// creates promises only where the Web API needs one.
 {
   const host = globalThis.__quire_host;
   delete globalThis.__quire_host;
@@ -12,8 +16,6 @@
   const kAttach = Symbol("attach");
   const kReset = Symbol("reset");
   const kSetSearch = Symbol("setSearch");
-  const kBody = Symbol("body");
-  const kMeta = Symbol("meta");
 
   // ---------- DOMException
   class DOMException extends Error {
@@ -392,9 +394,13 @@
   define("URL", URL);
 
   // ---------- Headers
+  // A header list is a flat array [name, value, name, value, …] of distinct lowercase names, a
+  // repeated name's values joined with ", ". Requests and responses keep one and wrap it in a
+  // `Headers` object only when their `headers` is read.
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  // Header names repeat across calls; remembering validated ones skips the regular expression.
+  // Names and values repeat across calls; remembering validated ones skips the checks.
   const names = new Map();
+  const values = new Map();
   const normName = (name) => {
     const n = typeof name === "string" ? name : String(name);
     const known = names.get(n);
@@ -406,237 +412,295 @@
   };
   const isSpace = (c) => c === 32 || c === 9 || c === 10 || c === 13;
   const normValue = (value) => {
-    let v = typeof value === "string" ? value : String(value);
-    let a = 0, b = v.length;
+    const raw = typeof value === "string" ? value : String(value);
+    const known = values.get(raw);
+    if (known !== undefined) return known;
+    let v = raw, a = 0, b = v.length;
     while (a < b && isSpace(v.charCodeAt(a))) a++;
     while (b > a && isSpace(v.charCodeAt(b - 1))) b--;
     if (a > 0 || b < v.length) v = v.slice(a, b);
     if (v.indexOf("\0") >= 0 || v.indexOf("\r") >= 0 || v.indexOf("\n") >= 0)
       throw new TypeError("Headers: a header value may not contain NUL, CR or LF");
+    if (values.size < 1000 && raw.length <= 200) values.set(raw, v);
     return v;
   };
-  const kFlat = Symbol("flat");
-  const kFromFlat = Symbol("fromFlat");
-  class Headers {
-    #map = new Map();
-    constructor(init) {
-      if (init === undefined || init === null) return;
-      if (init instanceof Headers) { for (const [k, v] of init.#map) this.#map.set(k, v); return; }
-      if (typeof init !== "object") throw new TypeError("Headers: init must be an object, an array of pairs or Headers");
-      if (Array.isArray(init)) {
-        for (let i = 0; i < init.length; i++) {
-          const p = init[i];
-          if (!Array.isArray(p) || p.length !== 2) {
-            if (p === null || typeof p !== "object" || [...p].length !== 2) throw new TypeError("Headers: each pair needs exactly two items");
-            const q = [...p];
-            this.append(q[0], q[1]);
-          } else this.append(p[0], p[1]);
+  function listIndex(list, name) {
+    for (let i = 0; i < list.length; i += 2) if (list[i] === name) return i;
+    return -1;
+  }
+  function listGet(list, name) {
+    const i = listIndex(list, name);
+    return i < 0 ? null : list[i + 1];
+  }
+  function listAppend(list, name, value) {
+    const i = listIndex(list, name);
+    if (i < 0) list.push(name, value);
+    else list[i + 1] = `${list[i + 1]}, ${value}`;
+  }
+  function listSet(list, name, value) {
+    const i = listIndex(list, name);
+    if (i < 0) list.push(name, value);
+    else list[i + 1] = value;
+  }
+  // A header list from flat pairs whose names are valid but may repeat or have capitals.
+  function listFromPairs(flat) {
+    const list = [];
+    for (let i = 0; i < flat.length; i += 2) listAppend(list, flat[i].toLowerCase(), flat[i + 1]);
+    return list;
+  }
+  let headerList, wrapHeaders;
+  // Taken before the function's code runs, which may replace the globals.
+  const { isArray } = Array;
+  const { keys: ownKeys } = Object;
+  const ITERATOR = Symbol.iterator;
+  // Fills `list` from a HeadersInit: Headers, an array or iterable of pairs, or a record.
+  function fillHeaders(list, init) {
+    if (typeof init !== "object") throw new TypeError("Headers: init must be an object, an array of pairs or Headers");
+    if (isArray(init)) {
+      for (let i = 0; i < init.length; i++) {
+        let p = init[i];
+        if (!isArray(p)) {
+          if (p === null || typeof p !== "object") throw new TypeError("Headers: each pair needs exactly two items");
+          p = [...p];
         }
-      } else if (typeof init[Symbol.iterator] === "function") {
-        for (const pair of init) {
-          const p = [...pair];
-          if (p.length !== 2) throw new TypeError("Headers: each pair needs exactly two items");
-          this.append(p[0], p[1]);
-        }
-      } else for (const k of Object.keys(init)) this.append(k, init[k]);
-    }
-    append(name, value) {
-      const k = normName(name), v = normValue(value);
-      const cur = this.#map.get(k);
-      this.#map.set(k, cur === undefined ? v : `${cur}, ${v}`);
-    }
-    set(name, value) { this.#map.set(normName(name), normValue(value)); }
-    get(name) { const v = this.#map.get(normName(name)); return v === undefined ? null : v; }
-    has(name) { return this.#map.has(normName(name)); }
-    delete(name) { this.#map.delete(normName(name)); }
-    // Name/value pairs flattened, for the runtime.
-    [kFlat]() {
-      const flat = [];
-      for (const [k, v] of this.#map) flat.push(k, v);
-      return flat;
-    }
-    // Headers from the runtime's flattened pairs (names already valid).
-    static [kFromFlat](flat) {
-      const h = new Headers();
-      for (let i = 0; i < flat.length; i += 2) {
-        const k = flat[i].toLowerCase(), cur = h.#map.get(k);
-        h.#map.set(k, cur === undefined ? flat[i + 1] : `${cur}, ${flat[i + 1]}`);
+        if (p.length !== 2) throw new TypeError("Headers: each pair needs exactly two items");
+        listAppend(list, normName(p[0]), normValue(p[1]));
       }
-      return h;
+    } else if (init instanceof Headers) {
+      const from = headerList(init);
+      for (let i = 0; i < from.length; i++) list.push(from[i]);
+    } else if (typeof init[ITERATOR] === "function") {
+      for (const pair of init) {
+        const p = [...pair];
+        if (p.length !== 2) throw new TypeError("Headers: each pair needs exactly two items");
+        listAppend(list, normName(p[0]), normValue(p[1]));
+      }
+    } else {
+      const keys = ownKeys(init);
+      for (let i = 0; i < keys.length; i++) listAppend(list, normName(keys[i]), normValue(init[keys[i]]));
     }
-    getSetCookie() { const v = this.#map.get("set-cookie"); return v === undefined ? [] : [v]; }
+  }
+  class Headers {
+    #list = [];
+    constructor(init) {
+      if (init !== undefined && init !== null) fillHeaders(this.#list, init);
+    }
+    append(name, value) { listAppend(this.#list, normName(name), normValue(value)); }
+    set(name, value) { listSet(this.#list, normName(name), normValue(value)); }
+    get(name) { return listGet(this.#list, normName(name)); }
+    has(name) { return listIndex(this.#list, normName(name)) >= 0; }
+    delete(name) {
+      const i = listIndex(this.#list, normName(name));
+      if (i >= 0) this.#list.splice(i, 2);
+    }
+    getSetCookie() { const v = listGet(this.#list, "set-cookie"); return v === null ? [] : [v]; }
     forEach(callback, thisArg) { for (const [k, v] of this) callback.call(thisArg, v, k, this); }
-    *entries() { yield* [...this.#map].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); }
+    *entries() {
+      const list = this.#list, pairs = [];
+      for (let i = 0; i < list.length; i += 2) pairs.push([list[i], list[i + 1]]);
+      yield* pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    }
     *keys() { for (const [k] of this.entries()) yield k; }
     *values() { for (const [, v] of this.entries()) yield v; }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return "Headers"; }
+    static {
+      headerList = (headers) => headers.#list;
+      // Headers over an existing list, which the two then share.
+      wrapHeaders = (list) => { const h = new Headers(); h.#list = list; return h; };
+    }
   }
   define("Headers", Headers);
 
   // ---------- Body, Request, Response
-  function extractBody(body, headers) {
-    if (body === undefined || body === null) return null;
+  // A request's or response's state is one array (cheaper than a property each); the slots
+  // below 3 are the same in both, so the body helpers serve both.
+  const LIST = 0, HEADERS = 1, DATA = 2, USED = 3;
+  const METHOD = 4, URL_ = 5, REDIRECT = 6;
+  const STATUS = 4, STATUS_TEXT = 5, RES_URL = 6, REDIRECTED = 7;
+  const TEXT_TYPE = "text/plain;charset=UTF-8";
+  // Converts a BodyInit to a string or bytes, adding the content type it implies.
+  function extractBody(body, list) {
     let contentType = null, data;
-    if (typeof body === "string") { data = body; contentType = "text/plain;charset=UTF-8"; }
+    if (typeof body === "string") { data = body; contentType = TEXT_TYPE; }
     else if (body instanceof URLSearchParams) { data = body.toString(); contentType = "application/x-www-form-urlencoded;charset=UTF-8"; }
     else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) data = toBytes(body).slice();
-    else { data = String(body); contentType = "text/plain;charset=UTF-8"; }
-    if (contentType && !headers.has("content-type")) headers.set("content-type", contentType);
+    else { data = String(body); contentType = TEXT_TYPE; }
+    if (contentType !== null && listIndex(list, "content-type") < 0) list.push("content-type", contentType);
     return data;
   }
-  class Body {
-    #data = null; // null, a string, or a Uint8Array
-    #used = false;
-    get bodyUsed() { return this.#used; }
-    get body() { const d = this.#data; return d === null ? null : typeof d === "string" ? utf8Encode(d) : d; }
-    [kBody]() { return this.#data; }
-    #init(data) { this.#data = data; }
-    static init(target, data) { target.#init(data); }
-    #consume() {
-      if (this.#used) throw new TypeError("body has already been read");
-      this.#used = true;
-      return this.#data;
-    }
-    #textNow() {
-      const d = this.#consume();
-      return d === null ? "" : typeof d === "string" ? d : utf8Decode(d, false, false);
-    }
-    // Promise-returning rather than async: each async frame costs a microtask.
-    text() { try { return Promise.resolve(this.#textNow()); } catch (err) { return Promise.reject(err); } }
-    json() { try { return Promise.resolve(JSON.parse(this.#textNow())); } catch (err) { return Promise.reject(err); } }
-    async arrayBuffer() { return (await this.bytes()).buffer; }
-    async bytes() {
-      const d = this.#consume();
-      return d === null ? new Uint8Array(0) : typeof d === "string" ? utf8Encode(d) : d.slice();
-    }
-    async formData() { throw new TypeError("formData() is not supported; use text() or json()"); }
-    async blob() { throw new TypeError("blob() is not supported; use arrayBuffer() or bytes()"); }
+  // Body data is null, a string, or a Uint8Array.
+  function consume(s) {
+    if (s[USED]) throw new TypeError("body has already been read");
+    s[USED] = true;
+    return s[DATA];
   }
+  function textOf(s) {
+    const d = consume(s);
+    return d === null ? "" : typeof d === "string" ? d : utf8Decode(d, false, false);
+  }
+  function bytesOf(s) {
+    const d = consume(s);
+    return d === null ? new Uint8Array(0) : typeof d === "string" ? utf8Encode(d) : d.slice();
+  }
+  // The runtime hands a request's header list over as one string, "name\0value\0…", split only
+  // if the function reads the headers.
+  function listOf(s) {
+    const list = s[LIST];
+    if (typeof list !== "string") return list;
+    return (s[LIST] = list === "" ? [] : list.split("\0"));
+  }
+  const headersOf = (s) => s[HEADERS] ?? (s[HEADERS] = wrapHeaders(listOf(s)));
+  const bodyOf = (s) => { const d = s[DATA]; return d === null ? null : typeof d === "string" ? utf8Encode(d) : d; };
+  // Promise-returning rather than async: each async frame costs a microtask.
+  const textPromise = (s) => { try { return Promise.resolve(textOf(s)); } catch (err) { return Promise.reject(err); } };
+  const jsonPromise = (s) => { try { return Promise.resolve(JSON.parse(textOf(s))); } catch (err) { return Promise.reject(err); } };
+  const bytesPromise = (s) => { try { return Promise.resolve(bytesOf(s)); } catch (err) { return Promise.reject(err); } };
+  const formData = async () => { throw new TypeError("formData() is not supported; use text() or json()"); };
+  const blob = async () => { throw new TypeError("blob() is not supported; use arrayBuffer() or bytes()"); };
+
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
-  const kTrusted = Symbol("trusted");
-  class Request extends Body {
-    #method; #url; #headers; #redirect;
-    constructor(input, init = {}) {
-      super();
-      if (input === kTrusted) {
-        // The runtime's own request: URL and headers were checked in Rust.
-        this.#method = init.method; this.#url = init.url; this.#redirect = "follow";
-        this.#headers = Headers[kFromFlat](init.headers);
-        Body.init(this, init.body);
-        return;
-      }
-      let data = null;
+  // Passed as the first argument, makes the constructors take their state as it is.
+  const kState = Symbol("state");
+  let requestState, responseState;
+  class Request {
+    #s;
+    constructor(input, init) {
+      if (input === kState) { this.#s = init; return; }
+      let method = "GET", url, redirect = "follow", list = [], data = null;
       if (input instanceof Request) {
-        this.#method = input.method; this.#url = input.url; this.#redirect = input.redirect;
-        this.#headers = new Headers(input.headers);
-        data = input[kBody]();
-      } else {
-        this.#url = host.urlParse(String(input), undefined)[0];
-        this.#method = "GET"; this.#redirect = "follow";
-        this.#headers = new Headers();
+        const from = input.#s;
+        method = from[METHOD]; url = from[URL_]; redirect = from[REDIRECT];
+        list = listOf(from).slice();
+        data = from[DATA];
+      } else url = host.urlParse(String(input), undefined)[0];
+      if (init !== undefined && init !== null) {
+        if (init.method !== undefined) {
+          const m = String(init.method);
+          if (!TOKEN.test(m)) throw new TypeError(`Request: "${m}" is not a valid method`);
+          method = METHODS.includes(m.toUpperCase()) ? m.toUpperCase() : m;
+        }
+        if (init.headers !== undefined) { list = []; if (init.headers !== null) fillHeaders(list, init.headers); }
+        if (init.redirect !== undefined) {
+          if (!["follow", "manual", "error"].includes(init.redirect)) throw new TypeError(`Request: redirect must be "follow", "manual" or "error"`);
+          redirect = init.redirect;
+        }
+        if (init.body !== undefined && init.body !== null) {
+          if (method === "GET" || method === "HEAD") throw new TypeError(`Request with ${method} method cannot have a body`);
+          data = extractBody(init.body, list);
+        }
       }
-      if (init.method !== undefined) {
-        const m = String(init.method);
-        if (!TOKEN.test(m)) throw new TypeError(`Request: "${m}" is not a valid method`);
-        this.#method = METHODS.includes(m.toUpperCase()) ? m.toUpperCase() : m;
-      }
-      if (init.headers !== undefined) this.#headers = new Headers(init.headers);
-      if (init.redirect !== undefined) {
-        if (!["follow", "manual", "error"].includes(init.redirect)) throw new TypeError(`Request: redirect must be "follow", "manual" or "error"`);
-        this.#redirect = init.redirect;
-      }
-      if (init.body !== undefined && init.body !== null) {
-        if (this.#method === "GET" || this.#method === "HEAD") throw new TypeError(`Request with ${this.#method} method cannot have a body`);
-        data = extractBody(init.body, this.#headers);
-      }
-      Body.init(this, data);
+      this.#s = [list, null, data, false, method, url, redirect];
     }
-    get method() { return this.#method; }
-    get url() { return this.#url; }
-    get headers() { return this.#headers; }
-    get redirect() { return this.#redirect; }
+    get method() { return this.#s[METHOD]; }
+    get url() { return this.#s[URL_]; }
+    get headers() { return headersOf(this.#s); }
+    get redirect() { return this.#s[REDIRECT]; }
     get signal() { return undefined; }
+    get body() { return bodyOf(this.#s); }
+    get bodyUsed() { return this.#s[USED]; }
+    text() { return textPromise(this.#s); }
+    json() { return jsonPromise(this.#s); }
+    bytes() { return bytesPromise(this.#s); }
+    arrayBuffer() { return bytesPromise(this.#s).then((b) => b.buffer); }
+    formData() { return formData(); }
+    blob() { return blob(); }
     clone() {
-      if (this.bodyUsed) throw new TypeError("Request.clone: body has already been read");
+      if (this.#s[USED]) throw new TypeError("Request.clone: body has already been read");
       return new Request(this);
     }
     get [Symbol.toStringTag]() { return "Request"; }
+    static { requestState = (r) => r.#s; }
   }
   const NULL_BODY = [101, 103, 204, 205, 304];
-  class Response extends Body {
-    #status; #statusText; #headers; #url = ""; #redirected = false;
-    constructor(body = null, init = {}) {
-      super();
-      const status = init.status === undefined ? 200 : Number(init.status);
-      if (!Number.isInteger(status) || status < 200 || status > 599)
-        throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
-      this.#status = status;
-      this.#statusText = init.statusText === undefined ? "" : String(init.statusText);
-      this.#headers = new Headers(init.headers);
-      if (body !== null && body !== undefined && NULL_BODY.includes(status))
-        throw new TypeError(`Response: a ${status} response cannot have a body`);
-      Body.init(this, extractBody(body, this.#headers));
+  class Response {
+    #s;
+    constructor(body = null, init = undefined) {
+      if (body === kState) { this.#s = init; return; }
+      let status = 200, statusText = "";
+      const list = [];
+      if (init !== undefined && init !== null) {
+        if (init.status !== undefined) {
+          status = Number(init.status);
+          if (!Number.isInteger(status) || status < 200 || status > 599)
+            throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
+        }
+        if (init.statusText !== undefined) statusText = String(init.statusText);
+        if (init.headers !== undefined && init.headers !== null) fillHeaders(list, init.headers);
+      }
+      let data = null;
+      if (body !== null && body !== undefined) {
+        if (status !== 200 && NULL_BODY.includes(status)) throw new TypeError(`Response: a ${status} response cannot have a body`);
+        data = extractBody(body, list);
+      }
+      this.#s = [list, null, data, false, status, statusText, "", false];
     }
-    static json(data, init = {}) {
+    static json(data, init = undefined) {
       const body = JSON.stringify(data);
       if (body === undefined) throw new TypeError("Response.json: the value cannot be serialized to JSON");
-      const headers = new Headers(init.headers);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
-      return new Response(body, { ...init, headers });
+      const response = new Response(null, init);
+      const s = response.#s;
+      if (NULL_BODY.includes(s[STATUS])) throw new TypeError(`Response: a ${s[STATUS]} response cannot have a body`);
+      if (listIndex(s[LIST], "content-type") < 0) s[LIST].push("content-type", "application/json");
+      s[DATA] = body;
+      return response;
     }
     static redirect(url, status = 302) {
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Response.redirect: ${status} is not a redirect status`);
       return new Response(null, { status, headers: { location: new URL(url).href } });
     }
     static error() { throw new TypeError("Response.error() is not supported"); }
-    [kMeta](url, redirected) { this.#url = url; this.#redirected = redirected; }
-    get status() { return this.#status; }
-    get statusText() { return this.#statusText; }
-    get ok() { return this.#status >= 200 && this.#status < 300; }
-    get headers() { return this.#headers; }
-    get url() { return this.#url; }
-    get redirected() { return this.#redirected; }
+    get status() { return this.#s[STATUS]; }
+    get statusText() { return this.#s[STATUS_TEXT]; }
+    get ok() { const status = this.#s[STATUS]; return status >= 200 && status < 300; }
+    get headers() { return headersOf(this.#s); }
+    get url() { return this.#s[RES_URL]; }
+    get redirected() { return this.#s[REDIRECTED]; }
     get type() { return "default"; }
+    get body() { return bodyOf(this.#s); }
+    get bodyUsed() { return this.#s[USED]; }
+    text() { return textPromise(this.#s); }
+    json() { return jsonPromise(this.#s); }
+    bytes() { return bytesPromise(this.#s); }
+    arrayBuffer() { return bytesPromise(this.#s).then((b) => b.buffer); }
+    formData() { return formData(); }
+    blob() { return blob(); }
     clone() {
-      if (this.bodyUsed) throw new TypeError("Response.clone: body has already been read");
-      const r = new Response(null, { status: this.#status, statusText: this.#statusText, headers: this.#headers });
-      Body.init(r, this[kBody]());
-      r[kMeta](this.#url, this.#redirected);
-      return r;
+      const s = this.#s;
+      if (s[USED]) throw new TypeError("Response.clone: body has already been read");
+      return new Response(kState, [s[LIST].slice(), null, s[DATA], false, s[STATUS], s[STATUS_TEXT], s[RES_URL], s[REDIRECTED]]);
     }
     get [Symbol.toStringTag]() { return "Response"; }
+    static { responseState = (r) => r.#s; }
   }
   define("Request", Request);
   define("Response", Response);
 
   // ---------- fetch
   async function fetch(input, init) {
-    const request = new Request(input, init);
-    const data = request[kBody]();
+    const s = requestState(new Request(input, init));
+    const data = s[DATA];
     const body = data === null ? undefined : typeof data === "string" ? toBinary(utf8Encode(data)) : toBinary(data);
-    const r = await host.fetch(request.method, request.url, request.headers[kFlat](), body, request.redirect);
-    const headers = Headers[kFromFlat](r.headers);
+    const r = await host.fetch(s[METHOD], s[URL_], s[LIST], body, s[REDIRECT]);
     const hasBody = r.body.length > 0 && !NULL_BODY.includes(r.status);
-    const response = new Response(hasBody ? r.body : null, { status: r.status, statusText: r.statusText, headers });
-    response[kMeta](r.url, r.redirected);
-    return response;
+    return new Response(kState, [listFromPairs(r.headers), null, hasBody ? r.body : null, false, r.status, r.statusText, r.url, r.redirected]);
   }
   define("fetch", fetch);
 
   // ---------- env.KV
+  const str = (value) => (typeof value === "string" ? value : String(value));
   const KV = Object.freeze({
     // Plain functions handing back the host's promise: an async wrapper costs a microtask.
     get(key, options) {
       const type = typeof options === "string" ? options : options && options.type;
-      if (type === undefined || type === "text") return host.kvGet(String(key));
+      if (type === undefined || type === "text") return host.kvGet(str(key));
       if (type !== "json") return Promise.reject(new TypeError(`KV.get: type "${type}" is not supported; use "text" or "json"`));
-      return host.kvGet(String(key)).then((value) => (value === null ? null : JSON.parse(value)));
+      return host.kvGet(str(key)).then((value) => (value === null ? null : JSON.parse(value)));
     },
     put(key, value, options) {
       const ttl = options && options.expirationTtl !== undefined ? Number(options.expirationTtl) : undefined;
       if (ttl !== undefined && !(ttl > 0)) return Promise.reject(new TypeError("KV.put: expirationTtl must be a positive number of seconds"));
-      return host.kvPut(String(key), String(value), ttl);
+      return host.kvPut(str(key), str(value), ttl);
     },
     delete(key) { return host.kvDelete(String(key)); },
     async list(options = {}) {
@@ -647,33 +711,40 @@
     },
   });
 
-  // ---------- the runtime's entry points
+  // ---------- the runtime's entry points (handed to Rust; see isolate.rs)
   let handler = null;
   const ctxObject = Object.freeze({ waitUntil(promise) { Promise.resolve(promise).catch((err) => report("waitUntil", err)); }, passThroughOnException() {} });
-  function toWire(result) {
+  const NativePromise = Promise;
+  const JSON_HEADERS = Object.freeze(["content-type", "application/json"]);
+  const TEXT_HEADERS = Object.freeze(["content-type", TEXT_TYPE]);
+  // Starts a call: `list` is the request's header list as one string (see `listOf`), with
+  // distinct lowercase names, and `env` holds the secrets. Returns what the handler returned; a
+  // promise is settled by Rust.
+  function run(method, url, list, body, env) {
+    generation++;
+    if (timers.size !== 0) timers.clear();
+    const data = body.length > 0 && method !== "GET" && method !== "HEAD" ? body : null;
+    const request = new Request(kState, [list, null, data, false, method, url, "follow"]);
+    env.KV = KV;
+    const result = typeof handler === "function" ? handler(request, env, ctxObject) : handler.fetch(request, env, ctxObject);
+    // A thenable that is not a promise is adopted, as `await` would.
+    if (result !== null && typeof result === "object" && !(result instanceof NativePromise) && typeof result.then === "function")
+      return NativePromise.resolve(result);
+    return result;
+  }
+  // The handler's settled result as [status, header list, body, body is binary], or a string
+  // naming what was returned instead of a response.
+  function wire(result) {
     if (result instanceof Response) {
-      const flat = result.headers[kFlat]();
-      const data = result[kBody]();
-      return typeof data === "string" || data === null
-        ? { status: result.status, headers: flat, body: data, binary: false }
-        : { status: result.status, headers: flat, body: toBinary(data), binary: true };
+      const s = responseState(result), data = s[DATA];
+      return typeof data === "string" || data === null ? [s[STATUS], s[LIST], data, false] : [s[STATUS], s[LIST], toBinary(data), true];
     }
     switch (typeof result) {
-      case "undefined": return { status: 200, headers: ["content-type", "application/json"], body: "null", binary: false };
-      case "string": return { status: 200, headers: ["content-type", "text/plain;charset=UTF-8"], body: result, binary: false };
-      case "function": case "symbol": case "bigint": return { invalid: `a ${typeof result}` };
+      case "undefined": return [200, JSON_HEADERS, "null", false];
+      case "string": return [200, TEXT_HEADERS, result, false];
+      case "function": case "symbol": case "bigint": return `a ${typeof result}`;
     }
-    return { status: 200, headers: ["content-type", "application/json"], body: JSON.stringify(result), binary: false };
-  }
-  // Runs one call: returns the wire form of the response (see `toWire`).
-  async function run(method, url, headerPairs, body, secrets) {
-    generation++;
-    timers.clear();
-    const hasBody = body.length > 0 && method !== "GET" && method !== "HEAD";
-    const request = new Request(kTrusted, { method, url, headers: headerPairs, body: hasBody ? body : null });
-    const env = { ...secrets, KV };
-    const result = typeof handler === "function" ? await handler(request, env, ctxObject) : await handler.fetch(request, env, ctxObject);
-    return toWire(result);
+    return [200, JSON_HEADERS, JSON.stringify(result), false];
   }
   // Whether a thrown value is the engine's own out-of-memory error: an InternalError of this
   // realm (captured before the function's code runs) whose message is "out of memory", or that
@@ -688,7 +759,7 @@
   }
   host.register([
     run,
-    toWire,
+    wire,
     (h) => { handler = h; },
     isOutOfMemory,
     (s) => toBinary(utf8Encode(s)),

@@ -1,8 +1,12 @@
 //! The Web APIs every function has, each exercised from JavaScript.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use quire_functions::{HttpRequest, Invocation, MemoryKv};
 use serde_json::json;
 
-use crate::{run, run_json};
+use crate::{function, run, run_json, runtime};
 
 #[tokio::test]
 async fn headers_request_and_response() {
@@ -161,4 +165,57 @@ async fn binary_and_non_utf8_bodies_round_trip() {
     )
     .await;
     assert_eq!(outcome.result.unwrap().text(), "lone \u{fffd} surrogate");
+}
+
+#[tokio::test]
+async fn incoming_headers_are_lowercase_and_repeated_ones_joined() {
+    let invocation = Invocation {
+        request: HttpRequest {
+            method: "POST".to_owned(),
+            url: "https://functions.quire.test/f".to_owned(),
+            headers: vec![
+                ("X-Trace".to_owned(), "a".to_owned()),
+                ("accept".to_owned(), "text/plain".to_owned()),
+                ("x-trace".to_owned(), "b".to_owned()),
+            ],
+            body: b"{}".to_vec(),
+        },
+        secrets: BTreeMap::new(),
+        kv: Arc::new(MemoryKv::new()),
+    };
+    let f = function(
+        "function handler(request) { return { trace: request.headers.get('x-trace'), \
+         all: [...request.headers] }; }",
+    );
+    let outcome = runtime().invoke(&f, invocation).await;
+    let body: serde_json::Value = serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
+    assert_eq!(
+        body,
+        json!({"trace": "a, b", "all": [["accept", "text/plain"], ["x-trace", "a, b"]]})
+    );
+}
+
+#[tokio::test]
+async fn response_headers_changed_after_construction_are_sent() {
+    let outcome = run(
+        "function handler() {\n\
+           const r = new Response('hi', { headers: [['X-One', '1'], ['x-one', '2']] });\n\
+           r.headers.set('X-Late', 'yes'); r.headers.delete('content-type');\n\
+           const j = Response.json({ a: 1 }, { status: 201, headers: { 'content-type': 'application/vnd.x+json' } });\n\
+           r.headers.set('x-json', j.headers.get('content-type') + ' ' + j.status);\n\
+           return r;\n\
+         }",
+        json!({}),
+    )
+    .await;
+    let response = outcome.result.unwrap();
+    assert_eq!(
+        response.headers,
+        vec![
+            ("x-one".to_owned(), "1, 2".to_owned()),
+            ("x-late".to_owned(), "yes".to_owned()),
+            ("x-json".to_owned(), "application/vnd.x+json 201".to_owned()),
+        ]
+    );
+    assert_eq!(response.text(), "hi");
 }
