@@ -9,7 +9,6 @@
 
 mod cache;
 mod encoding;
-mod sendfile;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +22,7 @@ use axum::routing::get;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub use cache::ArtifactCache;
-pub use sendfile::{SendfileListener, SendfileStream};
+use cache::ArtifactCache;
 
 use crate::state::AppState;
 
@@ -122,8 +120,8 @@ pub fn now_secs() -> i64 {
     quire_store::now_ms() / 1000
 }
 
-/// The route `GET /a/{sha256}`, serving from `cache`.
-pub fn routes<S>(state: AppState, cache: ArtifactCache) -> Router<S> {
+/// The route `GET /a/{sha256}`, with its own cache of artifacts.
+pub fn routes<S>(state: AppState) -> Router<S> {
     let csp = format!(
         "{SANDBOX}; frame-ancestors {}",
         state.config.public_url.trim_end_matches('/')
@@ -132,7 +130,7 @@ pub fn routes<S>(state: AppState, cache: ArtifactCache) -> Router<S> {
         keyed: mac(&state.config.secret_key, ""),
         csp: HeaderValue::from_str(&csp).ok(),
         state,
-        cache,
+        cache: ArtifactCache::default(),
     };
     Router::new()
         .route("/a/{sha256}", get(serve))

@@ -67,13 +67,9 @@ pub fn router(state: AppState) -> Router {
 /// The usercontent origin. It serves artifacts only (`GET /a/{sha256}` with a signed, fresh
 /// query; see `artifacts`); everything else is 404.
 pub fn usercontent_router(state: AppState) -> Router {
-    usercontent_app(state, artifacts::ArtifactCache::default())
-}
-
-fn usercontent_app(state: AppState, cache: artifacts::ArtifactCache) -> Router {
     let app = Router::new()
         .route("/healthz", get(routes::ops::healthz))
-        .merge(artifacts::routes(state.clone(), cache))
+        .merge(artifacts::routes(state.clone()))
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -167,14 +163,8 @@ pub async fn serve(
     };
     let app = axum::serve(listeners.app, router(state.clone()))
         .with_graceful_shutdown(when_stopped(stopped.clone()));
-    // The listener and the router share the artifact cache: bodies found in it are sent
-    // with sendfile.
-    let cache = artifacts::ArtifactCache::default();
-    let usercontent = axum::serve(
-        artifacts::SendfileListener::new(listeners.usercontent, cache.clone()),
-        usercontent_app(state.clone(), cache),
-    )
-    .with_graceful_shutdown(when_stopped(stopped));
+    let usercontent = axum::serve(listeners.usercontent, usercontent_router(state.clone()))
+        .with_graceful_shutdown(when_stopped(stopped));
     let mut servers = tokio::spawn(async move {
         tokio::try_join!(app.into_future(), usercontent.into_future()).map(|_| ())
     });
