@@ -77,7 +77,13 @@ struct Deployed {
     version: i64,
     code: Arc<str>,
     /// The opened secrets, or why they could not be opened (said to the caller at run time).
-    secrets: Result<Arc<BTreeMap<String, String>>, String>,
+    secrets: Result<Opened, String>,
+}
+
+/// Secrets by name, and their values once more for redaction, made once per cached read.
+struct Opened {
+    by_name: BTreeMap<String, String>,
+    values: Arc<[String]>,
 }
 
 /// The function `function` (id or slug) of project `project` (id or slug) with its deployed
@@ -134,7 +140,10 @@ async fn load_deployed(
             Ok((name, value))
         })
         .collect::<Result<BTreeMap<_, _>, String>>()
-        .map(Arc::new);
+        .map(|by_name| Opened {
+            values: by_name.values().cloned().collect(),
+            by_name,
+        });
     Ok(Deployed {
         version,
         code: Arc::from(stored.code),
@@ -272,7 +281,7 @@ pub fn payload_too_large(size: usize) -> ApiError {
 /// function so callers can keep them out of what they show.
 pub struct Ran {
     pub result: Result<HttpResponse, InvokeError>,
-    pub secrets_seen: Vec<String>,
+    pub secrets_seen: Arc<[String]>,
 }
 
 /// The limits of `function` for one invocation.
@@ -307,8 +316,11 @@ pub async fn run_deployed(
         )));
     };
     take_invoke_limits(state, &function.project_id, viewer)?;
-    let secrets = deployed.secrets.clone().map_err(ApiError::unprocessable)?;
-    let secrets_seen: Vec<String> = secrets.values().cloned().collect();
+    let secrets = deployed
+        .secrets
+        .as_ref()
+        .map_err(|why| ApiError::unprocessable(why.clone()))?;
+    let secrets_seen = secrets.values.clone();
     let reference = FunctionRef {
         project_id: function.project_id.clone(),
         function_id: function.id.clone(),
@@ -318,7 +330,7 @@ pub async fn run_deployed(
     };
     let invocation = Invocation {
         request,
-        secrets: Arc::unwrap_or_clone(secrets),
+        secrets: secrets.by_name.clone(),
         kv: Arc::new(kv::ProjectKv::new(
             state.store.clone(),
             function.project_id.clone(),
