@@ -40,7 +40,10 @@ fn function(code: &str, version: i64) -> FunctionRef {
 fn invocation(kv: &Arc<MemoryKv>) -> Invocation {
     Invocation {
         request: HttpRequest::json("https://bench.test/f", &serde_json::json!({"id": "a"})),
-        secrets: BTreeMap::from([("API_KEY".to_owned(), "sk-bench".to_owned())]),
+        secrets: Arc::new(BTreeMap::from([(
+            "API_KEY".to_owned(),
+            "sk-bench".to_owned(),
+        )])),
         kv: kv.clone(),
     }
 }

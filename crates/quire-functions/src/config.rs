@@ -61,6 +61,24 @@ pub struct RuntimeConfig {
     pub fetch_policy: FetchPolicy,
     /// Limits used by [`crate::Runtime::validate`] when it loads code.
     pub validate_limits: Limits,
+    /// Run calls that find a warm isolate on the caller's thread instead of a worker's, when
+    /// the caller is a task on a multi-threaded tokio runtime. A call whose JavaScript keeps
+    /// that thread for longer than [`RuntimeConfig::handoff_after`] hands the thread's other
+    /// tasks to a fresh thread and finishes where it is, and its function's later calls go to
+    /// the workers. Set it only when the runtime's threads have
+    /// [`RuntimeConfig::caller_stack_bytes`] of stack.
+    pub inline_calls: bool,
+    /// How long one stretch of JavaScript may run on the caller's thread before the thread's
+    /// other tasks move away from it.
+    pub handoff_after: Duration,
+}
+
+impl RuntimeConfig {
+    /// Stack a thread needs to run JavaScript: the engine's own allowance plus room for the
+    /// Rust frames around it.
+    pub fn caller_stack_bytes(&self) -> usize {
+        self.js_stack_bytes + 4 * 1024 * 1024
+    }
 }
 
 impl Default for RuntimeConfig {
@@ -76,6 +94,8 @@ impl Default for RuntimeConfig {
                 cpu_time: Duration::from_secs(1),
                 ..Limits::default()
             },
+            inline_calls: false,
+            handoff_after: Duration::from_millis(1),
         }
     }
 }

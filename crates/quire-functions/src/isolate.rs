@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -50,6 +51,53 @@ struct MeterState {
     cpu_limit: Duration,
     wall_deadline: Instant,
     tripped: Option<Trip>,
+    handoff: Option<Handoff>,
+    handed_off: bool,
+    /// The thread's CPU time when the current poll began, kept for a call with a handoff:
+    /// wall time would count the moments the OS ran other threads.
+    slice_cpu_start: Option<Duration>,
+}
+
+/// A call running on a thread of the async executor (see [`crate::RuntimeConfig::inline_calls`]):
+/// once one stretch of its JavaScript has used `after` of CPU time, the thread's other tasks move to a
+/// fresh thread (tokio's `block_in_place`) and the call finishes where it is. `moved` counts
+/// such calls while they run.
+#[derive(Debug, Clone)]
+pub struct Handoff {
+    pub after: Duration,
+    pub moved: Arc<AtomicUsize>,
+}
+
+/// How long the thread waits at most inside `block_in_place` for another thread to run the
+/// executor's tasks (tokio wakes or starts one at once; the wait is not the call's CPU time).
+const HANDOFF_WAIT: Duration = Duration::from_millis(100);
+
+/// Lets tokio move this executor thread's other tasks to another thread while the JavaScript
+/// on this one keeps running; returns how long that took. `block_in_place` hands the thread's
+/// tasks to a new thread, but takes them back if it returns before that thread has started:
+/// so it returns only once a probe task has run elsewhere.
+fn move_other_tasks_away() -> Duration {
+    let start = Instant::now();
+    // Never unwind into the engine: a runtime where this is not allowed keeps the thread.
+    let _ = std::panic::catch_unwind(|| {
+        let (ran, running_elsewhere) = std::sync::mpsc::channel();
+        tokio::spawn(async move {
+            let _ = ran.send(());
+        });
+        tokio::task::block_in_place(|| {
+            let _ = running_elsewhere.recv_timeout(HANDOFF_WAIT);
+        });
+    });
+    start.elapsed()
+}
+
+/// CPU time the current thread has used.
+fn thread_cpu_time() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// CPU time of one invocation, measured as the time spent inside polls of the isolate's
@@ -66,10 +114,13 @@ impl Meter {
             cpu_limit: Duration::MAX,
             wall_deadline: Instant::now(),
             tripped: None,
+            handoff: None,
+            handed_off: false,
+            slice_cpu_start: None,
         }))
     }
 
-    pub fn arm(&self, cpu_limit: Duration, wall_deadline: Instant) {
+    pub fn arm(&self, cpu_limit: Duration, wall_deadline: Instant, handoff: Option<Handoff>) {
         let mut m = self.0.lock().expect("meter lock");
         *m = MeterState {
             armed: true,
@@ -78,7 +129,16 @@ impl Meter {
             cpu_limit,
             wall_deadline,
             tripped: None,
+            handoff,
+            handed_off: false,
+            slice_cpu_start: None,
         };
+    }
+
+    /// Whether the call ran long enough on an executor thread to move that thread's other
+    /// tasks away (counted in [`Handoff::moved`] until the caller subtracts it).
+    pub fn handed_off(&self) -> bool {
+        self.0.lock().expect("meter lock").handed_off
     }
 
     pub fn disarm(&self) {
@@ -90,7 +150,11 @@ impl Meter {
     }
 
     fn begin(&self) {
-        self.0.lock().expect("meter lock").slice_start = Some(Instant::now());
+        let mut m = self.0.lock().expect("meter lock");
+        m.slice_start = Some(Instant::now());
+        if m.handoff.is_some() && !m.handed_off {
+            m.slice_cpu_start = Some(thread_cpu_time());
+        }
     }
 
     fn end(&self) {
@@ -118,6 +182,24 @@ impl Meter {
         } else {
             None
         };
+        if m.tripped.is_none() && !m.handed_off {
+            // Wall time first (cheap), then the thread's own CPU time.
+            let stretch = m.slice_start.map_or(Duration::ZERO, |s| now - s);
+            let ran_long = |after: Duration| {
+                stretch > after
+                    && m.slice_cpu_start
+                        .is_some_and(|cpu| thread_cpu_time().saturating_sub(cpu) > after)
+            };
+            if let Some(handoff) = m.handoff.as_ref().filter(|h| ran_long(h.after)) {
+                handoff.moved.fetch_add(1, Ordering::Relaxed);
+                m.handed_off = true;
+                drop(m);
+                let waited = move_other_tasks_away();
+                let mut m = self.0.lock().expect("meter lock");
+                m.slice_start = m.slice_start.map(|s| s + waited);
+                return false;
+            }
+        }
         m.tripped.is_some()
     }
 }
@@ -348,7 +430,7 @@ impl Isolate {
             memory_limit: limits.memory_bytes,
             last_url: Mutex::new((String::new(), String::new())),
         };
-        isolate.meter.arm(limits.cpu_time, wall_deadline);
+        isolate.meter.arm(limits.cpu_time, wall_deadline, None);
         let source = format!("{code}{HANDLER_EXPORT}");
         let slot = isolate.slot.clone();
         let loaded = tokio::time::timeout_at(

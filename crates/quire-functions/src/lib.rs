@@ -17,5 +17,5 @@ pub use config::{FetchPolicy, Limits, RuntimeConfig};
 pub use error::{InvokeError, LoadError};
 pub use fetch::{MAX_REDIRECTS, forbidden_reason};
 pub use kv::{KvError, KvStore, MemoryKv};
-pub use runtime::Runtime;
+pub use runtime::{Placements, Runtime};
 pub use types::{FunctionRef, HttpRequest, HttpResponse, Invocation, Outcome};

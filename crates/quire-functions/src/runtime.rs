@@ -6,8 +6,8 @@
 //! with the fewest calls in flight. Isolates are `Send` (rquickjs `parallel`) and live in one
 //! shared pool, so a warm isolate serves whichever worker takes the next call.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,12 +17,16 @@ use crate::config::{Limits, RuntimeConfig};
 use crate::error::{InvokeError, LoadError};
 use crate::fetch::Fetcher;
 use crate::host::{CallState, HostLimit};
-use crate::isolate::{CallResult, Isolate, JsError, LoadFailure, Metered, Trip};
+use crate::isolate::{CallResult, Handoff, Isolate, JsError, LoadFailure, Metered, Trip};
 use crate::kv::MemoryKv;
 use crate::types::{FunctionRef, HttpResponse, Invocation, Outcome};
 
 /// Time allowed after a call for the host futures it left behind to wind down.
 const SETTLE_BUDGET: Duration = Duration::from_millis(100);
+
+/// Function versions remembered as too slow to run on the caller's thread; past this many the
+/// list starts over (a version forgotten that way hands off once more, then is listed again).
+const SLOW_KEYS_KEPT: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -31,11 +35,23 @@ struct Key {
     version: i64,
 }
 
+impl Key {
+    fn of(function: &FunctionRef) -> Self {
+        Self {
+            project_id: function.project_id.clone(),
+            function_id: function.function_id.clone(),
+            version: function.version,
+        }
+    }
+}
+
 #[derive(Default)]
 struct IdlePool {
     by_key: HashMap<Key, Vec<(u64, Isolate)>>,
     total: usize,
     tick: u64,
+    /// Versions whose calls ran long on a caller's thread: their calls go to the workers.
+    slow: HashSet<Key>,
 }
 
 impl IdlePool {
@@ -77,12 +93,61 @@ impl IdlePool {
         }
         dropped
     }
+
+    fn mark_slow(&mut self, key: Key) {
+        if self.slow.len() >= SLOW_KEYS_KEPT {
+            self.slow.clear();
+        }
+        self.slow.insert(key);
+    }
 }
 
 struct Shared {
     config: RuntimeConfig,
     fetcher: Fetcher,
     pool: Mutex<IdlePool>,
+    /// Calls that ran long on a caller's thread and are still running there.
+    moved: Arc<AtomicUsize>,
+    counts: Counts,
+}
+
+impl Shared {
+    /// Puts an isolate that may serve again back in the pool; what the pool evicts to make room
+    /// comes back to be freed (a whole runtime each) after the caller has its answer.
+    fn give_back(&self, reusable: Option<(Key, Isolate)>) -> Vec<Isolate> {
+        let Some((key, isolate)) = reusable else {
+            return Vec::new();
+        };
+        let config = &self.config;
+        self.pool.lock().expect("pool lock").put(
+            key,
+            isolate,
+            config.idle_per_function,
+            config.idle_total,
+        )
+    }
+}
+
+/// Where calls ran, since the runtime started.
+#[derive(Debug, Default)]
+struct Counts {
+    on_caller: AtomicU64,
+    handed_off: AtomicU64,
+    on_workers: AtomicU64,
+}
+
+/// How many calls ran where: see [`Runtime::placements`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placements {
+    /// Calls that ran on the caller's thread (a warm isolate, [`RuntimeConfig::inline_calls`]).
+    pub on_caller: u64,
+    /// Of those, calls that ran long enough to move the thread's other tasks away.
+    pub handed_off: u64,
+    /// Calls that ran on the runtime's worker threads.
+    pub on_workers: u64,
+    /// Calls running long on a caller's thread right now; while there are as many as there
+    /// are workers, every call goes to the workers.
+    pub running_long: usize,
 }
 
 struct InvokeJob {
@@ -132,6 +197,8 @@ impl Runtime {
         let shared = Arc::new(Shared {
             fetcher: Fetcher::new(config.fetch_policy.clone()),
             pool: Mutex::new(IdlePool::default()),
+            moved: Arc::new(AtomicUsize::new(0)),
+            counts: Counts::default(),
             config,
         });
         let workers = (0..shared.config.workers.max(1))
@@ -146,8 +213,23 @@ impl Runtime {
         }
     }
 
-    /// Runs one call of `function`.
+    /// Runs one call of `function`: on the caller's thread when it finds a warm isolate there
+    /// (see [`RuntimeConfig::inline_calls`]), otherwise on a worker.
     pub async fn invoke(&self, function: &FunctionRef, invocation: Invocation) -> Outcome {
+        let shared = &self.inner.shared;
+        if let Some(isolate) = self.take_for_caller(function) {
+            shared.counts.on_caller.fetch_add(1, Ordering::Relaxed);
+            let handoff = Handoff {
+                after: shared.config.handoff_after,
+                moved: shared.moved.clone(),
+            };
+            let (outcome, reusable) =
+                run_invocation(shared, function, invocation, Some(isolate), Some(handoff)).await;
+            let evicted = shared.give_back(reusable);
+            drop(evicted);
+            return outcome;
+        }
+        shared.counts.on_workers.fetch_add(1, Ordering::Relaxed);
         let start = Instant::now();
         let request_bytes = invocation.request.body.len();
         let (reply, answer) = oneshot::channel();
@@ -179,6 +261,39 @@ impl Runtime {
         answer
             .await
             .unwrap_or_else(|_| Err(LoadError::Limit("the validating worker stopped".to_owned())))
+    }
+
+    /// A warm isolate for a call on the caller's thread, if this call may run there: the
+    /// caller is a task on a multi-threaded tokio runtime, the function has not run long there
+    /// before, and fewer calls than there are workers are running long on such threads now.
+    fn take_for_caller(&self, function: &FunctionRef) -> Option<Isolate> {
+        let shared = &self.inner.shared;
+        if !shared.config.inline_calls
+            || shared.moved.load(Ordering::Relaxed) >= shared.config.workers.max(1)
+        {
+            return None;
+        }
+        let flavor = tokio::runtime::Handle::try_current().ok()?.runtime_flavor();
+        if flavor != tokio::runtime::RuntimeFlavor::MultiThread {
+            return None;
+        }
+        let key = Key::of(function);
+        let mut pool = shared.pool.lock().expect("pool lock");
+        if pool.slow.contains(&key) {
+            return None;
+        }
+        pool.take(&key)
+    }
+
+    /// How many calls ran where since the runtime started.
+    pub fn placements(&self) -> Placements {
+        let counts = &self.inner.shared.counts;
+        Placements {
+            on_caller: counts.on_caller.load(Ordering::Relaxed),
+            handed_off: counts.handed_off.load(Ordering::Relaxed),
+            on_workers: counts.on_workers.load(Ordering::Relaxed),
+            running_long: self.inner.shared.moved.load(Ordering::Relaxed),
+        }
     }
 
     /// Idle isolates kept in the pool right now.
@@ -213,7 +328,7 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
     let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
     let in_flight = Arc::new(AtomicUsize::new(0));
     let counter = in_flight.clone();
-    let stack = shared.config.js_stack_bytes + 4 * 1024 * 1024;
+    let stack = shared.config.caller_stack_bytes();
     std::thread::Builder::new()
         .name(format!("quire-fn-{index}"))
         .stack_size(stack)
@@ -236,20 +351,17 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
                                     invocation,
                                     reply,
                                 } = *job;
+                                let pooled = shared
+                                    .pool
+                                    .lock()
+                                    .expect("pool lock")
+                                    .take(&Key::of(&function));
                                 let (outcome, reusable) =
-                                    run_invocation(&shared, function, invocation).await;
+                                    run_invocation(&shared, &function, invocation, pooled, None)
+                                        .await;
                                 // Back to the pool before answering, so the caller's next call
-                                // finds it; isolates evicted to make room are freed (a whole
-                                // runtime each) after answering.
-                                let evicted = reusable.map(|(key, isolate)| {
-                                    let config = &shared.config;
-                                    shared.pool.lock().expect("pool lock").put(
-                                        key,
-                                        isolate,
-                                        config.idle_per_function,
-                                        config.idle_total,
-                                    )
-                                });
+                                // finds it.
+                                let evicted = shared.give_back(reusable);
                                 let _ = reply.send(outcome);
                                 drop(evicted);
                             }
@@ -307,33 +419,24 @@ fn load_threw(err: JsError, limits: &Limits, host_limit: Option<HostLimit>) -> L
     }
 }
 
-/// Runs one invocation; also returns the isolate if it may serve the next call.
+/// Runs one invocation on `pooled`, or on a fresh isolate when there is none; also returns the
+/// isolate if it may serve the next call. `handoff` is set for a call on the caller's thread.
 async fn run_invocation(
     shared: &Shared,
-    function: FunctionRef,
+    function: &FunctionRef,
     invocation: Invocation,
+    pooled: Option<Isolate>,
+    handoff: Option<Handoff>,
 ) -> (Outcome, Option<(Key, Isolate)>) {
     let start = Instant::now();
-    let FunctionRef {
-        project_id,
-        function_id,
-        version,
-        code,
-        limits,
-    } = function;
-    let limits = &limits;
+    let limits = &function.limits;
     let deadline = start + limits.wall_time;
     let state = Arc::new(CallState::new(
         invocation.kv.clone(),
         shared.fetcher.clone(),
         limits.clone(),
     ));
-    let key = Key {
-        project_id,
-        function_id,
-        version,
-    };
-    let pooled = shared.pool.lock().expect("pool lock").take(&key);
+    let key = Key::of(function);
     if pooled.is_none() {
         tracing::debug!(
             project = %key.project_id,
@@ -350,7 +453,7 @@ async fn run_invocation(
             Ok(isolate)
         }
         None => Isolate::load(
-            &code,
+            &function.code,
             limits,
             shared.config.js_stack_bytes,
             &state,
@@ -372,7 +475,23 @@ async fn run_invocation(
     };
     let (result, reusable) = match loaded {
         Ok(isolate) => {
-            let (result, healthy) = run_call(&isolate, &state, &invocation, limits, deadline).await;
+            let (result, healthy) =
+                run_call(&isolate, &state, &invocation, limits, deadline, handoff).await;
+            if isolate.meter.handed_off() {
+                shared.moved.fetch_sub(1, Ordering::Relaxed);
+                shared.counts.handed_off.fetch_add(1, Ordering::Relaxed);
+                shared
+                    .pool
+                    .lock()
+                    .expect("pool lock")
+                    .mark_slow(key.clone());
+                tracing::debug!(
+                    project = %key.project_id,
+                    function = %key.function_id,
+                    version = key.version,
+                    "a call ran long on the caller's thread; this version's calls go to the workers"
+                );
+            }
             if !healthy {
                 tracing::debug!(
                     project = %key.project_id,
@@ -408,8 +527,9 @@ async fn run_call(
     invocation: &Invocation,
     limits: &Limits,
     deadline: Instant,
+    handoff: Option<Handoff>,
 ) -> (Result<HttpResponse, InvokeError>, bool) {
-    isolate.meter.arm(limits.cpu_time, deadline);
+    isolate.meter.arm(limits.cpu_time, deadline, handoff);
     let finished = tokio::time::timeout_at(
         deadline.into(),
         Metered::new(

@@ -70,8 +70,9 @@ impl HttpResponse {
 #[derive(Clone)]
 pub struct Invocation {
     pub request: HttpRequest,
-    /// Visible to the function as `env.NAME`.
-    pub secrets: BTreeMap<String, String>,
+    /// Visible to the function as `env.NAME`; shared, since every call of a version gets the
+    /// same ones.
+    pub secrets: Arc<BTreeMap<String, String>>,
     /// The project's store, visible as `env.KV`.
     pub kv: Arc<dyn KvStore>,
 }

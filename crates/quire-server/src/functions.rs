@@ -82,7 +82,7 @@ struct Deployed {
 
 /// Secrets by name, and their values once more for redaction, made once per cached read.
 struct Opened {
-    by_name: BTreeMap<String, String>,
+    by_name: Arc<BTreeMap<String, String>>,
     values: Arc<[String]>,
 }
 
@@ -142,7 +142,7 @@ async fn load_deployed(
         .collect::<Result<BTreeMap<_, _>, String>>()
         .map(|by_name| Opened {
             values: by_name.values().cloned().collect(),
-            by_name,
+            by_name: Arc::new(by_name),
         });
     Ok(Deployed {
         version,

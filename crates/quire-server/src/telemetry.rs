@@ -56,6 +56,18 @@ pub fn record_invocation(ok: bool, took: std::time::Duration) {
 }
 
 /// Counts invocation records dropped because the database could not keep up.
+/// Where function calls ran (see `quire_functions::RuntimeConfig::inline_calls`), read from
+/// the runtime when metrics are scraped.
+pub fn record_function_placements(placements: quire_functions::Placements) {
+    metrics::counter!("quire_function_calls_total", "ran" => "caller")
+        .absolute(placements.on_caller);
+    metrics::counter!("quire_function_calls_total", "ran" => "worker")
+        .absolute(placements.on_workers);
+    metrics::counter!("quire_function_calls_handed_off_total").absolute(placements.handed_off);
+    #[allow(clippy::cast_precision_loss)] // a count of running calls
+    metrics::gauge!("quire_function_calls_running_long").set(placements.running_long as f64);
+}
+
 pub fn record_dropped_invocation_record() {
     metrics::counter!("quire_invocation_records_dropped_total").increment(1);
 }

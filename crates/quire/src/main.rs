@@ -61,8 +61,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Function calls run on these threads (see `RuntimeConfig::inline_calls`), so they get
+    // the stack JavaScript needs.
+    let stack = quire_functions::RuntimeConfig::default().caller_stack_bytes();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(stack)
         .build()
         .expect("start the async runtime");
     match runtime.block_on(run(cli)) {

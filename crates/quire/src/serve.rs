@@ -70,7 +70,11 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
         settings.npm_registry_config(),
     )?;
     let compiler = quire_compiler::Compiler::new(packages, settings.data_dir.join("cache"));
-    let functions = quire_functions::Runtime::new(quire_functions::RuntimeConfig::default());
+    // Warm calls run on the thread that took the request (main.rs gives it the stack).
+    let functions = quire_functions::Runtime::new(quire_functions::RuntimeConfig {
+        inline_calls: true,
+        ..quire_functions::RuntimeConfig::default()
+    });
     let state = quire_server::AppState::new(store, settings.server_config()?, compiler, functions);
     if args.demo {
         quire_server::bootstrap::seed_demo_page(&state).await?;

@@ -3,6 +3,7 @@
 
 mod contract;
 mod fetch;
+mod inline;
 mod kv;
 mod limits;
 mod load;
@@ -48,7 +49,7 @@ pub fn invocation_with(
 ) -> Invocation {
     Invocation {
         request: HttpRequest::json("https://functions.quire.test/f", payload),
-        secrets,
+        secrets: Arc::new(secrets),
         kv,
     }
 }

@@ -1,6 +1,5 @@
 //! The Web APIs every function has, each exercised from JavaScript.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use quire_functions::{HttpRequest, Invocation, MemoryKv};
@@ -180,7 +179,7 @@ async fn incoming_headers_are_lowercase_and_repeated_ones_joined() {
             ],
             body: b"{}".to_vec(),
         },
-        secrets: BTreeMap::new(),
+        secrets: Arc::default(),
         kv: Arc::new(MemoryKv::new()),
     };
     let f = function(

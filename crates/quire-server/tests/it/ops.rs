@@ -231,4 +231,14 @@ async fn metrics_count_compiles_and_invocations() {
         after.contains("quire_page_compile_duration_seconds_bucket"),
         "{after}"
     );
+    // Where calls ran: set from each app's runtime at scrape time, so only their presence is
+    // checked (tests running in parallel scrape their own runtimes).
+    for series in [
+        "quire_function_calls_total{ran=\"caller\"}",
+        "quire_function_calls_total{ran=\"worker\"}",
+        "quire_function_calls_handed_off_total",
+        "quire_function_calls_running_long",
+    ] {
+        assert!(after.contains(series), "{series} in {after}");
+    }
 }
