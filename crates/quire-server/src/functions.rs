@@ -46,16 +46,20 @@ const PRUNE_EVERY: u64 = 100;
 /// Records waiting for the writer at most; past this, new ones are dropped (and counted) so a
 /// database that cannot keep up slows nothing but the log.
 const MAX_PENDING_RECORDS: usize = 50_000;
+/// How long the background writer lets records gather before it commits them: under load a
+/// batch then holds hundreds of calls instead of the few that arrived during the last commit.
+const RECORD_BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 /// One app's bookkeeping for the invocation path, held in its `AppState`: the functions of
 /// recent calls, the invocation records waiting for the writer, and the count that paces
 /// pruning.
-#[derive(Default)]
 pub struct Invocations {
     /// By (project id or slug, function id or slug), as callers name them.
     targets: ReadCache<(String, String), Option<Arc<Target>>>,
     /// Records waiting for the writer.
     pending: Mutex<Vec<InvocationRecord>>,
+    /// How many may wait; see [`MAX_PENDING_RECORDS`].
+    max_pending: usize,
     /// Whether a background writer is on its way; at most one is.
     writing: AtomicBool,
     /// Whether records are being dropped (said once in the log until the queue drains).
@@ -63,6 +67,12 @@ pub struct Invocations {
     /// One writer at a time; it commits every waiting record in one transaction.
     writer: tokio::sync::Mutex<()>,
     recorded: AtomicU64,
+}
+
+impl Default for Invocations {
+    fn default() -> Self {
+        Self::with_max_pending(MAX_PENDING_RECORDS)
+    }
 }
 
 /// A function as the invocation path needs it.
@@ -383,30 +393,16 @@ fn take_invoke_limits(
 }
 
 /// Queues one invocation record for the background writer, which commits everything waiting
-/// in one transaction (group commit), so the caller never waits for the database. A listing
-/// calls [`Invocations::flush`] first and so sees every call answered before it.
+/// after [`RECORD_BATCH_WINDOW`] in one transaction (group commit), so the caller never waits
+/// for the database. A listing calls [`Invocations::flush`] first and so sees every call
+/// answered before it.
 fn queue_record(state: &AppState, record: InvocationRecord) {
-    let invocations = &state.invocations;
-    {
-        let mut pending = invocations.pending.lock().expect("pending records lock");
-        if pending.len() >= MAX_PENDING_RECORDS {
-            crate::telemetry::record_dropped_invocation_record();
-            if !invocations.dropping.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    waiting = MAX_PENDING_RECORDS,
-                    "the database is not keeping up with invocation records; new ones are dropped \
-                     (counted in quire_invocation_records_dropped_total) until it catches up"
-                );
-            }
-            return;
-        }
-        pending.push(record);
-    }
-    if !invocations.writing.swap(true, Ordering::AcqRel) {
+    if state.invocations.push(record) {
         let state = state.clone();
         tokio::spawn(async move {
             let invocations = &state.invocations;
             loop {
+                tokio::time::sleep(RECORD_BATCH_WINDOW).await;
                 invocations.flush(&state.store).await;
                 invocations.writing.store(false, Ordering::Release);
                 // A record queued after the last batch but before the flag fell found the flag
@@ -425,6 +421,40 @@ fn queue_record(state: &AppState, record: InvocationRecord) {
 }
 
 impl Invocations {
+    fn with_max_pending(max_pending: usize) -> Self {
+        Self {
+            targets: ReadCache::default(),
+            pending: Mutex::default(),
+            max_pending,
+            writing: AtomicBool::default(),
+            dropping: AtomicBool::default(),
+            writer: tokio::sync::Mutex::default(),
+            recorded: AtomicU64::default(),
+        }
+    }
+
+    /// Queues `record`, or drops it (counted, and said once in the log) when the queue is
+    /// full; true when no writer is on its way and the caller must start one.
+    fn push(&self, record: InvocationRecord) -> bool {
+        {
+            let mut pending = self.pending.lock().expect("pending records lock");
+            if pending.len() >= self.max_pending {
+                crate::telemetry::record_dropped_invocation_record();
+                if !self.dropping.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        waiting = self.max_pending,
+                        "the database is not keeping up with invocation records; new ones are \
+                         dropped (counted in quire_invocation_records_dropped_total) until it \
+                         catches up"
+                    );
+                }
+                return false;
+            }
+            pending.push(record);
+        }
+        !self.writing.swap(true, Ordering::AcqRel)
+    }
+
     /// Commits every record queued before this call (after any batch in progress), and now
     /// and then prunes the oldest records of the functions written.
     pub async fn flush(&self, store: &Store) {
@@ -603,4 +633,125 @@ pub fn pass_through(response: HttpResponse) -> Response {
         );
     }
     answer
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use quire_store::NewFunction;
+    use quire_store::testing::TestDatabase;
+
+    use super::*;
+
+    /// What the log said, as text.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn count(&self, needle: &str) -> usize {
+            String::from_utf8_lossy(&self.0.lock().unwrap())
+                .matches(needle)
+                .count()
+        }
+    }
+
+    fn record(function_id: &str) -> InvocationRecord {
+        InvocationRecord {
+            id: String::new(),
+            function_id: function_id.to_owned(),
+            version: 1,
+            via: "api".to_owned(),
+            started_at: quire_store::now_ms(),
+            duration_ms: 1,
+            status: Some(200),
+            ok: true,
+            error_code: None,
+            error: None,
+            error_stack: None,
+            logs: String::new(),
+            logs_truncated: false,
+            request_bytes: 2,
+            response_bytes: 2,
+        }
+    }
+
+    #[tokio::test]
+    async fn past_the_queue_limit_records_are_dropped_counted_and_said_once() {
+        let logs = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer({
+                let logs = logs.clone();
+                move || logs.clone()
+            })
+            .with_ansi(false)
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let rendered = metrics.handle();
+
+        let database = TestDatabase::sqlite().await;
+        let store = &database.store;
+        let owner = store
+            .create_user("ann@example.com", "Ann", "x")
+            .await
+            .unwrap();
+        let project = store.create_project("p", "P", &owner.id).await.unwrap();
+        let function = store
+            .create_function(&NewFunction {
+                project_id: &project.id,
+                name: "F",
+                slug: "f",
+                code: "async function handler() { return 1; }",
+                load_error: None,
+                public_endpoint: false,
+                timeout_ms: 1000,
+                memory_mb: 16,
+                author_id: &owner.id,
+            })
+            .await
+            .unwrap();
+
+        let invocations = Invocations::with_max_pending(3);
+        let asked_for_writer: Vec<bool> = metrics::with_local_recorder(&metrics, || {
+            (0..8)
+                .map(|_| invocations.push(record(&function.id)))
+                .collect()
+        });
+        assert_eq!(
+            asked_for_writer,
+            [true, false, false, false, false, false, false, false],
+            "the first record starts the writer; the rest wait for it or are dropped"
+        );
+        assert_eq!(invocations.pending.lock().unwrap().len(), 3);
+        assert!(
+            rendered
+                .render()
+                .contains("quire_invocation_records_dropped_total 5"),
+            "{}",
+            rendered.render()
+        );
+        assert_eq!(logs.count("not keeping up with invocation records"), 1);
+
+        invocations.flush(store).await;
+        let written = store
+            .function_invocations(&function.id, None, 100)
+            .await
+            .unwrap();
+        assert_eq!(written.len(), 3, "what was queued is written");
+        assert_eq!(logs.count("invocation records are being written again"), 1);
+        invocations.push(record(&function.id));
+        assert_eq!(invocations.pending.lock().unwrap().len(), 1, "queued again");
+        assert_eq!(logs.count("not keeping up"), 1);
+    }
 }
