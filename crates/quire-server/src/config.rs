@@ -19,10 +19,15 @@ pub struct ServerConfig {
     pub invoke_rate_per_viewer: u32,
     /// Function calls a project takes per minute from all callers together (0: no limit).
     pub invoke_rate_per_project: u32,
+    /// How long invocation records gather before the background writer commits them.
+    pub record_batch_window: Duration,
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
 pub const DEFAULT_INVOKE_RATE_PER_PROJECT: u32 = 6000;
+/// Long enough that a batch holds hundreds of records under load, short enough that the log
+/// is current; a listing flushes first anyway.
+pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 impl ServerConfig {
     /// Cookies get `Secure` and the `__Host-` prefix only when the app is served over TLS.
@@ -48,6 +53,7 @@ impl ServerConfig {
             secret_key: rand::random(),
             invoke_rate_per_viewer: DEFAULT_INVOKE_RATE_PER_VIEWER,
             invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
+            record_batch_window: DEFAULT_RECORD_BATCH_WINDOW,
         }
     }
 }
@@ -62,6 +68,7 @@ impl fmt::Debug for ServerConfig {
             .field("secret_key", &"***")
             .field("invoke_rate_per_viewer", &self.invoke_rate_per_viewer)
             .field("invoke_rate_per_project", &self.invoke_rate_per_project)
+            .field("record_batch_window", &self.record_batch_window)
             .finish()
     }
 }

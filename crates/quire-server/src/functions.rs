@@ -46,9 +46,6 @@ const PRUNE_EVERY: u64 = 100;
 /// Records waiting for the writer at most; past this, new ones are dropped (and counted) so a
 /// database that cannot keep up slows nothing but the log.
 const MAX_PENDING_RECORDS: usize = 50_000;
-/// How long the background writer lets records gather before it commits them: under load a
-/// batch then holds hundreds of calls instead of the few that arrived during the last commit.
-const RECORD_BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 /// One app's bookkeeping for the invocation path, held in its `AppState`: the functions of
 /// recent calls, the invocation records waiting for the writer, and the count that paces
@@ -393,7 +390,7 @@ fn take_invoke_limits(
 }
 
 /// Queues one invocation record for the background writer, which commits everything waiting
-/// after [`RECORD_BATCH_WINDOW`] in one transaction (group commit), so the caller never waits
+/// after the configured batch window in one transaction (group commit), so the caller never waits
 /// for the database. A listing calls [`Invocations::flush`] first and so sees every call
 /// answered before it.
 fn queue_record(state: &AppState, record: InvocationRecord) {
@@ -402,7 +399,9 @@ fn queue_record(state: &AppState, record: InvocationRecord) {
         tokio::spawn(async move {
             let invocations = &state.invocations;
             loop {
-                tokio::time::sleep(RECORD_BATCH_WINDOW).await;
+                // Under load a batch then holds hundreds of records instead of the few that
+                // arrived during the last commit.
+                tokio::time::sleep(state.config.record_batch_window).await;
                 invocations.flush(&state.store).await;
                 invocations.writing.store(false, Ordering::Release);
                 // A record queued after the last batch but before the flag fell found the flag

@@ -31,7 +31,10 @@ use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use config::{DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, ServerConfig};
+pub use config::{
+    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_RECORD_BATCH_WINDOW,
+    ServerConfig,
+};
 pub use errors::ApiError;
 pub use state::AppState;
 

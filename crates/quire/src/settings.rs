@@ -377,6 +377,7 @@ impl Settings {
             secret_key: self.secret_key_bytes()?,
             invoke_rate_per_viewer: self.invoke_rate_per_viewer,
             invoke_rate_per_project: self.invoke_rate_per_project,
+            record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
         })
     }
 }

@@ -195,3 +195,81 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
         .unwrap()
         .expect("the server stops without error");
 }
+
+#[tokio::test]
+async fn invocation_records_still_queued_at_shutdown_are_written() {
+    let database = TestDatabase::sqlite().await;
+    let url = database.url.clone();
+    let app = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = ServerConfig {
+        // The background writer never gets to these records: only shutdown can write them.
+        record_batch_window: Duration::from_hours(1),
+        ..ServerConfig::local(
+            app.local_addr().unwrap().port(),
+            usercontent.local_addr().unwrap().port(),
+        )
+    };
+    let state = AppState::new(
+        database.store.clone(),
+        config,
+        quire_test_utils::compiler(),
+        quire_test_utils::functions(),
+    );
+    let test_app = quire_test_utils::TestApp::with_state(state.clone(), database);
+    let owner = test_app.user("owner@example.com").await;
+    test_app
+        .store()
+        .create_project("acme", "Acme", &owner.id)
+        .await
+        .unwrap();
+    let client = test_app.token_client(&owner, None).await;
+    let created = client
+        .post(
+            "/api/v1/projects/acme/functions",
+            &serde_json::json!({
+                "name": "Hi",
+                "slug": "hi",
+                "code": "async function handler() { return { hi: true }; }",
+            }),
+        )
+        .await;
+    let function_id = created.json()["id"].as_str().unwrap().to_owned();
+    let deployed = client
+        .post(
+            "/api/v1/projects/acme/functions/hi/deploy",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(deployed.status, axum::http::StatusCode::OK);
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(quire_server::serve(
+        state,
+        Listeners { app, usercontent },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    for _ in 0..5 {
+        let called = client
+            .post(
+                "/api/v1/projects/acme/functions/hi/invoke",
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(called.json(), serde_json::json!({ "hi": true }));
+    }
+    stop.send(()).unwrap();
+    server
+        .await
+        .unwrap()
+        .expect("the server stops without error");
+
+    let reopened = quire_store::Store::connect(&url).await.unwrap();
+    let written = reopened
+        .function_invocations(&function_id, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(written.len(), 5, "every answered call has its record");
+}
