@@ -79,7 +79,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             functions::put_secret::put_secret,
             functions::delete_secret::delete_secret
         ))
-        .routes(routes!(functions::invoke::invoke))
+        .routes(routes!(
+            functions::invoke::invoke,
+            functions::invoke::preflight
+        ))
         .routes(routes!(pages::list::list, pages::create::create))
         .routes(routes!(pages::get::get, pages::update::update))
         .routes(routes!(pages::save::save))

@@ -404,6 +404,79 @@ async fn a_public_function_needs_no_token_and_never_sees_credentials() {
     assert!(!response.text().contains("secret-token"));
 }
 
+/// A CORS preflight as a browser on another origin sends it.
+fn preflight(path: &str, asked_headers: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::OPTIONS)
+        .uri(path)
+        .header("origin", "https://elsewhere.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", asked_headers)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn other_web_pages_may_call_a_public_function_but_not_a_private_one() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    create_deployed(&client, "echo", ECHO, json!({})).await;
+    let path = "/api/v1/projects/acme/functions/echo/invoke";
+    let from_elsewhere = [("origin", "https://elsewhere.example"), ("x-custom", "1")];
+
+    // Private: no preflight, and a member's answer carries no CORS header.
+    let refused = app.send(preflight(path, "content-type")).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    let token = app.token_client(&owner, None).await;
+    let bearer = format!("Bearer {}", token_of(&token));
+    let private = app
+        .send(invoke_request(
+            path,
+            &[from_elsewhere[0], ("authorization", &bearer)],
+            "{}",
+        ))
+        .await;
+    assert_eq!(private.status, StatusCode::CREATED, "{}", private.text());
+    assert_eq!(private.header("access-control-allow-origin"), None);
+
+    client
+        .patch(
+            "/api/v1/projects/acme/functions/echo",
+            &json!({ "public_endpoint": true }),
+        )
+        .await;
+    let allowed = app
+        .send(preflight(path, "Content-Type, X-Custom, Authorization, Cookie"))
+        .await;
+    assert_eq!(allowed.status, StatusCode::NO_CONTENT, "{}", allowed.text());
+    assert_eq!(allowed.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(allowed.header("access-control-allow-methods"), Some("POST"));
+    assert_eq!(
+        allowed.header("access-control-allow-headers"),
+        Some("content-type, x-custom"),
+        "credentials are never allowed: the function would not get them"
+    );
+    assert_eq!(allowed.header("access-control-allow-credentials"), None);
+
+    let called = app.send(invoke_request(path, &from_elsewhere, "{}")).await;
+    assert_eq!(called.status, StatusCode::CREATED, "{}", called.text());
+    assert_eq!(called.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(called.json()["headers"]["x-custom"], "1");
+    // Errors are readable too, so a page can show why.
+    put_code(
+        &client,
+        "echo",
+        "async function handler() { throw new Error('nope'); }",
+    )
+    .await;
+    deploy(&client, "echo").await;
+    let failed = app.send(invoke_request(path, &from_elsewhere, "{}")).await;
+    assert_eq!(failed.status, StatusCode::BAD_GATEWAY, "{}", failed.text());
+    assert_eq!(failed.header("access-control-allow-origin"), Some("*"));
+    assert!(failed.text().contains("nope"), "{}", failed.text());
+}
+
 #[tokio::test]
 async fn undeployed_is_422_and_a_payload_over_1_mib_is_413() {
     let (app, owner) = setup().await;

@@ -6,11 +6,15 @@
 //! callers without credentials, so outsiders cannot probe for them. The function never sees the
 //! caller's credentials (`Authorization`, `Cookie`, `X-API-Key`, `X-CSRF-Token`) or `X-Quire-*`
 //! headers it did not get from the server; a member's call carries `X-Quire-Viewer`.
+//!
+//! A public function may be called from any web page: `OPTIONS` answers the browser's CORS
+//! preflight, and every answer carries `Access-Control-Allow-Origin: *` (never with
+//! credentials, which a public function does not get anyway). Private functions have no CORS.
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequestParts, Path, Request, State};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quire_functions::{HttpRequest, InvokeError};
 use quire_store::Role;
@@ -49,26 +53,112 @@ pub async fn invoke(
     Path((project, function)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (mut parts, body) = request.into_parts();
     let found = target(&state, &project, &function).await?;
-    let (target, via, viewer_id) = if let Some(public) = found
+    if let Some(public) = found
         .as_ref()
         .filter(|found| found.function.public_endpoint)
     {
-        (public.clone(), Via::Public, None)
-    } else {
-        let Some(viewer) = authenticate(&state, &mut parts).await? else {
-            return Err(ApiError::not_found(format!(
-                "no public function {function:?} in project {project:?}; a private function needs an API token \
-                 (`Authorization: Bearer <token>` or `X-API-Key: <token>`)"
-            )));
+        let mut answer = match call(&state, public.clone(), Via::Public, None, request).await {
+            Ok(answer) => answer,
+            Err(error) => error.into_response(),
         };
-        let membership = viewer.require(&state, &project, Role::Member).await?;
-        let target = found
-            .filter(|found| found.project.id == membership.project.id)
-            .ok_or_else(|| no_such_function(&membership.project.slug, &function))?;
-        (target, Via::Api, Some(viewer.user.id))
+        allow_any_origin(answer.headers_mut());
+        return Ok(answer);
+    }
+    let (mut parts, body) = request.into_parts();
+    let Some(viewer) = authenticate(&state, &mut parts).await? else {
+        return Err(ApiError::not_found(format!(
+            "no public function {function:?} in project {project:?}; a private function needs an API token \
+             (`Authorization: Bearer <token>` or `X-API-Key: <token>`)"
+        )));
     };
+    let membership = viewer.require(&state, &project, Role::Member).await?;
+    let target = found
+        .filter(|found| found.project.id == membership.project.id)
+        .ok_or_else(|| no_such_function(&membership.project.slug, &function))?;
+    let request = Request::from_parts(parts, body);
+    call(&state, target, Via::Api, Some(viewer.user.id), request).await
+}
+
+/// `OPTIONS …/invoke`: the CORS preflight of a browser about to call a public function. It
+/// may send any header but credentials (which the function would not get); private and
+/// unknown functions answer 404, like their invoke route to a caller without credentials.
+#[utoipa::path(options, path = "/api/v1/projects/{p}/functions/{f}/invoke", tag = "functions",
+    params(("p" = String, Path, description = "project id or slug"), ("f" = String, Path, description = "function id or slug")),
+    security(()),
+    responses((status = 204, description = "calls from any origin are allowed"), (status = 404, body = ErrorBody)))]
+pub async fn preflight(
+    State(state): State<AppState>,
+    Path((project, function)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let public = target(&state, &project, &function)
+        .await?
+        .is_some_and(|found| found.function.public_endpoint);
+    if !public {
+        return Err(ApiError::not_found(format!(
+            "no public function {function:?} in project {project:?}; only public functions can be called from other web pages"
+        )));
+    }
+    let mut answer = StatusCode::NO_CONTENT.into_response();
+    let out = answer.headers_mut();
+    allow_any_origin(out);
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST"),
+    );
+    let asked = headers
+        .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .filter(|name| !name.is_empty() && !CREDENTIAL_HEADERS.contains(&name.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(allowed) = HeaderValue::from_str(&asked)
+        && !asked.is_empty()
+    {
+        out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allowed);
+    }
+    out.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    out.append(
+        header::VARY,
+        HeaderValue::from_static("Access-Control-Request-Headers"),
+    );
+    Ok(answer)
+}
+
+/// Lets any web page read the answer of a public function, unless the function chose its own
+/// origin; the headers a caller may want to read are exposed.
+fn allow_any_origin(headers: &mut HeaderMap) {
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    if !headers.contains_key(header::ACCESS_CONTROL_EXPOSE_HEADERS) {
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("Retry-After, X-Request-Id"),
+        );
+    }
+}
+
+/// Reads the payload and runs `target` with the request's headers, minus credentials, caller
+/// and hop-by-hop headers; `viewer_id` is the member calling, if any.
+async fn call(
+    state: &AppState,
+    target: std::sync::Arc<crate::functions::Target>,
+    via: Via,
+    viewer_id: Option<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
     let payload = to_bytes(body, MAX_PAYLOAD_BYTES)
         .await
         .map_err(|_| payload_too_large_of(&parts))?;
@@ -93,11 +183,11 @@ pub async fn invoke(
     }
     let request = HttpRequest {
         method: "POST".to_owned(),
-        url: function_url(&state, &target.function),
+        url: function_url(state, &target.function),
         headers,
         body: payload.to_vec(),
     };
-    let ran = run_deployed(&state, &target, request, via, viewer_id.as_deref()).await?;
+    let ran = run_deployed(state, &target, request, via, viewer_id.as_deref()).await?;
     Ok(match ran.result {
         Ok(response) | Err(InvokeError::BadStatus { response, .. }) => pass_through(response),
         Err(error) => invoke_error(&error, &ran.secrets_seen).into_response(),
