@@ -447,7 +447,10 @@ async fn other_web_pages_may_call_a_public_function_but_not_a_private_one() {
         )
         .await;
     let allowed = app
-        .send(preflight(path, "Content-Type, X-Custom, Authorization, Cookie"))
+        .send(preflight(
+            path,
+            "Content-Type, X-Custom, Authorization, Cookie",
+        ))
         .await;
     assert_eq!(allowed.status, StatusCode::NO_CONTENT, "{}", allowed.text());
     assert_eq!(allowed.header("access-control-allow-origin"), Some("*"));
@@ -462,6 +465,19 @@ async fn other_web_pages_may_call_a_public_function_but_not_a_private_one() {
     let called = app.send(invoke_request(path, &from_elsewhere, "{}")).await;
     assert_eq!(called.status, StatusCode::CREATED, "{}", called.text());
     assert_eq!(called.header("access-control-allow-origin"), Some("*"));
+
+    // A sandboxed document, such as a page's frame, goes through the bridge instead.
+    let mut sandboxed = preflight(path, "content-type");
+    sandboxed
+        .headers_mut()
+        .insert("origin", "null".parse().unwrap());
+    let refused = app.send(sandboxed).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    let unreadable = app
+        .send(invoke_request(path, &[("origin", "null")], "{}"))
+        .await;
+    assert_eq!(unreadable.header("access-control-allow-origin"), None);
     assert_eq!(called.json()["headers"]["x-custom"], "1");
     // Errors are readable too, so a page can show why.
     put_code(

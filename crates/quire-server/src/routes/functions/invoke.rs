@@ -9,7 +9,9 @@
 //!
 //! A public function may be called from any web page: `OPTIONS` answers the browser's CORS
 //! preflight, and every answer carries `Access-Control-Allow-Origin: *` (never with
-//! credentials, which a public function does not get anyway). Private functions have no CORS.
+//! credentials, which a public function does not get anyway). Private functions have no CORS,
+//! and neither has a sandboxed document (`Origin: null`, such as a page's frame, which calls
+//! its functions through the bridge).
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequestParts, Path, Request, State};
@@ -58,11 +60,14 @@ pub async fn invoke(
         .as_ref()
         .filter(|found| found.function.public_endpoint)
     {
+        let sandboxed = from_sandboxed_document(request.headers());
         let mut answer = match call(&state, public.clone(), Via::Public, None, request).await {
             Ok(answer) => answer,
             Err(error) => error.into_response(),
         };
-        allow_any_origin(answer.headers_mut());
+        if !sandboxed {
+            allow_any_origin(answer.headers_mut());
+        }
         return Ok(answer);
     }
     let (mut parts, body) = request.into_parts();
@@ -100,6 +105,11 @@ pub async fn preflight(
             "no public function {function:?} in project {project:?}; only public functions can be called from other web pages"
         )));
     }
+    if from_sandboxed_document(&headers) {
+        return Err(ApiError::forbidden(
+            "a sandboxed document (Origin: null) cannot call functions directly; a Quire page calls its project's functions with kapso.invokeFunction",
+        ));
+    }
     let mut answer = StatusCode::NO_CONTENT.into_response();
     let out = answer.headers_mut();
     allow_any_origin(out);
@@ -130,6 +140,12 @@ pub async fn preflight(
         HeaderValue::from_static("Access-Control-Request-Headers"),
     );
     Ok(answer)
+}
+
+fn from_sandboxed_document(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() == b"null")
 }
 
 /// Lets any web page read the answer of a public function, unless the function chose its own
