@@ -53,8 +53,10 @@ struct MeterState {
     tripped: Option<Trip>,
     handoff: Option<Handoff>,
     handed_off: bool,
-    /// The thread's CPU time when the current poll began, kept for a call with a handoff:
-    /// wall time would count the moments the OS ran other threads.
+    /// The thread's CPU time when the interrupt handler first ran in the current poll, for a
+    /// call with a handoff: wall time would count the moments the OS ran other threads. Read
+    /// there rather than when the poll begins, as short calls never reach the handler and so
+    /// make no system call for it.
     slice_cpu_start: Option<Duration>,
 }
 
@@ -152,9 +154,7 @@ impl Meter {
     fn begin(&self) {
         let mut m = self.0.lock().expect("meter lock");
         m.slice_start = Some(Instant::now());
-        if m.handoff.is_some() && !m.handed_off {
-            m.slice_cpu_start = Some(thread_cpu_time());
-        }
+        m.slice_cpu_start = None;
     }
 
     fn end(&self) {
@@ -182,13 +182,15 @@ impl Meter {
         } else {
             None
         };
-        if m.tripped.is_none() && !m.handed_off {
-            // Wall time first (cheap), then the thread's own CPU time.
+        if m.tripped.is_none() && !m.handed_off && m.handoff.is_some() {
+            let Some(cpu_start) = m.slice_cpu_start else {
+                m.slice_cpu_start = Some(thread_cpu_time());
+                return false;
+            };
+            // Wall time first (no system call), then the thread's own CPU time.
             let stretch = m.slice_start.map_or(Duration::ZERO, |s| now - s);
             let ran_long = |after: Duration| {
-                stretch > after
-                    && m.slice_cpu_start
-                        .is_some_and(|cpu| thread_cpu_time().saturating_sub(cpu) > after)
+                stretch > after && thread_cpu_time().saturating_sub(cpu_start) > after
             };
             if let Some(handoff) = m.handoff.as_ref().filter(|h| ran_long(h.after)) {
                 handoff.moved.fetch_add(1, Ordering::Relaxed);
