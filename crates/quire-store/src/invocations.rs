@@ -1,10 +1,12 @@
 //! The invocation log: one row per call of a function, with its outcome, timing, sizes and
 //! (truncated) console output. The caller decides what goes in; secrets never do.
 
+use std::borrow::Cow;
+
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
-use crate::{Store, StoreError, new_ordered_id};
+use crate::{Backend, Store, StoreError, new_ordered_id};
 
 #[derive(Clone, Debug)]
 pub struct InvocationRecord {
@@ -49,13 +51,22 @@ impl FromRow<'_, AnyRow> for InvocationRecord {
     }
 }
 
-/// Rows per multi-row `INSERT` when recording a batch. Few: `SQLite` looks parameters up by
-/// name in a list, so binding costs grow with the square of the parameters per statement.
-const ROWS_PER_INSERT: usize = 8;
-const RECORD_FIELDS: usize = 15;
+/// Records per `INSERT` when recording a batch: each statement takes its rows as one JSON
+/// array (one parameter, one round trip to the database), and this bounds its size.
+const ROWS_PER_INSERT: usize = 500;
 
 const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, status, ok, error_code, \
      error, error_stack, logs, logs_truncated, request_bytes, response_bytes";
+
+/// The rows of a JSON array of records, in [`COLUMNS`] order; `{rows}` is the table function
+/// that yields each element as `value`, which differs by backend (the rest is the same SQL).
+const ROWS_FROM_JSON: &str = "SELECT value->>'id', value->>'function_id', \
+     CAST(value->>'version' AS BIGINT), value->>'via', CAST(value->>'started_at' AS BIGINT), \
+     CAST(value->>'duration_ms' AS BIGINT), CAST(value->>'status' AS BIGINT), \
+     CAST(value->>'ok' AS BIGINT), value->>'error_code', value->>'error', \
+     value->>'error_stack', value->>'logs', CAST(value->>'logs_truncated' AS BIGINT), \
+     CAST(value->>'request_bytes' AS BIGINT), CAST(value->>'response_bytes' AS BIGINT) \
+     FROM {rows}";
 
 impl Store {
     /// Appends one invocation record; `record.id` is ignored and a new one returned.
@@ -72,29 +83,30 @@ impl Store {
         &self,
         records: &[InvocationRecord],
     ) -> Result<Vec<String>, StoreError> {
+        let rows = match self.backend {
+            Backend::Sqlite => "json_each($1)",
+            Backend::Postgres => "jsonb_array_elements(CAST($1 AS jsonb))",
+        };
+        let sql = format!(
+            "INSERT INTO function_invocations ({COLUMNS}) {}",
+            ROWS_FROM_JSON.replace("{rows}", rows)
+        );
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(records.len());
         for chunk in records.chunks(ROWS_PER_INSERT) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|row| {
-                    let first = row * RECORD_FIELDS + 1;
-                    let params: Vec<String> = (first..first + RECORD_FIELDS)
-                        .map(|n| format!("${n}"))
-                        .collect();
-                    format!("({})", params.join(", "))
+            let rows: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|record| {
+                    let id = new_ordered_id();
+                    let row = record_json(&id, record);
+                    ids.push(id);
+                    row
                 })
                 .collect();
-            let sql = format!(
-                "INSERT INTO function_invocations ({COLUMNS}) VALUES {}",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for record in chunk {
-                let id = new_ordered_id();
-                query = bind_record(query.bind(id.clone()), record);
-                ids.push(id);
-            }
-            query.execute(&mut *tx).await?;
+            sqlx::query(&sql)
+                .bind(serde_json::Value::Array(rows).to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(ids)
@@ -171,23 +183,32 @@ impl Store {
     }
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-/// Binds every field of `record` but the id, in [`COLUMNS`] order.
-fn bind_record<'q>(query: AnyQuery<'q>, record: &'q InvocationRecord) -> AnyQuery<'q> {
-    query
-        .bind(&record.function_id)
-        .bind(record.version)
-        .bind(&record.via)
-        .bind(record.started_at)
-        .bind(record.duration_ms)
-        .bind(record.status)
-        .bind(i64::from(record.ok))
-        .bind(&record.error_code)
-        .bind(&record.error)
-        .bind(&record.error_stack)
-        .bind(&record.logs)
-        .bind(i64::from(record.logs_truncated))
-        .bind(record.request_bytes)
-        .bind(record.response_bytes)
+/// One record as the JSON object [`ROWS_FROM_JSON`] reads, under the new `id`. A NUL in the
+/// text a function produced (its logs, its error) becomes U+FFFD: `PostgreSQL` stores no NUL in
+/// text, and one such record would cost its whole batch.
+fn record_json(id: &str, record: &InvocationRecord) -> serde_json::Value {
+    fn text(value: &str) -> Cow<'_, str> {
+        if value.contains('\0') {
+            Cow::Owned(value.replace('\0', "\u{FFFD}"))
+        } else {
+            Cow::Borrowed(value)
+        }
+    }
+    serde_json::json!({
+        "id": id,
+        "function_id": record.function_id,
+        "version": record.version,
+        "via": record.via,
+        "started_at": record.started_at,
+        "duration_ms": record.duration_ms,
+        "status": record.status,
+        "ok": i64::from(record.ok),
+        "error_code": record.error_code,
+        "error": record.error.as_deref().map(text),
+        "error_stack": record.error_stack.as_deref().map(text),
+        "logs": text(&record.logs),
+        "logs_truncated": i64::from(record.logs_truncated),
+        "request_bytes": record.request_bytes,
+        "response_bytes": record.response_bytes,
+    })
 }

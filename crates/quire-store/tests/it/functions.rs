@@ -387,6 +387,68 @@ fn record(function_id: &str, started_at: i64) -> InvocationRecord {
 }
 
 #[tokio::test]
+async fn a_batch_of_records_keeps_every_field_in_order() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let function = store
+            .create_function(&new_function(&project, "f", &user))
+            .await
+            .unwrap();
+        let mut odd = record(&function.id, 1_764_000_000_000);
+        odd.version = 7;
+        odd.via = "public".to_owned();
+        odd.duration_ms = 29_999;
+        odd.status = Some(503);
+        odd.ok = false;
+        odd.error_code = Some("function_error".to_owned());
+        odd.error = Some("quotes \" and \\ and ünïcødé ✓".to_owned());
+        odd.error_stack = Some("at handler (function.js:3:9)\n  at <anonymous>".to_owned());
+        odd.logs = "line one\n\ttabbed\0after a NUL 🚀".to_owned();
+        odd.logs_truncated = true;
+        odd.request_bytes = 1_048_576;
+        odd.response_bytes = 0;
+        // More than one statement's worth, so the batch spans statements.
+        let mut batch: Vec<InvocationRecord> =
+            (0..600).map(|i| record(&function.id, 1000 + i)).collect();
+        batch.push(odd.clone());
+        let ids = store.record_invocations(&batch).await.unwrap();
+        assert_eq!(ids.len(), 601);
+        let newest = store
+            .function_invocations(&function.id, None, 1000)
+            .await
+            .unwrap();
+        assert_eq!(newest.len(), 601);
+        let read = &newest[0];
+        assert_eq!(read.id, ids[600]);
+        assert_eq!(
+            (
+                read.version,
+                read.via.as_str(),
+                read.started_at,
+                read.duration_ms
+            ),
+            (7, "public", odd.started_at, 29_999)
+        );
+        assert_eq!((read.status, read.ok), (Some(503), false));
+        assert_eq!(read.error_code, odd.error_code);
+        assert_eq!(read.error, odd.error);
+        assert_eq!(read.error_stack, odd.error_stack);
+        assert_eq!(read.logs, "line one\n\ttabbed\u{FFFD}after a NUL 🚀");
+        assert!(read.logs_truncated);
+        assert_eq!((read.request_bytes, read.response_bytes), (1_048_576, 0));
+        let plain = &newest[1];
+        assert_eq!(plain.started_at, 1599);
+        assert_eq!(plain.status, Some(200));
+        assert_eq!(
+            (plain.error.as_deref(), plain.error_stack.as_deref()),
+            (None, None)
+        );
+        assert!(plain.ok && !plain.logs_truncated);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn invocations_page_newest_first() {
     each_backend(|store| async move {
         let (user, project) = owner_and_project(&store, "acme").await;
