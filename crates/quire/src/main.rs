@@ -59,6 +59,11 @@ enum Command {
     Restore(restore::RestoreArgs),
 }
 
+/// mimalloc instead of glibc's malloc: under load the executor threads contended on glibc's
+/// arena locks (futex calls on a large share of frees).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Function calls run on these threads (see `RuntimeConfig::inline_calls`), so they get
