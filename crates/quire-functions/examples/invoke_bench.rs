@@ -1,5 +1,6 @@
-//! In-process invocation benchmark: median time of a pooled call (warm isolate) and of a call
-//! that needs a fresh isolate (new version each time). See `bench/invoke/README.md`.
+//! In-process invocation benchmark: median time of a pooled call (warm isolate) on a worker
+//! thread and on the caller's thread (as `quire serve` runs them), and of a call that needs a
+//! fresh isolate (new version each time). See `bench/invoke/README.md`.
 //!
 //! `cargo run --release -p quire-functions --example invoke_bench -- [pooled_runs] [fresh_runs]
 //! [minimal|issue]` (the third argument runs one of the two functions only, for profiling).
@@ -54,7 +55,7 @@ struct Stats {
     inner_median: Duration,
 }
 
-async fn measure(rt: &Runtime, runs: usize, code: &str, fresh: bool) -> Stats {
+async fn measure(rt: Runtime, runs: usize, code: &'static str, fresh: bool) -> Stats {
     let kv = Arc::new(MemoryKv::new());
     let warm = function(code, 0);
     for _ in 0..100 {
@@ -88,23 +89,39 @@ async fn measure(rt: &Runtime, runs: usize, code: &str, fresh: bool) -> Stats {
 
 fn report(label: &str, runs: usize, stats: &Stats) {
     println!(
-        "{label:<34} median {:>8.1} µs   p99 {:>8.1} µs   (in worker {:>7.1} µs)   n={runs}",
+        "{label:<52} median {:>8.1} µs   p99 {:>8.1} µs   (inside {:>7.1} µs)   n={runs}",
         stats.median.as_secs_f64() * 1e6,
         stats.p99.as_secs_f64() * 1e6,
         stats.inner_median.as_secs_f64() * 1e6,
     );
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+fn main() {
     let mut args = std::env::args().skip(1);
     let pooled_runs: usize = args
         .next()
         .map_or(20_000, |a| a.parse().expect("pooled runs"));
     let fresh_runs: usize = args.next().map_or(500, |a| a.parse().expect("fresh runs"));
     let only = args.next();
-    let rt = Runtime::new(RuntimeConfig {
+    // Calls from a current-thread runtime go to the workers; from a multi-threaded one (with
+    // `inline_calls`, as in `quire serve`) warm calls run on the calling thread.
+    let current_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let multi_thread = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_stack_size(RuntimeConfig::default().caller_stack_bytes())
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let on_workers = Runtime::new(RuntimeConfig {
         workers: 1,
+        ..RuntimeConfig::default()
+    });
+    let on_caller = Runtime::new(RuntimeConfig {
+        workers: 1,
+        inline_calls: true,
         ..RuntimeConfig::default()
     });
     for (name, label, code) in [
@@ -114,10 +131,24 @@ async fn main() {
         if only.as_deref().is_some_and(|only| only != name) {
             continue;
         }
-        let pooled = measure(&rt, pooled_runs, code, false).await;
-        report(&format!("pooled call, {label}"), pooled_runs, &pooled);
+        let pooled = current_thread.block_on(measure(on_workers.clone(), pooled_runs, code, false));
+        report(
+            &format!("pooled call on a worker, {label}"),
+            pooled_runs,
+            &pooled,
+        );
+        let task = multi_thread.spawn(measure(on_caller.clone(), pooled_runs, code, false));
+        let inline = multi_thread
+            .block_on(task)
+            .expect("the benchmark task finishes");
+        report(
+            &format!("pooled call on the caller's thread, {label}"),
+            pooled_runs,
+            &inline,
+        );
         if fresh_runs > 0 {
-            let fresh = measure(&rt, fresh_runs, code, true).await;
+            let fresh =
+                current_thread.block_on(measure(on_workers.clone(), fresh_runs, code, true));
             report(&format!("fresh isolate, {label}"), fresh_runs, &fresh);
         }
     }
