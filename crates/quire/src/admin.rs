@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use quire_server::auth::{password, secrets};
 use quire_store::{NewApiToken, NewAuditEntry, Role, Store};
 
+use crate::lock::DataDirLock;
 use crate::settings::Settings;
 
 #[derive(Debug, clap::Subcommand)]
@@ -53,10 +54,13 @@ pub enum TokenCommand {
     },
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Store> {
+/// The store, with the data directory locked shared for as long as the command runs: a
+/// restore swapping the database must not happen under it (a server may run alongside).
+async fn open(settings: &Settings) -> anyhow::Result<(DataDirLock, Store)> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-    Ok(Store::connect(&settings.database_url).await?)
+    let lock = DataDirLock::shared(&settings.data_dir)?;
+    Ok((lock, Store::connect(&settings.database_url).await?))
 }
 
 fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
@@ -74,7 +78,7 @@ fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
 }
 
 pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
-    let store = open(settings).await?;
+    let (_lock, store) = open(settings).await?;
     match command {
         UserCommand::Add {
             email,
@@ -149,7 +153,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
 }
 
 pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
-    let store = open(settings).await?;
+    let (_lock, store) = open(settings).await?;
     let TokenCommand::Create {
         email,
         name,

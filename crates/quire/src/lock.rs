@@ -1,6 +1,7 @@
-//! The data directory's lock file, `<data_dir>/quire.lock`: `quire serve` and `quire backup`
-//! hold it shared while they run (any number at once); `quire restore` holds it exclusive, so
-//! it never swaps a database from under a running server, and no server starts mid-restore.
+//! The data directory's lock file, `<data_dir>/quire.lock`: `quire serve`, `quire backup`,
+//! `quire user` and `quire token` hold it shared while they run (any number at once);
+//! `quire restore` holds it exclusive, so it never swaps a database from under any of them,
+//! and none starts mid-restore.
 //! The operating system releases the lock when its process ends, even on `kill -9`.
 
 use std::fs::{File, TryLockError};
@@ -15,7 +16,7 @@ pub struct DataDirLock {
 }
 
 impl DataDirLock {
-    /// For a server or a backup: fails while a restore runs on `data_dir`.
+    /// For a server, a backup or an account command: fails while a restore runs on `data_dir`.
     pub fn shared(data_dir: &Path) -> anyhow::Result<Self> {
         let file = open(data_dir)?;
         match file.try_lock_shared() {

@@ -281,3 +281,49 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .unwrap_or_default();
     assert_eq!(listed, Vec::<String>::new(), "nothing written");
 }
+
+#[test]
+fn account_and_token_commands_wait_for_a_restore_to_finish() {
+    let data = tempfile::tempdir().unwrap();
+    let ann = run(
+        data.path(),
+        &["user", "add", "--email", "ann@example.com"],
+        &[],
+    );
+    assert!(ann.status.success(), "{}", stderr(&ann));
+
+    // What `quire restore` holds while it swaps the database.
+    let restoring = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data.path().join("quire.lock"))
+        .unwrap();
+    restoring.try_lock().unwrap();
+    for args in [
+        &["user", "add", "--email", "bob@example.com"][..],
+        &["user", "passwd", "--email", "ann@example.com"][..],
+        &[
+            "token",
+            "create",
+            "--email",
+            "ann@example.com",
+            "--name",
+            "ci",
+        ][..],
+    ] {
+        failed_with(
+            &run(data.path(), args, &[]),
+            "a `quire restore` is replacing the database",
+        );
+    }
+    drop(restoring);
+
+    // Nothing was written meanwhile: Bob is new now.
+    let bob = run(
+        data.path(),
+        &["user", "add", "--email", "bob@example.com"],
+        &[],
+    );
+    assert!(bob.status.success(), "{}", stderr(&bob));
+}
