@@ -315,6 +315,21 @@ impl Runtime {
     }
 }
 
+/// Takes a call that handed off its thread back out of the count of calls running long when
+/// it ends, also when its caller drops it mid-way (a client that went away).
+struct RunningLong {
+    meter: Arc<crate::isolate::Meter>,
+    moved: Arc<AtomicUsize>,
+}
+
+impl Drop for RunningLong {
+    fn drop(&mut self) {
+        if self.meter.handed_off() {
+            self.moved.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Decrements a worker's in-flight count even if the job panics.
 struct InFlight(Arc<AtomicUsize>);
 
@@ -475,10 +490,13 @@ async fn run_invocation(
     };
     let (result, reusable) = match loaded {
         Ok(isolate) => {
+            let _running_long = handoff.as_ref().map(|handoff| RunningLong {
+                meter: isolate.meter.clone(),
+                moved: handoff.moved.clone(),
+            });
             let (result, healthy) =
                 run_call(&isolate, &state, &invocation, limits, deadline, handoff).await;
             if isolate.meter.handed_off() {
-                shared.moved.fetch_sub(1, Ordering::Relaxed);
                 shared.counts.handed_off.fetch_add(1, Ordering::Relaxed);
                 shared
                     .pool

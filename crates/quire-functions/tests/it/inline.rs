@@ -244,3 +244,30 @@ async fn a_current_thread_runtime_always_uses_the_workers() {
     assert_eq!(rt.placements().on_caller, 0);
     assert_eq!(rt.placements().on_workers, 2);
 }
+
+#[test]
+fn a_long_call_dropped_by_its_caller_no_longer_counts_as_running_long() {
+    let executor = executor(2);
+    let rt = Runtime::new(inline_config(2));
+    let f = function(
+        "async function handler(request) {\n\
+           const p = await request.json();\n\
+           if (p.spinMs) { const end = Date.now() + p.spinMs; while (Date.now() < end) {} }\n\
+           if (p.thenWait) await new Promise((resolve) => setTimeout(resolve, 10000));\n\
+           return {};\n\
+         }",
+    );
+    let placements = on_executor(&executor, {
+        let rt = rt.clone();
+        async move {
+            rt.invoke(&f, invocation(&json!({}))).await.result.unwrap();
+            // Runs long, then waits: the caller (a client that went away) gives up meanwhile.
+            let call = rt.invoke(&f, invocation(&json!({ "spinMs": 50, "thenWait": true })));
+            let gave_up = tokio::time::timeout(Duration::from_millis(500), call).await;
+            assert!(gave_up.is_err(), "the call was still waiting");
+            rt.placements()
+        }
+    });
+    assert_eq!(placements.on_caller, 1, "{placements:?}");
+    assert_eq!(placements.running_long, 0, "{placements:?}");
+}
