@@ -182,17 +182,19 @@ impl Meter {
         } else {
             None
         };
-        if m.tripped.is_none() && !m.handed_off && m.handoff.is_some() {
+        if m.tripped.is_none()
+            && !m.handed_off
+            && let Some(handoff) = m.handoff.clone()
+        {
             let Some(cpu_start) = m.slice_cpu_start else {
                 m.slice_cpu_start = Some(thread_cpu_time());
                 return false;
             };
             // Wall time first (no system call), then the thread's own CPU time.
             let stretch = m.slice_start.map_or(Duration::ZERO, |s| now - s);
-            let ran_long = |after: Duration| {
-                stretch > after && thread_cpu_time().saturating_sub(cpu_start) > after
-            };
-            if let Some(handoff) = m.handoff.as_ref().filter(|h| ran_long(h.after)) {
+            if stretch > handoff.after
+                && thread_cpu_time().saturating_sub(cpu_start) > handoff.after
+            {
                 handoff.moved.fetch_add(1, Ordering::Relaxed);
                 m.handed_off = true;
                 drop(m);

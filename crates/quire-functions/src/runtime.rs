@@ -217,16 +217,22 @@ impl Runtime {
     /// (see [`RuntimeConfig::inline_calls`]), otherwise on a worker.
     pub async fn invoke(&self, function: &FunctionRef, invocation: Invocation) -> Outcome {
         let shared = &self.inner.shared;
-        if let Some(isolate) = self.take_for_caller(function) {
+        if let Some((key, isolate)) = self.take_for_caller(function) {
             shared.counts.on_caller.fetch_add(1, Ordering::Relaxed);
             let handoff = Handoff {
                 after: shared.config.handoff_after,
                 moved: shared.moved.clone(),
             };
-            let (outcome, reusable) =
-                run_invocation(shared, function, invocation, Some(isolate), Some(handoff)).await;
-            let evicted = shared.give_back(reusable);
-            drop(evicted);
+            let (outcome, reusable) = run_invocation(
+                shared,
+                function,
+                key,
+                invocation,
+                Some(isolate),
+                Some(handoff),
+            )
+            .await;
+            drop(shared.give_back(reusable));
             return outcome;
         }
         shared.counts.on_workers.fetch_add(1, Ordering::Relaxed);
@@ -266,7 +272,7 @@ impl Runtime {
     /// A warm isolate for a call on the caller's thread, if this call may run there: the
     /// caller is a task on a multi-threaded tokio runtime, the function has not run long there
     /// before, and fewer calls than there are workers are running long on such threads now.
-    fn take_for_caller(&self, function: &FunctionRef) -> Option<Isolate> {
+    fn take_for_caller(&self, function: &FunctionRef) -> Option<(Key, Isolate)> {
         let shared = &self.inner.shared;
         if !shared.config.inline_calls
             || shared.moved.load(Ordering::Relaxed) >= shared.config.workers.max(1)
@@ -282,7 +288,8 @@ impl Runtime {
         if pool.slow.contains(&key) {
             return None;
         }
-        pool.take(&key)
+        let isolate = pool.take(&key)?;
+        Some((key, isolate))
     }
 
     /// How many calls ran where since the runtime started.
@@ -366,14 +373,12 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
                                     invocation,
                                     reply,
                                 } = *job;
-                                let pooled = shared
-                                    .pool
-                                    .lock()
-                                    .expect("pool lock")
-                                    .take(&Key::of(&function));
-                                let (outcome, reusable) =
-                                    run_invocation(&shared, &function, invocation, pooled, None)
-                                        .await;
+                                let key = Key::of(&function);
+                                let pooled = shared.pool.lock().expect("pool lock").take(&key);
+                                let (outcome, reusable) = run_invocation(
+                                    &shared, &function, key, invocation, pooled, None,
+                                )
+                                .await;
                                 // Back to the pool before answering, so the caller's next call
                                 // finds it.
                                 let evicted = shared.give_back(reusable);
@@ -439,6 +444,7 @@ fn load_threw(err: JsError, limits: &Limits, host_limit: Option<HostLimit>) -> L
 async fn run_invocation(
     shared: &Shared,
     function: &FunctionRef,
+    key: Key,
     invocation: Invocation,
     pooled: Option<Isolate>,
     handoff: Option<Handoff>,
@@ -451,7 +457,6 @@ async fn run_invocation(
         shared.fetcher.clone(),
         limits.clone(),
     ));
-    let key = Key::of(function);
     if pooled.is_none() {
         tracing::debug!(
             project = %key.project_id,

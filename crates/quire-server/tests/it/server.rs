@@ -21,6 +21,32 @@ async fn http_get(address: std::net::SocketAddr, path: &str) -> String {
     response
 }
 
+/// A real server on two listeners, running until [`Running::stop`].
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    fn start(state: AppState, listeners: Listeners) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(quire_server::serve(state, listeners, async move {
+            let _ = stopped.await;
+        }));
+        Self { stop, server }
+    }
+
+    /// Shuts the server down as a signal would and waits for it to finish.
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.server)
+            .await
+            .expect("shutdown finishes")
+            .unwrap()
+            .expect("the server stops without error");
+    }
+}
+
 #[tokio::test]
 async fn serves_both_origins_and_shuts_down_gracefully() {
     let database = TestDatabase::sqlite().await;
@@ -35,14 +61,7 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
         quire_test_utils::compiler(),
         quire_test_utils::functions(),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(quire_server::serve(
-        state,
-        Listeners { app, usercontent },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let server = Running::start(state, Listeners { app, usercontent });
 
     assert!(
         http_get(app_address, "/readyz")
@@ -60,12 +79,7 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
             .starts_with("HTTP/1.1 404")
     );
 
-    stop.send(()).unwrap();
-    let finished = tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("shutdown finishes")
-        .unwrap();
-    finished.expect("the server stops without error");
+    server.stop().await;
     assert!(
         TcpStream::connect(app_address).await.is_err(),
         "no longer accepting"
@@ -130,14 +144,7 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
         quire_server::artifacts::now_secs(),
     );
     let path = &signed.url[signed.url.find("/a/").unwrap()..];
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(quire_server::serve(
-        state,
-        Listeners { app, usercontent },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let server = Running::start(state, Listeners { app, usercontent });
 
     // A small receive window, so the server waits on the socket again and again.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -188,12 +195,7 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
             .starts_with("http/1.1 200")
     );
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("shutdown finishes")
-        .unwrap()
-        .expect("the server stops without error");
+    server.stop().await;
 }
 
 #[tokio::test]
@@ -243,14 +245,7 @@ async fn invocation_records_still_queued_at_shutdown_are_written() {
         .await;
     assert_eq!(deployed.status, axum::http::StatusCode::OK);
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(quire_server::serve(
-        state,
-        Listeners { app, usercontent },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let server = Running::start(state, Listeners { app, usercontent });
     for _ in 0..5 {
         let called = client
             .post(
@@ -260,11 +255,7 @@ async fn invocation_records_still_queued_at_shutdown_are_written() {
             .await;
         assert_eq!(called.json(), serde_json::json!({ "hi": true }));
     }
-    stop.send(()).unwrap();
-    server
-        .await
-        .unwrap()
-        .expect("the server stops without error");
+    server.stop().await;
 
     let reopened = quire_store::Store::connect(&url).await.unwrap();
     let written = reopened
