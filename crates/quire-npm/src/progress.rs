@@ -17,6 +17,13 @@ pub enum ProgressEvent {
         version: String,
         bytes: u64,
     },
+    /// A registry request failed in a way that may pass; it is tried again shortly.
+    Retrying {
+        url: String,
+        /// The try that failed, from 1.
+        attempt: u32,
+        reason: String,
+    },
     /// A tarball was verified and extracted into the store.
     Downloaded { name: String, version: String },
     /// The `node_modules` tree for the lock is ready.

@@ -160,14 +160,32 @@ impl Registry {
             return cached().ok_or(NpmError::NoRegistryConfigured);
         };
         let url = format!("{base}{escaped}");
-        let mut request =
-            endpoint.authorize(self.client.get(&url).header(ACCEPT, ABBREVIATED), &url);
-        let have_cache = body_path.exists();
-        if have_cache && let Ok(etag) = std::fs::read_to_string(&etag_path) {
-            request = request.header(IF_NONE_MATCH, etag.trim());
-        }
-        let response = match request.send().await {
-            Ok(response) => response,
+        let etag = body_path
+            .exists()
+            .then(|| std::fs::read_to_string(&etag_path).ok())
+            .flatten();
+        let request = || {
+            let request = self.client.get(&url).header(ACCEPT, ABBREVIATED);
+            let request = match &etag {
+                Some(etag) => request.header(IF_NONE_MATCH, etag.trim()),
+                None => request,
+            };
+            endpoint.authorize(request, &url)
+        };
+        // With a cached copy to fall back on, one try is enough: offline installs stay fast.
+        let attempts = if body_path.exists() { 1 } else { ATTEMPTS };
+        let answer = match self
+            .fetch(
+                &url,
+                request,
+                MAX_PACKUMENT_BYTES,
+                attempts,
+                progress,
+                |_| {},
+            )
+            .await
+        {
+            Ok(answer) => answer,
             Err(source) => {
                 tracing::debug!(%name, error = %source, "registry unreachable; trying the packument cache");
                 return cached().ok_or_else(|| NpmError::RegistryUnreachable {
@@ -176,8 +194,8 @@ impl Registry {
                 });
             }
         };
-        match response.status() {
-            StatusCode::NOT_MODIFIED => {
+        let (body, etag) = match answer {
+            Answer::NotModified => {
                 if let Some(packument) = cached() {
                     return Ok(packument);
                 }
@@ -185,14 +203,16 @@ impl Registry {
                 let _ = std::fs::remove_file(&etag_path);
                 return Box::pin(self.packument(name, progress)).await;
             }
-            StatusCode::NOT_FOUND => {
+            Answer::Status(StatusCode::NOT_FOUND) => {
                 return Err(NpmError::PackageNotFound {
                     name: name.to_owned(),
                     registry: endpoint.display(),
                 });
             }
-            status if status.is_server_error() => {
-                if let Some(packument) = cached() {
+            Answer::Status(status) => {
+                if status.is_server_error()
+                    && let Some(packument) = cached()
+                {
                     tracing::warn!(%name, %status, "registry failed; using the cached packument");
                     return Ok(packument);
                 }
@@ -201,25 +221,14 @@ impl Registry {
                     status: status.as_u16(),
                 });
             }
-            status if !status.is_success() => {
-                return Err(NpmError::RegistryStatus {
-                    url,
-                    status: status.as_u16(),
+            Answer::TooLarge => {
+                return Err(NpmError::InvalidPackument {
+                    name: name.to_owned(),
+                    reason: "it is larger than 128 MiB".to_owned(),
                 });
             }
-            _ => {}
-        }
-        let etag = response
-            .headers()
-            .get(ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = read_capped(response, MAX_PACKUMENT_BYTES, &url, |_| {})
-            .await?
-            .ok_or_else(|| NpmError::InvalidPackument {
-                name: name.to_owned(),
-                reason: "it is larger than 128 MiB".to_owned(),
-            })?;
+            Answer::Body { bytes, etag } => (bytes, etag),
+        };
         let packument: Packument =
             serde_json::from_slice(&body).map_err(|error| NpmError::InvalidPackument {
                 name: name.to_owned(),
@@ -244,23 +253,8 @@ impl Registry {
         limit: u64,
         progress: &dyn Progress,
     ) -> Result<Vec<u8>, NpmError> {
-        let unreachable = |source| NpmError::RegistryUnreachable {
-            url: url.to_owned(),
-            source,
-        };
-        let response = self
-            .endpoint()
-            .await?
-            .authorize(self.client.get(url), url)
-            .send()
-            .await
-            .map_err(unreachable)?;
-        if !response.status().is_success() {
-            return Err(NpmError::RegistryStatus {
-                url: url.to_owned(),
-                status: response.status().as_u16(),
-            });
-        }
+        let endpoint = self.endpoint().await?;
+        let request = || endpoint.authorize(self.client.get(url), url);
         let report = |bytes| {
             progress.event(ProgressEvent::Downloading {
                 name: name.to_owned(),
@@ -268,45 +262,129 @@ impl Registry {
                 bytes,
             });
         };
-        read_capped(response, limit, url, report)
-            .await?
-            .ok_or_else(|| NpmError::ArchiveTooLarge {
-                name: name.to_owned(),
-                version: version.to_owned(),
-                limit,
-            })
-    }
-}
-
-/// The body, or `None` once it passes `limit` bytes (reading stops there).
-async fn read_capped(
-    mut response: reqwest::Response,
-    limit: u64,
-    url: &str,
-    mut on_progress: impl FnMut(u64),
-) -> Result<Option<Vec<u8>>, NpmError> {
-    if response.content_length().is_some_and(|len| len > limit) {
-        return Ok(None);
-    }
-    let mut body = Vec::with_capacity(
-        usize::try_from(response.content_length().unwrap_or(0).min(limit)).unwrap_or(0),
-    );
-    while let Some(chunk) =
-        response
-            .chunk()
+        let answer = self
+            .fetch(url, request, limit, ATTEMPTS, progress, report)
             .await
             .map_err(|source| NpmError::RegistryUnreachable {
                 url: url.to_owned(),
                 source,
-            })?
-    {
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Ok(None);
+            })?;
+        match answer {
+            Answer::Body { bytes, .. } => Ok(bytes),
+            Answer::TooLarge => Err(NpmError::ArchiveTooLarge {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                limit,
+            }),
+            Answer::NotModified => Err(NpmError::RegistryStatus {
+                url: url.to_owned(),
+                status: StatusCode::NOT_MODIFIED.as_u16(),
+            }),
+            Answer::Status(status) => Err(NpmError::RegistryStatus {
+                url: url.to_owned(),
+                status: status.as_u16(),
+            }),
         }
-        body.extend_from_slice(&chunk);
-        on_progress(body.len() as u64);
     }
-    Ok(Some(body))
+
+    /// GETs `url` (the request built afresh for each try), trying up to `attempts` times while
+    /// the failure is one that passes: a dropped connection, a timeout, 408, 429 or a 5xx.
+    async fn fetch(
+        &self,
+        url: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        limit: u64,
+        attempts: u32,
+        progress: &dyn Progress,
+        mut on_progress: impl FnMut(u64),
+    ) -> Result<Answer, reqwest::Error> {
+        let mut attempt = 1;
+        loop {
+            let outcome = fetch_once(request(), limit, &mut on_progress).await;
+            let reason = match &outcome {
+                Err(error) if is_transient(error) => error.to_string(),
+                Ok(Answer::Status(status)) if is_transient_status(*status) => status.to_string(),
+                _ => return outcome,
+            };
+            if attempt >= attempts {
+                return outcome;
+            }
+            let delay = RETRY_DELAY * 4u32.pow(attempt - 1);
+            tracing::warn!(%url, attempt, %reason, ?delay, "npm registry request failed; retrying");
+            progress.event(ProgressEvent::Retrying {
+                url: url.to_owned(),
+                attempt,
+                reason,
+            });
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+}
+
+/// How many times a request whose failure may pass is tried in all (npm's default too).
+const ATTEMPTS: u32 = 3;
+/// The wait before the first retry; each later one waits four times longer.
+const RETRY_DELAY: Duration = Duration::from_millis(250);
+
+/// What one GET brought back.
+enum Answer {
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+    },
+    /// The body passed the size limit (reading stopped there).
+    TooLarge,
+    NotModified,
+    /// Any other status than success or 304.
+    Status(StatusCode),
+}
+
+async fn fetch_once(
+    request: reqwest::RequestBuilder,
+    limit: u64,
+    on_progress: &mut impl FnMut(u64),
+) -> Result<Answer, reqwest::Error> {
+    let mut response = request.send().await?;
+    match response.status() {
+        StatusCode::NOT_MODIFIED => return Ok(Answer::NotModified),
+        status if !status.is_success() => return Ok(Answer::Status(status)),
+        _ => {}
+    }
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Ok(Answer::TooLarge);
+    }
+    let etag = response
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut bytes = Vec::with_capacity(
+        usize::try_from(response.content_length().unwrap_or(0).min(limit)).unwrap_or(0),
+    );
+    while let Some(chunk) = response.chunk().await? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Ok(Answer::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+        on_progress(bytes.len() as u64);
+    }
+    Ok(Answer::Body { bytes, etag })
+}
+
+/// Failures that another try may not meet: the connection dropped or stalled on the way.
+fn is_transient(error: &reqwest::Error) -> bool {
+    error.is_timeout()
+        || error.is_connect()
+        || error.is_request()
+        || error.is_body()
+        || error.is_decode()
+}
+
+fn is_transient_status(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
 }
 
 #[cfg(test)]

@@ -213,8 +213,14 @@ impl CliProgress {
 impl Progress for CliProgress {
     fn event(&self, event: ProgressEvent) {
         if !self.terminal {
-            if let ProgressEvent::Downloaded { name, version } = event {
-                eprintln!("fetched {name}@{version}");
+            match event {
+                ProgressEvent::Downloaded { name, version } => {
+                    eprintln!("fetched {name}@{version}");
+                }
+                ProgressEvent::Retrying { url, reason, .. } => {
+                    eprintln!("retrying {url} ({reason})");
+                }
+                _ => {}
             }
             return;
         }
@@ -234,6 +240,9 @@ impl Progress for CliProgress {
             }),
             ProgressEvent::Downloaded { name, version } => {
                 self.with_bar(|b| b.println(format!("fetched {name}@{version}")));
+            }
+            ProgressEvent::Retrying { url, reason, .. } => {
+                self.with_bar(|b| b.println(format!("retrying {url} ({reason})")));
             }
             ProgressEvent::Materialized { .. } => {}
         }

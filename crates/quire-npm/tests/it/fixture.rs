@@ -35,6 +35,35 @@ struct State {
     tarballs: Mutex<BTreeMap<String, Vec<u8>>>,
     requests: AtomicUsize,
     log: Mutex<Vec<(String, String)>>,
+    /// The next requests under a path prefix that fail, and how.
+    failures: Mutex<Vec<(String, Failure)>>,
+}
+
+/// A way for the network to let an install down.
+#[derive(Clone, Copy, Debug)]
+pub enum Failure {
+    /// This status, with an empty body.
+    Status(u16),
+    /// The connection closes partway through the body.
+    CutBody,
+}
+
+impl Failure {
+    fn response(self) -> Response {
+        match self {
+            Self::Status(status) => StatusCode::from_u16(status).unwrap().into_response(),
+            Self::CutBody => {
+                let parts: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![
+                    Ok(axum::body::Bytes::from_static(b"{\"name\":")),
+                    Err(std::io::Error::other("the test cuts the connection")),
+                ];
+                Response::builder()
+                    .header("content-length", "4096")
+                    .body(Body::from_stream(futures::stream::iter(parts)))
+                    .unwrap()
+            }
+        }
+    }
 }
 
 pub struct Registry {
@@ -143,6 +172,12 @@ impl Registry {
             .insert(tag.to_owned(), version.to_owned());
     }
 
+    /// The next `count` requests whose path starts with `prefix` fail as `failure` says.
+    pub fn fail_next(&self, count: usize, prefix: &str, failure: Failure) {
+        let mut failures = self.state.failures.lock().unwrap();
+        failures.extend(std::iter::repeat_n((prefix.to_owned(), failure), count));
+    }
+
     pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
@@ -178,6 +213,15 @@ fn serve(state: &State, uri: &Uri, headers: &HeaderMap) -> Response {
         .unwrap_or("")
         .to_owned();
     state.log.lock().unwrap().push((path.clone(), accept));
+    {
+        let mut failures = state.failures.lock().unwrap();
+        if let Some(at) = failures
+            .iter()
+            .position(|(prefix, _)| path.starts_with(prefix))
+        {
+            return failures.remove(at).1.response();
+        }
+    }
     if path.starts_with("/tarballs/") {
         return match state.tarballs.lock().unwrap().get(&path) {
             Some(bytes) => bytes.clone().into_response(),
