@@ -58,15 +58,16 @@ const ROWS_PER_INSERT: usize = 500;
 const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, status, ok, error_code, \
      error, error_stack, logs, logs_truncated, request_bytes, response_bytes";
 
-/// The rows of a JSON array of records, in [`COLUMNS`] order; `{rows}` is the table function
-/// that yields each element as `value`, which differs by backend (the rest is the same SQL).
-const ROWS_FROM_JSON: &str = "SELECT value->>'id', value->>'function_id', \
-     CAST(value->>'version' AS BIGINT), value->>'via', CAST(value->>'started_at' AS BIGINT), \
-     CAST(value->>'duration_ms' AS BIGINT), CAST(value->>'status' AS BIGINT), \
-     CAST(value->>'ok' AS BIGINT), value->>'error_code', value->>'error', \
-     value->>'error_stack', value->>'logs', CAST(value->>'logs_truncated' AS BIGINT), \
-     CAST(value->>'request_bytes' AS BIGINT), CAST(value->>'response_bytes' AS BIGINT) \
-     FROM {rows}";
+/// Inserts the rows of a JSON array of arrays, each in [`COLUMNS`] order. `{rows}` yields each
+/// element as `v`; it differs by backend. On `SQLite` the elements are materialized as JSONB
+/// first: `json_each` hands each one out as text, which every `->>` would parse again (that
+/// cost 28 µs a row against 5 µs this way).
+const INSERT_FROM_JSON: &str = "INSERT INTO function_invocations ({columns}) \
+     WITH r(v) AS MATERIALIZED ({rows}) \
+     SELECT v->>0, v->>1, CAST(v->>2 AS BIGINT), v->>3, CAST(v->>4 AS BIGINT), \
+     CAST(v->>5 AS BIGINT), CAST(v->>6 AS BIGINT), CAST(v->>7 AS BIGINT), v->>8, v->>9, \
+     v->>10, v->>11, CAST(v->>12 AS BIGINT), CAST(v->>13 AS BIGINT), CAST(v->>14 AS BIGINT) \
+     FROM r";
 
 impl Store {
     /// Appends one invocation record; `record.id` is ignored and a new one returned.
@@ -84,13 +85,12 @@ impl Store {
         records: &[InvocationRecord],
     ) -> Result<Vec<String>, StoreError> {
         let rows = match self.backend {
-            Backend::Sqlite => "json_each($1)",
-            Backend::Postgres => "jsonb_array_elements(CAST($1 AS jsonb))",
+            Backend::Sqlite => "SELECT jsonb(value) FROM json_each($1)",
+            Backend::Postgres => "SELECT value FROM jsonb_array_elements(CAST($1 AS jsonb))",
         };
-        let sql = format!(
-            "INSERT INTO function_invocations ({COLUMNS}) {}",
-            ROWS_FROM_JSON.replace("{rows}", rows)
-        );
+        let sql = INSERT_FROM_JSON
+            .replace("{columns}", COLUMNS)
+            .replace("{rows}", rows);
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(records.len());
         for chunk in records.chunks(ROWS_PER_INSERT) {
@@ -98,7 +98,7 @@ impl Store {
                 .iter()
                 .map(|record| {
                     let id = new_ordered_id();
-                    let row = record_json(&id, record);
+                    let row = record_row(&id, record);
                     ids.push(id);
                     row
                 })
@@ -183,10 +183,10 @@ impl Store {
     }
 }
 
-/// One record as the JSON object [`ROWS_FROM_JSON`] reads, under the new `id`. A NUL in the
+/// One record as the JSON array [`INSERT_FROM_JSON`] reads, under the new `id`. A NUL in the
 /// text a function produced (its logs, its error) becomes U+FFFD: `PostgreSQL` stores no NUL in
 /// text, and one such record would cost its whole batch.
-fn record_json(id: &str, record: &InvocationRecord) -> serde_json::Value {
+fn record_row(id: &str, record: &InvocationRecord) -> serde_json::Value {
     fn text(value: &str) -> Cow<'_, str> {
         if value.contains('\0') {
             Cow::Owned(value.replace('\0', "\u{FFFD}"))
@@ -194,21 +194,21 @@ fn record_json(id: &str, record: &InvocationRecord) -> serde_json::Value {
             Cow::Borrowed(value)
         }
     }
-    serde_json::json!({
-        "id": id,
-        "function_id": record.function_id,
-        "version": record.version,
-        "via": record.via,
-        "started_at": record.started_at,
-        "duration_ms": record.duration_ms,
-        "status": record.status,
-        "ok": i64::from(record.ok),
-        "error_code": record.error_code,
-        "error": record.error.as_deref().map(text),
-        "error_stack": record.error_stack.as_deref().map(text),
-        "logs": text(&record.logs),
-        "logs_truncated": i64::from(record.logs_truncated),
-        "request_bytes": record.request_bytes,
-        "response_bytes": record.response_bytes,
-    })
+    serde_json::json!([
+        id,
+        record.function_id,
+        record.version,
+        record.via,
+        record.started_at,
+        record.duration_ms,
+        record.status,
+        i64::from(record.ok),
+        record.error_code,
+        record.error.as_deref().map(text),
+        record.error_stack.as_deref().map(text),
+        text(&record.logs),
+        i64::from(record.logs_truncated),
+        record.request_bytes,
+        record.response_bytes,
+    ])
 }
