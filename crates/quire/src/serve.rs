@@ -7,7 +7,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::{LogFormat, Settings};
+use crate::settings::{self, LogFormat, Settings};
 
 #[derive(Debug, clap::Args)]
 #[expect(
@@ -30,14 +30,14 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
     // A URL that was derived from the default address follows the address given here (the
     // server signs artifact URLs with it); one configured explicitly stays.
     if let Some(listen) = args.listen {
-        if settings.public_url == format!("http://{}", settings.listen) {
-            settings.public_url = format!("http://{listen}");
+        if settings.public_url == settings::url_of(settings.listen) {
+            settings.public_url = settings::url_of(listen);
         }
         settings.listen = listen;
     }
     if let Some(listen) = args.usercontent_listen {
-        if settings.usercontent_url == format!("http://{}", settings.usercontent_listen) {
-            settings.usercontent_url = format!("http://{listen}");
+        if settings.usercontent_url == settings::url_of(settings.usercontent_listen) {
+            settings.usercontent_url = settings::url_of(listen);
         }
         settings.usercontent_listen = listen;
     }

@@ -255,12 +255,11 @@ impl Settings {
             format!("sqlite://{}?mode=rwc", data_dir.join("quire.db").display())
         });
         let public_url = trim_slash(
-            &text("QUIRE_PUBLIC_URL", file.public_url)
-                .unwrap_or_else(|| format!("http://{listen}")),
+            &text("QUIRE_PUBLIC_URL", file.public_url).unwrap_or_else(|| url_of(listen)),
         );
         let usercontent_url = trim_slash(
             &text("QUIRE_USERCONTENT_URL", file.usercontent_url)
-                .unwrap_or_else(|| format!("http://{usercontent_listen}")),
+                .unwrap_or_else(|| url_of(usercontent_listen)),
         );
         let log_format = match env("QUIRE_LOG_FORMAT") {
             Some(value) => match value.as_str() {
@@ -270,7 +269,7 @@ impl Settings {
             },
             None => file.log_format.unwrap_or_default(),
         };
-        let settings = Self {
+        let mut settings = Self {
             database_url,
             listen,
             usercontent_listen,
@@ -306,20 +305,18 @@ impl Settings {
         Ok(settings)
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    fn check(&mut self) -> anyhow::Result<()> {
+        for (name, url) in [
+            ("public_url", &mut self.public_url),
+            ("usercontent_url", &mut self.usercontent_url),
+        ] {
+            *url = origin(name, url)?;
+        }
         if self.public_url == self.usercontent_url {
             bail!(
                 "public_url and usercontent_url are both {}: pages must be served from a different origin than the app",
                 self.public_url
             );
-        }
-        for (name, url) in [
-            ("public_url", &self.public_url),
-            ("usercontent_url", &self.usercontent_url),
-        ] {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                bail!("{name} {url:?} must start with http:// or https://");
-            }
         }
         quire_store::Backend::from_url(&self.database_url)?;
         Ok(())
@@ -396,6 +393,35 @@ fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileSettings> {
             path.display()
         )
     })
+}
+
+/// The URL a listener is reached at when none is configured.
+pub fn url_of(listen: std::net::SocketAddr) -> String {
+    reqwest::Url::parse(&format!("http://{listen}"))
+        .expect("a socket address makes a valid URL")
+        .origin()
+        .ascii_serialization()
+}
+
+/// `url` as the origin it must be (`scheme://host[:port]`, the form browsers send and CSP
+/// takes), or an error naming the setting. Anything more (a path, a query, credentials, a
+/// space) is refused: the usercontent origin goes into the app's Content-Security-Policy.
+fn origin(name: &str, url: &str) -> anyhow::Result<String> {
+    let parsed = reqwest::Url::parse(url).ok().filter(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.path() == "/"
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    match parsed {
+        Some(parsed) => Ok(parsed.origin().ascii_serialization()),
+        None => bail!(
+            "{name} {url:?} must be an origin: http:// or https://, a host and an optional port, with nothing after it (such as https://pages.example.com)"
+        ),
+    }
 }
 
 fn trim_slash(url: &str) -> String {
@@ -591,6 +617,21 @@ mod tests {
                 ],
                 "different origin",
             ),
+            (
+                &[(
+                    "QUIRE_USERCONTENT_URL",
+                    "https://pages.example.com; script-src *",
+                )],
+                "must be an origin",
+            ),
+            (
+                &[("QUIRE_PUBLIC_URL", "https://quire.example.com/app?x=1")],
+                "must be an origin",
+            ),
+            (
+                &[("QUIRE_USERCONTENT_URL", "ftp://pages.example.com")],
+                "must be an origin",
+            ),
             (&[("QUIRE_SESSION_TTL_HOURS", "soon")], "not a whole number"),
             (&[("QUIRE_LOG_FORMAT", "xml")], "use text or json"),
         ];
@@ -600,6 +641,20 @@ mod tests {
                 .unwrap();
             assert!(format!("{error:#}").contains(message), "{env:?}: {error:#}");
         }
+    }
+
+    #[test]
+    fn urls_are_kept_as_origins() {
+        let settings = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[
+                ("QUIRE_PUBLIC_URL", "HTTPS://Quire.Example.com:443/"),
+                ("QUIRE_USERCONTENT_URL", "http://pages.example.com:8080"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.public_url, "https://quire.example.com");
+        assert_eq!(settings.usercontent_url, "http://pages.example.com:8080");
     }
 
     #[test]
