@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(telemetry::record_metrics))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            AppSecurityHeaders::new(&state.config),
             app_security_headers,
         ))
         .with_state(state);
@@ -110,22 +110,47 @@ async fn not_found(request: Request) -> Response {
     }
 }
 
-/// The app's own pages never run inline scripts and frame only the usercontent origin.
+/// The app's own pages never run inline scripts and frame only the usercontent origin. Built
+/// once per router: the headers depend only on the configuration.
+#[derive(Clone)]
+struct AppSecurityHeaders {
+    csp: HeaderValue,
+    hsts: bool,
+}
+
+impl AppSecurityHeaders {
+    fn new(config: &ServerConfig) -> Self {
+        let policy = |frame_src: &str| {
+            format!(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+                 frame-src {frame_src}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
+            )
+        };
+        let usercontent = &config.usercontent_url;
+        let csp = if usercontent.contains([';', ',']) {
+            None
+        } else {
+            HeaderValue::from_str(&policy(usercontent)).ok()
+        };
+        let csp = csp.unwrap_or_else(|| {
+            tracing::error!(%usercontent, "the usercontent URL cannot go in a Content-Security-Policy; the app will frame no pages");
+            HeaderValue::from_str(&policy("'none'")).expect("a policy of static text")
+        });
+        Self {
+            csp,
+            hsts: config.tls(),
+        }
+    }
+}
+
 async fn app_security_headers(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(security): axum::extract::State<AppSecurityHeaders>,
     request: Request,
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let csp = format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         frame-src {}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'",
-        state.config.usercontent_url
-    );
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, security.csp);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -134,7 +159,7 @@ async fn app_security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if state.config.tls() {
+    if security.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

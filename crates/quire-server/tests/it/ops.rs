@@ -109,6 +109,29 @@ async fn responses_carry_request_ids_and_app_security_headers() {
     assert_eq!(unknown.error_code(), "not_found");
 }
 
+/// A usercontent URL that would add to the policy (or break the header) does not get in, and
+/// the app still sends a policy: one that frames nothing.
+#[tokio::test]
+async fn a_usercontent_url_cannot_widen_the_policy() {
+    for url in [
+        "https://pages.example.com; script-src *",
+        "https://pages\nexample",
+    ] {
+        let config = quire_server::ServerConfig {
+            usercontent_url: url.to_owned(),
+            ..quire_server::ServerConfig::local(8787, 8788)
+        };
+        let app = TestApp::with_config(
+            quire_test_utils::testing::TestDatabase::sqlite().await,
+            config,
+        );
+        let response = app.send(get("/healthz")).await;
+        let csp = response.header("content-security-policy").unwrap();
+        assert!(csp.contains("frame-src 'none';"), "{url:?}: {csp}");
+        assert!(!csp.contains("script-src *"), "{csp}");
+    }
+}
+
 #[tokio::test]
 async fn the_usercontent_origin_serves_nothing_else() {
     let app = TestApp::new().await;
