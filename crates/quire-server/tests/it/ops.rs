@@ -22,23 +22,49 @@ async fn health_and_readiness_answer() {
     );
 }
 
+/// The value of the series whose line starts with `name` and has every label in `labels`.
+fn series_value(metrics: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(name) && labels.iter().all(|label| l.contains(label)))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route() {
     let app = TestApp::new().await;
+    let me = ["route=\"/api/v1/me\"", "method=\"GET\"", "status=\"401\""];
     app.send(get("/api/v1/me")).await;
     let metrics = app.send(get("/metrics")).await.text();
-    assert!(
-        metrics
-            .lines()
-            .any(|l| l.starts_with("quire_http_requests_total")
-                && l.contains("route=\"/api/v1/me\"")
-                && l.contains("status=\"401\"")),
-        "{metrics}"
-    );
+    let before = series_value(&metrics, "quire_http_requests_total", &me).expect(&metrics);
     assert!(
         metrics.contains("quire_http_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    for _ in 0..3 {
+        app.send(get("/api/v1/me")).await;
+    }
+    // A made-up method is counted, under a label that cannot grow without bound.
+    let brew = Request::builder()
+        .method("BREW")
+        .uri("/coffee")
+        .body(Body::empty())
+        .unwrap();
+    app.send(brew).await;
+
+    let metrics = app.send(get("/metrics")).await.text();
+    let after = series_value(&metrics, "quire_http_requests_total", &me).expect(&metrics);
+    assert!(after - before >= 3.0, "{before} then {after}");
+    assert!(
+        series_value(
+            &metrics,
+            "quire_http_requests_total",
+            &["method=\"other\"", "route=\"unmatched\"", "status=\"404\""]
+        )
+        .is_some(),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("BREW"), "{metrics}");
 }
 
 #[tokio::test]
