@@ -160,8 +160,8 @@ impl Registry {
             return cached().ok_or(NpmError::NoRegistryConfigured);
         };
         let url = format!("{base}{escaped}");
-        let etag = body_path
-            .exists()
+        let have_cache = body_path.exists();
+        let etag = have_cache
             .then(|| std::fs::read_to_string(&etag_path).ok())
             .flatten();
         let request = || {
@@ -173,7 +173,7 @@ impl Registry {
             endpoint.authorize(request, &url)
         };
         // With a cached copy to fall back on, one try is enough: offline installs stay fast.
-        let attempts = if body_path.exists() { 1 } else { ATTEMPTS };
+        let attempts = if have_cache { 1 } else { ATTEMPTS };
         let answer = match self
             .fetch(
                 &url,
