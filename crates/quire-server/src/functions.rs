@@ -603,7 +603,10 @@ const DROPPED_RESPONSE_HEADERS: [&str; 8] = [
 /// the app origin (`Content-Disposition: attachment` unless the function chose an attachment).
 pub fn pass_through(response: HttpResponse) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
-    let mut answer = (status, response.body).into_response();
+    // The function's headers alone: a body turned into a response would bring a content type
+    // of its own, and the function's would then be a second one.
+    let mut answer = Response::new(axum::body::Body::from(response.body));
+    *answer.status_mut() = status;
     let headers = answer.headers_mut();
     for (name, value) in &response.headers {
         let lower = name.to_ascii_lowercase();
@@ -625,6 +628,12 @@ pub fn pass_through(response: HttpResponse) -> Response {
                 .to_ascii_lowercase()
                 .starts_with("attachment")
         });
+    if !headers.contains_key(header::CONTENT_TYPE) {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+    }
     if !attachment {
         headers.insert(
             header::CONTENT_DISPOSITION,

@@ -324,6 +324,16 @@ async fn invoke_with_a_bearer_token_or_an_api_key_passes_the_response_through() 
             "no cookies from functions"
         );
         assert_eq!(response.header("content-disposition"), Some("attachment"));
+        let types: Vec<_> = response
+            .headers
+            .get_all(header::CONTENT_TYPE)
+            .iter()
+            .collect();
+        assert_eq!(
+            types,
+            ["application/json"],
+            "the function's content type, once"
+        );
         let seen = response.json();
         assert_eq!(seen["method"], "POST");
         assert_eq!(seen["body"], r#"{"order":42}"#);
