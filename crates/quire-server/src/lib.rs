@@ -28,8 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower::ServiceBuilder;
 
 pub use config::{
     DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_RECORD_BATCH_WINDOW,
@@ -46,7 +45,7 @@ pub fn router(state: AppState) -> Router {
     telemetry::metrics_handle();
     let (api, openapi) = routes::api();
     let openapi = Arc::new(openapi);
-    let app = Router::new()
+    Router::new()
         .merge(api)
         .merge(ui::routes(&state))
         .route(
@@ -57,20 +56,23 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::ops::readyz))
         .route("/metrics", get(routes::ops::metrics))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(telemetry::record_metrics))
-        .layer(middleware::from_fn_with_state(
-            AppSecurityHeaders::new(&state.config),
-            app_security_headers,
-        ))
-        .with_state(state);
-    with_request_ids(app)
+        // One `layer` call: the router clones each layer of a route for every request.
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(telemetry::observe))
+                .layer(middleware::from_fn_with_state(
+                    AppSecurityHeaders::new(&state.config),
+                    app_security_headers,
+                ))
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .with_state(state)
 }
 
 /// The usercontent origin. It serves artifacts only (`GET /a/{sha256}` with a signed, fresh
 /// query; see `artifacts`); everything else is 404.
 pub fn usercontent_router(state: AppState) -> Router {
-    let app = Router::new()
+    Router::new()
         .route("/healthz", get(routes::ops::healthz))
         .merge(artifacts::routes(state.clone()))
         .fallback(|| async {
@@ -80,21 +82,8 @@ pub fn usercontent_router(state: AppState) -> Router {
                 "not found\n",
             )
         })
-        .layer(middleware::from_fn(telemetry::record_metrics))
-        .with_state(state);
-    with_request_ids(app)
-}
-
-/// Every request gets an `x-request-id` (kept if the client sent one), which is on every log
-/// line of the request and echoed in the response.
-fn with_request_ids(router: Router) -> Router {
-    router
-        .layer(PropagateRequestIdLayer::new(telemetry::REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let id = request.headers().get(telemetry::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-        }))
-        .layer(SetRequestIdLayer::new(telemetry::REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(telemetry::observe))
+        .with_state(state)
 }
 
 async fn not_found(request: Request) -> Response {
