@@ -1,6 +1,7 @@
 //! In-process invocation benchmark: median time of a pooled call (warm isolate) on a worker
 //! thread and on the caller's thread (as `quire serve` runs them), and of a call that needs a
-//! fresh isolate (new version each time). See `bench/invoke/README.md`.
+//! fresh isolate (new version each time), started from a spare or made from scratch. See
+//! `bench/invoke/README.md`.
 //!
 //! `cargo run --release -p quire-functions --example invoke_bench -- [pooled_runs] [fresh_runs]
 //! [minimal|issue]` (the third argument runs one of the two functions only, for profiling).
@@ -12,6 +13,11 @@ use std::time::{Duration, Instant};
 use quire_functions::{
     FunctionRef, HttpRequest, Invocation, Limits, MemoryKv, Runtime, RuntimeConfig,
 };
+
+/// The allocator `quire serve` runs with, for the Rust side of a call (`QuickJS` uses the C
+/// library's `malloc` in both).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const MINIMAL: &str =
     "async function handler(request) { const { id } = await request.json(); return { id }; }";
@@ -55,7 +61,17 @@ struct Stats {
     inner_median: Duration,
 }
 
-async fn measure(rt: Runtime, runs: usize, code: &'static str, fresh: bool) -> Stats {
+#[derive(Clone, Copy, PartialEq)]
+enum Isolates {
+    /// Every call finds a warm isolate.
+    Pooled,
+    /// Every call needs a fresh isolate; it waits (untimed) until a spare is ready.
+    FreshFromSpare,
+    /// Every call needs a fresh isolate (on a runtime without spares).
+    FreshFromScratch,
+}
+
+async fn measure(rt: Runtime, runs: usize, code: &'static str, isolates: Isolates) -> Stats {
     let kv = Arc::new(MemoryKv::new());
     let warm = function(code, 0);
     for _ in 0..100 {
@@ -67,11 +83,16 @@ async fn measure(rt: Runtime, runs: usize, code: &'static str, fresh: bool) -> S
     let mut outer = Vec::with_capacity(runs);
     let mut inner = Vec::with_capacity(runs);
     for run in 0..runs {
-        let f = if fresh {
-            function(code, i64::try_from(run).expect("run fits") + 1)
-        } else {
+        let f = if isolates == Isolates::Pooled {
             warm.clone()
+        } else {
+            function(code, i64::try_from(run).expect("run fits") + 1)
         };
+        if isolates == Isolates::FreshFromSpare {
+            while rt.spare_isolates() == 0 {
+                tokio::time::sleep(Duration::from_micros(100)).await;
+            }
+        }
         let start = Instant::now();
         let outcome = rt.invoke(&f, invocation(&kv)).await;
         outer.push(start.elapsed());
@@ -124,6 +145,11 @@ fn main() {
         inline_calls: true,
         ..RuntimeConfig::default()
     });
+    let without_spares = Runtime::new(RuntimeConfig {
+        workers: 1,
+        spare_isolates: 0,
+        ..RuntimeConfig::default()
+    });
     for (name, label, code) in [
         ("minimal", "minimal", MINIMAL),
         ("issue", "issue example (KV + secret)", ISSUE_EXAMPLE),
@@ -131,25 +157,49 @@ fn main() {
         if only.as_deref().is_some_and(|only| only != name) {
             continue;
         }
-        let pooled = current_thread.block_on(measure(on_workers.clone(), pooled_runs, code, false));
-        report(
-            &format!("pooled call on a worker, {label}"),
-            pooled_runs,
-            &pooled,
-        );
-        let task = multi_thread.spawn(measure(on_caller.clone(), pooled_runs, code, false));
-        let inline = multi_thread
-            .block_on(task)
-            .expect("the benchmark task finishes");
-        report(
-            &format!("pooled call on the caller's thread, {label}"),
-            pooled_runs,
-            &inline,
-        );
+        if pooled_runs > 0 {
+            let on_worker = measure(on_workers.clone(), pooled_runs, code, Isolates::Pooled);
+            let pooled = current_thread.block_on(on_worker);
+            report(
+                &format!("pooled call on a worker, {label}"),
+                pooled_runs,
+                &pooled,
+            );
+            let on_caller = measure(on_caller.clone(), pooled_runs, code, Isolates::Pooled);
+            let inline = multi_thread
+                .block_on(multi_thread.spawn(on_caller))
+                .expect("the benchmark task finishes");
+            report(
+                &format!("pooled call on the caller's thread, {label}"),
+                pooled_runs,
+                &inline,
+            );
+        }
         if fresh_runs > 0 {
-            let fresh =
-                current_thread.block_on(measure(on_workers.clone(), fresh_runs, code, true));
-            report(&format!("fresh isolate, {label}"), fresh_runs, &fresh);
+            let from_spare = measure(
+                on_workers.clone(),
+                fresh_runs,
+                code,
+                Isolates::FreshFromSpare,
+            );
+            let fresh = current_thread.block_on(from_spare);
+            report(
+                &format!("fresh isolate from a spare, {label}"),
+                fresh_runs,
+                &fresh,
+            );
+            let from_scratch = measure(
+                without_spares.clone(),
+                fresh_runs,
+                code,
+                Isolates::FreshFromScratch,
+            );
+            let fresh = current_thread.block_on(from_scratch);
+            report(
+                &format!("fresh isolate from scratch, {label}"),
+                fresh_runs,
+                &fresh,
+            );
         }
     }
 }

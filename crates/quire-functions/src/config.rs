@@ -55,6 +55,11 @@ pub struct RuntimeConfig {
     pub idle_per_function: usize,
     /// Idle isolates kept in total; the least recently used beyond this are dropped.
     pub idle_total: usize,
+    /// Blank isolates (a runtime and context with the Web API shim, no function) kept ready on
+    /// a background thread, so a call that needs a fresh isolate only loads its function's
+    /// code. Each is given to one function and never comes back. 0 makes every fresh isolate
+    /// from scratch on the call.
+    pub spare_isolates: usize,
     /// Native stack available to JavaScript, in bytes (deep recursion ends in a `RangeError`).
     pub js_stack_bytes: usize,
     /// Where `fetch` may go.
@@ -87,6 +92,7 @@ impl Default for RuntimeConfig {
             workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             idle_per_function: 4,
             idle_total: 512,
+            spare_isolates: 2,
             js_stack_bytes: 1024 * 1024,
             fetch_policy: FetchPolicy::default(),
             validate_limits: Limits {

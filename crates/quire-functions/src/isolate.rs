@@ -392,30 +392,26 @@ pub struct Isolate {
     memory_limit: usize,
     /// The last request URL and its normalized form: calls of one function mostly share it.
     last_url: Mutex<(String, String)>,
+    /// The module the function's code tried to import, if any (every import is refused).
+    imported: Arc<Mutex<Option<String>>>,
 }
 
 impl Isolate {
-    /// Creates an isolate and loads `code` into it. The caller has armed `meter`-less state:
-    /// the load runs under `limits` and `wall_deadline`, serving `state`.
-    pub async fn load(
-        code: &str,
-        limits: &Limits,
-        stack_bytes: usize,
-        state: &Arc<CallState>,
-        wall_deadline: Instant,
-    ) -> Result<Self, LoadFailure> {
-        let internal = |err: rquickjs::Error| {
-            LoadFailure::Threw(JsError {
-                name: "InternalError".to_owned(),
-                message: format!("could not create an isolate: {err}"),
-                stack: String::new(),
-                uncaught_internal: true,
-                out_of_memory: false,
-                trip: None,
-            })
+    /// A runtime and context with the Web API shim installed and no function in it yet. Only
+    /// Quire's own code has run in it, so it can be made ahead of time (see
+    /// [`crate::RuntimeConfig::spare_isolates`]) and given to any one function.
+    pub async fn blank(stack_bytes: usize) -> Result<Self, JsError> {
+        let internal = |err: rquickjs::Error| JsError {
+            name: "InternalError".to_owned(),
+            message: format!("could not create an isolate: {err}"),
+            stack: String::new(),
+            uncaught_internal: true,
+            out_of_memory: false,
+            trip: None,
         };
+        let memory_limit = Limits::default().memory_bytes;
         let rt = AsyncRuntime::new().map_err(internal)?;
-        rt.set_memory_limit(limits.memory_bytes).await;
+        rt.set_memory_limit(memory_limit).await;
         rt.set_max_stack_size(stack_bytes).await;
         let meter = Arc::new(Meter::new());
         let m = meter.clone();
@@ -425,30 +421,48 @@ impl Isolate {
         rt.set_loader(DenyImports(imported.clone()), DenyImports(imported.clone()))
             .await;
         let ctx = AsyncContext::full(&rt).await.map_err(internal)?;
-        let slot: Slot = Arc::new(Mutex::new(Some(state.clone())));
         let isolate = Self {
             ctx,
             rt,
-            slot,
+            slot: Arc::new(Mutex::new(None)),
             meter,
-            memory_limit: limits.memory_bytes,
+            memory_limit,
             last_url: Mutex::new((String::new(), String::new())),
+            imported,
         };
-        isolate.meter.arm(limits.cpu_time, wall_deadline, None);
-        let source = format!("{code}{HANDLER_EXPORT}");
         let slot = isolate.slot.clone();
+        isolate
+            .ctx
+            .async_with(async |ctx| install_shim(&ctx, &slot).await)
+            .await?;
+        Ok(isolate)
+    }
+
+    /// Loads `code` into this blank isolate: the load runs under `limits` and `wall_deadline`,
+    /// serving `state`.
+    pub async fn load_function(
+        mut self,
+        code: &str,
+        limits: &Limits,
+        state: &Arc<CallState>,
+        wall_deadline: Instant,
+    ) -> Result<Self, LoadFailure> {
+        if self.memory_limit != limits.memory_bytes {
+            self.set_memory_limit(limits.memory_bytes).await;
+        }
+        *self.slot.lock().expect("slot lock") = Some(state.clone());
+        self.meter.arm(limits.cpu_time, wall_deadline, None);
+        let source = format!("{code}{HANDLER_EXPORT}");
         let loaded = tokio::time::timeout_at(
             wall_deadline.into(),
             Metered::new(
-                &isolate.meter,
-                isolate
-                    .ctx
-                    .async_with(async |ctx| load_in(&ctx, &slot, source).await),
+                &self.meter,
+                self.ctx.async_with(async |ctx| load_in(&ctx, source).await),
             ),
         )
         .await;
-        isolate.meter.disarm();
-        *isolate.slot.lock().expect("slot lock") = None;
+        self.meter.disarm();
+        *self.slot.lock().expect("slot lock") = None;
         let loaded = loaded.map_err(|_| {
             LoadFailure::Threw(JsError {
                 name: "InternalError".to_owned(),
@@ -458,10 +472,10 @@ impl Isolate {
             })
         })?;
         match loaded {
-            Ok(()) => Ok(isolate),
+            Ok(()) => Ok(self),
             Err(LoadFailure::Threw(mut err)) => {
-                err.trip = err.trip.or(isolate.meter.tripped());
-                if let Some(specifier) = imported.lock().expect("import lock").take() {
+                err.trip = err.trip.or(self.meter.tripped());
+                if let Some(specifier) = self.imported.lock().expect("import lock").take() {
                     return Err(LoadFailure::Load(LoadError::Import { specifier }));
                 }
                 Err(LoadFailure::Threw(err))
@@ -528,24 +542,30 @@ fn clamp_to_user_code(source: &str, (line, column): (u32, u32)) -> (u32, u32) {
     )
 }
 
-async fn load_in(ctx: &Ctx<'_>, slot: &Slot, source: String) -> Result<(), LoadFailure> {
-    let threw = |ctx: &Ctx<'_>, err: rquickjs::Error| {
-        LoadFailure::Threw(match Err::<(), _>(err).catch(ctx) {
-            Err(caught) => JsError::from_caught(ctx, caught),
-            Ok(()) => JsError::default(),
-        })
-    };
-    // The shim: Web APIs on the global object; its entry points go to the runtime's user data.
+/// The exception `err` stands for, taken out of the engine.
+fn caught(ctx: &Ctx<'_>, err: rquickjs::Error) -> JsError {
+    match Err::<(), _>(err).catch(ctx) {
+        Err(caught) => JsError::from_caught(ctx, caught),
+        Ok(()) => JsError::default(),
+    }
+}
+
+/// The shim: Web APIs on the global object; its entry points go to the runtime's user data.
+async fn install_shim(ctx: &Ctx<'_>, slot: &Slot) -> Result<(), JsError> {
     let install = || -> rquickjs::Result<rquickjs::Promise<'_>> {
         ctx.globals()
             .set("__quire_host", host::host_object(ctx, slot)?)?;
         Module::import(ctx, SHIM_MODULE)
     };
-    let installed = install().map_err(|err| threw(ctx, err))?;
+    let installed = install().map_err(|err| caught(ctx, err))?;
     installed
         .into_future::<()>()
         .await
-        .map_err(|err| threw(ctx, err))?;
+        .map_err(|err| caught(ctx, err))
+}
+
+async fn load_in(ctx: &Ctx<'_>, source: String) -> Result<(), LoadFailure> {
+    let threw = |ctx: &Ctx<'_>, err: rquickjs::Error| LoadFailure::Threw(caught(ctx, err));
     let set_handler = entry(ctx, SET_HANDLER).ok_or_else(|| {
         LoadFailure::Threw(JsError {
             name: "InternalError".to_owned(),

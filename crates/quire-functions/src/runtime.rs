@@ -5,6 +5,9 @@
 //! spins only blocks its own worker, never the server's executor. A call goes to the worker
 //! with the fewest calls in flight. Isolates are `Send` (rquickjs `parallel`) and live in one
 //! shared pool, so a warm isolate serves whichever worker takes the next call.
+//!
+//! A keeper thread does the work no call should wait for: it makes blank isolates ahead of
+//! time (a fresh isolate then only loads its function) and frees the isolates the pool evicts.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -128,14 +131,50 @@ struct Shared {
     config: RuntimeConfig,
     fetcher: Fetcher,
     pool: Mutex<IdlePool>,
+    /// Blank isolates made by the keeper, each for one function.
+    spares: Arc<Mutex<Vec<Isolate>>>,
+    keeper: std::sync::mpsc::Sender<Chore>,
     /// Calls that ran long on a caller's thread and are still running there.
     moved: Arc<AtomicUsize>,
     counts: Counts,
 }
 
 impl Shared {
+    /// A fresh isolate with `code` loaded: from a spare when one is ready, else made now.
+    async fn fresh_isolate(
+        &self,
+        code: &str,
+        limits: &Limits,
+        state: &Arc<CallState>,
+        deadline: Instant,
+    ) -> Result<Isolate, LoadFailure> {
+        let spare = self.spares.lock().expect("spares lock").pop();
+        let blank = if let Some(spare) = spare {
+            self.counts
+                .fresh_from_spares
+                .fetch_add(1, Ordering::Relaxed);
+            let _ = self.keeper.send(Chore::Refill);
+            spare
+        } else {
+            self.counts.fresh_built.fetch_add(1, Ordering::Relaxed);
+            Isolate::blank(self.config.js_stack_bytes)
+                .await
+                .map_err(LoadFailure::Threw)?
+        };
+        blank.load_function(code, limits, state, deadline).await
+    }
+
+    /// Hands isolates the pool evicted to the keeper, which frees them (a whole runtime each,
+    /// about a fifth of the cost of making one) while this thread goes on.
+    fn free(&self, isolates: Vec<Isolate>) {
+        if !isolates.is_empty() {
+            // If the keeper is gone, the isolates come back in the error and are dropped here.
+            let _ = self.keeper.send(Chore::Free(isolates));
+        }
+    }
+
     /// Puts an isolate that may serve again back in the pool; what the pool evicts to make room
-    /// comes back to be freed (a whole runtime each) after the caller has its answer.
+    /// comes back to be freed after the caller has its answer.
     fn give_back(&self, reusable: Option<(Key, Isolate)>) -> Vec<Isolate> {
         let Some((key, isolate)) = reusable else {
             return Vec::new();
@@ -156,6 +195,8 @@ struct Counts {
     on_caller: AtomicU64,
     handed_off: AtomicU64,
     on_workers: AtomicU64,
+    fresh_from_spares: AtomicU64,
+    fresh_built: AtomicU64,
 }
 
 /// How many calls ran where: see [`Runtime::placements`].
@@ -170,6 +211,10 @@ pub struct Placements {
     /// Calls running long on a caller's thread right now; while there are as many as there
     /// are workers, every call goes to the workers.
     pub running_long: usize,
+    /// Fresh isolates (for calls and validations) that started from a spare.
+    pub fresh_from_spares: u64,
+    /// Fresh isolates made from scratch because no spare was ready.
+    pub fresh_built: u64,
 }
 
 struct InvokeJob {
@@ -216,9 +261,12 @@ impl std::fmt::Debug for Runtime {
 impl Runtime {
     /// Starts the worker threads.
     pub fn new(config: RuntimeConfig) -> Self {
+        let spares = Arc::new(Mutex::new(Vec::new()));
         let shared = Arc::new(Shared {
             fetcher: Fetcher::new(config.fetch_policy.clone()),
             pool: Mutex::new(IdlePool::default()),
+            keeper: spawn_keeper(&config, spares.clone()),
+            spares,
             moved: Arc::new(AtomicUsize::new(0)),
             counts: Counts::default(),
             config,
@@ -254,7 +302,7 @@ impl Runtime {
                 Some(handoff),
             )
             .await;
-            drop(shared.give_back(reusable));
+            shared.free(shared.give_back(reusable));
             return outcome;
         }
         shared.counts.on_workers.fetch_add(1, Ordering::Relaxed);
@@ -322,7 +370,14 @@ impl Runtime {
             handed_off: counts.handed_off.load(Ordering::Relaxed),
             on_workers: counts.on_workers.load(Ordering::Relaxed),
             running_long: self.inner.shared.moved.load(Ordering::Relaxed),
+            fresh_from_spares: counts.fresh_from_spares.load(Ordering::Relaxed),
+            fresh_built: counts.fresh_built.load(Ordering::Relaxed),
         }
+    }
+
+    /// Blank isolates ready for fresh ones right now.
+    pub fn spare_isolates(&self) -> usize {
+        self.inner.shared.spares.lock().expect("spares lock").len()
     }
 
     /// Idle isolates kept in the pool right now.
@@ -405,7 +460,7 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
                                 // finds it.
                                 let evicted = shared.give_back(reusable);
                                 let _ = reply.send(outcome);
-                                drop(evicted);
+                                shared.free(evicted);
                             }
                             Job::Validate { code, reply } => {
                                 let _ = reply.send(run_validation(&shared, &code).await);
@@ -417,6 +472,54 @@ fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
         })
         .expect("the OS starts a worker thread");
     Worker { jobs, in_flight }
+}
+
+/// Work for the keeper thread.
+enum Chore {
+    /// Make spares until there are [`RuntimeConfig::spare_isolates`].
+    Refill,
+    /// Free these isolates.
+    Free(Vec<Isolate>),
+}
+
+/// Starts the keeper thread, which ends when the runtime is dropped (with the last sender).
+fn spawn_keeper(
+    config: &RuntimeConfig,
+    spares: Arc<Mutex<Vec<Isolate>>>,
+) -> std::sync::mpsc::Sender<Chore> {
+    let (keeper, chores) = std::sync::mpsc::channel();
+    let (wanted, stack_bytes) = (config.spare_isolates, config.js_stack_bytes);
+    std::thread::Builder::new()
+        .name("quire-fn-keeper".to_owned())
+        .stack_size(config.caller_stack_bytes())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the keeper's tokio runtime starts");
+            while let Ok(chore) = chores.recv() {
+                match chore {
+                    Chore::Free(isolates) => drop(isolates),
+                    Chore::Refill => {
+                        while spares.lock().expect("spares lock").len() < wanted {
+                            match runtime.block_on(Isolate::blank(stack_bytes)) {
+                                Ok(spare) => spares.lock().expect("spares lock").push(spare),
+                                Err(err) => {
+                                    tracing::warn!(
+                                        error = %err.message,
+                                        "could not make a spare isolate; fresh isolates are made on the call until the next try"
+                                    );
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+        .expect("the OS starts the keeper thread");
+    let _ = keeper.send(Chore::Refill);
+    keeper
 }
 
 async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
@@ -431,15 +534,7 @@ async fn run_validation(shared: &Shared, code: &str) -> Result<(), LoadError> {
         limits.clone(),
     ));
     let deadline = Instant::now() + limits.wall_time;
-    match Isolate::load(
-        code,
-        &limits,
-        shared.config.js_stack_bytes,
-        &state,
-        deadline,
-    )
-    .await
-    {
+    match shared.fresh_isolate(code, &limits, &state, deadline).await {
         // Top-level code that caught the error of a host limit still went over it.
         Ok(_) => match state.limit() {
             Some(limit) => Err(LoadError::Limit(
@@ -494,26 +589,21 @@ async fn run_invocation(
             }
             Ok(isolate)
         }
-        None => Isolate::load(
-            &function.code,
-            limits,
-            shared.config.js_stack_bytes,
-            &state,
-            deadline,
-        )
-        .await
-        .map_err(|failure| match failure {
-            LoadFailure::Load(err) => InvokeError::Load(err),
-            LoadFailure::Threw(err) => {
-                let trip = err.trip;
-                match judge_thrown(err, limits, trip, state.limit()) {
-                    InvokeError::Thrown { message, stack } => {
-                        InvokeError::Load(LoadError::Threw { message, stack })
+        None => shared
+            .fresh_isolate(&function.code, limits, &state, deadline)
+            .await
+            .map_err(|failure| match failure {
+                LoadFailure::Load(err) => InvokeError::Load(err),
+                LoadFailure::Threw(err) => {
+                    let trip = err.trip;
+                    match judge_thrown(err, limits, trip, state.limit()) {
+                        InvokeError::Thrown { message, stack } => {
+                            InvokeError::Load(LoadError::Threw { message, stack })
+                        }
+                        other => other,
                     }
-                    other => other,
                 }
-            }
-        }),
+            }),
     };
     let (result, reusable) = match loaded {
         Ok(isolate) => {
@@ -738,8 +828,11 @@ mod tests {
         ));
         let deadline = Instant::now() + Duration::from_secs(10);
         let code = "async function handler() { return {}; }";
-        let Ok(isolate) = Isolate::load(code, &limits, 1024 * 1024, &state, deadline).await else {
-            panic!("the isolate loads");
+        let Ok(blank) = Isolate::blank(1024 * 1024).await else {
+            panic!("a blank isolate is made");
+        };
+        let Ok(isolate) = blank.load_function(code, &limits, &state, deadline).await else {
+            panic!("the function loads");
         };
         isolate
     }

@@ -77,6 +77,10 @@ pub fn record_function_placements(placements: quire_functions::Placements) {
     metrics::counter!("quire_function_calls_total", "ran" => "worker")
         .absolute(placements.on_workers);
     metrics::counter!("quire_function_calls_handed_off_total").absolute(placements.handed_off);
+    metrics::counter!("quire_function_fresh_isolates_total", "from" => "spare")
+        .absolute(placements.fresh_from_spares);
+    metrics::counter!("quire_function_fresh_isolates_total", "from" => "scratch")
+        .absolute(placements.fresh_built);
     #[allow(clippy::cast_precision_loss)] // a count of running calls
     metrics::gauge!("quire_function_calls_running_long").set(placements.running_long as f64);
 }

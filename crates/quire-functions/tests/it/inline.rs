@@ -80,16 +80,20 @@ fn warm_calls_run_on_the_callers_thread_and_keep_their_isolate() {
         (1, 2, 3),
         "one isolate served all three"
     );
+    let Placements {
+        on_caller,
+        handed_off,
+        on_workers,
+        running_long,
+        fresh_from_spares,
+        fresh_built,
+    } = rt.placements();
     assert_eq!(
-        rt.placements(),
-        Placements {
-            on_caller: 2,
-            handed_off: 0,
-            on_workers: 1,
-            running_long: 0,
-        },
+        (on_caller, handed_off, on_workers, running_long),
+        (2, 0, 1, 0),
         "the first call loads the isolate on a worker, the warm ones run on the caller"
     );
+    assert_eq!(fresh_from_spares + fresh_built, 1);
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Isolate pooling: a warm isolate keeps its globals across calls of one version; a new version,
-//! another project, or an isolate that hit a limit starts fresh.
+//! another project, or an isolate that hit a limit starts fresh, from a spare made ahead of
+//! time when one is ready.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use quire_functions::{FunctionRef, InvokeError, Limits};
+use quire_functions::{FunctionRef, InvokeError, Limits, Runtime, RuntimeConfig};
 use serde_json::json;
 
 use crate::{function, invocation, runtime};
@@ -113,4 +114,95 @@ async fn a_timer_left_running_does_not_fire_in_the_next_call() {
         outcome.logs, "",
         "the earlier call's timer must not log into this call"
     );
+}
+
+fn with_spares(spare_isolates: usize) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        workers: 2,
+        spare_isolates,
+        ..RuntimeConfig::default()
+    })
+}
+
+/// Waits (up to 30 s, for a loaded debug build) until `rt` has `count` spares ready.
+async fn spares_ready(rt: &Runtime, count: usize) {
+    let start = Instant::now();
+    while rt.spare_isolates() != count {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{} spares ready, expected {count}",
+            rt.spare_isolates()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_isolate_starts_from_a_spare_and_the_keeper_makes_another() {
+    let rt = with_spares(1);
+    spares_ready(&rt, 1).await;
+    assert_eq!(calls(&rt, &function(COUNTER)).await, 1);
+    let placements = rt.placements();
+    assert_eq!(
+        (placements.fresh_from_spares, placements.fresh_built),
+        (1, 0)
+    );
+    spares_ready(&rt, 1).await;
+    assert_eq!(rt.validate(COUNTER).await, Ok(()));
+    assert_eq!(
+        rt.placements().fresh_from_spares,
+        2,
+        "validation uses spares too"
+    );
+}
+
+#[tokio::test]
+async fn without_spares_a_fresh_isolate_is_made_on_the_call() {
+    let rt = with_spares(0);
+    assert_eq!(calls(&rt, &function(COUNTER)).await, 1);
+    let placements = rt.placements();
+    assert_eq!(
+        (placements.fresh_from_spares, placements.fresh_built),
+        (0, 1)
+    );
+    assert_eq!(rt.spare_isolates(), 0);
+}
+
+#[tokio::test]
+async fn a_spare_never_carries_what_another_function_left() {
+    let rt = with_spares(2);
+    let leave = function(
+        "async function handler() {\n\
+           globalThis.left = 'behind';\n\
+           Response.prototype.left = 'behind';\n\
+           return { ok: true };\n\
+         }",
+    );
+    let look = function(
+        "async function handler() {\n\
+           return { global: typeof left, prototype: typeof new Response('').left };\n\
+         }",
+    );
+    // Each round is a new version of both, so each call needs a fresh isolate.
+    for version in 1..=3 {
+        spares_ready(&rt, 2).await;
+        let leave = FunctionRef {
+            version,
+            ..leave.clone()
+        };
+        let look = FunctionRef {
+            version,
+            ..look.clone()
+        };
+        let outcome = rt.invoke(&leave, invocation(&json!({}))).await;
+        assert!(outcome.result.is_ok());
+        let outcome = rt.invoke(&look, invocation(&json!({}))).await;
+        let body: serde_json::Value =
+            serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
+        assert_eq!(
+            body,
+            json!({ "global": "undefined", "prototype": "undefined" })
+        );
+    }
+    assert_eq!(rt.placements().fresh_from_spares, 6);
 }
