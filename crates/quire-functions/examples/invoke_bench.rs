@@ -176,30 +176,18 @@ fn main() {
             );
         }
         if fresh_runs > 0 {
-            let from_spare = measure(
-                on_workers.clone(),
-                fresh_runs,
-                code,
-                Isolates::FreshFromSpare,
-            );
-            let fresh = current_thread.block_on(from_spare);
-            report(
-                &format!("fresh isolate from a spare, {label}"),
-                fresh_runs,
-                &fresh,
-            );
-            let from_scratch = measure(
-                without_spares.clone(),
-                fresh_runs,
-                code,
-                Isolates::FreshFromScratch,
-            );
-            let fresh = current_thread.block_on(from_scratch);
-            report(
-                &format!("fresh isolate from scratch, {label}"),
-                fresh_runs,
-                &fresh,
-            );
+            for (rt, isolates, from) in [
+                (&on_workers, Isolates::FreshFromSpare, "from a spare"),
+                (&without_spares, Isolates::FreshFromScratch, "from scratch"),
+            ] {
+                let fresh =
+                    current_thread.block_on(measure(rt.clone(), fresh_runs, code, isolates));
+                report(
+                    &format!("fresh isolate {from}, {label}"),
+                    fresh_runs,
+                    &fresh,
+                );
+            }
         }
     }
 }

@@ -104,22 +104,14 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use futures::future::join_all;
+    use quire_store::testing::TestDatabase;
 
     use super::*;
 
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("quire.db").display()
-        );
-        let store = Store::connect(&url).await.unwrap();
-        (dir, store)
-    }
-
     #[tokio::test]
     async fn requests_that_miss_together_wait_for_one_read() {
-        let (_dir, store) = store().await;
+        let database = TestDatabase::sqlite().await;
+        let store = &database.store;
         let cache = ReadCache::<String, usize>::default();
         let reads = AtomicUsize::new(0);
         let read = || async {
@@ -128,7 +120,7 @@ mod tests {
             Ok::<_, ()>(n)
         };
 
-        let values = join_all((0..16).map(|_| cache.get_or_load(&store, "k".into(), read()))).await;
+        let values = join_all((0..16).map(|_| cache.get_or_load(store, "k".into(), read()))).await;
 
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         assert!(values.iter().all(|value| *value == Ok(0)));
@@ -136,14 +128,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_read_is_not_cached_and_the_next_request_reads_again() {
-        let (_dir, store) = store().await;
+        let database = TestDatabase::sqlite().await;
+        let store = &database.store;
         let cache = ReadCache::<String, &str>::default();
 
-        let failed = cache.get_or_load(&store, "k".into(), async { Err("down") });
+        let failed = cache.get_or_load(store, "k".into(), async { Err("down") });
         assert_eq!(failed.await, Err("down"));
-        let read = cache.get_or_load(&store, "k".into(), async { Ok::<_, &str>("up") });
+        let read = cache.get_or_load(store, "k".into(), async { Ok::<_, &str>("up") });
         assert_eq!(read.await, Ok("up"));
-        let cached = cache.get_or_load(&store, "k".into(), async { Ok::<_, &str>("changed") });
+        let cached = cache.get_or_load(store, "k".into(), async { Ok::<_, &str>("changed") });
         assert_eq!(cached.await, Ok("up"));
     }
 }
