@@ -25,10 +25,11 @@ pub struct ServerConfig {
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
 pub const DEFAULT_INVOKE_RATE_PER_PROJECT: u32 = 6000;
-/// Long enough that a batch holds hundreds of records under load (each commit rewrites the
-/// pages it touched: at 650 records a batch `SQLite` spends about half the CPU per record it
-/// spends at 130), short enough that the log is current; a listing flushes first anyway.
-pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(50);
+/// Long enough that a batch holds thousands of records under load: each commit rewrites the
+/// pages it touched, and of a function with more than `KEPT_INVOCATIONS` records in a batch
+/// only the newest are written (the rest would be pruned at once). Short enough that little is
+/// lost if the process dies; a listing flushes first, so it is always current.
+pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(250);
 
 impl ServerConfig {
     /// Cookies get `Secure` and the `__Host-` prefix only when the app is served over TLS.

@@ -8,7 +8,7 @@
 pub mod kv;
 pub mod seal;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -465,15 +465,49 @@ impl Invocations {
         if self.dropping.swap(false, Ordering::Relaxed) {
             tracing::info!("invocation records are being written again");
         }
+        let calls = batch.len() as u64;
+        let batch = kept_after_pruning(
+            batch,
+            usize::try_from(KEPT_INVOCATIONS).unwrap_or(usize::MAX),
+        );
         if let Err(error) = store.record_invocations(&batch).await {
             tracing::warn!(%error, records = batch.len(), "could not record invocations");
         }
-        let written = batch.len() as u64;
-        let before = self.recorded.fetch_add(written, Ordering::Relaxed);
-        if before / PRUNE_EVERY != (before + written) / PRUNE_EVERY {
+        let before = self.recorded.fetch_add(calls, Ordering::Relaxed);
+        if before / PRUNE_EVERY != (before + calls) / PRUNE_EVERY {
             prune(store, &batch).await;
         }
     }
+}
+
+/// The records of `batch` that pruning would keep: of a function with more than `keep` records
+/// in the batch, only the newest `keep` (by start time, then queue order, which is the order
+/// of their ids, as listings sort them). Writing the others would only have the next prune
+/// delete them; under load that was most of what the database did.
+fn kept_after_pruning(mut batch: Vec<InvocationRecord>, keep: usize) -> Vec<InvocationRecord> {
+    if batch.len() <= keep {
+        return batch;
+    }
+    let mut per_function: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, record) in batch.iter().enumerate() {
+        per_function
+            .entry(record.function_id.as_str())
+            .or_default()
+            .push(index);
+    }
+    let mut dropped = vec![false; batch.len()];
+    for indices in per_function.values_mut().filter(|i| i.len() > keep) {
+        indices.sort_by_key(|&index| (batch[index].started_at, index));
+        for &index in &indices[..indices.len() - keep] {
+            dropped[index] = true;
+        }
+    }
+    let mut index = 0;
+    batch.retain(|_| {
+        index += 1;
+        !dropped[index - 1]
+    });
+    batch
 }
 
 /// Keeps the newest [`KEPT_INVOCATIONS`] records of each function in `batch`.
@@ -694,6 +728,90 @@ mod tests {
         }
     }
 
+    async fn a_function(store: &Store) -> Function {
+        let owner = store
+            .create_user("ann@example.com", "Ann", "x")
+            .await
+            .unwrap();
+        let project = store.create_project("p", "P", &owner.id).await.unwrap();
+        store
+            .create_function(&NewFunction {
+                project_id: &project.id,
+                name: "F",
+                slug: "f",
+                code: "async function handler() { return 1; }",
+                load_error: None,
+                public_endpoint: false,
+                timeout_ms: 1000,
+                memory_mb: 16,
+                author_id: &owner.id,
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_flush_of_more_records_than_are_kept_writes_the_newest() {
+        let database = TestDatabase::sqlite().await;
+        let store = &database.store;
+        let function = a_function(store).await;
+        let invocations = Invocations::default();
+        let calls = usize::try_from(KEPT_INVOCATIONS).unwrap() + 5;
+        for version in 0..calls {
+            invocations.push(InvocationRecord {
+                version: i64::try_from(version).unwrap(),
+                ..record(&function.id)
+            });
+        }
+        invocations.flush(store).await;
+
+        let mut listed = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .function_invocations(&function.id, before.as_deref(), 100)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            before = Some(last.id.clone());
+            listed.extend(page.iter().map(|r| r.version));
+        }
+        let newest: Vec<i64> = (5..i64::try_from(calls).unwrap()).rev().collect();
+        // The same as writing every record and pruning, without writing what is pruned.
+        assert_eq!(listed, newest, "the newest records, newest first");
+    }
+
+    #[test]
+    fn a_batch_keeps_only_the_records_pruning_would_keep() {
+        let at = |function_id: &str, started_at: i64, version: i64| InvocationRecord {
+            started_at,
+            version,
+            ..record(function_id)
+        };
+        // Queue order is not start order: a call that started first may finish last.
+        let batch = vec![
+            at("busy", 20, 1),
+            at("quiet", 5, 2),
+            at("busy", 10, 3),
+            at("busy", 30, 4),
+            at("busy", 20, 5),
+            at("quiet", 1, 6),
+        ];
+        let kept: Vec<i64> = kept_after_pruning(batch, 2)
+            .iter()
+            .map(|r| r.version)
+            .collect();
+        assert_eq!(
+            kept,
+            [2, 4, 5, 6],
+            "the newest two of the busy function (the later of two at the same time wins), \
+             every record of the other, in queue order"
+        );
+
+        let small = vec![at("busy", 3, 1), at("busy", 2, 2)];
+        assert_eq!(kept_after_pruning(small, 2).len(), 2);
+    }
+
     #[tokio::test]
     async fn past_the_queue_limit_records_are_dropped_counted_and_said_once() {
         let logs = Captured::default();
@@ -710,25 +828,7 @@ mod tests {
 
         let database = TestDatabase::sqlite().await;
         let store = &database.store;
-        let owner = store
-            .create_user("ann@example.com", "Ann", "x")
-            .await
-            .unwrap();
-        let project = store.create_project("p", "P", &owner.id).await.unwrap();
-        let function = store
-            .create_function(&NewFunction {
-                project_id: &project.id,
-                name: "F",
-                slug: "f",
-                code: "async function handler() { return 1; }",
-                load_error: None,
-                public_endpoint: false,
-                timeout_ms: 1000,
-                memory_mb: 16,
-                author_id: &owner.id,
-            })
-            .await
-            .unwrap();
+        let function = a_function(store).await;
 
         let invocations = Invocations::with_max_pending(3);
         let asked_for_writer: Vec<bool> = metrics::with_local_recorder(&metrics, || {
