@@ -56,13 +56,13 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::ops::readyz))
         .route("/metrics", get(routes::ops::metrics))
         .fallback(not_found)
-        // One `layer` call: the router clones each layer of a route for every request.
+        // One `layer` call, and one middleware in it: the router clones each layer of a route
+        // for every request.
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn(telemetry::observe))
                 .layer(middleware::from_fn_with_state(
                     AppSecurityHeaders::new(&state.config),
-                    app_security_headers,
+                    observe_app,
                 ))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
@@ -132,12 +132,14 @@ impl AppSecurityHeaders {
     }
 }
 
-async fn app_security_headers(
+/// Every request of the app origin: [`telemetry::observe`], and the security headers on the
+/// answer.
+async fn observe_app(
     axum::extract::State(security): axum::extract::State<AppSecurityHeaders>,
     request: Request,
     next: Next,
 ) -> Response {
-    let mut response = next.run(request).await;
+    let mut response = telemetry::observe(request, next).await;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, security.csp);
     headers.insert(
