@@ -149,11 +149,13 @@ impl Shared {
         deadline: Instant,
     ) -> Result<Isolate, LoadFailure> {
         let spare = self.spares.lock().expect("spares lock").pop();
+        // Taken or missing, the keeper makes up the number: after a failed try it has none,
+        // and only this asks it again.
+        let _ = self.keeper.send(Chore::Refill);
         let blank = if let Some(spare) = spare {
             self.counts
                 .fresh_from_spares
                 .fetch_add(1, Ordering::Relaxed);
-            let _ = self.keeper.send(Chore::Refill);
             spare
         } else {
             self.counts.fresh_built.fetch_add(1, Ordering::Relaxed);
@@ -507,7 +509,7 @@ fn spawn_keeper(
                                 Err(err) => {
                                     tracing::warn!(
                                         error = %err.message,
-                                        "could not make a spare isolate; fresh isolates are made on the call until the next try"
+                                        "could not make a spare isolate; fresh isolates are made on the call, and the next one asks for spares again"
                                     );
                                     break;
                                 }
