@@ -62,7 +62,14 @@ impl CallState {
 
     /// Ends the host futures this invocation left running (timers, fetches).
     pub fn cancel(&self) {
-        self.cancel.send_replace(true);
+        // Nearly every call starts no host future: then there is no one to wake, and waking
+        // no one still costs a lock per slot of the channel's notifier. A future started
+        // later sees the flag when it subscribes.
+        let watched = self.cancel.receiver_count() > 0;
+        self.cancel.send_if_modified(|cancelled| {
+            *cancelled = true;
+            watched
+        });
     }
 
     /// Appends one console line; false once the output is over the log limit (the output up
@@ -516,4 +523,53 @@ pub fn binary_to_bytes(binary: &str) -> Vec<u8> {
 /// Reads a `Value` that holds a string.
 pub fn js_string(value: &Value<'_>) -> Option<Result<String>> {
     value.as_string().map(rquickjs::String::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FetchPolicy;
+    use crate::kv::MemoryKv;
+
+    fn call_state() -> CallState {
+        CallState::new(
+            Arc::new(MemoryKv::new()),
+            Fetcher::new(FetchPolicy::default()),
+            Limits::default(),
+        )
+    }
+
+    #[tokio::test]
+    async fn cancel_ends_a_host_future_that_is_running() {
+        let state = Arc::new(call_state());
+        let running = tokio::spawn({
+            let state = state.clone();
+            async move { state.guarded(std::future::pending::<()>()).await }
+        });
+        while state.pending.load(Ordering::Relaxed) == 0 {
+            tokio::task::yield_now().await;
+        }
+        state.cancel();
+        let ended = tokio::time::timeout(Duration::from_secs(5), running).await;
+        assert_eq!(
+            ended.expect("cancel woke the future").unwrap(),
+            Err("the invocation already ended")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_host_future_started_after_cancel_ends_at_once() {
+        let state = call_state();
+        state.cancel();
+        let ended = tokio::time::timeout(
+            Duration::from_secs(5),
+            state.guarded(std::future::pending::<()>()),
+        )
+        .await;
+        assert_eq!(
+            ended.expect("the flag was seen"),
+            Err("the invocation already ended")
+        );
+        assert_eq!(state.pending.load(Ordering::Relaxed), 0);
+    }
 }
