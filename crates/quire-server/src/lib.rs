@@ -132,6 +132,11 @@ impl AppSecurityHeaders {
     }
 }
 
+/// The policy of the API's answers. None is a document of the app, and a function's answer is
+/// the function author's content on the app's origin: opened in a tab, it loads nothing and
+/// runs in an opaque origin, and no page may frame it.
+const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
 /// Every request of the app origin: [`telemetry::observe`], and the security headers on the
 /// answer.
 async fn observe_app(
@@ -139,9 +144,15 @@ async fn observe_app(
     request: Request,
     next: Next,
 ) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     let mut response = telemetry::observe(request, next).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, security.csp);
+    let csp = if api {
+        HeaderValue::from_static(API_CONTENT_SECURITY_POLICY)
+    } else {
+        security.csp
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

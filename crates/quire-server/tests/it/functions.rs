@@ -1216,3 +1216,41 @@ async fn calls_over_the_viewers_or_the_projects_rate_limit_get_429_with_retry_af
         "refused calls never ran: {listed}"
     );
 }
+
+/// A function's answer is its author's content on the app's origin: whatever it claims, it
+/// is a download, and if a browser shows it all the same, it loads nothing, runs sandboxed in
+/// an opaque origin and cannot be framed.
+#[tokio::test]
+async fn a_function_cannot_make_its_answer_a_page_of_the_app() {
+    let (app, _) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let page = r#"async function handler() {
+  return new Response("<script>fetch('/api/v1/me')</script>", {
+    headers: {
+      "content-type": "text/html",
+      "content-disposition": "inline",
+      "content-security-policy": "script-src * 'unsafe-inline'",
+    },
+  });
+}"#;
+    create_deployed(&client, "page", page, json!({ "public_endpoint": true })).await;
+    let response = app
+        .send(invoke_request(
+            "/api/v1/projects/acme/functions/page/invoke",
+            &[],
+            "",
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let policies: Vec<_> = response
+        .headers
+        .get_all(header::CONTENT_SECURITY_POLICY)
+        .iter()
+        .collect();
+    assert_eq!(
+        policies,
+        ["default-src 'none'; frame-ancestors 'none'; sandbox"]
+    );
+    assert_eq!(response.header("content-disposition"), Some("attachment"));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+}

@@ -117,14 +117,22 @@ async fn responses_carry_request_ids_and_app_security_headers() {
         .await;
     assert_eq!(echoed.header("x-request-id"), Some("abc-123"));
 
-    let csp = response.header("content-security-policy").unwrap();
+    assert_eq!(
+        response.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        "an API answer is no document: it loads nothing, runs sandboxed, is framed nowhere"
+    );
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+
+    let page = app.send(get("/healthz")).await;
+    let csp = page.header("content-security-policy").unwrap();
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(
         csp.contains("frame-src http://127.0.0.1:8788"),
         "frames only the usercontent origin: {csp}"
     );
     assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
-    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert!(
         response.header("strict-transport-security").is_none(),
         "no HSTS without TLS"
