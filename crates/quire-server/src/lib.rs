@@ -86,8 +86,13 @@ pub fn usercontent_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether `request` is for the API (JSON answers, never a page of the app).
+fn is_api(request: &Request) -> bool {
+    request.uri().path().starts_with("/api/")
+}
+
 async fn not_found(request: Request) -> Response {
-    if request.uri().path().starts_with("/api/") {
+    if is_api(&request) {
         ApiError::not_found(format!(
             "no route {} {}; GET /api/v1/openapi.json lists them",
             request.method(),
@@ -144,7 +149,7 @@ async fn observe_app(
     request: Request,
     next: Next,
 ) -> Response {
-    let api = request.uri().path().starts_with("/api/");
+    let api = is_api(&request);
     let mut response = telemetry::observe(request, next).await;
     let headers = response.headers_mut();
     let csp = if api {

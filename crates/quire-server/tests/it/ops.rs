@@ -124,15 +124,15 @@ async fn responses_carry_request_ids_and_app_security_headers() {
     );
     assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
 
-    let page = app.send(get("/healthz")).await;
-    let csp = page.header("content-security-policy").unwrap();
+    let not_api = app.send(get("/healthz")).await;
+    let csp = not_api.header("content-security-policy").unwrap();
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(
         csp.contains("frame-src http://127.0.0.1:8788"),
         "frames only the usercontent origin: {csp}"
     );
     assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
-    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(not_api.header("x-content-type-options"), Some("nosniff"));
     assert!(
         response.header("strict-transport-security").is_none(),
         "no HSTS without TLS"
