@@ -9,7 +9,6 @@
 //! A keeper thread does the work no call should wait for: it makes blank isolates ahead of
 //! time (a fresh isolate then only loads its function) and frees the isolates the pool evicts.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
@@ -31,6 +30,10 @@ const SETTLE_BUDGET: Duration = Duration::from_millis(100);
 /// Function versions remembered as too slow to run on the caller's thread; past this many the
 /// list starts over (a version forgotten that way hands off once more, then is listed again).
 const SLOW_KEYS_KEPT: usize = 4096;
+
+/// The idle pool sweeps out the lists of versions with no idle isolate when there are more
+/// than this many of them.
+const EMPTY_LISTS_SWEPT_PAST: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -57,13 +60,17 @@ struct Idle {
     isolate: Isolate,
 }
 
+/// Idle isolates by function version. Every call hashes two ids per lookup: `foldhash`
+/// (seeded per process) does it in about half the instructions of the standard `SipHash`.
 #[derive(Default)]
 struct IdlePool {
-    by_key: HashMap<Key, Vec<Idle>>,
+    /// A version's list stays when it empties, so the next call of that version puts its
+    /// isolate back without a new entry; empty lists are swept when they pile up.
+    by_key: foldhash::HashMap<Key, Vec<Idle>>,
     total: usize,
     tick: u64,
     /// Versions whose calls ran long on a caller's thread: their calls go to the workers.
-    slow: HashSet<Key>,
+    slow: foldhash::HashSet<Key>,
 }
 
 impl IdlePool {
@@ -78,9 +85,6 @@ impl IdlePool {
             .rposition(|idle| idle.thread == here)
             .or_else(|| list.len().checked_sub(1))?;
         let isolate = list.remove(position).isolate;
-        if list.is_empty() {
-            self.by_key.remove(key);
-        }
         self.total -= 1;
         Some(isolate)
     }
@@ -90,6 +94,9 @@ impl IdlePool {
     fn put(&mut self, key: Key, isolate: Isolate, per_key: usize, cap: usize) -> Vec<Isolate> {
         let mut dropped = Vec::new();
         self.tick += 1;
+        if self.by_key.len() > EMPTY_LISTS_SWEPT_PAST + self.total {
+            self.by_key.retain(|_, list| !list.is_empty());
+        }
         let list = self.by_key.entry(key).or_default();
         if list.len() >= per_key || cap == 0 {
             dropped.push(isolate);
@@ -880,5 +887,28 @@ mod tests {
         put(isolate(THERE).await);
         let other = std::thread::scope(|s| s.spawn(take).join().unwrap());
         assert_eq!(other, Some(THERE));
+    }
+
+    #[tokio::test]
+    async fn the_pool_forgets_versions_it_no_longer_holds_isolates_of() {
+        let mut pool = IdlePool::default();
+        let mut isolate = isolate(32 << 20).await;
+        // One isolate passing through many versions leaves an empty list behind for each.
+        let versions = i64::try_from(2 * EMPTY_LISTS_SWEPT_PAST).expect("a small count");
+        for version in 0..versions {
+            let key = Key {
+                project_id: "p".to_owned(),
+                function_id: "f".to_owned(),
+                version,
+            };
+            assert!(pool.put(key.clone(), isolate, 8, 8).is_empty());
+            isolate = pool.take(&key).expect("the isolate just put back");
+        }
+        assert!(
+            pool.by_key.len() <= EMPTY_LISTS_SWEPT_PAST + 1,
+            "{} lists kept for one isolate",
+            pool.by_key.len()
+        );
+        assert_eq!(pool.total, 0);
     }
 }
