@@ -269,6 +269,16 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Every value of header `name`, in order (to check that a header came exactly once); a
+    /// value that is not text shows as `<not text>` rather than going missing.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("<not text>"))
+            .collect()
+    }
+
     /// `name=value` of the session cookie this response sets.
     pub fn session_cookie(&self) -> Option<String> {
         let set_cookie = self.header("set-cookie")?;
