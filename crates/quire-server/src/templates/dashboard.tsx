@@ -2,7 +2,7 @@
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
 function App() {
-  const [result, setResult] = useState(null);
+  const [result, setResult] = useState<unknown>(null);
   async function load() {
     await kapso.ready();
     const data = await kapso.invokeFunction({ slug: "your-function-slug", payload: { id: "123" } });
