@@ -1,3 +1,4 @@
+/// <reference path="./kapso.d.ts" />
 /**
  * The in-page `kapso` bridge. quire-compiler compiles this file to a script that runs first in
  * every page artifact, before React and the page.
@@ -22,32 +23,8 @@
  *    once the port arrives.
  */
 
-type FunctionRef = { id: string; slug?: never } | { slug: string; id?: never };
-type InvokeRequest = FunctionRef & { payload?: unknown };
-interface InvokeOptions {
-  timeoutMs?: number;
-}
-interface Conversation {
-  id: string;
-  phoneNumber: string | null;
-  whatsappContactId: string | null;
-  whatsappConfigId: string | null;
-  whatsappPhoneNumberId: string | null;
-  contactName: string | null;
-}
-interface KapsoContext {
-  system: {
-    projectId: string;
-    pageId: string;
-    viewerUserId: string | null;
-    mountPoint: string | null;
-    mode: "regular" | "preview" | "embedded";
-    theme: "light" | "dark";
-  };
-  context: { conversation: Conversation | null };
-  vars: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-}
+// The public types (`Kapso`, `KapsoContext`, …) come from kapso.d.ts, the declarations pages
+// get: the bridge is checked against them, so the two cannot drift apart.
 type HostMessage =
   | { type: "result"; id: number; ok: true; value: unknown }
   | { type: "result"; id: number; ok: false; error: { message: string } }
@@ -243,12 +220,15 @@ type HostMessage =
     reportError(event.reason);
   });
 
-  const kapso = {
+  const kapso: Kapso = {
     ready(): Promise<void> {
       return readyPromise;
     },
 
-    invokeFunction(request: InvokeRequest, options: InvokeOptions = {}): Promise<unknown> {
+    invokeFunction<T = unknown>(
+      request: KapsoInvokeRequest,
+      options: KapsoInvokeOptions = {},
+    ): Promise<T> {
       if (!request || typeof request !== "object") {
         return Promise.reject(
           new Error('kapso.invokeFunction expects { slug: "…", payload } or { id: "…", payload }'),
@@ -268,6 +248,7 @@ type HostMessage =
         );
       }
       const timeoutMs = options.timeoutMs ?? INVOKE_TIMEOUT_MS;
+      // `T` is the caller's word for the result's shape: the bridge hands on what came back.
       return readyPromise.then(
         () =>
           new Promise<unknown>((resolve, reject) => {
@@ -283,7 +264,7 @@ type HostMessage =
             pending.set(id, { resolve, reject, timer });
             send({ type: "invoke", id, function: fn, payload: request.payload ?? null });
           }),
-      );
+      ) as Promise<T>;
     },
 
     getContext(): KapsoContext {
