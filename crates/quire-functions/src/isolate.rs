@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use rquickjs::loader::{Bundle, ImportAttributes, Loader, Resolver};
+use rquickjs::loader::bundle::{Bundle, ScaBundleData};
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{
     Array, AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object,
     Promise, Value,
@@ -30,10 +31,11 @@ pub const MODULE_NAME: &str = "function.js";
 const HANDLER_EXPORT: &str =
     "\n;export const __quire_handler = typeof handler === \"function\" ? handler : undefined;\n";
 
-/// The Web API shim, compiled to bytecode when this crate is built.
-static SHIM: Bundle = rquickjs::embed! { "quire:shim": "src/shim.js" };
-/// Makes cargo rebuild (and re-run `embed!`) when the shim changes.
-const _SHIM_SOURCE: &str = include_str!("shim.js");
+/// The Web API shim, compiled to bytecode (without its source text) by `build.rs`.
+static SHIM: Bundle<ScaBundleData<&[u8]>> = Bundle(&[(
+    SHIM_MODULE,
+    include_bytes!(concat!(env!("OUT_DIR"), "/shim.bytecode")),
+)]);
 const SHIM_MODULE: &str = "quire:shim";
 
 /// Which limit the interrupt handler enforced.

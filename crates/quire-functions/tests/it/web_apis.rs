@@ -218,3 +218,29 @@ async fn response_headers_changed_after_construction_are_sent() {
     );
     assert_eq!(response.text(), "hi");
 }
+
+#[tokio::test]
+async fn web_apis_print_as_native_code_and_their_stack_frames_keep_line_numbers() {
+    let body = run_json(
+        r#"function handler() {
+          let frame = "";
+          try { new Response("", { status: 99 }); } catch (e) { frame = e.stack.split("\n")[0]; }
+          return {
+            response: String(Response), fetch: String(fetch), json: String(Response.json),
+            frame: frame.replace(/:\d+:\d+\)$/, ":<line>:<column>)"),
+          };
+        }"#,
+        json!({}),
+    )
+    .await;
+    // Like a browser's built-ins: the shim's source text is not part of its bytecode.
+    assert_eq!(
+        body,
+        json!({
+            "response": "function Response() {\n    [native code]\n}",
+            "fetch": "function fetch() {\n    [native code]\n}",
+            "json": "function json() {\n    [native code]\n}",
+            "frame": "    at Response (quire:shim:<line>:<column>)",
+        })
+    );
+}
