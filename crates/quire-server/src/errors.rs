@@ -36,7 +36,8 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong and what to do, for a person.
     pub message: String,
-    #[schema(value_type = Object)]
+    /// More about the error where there is more to say (e.g. `{"field": "slug"}`), else null.
+    #[schema(value_type = Option<Object>)]
     pub details: Value,
 }
 

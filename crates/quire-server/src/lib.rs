@@ -1,6 +1,7 @@
 //! Quire's HTTP server, as a library: `router(state)` for the app origin,
-//! `usercontent_router(state)` for the origin that serves page artifacts, and `serve` to run
-//! both with graceful shutdown. The binary only loads configuration and calls these.
+//! `usercontent_router(state)` for the origin that serves page artifacts, `metrics_router` for
+//! the operators' own listener, and `serve` to run them with graceful shutdown. The binary only
+//! loads configuration and calls these.
 
 pub mod artifacts;
 pub mod auth;
@@ -54,7 +55,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(routes::ops::healthz))
         .route("/readyz", get(routes::ops::readyz))
-        .route("/metrics", get(routes::ops::metrics))
         .fallback(not_found)
         // One `layer` call, and one middleware in it: the router clones each layer of a route
         // for every request.
@@ -83,6 +83,17 @@ pub fn usercontent_router(state: AppState) -> Router {
             )
         })
         .layer(middleware::from_fn(telemetry::observe))
+        .with_state(state)
+}
+
+/// The metrics listener (`metrics_listen`): `GET /metrics` in Prometheus' text format, never on
+/// a public origin. Counters name routes, functions' placements and queue depths, which are
+/// for operators, not for whoever can reach the app.
+pub fn metrics_router(state: AppState) -> Router {
+    telemetry::metrics_handle();
+    Router::new()
+        .route("/metrics", get(routes::ops::metrics))
+        .route("/healthz", get(routes::ops::healthz))
         .with_state(state)
 }
 
@@ -175,10 +186,12 @@ async fn observe_app(
     response
 }
 
-/// The two listeners Quire serves on.
+/// The listeners Quire serves on.
 pub struct Listeners {
     pub app: TcpListener,
     pub usercontent: TcpListener,
+    /// Where `/metrics` is served, when the operator asked for it.
+    pub metrics: Option<TcpListener>,
 }
 
 /// Serves both origins until `shutdown` completes, then stops accepting, lets in-flight
@@ -199,9 +212,19 @@ pub async fn serve(
     let app = axum::serve(listeners.app, router(state.clone()))
         .with_graceful_shutdown(when_stopped(stopped.clone()));
     let usercontent = axum::serve(listeners.usercontent, usercontent_router(state.clone()))
-        .with_graceful_shutdown(when_stopped(stopped));
+        .with_graceful_shutdown(when_stopped(stopped.clone()));
+    let metrics = listeners.metrics.map(|listener| {
+        axum::serve(listener, metrics_router(state.clone()))
+            .with_graceful_shutdown(when_stopped(stopped))
+    });
     let mut servers = tokio::spawn(async move {
-        tokio::try_join!(app.into_future(), usercontent.into_future()).map(|_| ())
+        let metrics = async move {
+            match metrics {
+                Some(server) => server.await,
+                None => Ok(()),
+            }
+        };
+        tokio::try_join!(app.into_future(), usercontent.into_future(), metrics).map(|_| ())
     });
     let upkeep = tokio::spawn(telemetry::run_metrics_upkeep());
 

@@ -20,6 +20,7 @@ pub struct TestApp {
     pub state: AppState,
     router: Router,
     usercontent: Router,
+    metrics: Router,
     _database: TestDatabase,
 }
 
@@ -43,6 +44,7 @@ impl TestApp {
         Self {
             router: quire_server::router(state.clone()),
             usercontent: quire_server::usercontent_router(state.clone()),
+            metrics: quire_server::metrics_router(state.clone()),
             state,
             _database: database,
         }
@@ -68,6 +70,18 @@ impl TestApp {
     pub async fn send_usercontent(&self, request: Request<Body>) -> TestResponse {
         TestResponse::read(
             self.usercontent
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("the router is infallible"),
+        )
+        .await
+    }
+
+    /// Sends one request to the metrics listener.
+    pub async fn send_metrics(&self, request: Request<Body>) -> TestResponse {
+        TestResponse::read(
+            self.metrics
                 .clone()
                 .oneshot(request)
                 .await

@@ -65,6 +65,10 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
 
     let app = bind(settings.listen, "QUIRE_LISTEN").await?;
     let usercontent = bind(settings.usercontent_listen, "QUIRE_USERCONTENT_LISTEN").await?;
+    let metrics = match settings.metrics_listen {
+        Some(address) => Some(bind(address, "QUIRE_METRICS_LISTEN").await?),
+        None => None,
+    };
     let packages = quire_npm::PackageStore::open(
         settings.data_dir.join("npm"),
         settings.npm_registry_config(),
@@ -83,6 +87,9 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
     println!("Quire is running");
     println!("  app          {}", settings.public_url);
     println!("  usercontent  {}", settings.usercontent_url);
+    if let Some(address) = settings.metrics_listen {
+        println!("  metrics      http://{address}/metrics");
+    }
     println!("  data         {}", settings.data_dir.display());
     if let Some(first) = first {
         println!(
@@ -100,7 +107,11 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
 
     quire_server::serve(
         state,
-        quire_server::Listeners { app, usercontent },
+        quire_server::Listeners {
+            app,
+            usercontent,
+            metrics,
+        },
         shutdown_signal(),
     )
     .await?;

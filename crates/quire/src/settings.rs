@@ -45,6 +45,12 @@ pub const KEYS: &[Key] = &[
         help: "address of the usercontent origin that serves page artifacts",
     },
     Key {
+        name: "metrics_listen",
+        env: "QUIRE_METRICS_LISTEN",
+        default: "(none: metrics are not served)",
+        help: "address of a listener for Prometheus' `GET /metrics`, e.g. 127.0.0.1:9187; keep it off public networks",
+    },
+    Key {
         name: "public_url",
         env: "QUIRE_PUBLIC_URL",
         default: "http://<listen>",
@@ -140,6 +146,7 @@ struct FileSettings {
     database_url: Option<String>,
     listen: Option<SocketAddr>,
     usercontent_listen: Option<SocketAddr>,
+    metrics_listen: Option<SocketAddr>,
     public_url: Option<String>,
     usercontent_url: Option<String>,
     admin_email: Option<String>,
@@ -169,6 +176,7 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub usercontent_listen: SocketAddr,
+    pub metrics_listen: Option<SocketAddr>,
     pub public_url: String,
     pub usercontent_url: String,
     pub admin_email: Option<String>,
@@ -251,6 +259,12 @@ impl Settings {
             file.usercontent_listen,
             "127.0.0.1:8788",
         )?;
+        let metrics_listen = match env("QUIRE_METRICS_LISTEN") {
+            Some(value) => Some(value.parse().with_context(|| {
+                format!("QUIRE_METRICS_LISTEN={value:?} is not an address like 127.0.0.1:9187")
+            })?),
+            None => file.metrics_listen,
+        };
         let database_url = text("QUIRE_DATABASE_URL", file.database_url).unwrap_or_else(|| {
             format!("sqlite://{}?mode=rwc", data_dir.join("quire.db").display())
         });
@@ -273,6 +287,7 @@ impl Settings {
             database_url,
             listen,
             usercontent_listen,
+            metrics_listen,
             public_url,
             usercontent_url,
             admin_email: text("QUIRE_ADMIN_EMAIL", file.admin_email),
@@ -473,6 +488,10 @@ impl fmt::Display for Settings {
             "usercontent_listen      = \"{}\"",
             self.usercontent_listen
         )?;
+        match self.metrics_listen {
+            Some(address) => writeln!(f, "metrics_listen          = \"{address}\"")?,
+            None => writeln!(f, "metrics_listen          = (not set)")?,
+        }
         writeln!(f, "public_url              = {:?}", self.public_url)?;
         writeln!(f, "usercontent_url         = {:?}", self.usercontent_url)?;
         writeln!(
@@ -575,6 +594,16 @@ mod tests {
         .unwrap();
         assert_eq!(from_env.log, "warn");
         assert_eq!(from_env.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(from_file.metrics_listen, None, "metrics are off by default");
+        let metrics = Settings::load_from(
+            &overrides,
+            env_of(&[("QUIRE_METRICS_LISTEN", "127.0.0.1:9187")]),
+        )
+        .unwrap();
+        assert_eq!(
+            metrics.metrics_listen,
+            Some("127.0.0.1:9187".parse().unwrap())
+        );
 
         let flagged = Overrides {
             config: Some(file),
@@ -606,6 +635,7 @@ mod tests {
 
         let cases: &[(&'static [(&'static str, &'static str)], &str)] = &[
             (&[("QUIRE_LISTEN", "localhost")], "not an address"),
+            (&[("QUIRE_METRICS_LISTEN", ":9187")], "not an address"),
             (
                 &[("QUIRE_DATABASE_URL", "mysql://x")],
                 "unsupported database URL",

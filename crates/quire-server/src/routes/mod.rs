@@ -51,9 +51,51 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
+/// Every operation's `default` response is the error body: any route may answer 400 for a bad
+/// path or query, 401, 404, 413 or 415 for a body, or 429, and each of those is an
+/// [`ErrorBody`](crate::errors::ErrorBody). An operation that documents its own `default` (a
+/// function's answer, passed through) keeps it.
+struct ErrorResponses;
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = ResponseBuilder::new()
+            .description("an error: `error.code` says which, `error.message` says what to do")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation
+                    .responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| error.clone().into());
+            }
+        }
+    }
+}
+
 /// The API routes and the `OpenAPI` document generated from them.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login::login))
         .routes(routes!(auth::logout::logout))
         .routes(routes!(me::me))
@@ -92,5 +134,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pages::frame::frame))
         .routes(routes!(pages::invoke::invoke))
         .routes(routes!(pages::kapso_types::kapso_types))
-        .split_for_parts()
+        .split_for_parts();
+    utoipa::Modify::modify(&ErrorResponses, &mut openapi);
+    (router, openapi)
 }

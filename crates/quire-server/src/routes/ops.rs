@@ -25,7 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics` on the metrics listener: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     crate::telemetry::record_function_placements(state.functions.placements());
     (

@@ -35,7 +35,7 @@ async fn metrics_count_requests_by_route() {
     let app = TestApp::new().await;
     let me = ["route=\"/api/v1/me\"", "method=\"GET\"", "status=\"401\""];
     app.send(get("/api/v1/me")).await;
-    let metrics = app.send(get("/metrics")).await.text();
+    let metrics = app.send_metrics(get("/metrics")).await.text();
     let before = series_value(&metrics, "quire_http_requests_total", &me).expect(&metrics);
     assert!(
         metrics.contains("quire_http_request_duration_seconds_bucket"),
@@ -52,7 +52,7 @@ async fn metrics_count_requests_by_route() {
         .unwrap();
     app.send(brew).await;
 
-    let metrics = app.send(get("/metrics")).await.text();
+    let metrics = app.send_metrics(get("/metrics")).await.text();
     let after = series_value(&metrics, "quire_http_requests_total", &me).expect(&metrics);
     assert!(after - before >= 3.0, "{before} then {after}");
     assert!(
@@ -65,6 +65,24 @@ async fn metrics_count_requests_by_route() {
         "{metrics}"
     );
     assert!(!metrics.contains("BREW"), "{metrics}");
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_on_their_own_listener() {
+    let app = TestApp::new().await;
+    let owner = app.user("owner@example.com").await;
+    let signed_in = app.login(&owner.email).await;
+    for response in [
+        app.send(get("/metrics")).await,
+        signed_in.get("/metrics").await,
+        app.send_usercontent(get("/metrics")).await,
+    ] {
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        assert!(!response.text().contains("quire_"), "{}", response.text());
+    }
+    let scraped = app.send_metrics(get("/metrics")).await;
+    assert_eq!(scraped.status, StatusCode::OK);
+    assert!(scraped.text().contains("quire_"), "{}", scraped.text());
 }
 
 #[tokio::test]
@@ -95,6 +113,21 @@ async fn the_openapi_document_lists_every_route() {
             && paths["/api/v1/projects/{p}/members/{user}"]
                 .get("delete")
                 .is_some()
+    );
+    // Every status an operation does not list is still described: as the error body.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            let default = &operation["responses"]["default"];
+            assert!(
+                default.is_object(),
+                "{method} {path} has no default response"
+            );
+        }
+    }
+    let details = &document["components"]["schemas"]["ErrorDetail"]["properties"]["details"];
+    assert!(
+        details.to_string().contains("null"),
+        "details may be null: {details}"
     );
 }
 
@@ -230,7 +263,7 @@ async fn metrics_count_compiles_and_invocations() {
         .await
         .unwrap();
     let client = app.token_client(&owner, None).await;
-    let before = app.send(get("/metrics")).await.text();
+    let before = app.send_metrics(get("/metrics")).await.text();
 
     let page = client
         .post(
@@ -276,7 +309,7 @@ async fn metrics_count_compiles_and_invocations() {
         "hi"
     );
 
-    let after = app.send(get("/metrics")).await.text();
+    let after = app.send_metrics(get("/metrics")).await.text();
     let grew =
         |name: &str, label: &str| series(&after, name, label) >= series(&before, name, label) + 1.0;
     assert!(grew("quire_page_compiles_total", "ok=\"false\""), "{after}");

@@ -48,12 +48,16 @@ impl Running {
 }
 
 #[tokio::test]
-async fn serves_both_origins_and_shuts_down_gracefully() {
+async fn serves_every_listener_and_shuts_down_gracefully() {
     let database = TestDatabase::sqlite().await;
     let app = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (app_address, usercontent_address) =
-        (app.local_addr().unwrap(), usercontent.local_addr().unwrap());
+    let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (app_address, usercontent_address, metrics_address) = (
+        app.local_addr().unwrap(),
+        usercontent.local_addr().unwrap(),
+        metrics.local_addr().unwrap(),
+    );
     let config = ServerConfig::local(app_address.port(), usercontent_address.port());
     let state = AppState::new(
         database.store.clone(),
@@ -61,8 +65,25 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
         quire_test_utils::compiler(),
         quire_test_utils::functions(),
     );
-    let server = Running::start(state, Listeners { app, usercontent });
+    let server = Running::start(
+        state,
+        Listeners {
+            app,
+            usercontent,
+            metrics: Some(metrics),
+        },
+    );
 
+    assert!(
+        http_get(metrics_address, "/metrics")
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+    assert!(
+        http_get(app_address, "/metrics")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
     assert!(
         http_get(app_address, "/readyz")
             .await
@@ -80,10 +101,20 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
     );
 
     server.stop().await;
-    assert!(
-        TcpStream::connect(app_address).await.is_err(),
-        "no longer accepting"
-    );
+    for address in [app_address, metrics_address] {
+        assert!(
+            TcpStream::connect(address).await.is_err(),
+            "{address} is no longer accepting"
+        );
+    }
+}
+
+fn without_metrics(app: TcpListener, usercontent: TcpListener) -> Listeners {
+    Listeners {
+        app,
+        usercontent,
+        metrics: None,
+    }
 }
 
 /// Reads one HTTP/1.1 response with a `Content-Length` body off a keep-alive connection.
@@ -144,7 +175,7 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
         quire_server::artifacts::now_secs(),
     );
     let path = &signed.url[signed.url.find("/a/").unwrap()..];
-    let server = Running::start(state, Listeners { app, usercontent });
+    let server = Running::start(state, without_metrics(app, usercontent));
 
     // A small receive window, so the server waits on the socket again and again.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -245,7 +276,7 @@ async fn invocation_records_still_queued_at_shutdown_are_written() {
         .await;
     assert_eq!(deployed.status, axum::http::StatusCode::OK);
 
-    let server = Running::start(state, Listeners { app, usercontent });
+    let server = Running::start(state, without_metrics(app, usercontent));
     for _ in 0..5 {
         let called = client
             .post(
