@@ -8,7 +8,7 @@
 //! (`allow-same-origin` is never granted).
 
 mod cache;
-mod encoding;
+pub(crate) mod encoding;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,295 @@
+//! Building the UI: the embedded sources written to a private temporary directory, bundled
+//! from `ui/main.tsx` with [`Compiler::bundle_app`] on a thread of its own, retried with backoff
+//! until it succeeds. The result is a [`Built`]: the script and stylesheet named by their
+//! content, each also compressed once, and the index document that loads them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use quire_compiler::Compiler;
+use sha2::{Digest, Sha256};
+
+use super::{Slot, Status};
+use crate::artifacts::encoding::{self, Accepted, Encoding};
+
+/// Embeds files by their path relative to the repository root.
+macro_rules! sources {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../../../", $path)))),*]
+    };
+}
+
+/// The UI's source files, by path relative to the repository root.
+pub(super) const SOURCES: &[(&str, &str)] = sources![
+    "ui/main.tsx",
+    "ui/App.tsx",
+    "ui/api.ts",
+    "ui/router.ts",
+    "ui/Link.tsx",
+    "ui/Notice.tsx",
+    "ui/Shell.tsx",
+    "ui/SignIn.tsx",
+    "ui/ProjectList.tsx",
+    "ui/PageList.tsx",
+    "ui/PageFrame.tsx",
+    "ui/DashboardView.tsx",
+    "ui/PageConsole.tsx",
+    "ui/usePageConsole.ts",
+    "ui/styles.css",
+    "runtime/host.ts",
+];
+
+pub(super) const ENTRY: &str = "ui/main.tsx";
+
+/// React is pinned so that every start builds the same UI.
+const DEPENDENCIES: &[(&str, &str)] = &[("react", "19.3.1"), ("react-dom", "19.3.1")];
+
+/// The first retry of a failed build; each next one waits twice as long, up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_secs(5);
+const RETRY_MAX: Duration = Duration::from_mins(5);
+
+/// The built UI: the two assets and the index document that loads them.
+pub(super) struct Built {
+    pub js_name: String,
+    pub js: Asset,
+    pub css_name: String,
+    pub css: Asset,
+    pub index: Bytes,
+}
+
+/// An asset's bytes, and the same compressed once at build time (React makes the script
+/// ~230 KB). A compressed copy is kept only when it is smaller.
+pub(super) struct Asset {
+    plain: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+}
+
+impl Asset {
+    pub fn new(text: String) -> Self {
+        let plain = Bytes::from(text);
+        Self {
+            gzip: encoding::gzip(&plain),
+            brotli: encoding::brotli(&plain),
+            plain,
+        }
+    }
+
+    /// The best copy `accepted` allows, and its coding.
+    pub fn body(&self, accepted: Accepted) -> (Bytes, Encoding) {
+        match (&self.brotli, &self.gzip) {
+            (Some(brotli), _) if accepted.brotli => (brotli.clone(), Encoding::Brotli),
+            (_, Some(gzip)) if accepted.gzip => (gzip.clone(), Encoding::Gzip),
+            _ => (self.plain.clone(), Encoding::Identity),
+        }
+    }
+}
+
+impl Built {
+    pub fn new(js: String, css: String) -> Self {
+        let js_name = content_name("js", &js);
+        let css_name = content_name("css", &css);
+        Self {
+            index: Bytes::from(index_html(&js_name, &css_name)),
+            js: Asset::new(js),
+            css: Asset::new(css),
+            js_name,
+            css_name,
+        }
+    }
+}
+
+/// A hash of everything the bundle is made from, to name the build in logs.
+fn source_hash() -> String {
+    let mut hasher = Sha256::new();
+    for (path, text) in SOURCES {
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    for (name, version) in DEPENDENCIES {
+        hasher.update(format!("{name}@{version}\n").as_bytes());
+    }
+    short_hex(&hasher.finalize())
+}
+
+fn short_hex(digest: &[u8]) -> String {
+    digest[..8].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+pub(super) fn content_name(kind: &str, body: &str) -> String {
+    format!("app-{}.{kind}", short_hex(&Sha256::digest(body.as_bytes())))
+}
+
+/// Bundles on a thread of its own with its own runtime, so the build outlives whichever
+/// runtime created the router (tests make one per test), and retries until it succeeds.
+pub(super) fn start(compiler: Compiler, slot: &Arc<Slot>) {
+    let shared = Arc::clone(slot);
+    let spawned = std::thread::Builder::new()
+        .name("quire-ui-build".to_owned())
+        .spawn(move || {
+            let slot = shared;
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    tracing::error!("cannot start the UI build; the API still works: {e}");
+                    slot.set(Status::Failed);
+                    return;
+                }
+            };
+            let mut wait = RETRY_FIRST;
+            loop {
+                match runtime.block_on(build(&compiler)) {
+                    Ok(built) => {
+                        slot.set(Status::Ready(Arc::new(built)));
+                        return;
+                    }
+                    Err(message) => {
+                        tracing::error!(
+                            retry_in_s = wait.as_secs(),
+                            "the app's UI did not build; the API still works: {message}"
+                        );
+                        slot.set(Status::Failed);
+                        std::thread::sleep(wait);
+                        wait = (wait * 2).min(RETRY_MAX);
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the UI build thread; the API still works: {e}");
+        slot.set(Status::Failed);
+    }
+}
+
+async fn build(compiler: &Compiler) -> Result<Built, String> {
+    let started = Instant::now();
+    let dir = tempfile::Builder::new()
+        .prefix("quire-ui-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a directory for the UI sources: {e}"))?;
+    write_sources(dir.path()).map_err(|e| {
+        format!(
+            "cannot write the UI sources to {}: {e}",
+            dir.path().display()
+        )
+    })?;
+    let dependencies: BTreeMap<String, String> = DEPENDENCIES
+        .iter()
+        .map(|(name, version)| ((*name).to_owned(), (*version).to_owned()))
+        .collect();
+    let bundle = compiler
+        .bundle_app(
+            &dir.path().join(ENTRY),
+            &dependencies,
+            &quire_npm::NoProgress,
+        )
+        .await
+        .map_err(|diagnostics| quire_compiler::render_diagnostics(&diagnostics))?;
+    let script_bytes = bundle.js.len();
+    let built = Built::new(bundle.js, bundle.css);
+    tracing::info!(
+        sources = %source_hash(),
+        script = %built.js_name,
+        script_bytes,
+        elapsed_ms = started.elapsed().as_millis(),
+        "built the app's UI"
+    );
+    Ok(built)
+}
+
+fn write_sources(root: &Path) -> std::io::Result<()> {
+    for (path, text) in SOURCES {
+        let file = root.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(file, text)?;
+    }
+    Ok(())
+}
+
+pub(super) fn index_html(js: &str, css: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n<title>Quire</title>\n\
+         <link rel=\"stylesheet\" href=\"/assets/{css}\">\n\
+         <script src=\"/assets/{js}\" defer></script>\n</head>\n\
+         <body>\n<div id=\"root\"></div>\n\
+         <noscript>Quire's interface needs JavaScript. Turn it on for this site and reload.</noscript>\n\
+         </body>\n</html>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn the_index_loads_assets_by_url_and_has_no_inline_script_or_style() {
+        let page = index_html("app-0123.js", "app-4567.css");
+        assert!(page.contains("<script src=\"/assets/app-0123.js\" defer></script>"));
+        assert!(page.contains("<link rel=\"stylesheet\" href=\"/assets/app-4567.css\">"));
+        assert_eq!(page.matches("<script").count(), 1);
+        assert!(!page.contains("<style"));
+        assert!(!page.contains("style="));
+    }
+
+    #[test]
+    fn asset_names_follow_the_content() {
+        assert_eq!(content_name("js", "a"), content_name("js", "a"));
+        assert_ne!(content_name("js", "a"), content_name("js", "b"));
+        let name = content_name("css", "a");
+        assert_eq!(name, format!("app-{}.css", &name[4..20]));
+    }
+
+    #[test]
+    fn an_asset_is_served_in_the_best_coding_accepted() {
+        let asset = Asset::new("function f() { return 1; }\n".repeat(200));
+        let accept = |header: &str| Accepted::parse(Some(&HeaderValue::from_str(header).unwrap()));
+        assert_eq!(asset.body(accept("gzip, br")).1, Encoding::Brotli);
+        assert_eq!(asset.body(accept("gzip")).1, Encoding::Gzip);
+        assert_eq!(asset.body(accept("gzip;q=0.0")).1, Encoding::Identity);
+        assert_eq!(asset.body(accept("gzip; q = 0")).1, Encoding::Identity);
+        assert_eq!(asset.body(Accepted::default()).1, Encoding::Identity);
+        let tiny = Asset::new("x".to_owned());
+        assert_eq!(tiny.body(accept("br, gzip")).1, Encoding::Identity);
+    }
+
+    #[test]
+    fn every_file_under_ui_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let path = format!("ui/{name}");
+            assert!(
+                SOURCES.iter().any(|(p, _)| *p == path),
+                "{path} is not in ui/build.rs's SOURCES; add it so the binary carries it"
+            );
+        }
+    }
+
+    #[test]
+    fn the_entry_and_the_host_bridge_are_embedded() {
+        assert!(SOURCES.iter().any(|(path, _)| *path == ENTRY));
+        assert!(
+            SOURCES
+                .iter()
+                .any(|(path, text)| *path == "runtime/host.ts" && text.contains("allow-scripts"))
+        );
+    }
+}

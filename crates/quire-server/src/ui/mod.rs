@@ -1,0 +1,74 @@
+//! The app's own UI (`ui/`, React in TSX, with `runtime/host.ts`), compiled by Quire's own
+//! compiler when the server starts and served from the app origin.
+//!
+//! The sources are embedded in the binary and bundled in the background ([`build`]); until the
+//! bundle is ready the UI routes say Quire is starting ([`serve`]). A failed build (say, React
+//! not yet in the package store and the registry unreachable) is logged and retried with
+//! backoff; the API works meanwhile. The bundle is built once per process and shared by every
+//! router.
+
+mod build;
+mod serve;
+
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+use build::Built;
+
+/// Where the build stands. `Failed` is retried; a later success replaces it. Why it failed
+/// goes to the log only: the page that says so is public.
+enum Status {
+    Building,
+    Failed,
+    Ready(Arc<Built>),
+}
+
+/// The build's status, shared by the build thread and every handler.
+struct Slot(RwLock<Status>);
+
+impl Slot {
+    fn new() -> Self {
+        Self(RwLock::new(Status::Building))
+    }
+
+    fn set(&self, status: Status) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = status;
+    }
+
+    fn ready(&self) -> Option<Arc<Built>> {
+        match &*self.0.read().unwrap_or_else(PoisonError::into_inner) {
+            Status::Ready(built) => Some(Arc::clone(built)),
+            Status::Building | Status::Failed => None,
+        }
+    }
+
+    fn failed(&self) -> bool {
+        matches!(
+            &*self.0.read().unwrap_or_else(PoisonError::into_inner),
+            Status::Failed
+        )
+    }
+}
+
+static UI: OnceLock<Arc<Slot>> = OnceLock::new();
+
+/// The UI's routes. The first call starts the build with `state`'s compiler.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let slot = UI
+        .get_or_init(|| {
+            let slot = Arc::new(Slot::new());
+            build::start(state.compiler.clone(), &slot);
+            slot
+        })
+        .clone();
+    Router::new()
+        .route("/", get(serve::index))
+        .route("/login", get(serve::index))
+        .route("/p/{project}", get(serve::index))
+        .route("/p/{project}/pages/{page}", get(serve::index))
+        .route("/assets/{file}", get(serve::asset))
+        .with_state(slot)
+}

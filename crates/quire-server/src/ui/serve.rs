@@ -1,0 +1,160 @@
+//! Serving the UI: every UI route answers the same index document, which loads the script
+//! and stylesheet by URL (`/assets/app-<hash>.js|css`, cached forever); until the build is
+//! ready they answer a small page that says Quire is starting, or that the build failed, and
+//! refreshes itself.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::Slot;
+use crate::artifacts::encoding::Accepted;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+const STARTING: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+    <meta http-equiv=\"refresh\" content=\"1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n\
+    <title>Quire is starting</title>\n</head>\n<body>\n<h1>Quire is starting</h1>\n\
+    <p>The interface is being prepared; this page reloads by itself in a moment.</p>\n</body>\n</html>\n";
+
+const FAILED: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+    <meta http-equiv=\"refresh\" content=\"30\">\n<meta name=\"color-scheme\" content=\"light dark\">\n\
+    <title>Quire's interface did not build</title>\n</head>\n<body>\n<h1>Quire's interface did not build</h1>\n\
+    <p>The API still works. The server log says why the interface failed to build (often: the npm \
+    registry cannot be reached to fetch React); Quire keeps retrying, and this page reloads by itself.</p>\n\
+    </body>\n</html>\n";
+
+fn html(status: StatusCode, body: impl Into<Bytes>) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
+pub(super) async fn index(State(slot): State<Arc<Slot>>) -> Response {
+    if let Some(built) = slot.ready() {
+        return html(StatusCode::OK, built.index.clone());
+    }
+    let (body, retry) = if slot.failed() {
+        (FAILED, "30")
+    } else {
+        (STARTING, "1")
+    };
+    let mut response = html(StatusCode::SERVICE_UNAVAILABLE, body);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry));
+    response
+}
+
+pub(super) async fn asset(
+    State(slot): State<Arc<Slot>>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(built) = slot.ready() else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let (asset, content_type) = if file == built.js_name {
+        (&built.js, "text/javascript; charset=utf-8")
+    } else if file == built.css_name {
+        (&built.css, "text/css; charset=utf-8")
+    } else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let (body, encoding) = asset.body(Accepted::parse(headers.get(header::ACCEPT_ENCODING)));
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, IMMUTABLE),
+            (header::VARY, "accept-encoding"),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(coding) = encoding.header() {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, coding);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Status;
+    use super::super::build::{Built, content_name};
+    use super::*;
+
+    #[tokio::test]
+    async fn until_built_the_ui_routes_say_quire_is_starting_and_refresh() {
+        let response = index(State(Arc::new(Slot::new()))).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("Quire is starting"));
+        assert!(text.contains("<meta http-equiv=\"refresh\" content=\"1\">"));
+        assert!(!text.contains("<script") && !text.contains("<style"));
+    }
+
+    #[tokio::test]
+    async fn a_failed_build_says_so_refreshes_slowly_and_serves_no_asset() {
+        let slot = Arc::new(Slot::new());
+        slot.set(Status::Failed);
+        let response = index(State(Arc::clone(&slot))).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "30");
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("did not build") && text.contains("content=\"30\""));
+        let asset = asset(
+            State(slot),
+            UrlPath("app-0123456789abcdef.js".to_owned()),
+            HeaderMap::new(),
+        )
+        .await;
+        assert_eq!(asset.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_build_that_succeeds_after_failing_serves_the_ui_compressed() {
+        let slot = Arc::new(Slot::new());
+        slot.set(Status::Failed);
+        let js = "console.log('a line of the app');\n".repeat(100);
+        let js_name = content_name("js", &js);
+        slot.set(Status::Ready(Arc::new(Built::new(js, "body{}".to_owned()))));
+        assert_eq!(
+            index(State(Arc::clone(&slot))).await.status(),
+            StatusCode::OK
+        );
+        let plain = asset(
+            State(Arc::clone(&slot)),
+            UrlPath(js_name.clone()),
+            HeaderMap::new(),
+        )
+        .await;
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
+        let squeezed = asset(State(slot), UrlPath(js_name), headers).await;
+        assert_eq!(squeezed.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(squeezed.headers()[header::VARY], "accept-encoding");
+    }
+}
