@@ -94,15 +94,19 @@ mod tests {
     use super::super::build::{Built, content_name};
     use super::*;
 
+    async fn text_of(response: Response) -> String {
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
     #[tokio::test]
     async fn until_built_the_ui_routes_say_quire_is_starting_and_refresh() {
         let response = index(State(Arc::new(Slot::new()))).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
-        let body = axum::body::to_bytes(response.into_body(), 10_000)
-            .await
-            .unwrap();
-        let text = String::from_utf8(body.to_vec()).unwrap();
+        let text = text_of(response).await;
         assert!(text.contains("Quire is starting"));
         assert!(text.contains("<meta http-equiv=\"refresh\" content=\"1\">"));
         assert!(!text.contains("<script") && !text.contains("<style"));
@@ -115,10 +119,7 @@ mod tests {
         let response = index(State(Arc::clone(&slot))).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "30");
-        let body = axum::body::to_bytes(response.into_body(), 10_000)
-            .await
-            .unwrap();
-        let text = String::from_utf8(body.to_vec()).unwrap();
+        let text = text_of(response).await;
         assert!(text.contains("did not build") && text.contains("content=\"30\""));
         let asset = asset(
             State(slot),

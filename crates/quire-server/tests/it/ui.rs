@@ -104,14 +104,13 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
     );
     assert!(!body.contains("allow-same-origin"));
 
-    let gzipped = app
-        .send(
-            Request::get(&script)
-                .header(header::ACCEPT_ENCODING, "gzip, deflate")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let accepting = |codings: &'static str| {
+        Request::get(&script)
+            .header(header::ACCEPT_ENCODING, codings)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let gzipped = app.send(accepting("gzip, deflate")).await;
     assert_eq!(header_of(&gzipped, &header::CONTENT_ENCODING), "gzip");
     assert_eq!(header_of(&gzipped, &header::VARY), "accept-encoding");
     let mut unzipped = String::new();
@@ -126,14 +125,7 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
         "{} bytes",
         gzipped.body.len()
     );
-    let squeezed = app
-        .send(
-            Request::get(&script)
-                .header(header::ACCEPT_ENCODING, "br, gzip;q=0.8")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let squeezed = app.send(accepting("br, gzip;q=0.8")).await;
     assert_eq!(header_of(&squeezed, &header::CONTENT_ENCODING), "br");
     let mut unsqueezed = String::new();
     std::io::Read::read_to_string(
