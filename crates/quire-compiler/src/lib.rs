@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use quire_npm::{Installation, Lock, PackageStore, Progress};
+use quire_npm::Installation;
 use rolldown::OutputFormat;
 
 use crate::bundle::{BundleRequest, Bundled, Entry, VENDOR_SPECIFIERS};
@@ -29,6 +29,9 @@ use crate::scan::{ImportKind, Target, Uses};
 
 pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
 pub use crate::runtime::KAPSO_RUNTIME_TS;
+/// The package store's types that the compiler's API takes, so its callers need not depend on
+/// quire-npm themselves.
+pub use quire_npm::{Lock, NoProgress, PackageStore, Progress, ProgressEvent, RegistryConfig};
 
 /// The largest page source accepted, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 1_048_576;

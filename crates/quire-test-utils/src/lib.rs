@@ -169,9 +169,9 @@ pub fn npm_store_dir() -> std::path::PathBuf {
 
 /// A compiler over the shared test package store, with the registry from the environment.
 pub fn compiler() -> quire_compiler::Compiler {
-    let store = quire_npm::PackageStore::open(
+    let store = quire_compiler::PackageStore::open(
         npm_store_dir(),
-        quire_npm::RegistryConfig::from_environment(),
+        quire_compiler::RegistryConfig::from_environment(),
     )
     .expect("open the test npm store");
     quire_compiler::Compiler::new(store, npm_store_dir().join("compiler-cache"))

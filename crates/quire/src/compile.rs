@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use quire_compiler::{CompileInput, Compiler, Diagnostic, PAGE_FILE, render_diagnostics};
-use quire_npm::{Lock, PackageStore, Progress, ProgressEvent, RegistryConfig};
+use quire_compiler::{Lock, PackageStore, Progress, ProgressEvent, RegistryConfig};
 
 /// Compile a page's TSX file into a self-contained HTML artifact.
 #[derive(Debug, clap::Args)]

@@ -69,7 +69,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
         Some(address) => Some(bind(address, "QUIRE_METRICS_LISTEN").await?),
         None => None,
     };
-    let packages = quire_npm::PackageStore::open(
+    let packages = quire_compiler::PackageStore::open(
         settings.data_dir.join("npm"),
         settings.npm_registry_config(),
     )?;

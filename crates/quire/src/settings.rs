@@ -372,8 +372,8 @@ impl Settings {
     }
 
     /// The npm registry: `npm_registry` when set, else npm's own configuration.
-    pub fn npm_registry_config(&self) -> quire_npm::RegistryConfig {
-        let mut registry = quire_npm::RegistryConfig::from_environment();
+    pub fn npm_registry_config(&self) -> quire_compiler::RegistryConfig {
+        let mut registry = quire_compiler::RegistryConfig::from_environment();
         if let Some(url) = &self.npm_registry {
             registry.url.clone_from(url);
         }

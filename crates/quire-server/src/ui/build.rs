@@ -193,7 +193,7 @@ async fn build(compiler: &Compiler) -> Result<Built, String> {
         .bundle_app(
             &dir.path().join(ENTRY),
             &dependencies,
-            &quire_npm::NoProgress,
+            &quire_compiler::NoProgress,
         )
         .await
         .map_err(|diagnostics| quire_compiler::render_diagnostics(&diagnostics))?;

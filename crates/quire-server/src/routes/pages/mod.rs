@@ -259,7 +259,7 @@ pub async fn compile(
     state: &AppState,
     source: String,
     dependencies: BTreeMap<String, String>,
-    lock: Option<quire_npm::Lock>,
+    lock: Option<quire_compiler::Lock>,
 ) -> Built {
     let input = CompileInput {
         source,
@@ -267,7 +267,10 @@ pub async fn compile(
         lock,
     };
     let started = std::time::Instant::now();
-    let output = state.compiler.compile(&input, &quire_npm::NoProgress).await;
+    let output = state
+        .compiler
+        .compile(&input, &quire_compiler::NoProgress)
+        .await;
     crate::telemetry::record_compile(output.ok(), started.elapsed());
     let diagnostics = diagnostics_json(&output.diagnostics);
     let lock = output
