@@ -5,6 +5,7 @@
 //! the network.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -16,7 +17,6 @@ use crate::manifest::{self, Dep, DepKind};
 use crate::progress::Progress;
 use crate::registry::Packument;
 use crate::spec::{self, Spec};
-use crate::store::PackageStore;
 
 /// How many packuments or tarballs are fetched at once.
 const CONCURRENCY: usize = 8;
@@ -32,8 +32,33 @@ struct Node {
     tarball: Option<String>,
 }
 
-pub(crate) struct Resolver<'a> {
-    store: &'a PackageStore,
+/// What resolution needs from the package store, and nothing more: the registry's metadata
+/// for a name, and packages by integrity. [`crate::PackageStore`] is the one in use; a test can
+/// hand the resolver its own.
+pub(crate) trait Source: Sync {
+    /// The registry's document for `name` (its versions and their `dist`).
+    fn packument(
+        &self,
+        name: &str,
+        progress: &dyn Progress,
+    ) -> impl Future<Output = Result<Packument, NpmError>> + Send;
+
+    /// The directory of the package with this integrity, when it is already at hand.
+    fn package_dir(&self, integrity: &str) -> Option<PathBuf>;
+
+    /// Downloads, verifies and extracts one package; returns its directory.
+    fn fetch_package(
+        &self,
+        name: &str,
+        version: &str,
+        integrity: &str,
+        tarball_url: &str,
+        progress: &dyn Progress,
+    ) -> impl Future<Output = Result<PathBuf, NpmError>> + Send;
+}
+
+pub(crate) struct Resolver<'a, S> {
+    store: &'a S,
     lock: Option<&'a Lock>,
     progress: &'a dyn Progress,
     packuments: Mutex<HashMap<String, Arc<Packument>>>,
@@ -44,12 +69,8 @@ pub(crate) struct Resolver<'a> {
     edges: HashMap<String, Vec<(String, String)>>,
 }
 
-impl<'a> Resolver<'a> {
-    pub(crate) fn new(
-        store: &'a PackageStore,
-        lock: Option<&'a Lock>,
-        progress: &'a dyn Progress,
-    ) -> Self {
+impl<'a, S: Source> Resolver<'a, S> {
+    pub(crate) fn new(store: &'a S, lock: Option<&'a Lock>, progress: &'a dyn Progress) -> Self {
         Self {
             store,
             lock,
@@ -297,13 +318,7 @@ impl<'a> Resolver<'a> {
         {
             return Ok(found.clone());
         }
-        let fetched = Arc::new(
-            self.store
-                .inner
-                .registry
-                .packument(name, self.progress)
-                .await?,
-        );
+        let fetched = Arc::new(self.store.packument(name, self.progress).await?);
         self.packuments
             .lock()
             .expect("packument memo lock")
@@ -356,7 +371,156 @@ fn ancestors(from: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::ancestors;
+    use std::collections::{BTreeMap, HashMap};
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+
+    use super::{Resolver, Source, ancestors};
+    use crate::error::NpmError;
+    use crate::lock::Lock;
+    use crate::progress::{NoProgress, Progress};
+    use crate::registry::Packument;
+
+    /// Packuments and packages from memory: `(name, version, dependencies)`, every package
+    /// "downloaded" into a directory of its own on the first fetch.
+    struct Memory {
+        packages: Vec<(&'static str, &'static str, serde_json::Value)>,
+        dir: tempfile::TempDir,
+        asked: Mutex<Vec<String>>,
+        fetched: Mutex<HashMap<String, PathBuf>>,
+    }
+
+    impl Memory {
+        fn new(packages: Vec<(&'static str, &'static str, serde_json::Value)>) -> Self {
+            Self {
+                packages,
+                dir: tempfile::tempdir().unwrap(),
+                asked: Mutex::default(),
+                fetched: Mutex::default(),
+            }
+        }
+
+        fn integrity(name: &str, version: &str) -> String {
+            format!("sha512-{name}-{version}")
+        }
+    }
+
+    impl Source for Memory {
+        async fn packument(
+            &self,
+            name: &str,
+            _progress: &dyn Progress,
+        ) -> Result<Packument, NpmError> {
+            self.asked.lock().unwrap().push(name.to_owned());
+            let versions: serde_json::Map<String, serde_json::Value> = self
+                .packages
+                .iter()
+                .filter(|(n, _, _)| *n == name)
+                .map(|(n, version, _)| {
+                    let dist = serde_json::json!({ "dist": {
+                        "tarball": format!("memory://{n}-{version}.tgz"),
+                        "integrity": Self::integrity(n, version),
+                    }});
+                    ((*version).to_owned(), dist)
+                })
+                .collect();
+            Ok(serde_json::from_value(serde_json::json!({ "versions": versions })).unwrap())
+        }
+
+        fn package_dir(&self, integrity: &str) -> Option<PathBuf> {
+            self.fetched.lock().unwrap().get(integrity).cloned()
+        }
+
+        async fn fetch_package(
+            &self,
+            name: &str,
+            version: &str,
+            integrity: &str,
+            _tarball_url: &str,
+            _progress: &dyn Progress,
+        ) -> Result<PathBuf, NpmError> {
+            let (_, _, dependencies) = self
+                .packages
+                .iter()
+                .find(|(n, v, _)| *n == name && *v == version)
+                .expect("a package the packument listed");
+            let dir = self.dir.path().join(format!("{name}@{version}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let manifest = serde_json::json!({ "name": name, "version": version, "dependencies": dependencies });
+            std::fs::write(dir.join("package.json"), manifest.to_string()).unwrap();
+            self.fetched
+                .lock()
+                .unwrap()
+                .insert(integrity.to_owned(), dir.clone());
+            Ok(dir)
+        }
+    }
+
+    async fn resolve(source: &Memory, lock: Option<&Lock>, deps: &[(&str, &str)]) -> Lock {
+        let dependencies: BTreeMap<String, String> = deps
+            .iter()
+            .map(|(name, range)| ((*name).to_owned(), (*range).to_owned()))
+            .collect();
+        Resolver::new(source, lock, &NoProgress)
+            .resolve(&dependencies)
+            .await
+            .unwrap()
+    }
+
+    fn placed(lock: &Lock) -> Vec<(String, String)> {
+        lock.packages
+            .iter()
+            .map(|(path, package)| {
+                (
+                    path.clone(),
+                    format!("{}@{}", package.name, package.version),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_conflicting_version_nests_under_its_dependent_and_the_rest_is_hoisted() {
+        let source = Memory::new(vec![
+            ("a", "1.0.0", serde_json::json!({})),
+            ("a", "2.0.0", serde_json::json!({})),
+            (
+                "b",
+                "1.0.0",
+                serde_json::json!({ "a": "^2.0.0", "c": "^1.0.0" }),
+            ),
+            ("c", "1.0.0", serde_json::json!({})),
+        ]);
+        let lock = resolve(&source, None, &[("a", "^1.0.0"), ("b", "^1.0.0")]).await;
+        assert_eq!(
+            placed(&lock),
+            [
+                ("node_modules/a", "a@1.0.0"),
+                ("node_modules/b", "b@1.0.0"),
+                ("node_modules/b/node_modules/a", "a@2.0.0"),
+                ("node_modules/c", "c@1.0.0"),
+            ]
+            .map(|(path, package)| (path.to_owned(), package.to_owned()))
+        );
+    }
+
+    #[tokio::test]
+    async fn replaying_a_lock_asks_the_registry_nothing() {
+        let source = Memory::new(vec![
+            ("a", "1.0.0", serde_json::json!({ "b": "^1.0.0" })),
+            ("b", "1.0.0", serde_json::json!({})),
+            ("b", "1.1.0", serde_json::json!({})),
+        ]);
+        let first = resolve(&source, None, &[("a", "^1.0.0")]).await;
+        assert_eq!(source.asked.lock().unwrap().len(), 2);
+        source.asked.lock().unwrap().clear();
+        let again = resolve(&source, Some(&first), &[("a", "^1.0.0")]).await;
+        assert_eq!(again, first);
+        assert!(
+            source.asked.lock().unwrap().is_empty(),
+            "every package was pinned and at hand"
+        );
+    }
 
     #[test]
     fn ancestors_walk_up_to_the_root() {

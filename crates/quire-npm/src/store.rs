@@ -16,8 +16,8 @@ use crate::extract::{self, Limits};
 use crate::fsutil;
 use crate::lock::{InstallRequest, Installation, Lock};
 use crate::progress::{Progress, ProgressEvent};
-use crate::registry::Registry;
-use crate::resolve::Resolver;
+use crate::registry::{Packument, Registry};
+use crate::resolve::{Resolver, Source};
 
 /// A handle on a package store; cheap to clone and safe to share between tasks, threads and
 /// processes that open the same directory.
@@ -95,8 +95,60 @@ impl PackageStore {
         Ok(Installation { node_modules, lock })
     }
 
+    /// Builds (or finds) `trees/<sha256 of the lock JSON>/node_modules`.
+    async fn materialize(&self, lock: &Lock) -> Result<PathBuf, NpmError> {
+        let hash = hex::encode(Sha256::digest(lock.canonical_json()));
+        let tree = self.inner.root.join("trees").join(&hash);
+        let node_modules = tree.join("node_modules");
+        if node_modules.is_dir() {
+            return Ok(node_modules);
+        }
+        let mut sources = Vec::with_capacity(lock.packages.len());
+        for (path, package) in &lock.packages {
+            let dir =
+                self.package_dir(&package.integrity)
+                    .ok_or_else(|| NpmError::InvalidLock {
+                        reason: format!(
+                            "{path} ({}@{}) is not in the store",
+                            package.name, package.version
+                        ),
+                    })?;
+            sources.push((path.clone(), dir));
+        }
+        let temp = self
+            .inner
+            .root
+            .join("tmp")
+            .join(fsutil::unique_name("tree"));
+        tokio::task::spawn_blocking(move || {
+            let build = || -> Result<(), NpmError> {
+                let modules = temp.join("node_modules");
+                std::fs::create_dir_all(&modules).map_err(NpmError::io("create", &modules))?;
+                // Sorted paths put every package before the ones nested inside it.
+                for (path, dir) in &sources {
+                    fsutil::link_tree(dir, &temp.join(path))?;
+                }
+                Ok(())
+            };
+            if let Err(error) = build() {
+                fsutil::remove_dir_quietly(&temp);
+                return Err(error);
+            }
+            fsutil::publish_dir(&temp, &tree)
+        })
+        .await
+        .expect("materializing does not panic")?;
+        Ok(node_modules)
+    }
+}
+
+impl Source for PackageStore {
+    async fn packument(&self, name: &str, progress: &dyn Progress) -> Result<Packument, NpmError> {
+        self.inner.registry.packument(name, progress).await
+    }
+
     /// The directory of the stored package with this integrity, if the store has it.
-    pub(crate) fn package_dir(&self, integrity: &str) -> Option<PathBuf> {
+    fn package_dir(&self, integrity: &str) -> Option<PathBuf> {
         let dir = self
             .inner
             .root
@@ -106,7 +158,7 @@ impl PackageStore {
     }
 
     /// Downloads, verifies and extracts one package into the store; returns its directory.
-    pub(crate) async fn fetch_package(
+    async fn fetch_package(
         &self,
         name: &str,
         version: &str,
@@ -152,52 +204,6 @@ impl PackageStore {
             version: version.to_owned(),
         });
         Ok(dest)
-    }
-
-    /// Builds (or finds) `trees/<sha256 of the lock JSON>/node_modules`.
-    async fn materialize(&self, lock: &Lock) -> Result<PathBuf, NpmError> {
-        let hash = hex::encode(Sha256::digest(lock.canonical_json()));
-        let tree = self.inner.root.join("trees").join(&hash);
-        let node_modules = tree.join("node_modules");
-        if node_modules.is_dir() {
-            return Ok(node_modules);
-        }
-        let mut sources = Vec::with_capacity(lock.packages.len());
-        for (path, package) in &lock.packages {
-            let dir =
-                self.package_dir(&package.integrity)
-                    .ok_or_else(|| NpmError::InvalidLock {
-                        reason: format!(
-                            "{path} ({}@{}) is not in the store",
-                            package.name, package.version
-                        ),
-                    })?;
-            sources.push((path.clone(), dir));
-        }
-        let temp = self
-            .inner
-            .root
-            .join("tmp")
-            .join(fsutil::unique_name("tree"));
-        tokio::task::spawn_blocking(move || {
-            let build = || -> Result<(), NpmError> {
-                let modules = temp.join("node_modules");
-                std::fs::create_dir_all(&modules).map_err(NpmError::io("create", &modules))?;
-                // Sorted paths put every package before the ones nested inside it.
-                for (path, dir) in &sources {
-                    fsutil::link_tree(dir, &temp.join(path))?;
-                }
-                Ok(())
-            };
-            if let Err(error) = build() {
-                fsutil::remove_dir_quietly(&temp);
-                return Err(error);
-            }
-            fsutil::publish_dir(&temp, &tree)
-        })
-        .await
-        .expect("materializing does not panic")?;
-        Ok(node_modules)
     }
 }
 
