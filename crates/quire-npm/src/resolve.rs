@@ -49,12 +49,17 @@ pub(crate) trait Source: Sync {
     /// Downloads, verifies and extracts one package; returns its directory.
     fn fetch_package(
         &self,
-        name: &str,
-        version: &str,
-        integrity: &str,
-        tarball_url: &str,
+        tarball: &Tarball<'_>,
         progress: &dyn Progress,
     ) -> impl Future<Output = Result<PathBuf, NpmError>> + Send;
+}
+
+/// A package to fetch: which one, the integrity it must have and where its tarball is.
+pub(crate) struct Tarball<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub integrity: &'a str,
+    pub url: &'a str,
 }
 
 pub(crate) struct Resolver<'a, S> {
@@ -298,15 +303,13 @@ impl<'a, S: Source> Resolver<'a, S> {
                     reason: format!("version {} has no dist.tarball", node.version),
                 })?
         };
-        self.store
-            .fetch_package(
-                &node.name,
-                &node.version,
-                &node.integrity,
-                &tarball,
-                self.progress,
-            )
-            .await
+        let tarball = Tarball {
+            name: &node.name,
+            version: &node.version,
+            integrity: &node.integrity,
+            url: &tarball,
+        };
+        self.store.fetch_package(&tarball, self.progress).await
     }
 
     async fn packument(&self, name: &str) -> Result<Arc<Packument>, NpmError> {
@@ -375,7 +378,7 @@ mod tests {
     use std::path::PathBuf;
     use std::sync::Mutex;
 
-    use super::{Resolver, Source, ancestors};
+    use super::{Resolver, Source, Tarball, ancestors};
     use crate::error::NpmError;
     use crate::lock::Lock;
     use crate::progress::{NoProgress, Progress};
@@ -433,12 +436,15 @@ mod tests {
 
         async fn fetch_package(
             &self,
-            name: &str,
-            version: &str,
-            integrity: &str,
-            _tarball_url: &str,
+            tarball: &Tarball<'_>,
             _progress: &dyn Progress,
         ) -> Result<PathBuf, NpmError> {
+            let Tarball {
+                name,
+                version,
+                integrity,
+                ..
+            } = *tarball;
             let (_, _, dependencies) = self
                 .packages
                 .iter()

@@ -17,7 +17,7 @@ use crate::fsutil;
 use crate::lock::{InstallRequest, Installation, Lock};
 use crate::progress::{Progress, ProgressEvent};
 use crate::registry::{Packument, Registry};
-use crate::resolve::{Resolver, Source};
+use crate::resolve::{Resolver, Source, Tarball};
 
 /// A handle on a package store; cheap to clone and safe to share between tasks, threads and
 /// processes that open the same directory.
@@ -160,12 +160,15 @@ impl Source for PackageStore {
     /// Downloads, verifies and extracts one package into the store; returns its directory.
     async fn fetch_package(
         &self,
-        name: &str,
-        version: &str,
-        integrity: &str,
-        tarball_url: &str,
+        tarball: &Tarball<'_>,
         progress: &dyn Progress,
     ) -> Result<PathBuf, NpmError> {
+        let Tarball {
+            name,
+            version,
+            integrity,
+            url: tarball_url,
+        } = *tarball;
         let tarball = self
             .inner
             .registry
