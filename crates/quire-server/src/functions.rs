@@ -6,6 +6,7 @@
 //! runtime errors to API errors.
 
 pub mod kv;
+pub mod redact;
 pub mod seal;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +21,7 @@ use quire_functions::{
 };
 use quire_store::{Function, InvocationRecord, Project, Store};
 
+use self::redact::Redactor;
 use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::rate_limit;
@@ -87,10 +89,10 @@ struct Deployed {
     secrets: Result<Opened, String>,
 }
 
-/// Secrets by name, and their values once more for redaction, made once per cached read.
+/// Secrets by name, and what cuts their values out of texts, made once per cached read.
 struct Opened {
     by_name: Arc<BTreeMap<String, String>>,
-    values: Arc<[String]>,
+    redactor: Arc<Redactor>,
 }
 
 /// The function `function` (id or slug) of project `project` (id or slug) with its deployed
@@ -148,7 +150,7 @@ async fn load_deployed(
         })
         .collect::<Result<BTreeMap<_, _>, String>>()
         .map(|by_name| Opened {
-            values: by_name.values().cloned().collect(),
+            redactor: Arc::new(Redactor::new(by_name.values().map(String::as_str))),
             by_name: Arc::new(by_name),
         });
     Ok(Deployed {
@@ -264,7 +266,7 @@ pub async fn invoke_for_page(
             }
             answer
         }
-        Err(error) => invoke_error(&error, &outcome.secrets_seen).into_response(),
+        Err(error) => invoke_error(&error, &outcome.redactor).into_response(),
     })
 }
 
@@ -284,11 +286,11 @@ pub fn payload_too_large(size: usize) -> ApiError {
     ))
 }
 
-/// What came of a run: the runtime's outcome, with the secret values that were handed to the
-/// function so callers can keep them out of what they show.
+/// What came of a run: the runtime's outcome, with what cuts the secret values handed to the
+/// function out of what callers show.
 pub struct Ran {
     pub result: Result<HttpResponse, InvokeError>,
-    pub secrets_seen: Arc<[String]>,
+    pub redactor: Arc<Redactor>,
 }
 
 /// The limits of `function` for one invocation.
@@ -327,7 +329,7 @@ pub async fn run_deployed(
         .secrets
         .as_ref()
         .map_err(|why| ApiError::unprocessable(why.clone()))?;
-    let secrets_seen = secrets.values.clone();
+    let redactor = secrets.redactor.clone();
     let reference = FunctionRef {
         project_id: function.project_id.clone(),
         function_id: function.id.clone(),
@@ -352,12 +354,12 @@ pub async fn run_deployed(
         via,
         started_at,
         &outcome,
-        &secrets_seen,
+        &redactor,
     );
     queue_record(state, record);
     Ok(Ran {
         result: outcome.result,
-        secrets_seen,
+        redactor,
     })
 }
 
@@ -528,7 +530,7 @@ fn invocation_record(
     via: Via,
     started_at: i64,
     outcome: &Outcome,
-    secrets: &[String],
+    redactor: &Redactor,
 ) -> InvocationRecord {
     let (error_code, error, error_stack) = match &outcome.result {
         Ok(_) => (None, None, None),
@@ -536,18 +538,18 @@ fn invocation_record(
             let stack = match error {
                 InvokeError::Thrown { stack, .. }
                 | InvokeError::Load(quire_functions::LoadError::Threw { stack, .. }) => {
-                    Some(redact(stack, secrets))
+                    Some(redactor.redact(stack))
                 }
                 _ => None,
             };
             (
                 Some(error_code(error).to_owned()),
-                Some(redact(&error.to_string(), secrets)),
+                Some(redactor.redact(&error.to_string())),
                 stack,
             )
         }
     };
-    let mut logs = redact(&outcome.logs, secrets);
+    let mut logs = redactor.redact(&outcome.logs);
     let mut logs_truncated = outcome.logs_truncated;
     if logs.len() > MAX_RECORDED_LOG_BYTES {
         let mut cut = MAX_RECORDED_LOG_BYTES;
@@ -576,17 +578,6 @@ fn invocation_record(
     }
 }
 
-/// `text` with every secret value (of 4 bytes or more) replaced by `[secret]`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[secret]");
-        }
-    }
-    text
-}
-
 /// The stable code of a runtime error, as the API reports it.
 pub fn error_code(error: &InvokeError) -> &'static str {
     match error {
@@ -604,8 +595,8 @@ pub fn error_code(error: &InvokeError) -> &'static str {
 }
 
 /// A failed run as a Quire error: the function's status when it answered >= 400, else 502,
-/// with the function's message (secret values redacted).
-pub fn invoke_error(error: &InvokeError, secrets: &[String]) -> ApiError {
+/// with the function's message (secret values cut out, see [`redact`]).
+pub fn invoke_error(error: &InvokeError, redactor: &Redactor) -> ApiError {
     let status = match error {
         InvokeError::BadStatus { status, .. } => {
             StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -615,7 +606,7 @@ pub fn invoke_error(error: &InvokeError, secrets: &[String]) -> ApiError {
     ApiError::new(
         status,
         error_code(error),
-        redact(&error.to_string(), secrets),
+        redactor.redact(&error.to_string()),
     )
 }
 

@@ -206,7 +206,7 @@ async fn call(
     let ran = run_deployed(state, &target, request, via, viewer_id.as_deref()).await?;
     Ok(match ran.result {
         Ok(response) | Err(InvokeError::BadStatus { response, .. }) => pass_through(response),
-        Err(error) => invoke_error(&error, &ran.secrets_seen).into_response(),
+        Err(error) => invoke_error(&error, &ran.redactor).into_response(),
     })
 }
 
