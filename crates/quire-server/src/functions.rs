@@ -610,24 +610,66 @@ pub fn invoke_error(error: &InvokeError, redactor: &Redactor) -> ApiError {
     )
 }
 
-/// Response headers a function may not set on the app origin: hop-by-hop ones, lengths the
-/// server computes, and cookies.
-const DROPPED_RESPONSE_HEADERS: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "set-cookie",
-    "set-cookie2",
-    "proxy-authenticate",
+/// Response headers a function may set on the app origin: what describes and caches its body.
+/// Anything else is dropped, notably `Set-Cookie`, CORS (the server alone decides it),
+/// `Clear-Site-Data`, `Refresh`, `Link`, security policies and hop-by-hop headers. `Location`
+/// is checked on its own ([`same_origin_location`]).
+const ALLOWED_RESPONSE_HEADERS: [&str; 10] = [
+    "content-type",
+    "content-language",
+    "content-disposition",
+    "cache-control",
+    "expires",
+    "etag",
+    "last-modified",
+    "vary",
+    "retry-after",
+    "location",
 ];
 
-/// The function's own response as the HTTP invoke route's answer: status, headers and body.
-/// Cookies and hop-by-hop headers are dropped, and the body is never rendered as a document of
-/// the app origin (`Content-Disposition: attachment` unless the function chose an attachment).
-pub fn pass_through(response: HttpResponse) -> Response {
+/// `X-` headers a function may not set although custom ones pass: those that set a browser
+/// security policy, name the request (the server's own id), belong to Quire, or tell a proxy
+/// in front to serve something else (a file, an internal location).
+const DENIED_X_HEADERS: [&str; 9] = [
+    "x-frame-options",
+    "x-content-type-options",
+    "x-xss-protection",
+    "x-dns-prefetch-control",
+    "x-permitted-cross-domain-policies",
+    "x-download-options",
+    "x-ua-compatible",
+    "x-request-id",
+    "x-sendfile",
+];
+const DENIED_X_PREFIXES: [&str; 4] = ["x-quire-", "x-accel-", "x-forwarded-", "x-lighttpd-"];
+
+/// Whether a function may answer with header `name` (lower case).
+fn allowed_response_header(name: &str) -> bool {
+    if ALLOWED_RESPONSE_HEADERS.contains(&name) {
+        return true;
+    }
+    name.starts_with("x-")
+        && !DENIED_X_HEADERS.contains(&name)
+        && !DENIED_X_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
+/// Whether `location`, read as a browser would against `app`, stays on the app's origin.
+fn same_origin_location(app: &url::Url, location: &str) -> bool {
+    app.join(location)
+        .is_ok_and(|target| target.origin() == app.origin())
+}
+
+/// The function's own response as the HTTP invoke route's answer: its status, body and the
+/// headers of [`ALLOWED_RESPONSE_HEADERS`] and custom `X-` ones. The body is never rendered as
+/// a document of the app origin (`Content-Disposition: attachment` unless the function chose an
+/// attachment), and a redirect never leaves the app origin (`public_url`): a `Location`
+/// elsewhere on a redirect answers 502, on any other status it is dropped.
+pub fn pass_through(response: HttpResponse, public_url: &str) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
+    let app = url::Url::parse(public_url).ok();
+    let mut refused_location = None;
     // The function's headers alone: a body turned into a response would bring a content type
     // of its own, and the function's would then be a second one.
     let mut answer = Response::new(axum::body::Body::from(response.body));
@@ -635,7 +677,15 @@ pub fn pass_through(response: HttpResponse) -> Response {
     let headers = answer.headers_mut();
     for (name, value) in &response.headers {
         let lower = name.to_ascii_lowercase();
-        if DROPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+        if !allowed_response_header(&lower) {
+            continue;
+        }
+        if lower == "location"
+            && !app
+                .as_ref()
+                .is_some_and(|app| same_origin_location(app, value))
+        {
+            refused_location = Some(value.clone());
             continue;
         }
         if let (Ok(name), Ok(value)) = (
@@ -644,6 +694,18 @@ pub fn pass_through(response: HttpResponse) -> Response {
         ) {
             headers.append(name, value);
         }
+    }
+    if let Some(location) = refused_location
+        && status.is_redirection()
+    {
+        return ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "function_redirect_refused",
+            format!(
+                "the function redirected to {location:?}, off this server's origin; a function may only redirect within {public_url}"
+            ),
+        )
+        .into_response();
     }
     let attachment = headers
         .get(header::CONTENT_DISPOSITION)

@@ -543,6 +543,123 @@ async fn undeployed_is_422_and_a_payload_over_1_mib_is_413() {
     assert_eq!(fits.status, StatusCode::CREATED, "exactly 1 MiB is allowed");
 }
 
+const HEADERS_CODE: &str = r#"
+async function handler(request) {
+  const { status, location } = await request.json();
+  const headers = {
+    "content-type": "text/plain", "cache-control": "max-age=60", "etag": "\"v1\"", "vary": "Accept",
+    "x-custom": "kept", "x-powered-by": "a function",
+    "clear-site-data": "\"*\"", "x-frame-options": "ALLOWALL", "refresh": "0; url=https://evil.example/",
+    "x-accel-redirect": "/internal/secret", "x-request-id": "forged", "x-quire-viewer": "forged",
+    "x-content-type-options": "sniff", "link": "<https://evil.example/x.js>; rel=preload",
+    "strict-transport-security": "max-age=0", "set-cookie": "a=b",
+    "access-control-allow-origin": "*", "access-control-allow-credentials": "true",
+    "access-control-expose-headers": "*",
+  };
+  if (location) headers.location = location;
+  return new Response("body", { status: status ?? 200, headers });
+}
+"#;
+
+/// A public function answers with the headers of the allow-list and custom `X-` ones, nothing
+/// else, and never redirects a caller off the app origin.
+#[tokio::test]
+async fn a_function_answers_only_allowed_headers_and_never_redirects_elsewhere() {
+    let (app, _) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let extra = json!({ "public_endpoint": true });
+    create_deployed(&client, "headers", HEADERS_CODE, extra).await;
+    let path = "/api/v1/projects/acme/functions/headers/invoke";
+    let call = |body: Value| app.send(invoke_request(path, &[], body.to_string()));
+
+    let answer = call(json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    for (name, value) in [
+        ("content-type", "text/plain"),
+        ("cache-control", "max-age=60"),
+        ("etag", "\"v1\""),
+        ("vary", "Accept"),
+        ("x-custom", "kept"),
+        ("x-powered-by", "a function"),
+    ] {
+        assert_eq!(answer.header(name), Some(value), "{name}");
+    }
+    for name in [
+        "clear-site-data",
+        "refresh",
+        "x-accel-redirect",
+        "x-quire-viewer",
+        "link",
+        "strict-transport-security",
+        "set-cookie",
+        "access-control-allow-credentials",
+    ] {
+        assert_eq!(answer.header(name), None, "{name}");
+    }
+    assert_ne!(answer.header("x-frame-options"), Some("ALLOWALL"));
+    assert_ne!(answer.header("x-content-type-options"), Some("sniff"));
+    assert_ne!(answer.header("x-request-id"), Some("forged"));
+    assert_ne!(answer.header("access-control-expose-headers"), Some("*"));
+
+    let app_url = app.state.config.public_url.clone();
+    for location in ["/api/v1/elsewhere", "next?page=2", &format!("{app_url}/x")] {
+        let moved = call(json!({ "status": 302, "location": location })).await;
+        assert_eq!(
+            moved.status,
+            StatusCode::FOUND,
+            "{location}: {}",
+            moved.text()
+        );
+        assert_eq!(moved.header("location"), Some(location));
+    }
+    for location in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+    ] {
+        let moved = call(json!({ "status": 302, "location": location })).await;
+        assert_eq!(moved.status, StatusCode::BAD_GATEWAY, "{location}");
+        assert_eq!(moved.error_code(), "function_redirect_refused");
+        assert_eq!(moved.header("location"), None, "{location}");
+        let created = call(json!({ "status": 201, "location": location })).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{location}");
+        assert_eq!(created.header("location"), None, "{location}");
+    }
+}
+
+/// The server alone decides CORS for a function's answer: a public one allows any origin but
+/// `null`, never with credentials, whatever the function says; a private one allows none.
+#[tokio::test]
+async fn a_function_cannot_set_its_own_cors() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let extra = json!({ "public_endpoint": true });
+    create_deployed(&client, "headers", HEADERS_CODE, extra).await;
+    create_deployed(&client, "private-headers", HEADERS_CODE, json!({})).await;
+    let token = app.token_client(&owner, None).await;
+    let bearer = format!("Bearer {}", token_of(&token));
+    let public = "/api/v1/projects/acme/functions/headers/invoke";
+    let private = "/api/v1/projects/acme/functions/private-headers/invoke";
+    for (path, origin, allowed) in [
+        (public, "null", None),
+        (public, "https://x.example", Some("*")),
+        (private, "https://x.example", None),
+        (private, "null", None),
+    ] {
+        let headers = [("origin", origin), ("authorization", bearer.as_str())];
+        let answer = app.send(invoke_request(path, &headers, "{}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path} {origin}");
+        assert_eq!(
+            answer.header("access-control-allow-origin"),
+            allowed,
+            "{path} {origin}"
+        );
+        assert_eq!(answer.header("access-control-allow-credentials"), None);
+    }
+}
+
 const SECRET: &str = "sk_live_5up3r-s3cr3t-value";
 const SECRET_CODE: &str = r#"
 async function handler(request, env) {
