@@ -665,8 +665,9 @@ fn same_origin_location(app: &url::Url, location: &str) -> bool {
 /// headers of [`ALLOWED_RESPONSE_HEADERS`] and custom `X-` ones. The body is never rendered as
 /// a document of the app origin (`Content-Disposition: attachment` unless the function chose an
 /// attachment), and a redirect never leaves the app origin (`public_url`): a `Location`
-/// elsewhere on a redirect answers 502, on any other status it is dropped.
-pub fn pass_through(response: HttpResponse, public_url: &str) -> Response {
+/// elsewhere on a redirect answers 502 (naming it with secret values cut out), on any other
+/// status it is dropped.
+pub fn pass_through(response: HttpResponse, public_url: &str, redactor: &Redactor) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
     let app = url::Url::parse(public_url).ok();
     let mut refused_location = None;
@@ -702,7 +703,8 @@ pub fn pass_through(response: HttpResponse, public_url: &str) -> Response {
             StatusCode::BAD_GATEWAY,
             "function_redirect_refused",
             format!(
-                "the function redirected to {location:?}, off this server's origin; a function may only redirect within {public_url}"
+                "the function redirected to {:?}, off this server's origin; a function may only redirect within {public_url}",
+                redactor.redact(&location)
             ),
         )
         .into_response();

@@ -204,7 +204,7 @@ async fn call(
     let ran = run_deployed(state, &target, request, via, viewer_id.as_deref()).await?;
     Ok(match ran.result {
         Ok(response) | Err(InvokeError::BadStatus { response, .. }) => {
-            pass_through(response, &state.config.public_url)
+            pass_through(response, &state.config.public_url, &ran.redactor)
         }
         Err(error) => invoke_error(&error, &ran.redactor).into_response(),
     })
