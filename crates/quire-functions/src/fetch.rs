@@ -80,10 +80,13 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
         (169, 254) => "link-local",
         (100, 64..=127) => "shared (CGNAT)",
         (198, 18..=19) => "benchmarking",
-        (192, 0) if c == 0 || c == 2 => "reserved",
+        (192, 0) if c == 0 => "IETF protocol assignment",
+        (192, 0) if c == 2 => "documentation",
         (198, 51) if c == 100 => "documentation",
         (203, 0) if c == 113 => "documentation",
+        (192, 88) if c == 99 => "6to4 relay",
         (224..=239, _) => "multicast",
+        (255, 255) if ip == Ipv4Addr::BROADCAST => "broadcast",
         (240..=255, _) => "reserved",
         _ => return None,
     })
@@ -97,13 +100,20 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if ip.is_loopback() {
         return Some("loopback");
     }
+    // Every range that embeds an IPv4 address (mapped, translated, compatible, NAT64, 6to4,
+    // Teredo) is refused whole, whatever the address inside: a public IPv4 address is
+    // reachable as itself, and the gateway that would translate it may sit inside.
     Some(match seg[0] {
         0 if seg[1..5] == [0, 0, 0, 0] && seg[5] == 0xffff => "IPv4-mapped",
+        0 if seg[1..4] == [0, 0, 0] && seg[4] == 0xffff && seg[5] == 0 => "IPv4-translated",
         0 if seg[1..6] == [0, 0, 0, 0, 0] => "IPv4-compatible",
         0x64 if seg[1] == 0xff9b => "NAT64",
+        0x100 if seg[1..4] == [0, 0, 0] => "discard-only",
         0x2002 => "6to4",
         0x2001 if seg[1] == 0 => "Teredo",
         0x2001 if seg[1] == 0xdb8 => "documentation",
+        0x2001 if seg[1] < 0x200 => "IETF protocol assignment",
+        0x3fff if seg[1] < 0x1000 => "documentation",
         s if s & 0xfe00 == 0xfc00 => "unique local (ULA)",
         s if s & 0xffc0 == 0xfe80 => "link-local",
         s if s & 0xffc0 == 0xfec0 => "site-local",
@@ -133,7 +143,8 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
-                .map_err(|err| Box::new(Refusal(format!("could not resolve {host}: {err}"))))?
+                // The refusal itself, not a box of it, so `network_error` finds it by type.
+                .map_err(|err| Refusal(format!("could not resolve {host}: {err}")))?
                 .collect();
             if addrs.is_empty() {
                 return Err(Box::new(Refusal(format!("{host} has no address"))) as _);
@@ -359,6 +370,48 @@ mod tests {
     }
 
     #[test]
+    fn each_special_purpose_range_is_refused_with_its_name() {
+        for (ip, reason) in [
+            ("0.1.2.3", "unspecified"),
+            ("127.255.0.1", "loopback"),
+            ("172.20.0.1", "private (RFC 1918)"),
+            ("169.254.169.254", "link-local"),
+            ("100.100.100.200", "shared (CGNAT)"),
+            ("192.0.0.8", "IETF protocol assignment"),
+            ("192.0.2.1", "documentation"),
+            ("198.51.100.7", "documentation"),
+            ("203.0.113.9", "documentation"),
+            ("198.18.0.1", "benchmarking"),
+            ("192.88.99.1", "6to4 relay"),
+            ("239.255.255.250", "multicast"),
+            ("255.255.255.255", "broadcast"),
+            ("240.0.0.1", "reserved"),
+            ("::ffff:10.0.0.1", "IPv4-mapped"),
+            // RFC 2765's IPv4-translated form of 127.0.0.1 and of a public address.
+            ("::ffff:0:7f00:1", "IPv4-translated"),
+            ("::ffff:0:808:808", "IPv4-translated"),
+            ("::127.0.0.1", "IPv4-compatible"),
+            ("64:ff9b::a9fe:a9fe", "NAT64"),
+            ("64:ff9b::808:808", "NAT64"),
+            ("64:ff9b:1::a00:1", "NAT64"),
+            ("2002:c0a8:101::1", "6to4"),
+            ("2002:808:808::1", "6to4"),
+            ("2001:0:4136:e378::1", "Teredo"),
+            ("2001:2::1", "IETF protocol assignment"),
+            ("2001:db8::1", "documentation"),
+            ("3fff:abc::1", "documentation"),
+            ("100::1", "discard-only"),
+            ("fd00:ec2::254", "unique local (ULA)"),
+            ("fe80::1", "link-local"),
+            ("fec0::1", "site-local"),
+            ("ff05::2", "multicast"),
+        ] {
+            let parsed: IpAddr = ip.parse().unwrap();
+            assert_eq!(forbidden_reason(parsed), Some(reason), "{ip}");
+        }
+    }
+
+    #[test]
     fn allows_public_addresses() {
         for ip in [
             "8.8.8.8",
@@ -368,6 +421,11 @@ mod tests {
             "172.15.0.1",
             "172.32.0.1",
             "2606:4700::1111",
+            "2001:4860:4860::8888",
+            "2001:200::1",
+            "3fff:1000::1",
+            "192.0.1.1",
+            "192.88.98.1",
         ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert_eq!(forbidden_reason(ip), None, "{ip} should be allowed");

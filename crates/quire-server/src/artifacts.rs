@@ -88,13 +88,14 @@ impl Refusal {
     }
 }
 
-/// Checks the signature and the expiry of `/a/{sha256}?{query}` at `now` (Unix seconds).
-pub fn verify(key: &[u8; 32], path: &str, query: &str, now: i64) -> Result<(), Refusal> {
+/// Checks the signature and the expiry of `/a/{sha256}?{query}` at `now` (Unix seconds), and
+/// answers the expiry.
+pub fn verify(key: &[u8; 32], path: &str, query: &str, now: i64) -> Result<i64, Refusal> {
     verify_keyed(&mac(key, ""), path, query, now)
 }
 
 /// `verify` with an HMAC already keyed (keying costs two SHA-256 blocks; a clone, none).
-fn verify_keyed(keyed: &HmacSha256, path: &str, query: &str, now: i64) -> Result<(), Refusal> {
+fn verify_keyed(keyed: &HmacSha256, path: &str, query: &str, now: i64) -> Result<i64, Refusal> {
     let (unsigned, sig) = query.rsplit_once("&sig=").ok_or(Refusal::Unsigned)?;
     let mut tag = [0; 32];
     hex::decode_to_slice(sig, &mut tag).map_err(|_| Refusal::BadSignature)?;
@@ -112,7 +113,17 @@ fn verify_keyed(keyed: &HmacSha256, path: &str, query: &str, now: i64) -> Result
     if expires_at <= now {
         return Err(Refusal::Expired);
     }
-    Ok(())
+    Ok(expires_at)
+}
+
+/// The `Cache-Control` of an artifact served at `now` by a URL that expires at `expires_at`
+/// (Unix seconds). A cache keys the answer by its URL, whose `sha256` names the body: it never
+/// changes, so it is `immutable`. The URL stops working at its expiry, and a cached copy must
+/// stop then too, so it is fresh only until then; `private`, as the URL is one viewer's.
+fn cache_control(expires_at: i64, now: i64) -> HeaderValue {
+    let fresh = (expires_at - now).max(0);
+    HeaderValue::from_str(&format!("private, max-age={fresh}, immutable"))
+        .expect("digits and ASCII make a header value")
 }
 
 /// Seconds since the Unix epoch.
@@ -152,14 +163,16 @@ async fn serve(
     Path(sha256): Path<String>,
     request: Request,
 ) -> Response {
-    if let Err(refusal) = verify_keyed(
+    let now = now_secs();
+    let expires_at = match verify_keyed(
         &origin.keyed,
         request.uri().path(),
         request.uri().query().unwrap_or(""),
-        now_secs(),
+        now,
     ) {
-        return plain(StatusCode::FORBIDDEN, refusal.message());
-    }
+        Ok(expires_at) => expires_at,
+        Err(refusal) => return plain(StatusCode::FORBIDDEN, refusal.message()),
+    };
     let store = &origin.state.store;
     let artifact = match origin
         .cache
@@ -192,11 +205,7 @@ async fn serve(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // The URL is signed and expires; the body behind it never changes.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=600"),
-    );
+    headers.insert(header::CACHE_CONTROL, cache_control(expires_at, now));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
@@ -224,7 +233,7 @@ fn plain(status: StatusCode, message: &'static str) -> Response {
 mod tests {
     use hmac::Mac as _;
 
-    use super::{Refusal, mac, verify};
+    use super::{Refusal, cache_control, mac, verify};
 
     fn signed(key: &[u8; 32], path: &str, unsigned: &str) -> String {
         let sig = hex::encode(
@@ -240,7 +249,7 @@ mod tests {
         let key = [7; 32];
         let path = "/a/abc";
         let query = signed(&key, path, "p=page&m=regular&exp=1000");
-        assert_eq!(verify(&key, path, &query, 999), Ok(()));
+        assert_eq!(verify(&key, path, &query, 999), Ok(1000));
         assert_eq!(verify(&key, path, &query, 1000), Err(Refusal::Expired));
         assert_eq!(
             verify(&[8; 32], path, &query, 999),
@@ -267,5 +276,16 @@ mod tests {
         );
         let no_expiry = signed(&key, path, "p=page&m=regular");
         assert_eq!(verify(&key, path, &no_expiry, 999), Err(Refusal::Unsigned));
+    }
+
+    #[test]
+    fn an_artifact_is_immutable_and_fresh_until_its_url_expires() {
+        assert_eq!(cache_control(1600, 1000), "private, max-age=600, immutable");
+        assert_eq!(cache_control(1000, 999), "private, max-age=1, immutable");
+        assert_eq!(
+            cache_control(1000, 1000),
+            "private, max-age=0, immutable",
+            "never fresh past the expiry"
+        );
     }
 }

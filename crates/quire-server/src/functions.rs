@@ -6,6 +6,7 @@
 //! runtime errors to API errors.
 
 pub mod kv;
+pub mod redact;
 pub mod seal;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +21,7 @@ use quire_functions::{
 };
 use quire_store::{Function, InvocationRecord, Project, Store};
 
+use self::redact::Redactor;
 use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::rate_limit;
@@ -87,10 +89,10 @@ struct Deployed {
     secrets: Result<Opened, String>,
 }
 
-/// Secrets by name, and their values once more for redaction, made once per cached read.
+/// Secrets by name, and what cuts their values out of texts, made once per cached read.
 struct Opened {
     by_name: Arc<BTreeMap<String, String>>,
-    values: Arc<[String]>,
+    redactor: Arc<Redactor>,
 }
 
 /// The function `function` (id or slug) of project `project` (id or slug) with its deployed
@@ -148,7 +150,7 @@ async fn load_deployed(
         })
         .collect::<Result<BTreeMap<_, _>, String>>()
         .map(|by_name| Opened {
-            values: by_name.values().cloned().collect(),
+            redactor: Arc::new(Redactor::new(by_name.values().map(String::as_str))),
             by_name: Arc::new(by_name),
         });
     Ok(Deployed {
@@ -264,7 +266,7 @@ pub async fn invoke_for_page(
             }
             answer
         }
-        Err(error) => invoke_error(&error, &outcome.secrets_seen).into_response(),
+        Err(error) => invoke_error(&error, &outcome.redactor).into_response(),
     })
 }
 
@@ -284,11 +286,11 @@ pub fn payload_too_large(size: usize) -> ApiError {
     ))
 }
 
-/// What came of a run: the runtime's outcome, with the secret values that were handed to the
-/// function so callers can keep them out of what they show.
+/// What came of a run: the runtime's outcome, with what cuts the secret values handed to the
+/// function out of what callers show.
 pub struct Ran {
     pub result: Result<HttpResponse, InvokeError>,
-    pub secrets_seen: Arc<[String]>,
+    pub redactor: Arc<Redactor>,
 }
 
 /// The limits of `function` for one invocation.
@@ -327,7 +329,7 @@ pub async fn run_deployed(
         .secrets
         .as_ref()
         .map_err(|why| ApiError::unprocessable(why.clone()))?;
-    let secrets_seen = secrets.values.clone();
+    let redactor = secrets.redactor.clone();
     let reference = FunctionRef {
         project_id: function.project_id.clone(),
         function_id: function.id.clone(),
@@ -352,12 +354,12 @@ pub async fn run_deployed(
         via,
         started_at,
         &outcome,
-        &secrets_seen,
+        &redactor,
     );
     queue_record(state, record);
     Ok(Ran {
         result: outcome.result,
-        secrets_seen,
+        redactor,
     })
 }
 
@@ -528,7 +530,7 @@ fn invocation_record(
     via: Via,
     started_at: i64,
     outcome: &Outcome,
-    secrets: &[String],
+    redactor: &Redactor,
 ) -> InvocationRecord {
     let (error_code, error, error_stack) = match &outcome.result {
         Ok(_) => (None, None, None),
@@ -536,18 +538,18 @@ fn invocation_record(
             let stack = match error {
                 InvokeError::Thrown { stack, .. }
                 | InvokeError::Load(quire_functions::LoadError::Threw { stack, .. }) => {
-                    Some(redact(stack, secrets))
+                    Some(redactor.redact(stack))
                 }
                 _ => None,
             };
             (
                 Some(error_code(error).to_owned()),
-                Some(redact(&error.to_string(), secrets)),
+                Some(redactor.redact(&error.to_string())),
                 stack,
             )
         }
     };
-    let mut logs = redact(&outcome.logs, secrets);
+    let mut logs = redactor.redact(&outcome.logs);
     let mut logs_truncated = outcome.logs_truncated;
     if logs.len() > MAX_RECORDED_LOG_BYTES {
         let mut cut = MAX_RECORDED_LOG_BYTES;
@@ -576,17 +578,6 @@ fn invocation_record(
     }
 }
 
-/// `text` with every secret value (of 4 bytes or more) replaced by `[secret]`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[secret]");
-        }
-    }
-    text
-}
-
 /// The stable code of a runtime error, as the API reports it.
 pub fn error_code(error: &InvokeError) -> &'static str {
     match error {
@@ -604,8 +595,8 @@ pub fn error_code(error: &InvokeError) -> &'static str {
 }
 
 /// A failed run as a Quire error: the function's status when it answered >= 400, else 502,
-/// with the function's message (secret values redacted).
-pub fn invoke_error(error: &InvokeError, secrets: &[String]) -> ApiError {
+/// with the function's message (secret values cut out, see [`redact`]).
+pub fn invoke_error(error: &InvokeError, redactor: &Redactor) -> ApiError {
     let status = match error {
         InvokeError::BadStatus { status, .. } => {
             StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -615,28 +606,71 @@ pub fn invoke_error(error: &InvokeError, secrets: &[String]) -> ApiError {
     ApiError::new(
         status,
         error_code(error),
-        redact(&error.to_string(), secrets),
+        redactor.redact(&error.to_string()),
     )
 }
 
-/// Response headers a function may not set on the app origin: hop-by-hop ones, lengths the
-/// server computes, and cookies.
-const DROPPED_RESPONSE_HEADERS: [&str; 8] = [
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "set-cookie",
-    "set-cookie2",
-    "proxy-authenticate",
+/// Response headers a function may set on the app origin: what describes and caches its body.
+/// Anything else is dropped, notably `Set-Cookie`, CORS (the server alone decides it),
+/// `Clear-Site-Data`, `Refresh`, `Link`, security policies and hop-by-hop headers. `Location`
+/// is checked on its own ([`same_origin_location`]).
+const ALLOWED_RESPONSE_HEADERS: [&str; 10] = [
+    "content-type",
+    "content-language",
+    "content-disposition",
+    "cache-control",
+    "expires",
+    "etag",
+    "last-modified",
+    "vary",
+    "retry-after",
+    "location",
 ];
 
-/// The function's own response as the HTTP invoke route's answer: status, headers and body.
-/// Cookies and hop-by-hop headers are dropped, and the body is never rendered as a document of
-/// the app origin (`Content-Disposition: attachment` unless the function chose an attachment).
-pub fn pass_through(response: HttpResponse) -> Response {
+/// `X-` headers a function may not set although custom ones pass: those that set a browser
+/// security policy, name the request (the server's own id), belong to Quire, or tell a proxy
+/// in front to serve something else (a file, an internal location).
+const DENIED_X_HEADERS: [&str; 9] = [
+    "x-frame-options",
+    "x-content-type-options",
+    "x-xss-protection",
+    "x-dns-prefetch-control",
+    "x-permitted-cross-domain-policies",
+    "x-download-options",
+    "x-ua-compatible",
+    "x-request-id",
+    "x-sendfile",
+];
+const DENIED_X_PREFIXES: [&str; 4] = ["x-quire-", "x-accel-", "x-forwarded-", "x-lighttpd-"];
+
+/// Whether a function may answer with header `name` (lower case).
+fn allowed_response_header(name: &str) -> bool {
+    if ALLOWED_RESPONSE_HEADERS.contains(&name) {
+        return true;
+    }
+    name.starts_with("x-")
+        && !DENIED_X_HEADERS.contains(&name)
+        && !DENIED_X_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
+/// Whether `location`, read as a browser would against `app`, stays on the app's origin.
+fn same_origin_location(app: &url::Url, location: &str) -> bool {
+    app.join(location)
+        .is_ok_and(|target| target.origin() == app.origin())
+}
+
+/// The function's own response as the HTTP invoke route's answer: its status, body and the
+/// headers of [`ALLOWED_RESPONSE_HEADERS`] and custom `X-` ones. The body is never rendered as
+/// a document of the app origin (`Content-Disposition: attachment` unless the function chose an
+/// attachment), and a redirect never leaves the app origin (`public_url`): a `Location`
+/// elsewhere on a redirect answers 502 (naming it with secret values cut out), on any other
+/// status it is dropped.
+pub fn pass_through(response: HttpResponse, public_url: &str, redactor: &Redactor) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
+    let app = url::Url::parse(public_url).ok();
+    let mut refused_location = None;
     // The function's headers alone: a body turned into a response would bring a content type
     // of its own, and the function's would then be a second one.
     let mut answer = Response::new(axum::body::Body::from(response.body));
@@ -644,7 +678,15 @@ pub fn pass_through(response: HttpResponse) -> Response {
     let headers = answer.headers_mut();
     for (name, value) in &response.headers {
         let lower = name.to_ascii_lowercase();
-        if DROPPED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+        if !allowed_response_header(&lower) {
+            continue;
+        }
+        if lower == "location"
+            && !app
+                .as_ref()
+                .is_some_and(|app| same_origin_location(app, value))
+        {
+            refused_location = Some(value.clone());
             continue;
         }
         if let (Ok(name), Ok(value)) = (
@@ -653,6 +695,19 @@ pub fn pass_through(response: HttpResponse) -> Response {
         ) {
             headers.append(name, value);
         }
+    }
+    if let Some(location) = refused_location
+        && status.is_redirection()
+    {
+        return ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "function_redirect_refused",
+            format!(
+                "the function redirected to {:?}, off this server's origin; a function may only redirect within {public_url}",
+                redactor.redact(&location)
+            ),
+        )
+        .into_response();
     }
     let attachment = headers
         .get(header::CONTENT_DISPOSITION)

@@ -226,6 +226,26 @@ async fn non_public_destinations_are_refused_without_traffic() {
 }
 
 #[tokio::test]
+async fn an_unresolvable_host_and_a_translated_address_say_why() {
+    // `.invalid` never resolves (RFC 2606), with or without a network.
+    let urls = vec![
+        "http://no-such-host.invalid/".to_owned(),
+        "http://[::ffff:0:7f00:1]/".to_owned(),
+    ];
+    let results = try_each(&default_runtime(), &function(TRY_EACH), &urls, json!({})).await;
+    let error = results[0]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("TypeError: fetch refused: could not resolve no-such-host.invalid"),
+        "{error}"
+    );
+    let error = results[1]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("TypeError: fetch refused") && error.contains("IPv4-translated"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn a_redirect_to_a_non_public_address_is_refused() {
     let server = serve().await;
     let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -543,6 +543,123 @@ async fn undeployed_is_422_and_a_payload_over_1_mib_is_413() {
     assert_eq!(fits.status, StatusCode::CREATED, "exactly 1 MiB is allowed");
 }
 
+const HEADERS_CODE: &str = r#"
+async function handler(request) {
+  const { status, location } = await request.json();
+  const headers = {
+    "content-type": "text/plain", "cache-control": "max-age=60", "etag": "\"v1\"", "vary": "Accept",
+    "x-custom": "kept", "x-powered-by": "a function",
+    "clear-site-data": "\"*\"", "x-frame-options": "ALLOWALL", "refresh": "0; url=https://evil.example/",
+    "x-accel-redirect": "/internal/secret", "x-request-id": "forged", "x-quire-viewer": "forged",
+    "x-content-type-options": "sniff", "link": "<https://evil.example/x.js>; rel=preload",
+    "strict-transport-security": "max-age=0", "set-cookie": "a=b",
+    "access-control-allow-origin": "*", "access-control-allow-credentials": "true",
+    "access-control-expose-headers": "*",
+  };
+  if (location) headers.location = location;
+  return new Response("body", { status: status ?? 200, headers });
+}
+"#;
+
+/// A public function answers with the headers of the allow-list and custom `X-` ones, nothing
+/// else, and never redirects a caller off the app origin.
+#[tokio::test]
+async fn a_function_answers_only_allowed_headers_and_never_redirects_elsewhere() {
+    let (app, _) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let extra = json!({ "public_endpoint": true });
+    create_deployed(&client, "headers", HEADERS_CODE, extra).await;
+    let path = "/api/v1/projects/acme/functions/headers/invoke";
+    let call = |body: Value| app.send(invoke_request(path, &[], body.to_string()));
+
+    let answer = call(json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    for (name, value) in [
+        ("content-type", "text/plain"),
+        ("cache-control", "max-age=60"),
+        ("etag", "\"v1\""),
+        ("vary", "Accept"),
+        ("x-custom", "kept"),
+        ("x-powered-by", "a function"),
+    ] {
+        assert_eq!(answer.header(name), Some(value), "{name}");
+    }
+    for name in [
+        "clear-site-data",
+        "refresh",
+        "x-accel-redirect",
+        "x-quire-viewer",
+        "link",
+        "strict-transport-security",
+        "set-cookie",
+        "access-control-allow-credentials",
+    ] {
+        assert_eq!(answer.header(name), None, "{name}");
+    }
+    assert_ne!(answer.header("x-frame-options"), Some("ALLOWALL"));
+    assert_ne!(answer.header("x-content-type-options"), Some("sniff"));
+    assert_ne!(answer.header("x-request-id"), Some("forged"));
+    assert_ne!(answer.header("access-control-expose-headers"), Some("*"));
+
+    let app_url = app.state.config.public_url.clone();
+    for location in ["/api/v1/elsewhere", "next?page=2", &format!("{app_url}/x")] {
+        let moved = call(json!({ "status": 302, "location": location })).await;
+        assert_eq!(
+            moved.status,
+            StatusCode::FOUND,
+            "{location}: {}",
+            moved.text()
+        );
+        assert_eq!(moved.header("location"), Some(location));
+    }
+    for location in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+    ] {
+        let moved = call(json!({ "status": 302, "location": location })).await;
+        assert_eq!(moved.status, StatusCode::BAD_GATEWAY, "{location}");
+        assert_eq!(moved.error_code(), "function_redirect_refused");
+        assert_eq!(moved.header("location"), None, "{location}");
+        let created = call(json!({ "status": 201, "location": location })).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{location}");
+        assert_eq!(created.header("location"), None, "{location}");
+    }
+}
+
+/// The server alone decides CORS for a function's answer: a public one allows any origin but
+/// `null`, never with credentials, whatever the function says; a private one allows none.
+#[tokio::test]
+async fn a_function_cannot_set_its_own_cors() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let extra = json!({ "public_endpoint": true });
+    create_deployed(&client, "headers", HEADERS_CODE, extra).await;
+    create_deployed(&client, "private-headers", HEADERS_CODE, json!({})).await;
+    let token = app.token_client(&owner, None).await;
+    let bearer = format!("Bearer {}", token_of(&token));
+    let public = "/api/v1/projects/acme/functions/headers/invoke";
+    let private = "/api/v1/projects/acme/functions/private-headers/invoke";
+    for (path, origin, allowed) in [
+        (public, "null", None),
+        (public, "https://x.example", Some("*")),
+        (private, "https://x.example", None),
+        (private, "null", None),
+    ] {
+        let headers = [("origin", origin), ("authorization", bearer.as_str())];
+        let answer = app.send(invoke_request(path, &headers, "{}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path} {origin}");
+        assert_eq!(
+            answer.header("access-control-allow-origin"),
+            allowed,
+            "{path} {origin}"
+        );
+        assert_eq!(answer.header("access-control-allow-credentials"), None);
+    }
+}
+
 const SECRET: &str = "sk_live_5up3r-s3cr3t-value";
 const SECRET_CODE: &str = r#"
 async function handler(request, env) {
@@ -691,6 +808,133 @@ async fn secrets_reach_the_function_and_nothing_else() {
     seen.push(logs);
     for text in &seen {
         assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    }
+}
+
+const LEAKY_CODE: &str = r#"
+async function handler(request, env) {
+  const values = Object.keys(env).filter((k) => k !== "KV").map((k) => env[k]);
+  console.log("env", JSON.stringify(env));
+  console.log("inspected", { values });
+  for (const v of values) {
+    console.log("uri", encodeURIComponent(v), "form", new URLSearchParams({ v }).toString());
+    console.log("b64", btoa(v), btoa("!" + v), btoa("!?" + v + "!"));
+  }
+  throw new Error("failed with " + JSON.stringify(env) + " " + values.map((v) => encodeURIComponent(v) + " " + btoa(v)).join(" "));
+}
+"#;
+
+/// The forms of `value` a function gets without effort, as `LEAKY_CODE` writes them.
+fn leaked_forms(value: &str) -> Vec<String> {
+    use base64::Engine;
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let json = serde_json::to_string(value).unwrap();
+    let percent = |keep: &dyn Fn(char) -> bool, space: &str| {
+        value
+            .chars()
+            .map(|c| match c {
+                ' ' => space.to_owned(),
+                c if c.is_ascii_alphanumeric() || keep(c) => c.to_string(),
+                c => format!("%{:02X}", u32::from(c)),
+            })
+            .collect::<String>()
+    };
+    vec![
+        value.to_owned(),
+        json[1..json.len() - 1].to_owned(),
+        percent(&|c| "-_.!~*'()".contains(c), "%20"),
+        percent(&|c| "-_.*".contains(c), "+"),
+        base64.encode(value),
+        base64.encode(format!("!{value}")),
+        base64.encode(format!("!?{value}!")),
+    ]
+}
+
+/// A function logs and throws its secrets JSON-escaped, URL-encoded and in base64: neither its
+/// error nor its invocation record (read by a member) holds any of them. A long value is cut
+/// out; a text holding a one-byte value is withheld whole.
+#[tokio::test]
+async fn secrets_are_cut_out_in_every_encoding() {
+    const QUOTED: &str = "a\"b\\c";
+    const LONG: &str = "sk_live_0123456789 /+=&?%_abcdefghijklmnopqrstuvwxyz";
+    let captured = captured_logs();
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let member = app.user("member@example.com").await;
+    let project = app.store().project("acme").await.unwrap().unwrap();
+    app.store()
+        .set_member_role(
+            &project.id,
+            &member.id,
+            quire_store::Role::Member,
+            &owner.id,
+        )
+        .await
+        .unwrap();
+    let secrets = [
+        ("leaky", "QUOTED", QUOTED),
+        ("leaky", "LONG", LONG),
+        ("leaky-short", "X", "x"),
+    ];
+    create_deployed(&client, "leaky", LEAKY_CODE, json!({})).await;
+    create_deployed(&client, "leaky-short", LEAKY_CODE, json!({})).await;
+    for (function, name, value) in secrets {
+        let path = format!("/api/v1/projects/acme/functions/{function}/secrets/{name}");
+        let set = client.put(&path, &json!({ "value": value })).await;
+        assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text());
+    }
+    let token = app.token_client(&owner, None).await;
+    let reader = app.login("member@example.com").await;
+    let mut texts = Vec::new();
+    for function in ["leaky", "leaky-short"] {
+        let path = format!("/api/v1/projects/acme/functions/{function}/invoke");
+        let failed = token.post(&path, &json!({})).await;
+        assert_eq!(failed.status, StatusCode::BAD_GATEWAY, "{}", failed.text());
+        let message = failed.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/api/v1/projects/acme/functions/{function}/invocations");
+        let listed = reader.get(&path).await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+        let record = &listed.json()[0];
+        assert_eq!(record["error"]["code"], "function_error", "{record}");
+        let logs = record["logs"].as_str().unwrap().to_owned();
+        let stack = record["error"]["stack"].as_str().unwrap_or("").to_owned();
+        let recorded = record["error"]["message"].as_str().unwrap().to_owned();
+        texts.push((function, [message, recorded, stack, logs]));
+    }
+    let [message, recorded, _, logs] = &texts[0].1;
+    assert!(message.starts_with("failed with {"), "{message}");
+    assert!(message.contains(r#""QUOTED":"[secret]""#), "{message}");
+    assert!(
+        message.ends_with("[secret] [secret] [secret] [secret]"),
+        "{message}"
+    );
+    assert_eq!(message, recorded);
+    assert!(logs.contains("uri [secret] form v=[secret]"), "{logs}");
+    assert!(logs.contains("b64 [secret]"), "{logs}");
+    let [message, recorded, _, logs] = &texts[1].1;
+    for text in [message, recorded, logs] {
+        assert_eq!(text, "[withheld]", "the long notice holds an x");
+    }
+    let server_logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    for (function, name, value) in secrets {
+        for form in leaked_forms(value) {
+            for (text_of, text) in &texts {
+                if *text_of == function {
+                    for text in text {
+                        assert!(!text.contains(&form), "{name} as {form:?} in {text}");
+                    }
+                }
+            }
+            if value.len() > 1 {
+                assert!(
+                    !server_logs.contains(&form),
+                    "{name} as {form:?} in the log"
+                );
+            }
+        }
     }
 }
 

@@ -747,13 +747,13 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
             "sandbox allow-scripts allow-forms allow-popups allow-modals; frame-ancestors http://127.0.0.1:8787",
         ),
         ("x-content-type-options", "nosniff"),
-        ("cache-control", "private, max-age=600"),
         ("referrer-policy", "no-referrer"),
         ("vary", "accept-encoding"),
     ];
     for (name, value) in headers {
         assert_eq!(served.header(name), Some(value), "{name}");
     }
+    assert_artifact_cache_control(&served, &path_and_query);
     assert_eq!(
         served.header("content-encoding"),
         None,
@@ -898,7 +898,6 @@ async fn compressed_artifacts_keep_every_security_header_and_only_go_to_clients_
             "content-type",
             "content-security-policy",
             "x-content-type-options",
-            "cache-control",
             "referrer-policy",
             "vary",
         ] {
@@ -908,6 +907,7 @@ async fn compressed_artifacts_keep_every_security_header_and_only_go_to_clients_
                 "{name} as on the identity response"
             );
         }
+        assert_artifact_cache_control(response, &uri);
     };
 
     // A browser's header: gzip at once (brotli follows once it is made).
@@ -1212,5 +1212,27 @@ async fn the_demo_seed_publishes_the_orders_page_once() {
         store.page_versions(&page.id).await.unwrap().len(),
         1,
         "seeding twice adds nothing"
+    );
+}
+
+/// An artifact's `Cache-Control`: private and immutable (the URL names the body by its hash),
+/// fresh for no longer than its URL lives, and never past the URL's expiry.
+fn assert_artifact_cache_control(response: &quire_test_utils::TestResponse, url: &str) {
+    let expires_at: i64 = url
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("exp="))
+        .and_then(|exp| exp.parse().ok())
+        .unwrap_or_else(|| panic!("no expiry in {url}"));
+    let value = response.header("cache-control").unwrap();
+    let fresh: i64 = value
+        .strip_prefix("private, max-age=")
+        .and_then(|rest| rest.strip_suffix(", immutable"))
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("not private, immutable and bounded: {value}"));
+    let lifetime = i64::try_from(quire_server::artifacts::URL_LIFETIME.as_secs()).unwrap();
+    let now = quire_server::artifacts::now_secs();
+    assert!(
+        fresh <= lifetime && fresh >= expires_at - now,
+        "max-age {fresh} for a URL expiring at {expires_at}, now {now}"
     );
 }

@@ -195,7 +195,8 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
         for header in [
             "content-security-policy: sandbox allow-scripts",
             "x-content-type-options: nosniff",
-            "cache-control: private, max-age=600",
+            "cache-control: private, max-age=",
+            ", immutable\r\n",
             "vary: accept-encoding",
         ] {
             assert!(head.contains(header), "{header} in {head}");

@@ -11,7 +11,8 @@
 //! preflight, and every answer carries `Access-Control-Allow-Origin: *` (never with
 //! credentials, which a public function does not get anyway). Private functions have no CORS,
 //! and neither has a sandboxed document (`Origin: null`, such as a page's frame, which calls
-//! its functions through the bridge).
+//! its functions through the bridge). The server alone decides CORS: a function's own
+//! `Access-Control-*` headers are dropped with every other header off the allow-list.
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequestParts, Path, Request, State};
@@ -149,21 +150,18 @@ fn from_sandboxed_document(headers: &HeaderMap) -> bool {
         .is_some_and(|origin| origin.as_bytes() == b"null")
 }
 
-/// Lets any web page read the answer of a public function, unless the function chose its own
-/// origin; the headers a caller may want to read are exposed.
+/// Lets any web page read the answer of a public function, never with credentials; the
+/// headers a caller may want to read are exposed. The function's own CORS headers never reach
+/// the answer ([`pass_through`] drops them), so this is the whole of it.
 fn allow_any_origin(headers: &mut HeaderMap) {
-    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-    }
-    if !headers.contains_key(header::ACCESS_CONTROL_EXPOSE_HEADERS) {
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Retry-After, X-Request-Id"),
-        );
-    }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Retry-After, X-Request-Id"),
+    );
 }
 
 /// Reads the payload and runs `target` with the request's headers, minus credentials, caller
@@ -206,8 +204,10 @@ async fn call(
     };
     let ran = run_deployed(state, &target, request, via, viewer_id.as_deref()).await?;
     Ok(match ran.result {
-        Ok(response) | Err(InvokeError::BadStatus { response, .. }) => pass_through(response),
-        Err(error) => invoke_error(&error, &ran.secrets_seen).into_response(),
+        Ok(response) | Err(InvokeError::BadStatus { response, .. }) => {
+            pass_through(response, &state.config.public_url, &ran.redactor)
+        }
+        Err(error) => invoke_error(&error, &ran.redactor).into_response(),
     })
 }
 
