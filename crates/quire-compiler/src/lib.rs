@@ -324,24 +324,28 @@ async fn bundle_page(
     .await
 }
 
+/// What to do about a source over the limit.
+const TOO_LARGE_HELP: &str =
+    "move data out of the page (fetch it from a function) or import large code from an npm package";
+
+/// Why `source` is refused before any work, when it is over [`MAX_SOURCE_BYTES`]: the message
+/// and what to do, for callers that check before they keep anything.
+pub fn oversized_source(source: &str) -> Option<(String, &'static str)> {
+    (source.len() > MAX_SOURCE_BYTES).then(|| {
+        (
+            format!(
+                "page source is {} bytes; the limit is {}",
+                group_thousands(source.len()),
+                group_thousands(MAX_SOURCE_BYTES)
+            ),
+            TOO_LARGE_HELP,
+        )
+    })
+}
+
 fn too_large(source: &str) -> Diagnostic {
-    let mut d = Diagnostic::error_at(
-        "SOURCE_TOO_LARGE",
-        format!(
-            "page source is {} bytes; the limit is {}",
-            group_thousands(source.len()),
-            group_thousands(MAX_SOURCE_BYTES)
-        ),
-        PAGE_FILE,
-        source,
-        0,
-        0,
-    );
-    d.help = Some(
-        "move data out of the page (fetch it from a function) or import large code from an npm package"
-            .to_owned(),
-    );
-    d
+    let (message, help) = oversized_source(source).unwrap_or_default();
+    Diagnostic::error_at("SOURCE_TOO_LARGE", message, PAGE_FILE, source, 0, 0).with_help(help)
 }
 
 fn import_error(source: &str, import: &scan::Import, help: &str) -> Diagnostic {

@@ -145,6 +145,28 @@ impl From<quire_store::StoreError> for ApiError {
                     "mount_point": mount_point,
                     "page": { "name": page_name, "slug": page_slug },
                 })),
+            StoreError::HeadMoved {
+                base,
+                head,
+                ref author,
+                saved_at,
+            } => {
+                let who = author.as_deref().unwrap_or("someone whose account is gone");
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "head_moved",
+                    format!(
+                        "version {head} was saved by {who} at {} after version {base}, which this save started from; nothing was saved. Open version {head}, bring your changes over and save again",
+                        crate::validate::timestamp(saved_at)
+                    ),
+                )
+                .with_details(serde_json::json!({
+                    "base_version": base,
+                    "head_version": head,
+                    "author": author,
+                    "saved_at": crate::validate::timestamp(saved_at),
+                }))
+            }
             StoreError::LastOwner => Self::new(
                 StatusCode::CONFLICT,
                 "last_owner",

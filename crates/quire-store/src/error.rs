@@ -20,6 +20,19 @@ pub enum StoreError {
         page_name: String,
         page_slug: String,
     },
+    #[error(
+        "the page's head is version {head}, not the version {base} this save started from; nothing was saved"
+    )]
+    HeadMoved {
+        /// The version the save started from (0: before the first save).
+        base: i64,
+        /// The head now.
+        head: i64,
+        /// Who saved the head, when their account still exists.
+        author: Option<String>,
+        /// When the head was saved, Unix milliseconds.
+        saved_at: i64,
+    },
     #[error("a project must keep at least one owner: make another member an owner first")]
     LastOwner,
     #[error("database error: {0}")]

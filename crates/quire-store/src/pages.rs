@@ -193,7 +193,7 @@ impl Store {
         .await?;
         let version = match first {
             Some(version) => {
-                Some(insert_version(&mut tx, new.project_id, &id, version, actor_id).await?)
+                Some(insert_version(&mut tx, new.project_id, &id, version, actor_id, None).await?)
             }
             None => None,
         };
@@ -324,16 +324,20 @@ impl Store {
     }
 
     /// Stores a new version of a page and makes it the head, in one transaction. The
-    /// published version does not move.
+    /// published version does not move. With `base` (the head number the author started
+    /// from, 0 before the first save), a page whose head has moved since is left as it is and
+    /// the answer is [`StoreError::HeadMoved`], naming the head and who saved it.
     pub async fn save_page_version(
         &self,
         page_id: &str,
         version: &NewPageVersion<'_>,
         actor_id: &str,
+        base: Option<i64>,
     ) -> Result<PageVersion, StoreError> {
         let mut tx = self.begin().await?;
         let page = page_in_tx(&mut tx, page_id).await?;
-        let saved = insert_version(&mut tx, &page.project_id, page_id, version, actor_id).await?;
+        let saved =
+            insert_version(&mut tx, &page.project_id, page_id, version, actor_id, base).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -453,6 +457,34 @@ impl Store {
     }
 }
 
+/// Why a save from `base` was refused: the head as it is now, and who saved it.
+async fn head_moved(tx: &mut Tx, page_id: &str, base: i64) -> Result<StoreError, StoreError> {
+    let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT v.number, v.created_at, u.name FROM pages p \
+         JOIN page_versions v ON v.page_id = p.id AND v.number = p.head_version \
+         LEFT JOIN users u ON u.id = v.author_id WHERE p.id = $1",
+    )
+    .bind(page_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((head, saved_at, author)) = row else {
+        // No head yet: the page is gone, or `base` named a version before the first save.
+        page_in_tx(tx, page_id).await?;
+        return Ok(StoreError::HeadMoved {
+            base,
+            head: 0,
+            author: None,
+            saved_at: 0,
+        });
+    };
+    Ok(StoreError::HeadMoved {
+        base,
+        head,
+        author,
+        saved_at,
+    })
+}
+
 async fn page_in_tx(tx: &mut Tx, page_id: &str) -> Result<Page, StoreError> {
     sqlx::query_as(&format!("SELECT {PAGE_COLUMNS} FROM pages WHERE id = $1"))
         .bind(page_id)
@@ -523,20 +555,30 @@ async fn insert_version(
     page_id: &str,
     version: &NewPageVersion<'_>,
     actor_id: &str,
+    base: Option<i64>,
 ) -> Result<PageVersion, StoreError> {
     let now = now_ms();
-    let number: i64 = sqlx::query_scalar(
+    // The condition on the head sits in the UPDATE itself: on PostgreSQL a concurrent save
+    // that committed first makes this one match no row, rather than stack on top of it.
+    let number: Option<i64> = sqlx::query_scalar(
         "UPDATE pages SET head_version = COALESCE(head_version, 0) + 1, dependencies = $1, \
-         updated_at = $2 WHERE id = $3 RETURNING head_version",
+         updated_at = $2 WHERE id = $3 AND ($4 < 0 OR COALESCE(head_version, 0) = $4) \
+         RETURNING head_version",
     )
     .bind(version.dependencies)
     .bind(now)
     .bind(page_id)
+    .bind(base.unwrap_or(-1))
     .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| StoreError::NotFound {
-        what: format!("page {page_id}"),
-    })?;
+    .await?;
+    let Some(number) = number else {
+        return Err(match base {
+            Some(base) => head_moved(tx, page_id, base).await?,
+            None => StoreError::NotFound {
+                what: format!("page {page_id}"),
+            },
+        });
+    };
     let mut artifact_size = None;
     if let Some(artifact) = &version.artifact {
         let size = i64::try_from(artifact.html.len()).unwrap_or(i64::MAX);

@@ -65,6 +65,17 @@ impl World {
     }
 }
 
+/// The owner's client, with the page `orders` created from `PAGE`.
+async fn with_orders(w: &World) -> Client<'_> {
+    let owner = w.as_("owner@example.com").await;
+    create(
+        &owner,
+        &json!({ "name": "Orders", "slug": "orders", "source": PAGE }),
+    )
+    .await;
+    owner
+}
+
 fn page_path(page: &str, rest: &str) -> String {
     format!("/api/v1/projects/p/pages/{page}{rest}")
 }
@@ -363,29 +374,44 @@ async fn a_failed_save_keeps_the_source_and_the_published_artifact() {
 }
 
 #[tokio::test]
-async fn an_oversized_source_is_saved_with_the_compilers_diagnostic_and_a_huge_body_is_413() {
+async fn an_oversized_source_is_refused_and_nothing_is_stored() {
     let w = World::new().await;
     let owner = w.as_("owner@example.com").await;
     create(&owner, &json!({ "name": "Orders", "slug": "orders" })).await;
+    save(&owner, "orders", PAGE).await;
     let big = format!("// {}\n", "x".repeat(1_100_000));
-    let saved = save(&owner, "orders", &big).await;
-    assert_eq!(saved["build"]["ok"], false);
-    assert_eq!(saved["build"]["diagnostics"][0]["code"], "SOURCE_TOO_LARGE");
+    for huge in [big.clone(), format!("// {}\n", "x".repeat(2_200_000))] {
+        let refused = owner
+            .put(&page_path("orders", "/source"), &json!({ "source": huge }))
+            .await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let page = owner.get(&page_path("orders", "")).await.json();
+        assert_eq!(page["head_version"], 1, "the refused source stored nothing");
+    }
+    let refused = owner
+        .put(&page_path("orders", "/source"), &json!({ "source": big }))
+        .await;
+    assert_eq!(refused.error_code(), "source_too_large");
+    let message = refused.json()["error"]["message"].clone();
     assert!(
-        saved["build"]["diagnostics"][0]["message"]
+        message
             .as_str()
             .unwrap()
-            .contains("the limit is 1,048,576"),
-        "{saved}"
+            .contains("page source is 1,100,004 bytes; the limit is 1,048,576"),
+        "{message}"
     );
-    let huge = format!("// {}\n", "x".repeat(2_200_000));
-    let refused = owner
-        .put(&page_path("orders", "/source"), &json!({ "source": huge }))
+    let created = owner
+        .post(
+            "/api/v1/projects/p/pages",
+            &json!({ "name": "Big", "slug": "big", "source": big }),
+        )
         .await;
-    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(refused.error_code(), "too_large");
-    let page = owner.get(&page_path("orders", "")).await.json();
-    assert_eq!(page["head_version"], 1, "the refused body stored nothing");
+    assert_eq!(created.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        owner.get(&page_path("big", "")).await.status,
+        StatusCode::NOT_FOUND,
+        "no page was created"
+    );
     for (dependencies, says) in [
         (json!({ "": "1" }), "npm package name"),
         (json!({ "react": "^19\n" }), "version range"),
@@ -408,6 +434,55 @@ async fn an_oversized_source_is_saved_with_the_compilers_diagnostic_and_a_huge_b
     }
     let page = owner.get(&page_path("orders", "")).await.json();
     assert_eq!(page["head_version"], 1, "bad dependencies stored nothing");
+}
+
+#[tokio::test]
+async fn a_save_from_an_outdated_base_is_a_conflict_that_names_the_head_and_loses_nothing() {
+    let w = World::new().await;
+    let owner = with_orders(&w).await;
+    let from = |source: &str, base: i64| json!({ "source": source, "base_version": base });
+    // Two editors open version 1; the first saves.
+    let first = owner
+        .put(&page_path("orders", "/source"), &from("// first\n", 1))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    assert_eq!(first.json()["version"]["number"], 2);
+    // The second, still on version 1, is told who moved the head.
+    let second = owner
+        .put(&page_path("orders", "/source"), &from("// second\n", 1))
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.text());
+    assert_eq!(second.error_code(), "head_moved");
+    let error = second.json()["error"].clone();
+    assert_eq!(error["details"]["head_version"], 2);
+    assert_eq!(error["details"]["base_version"], 1);
+    assert!(error["details"]["author"].is_string(), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2 was saved by"),
+        "{error}"
+    );
+    let versions = owner.get(&page_path("orders", "/versions")).await.json();
+    assert_eq!(versions.as_array().unwrap().len(), 2, "nothing was saved");
+    let head = owner.get(&page_path("orders", "")).await.json();
+    assert_eq!(
+        head["head"]["source"], "// first\n",
+        "the first save is intact"
+    );
+    // Merged onto the head, the second save goes through.
+    let merged = owner
+        .put(
+            &page_path("orders", "/source"),
+            &from("// first and second\n", 2),
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::OK, "{}", merged.text());
+    let negative = owner
+        .put(&page_path("orders", "/source"), &from("// x\n", -1))
+        .await;
+    assert_eq!(negative.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -867,12 +942,7 @@ fn unbrotli(bytes: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn compressed_artifacts_keep_every_security_header_and_only_go_to_clients_that_ask() {
     let w = World::new().await;
-    let owner = w.as_("owner@example.com").await;
-    create(
-        &owner,
-        &json!({ "name": "Orders", "slug": "orders", "source": PAGE }),
-    )
-    .await;
+    let owner = with_orders(&w).await;
     let frame = owner
         .post(
             &page_path("orders", "/frame"),

@@ -116,7 +116,7 @@ async fn saves_number_versions_keep_failed_sources_and_never_move_the_published_
 
         store.publish_page(&page.id, 1, &w.owner).await.unwrap();
         let failed = store
-            .save_page_version(&page.id, &broken("v2 <"), &w.owner)
+            .save_page_version(&page.id, &broken("v2 <"), &w.owner, None)
             .await
             .unwrap();
         assert_eq!(failed.number, 2);
@@ -137,7 +137,7 @@ async fn saves_number_versions_keep_failed_sources_and_never_move_the_published_
 
         // The same artifact twice is stored once.
         let third = store
-            .save_page_version(&page.id, &built("v1", "aa11", "<p>1</p>"), &w.owner)
+            .save_page_version(&page.id, &built("v1", "aa11", "<p>1</p>"), &w.owner, None)
             .await
             .unwrap();
         assert_eq!(third.number, 3);
@@ -211,11 +211,11 @@ async fn publish_needs_a_version_that_built_and_rollback_and_unpublish_are_audit
             .await
             .unwrap();
         store
-            .save_page_version(&page.id, &built("v2", "bb22", "<p>2</p>"), &w.owner)
+            .save_page_version(&page.id, &built("v2", "bb22", "<p>2</p>"), &w.owner, None)
             .await
             .unwrap();
         store
-            .save_page_version(&page.id, &broken("v3 <"), &w.owner)
+            .save_page_version(&page.id, &broken("v3 <"), &w.owner, None)
             .await
             .unwrap();
 
@@ -322,7 +322,7 @@ async fn one_page_per_mount_point_per_project_and_the_conflict_names_the_holder(
             holder.id
         );
         store
-            .save_page_version(&holder.id, &built("v1", "aa11", "<p>1</p>"), &w.owner)
+            .save_page_version(&holder.id, &built("v1", "aa11", "<p>1</p>"), &w.owner, None)
             .await
             .unwrap();
         store.publish_page(&holder.id, 1, &w.owner).await.unwrap();
@@ -405,35 +405,111 @@ async fn settings_change_and_a_slug_clash_changes_nothing() {
     .await;
 }
 
+/// A page `orders` with no version yet.
+async fn empty_orders_page(store: &Store, w: &World) -> quire_store::Page {
+    let (page, _) = store
+        .create_page(&new_page(&w.project, "orders"), None, &w.owner)
+        .await
+        .unwrap();
+    page
+}
+
+/// `count` saves of `page` at once, each from `base`, in the order they were started.
+async fn concurrent_saves(
+    store: &Store,
+    page: &str,
+    owner: &str,
+    count: usize,
+    base: Option<i64>,
+) -> Vec<Result<quire_store::PageVersion, StoreError>> {
+    let saves = (0..count).map(|i| {
+        let store = store.clone();
+        let (page, owner) = (page.to_owned(), owner.to_owned());
+        tokio::spawn(async move {
+            store
+                .save_page_version(&page, &broken(&format!("v{i}")), &owner, base)
+                .await
+        })
+    });
+    futures::future::join_all(saves)
+        .await
+        .into_iter()
+        .map(|spawned| spawned.unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn fifty_concurrent_saves_of_one_page_get_distinct_numbers_and_no_busy_error() {
     each_backend(|store| async move {
         let w = world(&store).await;
-        let (page, _) = store
-            .create_page(&new_page(&w.project, "orders"), None, &w.owner)
-            .await
-            .unwrap();
-        let saves = (0..50).map(|i| {
-            let store = store.clone();
-            let page = page.id.clone();
-            let owner = w.owner.clone();
-            tokio::spawn(async move {
-                let source = format!("v{i}");
-                store
-                    .save_page_version(&page, &broken(&source), &owner)
-                    .await
-                    .map(|v| v.number)
-            })
-        });
-        let mut numbers: Vec<i64> = futures::future::join_all(saves)
+        let page = empty_orders_page(&store, &w).await;
+        let mut numbers: Vec<i64> = concurrent_saves(&store, &page.id, &w.owner, 50, None)
             .await
             .into_iter()
-            .map(|r| r.unwrap().unwrap())
+            .map(|saved| saved.unwrap().number)
             .collect();
         numbers.sort_unstable();
         assert_eq!(numbers, (1..=50).collect::<Vec<_>>());
         let page = store.page(&w.project, &page.id).await.unwrap().unwrap();
         assert_eq!(page.head_version, Some(50));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_save_from_a_version_that_is_no_longer_the_head_changes_nothing() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let page = empty_orders_page(&store, &w).await;
+        let first = store
+            .save_page_version(&page.id, &broken("mine"), &w.owner, Some(0))
+            .await
+            .unwrap();
+        assert_eq!(first.number, 1);
+        let clash = store
+            .save_page_version(&page.id, &broken("theirs"), &w.owner, Some(0))
+            .await
+            .unwrap_err();
+        let StoreError::HeadMoved {
+            base,
+            head,
+            author,
+            saved_at,
+        } = clash
+        else {
+            panic!("{clash}");
+        };
+        assert_eq!((base, head), (0, 1));
+        assert_eq!(author.as_deref(), Some("Owner"));
+        assert_eq!(saved_at, first.created_at);
+        let page = store.page(&w.project, &page.id).await.unwrap().unwrap();
+        assert_eq!(page.head_version, Some(1), "nothing was saved");
+        assert_eq!(store.page_versions(&page.id).await.unwrap().len(), 1);
+        let next = store
+            .save_page_version(&page.id, &broken("merged"), &w.owner, Some(1))
+            .await
+            .unwrap();
+        assert_eq!(next.number, 2, "a save from the head goes through");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn of_concurrent_saves_from_one_base_exactly_one_is_kept() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let page = empty_orders_page(&store, &w).await;
+        let outcomes = concurrent_saves(&store, &page.id, &w.owner, 20, Some(0)).await;
+        assert_eq!(outcomes.iter().filter(|saved| saved.is_ok()).count(), 1);
+        for outcome in outcomes {
+            if let Err(error) = outcome {
+                assert!(
+                    matches!(error, StoreError::HeadMoved { head: 1, .. }),
+                    "{error}"
+                );
+            }
+        }
+        assert_eq!(store.page_versions(&page.id).await.unwrap().len(), 1);
     })
     .await;
 }

@@ -11,7 +11,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::routes::pages::{
-    PageView, SaveView, compile, validate_dependencies, validate_description, validate_page_fields,
+    PageView, SaveView, check_source_size, compile, validate_dependencies, validate_description,
+    validate_page_fields,
 };
 use crate::state::AppState;
 use crate::templates;
@@ -49,7 +50,8 @@ pub struct CreatedPageView {
     params(("p" = String, Path, description = "project id or slug")),
     responses((status = 201, body = CreatedPageView, description = "created; with a source, `first.build.ok` tells whether it compiled"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "the slug is taken, or another page holds the inbox mount point (the message names it)")))]
+        (status = 409, body = ErrorBody, description = "the slug is taken, or another page holds the inbox mount point (the message names it)"),
+        (status = 413, body = ErrorBody, description = "`source_too_large`: the source is over 1 MiB; nothing was created")))]
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -66,7 +68,10 @@ pub async fn create(
                 "give either a source or a template, not both",
             ));
         }
-        (Some(source), None) => Some(source),
+        (Some(source), None) => {
+            check_source_size(&source)?;
+            Some(source)
+        }
         (None, Some(name)) => Some(
             templates::find(name)
                 .ok_or_else(|| {

@@ -207,6 +207,23 @@ pub fn validate_dependencies(dependencies: &BTreeMap<String, String>) -> Result<
     Ok(())
 }
 
+/// Refuses a source over the compiler's limit before anything is compiled or kept.
+pub fn check_source_size(source: &str) -> Result<(), ApiError> {
+    match quire_compiler::oversized_source(source) {
+        Some((message, help)) => Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "source_too_large",
+            format!("{message}; nothing was saved. To fit: {help}"),
+        )
+        .with_details(serde_json::json!({
+            "field": "source",
+            "bytes": source.len(),
+            "limit": quire_compiler::MAX_SOURCE_BYTES,
+        }))),
+        None => Ok(()),
+    }
+}
+
 /// Checks a page description.
 pub fn validate_description(description: &str) -> Result<(), ApiError> {
     let chars = description.chars().count();

@@ -15,14 +15,21 @@ use utoipa::ToSchema;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
-use crate::routes::pages::{SaveView, compile, load, parse_dependencies, validate_dependencies};
+use crate::routes::pages::{
+    SaveView, check_source_size, compile, load, parse_dependencies, validate_dependencies,
+};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaveSourceRequest {
-    /// The page's TSX source (at most 1 MiB; a larger one is saved with a build error).
+    /// The page's TSX source, at most 1 MiB (1,048,576 bytes); a larger one is refused with
+    /// 413 and nothing is saved.
     pub source: String,
+    /// The head version the editor started from (0 before the first save). When given and the
+    /// head has moved since (someone else saved), nothing is saved and the answer is 409
+    /// `head_moved`, naming the head and its author. Absent: the save goes on top of any head.
+    pub base_version: Option<i64>,
     /// npm dependencies: name → version range. Absent keeps the head version's, and its lock.
     pub dependencies: Option<BTreeMap<String, String>>,
 }
@@ -34,7 +41,8 @@ pub struct SaveSourceRequest {
             with `build.ok = false` and the diagnostics (severity, code, message, file, line, column, code frame, help): \
             the source is kept as the new head version, and the published artifact does not change."),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody, description = "the body is over 2 MiB")))]
+        (status = 409, body = ErrorBody, description = "`head_moved`: the head is no longer `base_version`; `details` names it, its author and when it was saved"),
+        (status = 413, body = ErrorBody, description = "`source_too_large`: the source is over 1 MiB; nothing was saved")))]
 pub async fn save(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -42,6 +50,13 @@ pub async fn save(
     ApiJson(body): ApiJson<SaveSourceRequest>,
 ) -> Result<ApiJson<SaveView>, ApiError> {
     let (_, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
+    check_source_size(&body.source)?;
+    if body.base_version.is_some_and(|base| base < 0) {
+        return Err(ApiError::validation(
+            "base_version",
+            "base_version is a version number, or 0 before the first save",
+        ));
+    }
     let head_dependencies = parse_dependencies(&page.dependencies);
     let dependencies = body
         .dependencies
@@ -60,7 +75,12 @@ pub async fn save(
     let built = compile(&state, body.source, dependencies, lock).await;
     let version = state
         .store
-        .save_page_version(&page.id, &built.version(), &viewer.user.id)
+        .save_page_version(
+            &page.id,
+            &built.version(),
+            &viewer.user.id,
+            body.base_version,
+        )
         .await?;
     Ok(ApiJson(SaveView::from(&version)))
 }
