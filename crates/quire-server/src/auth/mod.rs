@@ -7,7 +7,7 @@ pub mod secrets;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
@@ -121,6 +121,34 @@ where
             user,
             credential: Credential::Session { id_hash },
         })
+    }
+}
+
+/// `Option<Viewer>`: no credentials (or a session that has ended) is `None`, for routes that
+/// also serve people without an account; a bad token or a missing CSRF header still refuses.
+impl<S> OptionalFromRequestParts<S> for Viewer
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, ApiError> {
+        let app = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return <Self as FromRequestParts<S>>::from_request_parts(parts, state)
+                .await
+                .map(Some);
+        }
+        refuse_cross_site(&parts.method, &parts.headers)?;
+        if cookie(&parts.headers, app.config.session_cookie_name()).is_none() {
+            return Ok(None);
+        }
+        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(viewer) => Ok(Some(viewer)),
+            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 

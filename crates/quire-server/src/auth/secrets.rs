@@ -1,4 +1,4 @@
-//! Random secrets (session ids, API tokens, CSRF tokens) and the hashes the store keeps.
+//! Random secrets (session ids, API tokens, invitation links) and the hashes the store keeps.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,6 +24,14 @@ pub fn new_api_token() -> (String, String) {
     let token = format!("{TOKEN_PREFIX}{}", random_token(24));
     let hint = format!("{}…", &token[..TOKEN_PREFIX.len() + 4]);
     (token, hint)
+}
+
+/// Invitation links carry this before their token.
+pub const INVITATION_PREFIX: &str = "quire_inv_";
+
+/// The token of a new invitation link (256 random bits).
+pub fn new_invitation_token() -> String {
+    format!("{INVITATION_PREFIX}{}", random_token(32))
 }
 
 /// Compares two secrets in constant time.

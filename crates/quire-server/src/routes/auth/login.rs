@@ -53,6 +53,8 @@ pub async fn login(
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await;
+    // A failed sign-in on an account's address is that account's event (`GET /me/audit`).
+    let account = user.as_ref().map(|u| u.id.clone());
     let Some(user) = user.filter(|_| valid) else {
         // Spent even when the bucket just ran dry: the next attempt is the one refused.
         let _ = failures.take(&email);
@@ -63,7 +65,7 @@ pub async fn login(
                 "login.failure",
                 None,
                 None,
-                None,
+                account.as_deref(),
                 details,
             ))
             .await?;
