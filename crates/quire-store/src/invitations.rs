@@ -57,8 +57,7 @@ const SELECT: &str = "SELECT i.id, i.project_id, p.name AS project_name, i.email
      LEFT JOIN users u ON u.id = i.invited_by";
 
 /// Pending invitations: `$1` is the time now.
-const PENDING: &str =
-    "WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $1";
+const PENDING: &str = "WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $1";
 
 impl Store {
     /// Stores an invitation and records `invitation.create` in the project's audit log.
@@ -107,11 +106,13 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<Invitation>, StoreError> {
-        Ok(sqlx::query_as(&format!("{SELECT} {PENDING} AND i.token_hash = $2"))
-            .bind(now_ms())
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as(&format!("{SELECT} {PENDING} AND i.token_hash = $2"))
+                .bind(now_ms())
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// A project's pending invitations, oldest first.

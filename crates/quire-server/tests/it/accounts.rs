@@ -227,6 +227,17 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
     let app = TestApp::new().await;
     app.user("ada@example.com").await;
     let session = app.login("ada@example.com").await;
+    // Tokens are for people who edit somewhere: Ada makes a project first.
+    let refused = session
+        .post("/api/v1/tokens", &json!({ "name": "ci" }))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    session
+        .post(
+            "/api/v1/projects",
+            &json!({ "name": "Ada's", "slug": "ada" }),
+        )
+        .await;
     let created = session
         .post("/api/v1/tokens", &json!({ "name": "ci" }))
         .await;
