@@ -361,7 +361,7 @@ fn rows() -> Vec<Row> {
             Method::GET,
             "/api/v1/projects/p/functions/fn/versions",
             None,
-            Needs::Role(Role::Member),
+            Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
         row(
