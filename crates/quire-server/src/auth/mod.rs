@@ -55,6 +55,8 @@ pub struct Viewer {
 pub enum Credential {
     Session {
         id_hash: String,
+        /// What this session's changes must send as `X-CSRF-Token`.
+        csrf_token: String,
     },
     /// A token limited to one project carries that project's id.
     Token {
@@ -94,7 +96,7 @@ where
                 Ok(Some(Arc::new((session, user))))
             })
             .await?;
-        let Some((session, user)) = found
+        let Some((_, user)) = found
             .as_deref()
             .filter(|(session, _)| session.expires_at > now_ms())
         else {
@@ -102,13 +104,14 @@ where
                 "your session has ended; sign in again",
             ));
         };
+        let csrf_token = secrets::csrf_token(&state.config.secret_key, session_id);
         if is_state_changing(&parts.method) {
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !secrets::same(sent, &session.csrf_token) {
+            if !secrets::same(sent, &csrf_token) {
                 return Err(ApiError::forbidden(
                     "missing or wrong X-CSRF-Token header: send the csrf_token that login returned with every change made with a session cookie",
                 ));
@@ -119,7 +122,10 @@ where
             .ok_or_else(|| ApiError::unauthorized("this account no longer exists"))?;
         Ok(Self {
             user,
-            credential: Credential::Session { id_hash },
+            credential: Credential::Session {
+                id_hash,
+                csrf_token,
+            },
         })
     }
 }

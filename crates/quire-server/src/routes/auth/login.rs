@@ -73,13 +73,12 @@ pub async fn login(
     };
 
     let session_id = secrets::random_token(32);
-    let csrf_token = secrets::random_token(32);
+    let csrf_token = secrets::csrf_token(&state.config.secret_key, &session_id);
     let now = now_ms();
     let ttl_ms = i64::try_from(state.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
     let session = Session {
         id_hash: secrets::sha256_hex(&session_id),
         user_id: user.id.clone(),
-        csrf_token: csrf_token.clone(),
         created_at: now,
         expires_at: now.saturating_add(ttl_ms),
     };
