@@ -31,6 +31,20 @@ async fn invite(client: &quire_test_utils::Client<'_>, email: &str, role: &str) 
     response.json()
 }
 
+/// Uses the link of `invitation` without signing in, to create an account with `body`.
+async fn create_account(
+    app: &TestApp,
+    invitation: &Value,
+    body: &Value,
+) -> quire_test_utils::TestResponse {
+    app.anonymous()
+        .post(
+            &format!("/api/v1/invitations/{}/accept", token(invitation)),
+            body,
+        )
+        .await
+}
+
 fn token(invitation: &Value) -> String {
     invitation["token"].as_str().unwrap().to_owned()
 }
@@ -218,24 +232,12 @@ async fn a_link_makes_the_account_of_a_free_address_and_never_says_an_address_is
         ),
         (json!({ "name": "N", "password": "short" }), "password"),
     ] {
-        let bad = app
-            .anonymous()
-            .post(
-                &format!("/api/v1/invitations/{}/accept", token(&free)),
-                &body,
-            )
-            .await;
+        let bad = create_account(&app, &free, &body).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
         assert_eq!(bad.json()["error"]["details"]["field"], field);
     }
 
-    let created = app
-        .anonymous()
-        .post(
-            &format!("/api/v1/invitations/{}/accept", token(&free)),
-            &account,
-        )
-        .await;
+    let created = create_account(&app, &free, &account).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     assert_eq!(created.json()["account_created"], true);
     assert_eq!(created.json()["user"]["email"], "free@example.com");
@@ -249,21 +251,9 @@ async fn a_link_makes_the_account_of_a_free_address_and_never_says_an_address_is
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text());
 
     // A used link is gone, like any link that cannot be used.
-    let used = app
-        .anonymous()
-        .post(
-            &format!("/api/v1/invitations/{}/accept", token(&free)),
-            &account,
-        )
-        .await;
+    let used = create_account(&app, &free, &account).await;
     assert_eq!(used.status, StatusCode::NOT_FOUND, "{}", used.text());
-    let refused = app
-        .anonymous()
-        .post(
-            &format!("/api/v1/invitations/{}/accept", token(&taken)),
-            &account,
-        )
-        .await;
+    let refused = create_account(&app, &taken, &account).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
     assert_eq!(refused.error_code(), "cannot_create_account");
     let message = refused.json()["error"]["message"]

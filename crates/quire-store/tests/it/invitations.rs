@@ -1,6 +1,6 @@
 //! Invitations: created pending, listed, revoked, used once; an account made with one.
 
-use quire_store::{NewAuditEntry, NewInvitation, Role, Store, StoreError, now_ms};
+use quire_store::{NewAuditEntry, NewInvitation, Project, Role, Store, StoreError, User, now_ms};
 
 use crate::each_backend;
 
@@ -31,18 +31,27 @@ async fn actions(store: &Store, project_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Two accounts and project "p" owned by the first.
+async fn two_accounts_and_a_project(
+    store: &Store,
+    owner: (&str, &str),
+    other: (&str, &str),
+) -> (User, User, Project) {
+    let owner = store.create_user(owner.0, owner.1, "h").await.unwrap();
+    let other = store.create_user(other.0, other.1, "h").await.unwrap();
+    let project = store.create_project("p", "P", &owner.id).await.unwrap();
+    (owner, other, project)
+}
+
 #[tokio::test]
 async fn an_invitation_is_pending_until_used_once() {
     each_backend(|store| async move {
-        let owner = store
-            .create_user("o@example.com", "Olga", "h")
-            .await
-            .unwrap();
-        let bob = store
-            .create_user("bob@example.com", "Bob", "h")
-            .await
-            .unwrap();
-        let project = store.create_project("p", "P", &owner.id).await.unwrap();
+        let (owner, bob, project) = two_accounts_and_a_project(
+            &store,
+            ("o@example.com", "Olga"),
+            ("bob@example.com", "Bob"),
+        )
+        .await;
 
         let created = store
             .create_invitation(&invitation(
@@ -132,12 +141,9 @@ async fn an_invitation_is_pending_until_used_once() {
 #[tokio::test]
 async fn revoked_and_expired_invitations_cannot_be_used() {
     each_backend(|store| async move {
-        let owner = store.create_user("o@example.com", "O", "h").await.unwrap();
-        let bob = store
-            .create_user("bob@example.com", "Bob", "h")
-            .await
-            .unwrap();
-        let project = store.create_project("p", "P", &owner.id).await.unwrap();
+        let (owner, bob, project) =
+            two_accounts_and_a_project(&store, ("o@example.com", "O"), ("bob@example.com", "Bob"))
+                .await;
         let other = store.create_project("q", "Q", &owner.id).await.unwrap();
 
         let revoked = store
@@ -259,9 +265,9 @@ async fn an_invitation_makes_an_account_only_for_a_free_address() {
 #[tokio::test]
 async fn only_members_change_roles_through_the_strict_path() {
     each_backend(|store| async move {
-        let owner = store.create_user("o@example.com", "O", "h").await.unwrap();
-        let outsider = store.create_user("x@example.com", "X", "h").await.unwrap();
-        let project = store.create_project("p", "P", &owner.id).await.unwrap();
+        let (owner, outsider, project) =
+            two_accounts_and_a_project(&store, ("o@example.com", "O"), ("x@example.com", "X"))
+                .await;
         assert!(matches!(
             store
                 .change_member_role(&project.id, &outsider.id, Role::Admin, &owner.id)
@@ -296,15 +302,12 @@ async fn only_members_change_roles_through_the_strict_path() {
 #[tokio::test]
 async fn the_account_view_shows_an_accounts_own_events_only() {
     each_backend(|store| async move {
-        let ada = store
-            .create_user("ada@example.com", "Ada", "h")
-            .await
-            .unwrap();
-        let bob = store
-            .create_user("bob@example.com", "Bob", "h")
-            .await
-            .unwrap();
-        let project = store.create_project("p", "P", &ada.id).await.unwrap();
+        let (ada, bob, project) = two_accounts_and_a_project(
+            &store,
+            ("ada@example.com", "Ada"),
+            ("bob@example.com", "Bob"),
+        )
+        .await;
         let entries = [
             ("login.success", Some(&ada.id), Some(&ada.id)),
             ("login.failure", None, Some(&ada.id)),
