@@ -16,6 +16,18 @@ pub struct AuditEntry {
     pub details: String,
 }
 
+/// The actions about an account rather than a project, which [`Store::account_audit_log`]
+/// shows to the account's holder: sign-ins (and failed ones on their address), their API
+/// tokens, the invitations they accepted and password changes.
+pub const ACCOUNT_ACTIONS: [&str; 6] = [
+    "login.success",
+    "login.failure",
+    "token.create",
+    "token.revoke",
+    "invitation.accept",
+    "user.password_change",
+];
+
 /// What to record: `action` is a dotted verb such as `login.failure` or `member.role_change`.
 pub struct NewAuditEntry<'a> {
     pub action: &'a str,
@@ -97,5 +109,32 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// The entries of [`ACCOUNT_ACTIONS`] that `user_id` did or that concern them (a failed
+    /// sign-in on their address), newest first; `before` pages back by id.
+    pub async fn account_audit_log(
+        &self,
+        user_id: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let actions = (4..4 + ACCOUNT_ACTIONS.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, at, project_id, actor_id, action, target, details FROM audit_log \
+             WHERE (actor_id = $1 OR target = $1) AND id < $2 AND action IN ({actions}) \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let mut query = sqlx::query_as(&sql)
+            .bind(user_id)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit);
+        for action in ACCOUNT_ACTIONS {
+            query = query.bind(action);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
     }
 }

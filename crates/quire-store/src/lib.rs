@@ -47,6 +47,7 @@ mod audit;
 pub mod backup;
 mod error;
 mod functions;
+mod invitations;
 mod invocations;
 mod kv;
 mod pages;
@@ -65,11 +66,12 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{ACCOUNT_ACTIONS, AuditEntry, NewAuditEntry};
 pub use error::StoreError;
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
 };
+pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
 pub use pages::{
     INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, Page, PageChanges, PageStatus,

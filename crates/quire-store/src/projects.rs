@@ -165,7 +165,8 @@ impl Store {
     }
 
     /// Adds `user_id` with `role`, or changes their role. Refuses to demote the last owner.
-    /// Answers the previous role (`None` when the user was added).
+    /// Answers the previous role (`None` when the user was added). This is the operator's
+    /// path (`quire user add --project`); the API adds people only through invitations.
     pub async fn set_member_role(
         &self,
         project_id: &str,
@@ -173,27 +174,45 @@ impl Store {
         role: Role,
         actor_id: &str,
     ) -> Result<Option<Role>, StoreError> {
+        self.write_member_role(project_id, user_id, role, actor_id, true)
+            .await
+    }
+
+    /// Changes the role of someone who is already a member (`NotFound` for anyone else).
+    /// Refuses to demote the last owner. Answers the previous role.
+    pub async fn change_member_role(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: Role,
+        actor_id: &str,
+    ) -> Result<Role, StoreError> {
+        self.write_member_role(project_id, user_id, role, actor_id, false)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("member {user_id}"),
+            })
+    }
+
+    async fn write_member_role(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        role: Role,
+        actor_id: &str,
+        add: bool,
+    ) -> Result<Option<Role>, StoreError> {
         let mut tx = self.begin().await?;
         let previous = current_role(&mut tx, project_id, user_id).await?;
+        if previous.is_none() && !add {
+            return Err(StoreError::NotFound {
+                what: format!("member {user_id}"),
+            });
+        }
         if previous == Some(Role::Owner) && role != Role::Owner {
             ensure_another_owner(&mut tx, project_id, user_id).await?;
         }
-        if previous.is_some() {
-            sqlx::query("UPDATE memberships SET role = $1 WHERE project_id = $2 AND user_id = $3")
-                .bind(role.as_str())
-                .bind(project_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query("INSERT INTO memberships (project_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(project_id)
-                .bind(user_id)
-                .bind(role.as_str())
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_membership(&mut tx, project_id, user_id, role, previous.is_some()).await?;
         if previous != Some(role) {
             let action = if previous.is_some() {
                 "member.role_change"
@@ -258,7 +277,31 @@ impl Store {
     }
 }
 
-async fn current_role(
+/// Inserts the membership, or updates its role when `exists`.
+pub(crate) async fn write_membership(
+    tx: &mut crate::Tx,
+    project_id: &str,
+    user_id: &str,
+    role: Role,
+    exists: bool,
+) -> Result<(), StoreError> {
+    let statement = if exists {
+        "UPDATE memberships SET role = $1 WHERE project_id = $2 AND user_id = $3"
+    } else {
+        "INSERT INTO memberships (role, project_id, user_id, created_at) VALUES ($1, $2, $3, $4)"
+    };
+    let mut query = sqlx::query(statement)
+        .bind(role.as_str())
+        .bind(project_id)
+        .bind(user_id);
+    if !exists {
+        query = query.bind(now_ms());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+pub(crate) async fn current_role(
     tx: &mut crate::Tx,
     project_id: &str,
     user_id: &str,

@@ -1,4 +1,5 @@
-//! Browser sessions. Only the SHA-256 of a session id is stored; the CSRF token lives beside it.
+//! Browser sessions. Only the SHA-256 of a session id is stored; the server derives the
+//! session's CSRF token from the id, so nothing else is kept.
 
 use sqlx::FromRow;
 
@@ -8,7 +9,6 @@ use crate::{Store, StoreError, now_ms};
 pub struct Session {
     pub id_hash: String,
     pub user_id: String,
-    pub csrf_token: String,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -28,10 +28,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(&session.id_hash)
             .bind(&session.user_id)
-            .bind(&session.csrf_token)
             .bind(session.created_at)
             .bind(session.expires_at)
             .execute(&mut *tx)
@@ -50,7 +49,7 @@ impl Store {
     /// The live session with this id hash, if it has not expired.
     pub async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT id_hash, user_id, created_at, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(id_hash)
         .bind(now_ms())

@@ -29,18 +29,8 @@ impl Store {
             password_hash: password_hash.to_owned(),
             created_at: now_ms(),
         };
-        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&user.id)
-            .bind(&user.email)
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(user.created_at)
-            .execute(&self.pool)
-            .await
-            .map_err(|error| match StoreError::from(error) {
-                StoreError::Conflict { .. } => StoreError::Conflict { what: format!("a user with e-mail {}", user.email) },
-                other => other,
-            })?;
+        let mut conn = self.pool.acquire().await?;
+        insert_user(&mut conn, &user).await?;
         self.changed().await;
         Ok(user)
     }
@@ -99,6 +89,28 @@ impl Store {
         self.changed().await;
         Ok(())
     }
+}
+
+/// Inserts `user` (its e-mail already lower-cased); `Conflict` when the address is taken.
+pub(crate) async fn insert_user(
+    conn: &mut sqlx::AnyConnection,
+    user: &User,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(&user.password_hash)
+        .bind(user.created_at)
+        .execute(conn)
+        .await
+        .map_err(|error| match StoreError::from(error) {
+            StoreError::Conflict { .. } => StoreError::Conflict {
+                what: format!("a user with e-mail {}", user.email),
+            },
+            other => other,
+        })?;
+    Ok(())
 }
 
 impl Store {

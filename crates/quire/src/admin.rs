@@ -11,6 +11,10 @@ use quire_store::{NewApiToken, NewAuditEntry, Role, Store};
 use crate::lock::DataDirLock;
 use crate::settings::Settings;
 
+/// The audit log's actor for what the operator does on the server's command line: no
+/// account did it.
+const CLI_ACTOR: &str = "cli";
+
 #[derive(Debug, clap::Subcommand)]
 pub enum UserCommand {
     /// Create an account; prints a generated password unless one is given on stdin.
@@ -105,12 +109,8 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
                 .create_user(&email, &name, &password::hash(password.clone()).await)
                 .await?;
             if let Some(project) = project {
-                let owner = store
-                    .first_user_id()
-                    .await?
-                    .unwrap_or_else(|| user.id.clone());
                 store
-                    .set_member_role(&project.id, &user.id, role, &owner)
+                    .set_member_role(&project.id, &user.id, role, CLI_ACTOR)
                     .await?;
                 println!("added {} to {} as {role}", user.email, project.slug);
             }

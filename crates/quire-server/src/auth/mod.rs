@@ -7,7 +7,7 @@ pub mod secrets;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
@@ -55,6 +55,8 @@ pub struct Viewer {
 pub enum Credential {
     Session {
         id_hash: String,
+        /// What this session's changes must send as `X-CSRF-Token`.
+        csrf_token: String,
     },
     /// A token limited to one project carries that project's id.
     Token {
@@ -94,7 +96,7 @@ where
                 Ok(Some(Arc::new((session, user))))
             })
             .await?;
-        let Some((session, user)) = found
+        let Some((_, user)) = found
             .as_deref()
             .filter(|(session, _)| session.expires_at > now_ms())
         else {
@@ -102,13 +104,14 @@ where
                 "your session has ended; sign in again",
             ));
         };
+        let csrf_token = secrets::csrf_token(&state.config.secret_key, session_id);
         if is_state_changing(&parts.method) {
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !secrets::same(sent, &session.csrf_token) {
+            if !secrets::same(sent, &csrf_token) {
                 return Err(ApiError::forbidden(
                     "missing or wrong X-CSRF-Token header: send the csrf_token that login returned with every change made with a session cookie",
                 ));
@@ -119,8 +122,39 @@ where
             .ok_or_else(|| ApiError::unauthorized("this account no longer exists"))?;
         Ok(Self {
             user,
-            credential: Credential::Session { id_hash },
+            credential: Credential::Session {
+                id_hash,
+                csrf_token,
+            },
         })
+    }
+}
+
+/// `Option<Viewer>`: no credentials (or a session that has ended) is `None`, for routes that
+/// also serve people without an account; a bad token or a missing CSRF header still refuses.
+impl<S> OptionalFromRequestParts<S> for Viewer
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, ApiError> {
+        let app = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return <Self as FromRequestParts<S>>::from_request_parts(parts, state)
+                .await
+                .map(Some);
+        }
+        refuse_cross_site(&parts.method, &parts.headers)?;
+        if cookie(&parts.headers, app.config.session_cookie_name()).is_none() {
+            return Ok(None);
+        }
+        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(viewer) => Ok(Some(viewer)),
+            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 

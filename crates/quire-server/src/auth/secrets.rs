@@ -1,4 +1,5 @@
-//! Random secrets (session ids, API tokens, CSRF tokens) and the hashes the store keeps.
+//! Random secrets (session ids, API tokens, invitation links), the CSRF tokens derived from
+//! session ids, and the hashes the store keeps.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,6 +25,25 @@ pub fn new_api_token() -> (String, String) {
     let token = format!("{TOKEN_PREFIX}{}", random_token(24));
     let hint = format!("{}…", &token[..TOKEN_PREFIX.len() + 4]);
     (token, hint)
+}
+
+/// Invitation links carry this before their token.
+pub const INVITATION_PREFIX: &str = "quire_inv_";
+
+/// The token of a new invitation link (256 random bits).
+pub fn new_invitation_token() -> String {
+    format!("{INVITATION_PREFIX}{}", random_token(32))
+}
+
+/// The CSRF token of a session: HMAC-SHA256 of its id under the server's key, as hex. Derived
+/// on every request, so it is never stored, and only the server (holding the key) can make it.
+pub fn csrf_token(key: &[u8; 32], session_id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    // A label keeps these MACs apart from the key's other uses (signed artifact URLs).
+    mac.update(b"quire csrf\n");
+    mac.update(session_id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Compares two secrets in constant time.

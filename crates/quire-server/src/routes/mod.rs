@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod functions;
+pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod ops;
@@ -99,12 +100,20 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::login::login))
         .routes(routes!(auth::logout::logout))
         .routes(routes!(me::me))
+        .routes(routes!(audit::account::account))
         .routes(routes!(tokens::list::list, tokens::create::create))
         .routes(routes!(tokens::revoke::revoke))
         .routes(routes!(projects::list::list, projects::create::create))
         .routes(routes!(projects::get::get))
         .routes(routes!(members::list::list))
         .routes(routes!(members::put::put, members::remove::remove))
+        .routes(routes!(
+            invitations::list::list,
+            invitations::create::create
+        ))
+        .routes(routes!(invitations::revoke::revoke))
+        .routes(routes!(invitations::show::show))
+        .routes(routes!(invitations::accept::accept))
         .routes(routes!(audit::list::list))
         .routes(routes!(functions::list::list, functions::create::create))
         .routes(routes!(

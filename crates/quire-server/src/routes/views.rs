@@ -103,6 +103,8 @@ impl From<&ApiToken> for TokenView {
 pub struct AuditEntryView {
     pub id: i64,
     pub at: String,
+    /// The project the entry belongs to; `None` for account events such as sign-ins.
+    pub project_id: Option<String>,
     pub actor_id: Option<String>,
     pub action: String,
     pub target: Option<String>,
@@ -115,6 +117,7 @@ impl From<&AuditEntry> for AuditEntryView {
         Self {
             id: entry.id,
             at: timestamp(entry.at),
+            project_id: entry.project_id.clone(),
             actor_id: entry.actor_id.clone(),
             action: entry.action.clone(),
             target: entry.target.clone(),

@@ -47,9 +47,68 @@ async fn login_sets_a_hardened_cookie_and_me_answers() {
         "email": "ada@example.com",
         "name": "ada"
       },
-      "projects": []
+      "projects": [],
+      "csrf_token": "[csrf_token]"
     }
     "#);
+}
+
+#[tokio::test]
+async fn the_csrf_token_is_derived_from_the_session_never_stored_and_me_hands_it_back() {
+    let app = TestApp::new().await;
+    let ada = app.user("ada@example.com").await;
+    let first = app.login("ada@example.com").await;
+    let second = app.login("ada@example.com").await;
+    let (Auth::Session { cookie, csrf }, Auth::Session { csrf: other, .. }) =
+        (first.auth.clone(), second.auth.clone())
+    else {
+        panic!("login makes session clients")
+    };
+    assert_eq!(csrf.len(), 64, "HMAC-SHA256 as hex: {csrf}");
+    assert_ne!(csrf, other, "each session has its own");
+
+    // A browser that kept the cookie but lost the token gets it back from /me.
+    let forgetful = Client {
+        app: &app,
+        auth: Auth::Session {
+            cookie: cookie.clone(),
+            csrf: String::new(),
+        },
+    };
+    let me = forgetful.get("/api/v1/me").await.json();
+    assert_eq!(me["csrf_token"], csrf.as_str());
+    let restored = Client {
+        app: &app,
+        auth: Auth::Session {
+            cookie: cookie.clone(),
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        },
+    };
+    let created = restored
+        .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    // Another session's token does not fit this one.
+    let crossed = Client {
+        app: &app,
+        auth: Auth::Session {
+            cookie,
+            csrf: other,
+        },
+    };
+    let refused = crossed
+        .post("/api/v1/projects", &json!({ "name": "Q", "slug": "q" }))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+
+    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('sessions')")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+    assert!(!columns.iter().any(|c| c.contains("csrf")), "{columns:?}");
+    let bearer = app.token_client(&ada, None).await;
+    let me = bearer.get("/api/v1/me").await.json();
+    assert!(me.get("csrf_token").is_none(), "tokens need no CSRF: {me}");
 }
 
 #[tokio::test]
@@ -227,6 +286,17 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
     let app = TestApp::new().await;
     app.user("ada@example.com").await;
     let session = app.login("ada@example.com").await;
+    // Tokens are for people who edit somewhere: Ada makes a project first.
+    let refused = session
+        .post("/api/v1/tokens", &json!({ "name": "ci" }))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    session
+        .post(
+            "/api/v1/projects",
+            &json!({ "name": "Ada's", "slug": "ada" }),
+        )
+        .await;
     let created = session
         .post("/api/v1/tokens", &json!({ "name": "ci" }))
         .await;

@@ -2,8 +2,9 @@
 //! another project, and a token limited to another project. A new route adds a row here.
 
 use axum::http::{Method, StatusCode};
+use quire_server::auth::{password, secrets};
 use quire_store::Role;
-use quire_test_utils::{Client, TestApp};
+use quire_test_utils::{Client, PASSWORD, TestApp};
 use serde_json::{Value, json};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -27,6 +28,10 @@ enum Needs {
     Role(Role),
     /// Members and up; without credentials a private function is 404, as if unknown.
     Invoke,
+    /// Owner or admin in at least one project, with a credential not limited to one.
+    EditorSomewhere,
+    /// Anyone, with or without credentials: the same answer for every caller.
+    Public,
 }
 
 struct Row {
@@ -82,9 +87,54 @@ fn rows() -> Vec<Row> {
             Method::POST,
             "/api/v1/tokens",
             Some(json!({ "name": "t" })),
-            Needs::UnlimitedAccount,
+            Needs::EditorSomewhere,
             StatusCode::CREATED,
         ),
+        row(
+            Method::DELETE,
+            "/api/v1/tokens/{own_token}",
+            None,
+            Needs::UnlimitedAccount,
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/me/audit",
+            None,
+            Needs::UnlimitedAccount,
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({ "email": "login@example.com", "password": PASSWORD })),
+            Needs::Public,
+            StatusCode::OK,
+        ),
+        // Bearer callers have no browser session to end (sessions: accounts.rs).
+        row(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Needs::Account,
+            StatusCode::BAD_REQUEST,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/openapi.json",
+            None,
+            Needs::Public,
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/kapso.d.ts",
+            None,
+            Needs::Public,
+            StatusCode::OK,
+        ),
+        row(Method::GET, "/healthz", None, Needs::Public, StatusCode::OK),
+        row(Method::GET, "/readyz", None, Needs::Public, StatusCode::OK),
         row(
             Method::GET,
             "/api/v1/projects/p",
@@ -124,8 +174,51 @@ fn rows() -> Vec<Row> {
             Method::POST,
             "/api/v1/tokens",
             Some(json!({ "name": "t", "project": "p" })),
-            Needs::Role(Role::Member),
+            Needs::Role(Role::Admin),
             StatusCode::CREATED,
+        ),
+        // Invitations: each world has a pending one for the caller's own address.
+        row(
+            Method::GET,
+            "/api/v1/projects/p/invitations",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/invitations",
+            Some(json!({ "email": "new@example.com", "role": "admin" })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/invitations",
+            Some(json!({ "email": "new@example.com", "role": "owner" })),
+            Needs::Role(Role::Owner),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/invitations/{invitation}",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/invitations/quire_inv_matrix",
+            None,
+            Needs::Public,
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/invitations/quire_inv_matrix/accept",
+            None,
+            Needs::UnlimitedAccount,
+            StatusCode::OK,
         ),
         // Pages: "pg" is published (version 1 built); members list and open it, editors change it.
         row(
@@ -268,7 +361,7 @@ fn rows() -> Vec<Row> {
             Method::GET,
             "/api/v1/projects/p/functions/fn/versions",
             None,
-            Needs::Role(Role::Member),
+            Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
         row(
@@ -306,6 +399,21 @@ fn rows() -> Vec<Row> {
             Needs::Invoke,
             StatusCode::OK,
         ),
+        // "pub-fn" is public: anyone calls it, and browsers ask first.
+        row(
+            Method::POST,
+            "/api/v1/projects/p/functions/pub-fn/invoke",
+            Some(json!({ "id": 1 })),
+            Needs::Public,
+            StatusCode::OK,
+        ),
+        row(
+            Method::OPTIONS,
+            "/api/v1/projects/p/functions/pub-fn/invoke",
+            None,
+            Needs::Public,
+            StatusCode::NO_CONTENT,
+        ),
     ]
 }
 
@@ -337,18 +445,19 @@ async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
         store,
         project,
         owner,
-        "pg-fn",
+        ("pg-fn", false),
         "async function handler(request) { return Response.json({ ok: true }); }",
     )
     .await;
 }
 
-/// Creates and deploys function `slug` with `code` in `project`.
+/// Creates and deploys function `slug` with `code` in `project`; `public_endpoint` lets
+/// anyone call it.
 async fn deployed_function(
     store: &quire_store::Store,
     project: &str,
     owner: &str,
-    slug: &str,
+    (slug, public_endpoint): (&str, bool),
     code: &str,
 ) -> quire_store::Function {
     let function = store
@@ -358,7 +467,7 @@ async fn deployed_function(
             slug,
             code,
             load_error: None,
-            public_endpoint: false,
+            public_endpoint,
             timeout_ms: 5000,
             memory_mb: 64,
             author_id: owner,
@@ -372,14 +481,24 @@ async fn deployed_function(
     function
 }
 
-/// Adds the deployed function "fn" with the secret EXISTING to project `p`.
+/// Adds the deployed function "fn" with the secret EXISTING, and the deployed public
+/// function "pub-fn", to project `p`.
 async fn function_world(app: &TestApp, project: &str, owner: &str) {
     let store = app.store();
+    let public = deployed_function(
+        store,
+        project,
+        owner,
+        ("pub-fn", true),
+        "async function handler(request) { return await request.json(); }",
+    )
+    .await;
+    assert!(public.public_endpoint);
     let function = deployed_function(
         store,
         project,
         owner,
-        "fn",
+        ("fn", false),
         "async function handler(request) { return await request.json(); }",
     )
     .await;
@@ -397,6 +516,9 @@ async fn function_world(app: &TestApp, project: &str, owner: &str) {
 
 /// What `caller` should get from a route that `needs` this.
 fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
+    if matches!(needs, Needs::Public) {
+        return success;
+    }
     let role = match caller {
         Caller::Anonymous if matches!(needs, Needs::Invoke) => return StatusCode::NOT_FOUND,
         Caller::Anonymous => return StatusCode::UNAUTHORIZED,
@@ -406,16 +528,33 @@ fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
         Caller::OtherOwner | Caller::OwnerLimitedToOther => None,
     };
     match needs {
-        Needs::UnlimitedAccount if caller == Caller::OwnerLimitedToOther => StatusCode::FORBIDDEN,
+        Needs::UnlimitedAccount | Needs::EditorSomewhere
+            if caller == Caller::OwnerLimitedToOther =>
+        {
+            StatusCode::FORBIDDEN
+        }
+        // The member is a member everywhere it belongs; every other caller owns a project.
+        Needs::EditorSomewhere if caller == Caller::Member => StatusCode::FORBIDDEN,
         // Outsiders learn nothing about the project: 404, as if it did not exist.
         Needs::Role(_) | Needs::Invoke if role.is_none() => StatusCode::NOT_FOUND,
         Needs::Role(needed) if role < Some(needed) => StatusCode::FORBIDDEN,
-        Needs::Account | Needs::UnlimitedAccount | Needs::Role(_) | Needs::Invoke => success,
+        Needs::Account
+        | Needs::UnlimitedAccount
+        | Needs::EditorSomewhere
+        | Needs::Role(_)
+        | Needs::Invoke
+        | Needs::Public => success,
     }
 }
 
+/// The hash of `PASSWORD`, made once: Argon2 is slow on purpose.
+static LOGIN_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// A fresh app with project "p" (owner, admin, member, target) and project "q" (other owner).
-async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<String>)>) {
+/// Also: the user login@example.com with the password `PASSWORD`, an invitation to "p" for
+/// the caller's own address (its link token `quire_inv_matrix`), and the public function
+/// "pub-fn".
+async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<String>)>, String) {
     let app = TestApp::new().await;
     let store = app.store().clone();
     let owner = store
@@ -458,6 +597,29 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
         .unwrap();
     page_world(&store, &p.id, &owner.id).await;
     function_world(&app, &p.id, &owner.id).await;
+    let login_hash = LOGIN_HASH.get_or_init(|| password::hash_blocking(PASSWORD));
+    store
+        .create_user("login@example.com", "Login", login_hash)
+        .await
+        .unwrap();
+    let invited = match caller {
+        Caller::Anonymous => "newcomer@example.com",
+        Caller::Member => "member@example.com",
+        Caller::Admin => "admin@example.com",
+        Caller::Owner | Caller::OwnerLimitedToOther => "owner@example.com",
+        Caller::OtherOwner => "other@example.com",
+    };
+    let invitation = store
+        .create_invitation(&quire_store::NewInvitation {
+            project_id: &p.id,
+            email: invited,
+            role: Role::Member,
+            token_hash: &secrets::sha256_hex("quire_inv_matrix"),
+            invited_by: &owner.id,
+            expires_at: quire_store::now_ms() + 60_000,
+        })
+        .await
+        .unwrap();
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),
@@ -466,7 +628,7 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
         Caller::OtherOwner => Some((other, None)),
         Caller::OwnerLimitedToOther => Some((owner, Some(q.id))),
     };
-    (app, identity)
+    (app, identity, invitation.id)
 }
 
 #[tokio::test]
@@ -482,13 +644,23 @@ async fn every_route_answers_every_caller_as_the_roles_say() {
     let mut failures = Vec::new();
     for row in rows() {
         for caller in callers {
-            let (app, identity) = world(caller).await;
+            let (app, identity, invitation) = world(caller).await;
             let client: Client<'_> = match &identity {
                 None => app.anonymous(),
                 Some((user, project)) => app.token_client(user, project.as_deref()).await,
             };
+            let own_token = match &identity {
+                None => "none".to_owned(),
+                Some((user, _)) => app.store().list_api_tokens(&user.id).await.unwrap()[0]
+                    .id
+                    .clone(),
+            };
+            let path = row
+                .path
+                .replace("{own_token}", &own_token)
+                .replace("{invitation}", &invitation);
             let response = client
-                .send(row.method.clone(), row.path, row.body.as_ref())
+                .send(row.method.clone(), &path, row.body.as_ref())
                 .await;
             let want = expected(caller, row.needs, row.success);
             if response.status != want {

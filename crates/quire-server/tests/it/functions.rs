@@ -1290,8 +1290,11 @@ async fn no_cached_read_outlives_a_change() {
     let client = app.login("owner@example.com").await;
     let member = app.user("member@example.com").await;
     let members = format!("/api/v1/projects/acme/members/{}", member.id);
-    let joined = client.put(&members, &json!({ "role": "member" })).await;
-    assert!(joined.status.is_success(), "{}", joined.text());
+    let project = app.store().project("acme").await.unwrap().unwrap();
+    app.store()
+        .set_member_role(&project.id, &member.id, quire_store::Role::Member, "cli")
+        .await
+        .unwrap();
     let version = |n: u32| {
         format!(
             "async function handler(r, env) {{ return {{ v: {n}, k: (env.K ?? \"\").length }}; }}"
@@ -1487,4 +1490,43 @@ async fn a_function_cannot_make_its_answer_a_page_of_the_app() {
     );
     assert_eq!(response.header("content-disposition"), Some("attachment"));
     assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[tokio::test]
+async fn members_see_the_deployed_code_only_never_a_draft() {
+    let (app, owner) = setup().await;
+    let member = app.user("member@example.com").await;
+    let project = app.store().project("acme").await.unwrap().unwrap();
+    app.store()
+        .set_member_role(&project.id, &member.id, quire_store::Role::Member, "cli")
+        .await
+        .unwrap();
+    let owner = app.token_client(&owner, None).await;
+    let member = app.token_client(&member, None).await;
+    let path = "/api/v1/projects/acme/functions/f";
+    let first = "async function handler() { return 'first'; }";
+    let draft = "async function handler() { return 'draft, with a plan in it'; }";
+    create(&owner, "f", first, json!({})).await;
+
+    let undeployed = member.get(path).await;
+    assert_eq!(undeployed.status, StatusCode::OK, "{}", undeployed.text());
+    assert!(undeployed.json()["code"].is_null(), "{}", undeployed.text());
+    deploy(&owner, "f").await;
+    let saved = owner
+        .put(&format!("{path}/code"), &json!({ "code": draft }))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+
+    assert_eq!(owner.get(path).await.json()["code"], draft);
+    let seen = member.get(path).await;
+    assert_eq!(seen.json()["code"], first);
+    assert!(!seen.text().contains("plan"), "{}", seen.text());
+    let versions = member.get(&format!("{path}/versions")).await;
+    assert_eq!(
+        versions.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        versions.text()
+    );
+    assert!(!versions.text().contains("plan"));
 }

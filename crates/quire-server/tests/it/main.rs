@@ -1,8 +1,10 @@
 //! The server's API tests: the real router driven with `oneshot`, plus one real server.
 
 mod accounts;
+mod audit;
 mod authorization;
 mod functions;
+mod invitations;
 mod ops;
 mod pages;
 mod projects;

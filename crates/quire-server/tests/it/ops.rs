@@ -99,6 +99,11 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/projects/{p}",
         "/api/v1/projects/{p}/members/{user}",
         "/api/v1/projects/{p}/audit",
+        "/api/v1/projects/{p}/invitations",
+        "/api/v1/projects/{p}/invitations/{id}",
+        "/api/v1/invitations/{token}",
+        "/api/v1/invitations/{token}/accept",
+        "/api/v1/me/audit",
     ] {
         assert!(
             paths.contains_key(path),

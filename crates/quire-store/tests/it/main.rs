@@ -5,6 +5,7 @@ mod accounts;
 mod backup;
 mod changes;
 mod functions;
+mod invitations;
 mod pages;
 mod projects;
 mod sqlite;

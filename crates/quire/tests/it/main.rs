@@ -309,3 +309,47 @@ fn feed(mut child: Child, input: &str) -> std::process::Output {
         .unwrap();
     child.wait_with_output().unwrap()
 }
+
+#[tokio::test]
+async fn adding_an_account_to_a_project_on_the_command_line_is_audited_as_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        data.path().join("quire.db").display()
+    );
+    let store = quire_store::Store::connect(&url).await.unwrap();
+    let owner = store
+        .create_user("owner@example.com", "Owner", "h")
+        .await
+        .unwrap();
+    let project = store.create_project("p", "P", &owner.id).await.unwrap();
+    store.close().await;
+
+    let add = quire(data.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "bob@example.com",
+            "--project",
+            "p",
+            "--role",
+            "admin",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let store = quire_store::Store::connect(&url).await.unwrap();
+    let added = &store.audit_log(&project.id, None, 1).await.unwrap()[0];
+    assert_eq!(added.action, "member.add");
+    assert_eq!(
+        added.actor_id.as_deref(),
+        Some("cli"),
+        "the operator, not the project's owner"
+    );
+    store.close().await;
+}

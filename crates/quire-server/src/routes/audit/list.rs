@@ -2,23 +2,13 @@
 
 use axum::extract::{Path, Query, State};
 use quire_store::Role;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
+use super::AuditQuery;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::routes::views::AuditEntryView;
 use crate::state::AppState;
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Entries with ids below this one (for paging back).
-    pub before: Option<i64>,
-    /// At most this many entries (1 to 500, default 100).
-    pub limit: Option<i64>,
-}
 
 #[utoipa::path(get, path = "/api/v1/projects/{p}/audit", tag = "projects",
     params(("p" = String, Path, description = "project id or slug"), AuditQuery),
@@ -30,13 +20,7 @@ pub async fn list(
     Query(query): Query<AuditQuery>,
 ) -> Result<ApiJson<Vec<AuditEntryView>>, ApiError> {
     let membership = viewer.require(&state, &project, Role::Admin).await?;
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            format!("limit is {limit}; use 1 to 500"),
-        ));
-    }
+    let limit = query.limit()?;
     let entries = state
         .store
         .audit_log(&membership.project.id, query.before, limit)

@@ -53,6 +53,8 @@ pub async fn login(
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await;
+    // A failed sign-in on an account's address is that account's event (`GET /me/audit`).
+    let account = user.as_ref().map(|u| u.id.clone());
     let Some(user) = user.filter(|_| valid) else {
         // Spent even when the bucket just ran dry: the next attempt is the one refused.
         let _ = failures.take(&email);
@@ -63,7 +65,7 @@ pub async fn login(
                 "login.failure",
                 None,
                 None,
-                None,
+                account.as_deref(),
                 details,
             ))
             .await?;
@@ -71,13 +73,12 @@ pub async fn login(
     };
 
     let session_id = secrets::random_token(32);
-    let csrf_token = secrets::random_token(32);
+    let csrf_token = secrets::csrf_token(&state.config.secret_key, &session_id);
     let now = now_ms();
     let ttl_ms = i64::try_from(state.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
     let session = Session {
         id_hash: secrets::sha256_hex(&session_id),
         user_id: user.id.clone(),
-        csrf_token: csrf_token.clone(),
         created_at: now,
         expires_at: now.saturating_add(ttl_ms),
     };

@@ -12,7 +12,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "the session has ended"), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ApiError> {
-    let Credential::Session { id_hash } = &viewer.credential else {
+    let Credential::Session { id_hash, .. } = &viewer.credential else {
         return Err(ApiError::bad_request(
             "logout ends a browser session; to stop using an API token, revoke it (DELETE /api/v1/tokens/{id})",
         ));

@@ -124,7 +124,9 @@ impl From<&Function> for FunctionView {
 pub struct FunctionDetail {
     #[serde(flatten)]
     pub function: FunctionView,
-    pub code: String,
+    /// The head version's code. Members, who see no drafts, get the deployed version's code
+    /// instead, and null when none is deployed.
+    pub code: Option<String>,
     /// Why the head version's code does not load, if it does not.
     pub load_error: Option<LoadErrorView>,
 }
@@ -133,7 +135,7 @@ impl FunctionDetail {
     pub fn new(function: &Function, head: &FunctionVersion) -> Self {
         Self {
             function: FunctionView::from(function),
-            code: head.code.clone(),
+            code: Some(head.code.clone()),
             load_error: head.load_error.as_deref().map(LoadErrorView::from_stored),
         }
     }

@@ -1,11 +1,14 @@
-//! `PUT /api/v1/projects/{p}/members/{user}`: adds a user (by id or e-mail) with a role, or
-//! changes their role. Owners only; the last owner cannot be demoted.
+//! `PUT /api/v1/projects/{p}/members/{user}`: owners change the role of someone who is already
+//! a member (by user id or e-mail); the last owner cannot be demoted. Nobody is added here:
+//! people join by invitation. Anyone who is not a member gets the same 404, so the route does
+//! not tell which addresses have accounts.
 
 use axum::extract::{Path, State};
-use quire_store::Role;
+use quire_store::{Role, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::{find_member, no_such_member};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -20,8 +23,9 @@ pub struct PutMemberRequest {
 }
 
 #[utoipa::path(put, path = "/api/v1/projects/{p}/members/{user}", tag = "members", request_body = PutMemberRequest,
-    params(("p" = String, Path, description = "project id or slug"), ("user" = String, Path, description = "user id or e-mail")),
-    responses((status = 200, body = MemberView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    params(("p" = String, Path, description = "project id or slug"), ("user" = String, Path, description = "the member's user id or e-mail")),
+    responses((status = 200, body = MemberView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "no such member"), (status = 409, body = ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -33,20 +37,16 @@ pub async fn put(
         .role
         .parse()
         .map_err(|e: quire_store::UnknownRole| ApiError::validation("role", e.to_string()))?;
-    let target = state.store.find_user(&user).await?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no user {user:?}; they need an account first (`quire user add --email …`)"
-        ))
-    })?;
     let project_id = membership.project.id;
+    let mut member = find_member(&state, &project_id, &user).await?;
     state
         .store
-        .set_member_role(&project_id, &target.id, role, &viewer.user.id)
-        .await?;
-    let members = state.store.members(&project_id).await?;
-    let member = members
-        .iter()
-        .find(|m| m.user_id == target.id)
-        .ok_or_else(|| ApiError::internal(&"member vanished after update"))?;
-    Ok(ApiJson(MemberView::from(member)))
+        .change_member_role(&project_id, &member.user_id, role, &viewer.user.id)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound { .. } => no_such_member(),
+            other => other.into(),
+        })?;
+    member.role = role;
+    Ok(ApiJson(MemberView::from(&member)))
 }

@@ -1,5 +1,5 @@
-//! `POST /api/v1/tokens`: a new API token, optionally limited to one project. The secret is in
-//! this response only; the server keeps its SHA-256.
+//! `POST /api/v1/tokens`: a new API token, optionally limited to one project, for owners and
+//! admins. The secret is in this response only; the server keeps its SHA-256.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,10 +40,13 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
     validate::name("name", &body.name)?;
+    // Tokens act for whoever made them: only people who edit somewhere make them, as members
+    // write nothing. A token limited to a project needs owner or admin there; an unlimited
+    // one needs that role in at least one project.
     let project_id = match &body.project {
         Some(project) => Some(
             viewer
-                .require(&state, project, Role::Member)
+                .require(&state, project, Role::Admin)
                 .await?
                 .project
                 .id,
@@ -51,6 +54,18 @@ pub async fn create(
         None => None,
     };
     viewer.require_unlimited()?;
+    if project_id.is_none()
+        && !state
+            .store
+            .memberships(&viewer.user.id)
+            .await?
+            .iter()
+            .any(|m| m.role >= Role::Admin)
+    {
+        return Err(ApiError::forbidden(
+            "API tokens are for owners and admins: you are a member only in every project you belong to; ask an owner for the admin role",
+        ));
+    }
     let expires_at = body
         .expires_in_days
         .map(|days| quire_store::now_ms() + i64::from(days) * 86_400_000);
