@@ -31,8 +31,8 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_RECORD_BATCH_WINDOW,
-    ServerConfig,
+    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
+    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, ServerConfig,
 };
 pub use errors::ApiError;
 pub use state::AppState;
@@ -196,8 +196,12 @@ pub async fn serve(
     let when_stopped = |mut stopped: tokio::sync::watch::Receiver<()>| async move {
         let _ = stopped.changed().await;
     };
-    let app = axum::serve(listeners.app, router(state.clone()))
-        .with_graceful_shutdown(when_stopped(stopped.clone()));
+    // The peer address goes with every request: sign-in failures are limited per address.
+    let app = axum::serve(
+        listeners.app,
+        router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(when_stopped(stopped.clone()));
     let usercontent = axum::serve(listeners.usercontent, usercontent_router(state.clone()))
         .with_graceful_shutdown(when_stopped(stopped));
     let mut servers = tokio::spawn(async move {

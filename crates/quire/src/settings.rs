@@ -105,6 +105,12 @@ pub const KEYS: &[Key] = &[
         help: "function calls per minute a project takes from all callers together; 0: no limit",
     },
     Key {
+        name: "login_failures_per_address",
+        env: "QUIRE_LOGIN_FAILURES_PER_ADDRESS",
+        default: "30",
+        help: "failed sign-ins per minute from one client address (the connection's peer), whatever the e-mail; 0: no limit",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -150,6 +156,7 @@ struct FileSettings {
     shutdown_grace_secs: Option<u64>,
     invoke_rate_per_viewer: Option<u32>,
     invoke_rate_per_project: Option<u32>,
+    login_failures_per_address: Option<u32>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -179,6 +186,7 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     pub invoke_rate_per_viewer: u32,
     pub invoke_rate_per_project: u32,
+    pub login_failures_per_address: u32,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -297,6 +305,11 @@ impl Settings {
                 file.invoke_rate_per_project,
                 quire_server::DEFAULT_INVOKE_RATE_PER_PROJECT,
             )?,
+            login_failures_per_address: rate(
+                "QUIRE_LOGIN_FAILURES_PER_ADDRESS",
+                file.login_failures_per_address,
+                quire_server::DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+            )?,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -374,6 +387,7 @@ impl Settings {
             secret_key: self.secret_key_bytes()?,
             invoke_rate_per_viewer: self.invoke_rate_per_viewer,
             invoke_rate_per_project: self.invoke_rate_per_project,
+            login_failures_per_address: self.login_failures_per_address,
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
         })
     }
@@ -514,6 +528,11 @@ impl fmt::Display for Settings {
             f,
             "invoke_rate_per_project = {}",
             self.invoke_rate_per_project
+        )?;
+        writeln!(
+            f,
+            "login_failures_per_address = {}",
+            self.login_failures_per_address
         )?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(

@@ -7,6 +7,8 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longer passwords are refused before Argon2 reads them: hashing cost grows with the length.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19_456, 2, 1, None).expect("valid Argon2 parameters");
@@ -52,6 +54,12 @@ pub fn check_strength(password: &str) -> Result<(), String> {
         return Err(format!(
             "the password has {} characters; use at least {MIN_PASSWORD_CHARS}",
             password.chars().count()
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(format!(
+            "the password is {} bytes; the limit is {MAX_PASSWORD_BYTES}",
+            password.len()
         ));
     }
     Ok(())

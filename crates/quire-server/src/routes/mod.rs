@@ -13,6 +13,7 @@ pub mod tokens;
 pub mod views;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -54,7 +55,11 @@ impl utoipa::Modify for SecuritySchemes {
 /// The API routes and the `OpenAPI` document generated from them.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(auth::login::login))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(auth::login::login))
+                .layer(DefaultBodyLimit::max(auth::login::MAX_BODY_BYTES)),
+        )
         .routes(routes!(auth::logout::logout))
         .routes(routes!(me::me))
         .routes(routes!(tokens::list::list, tokens::create::create))

@@ -1,6 +1,7 @@
 //! Login, sessions, CSRF, API tokens and the errors for bad bodies.
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use quire_test_utils::{Auth, Client, PASSWORD, TestApp};
 use serde_json::json;
@@ -89,6 +90,136 @@ async fn failed_sign_ins_are_limited_per_e_mail_address() {
         attempt("grace@example.com", PASSWORD).await.status,
         StatusCode::OK
     );
+}
+
+/// Rows of the audit log, to check that a refused sign-in wrote nothing.
+async fn audit_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn over_long_sign_in_fields_are_refused_before_any_work_and_never_audited() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let long_email = format!("{}@example.com", "a".repeat(300));
+    let cases = [
+        (
+            json!({ "email": long_email, "password": PASSWORD }),
+            "email",
+        ),
+        (
+            json!({ "email": "ada@example.com", "password": "p".repeat(1025) }),
+            "password",
+        ),
+        (json!({ "email": "nobody", "password": PASSWORD }), "email"),
+    ];
+    for (body, field) in cases {
+        // More attempts than the per-e-mail limit allows: none of them counts as a failure.
+        for _ in 0..12 {
+            let response = app.anonymous().post("/api/v1/auth/login", &body).await;
+            assert_eq!(
+                response.status,
+                StatusCode::BAD_REQUEST,
+                "{}",
+                response.text()
+            );
+            assert_eq!(response.json()["error"]["details"]["field"], field);
+            assert!(response.text().len() < 300, "{}", response.text());
+        }
+    }
+    assert_eq!(
+        audit_rows(&app).await,
+        0,
+        "a refused sign-in is never audited"
+    );
+    let ok = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+}
+
+#[tokio::test]
+async fn a_huge_sign_in_body_is_refused_unread_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let huge = format!("{}@example.com", "a".repeat(2 * 1024 * 1024));
+    let response = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": huge, "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        response.text()
+    );
+    assert_eq!(response.error_code(), "too_large");
+    // Under the server's general limit, but still far over a sign-in's.
+    let big = format!("{}@example.com", "a".repeat(100_000));
+    let response = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": big, "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        response.text()
+    );
+    assert_eq!(audit_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_limited_per_client_address_across_e_mail_addresses() {
+    let config = quire_server::ServerConfig {
+        login_failures_per_address: 5,
+        ..quire_server::ServerConfig::local(8787, 8788)
+    };
+    let app = TestApp::with_config(
+        quire_test_utils::testing::TestDatabase::sqlite().await,
+        config,
+    );
+    app.user("ada@example.com").await;
+    let attempt = |email: String, password: &str, peer: &str| {
+        let mut request = app.anonymous().request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({ "email": email, "password": password })),
+        );
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.send(request)
+    };
+    for n in 0..5 {
+        let response = attempt(format!("guess{n}@example.com"), "guess", "192.0.2.1:4000").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    // A sixth e-mail address, another port: the same address, so refused.
+    let refused = attempt("ada@example.com".into(), PASSWORD, "192.0.2.1:4001").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.error_code(), "rate_limited");
+    assert!(refused.header("retry-after").is_some());
+    assert!(refused.header("set-cookie").is_none());
+    // Another client signs in as usual.
+    let other = attempt("ada@example.com".into(), PASSWORD, "198.51.100.2:4000").await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text());
 }
 
 #[tokio::test]

@@ -207,7 +207,8 @@ pub fn validate_dependencies(dependencies: &BTreeMap<String, String>) -> Result<
     Ok(())
 }
 
-/// Checks a page description.
+/// Checks a page description: bounded, and no control or text-direction characters but line
+/// breaks and tabs.
 pub fn validate_description(description: &str) -> Result<(), ApiError> {
     let chars = description.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
@@ -216,7 +217,7 @@ pub fn validate_description(description: &str) -> Result<(), ApiError> {
             format!("description has {chars} characters; the limit is {MAX_DESCRIPTION_CHARS}"),
         ));
     }
-    Ok(())
+    validate::text("description", description)
 }
 
 /// Checks the fields every page has.
