@@ -8,6 +8,7 @@ pub mod bootstrap;
 mod cache;
 pub mod config;
 pub mod errors;
+mod extract;
 pub mod functions;
 mod json;
 pub mod rate_limit;
@@ -96,7 +97,7 @@ async fn not_found(request: Request) -> Response {
         ApiError::not_found(format!(
             "no route {} {}; GET /api/v1/openapi.json lists them",
             request.method(),
-            request.uri().path()
+            validate::shown(request.uri().path())
         ))
         .into_response()
     } else {

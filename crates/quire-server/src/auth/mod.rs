@@ -15,6 +15,7 @@ use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
 use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::state::AppState;
+use crate::validate::shown;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -204,7 +205,10 @@ impl Viewer {
         let membership = membership
             .filter(|m| self.token_project().is_none_or(|only| only == m.project.id))
             .ok_or_else(|| {
-                ApiError::not_found(format!("no project {project:?} that you are a member of"))
+                ApiError::not_found(format!(
+                    "no project {} that you are a member of",
+                    shown(project)
+                ))
             })?;
         if membership.role < needed {
             return Err(ApiError::forbidden(format!(

@@ -503,6 +503,93 @@ async fn bad_bodies_get_400_with_what_to_change() {
 }
 
 #[tokio::test]
+async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let client = app.token_client(&user, None).await;
+    client
+        .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
+        .await;
+    let long = "x".repeat(10_000);
+    let cases = [
+        (
+            "/api/v1/projects/%FF".to_owned(),
+            "the URL path is not valid",
+        ),
+        (
+            "/api/v1/projects/p/pages/%C3%28".to_owned(),
+            "the URL path is not valid",
+        ),
+        (format!("/api/v1/projects/{long}"), "no project"),
+        (
+            format!("/api/v1/projects/p/functions/{long}"),
+            "has no function",
+        ),
+        (format!("/api/v1/projects/p/pages/{long}"), "no page"),
+        (format!("/api/v1/nowhere/{long}"), "no route"),
+        (
+            "/api/v1/projects/p/audit?limit=abc".to_owned(),
+            "the query string does not fit this route",
+        ),
+        (
+            format!("/api/v1/projects/p/audit?{long}=1"),
+            "the query string does not fit this route",
+        ),
+    ];
+    for (path, message) in cases {
+        let response = client.get(&path).await;
+        assert!(
+            [StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND].contains(&response.status),
+            "{path:.80}: {:.300}",
+            response.text()
+        );
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        let text = response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.contains(message), "{path:.80}: {text}");
+        assert!(
+            text.len() < 500,
+            "the message echoes a bounded part: {text:.600}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn names_with_control_or_bidi_characters_and_huge_slugs_are_refused_briefly() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let client = app.token_client(&user, None).await;
+    let long = "x".repeat(100_000);
+    for (body, field) in [
+        (json!({ "name": "nul\u{0}", "slug": "p" }), "name"),
+        (json!({ "name": "\u{1b}[2Jclear", "slug": "p" }), "name"),
+        (json!({ "name": "two\nlines", "slug": "p" }), "name"),
+        (
+            json!({ "name": "invoice\u{202E}fdp.exe", "slug": "p" }),
+            "name",
+        ),
+        (json!({ "name": "P", "slug": long }), "slug"),
+    ] {
+        let response = client.post("/api/v1/projects", &body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{:.200}",
+            response.text()
+        );
+        let error = response.json()["error"].clone();
+        assert_eq!(error["details"]["field"], field);
+        assert!(response.body.len() < 400, "{:.600}", response.text());
+    }
+    assert!(
+        app.store().memberships(&user.id).await.unwrap().is_empty(),
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
 async fn a_token_records_its_last_use_at_most_once_a_minute() {
     let app = TestApp::new().await;
     let user = app.user("ada@example.com").await;

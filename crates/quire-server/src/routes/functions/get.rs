@@ -1,11 +1,12 @@
 //! `GET /api/v1/projects/{p}/functions/{f}`: one function with its head code.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use super::{FunctionDetail, function_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 

@@ -1,7 +1,7 @@
 //! `GET /api/v1/projects/{p}/functions/{f}/invocations?limit=&before=`: the invocation log,
 //! newest first; `before` is the id of the last record of the previous page.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use quire_store::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use super::{InvocationView, function_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 

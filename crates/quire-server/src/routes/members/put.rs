@@ -1,13 +1,14 @@
 //! `PUT /api/v1/projects/{p}/members/{user}`: adds a user (by id or e-mail) with a role, or
 //! changes their role. Owners only; the last owner cannot be demoted.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::views::MemberView;
 use crate::state::AppState;

@@ -1,11 +1,12 @@
 //! `DELETE /api/v1/projects/{p}/members/{user}`: owners remove a member; never the last owner.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::Role;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::state::AppState;
 
 #[utoipa::path(delete, path = "/api/v1/projects/{p}/members/{user}", tag = "members",

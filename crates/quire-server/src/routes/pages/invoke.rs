@@ -4,7 +4,7 @@
 //! functions. The function learns who called from headers the server sets (viewer, page,
 //! mount point, mode) and strips from anything the page sent.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use quire_store::Role;
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::functions::{Caller, FunctionSelector, invoke_for_page};
 use crate::json::ApiJson;
 use crate::routes::pages::{Mode, load, version_for_mode};
