@@ -69,3 +69,16 @@ pub fn check_strength(password: &str) -> Result<(), String> {
 pub fn generate() -> String {
     crate::auth::secrets::random_token(18)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_password_is_at_least_10_characters_and_at_most_1024_bytes() {
+        assert!(check_strength("short").is_err());
+        check_strength(&"p".repeat(MAX_PASSWORD_BYTES)).unwrap();
+        let error = check_strength(&"p".repeat(MAX_PASSWORD_BYTES + 1)).unwrap_err();
+        assert_eq!(error, "the password is 1025 bytes; the limit is 1024");
+    }
+}

@@ -587,6 +587,34 @@ async fn names_with_control_or_bidi_characters_and_huge_slugs_are_refused_briefl
         app.store().memberships(&user.id).await.unwrap().is_empty(),
         "nothing was written"
     );
+    client
+        .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
+        .await;
+    let page = |description: &str, template: Option<&str>| json!({ "name": "Page", "slug": "page", "description": description, "template": template });
+    for (description, template, field) in [
+        ("red\u{1b}[31m", None, "description"),
+        ("\u{2067}reversed", None, "description"),
+        ("fine", Some(long.as_str()), "template"),
+    ] {
+        let response = client
+            .post("/api/v1/projects/p/pages", &page(description, template))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{:.200}",
+            response.text()
+        );
+        assert_eq!(response.json()["error"]["details"]["field"], field);
+        assert!(response.body.len() < 400, "{:.600}", response.text());
+    }
+    let response = client
+        .post(
+            "/api/v1/projects/p/pages",
+            &page("two lines\n\tand a tab", None),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use crate::routes::pages::{
 };
 use crate::state::AppState;
 use crate::templates;
+use crate::validate;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,7 +75,8 @@ pub async fn create(
                     ApiError::validation(
                         "template",
                         format!(
-                            "no template {name:?}; the templates are {}",
+                            "no template {}; the templates are {}",
+                            validate::shown(name),
                             templates::names()
                         ),
                     )
