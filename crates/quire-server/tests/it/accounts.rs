@@ -511,6 +511,8 @@ async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
         .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
         .await;
     let long = "x".repeat(10_000);
+    // Under the bound of a path value, over what a message repeats.
+    let medium = "y".repeat(250);
     let cases = [
         (
             "/api/v1/projects/%FF".to_owned(),
@@ -520,12 +522,20 @@ async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
             "/api/v1/projects/p/pages/%C3%28".to_owned(),
             "the URL path is not valid",
         ),
-        (format!("/api/v1/projects/{long}"), "no project"),
         (
-            format!("/api/v1/projects/p/functions/{long}"),
+            format!("/api/v1/projects/{long}"),
+            "the p in the path is 10000 bytes",
+        ),
+        (
+            format!("/api/v1/projects/p/pages/{long}"),
+            "the page in the path is",
+        ),
+        (format!("/api/v1/projects/{medium}"), "no project"),
+        (
+            format!("/api/v1/projects/p/functions/{medium}"),
             "has no function",
         ),
-        (format!("/api/v1/projects/p/pages/{long}"), "no page"),
+        (format!("/api/v1/projects/p/pages/{medium}"), "no page"),
         (format!("/api/v1/nowhere/{long}"), "no route"),
         (
             "/api/v1/projects/p/audit?limit=abc".to_owned(),
@@ -550,10 +560,25 @@ async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
             .to_owned();
         assert!(text.contains(message), "{path:.80}: {text}");
         assert!(
-            text.len() < 500,
+            text.len() < 500 && !text.contains(&medium),
             "the message echoes a bounded part: {text:.600}"
         );
     }
+    // An anonymous caller's path values key the invoke path's caches: bounded before them.
+    let response = app
+        .anonymous()
+        .post(
+            &format!("/api/v1/projects/{long}/functions/{long}/invoke"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{:.300}",
+        response.text()
+    );
+    assert_eq!(response.json()["error"]["details"]["field"], "p");
 }
 
 #[tokio::test]
