@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::ops::readyz))
         .route("/metrics", get(routes::ops::metrics))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         // One `layer` call, and one middleware in it: the router clones each layer of a route
         // for every request.
         .layer(
@@ -102,6 +103,23 @@ async fn not_found(request: Request) -> Response {
         .into_response()
     } else {
         (StatusCode::NOT_FOUND, "not found\n").into_response()
+    }
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    if is_api(&request) {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} {} is not a route; the Allow header lists its methods, GET /api/v1/openapi.json all routes",
+                request.method(),
+                validate::shown(request.uri().path())
+            ),
+        )
+        .into_response()
+    } else {
+        (StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n").into_response()
     }
 }
 

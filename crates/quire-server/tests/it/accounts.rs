@@ -564,6 +564,10 @@ async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
             "the message echoes a bounded part: {text:.600}"
         );
     }
+    let response = client.send(Method::PATCH, "/api/v1/me", None).await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.error_code(), "method_not_allowed");
+    assert_eq!(response.header("allow"), Some("GET,HEAD"));
     // An anonymous caller's path values key the invoke path's caches: bounded before them.
     let response = app
         .anonymous()
