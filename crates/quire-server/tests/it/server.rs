@@ -34,6 +34,15 @@ async fn http_post_json(address: std::net::SocketAddr, path: &str, body: &str) -
     response
 }
 
+fn app_state(database: &TestDatabase, config: ServerConfig) -> AppState {
+    AppState::new(
+        database.store.clone(),
+        config,
+        quire_test_utils::compiler(),
+        quire_test_utils::functions(),
+    )
+}
+
 /// A real server on two listeners, running until [`Running::stop`].
 struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
@@ -68,12 +77,7 @@ async fn serves_both_origins_and_shuts_down_gracefully() {
     let (app_address, usercontent_address) =
         (app.local_addr().unwrap(), usercontent.local_addr().unwrap());
     let config = ServerConfig::local(app_address.port(), usercontent_address.port());
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     let server = Running::start(state, Listeners { app, usercontent });
 
     assert!(
@@ -126,12 +130,7 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
     let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let usercontent_address = usercontent.local_addr().unwrap();
     let config = ServerConfig::local(app.local_addr().unwrap().port(), usercontent_address.port());
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     // Over a megabyte, far more than a socket buffer holds: sends are partial and resume.
     let html = (0..40_000).fold(String::new(), |mut html, i| {
         use std::fmt::Write as _;
@@ -225,12 +224,7 @@ async fn invocation_records_still_queued_at_shutdown_are_written() {
             usercontent.local_addr().unwrap().port(),
         )
     };
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     let test_app = quire_test_utils::TestApp::with_state(state.clone(), database);
     let owner = test_app.user("owner@example.com").await;
     test_app
@@ -288,12 +282,7 @@ async fn the_served_app_limits_failed_sign_ins_by_the_peer_address() {
         login_failures_per_address: 2,
         ..ServerConfig::local(app_address.port(), usercontent.local_addr().unwrap().port())
     };
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     let server = Running::start(state, Listeners { app, usercontent });
     let attempt = |n: usize| {
         let body = format!(r#"{{"email":"guess{n}@example.com","password":"wrong password"}}"#);
