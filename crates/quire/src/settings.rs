@@ -663,6 +663,30 @@ mod tests {
     }
 
     #[test]
+    fn the_sign_in_limit_per_address_comes_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "login_failures_per_address = 0\n").unwrap();
+        let overrides = Overrides {
+            config: Some(file),
+            data_dir: Some(dir.path().to_owned()),
+        };
+        let default = Settings::load_from(&Overrides::default(), env_of(&[])).unwrap();
+        assert_eq!(default.login_failures_per_address, 30);
+        let from_file = Settings::load_from(&overrides, env_of(&[])).unwrap();
+        assert_eq!(from_file.login_failures_per_address, 0, "0 turns it off");
+        let from_env = Settings::load_from(
+            &overrides,
+            env_of(&[("QUIRE_LOGIN_FAILURES_PER_ADDRESS", "7")]),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.server_config().unwrap().login_failures_per_address,
+            7
+        );
+    }
+
+    #[test]
     fn urls_are_kept_as_origins() {
         let settings = Settings::load_from(
             &Overrides::default(),
