@@ -8,10 +8,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::errors::ApiError;
-
-/// The longest value a path segment may carry once decoded: an e-mail address (254 bytes)
-/// fits; ids and slugs are far shorter.
-pub const MAX_PATH_VALUE_BYTES: usize = 256;
+use crate::validate::MAX_REFERENCE_BYTES;
 
 pub struct Path<T>(pub T);
 
@@ -25,12 +22,12 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         // A segment that is not UTF-8 fails here and again, with its reason, below.
         if let Ok(raw) = RawPathParams::from_request_parts(parts, state).await
-            && let Some((name, value)) = raw.iter().find(|(_, v)| v.len() > MAX_PATH_VALUE_BYTES)
+            && let Some((name, value)) = raw.iter().find(|(_, v)| v.len() > MAX_REFERENCE_BYTES)
         {
             return Err(ApiError::validation(
                 name,
                 format!(
-                    "the {name} in the path is {} bytes; ids, slugs and e-mail addresses are at most {MAX_PATH_VALUE_BYTES}",
+                    "the {name} in the path is {} bytes; ids, slugs and e-mail addresses are at most {MAX_REFERENCE_BYTES}",
                     value.len()
                 ),
             ));

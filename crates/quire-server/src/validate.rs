@@ -6,6 +6,9 @@ use crate::errors::ApiError;
 pub const MAX_NAME_CHARS: usize = 200;
 /// RFC 5321's limit on a forward path.
 pub const MAX_EMAIL_BYTES: usize = 254;
+/// The longest name of a thing (an id, a slug, an e-mail address) taken from a path or a body:
+/// such names key caches before any lookup, so they are bounded first.
+pub const MAX_REFERENCE_BYTES: usize = 256;
 /// How much of a value an error message repeats.
 const SHOWN_CHARS: usize = 64;
 

@@ -553,6 +553,20 @@ async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.error_code(), "method_not_allowed");
     assert_eq!(response.header("allow"), Some("GET,HEAD"));
+    // A project named in a body is bounded like one in a path.
+    let response = client
+        .post(
+            "/api/v1/tokens",
+            &json!({ "name": "t", "project": "z".repeat(100_000) }),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NOT_FOUND,
+        "{:.300}",
+        response.text()
+    );
+    assert!(response.body.len() < 400, "{:.600}", response.text());
     // An anonymous caller's path values key the invoke path's caches: bounded before them.
     let response = app
         .anonymous()
