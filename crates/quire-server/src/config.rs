@@ -19,12 +19,18 @@ pub struct ServerConfig {
     pub invoke_rate_per_viewer: u32,
     /// Function calls a project takes per minute from all callers together (0: no limit).
     pub invoke_rate_per_project: u32,
+    /// Failed sign-ins one client address may make per minute, whatever the e-mail addresses
+    /// (0: no limit). The address is the connection's peer.
+    pub login_failures_per_address: u32,
     /// How long invocation records gather before the background writer commits them.
     pub record_batch_window: Duration,
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
 pub const DEFAULT_INVOKE_RATE_PER_PROJECT: u32 = 6000;
+/// Enough for an office behind one address mistyping now and then; too few to guess passwords
+/// across many accounts.
+pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
 /// Long enough that a batch holds thousands of records under load: each commit rewrites the
 /// pages it touched, and of a function with more than `KEPT_INVOCATIONS` records in a batch
 /// only the newest are written (the rest would be pruned at once). Short enough that little is
@@ -55,6 +61,7 @@ impl ServerConfig {
             secret_key: rand::random(),
             invoke_rate_per_viewer: DEFAULT_INVOKE_RATE_PER_VIEWER,
             invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
+            login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
             record_batch_window: DEFAULT_RECORD_BATCH_WINDOW,
         }
     }
@@ -70,6 +77,10 @@ impl fmt::Debug for ServerConfig {
             .field("secret_key", &"***")
             .field("invoke_rate_per_viewer", &self.invoke_rate_per_viewer)
             .field("invoke_rate_per_project", &self.invoke_rate_per_project)
+            .field(
+                "login_failures_per_address",
+                &self.login_failures_per_address,
+            )
             .field("record_batch_window", &self.record_batch_window)
             .finish()
     }

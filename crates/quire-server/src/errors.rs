@@ -6,7 +6,7 @@
 //! The body is always `{"error":{"code","message","details"}}`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -187,17 +187,47 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::JsonSyntaxError(error) => Self::bad_request(format!(
                 "the body is not valid JSON: {}",
-                source_text(&error)
+                cut(&source_text(&error))
             )),
             JsonRejection::JsonDataError(error) => Self::bad_request(format!(
                 "the JSON body does not fit this route: {}",
-                source_text(&error)
+                cut(&source_text(&error))
             )),
             JsonRejection::BytesRejection(error) => {
                 Self::too_large(format!("could not read the body: {error}"))
             }
-            other => Self::bad_request(other.body_text()),
+            other => Self::bad_request(cut(&other.body_text())),
         }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        if rejection.status().is_server_error() {
+            // A route whose template does not match its extractor: a bug, not the caller's.
+            return Self::internal(&rejection.body_text());
+        }
+        Self::bad_request(format!(
+            "the URL path is not valid: {}; ids and slugs are plain text",
+            cut(&rejection.body_text())
+        ))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_request(format!(
+            "the query string does not fit this route: {}; GET /api/v1/openapi.json lists each route's parameters",
+            cut(&rejection.body_text())
+        ))
+    }
+}
+
+/// A parser's message, which may quote the input, cut to 200 characters.
+fn cut(message: &str) -> String {
+    match message.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message.to_owned(),
     }
 }
 

@@ -26,6 +26,7 @@ use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::rate_limit;
 use crate::state::AppState;
+use crate::validate::shown;
 
 /// Invoke payloads above this many bytes are refused with 413.
 pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
@@ -227,7 +228,8 @@ pub async fn invoke_for_page(
     });
     let Some(found) = found else {
         return Err(ApiError::not_found(format!(
-            "this project has no function {named:?}; check the id or slug passed to kapso.invokeFunction"
+            "this project has no function {}; check the id or slug passed to kapso.invokeFunction",
+            shown(named)
         )));
     };
     let body = payload.to_string().into_bytes();

@@ -9,6 +9,7 @@ pub mod bootstrap;
 mod cache;
 pub mod config;
 pub mod errors;
+mod extract;
 pub mod functions;
 mod json;
 pub mod rate_limit;
@@ -32,8 +33,8 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_RECORD_BATCH_WINDOW,
-    ServerConfig,
+    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
+    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, ServerConfig,
 };
 pub use errors::ApiError;
 pub use state::AppState;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::ops::healthz))
         .route("/readyz", get(routes::ops::readyz))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         // One `layer` call, and one middleware in it: the router clones each layer of a route
         // for every request.
         .layer(
@@ -107,11 +109,28 @@ async fn not_found(request: Request) -> Response {
         ApiError::not_found(format!(
             "no route {} {}; GET /api/v1/openapi.json lists them",
             request.method(),
-            request.uri().path()
+            validate::shown(request.uri().path())
         ))
         .into_response()
     } else {
         (StatusCode::NOT_FOUND, "not found\n").into_response()
+    }
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    if is_api(&request) {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} {} is not a route; the Allow header lists its methods, GET /api/v1/openapi.json all routes",
+                request.method(),
+                validate::shown(request.uri().path())
+            ),
+        )
+        .into_response()
+    } else {
+        (StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n").into_response()
     }
 }
 
@@ -209,8 +228,12 @@ pub async fn serve(
     let when_stopped = |mut stopped: tokio::sync::watch::Receiver<()>| async move {
         let _ = stopped.changed().await;
     };
-    let app = axum::serve(listeners.app, router(state.clone()))
-        .with_graceful_shutdown(when_stopped(stopped.clone()));
+    // The peer address goes with every request: sign-in failures are limited per address.
+    let app = axum::serve(
+        listeners.app,
+        router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(when_stopped(stopped.clone()));
     let usercontent = axum::serve(listeners.usercontent, usercontent_router(state.clone()))
         .with_graceful_shutdown(when_stopped(stopped.clone()));
     let metrics = listeners.metrics.map(|listener| {

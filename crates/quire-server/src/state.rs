@@ -32,6 +32,8 @@ pub struct Limits {
     pub invoke_per_project: RateLimiter,
     /// Failed sign-ins per e-mail address.
     pub login_failures: RateLimiter,
+    /// Failed sign-ins per client address (see `rate_limit::ClientAddress`).
+    pub login_failures_per_address: RateLimiter,
 }
 
 /// Failed sign-ins allowed per e-mail address and minute: enough for typos, too few to guess.
@@ -43,6 +45,7 @@ impl AppState {
             invoke_per_viewer: RateLimiter::per_minute(config.invoke_rate_per_viewer),
             invoke_per_project: RateLimiter::per_minute(config.invoke_rate_per_project),
             login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
+            login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
         };
         Self(Arc::new(Inner {
             store,

@@ -91,14 +91,18 @@ pub fn record_dropped_invocation_record() {
 }
 
 /// Every request's one layer of bookkeeping: its id (the client's `x-request-id` if it sent
-/// one, else a new UUID), echoed in the response and carried by every log line of the request
+/// a short, plain one, else a new UUID), echoed in the response and carried by every log line of the request
 /// (a span); a count and a timing by route template (never by raw path, which would let clients
 /// create unbounded label values; for the same reason an unusual method counts as `other`); and
 /// an error line for a server error. One hand-written layer instead of a stack of generic ones:
 /// each layer of a router is cloned for every request.
 pub async fn observe(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let id = if let Some(id) = request.headers().get(REQUEST_ID) {
+    let id = if let Some(id) = request
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|id| safe_request_id(id))
+    {
         id.clone()
     } else {
         let id = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
@@ -138,6 +142,16 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     });
     response.headers_mut().entry(REQUEST_ID).or_insert(id);
     response
+}
+
+/// A client's request id goes into every log line and the answer: 1 to 64 characters of
+/// `A-Z a-z 0-9 . _ -`, so it can neither flood the log nor forge or break its lines.
+fn safe_request_id(id: &HeaderValue) -> bool {
+    let id = id.as_bytes();
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn method_label(method: &Method) -> &'static str {

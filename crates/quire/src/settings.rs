@@ -111,6 +111,12 @@ pub const KEYS: &[Key] = &[
         help: "function calls per minute a project takes from all callers together; 0: no limit",
     },
     Key {
+        name: "login_failures_per_address",
+        env: "QUIRE_LOGIN_FAILURES_PER_ADDRESS",
+        default: "30",
+        help: "failed sign-ins per minute from one client address (the connection's peer), whatever the e-mail; 0: no limit",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -157,6 +163,7 @@ struct FileSettings {
     shutdown_grace_secs: Option<u64>,
     invoke_rate_per_viewer: Option<u32>,
     invoke_rate_per_project: Option<u32>,
+    login_failures_per_address: Option<u32>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -187,6 +194,7 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     pub invoke_rate_per_viewer: u32,
     pub invoke_rate_per_project: u32,
+    pub login_failures_per_address: u32,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -312,6 +320,11 @@ impl Settings {
                 file.invoke_rate_per_project,
                 quire_server::DEFAULT_INVOKE_RATE_PER_PROJECT,
             )?,
+            login_failures_per_address: rate(
+                "QUIRE_LOGIN_FAILURES_PER_ADDRESS",
+                file.login_failures_per_address,
+                quire_server::DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+            )?,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -389,6 +402,7 @@ impl Settings {
             secret_key: self.secret_key_bytes()?,
             invoke_rate_per_viewer: self.invoke_rate_per_viewer,
             invoke_rate_per_project: self.invoke_rate_per_project,
+            login_failures_per_address: self.login_failures_per_address,
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
         })
     }
@@ -534,6 +548,11 @@ impl fmt::Display for Settings {
             "invoke_rate_per_project = {}",
             self.invoke_rate_per_project
         )?;
+        writeln!(
+            f,
+            "login_failures_per_address = {}",
+            self.login_failures_per_address
+        )?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,
@@ -671,6 +690,30 @@ mod tests {
                 .unwrap();
             assert!(format!("{error:#}").contains(message), "{env:?}: {error:#}");
         }
+    }
+
+    #[test]
+    fn the_sign_in_limit_per_address_comes_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "login_failures_per_address = 0\n").unwrap();
+        let overrides = Overrides {
+            config: Some(file),
+            data_dir: Some(dir.path().to_owned()),
+        };
+        let default = Settings::load_from(&Overrides::default(), env_of(&[])).unwrap();
+        assert_eq!(default.login_failures_per_address, 30);
+        let from_file = Settings::load_from(&overrides, env_of(&[])).unwrap();
+        assert_eq!(from_file.login_failures_per_address, 0, "0 turns it off");
+        let from_env = Settings::load_from(
+            &overrides,
+            env_of(&[("QUIRE_LOGIN_FAILURES_PER_ADDRESS", "7")]),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.server_config().unwrap().login_failures_per_address,
+            7
+        );
     }
 
     #[test]

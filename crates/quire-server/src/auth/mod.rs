@@ -15,6 +15,7 @@ use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
 use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::state::AppState;
+use crate::validate::{MAX_REFERENCE_BYTES, shown};
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -229,16 +230,24 @@ impl Viewer {
         needed: Role,
     ) -> Result<Membership, ApiError> {
         let store = &state.store;
-        let key = (project.to_owned(), self.user.id.clone());
-        let membership = state
-            .credentials
-            .memberships
-            .get_or_load(store, key, store.membership(project, &self.user.id))
-            .await?;
+        // No project has a longer id or slug; the cache below must not keep such keys.
+        let membership = if project.len() > MAX_REFERENCE_BYTES {
+            None
+        } else {
+            let key = (project.to_owned(), self.user.id.clone());
+            state
+                .credentials
+                .memberships
+                .get_or_load(store, key, store.membership(project, &self.user.id))
+                .await?
+        };
         let membership = membership
             .filter(|m| self.token_project().is_none_or(|only| only == m.project.id))
             .ok_or_else(|| {
-                ApiError::not_found(format!("no project {project:?} that you are a member of"))
+                ApiError::not_found(format!(
+                    "no project {} that you are a member of",
+                    shown(project)
+                ))
             })?;
         if membership.role < needed {
             return Err(ApiError::forbidden(format!(

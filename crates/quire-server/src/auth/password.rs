@@ -7,6 +7,8 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longer passwords are refused before Argon2 reads them: hashing cost grows with the length.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19_456, 2, 1, None).expect("valid Argon2 parameters");
@@ -54,10 +56,29 @@ pub fn check_strength(password: &str) -> Result<(), String> {
             password.chars().count()
         ));
     }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(format!(
+            "the password is {} bytes; the limit is {MAX_PASSWORD_BYTES}",
+            password.len()
+        ));
+    }
     Ok(())
 }
 
 /// A strong random password for a generated first owner.
 pub fn generate() -> String {
     crate::auth::secrets::random_token(18)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_password_is_at_least_10_characters_and_at_most_1024_bytes() {
+        assert!(check_strength("short").is_err());
+        check_strength(&"p".repeat(MAX_PASSWORD_BYTES)).unwrap();
+        let error = check_strength(&"p".repeat(MAX_PASSWORD_BYTES + 1)).unwrap_err();
+        assert_eq!(error, "the password is 1025 bytes; the limit is 1024");
+    }
 }

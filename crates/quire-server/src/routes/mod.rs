@@ -14,6 +14,7 @@ pub mod tokens;
 pub mod views;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -97,7 +98,11 @@ impl utoipa::Modify for ErrorResponses {
 /// The API routes and the `OpenAPI` document generated from them.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(auth::login::login))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(auth::login::login))
+                .layer(DefaultBodyLimit::max(auth::login::MAX_BODY_BYTES)),
+        )
         .routes(routes!(auth::logout::logout))
         .routes(routes!(me::me))
         .routes(routes!(audit::account::account))

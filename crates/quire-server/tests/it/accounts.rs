@@ -1,6 +1,7 @@
 //! Login, sessions, CSRF, API tokens and the errors for bad bodies.
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use quire_test_utils::{Auth, Client, PASSWORD, TestApp};
 use serde_json::json;
@@ -51,6 +52,19 @@ async fn login_sets_a_hardened_cookie_and_me_answers() {
       "csrf_token": "[csrf_token]"
     }
     "#);
+}
+
+/// A sign-in refused by a limiter: 429 with `Retry-After`, and no session.
+fn assert_sign_in_refused_for_now(refused: &quire_test_utils::TestResponse) {
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.error_code(), "rate_limited");
+    assert!(refused.header("retry-after").is_some());
+    assert!(refused.header("set-cookie").is_none());
 }
 
 #[tokio::test]
@@ -134,20 +148,122 @@ async fn failed_sign_ins_are_limited_per_e_mail_address() {
         );
     }
     // Even the right password waits now, and the answer does not say whether it was right.
-    let refused = attempt(" ADA@example.com", PASSWORD).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        refused.text()
-    );
-    assert_eq!(refused.json()["error"]["code"], "rate_limited");
-    assert!(refused.header("retry-after").is_some());
-    assert!(refused.header("set-cookie").is_none());
+    assert_sign_in_refused_for_now(&attempt(" ADA@example.com", PASSWORD).await);
     assert_eq!(
         attempt("grace@example.com", PASSWORD).await.status,
         StatusCode::OK
     );
+}
+
+/// Rows of the audit log, to check that a refused sign-in wrote nothing.
+async fn audit_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn over_long_sign_in_fields_are_refused_before_any_work_and_never_audited() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let long_email = format!("{}@example.com", "a".repeat(300));
+    let cases = [
+        (
+            json!({ "email": long_email, "password": PASSWORD }),
+            "email",
+        ),
+        (
+            json!({ "email": "ada@example.com", "password": "p".repeat(1025) }),
+            "password",
+        ),
+        (json!({ "email": "nobody", "password": PASSWORD }), "email"),
+    ];
+    for (body, field) in cases {
+        // More attempts than the per-e-mail limit allows: none of them counts as a failure.
+        for _ in 0..12 {
+            let response = app.anonymous().post("/api/v1/auth/login", &body).await;
+            assert_eq!(
+                response.status,
+                StatusCode::BAD_REQUEST,
+                "{}",
+                response.text()
+            );
+            assert_eq!(response.json()["error"]["details"]["field"], field);
+            assert!(response.text().len() < 300, "{}", response.text());
+        }
+    }
+    assert_eq!(
+        audit_rows(&app).await,
+        0,
+        "a refused sign-in is never audited"
+    );
+    let ok = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+}
+
+#[tokio::test]
+async fn a_huge_sign_in_body_is_refused_unread_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    // Over the server's general limit, and under it but still far over a sign-in's.
+    for local_part in [2 * 1024 * 1024, 100_000] {
+        let email = format!("{}@example.com", "a".repeat(local_part));
+        let response = app
+            .anonymous()
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{}",
+            response.text()
+        );
+        assert_eq!(response.error_code(), "too_large");
+    }
+    assert_eq!(audit_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_limited_per_client_address_across_e_mail_addresses() {
+    let config = quire_server::ServerConfig {
+        login_failures_per_address: 5,
+        ..quire_server::ServerConfig::local(8787, 8788)
+    };
+    let app = TestApp::with_config(
+        quire_test_utils::testing::TestDatabase::sqlite().await,
+        config,
+    );
+    app.user("ada@example.com").await;
+    let attempt = |email: String, password: &str, peer: &str| {
+        let mut request = app.anonymous().request(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({ "email": email, "password": password })),
+        );
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.send(request)
+    };
+    for n in 0..5 {
+        let response = attempt(format!("guess{n}@example.com"), "guess", "192.0.2.1:4000").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    // A sixth e-mail address, another port: the same address, so refused.
+    assert_sign_in_refused_for_now(
+        &attempt("ada@example.com".into(), PASSWORD, "192.0.2.1:4001").await,
+    );
+    // Another client signs in as usual.
+    let other = attempt("ada@example.com".into(), PASSWORD, "198.51.100.2:4000").await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text());
 }
 
 #[tokio::test]
@@ -439,6 +555,164 @@ async fn bad_bodies_get_400_with_what_to_change() {
         app.store().memberships(&user.id).await.unwrap().is_empty(),
         "nothing was written"
     );
+}
+
+#[tokio::test]
+async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let client = app.token_client(&user, None).await;
+    client
+        .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
+        .await;
+    let long = "x".repeat(10_000);
+    // Under the bound of a path value, over what a message repeats.
+    let medium = "y".repeat(250);
+    let cases = [
+        (
+            "/api/v1/projects/%FF".to_owned(),
+            "the URL path is not valid",
+        ),
+        (
+            "/api/v1/projects/p/pages/%C3%28".to_owned(),
+            "the URL path is not valid",
+        ),
+        (
+            format!("/api/v1/projects/{long}"),
+            "the p in the path is 10000 bytes",
+        ),
+        (
+            format!("/api/v1/projects/p/pages/{long}"),
+            "the page in the path is",
+        ),
+        (format!("/api/v1/projects/{medium}"), "no project"),
+        (
+            format!("/api/v1/projects/p/functions/{medium}"),
+            "has no function",
+        ),
+        (format!("/api/v1/projects/p/pages/{medium}"), "no page"),
+        (format!("/api/v1/nowhere/{long}"), "no route"),
+        (
+            "/api/v1/projects/p/audit?limit=abc".to_owned(),
+            "the query string does not fit this route",
+        ),
+        (
+            format!("/api/v1/projects/p/audit?{long}=1"),
+            "the query string does not fit this route",
+        ),
+    ];
+    for (path, message) in cases {
+        let response = client.get(&path).await;
+        assert!(
+            [StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND].contains(&response.status),
+            "{path:.80}: {:.300}",
+            response.text()
+        );
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        let text = response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.contains(message), "{path:.80}: {text}");
+        assert!(
+            text.len() < 500 && !text.contains(&medium),
+            "the message echoes a bounded part: {text:.600}"
+        );
+    }
+    let response = client.send(Method::PATCH, "/api/v1/me", None).await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.error_code(), "method_not_allowed");
+    assert_eq!(response.header("allow"), Some("GET,HEAD"));
+    // A project named in a body is bounded like one in a path.
+    let response = client
+        .post(
+            "/api/v1/tokens",
+            &json!({ "name": "t", "project": "z".repeat(100_000) }),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NOT_FOUND,
+        "{:.300}",
+        response.text()
+    );
+    assert!(response.body.len() < 400, "{:.600}", response.text());
+    // An anonymous caller's path values key the invoke path's caches: bounded before them.
+    let response = app
+        .anonymous()
+        .post(
+            &format!("/api/v1/projects/{long}/functions/{long}/invoke"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{:.300}",
+        response.text()
+    );
+    assert_eq!(response.json()["error"]["details"]["field"], "p");
+}
+
+#[tokio::test]
+async fn names_with_control_or_bidi_characters_and_huge_slugs_are_refused_briefly() {
+    let app = TestApp::new().await;
+    let user = app.user("ada@example.com").await;
+    let client = app.token_client(&user, None).await;
+    let long = "x".repeat(100_000);
+    for (body, field) in [
+        (json!({ "name": "nul\u{0}", "slug": "p" }), "name"),
+        (json!({ "name": "\u{1b}[2Jclear", "slug": "p" }), "name"),
+        (json!({ "name": "two\nlines", "slug": "p" }), "name"),
+        (
+            json!({ "name": "invoice\u{202E}fdp.exe", "slug": "p" }),
+            "name",
+        ),
+        (json!({ "name": "P", "slug": long }), "slug"),
+    ] {
+        let response = client.post("/api/v1/projects", &body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{:.200}",
+            response.text()
+        );
+        let error = response.json()["error"].clone();
+        assert_eq!(error["details"]["field"], field);
+        assert!(response.body.len() < 400, "{:.600}", response.text());
+    }
+    assert!(
+        app.store().memberships(&user.id).await.unwrap().is_empty(),
+        "nothing was written"
+    );
+    client
+        .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
+        .await;
+    let page = |description: &str, template: Option<&str>| json!({ "name": "Page", "slug": "page", "description": description, "template": template });
+    for (description, template, field) in [
+        ("red\u{1b}[31m", None, "description"),
+        ("\u{2067}reversed", None, "description"),
+        ("fine", Some(long.as_str()), "template"),
+    ] {
+        let response = client
+            .post("/api/v1/projects/p/pages", &page(description, template))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{:.200}",
+            response.text()
+        );
+        assert_eq!(response.json()["error"]["details"]["field"], field);
+        assert!(response.body.len() < 400, "{:.600}", response.text());
+    }
+    let response = client
+        .post(
+            "/api/v1/projects/p/pages",
+            &page("two lines\n\tand a tab", None),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
 }
 
 #[tokio::test]

@@ -154,6 +154,26 @@ async fn responses_carry_request_ids_and_app_security_headers() {
         )
         .await;
     assert_eq!(echoed.header("x-request-id"), Some("abc-123"));
+    // Anything else the client sends is replaced: too long, or more than plain characters.
+    let too_long = "a".repeat(65);
+    for sent in [
+        too_long.as_str(),
+        "abc 123",
+        "abc\"level\":\"error",
+        "a\tb",
+        "",
+    ] {
+        let replaced = app
+            .send(
+                Request::get("/healthz")
+                    .header("x-request-id", sent)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let id = replaced.header("x-request-id").unwrap();
+        assert!(id != sent && uuid_like(id), "{sent:?} became {id:?}");
+    }
 
     assert_eq!(
         response.header("content-security-policy"),
@@ -338,4 +358,8 @@ async fn metrics_count_compiles_and_invocations() {
     ] {
         assert!(after.contains(series), "{series} in {after}");
     }
+}
+
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }

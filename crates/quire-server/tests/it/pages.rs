@@ -1228,6 +1228,7 @@ async fn a_page_invokes_its_own_projects_functions_as_its_viewer() {
         json!({ "function": {}, "payload": {} }),
         json!({ "function": { "id": own, "slug": "your-function-slug" } }),
         json!({ "function": { "slug": "your-function-slug" }, "headers": { "x-quire-viewer": "me" } }),
+        json!({ "function": { "slug": "x".repeat(257) }, "payload": {} }),
     ] {
         let refused = invoke(&owner, body.clone()).await;
         assert_eq!(

@@ -21,6 +21,28 @@ async fn http_get(address: std::net::SocketAddr, path: &str) -> String {
     response
 }
 
+async fn http_post_json(address: std::net::SocketAddr, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+fn app_state(database: &TestDatabase, config: ServerConfig) -> AppState {
+    AppState::new(
+        database.store.clone(),
+        config,
+        quire_test_utils::compiler(),
+        quire_test_utils::functions(),
+    )
+}
+
 /// A real server on two listeners, running until [`Running::stop`].
 struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
@@ -59,12 +81,7 @@ async fn serves_every_listener_and_shuts_down_gracefully() {
         metrics.local_addr().unwrap(),
     );
     let config = ServerConfig::local(app_address.port(), usercontent_address.port());
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     let server = Running::start(
         state,
         Listeners {
@@ -144,12 +161,7 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
     let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let usercontent_address = usercontent.local_addr().unwrap();
     let config = ServerConfig::local(app.local_addr().unwrap().port(), usercontent_address.port());
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     // Over a megabyte, far more than a socket buffer holds: sends are partial and resume.
     let html = (0..40_000).fold(String::new(), |mut html, i| {
         use std::fmt::Write as _;
@@ -244,12 +256,7 @@ async fn invocation_records_still_queued_at_shutdown_are_written() {
             usercontent.local_addr().unwrap().port(),
         )
     };
-    let state = AppState::new(
-        database.store.clone(),
-        config,
-        quire_test_utils::compiler(),
-        quire_test_utils::functions(),
-    );
+    let state = app_state(&database, config);
     let test_app = quire_test_utils::TestApp::with_state(state.clone(), database);
     let owner = test_app.user("owner@example.com").await;
     test_app
@@ -295,4 +302,34 @@ async fn invocation_records_still_queued_at_shutdown_are_written() {
         .await
         .unwrap();
     assert_eq!(written.len(), 5, "every answered call has its record");
+}
+
+#[tokio::test]
+async fn the_served_app_limits_failed_sign_ins_by_the_peer_address() {
+    let database = TestDatabase::sqlite().await;
+    let app = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_address = app.local_addr().unwrap();
+    let config = ServerConfig {
+        login_failures_per_address: 2,
+        ..ServerConfig::local(app_address.port(), usercontent.local_addr().unwrap().port())
+    };
+    let state = app_state(&database, config);
+    let server = Running::start(state, without_metrics(app, usercontent));
+    let attempt = |n: usize| {
+        let body = format!(r#"{{"email":"guess{n}@example.com","password":"wrong password"}}"#);
+        async move { http_post_json(app_address, "/api/v1/auth/login", &body).await }
+    };
+    for n in 0..2 {
+        let answer = attempt(n).await;
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    // Each attempt came over a new connection, from a new port: the address is what counts.
+    let refused = attempt(2).await;
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after:"),
+        "{refused}"
+    );
+    server.stop().await;
 }

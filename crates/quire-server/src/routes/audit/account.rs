@@ -3,7 +3,9 @@
 //! invitations they accepted and password changes. Many of these belong to no project, so
 //! no project's log shows them.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::extract::Query;
 
 use super::AuditQuery;
 use crate::auth::Viewer;

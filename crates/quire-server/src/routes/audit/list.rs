@@ -1,11 +1,12 @@
 //! `GET /api/v1/projects/{p}/audit?before=&limit=`: newest entries first.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use super::AuditQuery;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::{Path, Query};
 use crate::json::ApiJson;
 use crate::routes::views::AuditEntryView;
 use crate::state::AppState;

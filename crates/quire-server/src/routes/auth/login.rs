@@ -1,6 +1,8 @@
 //! `POST /api/v1/auth/login`: checks the password, starts a new session (rotating any old
 //! one) and returns the CSRF token that cookie-authenticated changes must send back. Failed
-//! attempts are rate limited per e-mail address, so passwords cannot be guessed online.
+//! attempts are rate limited per e-mail address and per client address, so passwords cannot be
+//! guessed online. Anyone may call it, so everything it keeps is bounded: the body, the e-mail
+//! address and password (refused before hashing, limiting or auditing), and the limiters.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -12,9 +14,13 @@ use utoipa::ToSchema;
 use crate::auth::{cookie, password, refuse_cross_site, secrets};
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
-use crate::rate_limit;
+use crate::rate_limit::{self, ClientAddress};
 use crate::routes::views::UserView;
 use crate::state::AppState;
+use crate::validate;
+
+/// A sign-in body is an e-mail address and a password: larger bodies are refused unread.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,14 +38,38 @@ pub struct LoginResponse {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
-        (status = 429, body = ErrorBody, description = "too many failed sign-ins for this e-mail address; `Retry-After` says when to try again")))]
+        (status = 400, body = ErrorBody, description = "the e-mail address or password is malformed or too long"),
+        (status = 413, body = ErrorBody, description = "the body is over 8 KiB"),
+        (status = 429, body = ErrorBody, description = "too many failed sign-ins for this e-mail address or from this client address; `Retry-After` says when to try again")))]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     refuse_cross_site(&axum::http::Method::POST, &headers)?;
+    validate::email("email", &body.email)?;
+    if body.password.len() > password::MAX_PASSWORD_BYTES {
+        return Err(ApiError::validation(
+            "password",
+            format!(
+                "the password is {} bytes; no password is longer than {}",
+                body.password.len(),
+                password::MAX_PASSWORD_BYTES
+            ),
+        ));
+    }
     let email = body.email.trim().to_lowercase();
+    let address = client.key();
+    let per_address = &state.limits.login_failures_per_address;
+    if let Some(address) = &address {
+        per_address.check(address).map_err(|wait| {
+            rate_limit::refused(
+                wait,
+                "too many failed sign-ins from your network address; wait a little and try again",
+            )
+        })?;
+    }
     let failures = &state.limits.login_failures;
     failures.check(&email).map_err(|wait| {
         rate_limit::refused(
@@ -58,6 +88,9 @@ pub async fn login(
     let Some(user) = user.filter(|_| valid) else {
         // Spent even when the bucket just ran dry: the next attempt is the one refused.
         let _ = failures.take(&email);
+        if let Some(address) = &address {
+            let _ = per_address.take(address);
+        }
         let details = serde_json::json!({ "email": email });
         state
             .store

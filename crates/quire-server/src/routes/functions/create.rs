@@ -1,7 +1,7 @@
 //! `POST /api/v1/projects/{p}/functions`: a new function in `draft`, its code as version 1.
 //! Code that does not load is still stored; the answer says why it does not load.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::{NewFunction, Role};
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::{FunctionDetail, check_code, check_memory, check_timeout, load_check};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::functions::{DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS};
 use crate::json::ApiJson;
 use crate::state::AppState;

@@ -1,13 +1,14 @@
 //! `DELETE /api/v1/projects/{p}/functions/{f}`: the function, its versions, secrets and
 //! invocation log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::Role;
 
 use super::function_for;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::state::AppState;
 
 #[utoipa::path(delete, path = "/api/v1/projects/{p}/functions/{f}", tag = "functions",

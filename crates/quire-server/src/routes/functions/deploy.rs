@@ -2,7 +2,7 @@
 //! not load leaves the function in `error` with the reason (and line), and the version deployed
 //! before keeps serving. Audited as `function.deploy`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::{FunctionView, LoadErrorView, function_for, load_check};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 

@@ -1,12 +1,13 @@
 //! `GET /api/v1/projects/{p}/functions/{f}`: one function with its head code for owners and
 //! admins, with its deployed code for members.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use super::{FunctionDetail, FunctionView, function_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::is_editor;
 use crate::state::AppState;

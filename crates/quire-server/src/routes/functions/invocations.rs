@@ -1,7 +1,7 @@
 //! `GET /api/v1/projects/{p}/functions/{f}/invocations?limit=&before=`: the invocation log,
 //! newest first; `before` is the id of the last record of the previous page.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use super::{InvocationView, function_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::{Path, Query};
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -31,14 +32,8 @@ pub async fn invocations(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((project, function)): Path<(String, String)>,
-    query: Result<Query<InvocationsQuery>, axum::extract::rejection::QueryRejection>,
+    Query(query): Query<InvocationsQuery>,
 ) -> Result<ApiJson<Vec<InvocationView>>, ApiError> {
-    let Query(query) = query.map_err(|e| {
-        ApiError::bad_request(format!(
-            "{}; use ?limit=1..200 and ?before=<invocation id>",
-            e.body_text()
-        ))
-    })?;
     let (_, function) = function_for(&state, &viewer, &project, &function, Role::Member).await?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {

@@ -15,7 +15,7 @@
 //! `Access-Control-*` headers are dropped with every other header off the allow-list.
 
 use axum::body::to_bytes;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,11 +25,13 @@ use quire_store::Role;
 use super::no_such_function;
 use crate::auth::{Viewer, viewer_from_token};
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::functions::{
     CALLER_HEADERS, CREDENTIAL_HEADERS, MAX_PAYLOAD_BYTES, Via, function_url, invoke_error,
     pass_through, payload_too_large, run_deployed, target,
 };
 use crate::state::AppState;
+use crate::validate::shown;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 
@@ -75,8 +77,10 @@ pub async fn invoke(
     let (mut parts, body) = request.into_parts();
     let Some(viewer) = authenticate(&state, &mut parts).await? else {
         return Err(ApiError::not_found(format!(
-            "no public function {function:?} in project {project:?}; a private function needs an API token \
-             (`Authorization: Bearer <token>` or `X-API-Key: <token>`)"
+            "no public function {} in project {}; a private function needs an API token \
+             (`Authorization: Bearer <token>` or `X-API-Key: <token>`)",
+            shown(&function),
+            shown(&project)
         )));
     };
     let membership = viewer.require(&state, &project, Role::Member).await?;
@@ -104,7 +108,9 @@ pub async fn preflight(
         .is_some_and(|found| found.function.public_endpoint);
     if !public {
         return Err(ApiError::not_found(format!(
-            "no public function {function:?} in project {project:?}; only public functions can be called from other web pages"
+            "no public function {} in project {}; only public functions can be called from other web pages",
+            shown(&function),
+            shown(&project)
         )));
     }
     if from_sandboxed_document(&headers) {

@@ -1,11 +1,12 @@
 //! `GET /api/v1/projects/{p}/functions`: the project's functions, by slug.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use super::FunctionView;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 

@@ -27,7 +27,7 @@ use crate::functions::{
     MAX_CODE_BYTES, MAX_MEMORY_MB, MAX_TIMEOUT_MS, MIN_MEMORY_MB, MIN_TIMEOUT_MS,
 };
 use crate::state::AppState;
-use crate::validate::timestamp;
+use crate::validate::{shown, timestamp};
 
 /// Why code does not load, with its position when it is a syntax error.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -252,7 +252,8 @@ pub async fn find(
 
 pub fn no_such_function(project_slug: &str, function: &str) -> ApiError {
     ApiError::not_found(format!(
-        "project {project_slug:?} has no function {function:?}; GET /api/v1/projects/{project_slug}/functions lists them"
+        "project {project_slug:?} has no function {}; GET /api/v1/projects/{project_slug}/functions lists them",
+        shown(function)
     ))
 }
 

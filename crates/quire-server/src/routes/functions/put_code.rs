@@ -2,7 +2,7 @@
 //! kept even when it does not load; the answer says why, with line and column. The status goes
 //! back to `draft` unless the code is what is deployed.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::{FunctionDetail, check_code, function_for, load_check};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 

@@ -1,7 +1,7 @@
 //! `PUT /api/v1/projects/{p}/functions/{f}/secrets/{name} {value}` → 204: sets a secret,
 //! encrypted at rest. The value is never answered, logged or recorded.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::Role;
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use super::function_for;
 use super::secrets::{MAX_SECRET_BYTES, check_name};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::functions::seal;
 use crate::json::ApiJson;
 use crate::state::AppState;

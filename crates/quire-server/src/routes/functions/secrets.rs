@@ -1,7 +1,7 @@
 //! `GET /api/v1/projects/{p}/functions/{f}/secrets`: the names of a function's secrets.
 //! Values are write-only: no route ever answers one.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::{Role, SecretName};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -9,8 +9,10 @@ use utoipa::ToSchema;
 use super::function_for;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
+use crate::validate::shown;
 use crate::validate::timestamp;
 
 /// Secret names are JavaScript identifiers, because a function reads them as `env.NAME`.
@@ -47,7 +49,8 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
         return Err(ApiError::validation(
             "name",
             format!(
-                "secret name {name:?} is not valid: use 1 to {MAX_SECRET_NAME} letters, digits and '_', not starting with a digit, e.g. \"STRIPE_KEY\""
+                "secret name {} is not valid: use 1 to {MAX_SECRET_NAME} letters, digits and '_', not starting with a digit, e.g. \"STRIPE_KEY\"",
+                shown(name)
             ),
         ));
     }

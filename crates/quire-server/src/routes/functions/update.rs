@@ -1,7 +1,7 @@
 //! `PATCH /api/v1/projects/{p}/functions/{f}`: name, slug, public endpoint and limits. Limits
 //! apply from the next call.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::{FunctionChanges, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::{FunctionView, check_memory, check_timeout, function_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 use crate::validate;

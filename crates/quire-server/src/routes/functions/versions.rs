@@ -1,12 +1,13 @@
 //! `GET /api/v1/projects/{p}/functions/{f}/versions`: every version with its code, newest
 //! first; for owners and admins, as drafts are theirs alone (page versions are the same).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use super::{VersionView, function_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::state::AppState;
 

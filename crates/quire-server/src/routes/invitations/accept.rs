@@ -7,7 +7,9 @@
 //! it never says that the account exists; its holder signs in and accepts from there.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use quire_store::{Invitation, StoreError, User};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,9 @@
 //! invite an address; the answer holds the one-time link's token, shown only here. Only owners
 //! invite owners. The answer is the same whether or not the address has an account.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use quire_store::{NewInvitation, Role};
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,8 @@
 //! `GET /api/v1/projects/{p}/invitations`: the pending invitations, for owners and admins.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use quire_store::Role;
 
 use super::InvitationView;

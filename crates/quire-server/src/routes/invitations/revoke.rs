@@ -1,7 +1,9 @@
 //! `DELETE /api/v1/projects/{p}/invitations/{id}`: owners and admins withdraw a pending
 //! invitation; its link stops working at once.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use quire_store::Role;
 

@@ -1,7 +1,9 @@
 //! `GET /api/v1/invitations/{token}`: what a link invites to, for whoever holds it, signed in
 //! or not. It says nothing about whether the invited address has an account.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 

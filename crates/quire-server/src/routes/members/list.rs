@@ -1,10 +1,11 @@
 //! `GET /api/v1/projects/{p}/members`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::views::MemberView;
 use crate::state::AppState;

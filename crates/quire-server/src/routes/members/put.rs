@@ -3,7 +3,7 @@
 //! people join by invitation. Anyone who is not a member gets the same 404, so the route does
 //! not tell which addresses have accounts.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::{Role, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::{find_member, no_such_member};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::views::MemberView;
 use crate::state::AppState;

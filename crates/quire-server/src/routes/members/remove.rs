@@ -1,13 +1,14 @@
 //! `DELETE /api/v1/projects/{p}/members/{user}`: owners remove a member; never the last owner.
 //! Anyone who is not a member gets the same 404.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::{Role, StoreError};
 
 use super::{find_member, no_such_member};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::state::AppState;
 
 #[utoipa::path(delete, path = "/api/v1/projects/{p}/members/{user}", tag = "members",

@@ -1,7 +1,7 @@
 //! `POST /api/v1/projects/{p}/pages`: creates a page, empty or from a source or a template;
 //! with one, the first version is compiled and stored in the same transaction.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::{NewPage, Role};
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{
     PageView, SaveView, check_source_size, compile, validate_dependencies, validate_description,
@@ -16,6 +17,7 @@ use crate::routes::pages::{
 };
 use crate::state::AppState;
 use crate::templates;
+use crate::validate;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -78,7 +80,8 @@ pub async fn create(
                     ApiError::validation(
                         "template",
                         format!(
-                            "no template {name:?}; the templates are {}",
+                            "no template {}; the templates are {}",
+                            validate::shown(name),
                             templates::names()
                         ),
                     )

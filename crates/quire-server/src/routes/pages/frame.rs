@@ -6,7 +6,7 @@
 //! open the published version, for every member. The nonce is not stored: the host keeps it
 //! and accepts the page's hello only with it.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use crate::artifacts;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{Mode, load, version_for_mode};
 use crate::state::AppState;

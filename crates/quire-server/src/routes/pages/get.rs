@@ -1,13 +1,14 @@
 //! `GET /api/v1/projects/{p}/pages/{page}`: one page; owners and admins also get the head
 //! version's source and build.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{BuildView, PageView, is_editor, load};
 use crate::state::AppState;

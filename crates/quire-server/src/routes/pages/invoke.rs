@@ -4,7 +4,7 @@
 //! functions. The function learns who called from headers the server sets (viewer, page,
 //! mount point, mode) and strips from anything the page sent.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use quire_store::Role;
 use serde::Deserialize;
@@ -12,10 +12,12 @@ use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::functions::{Caller, FunctionSelector, invoke_for_page};
 use crate::json::ApiJson;
 use crate::routes::pages::{Mode, load, version_for_mode};
 use crate::state::AppState;
+use crate::validate::MAX_REFERENCE_BYTES;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,13 +57,15 @@ pub async fn invoke(
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<InvokeRequest>,
 ) -> Result<Response, ApiError> {
+    // The name keys the function cache: bounded before it.
+    let fits = |name: &String| (1..=MAX_REFERENCE_BYTES).contains(&name.len());
     let function = match (body.function.id, body.function.slug) {
-        (Some(id), None) if !id.is_empty() => FunctionSelector::Id(id),
-        (None, Some(slug)) if !slug.is_empty() => FunctionSelector::Slug(slug),
+        (Some(id), None) if fits(&id) => FunctionSelector::Id(id),
+        (None, Some(slug)) if fits(&slug) => FunctionSelector::Slug(slug),
         _ => {
             return Err(ApiError::validation(
                 "function",
-                "name the function by id or by slug: {\"id\": \"…\"} or {\"slug\": \"…\"}",
+                "name the function by id or by slug: {\"id\": \"…\"} or {\"slug\": \"…\"}, at most 256 bytes",
             ));
         }
     };

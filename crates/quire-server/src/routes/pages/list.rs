@@ -1,10 +1,11 @@
 //! `GET /api/v1/projects/{p}/pages`: the project's pages; members see the published ones.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::{PageStatus, Role};
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{PageView, is_editor};
 use crate::state::AppState;

@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 use crate::auth::Viewer;
 use crate::errors::ApiError;
 use crate::state::AppState;
-use crate::validate::{self, timestamp};
+use crate::validate::{self, shown, timestamp};
 
 /// At most this many pinned dependencies per page.
 pub const MAX_DEPENDENCIES: usize = 64;
@@ -165,7 +165,8 @@ pub async fn load(
         .filter(|p| is_editor(&membership) || p.status == PageStatus::Published)
         .ok_or_else(|| {
             ApiError::not_found(format!(
-                "no page {page:?} in project {:?}",
+                "no page {} in project {:?}",
+                shown(page),
                 membership.project.slug
             ))
         })?;
@@ -194,13 +195,16 @@ pub fn validate_dependencies(dependencies: &BTreeMap<String, String>) -> Result<
         if !name_ok {
             return Err(ApiError::validation(
                 "dependencies",
-                format!("{name:?} is not an npm package name"),
+                format!("{} is not an npm package name", shown(name)),
             ));
         }
         if range.len() > 256 || range.chars().any(char::is_control) {
             return Err(ApiError::validation(
                 "dependencies",
-                format!("the version range of {name:?} is not valid; use one like \"^1.2.0\""),
+                format!(
+                    "the version range of {} is not valid; use one like \"^1.2.0\"",
+                    shown(name)
+                ),
             ));
         }
     }
@@ -224,7 +228,8 @@ pub fn check_source_size(source: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Checks a page description.
+/// Checks a page description: bounded, and no control or text-direction characters but line
+/// breaks and tabs.
 pub fn validate_description(description: &str) -> Result<(), ApiError> {
     let chars = description.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
@@ -233,7 +238,7 @@ pub fn validate_description(description: &str) -> Result<(), ApiError> {
             format!("description has {chars} characters; the limit is {MAX_DESCRIPTION_CHARS}"),
         ));
     }
-    Ok(())
+    validate::text("description", description)
 }
 
 /// Checks the fields every page has.

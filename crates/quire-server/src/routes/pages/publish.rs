@@ -2,13 +2,14 @@
 //! the given one; publishing an older version is a rollback.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{PageView, load};
 use crate::state::AppState;

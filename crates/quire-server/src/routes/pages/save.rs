@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{
     SaveView, check_source_size, compile, load, parse_dependencies, validate_dependencies,

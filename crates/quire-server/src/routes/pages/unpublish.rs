@@ -1,11 +1,12 @@
 //! `POST /api/v1/projects/{p}/pages/{page}/unpublish`: stops serving the page; it becomes a
 //! draft again and keeps its versions.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{PageView, load};
 use crate::state::AppState;

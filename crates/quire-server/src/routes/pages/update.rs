@@ -1,12 +1,13 @@
 //! `PATCH /api/v1/projects/{p}/pages/{page}`: name, slug, description and the inbox mount.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::{PageChanges, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{PageView, load, validate_description};
 use crate::state::AppState;

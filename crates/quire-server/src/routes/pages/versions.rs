@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use quire_store::Role;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::routes::pages::{BuildView, load, parse_dependencies};
 use crate::state::AppState;

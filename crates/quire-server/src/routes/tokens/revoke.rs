@@ -1,12 +1,14 @@
 //! `DELETE /api/v1/tokens/{id}`: revokes one of the caller's tokens at once.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::NewAuditEntry;
 
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::state::AppState;
+use crate::validate::shown;
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "the token's id")),
     responses((status = 204, description = "revoked"), (status = 404, body = ErrorBody)))]
@@ -18,7 +20,8 @@ pub async fn revoke(
     viewer.require_unlimited()?;
     if !state.store.revoke_api_token(&viewer.user.id, &id).await? {
         return Err(ApiError::not_found(format!(
-            "you have no live token with id {id:?}; GET /api/v1/tokens lists them"
+            "you have no live token with id {}; GET /api/v1/tokens lists them",
+            shown(&id)
         )));
     }
     state
