@@ -241,19 +241,14 @@ impl Settings {
             let rate = number(key, from_file.map(u64::from), u64::from(default))?;
             u32::try_from(rate).with_context(|| format!("{key}={rate} is too large"))
         };
-        let address = |key: &str,
-                       from_file: Option<SocketAddr>,
-                       default: &str|
-         -> anyhow::Result<SocketAddr> {
-            match env(key) {
-                Some(value) => value.parse().with_context(|| {
+        let address = |key: &str, from_file: Option<SocketAddr>| -> anyhow::Result<_> {
+            env(key).map_or(Ok(from_file), |value| {
+                value.parse().map(Some).with_context(|| {
                     format!("{key}={value:?} is not an address like 127.0.0.1:8787")
-                }),
-                None => Ok(
-                    from_file.unwrap_or_else(|| default.parse().expect("valid default address"))
-                ),
-            }
+                })
+            })
         };
+        let default_address = |text: &str| -> SocketAddr { text.parse().expect("a valid address") };
 
         let data_dir = overrides
             .data_dir
@@ -261,18 +256,11 @@ impl Settings {
             .or_else(|| env("QUIRE_DATA_DIR").map(PathBuf::from))
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("./quire-data"));
-        let listen = address("QUIRE_LISTEN", file.listen, "127.0.0.1:8787")?;
-        let usercontent_listen = address(
-            "QUIRE_USERCONTENT_LISTEN",
-            file.usercontent_listen,
-            "127.0.0.1:8788",
-        )?;
-        let metrics_listen = match env("QUIRE_METRICS_LISTEN") {
-            Some(value) => Some(value.parse().with_context(|| {
-                format!("QUIRE_METRICS_LISTEN={value:?} is not an address like 127.0.0.1:9187")
-            })?),
-            None => file.metrics_listen,
-        };
+        let listen = address("QUIRE_LISTEN", file.listen)?
+            .unwrap_or_else(|| default_address("127.0.0.1:8787"));
+        let usercontent_listen = address("QUIRE_USERCONTENT_LISTEN", file.usercontent_listen)?
+            .unwrap_or_else(|| default_address("127.0.0.1:8788"));
+        let metrics_listen = address("QUIRE_METRICS_LISTEN", file.metrics_listen)?;
         let database_url = text("QUIRE_DATABASE_URL", file.database_url).unwrap_or_else(|| {
             format!("sqlite://{}?mode=rwc", data_dir.join("quire.db").display())
         });
