@@ -55,6 +55,9 @@ struct MeterState {
     tripped: Option<Trip>,
     handoff: Option<Handoff>,
     handed_off: bool,
+    /// Whether the current poll has moved its thread's other tasks away already. A later poll
+    /// may run on an executor thread again (after an `await`), so it may hand off once more.
+    handed_off_this_poll: bool,
     /// The thread's CPU time when the interrupt handler first ran in the current poll, for a
     /// call with a handoff: wall time would count the moments the OS ran other threads. Read
     /// there rather than when the poll begins, as short calls never reach the handler and so
@@ -62,9 +65,10 @@ struct MeterState {
     slice_cpu_start: Option<Duration>,
 }
 
-/// A call running on a thread of the async executor (see [`crate::RuntimeConfig::inline_calls`]):
-/// once one stretch of its JavaScript has used `after` of CPU time, the thread's other tasks move to a
-/// fresh thread (tokio's `block_in_place`) and the call finishes where it is. `moved` counts
+/// A call running on a thread of a multi-threaded async executor (the server's, see
+/// [`crate::RuntimeConfig::inline_calls`], or the runtime's workers): once one stretch of its
+/// JavaScript has used `after` of CPU time, the thread's other tasks move to a fresh thread
+/// (tokio's `block_in_place`) and the call finishes the stretch where it is. `moved` counts
 /// such calls while they run.
 #[derive(Debug, Clone)]
 pub struct Handoff {
@@ -120,6 +124,7 @@ impl Meter {
             tripped: None,
             handoff: None,
             handed_off: false,
+            handed_off_this_poll: false,
             slice_cpu_start: None,
         }))
     }
@@ -135,6 +140,7 @@ impl Meter {
             tripped: None,
             handoff,
             handed_off: false,
+            handed_off_this_poll: false,
             slice_cpu_start: None,
         };
     }
@@ -157,6 +163,7 @@ impl Meter {
         let mut m = self.0.lock().expect("meter lock");
         m.slice_start = Some(Instant::now());
         m.slice_cpu_start = None;
+        m.handed_off_this_poll = false;
     }
 
     fn end(&self) {
@@ -185,7 +192,7 @@ impl Meter {
             None
         };
         if m.tripped.is_none()
-            && !m.handed_off
+            && !m.handed_off_this_poll
             && let Some(handoff) = m.handoff.clone()
         {
             let Some(cpu_start) = m.slice_cpu_start else {
@@ -197,8 +204,11 @@ impl Meter {
             if stretch > handoff.after
                 && thread_cpu_time().saturating_sub(cpu_start) > handoff.after
             {
-                handoff.moved.fetch_add(1, Ordering::Relaxed);
+                if !m.handed_off {
+                    handoff.moved.fetch_add(1, Ordering::Relaxed);
+                }
                 m.handed_off = true;
+                m.handed_off_this_poll = true;
                 drop(m);
                 let waited = move_other_tasks_away();
                 let mut m = self.0.lock().expect("meter lock");
@@ -441,19 +451,20 @@ impl Isolate {
     }
 
     /// Loads `code` into this blank isolate: the load runs under `limits` and `wall_deadline`,
-    /// serving `state`.
+    /// serving `state`, and leaves its thread to the thread's other tasks if it runs long.
     pub async fn load_function(
         mut self,
         code: &str,
         limits: &Limits,
         state: &Arc<CallState>,
         wall_deadline: Instant,
+        handoff: Option<Handoff>,
     ) -> Result<Self, LoadFailure> {
         if self.memory_limit != limits.memory_bytes {
             self.set_memory_limit(limits.memory_bytes).await;
         }
         *self.slot.lock().expect("slot lock") = Some(state.clone());
-        self.meter.arm(limits.cpu_time, wall_deadline, None);
+        self.meter.arm(limits.cpu_time, wall_deadline, handoff);
         let source = format!("{code}{HANDLER_EXPORT}");
         let loaded = tokio::time::timeout_at(
             wall_deadline.into(),
