@@ -31,8 +31,8 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_RECORD_BATCH_WINDOW,
-    ServerConfig,
+    DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
+    DEFAULT_RECORD_BATCH_WINDOW, ServerConfig, default_function_concurrency,
 };
 pub use errors::ApiError;
 pub use state::AppState;

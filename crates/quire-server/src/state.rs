@@ -44,12 +44,15 @@ impl AppState {
             invoke_per_project: RateLimiter::per_minute(config.invoke_rate_per_project),
             login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
         };
+        let invocations = crate::functions::Invocations::with_concurrency(
+            config.function_concurrency_per_project,
+        );
         Self(Arc::new(Inner {
             store,
             config,
             compiler,
             functions,
-            invocations: crate::functions::Invocations::default(),
+            invocations,
             credentials: crate::auth::KnownCredentials::default(),
             limits,
         }))

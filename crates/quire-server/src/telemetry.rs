@@ -85,6 +85,12 @@ pub fn record_function_placements(placements: quire_functions::Placements) {
     metrics::gauge!("quire_function_calls_running_long").set(placements.running_long as f64);
 }
 
+/// Counts calls refused because their project had its share of calls running for as long as
+/// they could wait.
+pub fn record_function_call_refused_busy() {
+    metrics::counter!("quire_function_calls_refused_busy_total").increment(1);
+}
+
 /// Counts invocation records dropped because the database could not keep up.
 pub fn record_dropped_invocation_record() {
     metrics::counter!("quire_invocation_records_dropped_total").increment(1);

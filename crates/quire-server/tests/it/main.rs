@@ -2,6 +2,7 @@
 
 mod accounts;
 mod authorization;
+mod fairness;
 mod functions;
 mod ops;
 mod pages;
