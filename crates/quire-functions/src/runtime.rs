@@ -301,9 +301,11 @@ impl Runtime {
             counts: Counts::default(),
             config,
         });
+        let nice = shared.config.worker_nice;
         let workers = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(shared.config.workers.max(1))
             .thread_name("quire-fn")
+            .on_thread_start(move || lower_priority(nice))
             // Also the stack of the threads that calls running long move to.
             .thread_stack_size(shared.config.caller_stack_bytes())
             .enable_all()
@@ -434,6 +436,19 @@ impl Runtime {
     pub fn idle_isolates(&self) -> usize {
         self.inner.shared.pool.lock().expect("pool lock").total
     }
+}
+
+/// Gives the calling thread the nice value `nice` (on Linux a thread's own; elsewhere it would
+/// be the whole process's, so it is left alone there).
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice != 0
+        && let Err(error) = rustix::process::setpriority_process(None, nice)
+    {
+        tracing::debug!(%error, nice, "could not lower a function worker's priority");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Takes a call that handed off its thread back out of the count of calls running long when
@@ -870,6 +885,28 @@ mod tests {
         put(isolate(THERE).await);
         let other = std::thread::scope(|s| s.spawn(take).join().unwrap());
         assert_eq!(other, Some(THERE));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_workers_run_at_a_lower_priority_than_the_server() {
+        let ours = rustix::process::getpriority_process(None).unwrap();
+        let rt = Runtime::new(RuntimeConfig {
+            workers: 1,
+            ..RuntimeConfig::default()
+        });
+        let theirs = rt
+            .inner
+            .workers()
+            .spawn(async { rustix::process::getpriority_process(None).unwrap() })
+            .await
+            .unwrap();
+        assert_eq!(theirs, (ours + 10).min(19));
+        assert_eq!(
+            rustix::process::getpriority_process(None).unwrap(),
+            ours,
+            "only the workers' threads"
+        );
     }
 
     #[tokio::test]
