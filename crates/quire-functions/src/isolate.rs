@@ -58,6 +58,9 @@ struct MeterState {
     /// Whether the current poll has moved its thread's other tasks away already. A later poll
     /// may run on an executor thread again (after an `await`), so it may hand off once more.
     handed_off_this_poll: bool,
+    /// The longest poll so far: JavaScript that stays in native code (an allocation, the
+    /// garbage collector, a sort) never reaches the interrupt handler, so only this shows it.
+    longest_poll: Duration,
     /// The thread's CPU time when the interrupt handler first ran in the current poll, for a
     /// call with a handoff: wall time would count the moments the OS ran other threads. Read
     /// there rather than when the poll begins, as short calls never reach the handler and so
@@ -74,6 +77,10 @@ struct MeterState {
 pub struct Handoff {
     pub after: Duration,
     pub moved: Arc<AtomicUsize>,
+    /// Move the thread's other tasks away before each poll, not only once JavaScript has run
+    /// long: for a function known to run long, whose next stretch may never reach the
+    /// interrupt handler.
+    pub at_once: bool,
 }
 
 /// How long the thread waits at most inside `block_in_place` for another thread to run the
@@ -125,6 +132,7 @@ impl Meter {
             handoff: None,
             handed_off: false,
             handed_off_this_poll: false,
+            longest_poll: Duration::ZERO,
             slice_cpu_start: None,
         }))
     }
@@ -141,6 +149,7 @@ impl Meter {
             handoff,
             handed_off: false,
             handed_off_this_poll: false,
+            longest_poll: Duration::ZERO,
             slice_cpu_start: None,
         };
     }
@@ -159,17 +168,36 @@ impl Meter {
         self.0.lock().expect("meter lock").tripped
     }
 
+    /// The longest poll of the call so far.
+    pub fn longest_poll(&self) -> Duration {
+        self.0.lock().expect("meter lock").longest_poll
+    }
+
     fn begin(&self) {
         let mut m = self.0.lock().expect("meter lock");
-        m.slice_start = Some(Instant::now());
         m.slice_cpu_start = None;
         m.handed_off_this_poll = false;
+        if m.armed
+            && let Some(handoff) = m.handoff.clone().filter(|handoff| handoff.at_once)
+        {
+            if !m.handed_off {
+                handoff.moved.fetch_add(1, Ordering::Relaxed);
+            }
+            m.handed_off = true;
+            m.handed_off_this_poll = true;
+            drop(m);
+            move_other_tasks_away();
+            m = self.0.lock().expect("meter lock");
+        }
+        m.slice_start = Some(Instant::now());
     }
 
     fn end(&self) {
         let mut m = self.0.lock().expect("meter lock");
         if let Some(start) = m.slice_start.take() {
-            m.cpu_used += start.elapsed();
+            let poll = start.elapsed();
+            m.cpu_used += poll;
+            m.longest_poll = m.longest_poll.max(poll);
         }
     }
 

@@ -31,6 +31,11 @@ const SETTLE_BUDGET: Duration = Duration::from_millis(100);
 /// list starts over (a version forgotten that way hands off once more, then is listed again).
 const SLOW_KEYS_KEPT: usize = 4096;
 
+/// A call whose one poll held its thread this long never reached the interrupt handler in
+/// time to leave it (native code: allocations, the garbage collector): its version's later
+/// calls leave the worker before they start.
+const HELD_TOO_LONG: Duration = Duration::from_millis(50);
+
 /// The idle pool sweeps out the lists of versions with no idle isolate when there are more
 /// than this many of them.
 const EMPTY_LISTS_SWEPT_PAST: usize = 1024;
@@ -173,7 +178,7 @@ impl Shared {
                 .await
                 .map_err(LoadFailure::Threw)?
         };
-        let handoff = self.worker_handoff();
+        let handoff = self.worker_handoff(false);
         let _running_long = RunningLong {
             meter: blank.meter.clone(),
             moved: handoff.moved.clone(),
@@ -183,11 +188,13 @@ impl Shared {
             .await
     }
 
-    /// How JavaScript running long on a worker leaves the worker's other calls to it.
-    fn worker_handoff(&self) -> Handoff {
+    /// How JavaScript running long on a worker leaves the worker's other calls to it; `at_once`
+    /// for a version known to run long.
+    fn worker_handoff(&self, at_once: bool) -> Handoff {
         Handoff {
             after: self.config.handoff_after,
             moved: self.moved_on_workers.clone(),
+            at_once,
         }
     }
 
@@ -328,6 +335,7 @@ impl Runtime {
             let handoff = Handoff {
                 after: shared.config.handoff_after,
                 moved: shared.moved.clone(),
+                at_once: false,
             };
             let (outcome, reusable) = run_invocation(
                 shared,
@@ -348,14 +356,17 @@ impl Runtime {
         let function = function.clone();
         let job = self.inner.workers().spawn(async move {
             let key = Key::of(&function);
-            let pooled = shared.pool.lock().expect("pool lock").take(&key);
+            let (pooled, slow) = {
+                let mut pool = shared.pool.lock().expect("pool lock");
+                (pool.take(&key), pool.slow.contains(&key))
+            };
             let (outcome, reusable) = run_invocation(
                 &shared,
                 &function,
                 key,
                 invocation,
                 pooled,
-                Placement::Worker(shared.worker_handoff()),
+                Placement::Worker(shared.worker_handoff(slow)),
             )
             .await;
             // Back to the pool before answering, so the caller's next call finds it.
@@ -617,8 +628,11 @@ async fn run_invocation(
             };
             let (result, healthy) =
                 run_call(&isolate, &state, &invocation, limits, deadline, handoff).await;
-            if on_caller && isolate.meter.handed_off() {
+            let handed_off = isolate.meter.handed_off();
+            if on_caller && handed_off {
                 shared.counts.handed_off.fetch_add(1, Ordering::Relaxed);
+            }
+            if handed_off || isolate.meter.longest_poll() > HELD_TOO_LONG {
                 shared
                     .pool
                     .lock()
@@ -628,7 +642,7 @@ async fn run_invocation(
                     project = %key.project_id,
                     function = %key.function_id,
                     version = key.version,
-                    "a call ran long on the caller's thread; this version's calls go to the workers"
+                    "a call ran long; this version's calls go to the workers and leave them before they start"
                 );
             }
             if !healthy {

@@ -78,3 +78,61 @@ async fn another_projects_call_completes_while_more_calls_loop_than_there_are_wo
         call.abort();
     }
 }
+
+/// Says it started, then stays in native code, where the interrupt handler never runs: a sort
+/// with the default comparison calls no JavaScript.
+const NATIVE: &str = "async function handler(request, env) {\n\
+      const p = await request.json();\n\
+      await env.KV.put(`started-${p.n}`, \"1\");\n\
+      new Array(p.size).fill(0).sort();\n\
+      return { sorted: p.size };\n\
+    }";
+
+#[tokio::test]
+async fn a_version_that_held_a_worker_in_native_code_leaves_the_worker_before_its_next_calls() {
+    let rt = Runtime::new(RuntimeConfig {
+        workers: 1,
+        ..RuntimeConfig::default()
+    });
+    let native = FunctionRef {
+        project_id: "hostile".to_owned(),
+        limits: Limits {
+            memory_bytes: 512 << 20,
+            ..Limits::default()
+        },
+        ..function(NATIVE)
+    };
+    let kv = Arc::new(MemoryKv::new());
+    let run = |n: u32| {
+        let (rt, native) = (rt.clone(), native.clone());
+        let invocation = invocation_with(
+            &json!({ "n": n, "size": 1_000_000 }),
+            kv.clone(),
+            BTreeMap::new(),
+        );
+        tokio::spawn(async move { rt.invoke(&native, invocation).await })
+    };
+    // The first call holds the only worker: nothing told the runtime it would run long.
+    let first = run(0).await.unwrap();
+    assert!(first.result.is_ok(), "{:?}", first.result);
+
+    let second = run(1);
+    while kv.get("started-1").await.unwrap().is_none() {
+        assert!(
+            !second.is_finished(),
+            "the second call ended before it started"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let other = FunctionRef {
+        project_id: "neighbour".to_owned(),
+        ..function("async function handler() { return { ok: true }; }")
+    };
+    let outcome = rt.invoke(&other, invocation(&json!({}))).await;
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    assert!(
+        !second.is_finished(),
+        "the other project's call completed while the second call was still in native code"
+    );
+    assert!(second.await.unwrap().result.is_ok());
+}
