@@ -177,10 +177,12 @@ impl Meter {
         let mut m = self.0.lock().expect("meter lock");
         m.slice_cpu_start = None;
         m.handed_off_this_poll = false;
-        if m.armed
-            && let Some(handoff) = m.handoff.clone().filter(|handoff| handoff.at_once)
-        {
-            if !m.handed_off {
+        // Read in place: cloning the handoff on every poll would cost each warm call an
+        // atomic increment and decrement.
+        if m.armed && m.handoff.as_ref().is_some_and(|handoff| handoff.at_once) {
+            if !m.handed_off
+                && let Some(handoff) = &m.handoff
+            {
                 handoff.moved.fetch_add(1, Ordering::Relaxed);
             }
             m.handed_off = true;
