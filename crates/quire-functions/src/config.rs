@@ -76,6 +76,10 @@ pub struct RuntimeConfig {
     /// How long one stretch of JavaScript may run on the caller's thread before the thread's
     /// other tasks move away from it.
     pub handoff_after: Duration,
+    /// The nice value of the workers' threads (Linux; 0 leaves them as they are), and so of
+    /// the calls that run long there: a project's looping calls then take CPU time from other
+    /// projects' calls on the server's threads at about a tenth of their weight.
+    pub worker_nice: i32,
 }
 
 impl RuntimeConfig {
@@ -102,6 +106,7 @@ impl Default for RuntimeConfig {
             },
             inline_calls: false,
             handoff_after: Duration::from_millis(1),
+            worker_nice: 10,
         }
     }
 }

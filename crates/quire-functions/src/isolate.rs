@@ -55,6 +55,12 @@ struct MeterState {
     tripped: Option<Trip>,
     handoff: Option<Handoff>,
     handed_off: bool,
+    /// Whether the current poll has moved its thread's other tasks away already. A later poll
+    /// may run on an executor thread again (after an `await`), so it may hand off once more.
+    handed_off_this_poll: bool,
+    /// The longest poll so far: JavaScript that stays in native code (an allocation, the
+    /// garbage collector, a sort) never reaches the interrupt handler, so only this shows it.
+    longest_poll: Duration,
     /// The thread's CPU time when the interrupt handler first ran in the current poll, for a
     /// call with a handoff: wall time would count the moments the OS ran other threads. Read
     /// there rather than when the poll begins, as short calls never reach the handler and so
@@ -62,14 +68,19 @@ struct MeterState {
     slice_cpu_start: Option<Duration>,
 }
 
-/// A call running on a thread of the async executor (see [`crate::RuntimeConfig::inline_calls`]):
-/// once one stretch of its JavaScript has used `after` of CPU time, the thread's other tasks move to a
-/// fresh thread (tokio's `block_in_place`) and the call finishes where it is. `moved` counts
+/// A call running on a thread of a multi-threaded async executor (the server's, see
+/// [`crate::RuntimeConfig::inline_calls`], or the runtime's workers): once one stretch of its
+/// JavaScript has used `after` of CPU time, the thread's other tasks move to a fresh thread
+/// (tokio's `block_in_place`) and the call finishes the stretch where it is. `moved` counts
 /// such calls while they run.
 #[derive(Debug, Clone)]
 pub struct Handoff {
     pub after: Duration,
     pub moved: Arc<AtomicUsize>,
+    /// Move the thread's other tasks away before each poll, not only once JavaScript has run
+    /// long: for a function known to run long, whose next stretch may never reach the
+    /// interrupt handler.
+    pub at_once: bool,
 }
 
 /// How long the thread waits at most inside `block_in_place` for another thread to run the
@@ -120,6 +131,8 @@ impl Meter {
             tripped: None,
             handoff: None,
             handed_off: false,
+            handed_off_this_poll: false,
+            longest_poll: Duration::ZERO,
             slice_cpu_start: None,
         }))
     }
@@ -135,6 +148,8 @@ impl Meter {
             tripped: None,
             handoff,
             handed_off: false,
+            handed_off_this_poll: false,
+            longest_poll: Duration::ZERO,
             slice_cpu_start: None,
         };
     }
@@ -153,16 +168,38 @@ impl Meter {
         self.0.lock().expect("meter lock").tripped
     }
 
+    /// The longest poll of the call so far.
+    pub fn longest_poll(&self) -> Duration {
+        self.0.lock().expect("meter lock").longest_poll
+    }
+
     fn begin(&self) {
         let mut m = self.0.lock().expect("meter lock");
-        m.slice_start = Some(Instant::now());
         m.slice_cpu_start = None;
+        m.handed_off_this_poll = false;
+        // Read in place: cloning the handoff on every poll would cost each warm call an
+        // atomic increment and decrement.
+        if m.armed && m.handoff.as_ref().is_some_and(|handoff| handoff.at_once) {
+            if !m.handed_off
+                && let Some(handoff) = &m.handoff
+            {
+                handoff.moved.fetch_add(1, Ordering::Relaxed);
+            }
+            m.handed_off = true;
+            m.handed_off_this_poll = true;
+            drop(m);
+            move_other_tasks_away();
+            m = self.0.lock().expect("meter lock");
+        }
+        m.slice_start = Some(Instant::now());
     }
 
     fn end(&self) {
         let mut m = self.0.lock().expect("meter lock");
         if let Some(start) = m.slice_start.take() {
-            m.cpu_used += start.elapsed();
+            let poll = start.elapsed();
+            m.cpu_used += poll;
+            m.longest_poll = m.longest_poll.max(poll);
         }
     }
 
@@ -185,7 +222,7 @@ impl Meter {
             None
         };
         if m.tripped.is_none()
-            && !m.handed_off
+            && !m.handed_off_this_poll
             && let Some(handoff) = m.handoff.clone()
         {
             let Some(cpu_start) = m.slice_cpu_start else {
@@ -197,8 +234,11 @@ impl Meter {
             if stretch > handoff.after
                 && thread_cpu_time().saturating_sub(cpu_start) > handoff.after
             {
-                handoff.moved.fetch_add(1, Ordering::Relaxed);
+                if !m.handed_off {
+                    handoff.moved.fetch_add(1, Ordering::Relaxed);
+                }
                 m.handed_off = true;
+                m.handed_off_this_poll = true;
                 drop(m);
                 let waited = move_other_tasks_away();
                 let mut m = self.0.lock().expect("meter lock");
@@ -441,19 +481,20 @@ impl Isolate {
     }
 
     /// Loads `code` into this blank isolate: the load runs under `limits` and `wall_deadline`,
-    /// serving `state`.
+    /// serving `state`, and leaves its thread to the thread's other tasks if it runs long.
     pub async fn load_function(
         mut self,
         code: &str,
         limits: &Limits,
         state: &Arc<CallState>,
         wall_deadline: Instant,
+        handoff: Option<Handoff>,
     ) -> Result<Self, LoadFailure> {
         if self.memory_limit != limits.memory_bytes {
             self.set_memory_limit(limits.memory_bytes).await;
         }
         *self.slot.lock().expect("slot lock") = Some(state.clone());
-        self.meter.arm(limits.cpu_time, wall_deadline, None);
+        self.meter.arm(limits.cpu_time, wall_deadline, handoff);
         let source = format!("{code}{HANDLER_EXPORT}");
         let loaded = tokio::time::timeout_at(
             wall_deadline.into(),

@@ -1,10 +1,12 @@
 //! The [`Runtime`]: worker threads that run JavaScript, the pool of idle isolates keyed by
 //! (project, function, version), and the judgement of each call (limits, status, errors).
 //!
-//! Each worker is an OS thread with its own single-threaded tokio runtime, so a function that
-//! spins only blocks its own worker, never the server's executor. A call goes to the worker
-//! with the fewest calls in flight. Isolates are `Send` (rquickjs `parallel`) and live in one
-//! shared pool, so a warm isolate serves whichever worker takes the next call.
+//! The workers are the threads of the runtime's own multi-threaded tokio executor, so a
+//! function that spins never blocks the server's executor. A call whose JavaScript keeps a
+//! worker for longer than [`RuntimeConfig::handoff_after`] hands that worker's other calls to a
+//! fresh thread (tokio's `block_in_place`) and finishes on its own thread: calls that run long,
+//! however many, never hold every worker. Isolates are `Send` (rquickjs `parallel`) and live in
+//! one shared pool, so a warm isolate serves whichever worker takes the next call.
 //!
 //! A keeper thread does the work no call should wait for: it makes blank isolates ahead of
 //! time (a fresh isolate then only loads its function) and frees the isolates the pool evicts.
@@ -13,8 +15,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
-
-use tokio::sync::{mpsc, oneshot};
 
 use crate::config::{Limits, RuntimeConfig};
 use crate::error::{InvokeError, LoadError};
@@ -30,6 +30,11 @@ const SETTLE_BUDGET: Duration = Duration::from_millis(100);
 /// Function versions remembered as too slow to run on the caller's thread; past this many the
 /// list starts over (a version forgotten that way hands off once more, then is listed again).
 const SLOW_KEYS_KEPT: usize = 4096;
+
+/// A call whose one poll held its thread this long never reached the interrupt handler in
+/// time to leave it (native code: allocations, the garbage collector): its version's later
+/// calls leave the worker before they start.
+const HELD_TOO_LONG: Duration = Duration::from_millis(50);
 
 /// The idle pool sweeps out the lists of versions with no idle isolate when there are more
 /// than this many of them.
@@ -143,11 +148,14 @@ struct Shared {
     keeper: std::sync::mpsc::Sender<Chore>,
     /// Calls that ran long on a caller's thread and are still running there.
     moved: Arc<AtomicUsize>,
+    /// Calls that ran long on a worker, moved its other calls away and are still running.
+    moved_on_workers: Arc<AtomicUsize>,
     counts: Counts,
 }
 
 impl Shared {
-    /// A fresh isolate with `code` loaded: from a spare when one is ready, else made now.
+    /// A fresh isolate with `code` loaded: from a spare when one is ready, else made now. On a
+    /// worker, top-level code that runs long leaves the worker as a call would.
     async fn fresh_isolate(
         &self,
         code: &str,
@@ -170,7 +178,24 @@ impl Shared {
                 .await
                 .map_err(LoadFailure::Threw)?
         };
-        blank.load_function(code, limits, state, deadline).await
+        let handoff = self.worker_handoff(false);
+        let _running_long = RunningLong {
+            meter: blank.meter.clone(),
+            moved: handoff.moved.clone(),
+        };
+        blank
+            .load_function(code, limits, state, deadline, Some(handoff))
+            .await
+    }
+
+    /// How JavaScript running long on a worker leaves the worker's other calls to it; `at_once`
+    /// for a version known to run long.
+    fn worker_handoff(&self, at_once: bool) -> Handoff {
+        Handoff {
+            after: self.config.handoff_after,
+            moved: self.moved_on_workers.clone(),
+            at_once,
+        }
     }
 
     /// Hands isolates the pool evicted to the keeper, which frees them (a whole runtime each,
@@ -220,35 +245,37 @@ pub struct Placements {
     /// Calls running long on a caller's thread right now; while there are as many as there
     /// are workers, every call goes to the workers.
     pub running_long: usize,
+    /// Calls running long on a thread of their own after leaving a worker, right now.
+    pub running_long_on_workers: usize,
     /// Fresh isolates (for calls and validations) that started from a spare.
     pub fresh_from_spares: u64,
     /// Fresh isolates made from scratch because no spare was ready.
     pub fresh_built: u64,
 }
 
-struct InvokeJob {
-    function: FunctionRef,
-    invocation: Invocation,
-    reply: oneshot::Sender<Outcome>,
-}
-
-enum Job {
-    Invoke(Box<InvokeJob>),
-    Validate {
-        code: String,
-        reply: oneshot::Sender<Result<(), LoadError>>,
-    },
-}
-
-struct Worker {
-    jobs: mpsc::UnboundedSender<Job>,
-    in_flight: Arc<AtomicUsize>,
-}
-
 struct Inner {
-    workers: Vec<Worker>,
-    next: AtomicUsize,
+    /// The workers' executor; `None` only while it is being shut down.
+    workers: Option<tokio::runtime::Runtime>,
     shared: Arc<Shared>,
+}
+
+impl Inner {
+    fn workers(&self) -> &tokio::runtime::Handle {
+        self.workers
+            .as_ref()
+            .expect("the workers run until the runtime is dropped")
+            .handle()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last clone may go away inside an async context, where a blocking shutdown is
+        // not allowed; calls still running end at their deadlines.
+        if let Some(workers) = self.workers.take() {
+            workers.shutdown_background();
+        }
+    }
 }
 
 /// The function runtime. Cheap to clone; all clones share the workers and the isolate pool,
@@ -261,7 +288,7 @@ pub struct Runtime {
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
-            .field("workers", &self.inner.workers.len())
+            .field("workers", &self.inner.shared.config.workers)
             .field("idle_isolates", &self.idle_isolates())
             .finish()
     }
@@ -277,16 +304,23 @@ impl Runtime {
             keeper: spawn_keeper(&config, spares.clone()),
             spares,
             moved: Arc::new(AtomicUsize::new(0)),
+            moved_on_workers: Arc::new(AtomicUsize::new(0)),
             counts: Counts::default(),
             config,
         });
-        let workers = (0..shared.config.workers.max(1))
-            .map(|index| spawn_worker(index, shared.clone()))
-            .collect();
+        let nice = shared.config.worker_nice;
+        let workers = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(shared.config.workers.max(1))
+            .thread_name("quire-fn")
+            .on_thread_start(move || lower_priority(nice))
+            // Also the stack of the threads that calls running long move to.
+            .thread_stack_size(shared.config.caller_stack_bytes())
+            .enable_all()
+            .build()
+            .expect("the OS starts the function workers");
         Self {
             inner: Arc::new(Inner {
-                workers,
-                next: AtomicUsize::new(0),
+                workers: Some(workers),
                 shared,
             }),
         }
@@ -301,6 +335,7 @@ impl Runtime {
             let handoff = Handoff {
                 after: shared.config.handoff_after,
                 moved: shared.moved.clone(),
+                at_once: false,
             };
             let (outcome, reusable) = run_invocation(
                 shared,
@@ -308,7 +343,7 @@ impl Runtime {
                 key,
                 invocation,
                 Some(isolate),
-                Some(handoff),
+                Placement::Caller(handoff),
             )
             .await;
             shared.free(shared.give_back(reusable));
@@ -317,13 +352,32 @@ impl Runtime {
         shared.counts.on_workers.fetch_add(1, Ordering::Relaxed);
         let start = Instant::now();
         let request_bytes = invocation.request.body.len();
-        let (reply, answer) = oneshot::channel();
-        self.dispatch(Job::Invoke(Box::new(InvokeJob {
-            function: function.clone(),
-            invocation,
-            reply,
-        })));
-        answer.await.unwrap_or_else(|_| Outcome {
+        let shared = shared.clone();
+        let function = function.clone();
+        let job = self.inner.workers().spawn(async move {
+            let key = Key::of(&function);
+            let (pooled, slow) = {
+                let mut pool = shared.pool.lock().expect("pool lock");
+                (pool.take(&key), pool.slow.contains(&key))
+            };
+            let (outcome, reusable) = run_invocation(
+                &shared,
+                &function,
+                key,
+                invocation,
+                pooled,
+                Placement::Worker(shared.worker_handoff(slow)),
+            )
+            .await;
+            // Back to the pool before answering, so the caller's next call finds it.
+            let evicted = shared.give_back(reusable);
+            (outcome, evicted)
+        });
+        let answer = job.await.map(|(outcome, evicted)| {
+            self.inner.shared.free(evicted);
+            outcome
+        });
+        answer.unwrap_or_else(|_| Outcome {
             result: Err(InvokeError::Internal(
                 "the worker running the call stopped; the call was lost, try again".to_owned(),
             )),
@@ -338,12 +392,11 @@ impl Runtime {
     /// Loads `code` in a fresh isolate to check that it is a function: it parses, imports
     /// nothing, its top level runs, and it has a handler.
     pub async fn validate(&self, code: &str) -> Result<(), LoadError> {
-        let (reply, answer) = oneshot::channel();
-        self.dispatch(Job::Validate {
-            code: code.to_owned(),
-            reply,
-        });
-        answer
+        let shared = self.inner.shared.clone();
+        let code = code.to_owned();
+        self.inner
+            .workers()
+            .spawn(async move { run_validation(&shared, &code).await })
             .await
             .unwrap_or_else(|_| Err(LoadError::Limit("the validating worker stopped".to_owned())))
     }
@@ -379,6 +432,7 @@ impl Runtime {
             handed_off: counts.handed_off.load(Ordering::Relaxed),
             on_workers: counts.on_workers.load(Ordering::Relaxed),
             running_long: self.inner.shared.moved.load(Ordering::Relaxed),
+            running_long_on_workers: self.inner.shared.moved_on_workers.load(Ordering::Relaxed),
             fresh_from_spares: counts.fresh_from_spares.load(Ordering::Relaxed),
             fresh_built: counts.fresh_built.load(Ordering::Relaxed),
         }
@@ -393,19 +447,19 @@ impl Runtime {
     pub fn idle_isolates(&self) -> usize {
         self.inner.shared.pool.lock().expect("pool lock").total
     }
+}
 
-    fn dispatch(&self, job: Job) {
-        let workers = &self.inner.workers;
-        // Least loaded worker, starting the scan at a rotating index to spread ties.
-        let start = self.inner.next.fetch_add(1, Ordering::Relaxed);
-        let chosen = (0..workers.len())
-            .map(|i| &workers[(start + i) % workers.len()])
-            .min_by_key(|w| w.in_flight.load(Ordering::Relaxed))
-            .expect("at least one worker");
-        chosen.in_flight.fetch_add(1, Ordering::Relaxed);
-        // A send fails only if the worker thread died; the dropped reply reports it.
-        let _ = chosen.jobs.send(job);
+/// Gives the calling thread the nice value `nice` (on Linux a thread's own; elsewhere it would
+/// be the whole process's, so it is left alone there).
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice != 0
+        && let Err(error) = rustix::process::setpriority_process(None, nice)
+    {
+        tracing::debug!(%error, nice, "could not lower a function worker's priority");
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Takes a call that handed off its thread back out of the count of calls running long when
@@ -421,66 +475,6 @@ impl Drop for RunningLong {
             self.moved.fetch_sub(1, Ordering::Relaxed);
         }
     }
-}
-
-/// Decrements a worker's in-flight count even if the job panics.
-struct InFlight(Arc<AtomicUsize>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-fn spawn_worker(index: usize, shared: Arc<Shared>) -> Worker {
-    let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let counter = in_flight.clone();
-    let stack = shared.config.caller_stack_bytes();
-    std::thread::Builder::new()
-        .name(format!("quire-fn-{index}"))
-        .stack_size(stack)
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a worker's tokio runtime starts");
-            let local = tokio::task::LocalSet::new();
-            local.block_on(&runtime, async move {
-                while let Some(job) = queue.recv().await {
-                    let shared = shared.clone();
-                    let guard = InFlight(counter.clone());
-                    tokio::task::spawn_local(async move {
-                        let _guard = guard;
-                        match job {
-                            Job::Invoke(job) => {
-                                let InvokeJob {
-                                    function,
-                                    invocation,
-                                    reply,
-                                } = *job;
-                                let key = Key::of(&function);
-                                let pooled = shared.pool.lock().expect("pool lock").take(&key);
-                                let (outcome, reusable) = run_invocation(
-                                    &shared, &function, key, invocation, pooled, None,
-                                )
-                                .await;
-                                // Back to the pool before answering, so the caller's next call
-                                // finds it.
-                                let evicted = shared.give_back(reusable);
-                                let _ = reply.send(outcome);
-                                shared.free(evicted);
-                            }
-                            Job::Validate { code, reply } => {
-                                let _ = reply.send(run_validation(&shared, &code).await);
-                            }
-                        }
-                    });
-                }
-            });
-        })
-        .expect("the OS starts a worker thread");
-    Worker { jobs, in_flight }
 }
 
 /// Work for the keeper thread.
@@ -565,15 +559,23 @@ fn load_threw(err: JsError, limits: &Limits, host_limit: Option<HostLimit>) -> L
     }
 }
 
+/// Where a call runs, with how it leaves its thread to the thread's other tasks if it runs long.
+enum Placement {
+    /// On the caller's thread, an executor thread of the server.
+    Caller(Handoff),
+    /// On one of the runtime's workers.
+    Worker(Handoff),
+}
+
 /// Runs one invocation on `pooled`, or on a fresh isolate when there is none; also returns the
-/// isolate if it may serve the next call. `handoff` is set for a call on the caller's thread.
+/// isolate if it may serve the next call.
 async fn run_invocation(
     shared: &Shared,
     function: &FunctionRef,
     key: Key,
     invocation: Invocation,
     pooled: Option<Isolate>,
-    handoff: Option<Handoff>,
+    placement: Placement,
 ) -> (Outcome, Option<(Key, Isolate)>) {
     let start = Instant::now();
     let limits = &function.limits;
@@ -614,16 +616,23 @@ async fn run_invocation(
                 }
             }),
     };
+    let (on_caller, handoff) = match placement {
+        Placement::Caller(handoff) => (true, handoff),
+        Placement::Worker(handoff) => (false, handoff),
+    };
     let (result, reusable) = match loaded {
         Ok(isolate) => {
-            let _running_long = handoff.as_ref().map(|handoff| RunningLong {
+            let _running_long = RunningLong {
                 meter: isolate.meter.clone(),
                 moved: handoff.moved.clone(),
-            });
+            };
             let (result, healthy) =
                 run_call(&isolate, &state, &invocation, limits, deadline, handoff).await;
-            if isolate.meter.handed_off() {
+            let handed_off = isolate.meter.handed_off();
+            if on_caller && handed_off {
                 shared.counts.handed_off.fetch_add(1, Ordering::Relaxed);
+            }
+            if handed_off || isolate.meter.longest_poll() > HELD_TOO_LONG {
                 shared
                     .pool
                     .lock()
@@ -633,7 +642,7 @@ async fn run_invocation(
                     project = %key.project_id,
                     function = %key.function_id,
                     version = key.version,
-                    "a call ran long on the caller's thread; this version's calls go to the workers"
+                    "a call ran long; this version's calls go to the workers and leave them before they start"
                 );
             }
             if !healthy {
@@ -671,9 +680,9 @@ async fn run_call(
     invocation: &Invocation,
     limits: &Limits,
     deadline: Instant,
-    handoff: Option<Handoff>,
+    handoff: Handoff,
 ) -> (Result<HttpResponse, InvokeError>, bool) {
-    isolate.meter.arm(limits.cpu_time, deadline, handoff);
+    isolate.meter.arm(limits.cpu_time, deadline, Some(handoff));
     let finished = tokio::time::timeout_at(
         deadline.into(),
         Metered::new(
@@ -840,7 +849,10 @@ mod tests {
         let Ok(blank) = Isolate::blank(1024 * 1024).await else {
             panic!("a blank isolate is made");
         };
-        let Ok(isolate) = blank.load_function(code, &limits, &state, deadline).await else {
+        let Ok(isolate) = blank
+            .load_function(code, &limits, &state, deadline, None)
+            .await
+        else {
             panic!("the function loads");
         };
         isolate
@@ -887,6 +899,28 @@ mod tests {
         put(isolate(THERE).await);
         let other = std::thread::scope(|s| s.spawn(take).join().unwrap());
         assert_eq!(other, Some(THERE));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_workers_run_at_a_lower_priority_than_the_server() {
+        let ours = rustix::process::getpriority_process(None).unwrap();
+        let rt = Runtime::new(RuntimeConfig {
+            workers: 1,
+            ..RuntimeConfig::default()
+        });
+        let theirs = rt
+            .inner
+            .workers()
+            .spawn(async { rustix::process::getpriority_process(None).unwrap() })
+            .await
+            .unwrap();
+        assert_eq!(theirs, (ours + 10).min(19));
+        assert_eq!(
+            rustix::process::getpriority_process(None).unwrap(),
+            ours,
+            "only the workers' threads"
+        );
     }
 
     #[tokio::test]

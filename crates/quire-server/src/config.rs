@@ -24,6 +24,11 @@ pub struct ServerConfig {
     pub login_failures_per_address: u32,
     /// How long invocation records gather before the background writer commits them.
     pub record_batch_window: Duration,
+    /// Calls of one project that may run at once (0: no cap); see
+    /// [`default_function_concurrency`].
+    pub function_concurrency_per_project: usize,
+    /// How long a call over its project's share waits for a place before it gets 429.
+    pub function_queue_wait: Duration,
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
@@ -36,6 +41,17 @@ pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
 /// only the newest are written (the rest would be pruned at once). Short enough that little is
 /// lost if the process dies; a listing flushes first, so it is always current.
 pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(250);
+/// Long enough to ride out a burst of calls, short enough that a caller behind a project's
+/// looping calls hears about it before its own timeout.
+pub const DEFAULT_FUNCTION_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// Calls one project may run at once by default: four per function worker, at least 8. Calls
+/// waiting on `fetch` or KV hold no worker, so a project needs a few per worker; calls that
+/// run long each take a thread of their own, so this is how many threads one project's loops
+/// can keep busy against everyone else's calls.
+pub fn default_function_concurrency(workers: usize) -> usize {
+    (4 * workers).max(8)
+}
 
 impl ServerConfig {
     /// Cookies get `Secure` and the `__Host-` prefix only when the app is served over TLS.
@@ -63,6 +79,10 @@ impl ServerConfig {
             invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
             login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
             record_batch_window: DEFAULT_RECORD_BATCH_WINDOW,
+            function_concurrency_per_project: default_function_concurrency(
+                quire_functions::RuntimeConfig::default().workers,
+            ),
+            function_queue_wait: DEFAULT_FUNCTION_QUEUE_WAIT,
         }
     }
 }
@@ -82,6 +102,11 @@ impl fmt::Debug for ServerConfig {
                 &self.login_failures_per_address,
             )
             .field("record_batch_window", &self.record_batch_window)
+            .field(
+                "function_concurrency_per_project",
+                &self.function_concurrency_per_project,
+            )
+            .field("function_queue_wait", &self.function_queue_wait)
             .finish()
     }
 }

@@ -5,6 +5,7 @@
 //! ([`invoke_for_page`]) both call it. Also the limits a function may set and the mapping of
 //! runtime errors to API errors.
 
+pub mod concurrency;
 pub mod kv;
 pub mod redact;
 pub mod seal;
@@ -24,6 +25,7 @@ use quire_store::{Function, InvocationRecord, Project, Store};
 use self::redact::Redactor;
 use crate::cache::ReadCache;
 use crate::errors::ApiError;
+use crate::functions::concurrency::{Gate, Gates};
 use crate::rate_limit;
 use crate::state::AppState;
 use crate::validate::shown;
@@ -67,6 +69,8 @@ pub struct Invocations {
     /// One writer at a time; it commits every waiting record in one transaction.
     writer: tokio::sync::Mutex<()>,
     recorded: AtomicU64,
+    /// Each project's share of the runtime, handed to its targets as they load.
+    gates: Gates,
 }
 
 impl Default for Invocations {
@@ -81,6 +85,8 @@ pub struct Target {
     pub function: Function,
     /// `None` until the function is deployed.
     deployed: Option<Deployed>,
+    /// The project's share of the runtime, one gate for all its functions.
+    gate: Gate,
 }
 
 struct Deployed {
@@ -116,10 +122,12 @@ pub async fn target(
             Some(version) => Some(load_deployed(state, &function, version).await?),
             None => None,
         };
+        let gate = state.invocations.gates.of(&project.id);
         Ok(Some(Arc::new(Target {
             project,
             function,
             deployed,
+            gate,
         })))
     };
     state
@@ -309,9 +317,10 @@ pub fn limits(function: &Function) -> Limits {
 }
 
 /// The one place a function runs: takes the call from the rate limits of `viewer` (a user id)
-/// and the project, hands the deployed version its secrets and the project's KV, runs it under
-/// its limits and queues its invocation record (secret values redacted from the error and the
-/// logs). Undeployed → 422; over a rate limit → 429 with `Retry-After`.
+/// and the project, waits for a place in the project's share of the runtime, hands the
+/// deployed version its secrets and the project's KV, runs it under its limits and queues its
+/// invocation record (secret values redacted from the error and the logs). Undeployed → 422;
+/// over a rate limit, or no place within the queue wait → 429 with `Retry-After`.
 pub async fn run_deployed(
     state: &AppState,
     target: &Target,
@@ -332,6 +341,10 @@ pub async fn run_deployed(
         .as_ref()
         .map_err(|why| ApiError::unprocessable(why.clone()))?;
     let redactor = secrets.redactor.clone();
+    let wait = state.config.function_queue_wait;
+    let Some(_running) = target.gate.enter(wait).await else {
+        return Err(project_busy(state, &target.project, wait));
+    };
     let reference = FunctionRef {
         project_id: function.project_id.clone(),
         function_id: function.id.clone(),
@@ -393,6 +406,25 @@ fn take_invoke_limits(
     })
 }
 
+/// The answer to a call that found no place in its project's share within `waited`.
+fn project_busy(state: &AppState, project: &Project, waited: Duration) -> ApiError {
+    crate::telemetry::record_function_call_refused_busy();
+    let limit = state.config.function_concurrency_per_project;
+    let waited_ms = waited.as_millis();
+    let mut error = ApiError::too_many_requests(
+        1,
+        format!(
+            "project {:?} already has {limit} function calls running, its limit \
+             (function_concurrency_per_project), and none finished within the {waited_ms} ms \
+             this call waited; try again in a moment, and make calls that run long return sooner",
+            project.slug,
+        ),
+    )
+    .with_details(serde_json::json!({ "limit": limit, "waited_ms": waited_ms }));
+    error.code = "function_concurrency_limit";
+    error
+}
+
 /// Queues one invocation record for the background writer, which commits everything waiting
 /// after the configured batch window in one transaction (group commit), so the caller never waits
 /// for the database. A listing calls [`Invocations::flush`] first and so sees every call
@@ -433,6 +465,16 @@ impl Invocations {
             dropping: AtomicBool::default(),
             writer: tokio::sync::Mutex::default(),
             recorded: AtomicU64::default(),
+            gates: Gates::new(0),
+        }
+    }
+
+    /// The bookkeeping of an app whose projects may each run `per_project` calls at once
+    /// (0: no cap).
+    pub fn with_concurrency(per_project: usize) -> Self {
+        Self {
+            gates: Gates::new(per_project),
+            ..Self::default()
         }
     }
 

@@ -33,8 +33,9 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
+    DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
     DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, ServerConfig,
+    default_function_concurrency,
 };
 pub use errors::ApiError;
 pub use state::AppState;

@@ -47,12 +47,15 @@ impl AppState {
             login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
             login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
         };
+        let invocations = crate::functions::Invocations::with_concurrency(
+            config.function_concurrency_per_project,
+        );
         Self(Arc::new(Inner {
             store,
             config,
             compiler,
             functions,
-            invocations: crate::functions::Invocations::default(),
+            invocations,
             credentials: crate::auth::KnownCredentials::default(),
             limits,
         }))

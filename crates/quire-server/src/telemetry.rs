@@ -83,6 +83,15 @@ pub fn record_function_placements(placements: quire_functions::Placements) {
         .absolute(placements.fresh_built);
     #[allow(clippy::cast_precision_loss)] // a count of running calls
     metrics::gauge!("quire_function_calls_running_long").set(placements.running_long as f64);
+    #[expect(clippy::cast_precision_loss, reason = "a count of running calls")]
+    metrics::gauge!("quire_function_calls_running_long_off_workers")
+        .set(placements.running_long_on_workers as f64);
+}
+
+/// Counts calls refused because their project had its share of calls running for as long as
+/// they could wait.
+pub fn record_function_call_refused_busy() {
+    metrics::counter!("quire_function_calls_refused_busy_total").increment(1);
 }
 
 /// Counts invocation records dropped because the database could not keep up.

@@ -117,6 +117,18 @@ pub const KEYS: &[Key] = &[
         help: "failed sign-ins per minute from one client address (the connection's peer), whatever the e-mail; 0: no limit",
     },
     Key {
+        name: "function_concurrency_per_project",
+        env: "QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT",
+        default: "4 per CPU, at least 8",
+        help: "function calls one project may run at once; the next ones wait for a place; 0: no limit",
+    },
+    Key {
+        name: "function_queue_wait_ms",
+        env: "QUIRE_FUNCTION_QUEUE_WAIT_MS",
+        default: "5000",
+        help: "how long a call over its project's share waits for a place before it gets 429",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -164,6 +176,8 @@ struct FileSettings {
     invoke_rate_per_viewer: Option<u32>,
     invoke_rate_per_project: Option<u32>,
     login_failures_per_address: Option<u32>,
+    function_concurrency_per_project: Option<u64>,
+    function_queue_wait_ms: Option<u64>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -195,6 +209,8 @@ pub struct Settings {
     pub invoke_rate_per_viewer: u32,
     pub invoke_rate_per_project: u32,
     pub login_failures_per_address: u32,
+    pub function_concurrency_per_project: usize,
+    pub function_queue_wait: Duration,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -250,6 +266,11 @@ impl Settings {
         };
         let default_address = |text: &str| -> SocketAddr { text.parse().expect("a valid address") };
 
+        let (function_concurrency_per_project, function_queue_wait) = function_share(
+            &number,
+            file.function_concurrency_per_project,
+            file.function_queue_wait_ms,
+        )?;
         let data_dir = overrides
             .data_dir
             .clone()
@@ -313,6 +334,8 @@ impl Settings {
                 file.login_failures_per_address,
                 quire_server::DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
             )?,
+            function_concurrency_per_project,
+            function_queue_wait,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -392,8 +415,34 @@ impl Settings {
             invoke_rate_per_project: self.invoke_rate_per_project,
             login_failures_per_address: self.login_failures_per_address,
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
+            function_concurrency_per_project: self.function_concurrency_per_project,
+            function_queue_wait: self.function_queue_wait,
         })
     }
+}
+
+/// Calls one project may run at once, and how long the next one waits for a place.
+fn function_share(
+    number: &impl Fn(&str, Option<u64>, u64) -> anyhow::Result<u64>,
+    concurrency_in_file: Option<u64>,
+    wait_in_file: Option<u64>,
+) -> anyhow::Result<(usize, Duration)> {
+    let workers = quire_functions::RuntimeConfig::default().workers;
+    let concurrency = number(
+        "QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT",
+        concurrency_in_file,
+        u64::try_from(quire_server::default_function_concurrency(workers)).unwrap_or(u64::MAX),
+    )?;
+    let wait_ms = number(
+        "QUIRE_FUNCTION_QUEUE_WAIT_MS",
+        wait_in_file,
+        u64::try_from(quire_server::DEFAULT_FUNCTION_QUEUE_WAIT.as_millis()).unwrap_or(u64::MAX),
+    )?;
+    Ok((
+        usize::try_from(concurrency)
+            .context("QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT is too large")?,
+        Duration::from_millis(wait_ms),
+    ))
 }
 
 fn read_file(explicit: Option<&Path>) -> anyhow::Result<FileSettings> {
@@ -541,6 +590,16 @@ impl fmt::Display for Settings {
             "login_failures_per_address = {}",
             self.login_failures_per_address
         )?;
+        writeln!(
+            f,
+            "function_concurrency_per_project = {}",
+            self.function_concurrency_per_project
+        )?;
+        writeln!(
+            f,
+            "function_queue_wait_ms  = {}",
+            self.function_queue_wait.as_millis()
+        )?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,
@@ -619,6 +678,30 @@ mod tests {
         let from_flag =
             Settings::load_from(&flagged, env_of(&[("QUIRE_DATA_DIR", "/from/env")])).unwrap();
         assert_eq!(from_flag.data_dir, PathBuf::from("/from/flag"));
+    }
+
+    #[test]
+    fn a_projects_share_of_the_functions_follows_the_cpus_unless_set() {
+        let overrides = Overrides::default();
+        let default = Settings::load_from(&overrides, env_of(&[])).unwrap();
+        let cpus = quire_functions::RuntimeConfig::default().workers;
+        assert_eq!(default.function_concurrency_per_project, (4 * cpus).max(8));
+        assert_eq!(default.function_queue_wait, Duration::from_secs(5));
+        let set = Settings::load_from(
+            &overrides,
+            env_of(&[
+                ("QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT", "3"),
+                ("QUIRE_FUNCTION_QUEUE_WAIT_MS", "250"),
+                (
+                    "QUIRE_SECRET_KEY",
+                    "0000000000000000000000000000000000000000000000000000000000000000",
+                ),
+            ]),
+        )
+        .unwrap();
+        let config = set.server_config().unwrap();
+        assert_eq!(config.function_concurrency_per_project, 3);
+        assert_eq!(config.function_queue_wait, Duration::from_millis(250));
     }
 
     #[test]

@@ -85,6 +85,7 @@ fn warm_calls_run_on_the_callers_thread_and_keep_their_isolate() {
         handed_off,
         on_workers,
         running_long,
+        running_long_on_workers,
         fresh_from_spares,
         fresh_built,
     } = rt.placements();
@@ -94,6 +95,7 @@ fn warm_calls_run_on_the_callers_thread_and_keep_their_isolate() {
         "the first call loads the isolate on a worker, the warm ones run on the caller"
     );
     assert_eq!(fresh_from_spares + fresh_built, 1);
+    assert_eq!(running_long_on_workers, 0);
 }
 
 #[test]

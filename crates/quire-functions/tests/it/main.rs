@@ -2,6 +2,7 @@
 //! isolate pooling and the SSRF guard, all through the public `Runtime` API.
 
 mod contract;
+mod fairness;
 mod fetch;
 mod inline;
 mod kv;

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod authorization;
+mod fairness;
 mod functions;
 mod invitations;
 mod ops;

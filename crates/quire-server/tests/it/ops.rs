@@ -353,6 +353,7 @@ async fn metrics_count_compiles_and_invocations() {
         "quire_function_calls_total{ran=\"worker\"}",
         "quire_function_calls_handed_off_total",
         "quire_function_calls_running_long",
+        "quire_function_calls_running_long_off_workers",
         "quire_function_fresh_isolates_total{from=\"spare\"}",
         "quire_function_fresh_isolates_total{from=\"scratch\"}",
     ] {

@@ -52,7 +52,7 @@ const HOP_HEADERS: [&str; 7] = [
     security((), ("bearer" = []), ("api_key" = []), ("session" = [])),
     responses((status = 200, description = "the function's own response; any status it chose is passed through"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "over the caller's or the project's rate limit; see `Retry-After`"), (status = 502, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "over the caller's or the project's rate limit, or the project's share of calls running at once stayed full for the queue wait (`function_concurrency_limit`); see `Retry-After`"), (status = 502, body = ErrorBody),
         (status = "default", description = "the function's own response, whatever its status and content type")))]
 pub async fn invoke(
     State(state): State<AppState>,

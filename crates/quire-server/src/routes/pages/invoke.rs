@@ -48,7 +48,7 @@ pub struct FunctionRef {
         (status = 403, body = ErrorBody, description = "a member invoking from a preview"),
         (status = 404, body = ErrorBody, description = "no such page (or not published), or no such function in this project"),
         (status = 413, body = ErrorBody, description = "the payload is over 1 MiB"),
-        (status = 429, body = ErrorBody, description = "over the viewer's or the project's rate limit; see `Retry-After`"),
+        (status = 429, body = ErrorBody, description = "over the viewer's or the project's rate limit, or the project's share of calls running at once stayed full for the queue wait (`function_concurrency_limit`); see `Retry-After`"),
         (status = 422, body = ErrorBody, description = "the function is not deployed"),
         (status = 502, body = ErrorBody, description = "the function failed; the message is the function's")))]
 pub async fn invoke(
