@@ -53,7 +53,8 @@ pub enum TokenCommand {
         /// Limit the token to one project (id or slug).
         #[arg(long)]
         project: Option<String>,
-        #[arg(long)]
+        /// Days until the token stops working, 1 to 3650 (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_in_days: Option<u32>,
     },
 }

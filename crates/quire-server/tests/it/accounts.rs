@@ -502,6 +502,38 @@ async fn an_expired_token_is_refused_with_a_reason() {
 }
 
 #[tokio::test]
+async fn a_token_lifetime_outside_one_day_to_ten_years_is_refused() {
+    let app = TestApp::new().await;
+    let owner = app.user("ada@example.com").await;
+    app.store()
+        .create_project("acme", "Acme", &owner.id)
+        .await
+        .unwrap();
+    let client = app.login(&owner.email).await;
+    for days in [0_u64, 3651, 2_147_483_648] {
+        let refused = client
+            .post(
+                "/api/v1/tokens",
+                &serde_json::json!({ "name": "ci", "expires_in_days": days }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{days}");
+        assert!(
+            refused.text().contains("expires_in_days"),
+            "{}",
+            refused.text()
+        );
+    }
+    let made = client
+        .post(
+            "/api/v1/tokens",
+            &serde_json::json!({ "name": "ci", "expires_in_days": 3650 }),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+}
+
+#[tokio::test]
 async fn bad_bodies_get_400_with_what_to_change() {
     let app = TestApp::new().await;
     let user = app.user("ada@example.com").await;

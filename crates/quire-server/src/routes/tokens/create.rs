@@ -19,9 +19,13 @@ pub struct CreateTokenRequest {
     pub name: String,
     /// Limit the token to this project (id or slug).
     pub project: Option<String>,
-    /// Days until the token stops working; no value means it never expires.
+    /// Days until the token stops working (1 to 3,650); no value means it never expires.
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
+
+/// The longest lifetime a token can be given; longer is what no expiry is for.
+pub const MAX_EXPIRES_IN_DAYS: u32 = 3650;
 
 #[derive(Serialize, ToSchema)]
 pub struct CreatedToken {
@@ -40,6 +44,17 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, ApiJson<CreatedToken>), ApiError> {
     validate::name("name", &body.name)?;
+    if body
+        .expires_in_days
+        .is_some_and(|days| !(1..=MAX_EXPIRES_IN_DAYS).contains(&days))
+    {
+        return Err(ApiError::validation(
+            "expires_in_days",
+            format!(
+                "expires_in_days is a number of days from 1 to {MAX_EXPIRES_IN_DAYS} (ten years); leave it out for a token that never expires"
+            ),
+        ));
+    }
     // Tokens act for whoever made them: only people who edit somewhere make them, as members
     // write nothing. A token limited to a project needs owner or admin there; an unlimited
     // one needs that role in at least one project.
