@@ -33,6 +33,10 @@ pub enum PagesCommand {
         /// Publish the new version when it built.
         #[arg(long)]
         publish: bool,
+        /// The version this file was edited from (as `pull` printed it): the push is refused,
+        /// and nothing saved, when someone saved another version since [default: no check]
+        #[arg(long, value_name = "VERSION")]
+        base_version: Option<i64>,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -66,13 +70,17 @@ pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
             slug,
             name,
             publish,
+            base_version,
             remote,
         } => {
             push(
                 &ApiClient::new(&remote),
                 &file,
-                slug,
-                name.as_deref(),
+                &Target {
+                    slug,
+                    name: name.as_deref(),
+                    base_version,
+                },
                 publish,
             )
             .await
@@ -131,16 +139,29 @@ async fn list(client: &ApiClient) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Which page a push saves to, and from which version.
+struct Target<'a> {
+    slug: Option<String>,
+    name: Option<&'a str>,
+    base_version: Option<i64>,
+}
+
 async fn push(
     client: &ApiClient,
     file: &Path,
-    slug: Option<String>,
-    name: Option<&str>,
+    target: &Target<'_>,
     publish_after: bool,
 ) -> anyhow::Result<ExitCode> {
+    if file.extension().and_then(|e| e.to_str()) != Some("tsx") {
+        bail!(
+            "{} is not a .tsx file: pages are written in TSX (TypeScript with JSX), one file that exports a React component; rename it to end in .tsx",
+            file.display()
+        );
+    }
     let source = std::fs::read_to_string(file)
         .with_context(|| format!("could not read the page {}", file.display()))?;
-    let slug = match slug {
+    let name = target.name;
+    let slug = match target.slug.clone() {
         Some(slug) => slug,
         None => file
             .file_stem()
@@ -156,9 +177,8 @@ async fn push(
         println!("Created page {slug:?}.");
         created["first"].clone()
     } else if status.is_success() {
-        client
-            .put(&format!("{path}/source"), &json!({ "source": source }))
-            .await?
+        let body = json!({ "source": source, "base_version": target.base_version });
+        client.put(&format!("{path}/source"), &body).await?
     } else {
         bail!("the server answered {status}: {}", error_message(&text));
     };
@@ -198,9 +218,9 @@ async fn pull(client: &ApiClient, page: &str, output: Option<PathBuf>) -> anyhow
     let output = output.unwrap_or_else(|| PathBuf::from(format!("{}.tsx", text(&found["slug"]))));
     std::fs::write(&output, source)
         .with_context(|| format!("could not write {}", output.display()))?;
+    let number = &found["head"]["number"];
     println!(
-        "Wrote version {} of {:?} to {}.",
-        found["head"]["number"],
+        "Wrote version {number} of {:?} to {}; push your edits with --base-version {number} so that nobody's later save is overwritten.",
         text(&found["slug"]),
         output.display()
     );

@@ -182,6 +182,30 @@ async fn push_publish_list_and_pull_a_page() {
         stdout(&fixed)
     );
 
+    // A push from a version that is no longer the head is refused and saves nothing.
+    let stale = pages(&["push", "orders.tsx", "--base-version", "2"]);
+    assert!(!stale.status.success(), "{}", stdout(&stale));
+    assert!(
+        stderr(&stale).contains("version 3 was saved by"),
+        "{}",
+        stderr(&stale)
+    );
+    let current = pages(&["push", "orders.tsx", "--base-version", "3"]);
+    assert!(current.status.success(), "{}", stderr(&current));
+    assert!(
+        stdout(&current).contains("Saved version 4 of \"orders\""),
+        "{}",
+        stdout(&current)
+    );
+    std::fs::write(work.path().join("orders.ts"), PAGE).unwrap();
+    let not_tsx = pages(&["push", "orders.ts"]);
+    assert!(!not_tsx.status.success());
+    assert!(
+        stderr(&not_tsx).contains("pages are written in TSX"),
+        "{}",
+        stderr(&not_tsx)
+    );
+
     let unknown = pages(&["pull", "nope"]);
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("404"), "{}", stderr(&unknown));
