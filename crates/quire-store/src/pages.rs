@@ -446,6 +446,58 @@ impl Store {
         Ok(page)
     }
 
+    /// Deletes a page and its versions. An artifact goes with them only when no other
+    /// version (of any page) built the same bytes. Answers how many versions went.
+    pub async fn delete_page(&self, page_id: &str, actor_id: &str) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let page = page_in_tx(&mut tx, page_id).await?;
+        let built: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT artifact_sha256 FROM page_versions \
+             WHERE page_id = $1 AND artifact_sha256 IS NOT NULL",
+        )
+        .bind(page_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let versions = sqlx::query("DELETE FROM page_versions WHERE page_id = $1")
+            .bind(page_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM pages WHERE id = $1")
+            .bind(page_id)
+            .execute(&mut *tx)
+            .await?;
+        for sha256 in &built {
+            sqlx::query(
+                "DELETE FROM artifacts WHERE sha256 = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM page_versions WHERE artifact_sha256 = $1)",
+            )
+            .bind(sha256)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let versions = i64::try_from(versions).unwrap_or(i64::MAX);
+        let details = serde_json::json!({
+            "slug": page.slug,
+            "name": page.name,
+            "versions": versions,
+            "published_version": page.published_version,
+        });
+        insert_audit(
+            &mut tx,
+            &NewAuditEntry::new(
+                "page.delete",
+                Some(&page.project_id),
+                Some(actor_id),
+                Some(page_id),
+                details,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(versions)
+    }
+
     /// The HTML of the artifact with this SHA-256 (lowercase hex).
     pub async fn artifact_html(&self, sha256: &str) -> Result<Option<String>, StoreError> {
         Ok(

@@ -1,4 +1,4 @@
-//! `quire pages list|push|pull|publish`: a project's pages from the command line, through the
+//! `quire pages list|push|pull|publish|delete`: a project's pages from the command line, through the
 //! server's API with an API token. `push` saves a local TSX file as a page's new version
 //! (creating the page if needed), prints the build's diagnostics and exits 1 when it failed.
 
@@ -50,6 +50,16 @@ pub enum PagesCommand {
         #[command(flatten)]
         remote: RemoteArgs,
     },
+    /// Delete a page and every version of it (owners and admins).
+    Delete {
+        /// The page (slug or id).
+        page: String,
+        /// Delete without asking: the page cannot be brought back.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
     /// Publish a page's newest version, or the version given (an older one rolls back).
     Publish {
         /// The page (slug or id).
@@ -95,7 +105,30 @@ pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
             number,
             remote,
         } => publish(&ApiClient::new(&remote), &page, number).await,
+        PagesCommand::Delete { page, yes, remote } => {
+            delete(&ApiClient::new(&remote), &page, yes).await
+        }
     }
+}
+
+async fn delete(client: &ApiClient, page: &str, yes: bool) -> anyhow::Result<ExitCode> {
+    let path = client.project_path(&format!("/pages/{page}"));
+    let found = client.get(&path).await?;
+    let slug = text(&found["slug"]);
+    let versions = found["head_version"].as_i64().unwrap_or(0);
+    let published = if found["published_version"].is_null() {
+        ""
+    } else {
+        ", and everyone who opens it will find it gone"
+    };
+    if !yes {
+        bail!(
+            "this deletes page {slug:?} with its {versions} saved version(s){published}; it cannot be undone. Run again with --yes to delete it"
+        );
+    }
+    client.send(Method::DELETE, &path, None).await?;
+    println!("Deleted page {slug:?} and its {versions} version(s).");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn list(client: &ApiClient) -> anyhow::Result<ExitCode> {

@@ -140,7 +140,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             functions::invoke::preflight
         ))
         .routes(routes!(pages::list::list, pages::create::create))
-        .routes(routes!(pages::get::get, pages::update::update))
+        .routes(routes!(
+            pages::get::get,
+            pages::update::update,
+            pages::delete::delete
+        ))
         .routes(routes!(pages::save::save))
         .routes(routes!(pages::versions::versions))
         .routes(routes!(pages::publish::publish))

@@ -1307,3 +1307,51 @@ fn assert_artifact_cache_control(response: &quire_test_utils::TestResponse, url:
         "max-age {fresh} for a URL expiring at {expires_at}, now {now}"
     );
 }
+
+#[tokio::test]
+async fn a_deleted_page_is_gone_with_its_versions_and_its_frames_end() {
+    let w = World::new().await;
+    let owner = with_orders(&w).await;
+    owner
+        .post(&page_path("orders", "/publish"), &json!({}))
+        .await;
+    let frame = owner
+        .post(
+            &page_path("orders", "/frame"),
+            &json!({ "mode": "regular" }),
+        )
+        .await;
+    assert_eq!(frame.status, StatusCode::OK, "{}", frame.text());
+
+    let deleted = owner.delete(&page_path("orders", "")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());
+    for path in ["", "/versions"] {
+        let gone = owner.get(&page_path("orders", path)).await;
+        assert_eq!(
+            gone.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            gone.text()
+        );
+    }
+    let frame = owner
+        .post(
+            &page_path("orders", "/frame"),
+            &json!({ "mode": "regular" }),
+        )
+        .await;
+    assert_eq!(frame.status, StatusCode::NOT_FOUND);
+    let listed = owner.get("/api/v1/projects/p/pages").await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 0, "{listed}");
+    let audit = owner.get("/api/v1/projects/p/audit").await.json();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["action"] == "page.delete"),
+        "{audit}"
+    );
+    // The slug is free again.
+    create(&owner, &json!({ "name": "Orders", "slug": "orders" })).await;
+}

@@ -513,3 +513,62 @@ async fn of_concurrent_saves_from_one_base_exactly_one_is_kept() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn deleting_a_page_takes_its_versions_and_the_artifacts_no_other_version_built() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (doomed, _) = store
+            .create_page(
+                &new_page(&w.project, "doomed"),
+                Some(&built("v1", "aa11", "<p>shared</p>")),
+                &w.owner,
+            )
+            .await
+            .unwrap();
+        store
+            .save_page_version(
+                &doomed.id,
+                &built("v2", "bb22", "<p>own</p>"),
+                &w.owner,
+                None,
+            )
+            .await
+            .unwrap();
+        store.publish_page(&doomed.id, 2, &w.owner).await.unwrap();
+        let (kept, _) = store
+            .create_page(
+                &new_page(&w.project, "kept"),
+                Some(&built("v1", "aa11", "<p>shared</p>")),
+                &w.owner,
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(store.delete_page(&doomed.id, &w.owner).await.unwrap(), 2);
+        assert!(store.page(&w.project, &doomed.id).await.unwrap().is_none());
+        assert!(store.page_versions(&doomed.id).await.unwrap().is_empty());
+        assert!(
+            store.artifact_html("bb22").await.unwrap().is_none(),
+            "its own artifact went"
+        );
+        assert_eq!(
+            store.artifact_html("aa11").await.unwrap().as_deref(),
+            Some("<p>shared</p>"),
+            "an artifact another page's version built stays"
+        );
+        assert_eq!(store.page_versions(&kept.id).await.unwrap().len(), 1);
+        let audit = store.audit_log(&w.project, None, 10).await.unwrap();
+        let entry = audit.iter().find(|e| e.action == "page.delete").unwrap();
+        assert!(
+            entry.details.contains("\"versions\":2"),
+            "{}",
+            entry.details
+        );
+        assert!(matches!(
+            store.delete_page(&doomed.id, &w.owner).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}

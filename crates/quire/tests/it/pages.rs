@@ -206,6 +206,26 @@ async fn push_publish_list_and_pull_a_page() {
         stderr(&not_tsx)
     );
 
+    let unsure = pages(&["delete", "orders"]);
+    assert!(!unsure.status.success());
+    assert!(
+        stderr(&unsure).contains("with its 4 saved version(s)")
+            && stderr(&unsure).contains("--yes"),
+        "{}",
+        stderr(&unsure)
+    );
+    let deleted = pages(&["delete", "orders", "--yes"]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert!(
+        stdout(&deleted).contains("Deleted page \"orders\""),
+        "{}",
+        stdout(&deleted)
+    );
+    assert!(
+        !pages(&["pull", "orders"]).status.success(),
+        "the page is gone"
+    );
+
     let unknown = pages(&["pull", "nope"]);
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("404"), "{}", stderr(&unknown));

@@ -1,9 +1,10 @@
-//! Project pages: create, list, read, settings, save (store a version and compile it),
+//! Project pages: create, list, read, settings, delete, save (store a version and compile it),
 //! versions, publish / rollback / unpublish, frames (signed artifact URLs for the host) and
 //! the bridge's function calls. Owners and admins edit; members list and open published
 //! pages only.
 
 pub mod create;
+pub mod delete;
 pub mod frame;
 pub mod get;
 pub mod invoke;
