@@ -29,6 +29,34 @@ use crate::state::AppState;
 /// How long a signed artifact URL stays valid.
 pub const URL_LIFETIME: Duration = Duration::from_mins(10);
 
+/// An artifact no version refers to (a preview's) is kept this long after it was last
+/// previewed: far longer than a URL to it works.
+pub const UNSAVED_LIFETIME: Duration = Duration::from_hours(1);
+
+/// How often the unsaved artifacts are looked for.
+const PRUNE_EVERY: Duration = Duration::from_mins(10);
+
+/// Deletes, every ten minutes, the artifacts of previews that nobody saved. Every instance
+/// runs it; deleting what another instance just deleted costs nothing.
+pub async fn run_pruning(store: quire_store::Store) {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let lifetime = i64::try_from(UNSAVED_LIFETIME.as_millis()).unwrap_or(i64::MAX);
+        match store
+            .prune_artifacts(quire_store::now_ms() - lifetime)
+            .await
+        {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "deleted the artifacts of unsaved previews"),
+            Err(error) => {
+                tracing::warn!(%error, "cannot delete the artifacts of unsaved previews; trying again in ten minutes");
+            }
+        }
+    }
+}
+
 /// The sandbox every artifact runs in: scripts, forms, popups and modals, never an origin.
 pub const SANDBOX: &str = "sandbox allow-scripts allow-forms allow-popups allow-modals";
 

@@ -251,6 +251,7 @@ pub async fn serve(
         tokio::try_join!(app.into_future(), usercontent.into_future(), metrics).map(|_| ())
     });
     let upkeep = tokio::spawn(telemetry::run_metrics_upkeep());
+    let pruning = tokio::spawn(artifacts::run_pruning(state.store.clone()));
 
     let result = tokio::select! {
         finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
@@ -262,6 +263,7 @@ pub async fn serve(
     };
     state.invocations.flush(&state.store).await;
     upkeep.abort();
+    pruning.abort();
     state.store.close().await;
     result
 }

@@ -150,6 +150,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pages::publish::publish))
         .routes(routes!(pages::unpublish::unpublish))
         .routes(routes!(pages::frame::frame))
+        .routes(routes!(pages::preview::preview))
         .routes(routes!(pages::invoke::invoke))
         .routes(routes!(pages::kapso_types::kapso_types))
         .split_for_parts();

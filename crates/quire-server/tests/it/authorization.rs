@@ -257,6 +257,13 @@ fn rows() -> Vec<Row> {
             StatusCode::NO_CONTENT,
         ),
         row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/preview",
+            Some(json!({ "source": "let x = ;" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
             Method::PUT,
             "/api/v1/projects/p/pages/pg/source",
             Some(json!({ "source": "let x = ;" })),

@@ -769,6 +769,16 @@ async fn frames_open_the_right_version_for_each_mode_and_role() {
     assert!(bad.text().contains("preview"), "{}", bad.text());
 }
 
+/// A frame URL's path and query on the test's usercontent origin, without the nonce.
+fn on_usercontent(url: &str) -> String {
+    url.strip_prefix("http://127.0.0.1:8788")
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn get(uri: &str) -> Request<Body> {
     Request::builder().uri(uri).body(Body::empty()).unwrap()
 }
@@ -799,13 +809,7 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
         .await
         .json();
     let url = frame["url"].as_str().unwrap();
-    let path_and_query = url
-        .strip_prefix("http://127.0.0.1:8788")
-        .unwrap()
-        .split('#')
-        .next()
-        .unwrap()
-        .to_owned();
+    let path_and_query = on_usercontent(url);
 
     let served = w.app.send_usercontent(get(&path_and_query)).await;
     assert_eq!(served.status, StatusCode::OK, "{}", served.text());
@@ -1354,4 +1358,42 @@ async fn a_deleted_page_is_gone_with_its_versions_and_its_frames_end() {
     );
     // The slug is free again.
     create(&owner, &json!({ "name": "Orders", "slug": "orders" })).await;
+}
+
+#[tokio::test]
+async fn a_preview_compiles_without_saving_and_frames_what_built() {
+    let w = World::new().await;
+    let owner = with_orders(&w).await;
+    let preview = |source: &str| {
+        let body = json!({ "source": source });
+        let owner = &owner;
+        async move { owner.post(&page_path("orders", "/preview"), &body).await }
+    };
+
+    let good = preview(PAGE_V2).await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.text());
+    let good = good.json();
+    assert_eq!(good["build"]["ok"], true, "{good}");
+    assert_eq!(good["frame"]["context"]["system"]["mode"], "preview");
+    let url = good["frame"]["url"].as_str().unwrap();
+    assert!(url.contains("&m=preview&"), "{url}");
+    let path_and_query = on_usercontent(url);
+    let served = w.app.send_usercontent(get(&path_and_query)).await;
+    assert_eq!(served.status, StatusCode::OK, "{}", served.text());
+    assert!(
+        served.text().contains("second edition"),
+        "the previewed source is served"
+    );
+
+    let broken = preview(BROKEN).await.json();
+    assert_eq!(broken["build"]["ok"], false, "{broken}");
+    assert!(broken["frame"].is_null(), "no frame for what did not build");
+    assert!(broken["build"]["diagnostics"][0]["line"].as_u64().unwrap() > 0);
+
+    let page = owner.get(&page_path("orders", "")).await.json();
+    assert_eq!(page["head_version"], 1, "a preview saves no version");
+    assert_eq!(page["head"]["source"], PAGE);
+
+    let huge = preview(&"x".repeat(1_100_000)).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
 }

@@ -572,3 +572,42 @@ async fn deleting_a_page_takes_its_versions_and_the_artifacts_no_other_version_b
     })
     .await;
 }
+
+#[tokio::test]
+async fn unsaved_artifacts_are_pruned_and_those_a_version_built_are_kept() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        store
+            .create_page(
+                &new_page(&w.project, "orders"),
+                Some(&built("v1", "aa11", "<p>saved</p>")),
+                &w.owner,
+            )
+            .await
+            .unwrap();
+        let preview = NewArtifact {
+            sha256: "cc33",
+            html: "<p>previewed</p>",
+        };
+        store.put_artifact(&preview).await.unwrap();
+        let before = quire_store::now_ms() - 60_000;
+        assert_eq!(
+            store.prune_artifacts(before).await.unwrap(),
+            0,
+            "too recent"
+        );
+        assert_eq!(
+            store
+                .prune_artifacts(quire_store::now_ms() + 1)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(store.artifact_html("cc33").await.unwrap().is_none());
+        assert!(
+            store.artifact_html("aa11").await.unwrap().is_some(),
+            "a version's stays"
+        );
+    })
+    .await;
+}

@@ -7,7 +7,7 @@
 //! and accepts the page's hello only with it.
 
 use axum::extract::State;
-use quire_store::Role;
+use quire_store::{Membership, Page, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -70,11 +70,31 @@ pub async fn frame(
         .artifact_sha256
         .as_deref()
         .ok_or_else(|| ApiError::internal(&"a version that built has no artifact"))?;
-    let signed = artifacts::sign_url(
+    Ok(ApiJson(frame_view(
         &state,
+        &membership,
+        &viewer,
+        &page,
+        sha256,
+        body.mode,
+    )))
+}
+
+/// What the host needs to show artifact `sha256` of `page` in `mode`: its signed URL with a
+/// fresh nonce, and the context the bridge hands the page.
+pub fn frame_view(
+    state: &AppState,
+    membership: &Membership,
+    viewer: &Viewer,
+    page: &Page,
+    sha256: &str,
+    mode: Mode,
+) -> FrameView {
+    let signed = artifacts::sign_url(
+        state,
         sha256,
         &page.id,
-        body.mode.as_str(),
+        mode.as_str(),
         artifacts::now_secs(),
     );
     let nonce = hex::encode(rand::random::<[u8; 16]>());
@@ -84,17 +104,17 @@ pub async fn frame(
             "pageId": page.id,
             "viewerUserId": viewer.user.id,
             "mountPoint": page.mount_point,
-            "mode": body.mode.as_str(),
+            "mode": mode.as_str(),
             "theme": "light",
         },
         "context": { "conversation": null },
         "vars": {},
         "metadata": {},
     });
-    Ok(ApiJson(FrameView {
+    FrameView {
         url: format!("{}#nonce={nonce}", signed.url),
         nonce,
         expires_at: timestamp(signed.expires_at * 1000),
         context,
-    }))
+    }
 }

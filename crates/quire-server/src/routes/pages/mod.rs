@@ -1,4 +1,5 @@
 //! Project pages: create, list, read, settings, delete, save (store a version and compile it),
+//! preview (compile without a version),
 //! versions, publish / rollback / unpublish, frames (signed artifact URLs for the host) and
 //! the bridge's function calls. Owners and admins edit; members list and open published
 //! pages only.
@@ -10,6 +11,7 @@ pub mod get;
 pub mod invoke;
 pub mod kapso_types;
 pub mod list;
+pub mod preview;
 pub mod publish;
 pub mod save;
 pub mod unpublish;
@@ -96,6 +98,25 @@ pub struct ArtifactView {
     pub sha256: String,
     /// Bytes of HTML.
     pub size: i64,
+}
+
+impl From<&Built> for BuildView {
+    fn from(built: &Built) -> Self {
+        Self {
+            ok: built.output.ok(),
+            diagnostics: serde_json::from_str(&built.diagnostics)
+                .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
+            artifact: built
+                .output
+                .artifact
+                .as_ref()
+                .filter(|_| built.output.ok())
+                .map(|artifact| ArtifactView {
+                    sha256: artifact.sha256.clone(),
+                    size: i64::try_from(artifact.html.len()).unwrap_or(i64::MAX),
+                }),
+        }
+    }
 }
 
 impl From<&PageVersion> for BuildView {
@@ -275,6 +296,30 @@ impl Built {
             lock: self.lock.as_deref(),
         }
     }
+}
+
+/// Compiles `source` as the page's next version would be: with `dependencies`, or the head's
+/// when none are given, and the head's lock while they stay the same (the same packages, no
+/// network).
+pub async fn compile_over_head(
+    state: &AppState,
+    page: &Page,
+    source: String,
+    dependencies: Option<BTreeMap<String, String>>,
+) -> Result<Built, ApiError> {
+    let head_dependencies = parse_dependencies(&page.dependencies);
+    let dependencies = dependencies.unwrap_or_else(|| head_dependencies.clone());
+    validate_dependencies(&dependencies)?;
+    let lock = match page.head_version {
+        Some(number) if dependencies == head_dependencies => state
+            .store
+            .page_version(&page.id, number)
+            .await?
+            .and_then(|head| head.lock)
+            .and_then(|lock| serde_json::from_str(&lock).ok()),
+        _ => None,
+    };
+    Ok(compile(state, source, dependencies, lock).await)
 }
 
 /// Compiles a page source. Runs outside any transaction: a compile may fetch packages.

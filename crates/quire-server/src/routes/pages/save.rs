@@ -16,9 +16,7 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{
-    SaveView, check_source_size, compile, load, parse_dependencies, validate_dependencies,
-};
+use crate::routes::pages::{SaveView, check_source_size, compile_over_head, load};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -58,22 +56,7 @@ pub async fn save(
             "base_version is a version number, or 0 before the first save",
         ));
     }
-    let head_dependencies = parse_dependencies(&page.dependencies);
-    let dependencies = body
-        .dependencies
-        .unwrap_or_else(|| head_dependencies.clone());
-    validate_dependencies(&dependencies)?;
-    // The head's lock keeps the same packages while the dependencies stay the same.
-    let lock = match page.head_version {
-        Some(number) if dependencies == head_dependencies => state
-            .store
-            .page_version(&page.id, number)
-            .await?
-            .and_then(|head| head.lock)
-            .and_then(|lock| serde_json::from_str(&lock).ok()),
-        _ => None,
-    };
-    let built = compile(&state, body.source, dependencies, lock).await;
+    let built = compile_over_head(&state, &page, body.source, body.dependencies).await?;
     let version = state
         .store
         .save_page_version(

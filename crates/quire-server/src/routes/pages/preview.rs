@@ -1,0 +1,80 @@
+//! `POST /api/v1/projects/{p}/pages/{page}/preview {source, dependencies?}`: compiles a source
+//! as the page's next version would be, without saving one, for the studio's live preview.
+//!
+//! A build that succeeds answers a frame for its artifact (mode `preview`, the same signed,
+//! expiring URL the saved versions get); one that fails answers its diagnostics and no frame,
+//! so the editor keeps showing the last good render. The artifact is stored like any other
+//! (the usercontent origin of any instance serves it) and pruned once no version refers to it
+//! and it has not been previewed or saved for an hour.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use quire_store::{NewArtifact, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Viewer;
+use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
+use crate::json::ApiJson;
+use crate::routes::pages::frame::{FrameView, frame_view};
+use crate::routes::pages::{BuildView, Mode, check_source_size, compile_over_head, load};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// The TSX source to try, at most 1 MiB.
+    pub source: String,
+    /// npm dependencies: name → version range. Absent: the head version's, and its lock.
+    pub dependencies: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PreviewView {
+    /// The compile's outcome; nothing was saved either way.
+    pub build: BuildView,
+    /// Where to show it, when it built.
+    pub frame: Option<FrameView>,
+}
+
+#[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/preview", tag = "pages", request_body = PreviewRequest,
+    params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
+    responses((status = 200, body = PreviewView, description = "compiled, no version saved: `frame` when it built, the diagnostics either way"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "`source_too_large`: the source is over 1 MiB")))]
+pub async fn preview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((project, page)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PreviewRequest>,
+) -> Result<ApiJson<PreviewView>, ApiError> {
+    let (membership, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
+    check_source_size(&body.source)?;
+    let built = compile_over_head(&state, &page, body.source, body.dependencies).await?;
+    let frame = match built.output.artifact.as_ref().filter(|_| built.output.ok()) {
+        Some(artifact) => {
+            state
+                .store
+                .put_artifact(&NewArtifact {
+                    sha256: &artifact.sha256,
+                    html: &artifact.html,
+                })
+                .await?;
+            Some(frame_view(
+                &state,
+                &membership,
+                &viewer,
+                &page,
+                &artifact.sha256,
+                Mode::Preview,
+            ))
+        }
+        None => None,
+    };
+    Ok(ApiJson(PreviewView {
+        build: BuildView::from(&built),
+        frame,
+    }))
+}
