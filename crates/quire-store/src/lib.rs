@@ -74,8 +74,8 @@ pub use functions::{
 pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
 pub use pages::{
-    INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, Page, PageChanges, PageStatus,
-    PageVersion, UnknownPageStatus,
+    INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, Page, PageChanges, PageHead,
+    PageStatus, PageVersion, UnknownPageStatus,
 };
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
 pub use secrets::SecretName;

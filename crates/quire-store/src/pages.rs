@@ -108,6 +108,31 @@ impl FromRow<'_, AnyRow> for PageVersion {
     }
 }
 
+/// A page's head version, in brief.
+#[derive(Clone, Debug)]
+pub struct PageHead {
+    pub page_id: String,
+    pub number: i64,
+    pub build_ok: bool,
+    pub saved_at: i64,
+    /// Who saved it; `None` once their account is gone.
+    pub author_id: Option<String>,
+    pub author_name: Option<String>,
+}
+
+impl FromRow<'_, AnyRow> for PageHead {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            page_id: row.try_get("page_id")?,
+            number: row.try_get("number")?,
+            build_ok: row.try_get::<i64, _>("build_ok")? != 0,
+            saved_at: row.try_get("saved_at")?,
+            author_id: row.try_get("author_id")?,
+            author_name: row.try_get("author_name")?,
+        })
+    }
+}
+
 /// The built HTML a successful save produced, keyed by its SHA-256.
 #[derive(Clone, Debug)]
 pub struct NewArtifact<'a> {
@@ -207,6 +232,20 @@ impl Store {
         Ok(sqlx::query_as(&format!(
             "SELECT {PAGE_COLUMNS} FROM pages WHERE project_id = $1 ORDER BY name, slug"
         ))
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The head version of each of a project's pages that has one: who saved it, when, and
+    /// whether it built (what a list of pages shows beside each).
+    pub async fn page_heads(&self, project_id: &str) -> Result<Vec<PageHead>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT p.id AS page_id, v.number, v.build_ok, v.created_at AS saved_at, \
+             v.author_id, u.name AS author_name FROM pages p \
+             JOIN page_versions v ON v.page_id = p.id AND v.number = p.head_version \
+             LEFT JOIN users u ON u.id = v.author_id WHERE p.project_id = $1",
+        )
         .bind(project_id)
         .fetch_all(&self.pool)
         .await?)

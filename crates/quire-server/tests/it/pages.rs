@@ -1397,3 +1397,44 @@ async fn a_preview_compiles_without_saving_and_frames_what_built() {
     let huge = preview(&"x".repeat(1_100_000)).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn the_list_shows_editors_each_pages_last_save_and_members_none() {
+    let w = World::new().await;
+    let owner = with_orders(&w).await;
+    create(&owner, &json!({ "name": "Blank", "slug": "blank" })).await;
+    save(&owner, "orders", BROKEN).await;
+    owner
+        .post(&page_path("orders", "/publish"), &json!({ "version": 1 }))
+        .await;
+
+    let listed = owner.get("/api/v1/projects/p/pages").await.json();
+    let item = |slug: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|page| page["slug"] == slug)
+            .unwrap_or_else(|| panic!("{listed}"))
+            .clone()
+    };
+    let orders = item("orders");
+    assert_eq!(orders["last_save"]["number"], 2, "{orders}");
+    assert_eq!(
+        orders["last_save"]["build_ok"], false,
+        "the head did not build"
+    );
+    assert_eq!(orders["published_version"], 1);
+    assert!(
+        orders["last_save"]["saved_by"]["name"].is_string(),
+        "{orders}"
+    );
+    assert!(orders["last_save"]["saved_at"].is_string(), "{orders}");
+    assert!(item("blank")["last_save"].is_null(), "never saved");
+
+    let member = w.as_("member@example.com").await;
+    let seen = member.get("/api/v1/projects/p/pages").await.json();
+    let seen = seen.as_array().unwrap();
+    assert_eq!(seen.len(), 1, "members see the published page only");
+    assert!(seen[0]["last_save"].is_null(), "and no draft's details");
+}

@@ -611,3 +611,22 @@ async fn unsaved_artifacts_are_pruned_and_those_a_version_built_are_kept() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn each_pages_head_is_listed_with_its_author_and_build() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let page = empty_orders_page(&store, &w).await;
+        assert!(store.page_heads(&w.project).await.unwrap().is_empty());
+        store
+            .save_page_version(&page.id, &broken("v1 <"), &w.owner, None)
+            .await
+            .unwrap();
+        let heads = store.page_heads(&w.project).await.unwrap();
+        assert_eq!(heads.len(), 1);
+        assert_eq!((heads[0].number, heads[0].build_ok), (1, false));
+        assert_eq!(heads[0].author_name.as_deref(), Some("Owner"));
+        assert_eq!(heads[0].page_id, page.id);
+    })
+    .await;
+}
