@@ -136,6 +136,15 @@ async fn the_openapi_document_lists_every_route() {
     );
 }
 
+/// The whole API as the document describes it: any change to a route, a body or a status shows
+/// in review as a change to `snapshots/it__ops__openapi.snap`.
+#[tokio::test]
+async fn the_openapi_document_is_as_reviewed() {
+    let app = TestApp::new().await;
+    let document = app.send(get("/api/v1/openapi.json")).await.json();
+    insta::assert_json_snapshot!("openapi", document);
+}
+
 #[tokio::test]
 async fn responses_carry_request_ids_and_app_security_headers() {
     let app = TestApp::new().await;
