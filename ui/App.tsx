@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, SIGNED_OUT_EVENT, csrfToken, me as fetchMe, type Me } from "./api";
 import { DashboardView } from "./DashboardView";
+import { Link } from "./Link";
 import { Notice } from "./Notice";
 import { PageList } from "./PageList";
 import { ProjectList } from "./ProjectList";
@@ -107,7 +108,8 @@ export function App() {
       return (
         <Shell user={me.user} onSignedOut={signedOut}>
           <Notice tone="error" title="Nothing here">
-            This address does not match any screen of Quire. Go back to your projects.
+            This address does not match any screen of Quire.{" "}
+            <Link to={paths.projects()}>Go back to your projects</Link>.
           </Notice>
         </Shell>
       );

@@ -113,6 +113,8 @@ async fn not_found(request: Request) -> Response {
             validate::shown(request.uri().path())
         ))
         .into_response()
+    } else if request.method() == axum::http::Method::GET {
+        ui::unknown_path()
     } else {
         (StatusCode::NOT_FOUND, "not found\n").into_response()
     }

@@ -55,6 +55,17 @@ impl Slot {
 
 static UI: OnceLock<Arc<Slot>> = OnceLock::new();
 
+/// What a path that is neither the API's nor a screen's gets: the app itself with status 404,
+/// so a mistyped or outdated link shows the app's own "nothing here" screen. Before the UI
+/// is built, a plain 404.
+pub(crate) fn unknown_path() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match UI.get().and_then(|slot| slot.ready()) {
+        Some(built) => serve::page(axum::http::StatusCode::NOT_FOUND, built.index.clone()),
+        None => (axum::http::StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
 /// The UI's routes. The first call starts the build with `state`'s compiler.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let slot = UI

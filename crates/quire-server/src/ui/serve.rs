@@ -27,7 +27,8 @@ const FAILED: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset
     registry cannot be reached to fetch React); Quire keeps retrying, and this page reloads by itself.</p>\n\
     </body>\n</html>\n";
 
-fn html(status: StatusCode, body: impl Into<Bytes>) -> Response {
+/// An HTML document of the app, never cached (it names the current assets).
+pub(super) fn page(status: StatusCode, body: impl Into<Bytes>) -> Response {
     (
         status,
         [
@@ -41,14 +42,14 @@ fn html(status: StatusCode, body: impl Into<Bytes>) -> Response {
 
 pub(super) async fn index(State(slot): State<Arc<Slot>>) -> Response {
     if let Some(built) = slot.ready() {
-        return html(StatusCode::OK, built.index.clone());
+        return page(StatusCode::OK, built.index.clone());
     }
     let (body, retry) = if slot.failed() {
         (FAILED, "30")
     } else {
         (STARTING, "1")
     };
-    let mut response = html(StatusCode::SERVICE_UNAVAILABLE, body);
+    let mut response = page(StatusCode::SERVICE_UNAVAILABLE, body);
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static(retry));

@@ -165,3 +165,23 @@ async fn unknown_assets_and_api_paths_keep_their_404s() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert_eq!(api.json()["error"]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn an_unknown_path_gets_the_app_with_404_so_it_can_say_nothing_is_here() {
+    let app = TestApp::new().await;
+    let index = ready_index(&app).await;
+    let unknown = get(&app, "/no/such/screen").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        header_of(&unknown, &header::CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(unknown.text(), index.text(), "the app's own index");
+    assert!(
+        header_of(&unknown, &header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"),
+        "with the app's policy"
+    );
+    let api = get(&app, "/api/v1/no-such-route").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.error_code(), "not_found", "the API answers JSON");
+}
