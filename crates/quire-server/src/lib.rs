@@ -113,7 +113,10 @@ async fn not_found(request: Request) -> Response {
             validate::shown(request.uri().path())
         ))
         .into_response()
-    } else if request.method() == axum::http::Method::GET {
+    } else if request.method() == axum::http::Method::GET
+        && !request.uri().path().starts_with("/a/")
+    {
+        // An artifact path stays a bare 404 here: the app origin has nothing of a page's.
         ui::unknown_path()
     } else {
         (StatusCode::NOT_FOUND, "not found\n").into_response()

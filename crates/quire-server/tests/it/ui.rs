@@ -181,6 +181,13 @@ async fn an_unknown_path_gets_the_app_with_404_so_it_can_say_nothing_is_here() {
         header_of(&unknown, &header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"),
         "with the app's policy"
     );
+    let artifact = get(&app, &format!("/a/{}?p=x&m=regular", "0".repeat(64))).await;
+    assert_eq!(artifact.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        artifact.text(),
+        "not found\n",
+        "artifact paths get nothing of the app"
+    );
     let api = get(&app, "/api/v1/no-such-route").await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert_eq!(api.error_code(), "not_found", "the API answers JSON");
