@@ -12,9 +12,9 @@ use quire_npm::Lock;
 use rolldown::OutputFormat;
 
 use crate::bundle::{self, BundleRequest, DEPS_GLOBAL, Entry};
-use crate::cache::Script;
 use crate::diagnostic::Diagnostic;
 use crate::scan::Uses;
+use crate::script_cache::Script;
 
 /// Bumped whenever the way dependency scripts are built changes.
 const DEPS_FORMAT: &str = "quire-deps-1 rolldown-1.2.5";

@@ -7,13 +7,13 @@
 //! name it by its SHA-256 ([`html`]). Must run inside a tokio runtime (rolldown needs one).
 
 mod bundle;
-mod cache;
 mod deps;
 mod diagnostic;
 mod html;
 mod npm;
 mod runtime;
 mod scan;
+mod script_cache;
 mod vendor;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,8 +24,8 @@ use quire_npm::Installation;
 use rolldown::OutputFormat;
 
 use crate::bundle::{BundleRequest, Bundled, Entry, VENDOR_SPECIFIERS};
-use crate::cache::{Script, ScriptCache};
 use crate::scan::{ImportKind, Target, Uses};
+use crate::script_cache::{Script, ScriptCache};
 
 pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
 pub use crate::runtime::KAPSO_RUNTIME_TS;

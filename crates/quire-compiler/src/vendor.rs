@@ -10,8 +10,8 @@ use quire_npm::Lock;
 use rolldown::OutputFormat;
 
 use crate::bundle::{self, BundleRequest, Entry, VENDOR_GLOBAL, VENDOR_SPECIFIERS};
-use crate::cache::Script;
 use crate::diagnostic::Diagnostic;
+use crate::script_cache::Script;
 
 /// The lock entries whose versions decide the vendor script's content.
 const VENDOR_PACKAGES: [&str; 3] = ["react", "react-dom", "scheduler"];

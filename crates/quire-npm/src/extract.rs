@@ -15,7 +15,7 @@ use crate::error::NpmError;
 
 /// Caps applied to every package.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub struct ExtractLimits {
     /// Largest compressed tarball accepted from the registry.
     pub max_tarball_bytes: u64,
     /// Largest total size of a package's extracted files.
@@ -24,7 +24,7 @@ pub struct Limits {
     pub max_entries: u64,
 }
 
-impl Default for Limits {
+impl Default for ExtractLimits {
     fn default() -> Self {
         Self {
             max_tarball_bytes: 64 * 1024 * 1024,
@@ -88,7 +88,7 @@ pub(crate) fn extract(
     version: &str,
     tarball: &[u8],
     dest: &Path,
-    limits: &Limits,
+    limits: &ExtractLimits,
 ) -> Result<(), NpmError> {
     let too_large = || NpmError::ArchiveTooLarge {
         name: name.to_owned(),
@@ -334,9 +334,9 @@ mod tests {
             .unwrap();
         let tarball = builder.into_inner().unwrap().finish().unwrap();
         let dest = tempfile::tempdir().unwrap();
-        let limits = Limits {
+        let limits = ExtractLimits {
             max_unpacked_bytes: 1024 * 1024,
-            ..Limits::default()
+            ..ExtractLimits::default()
         };
         let error = extract("p", "1.0.0", &tarball, dest.path(), &limits).unwrap_err();
         assert!(

@@ -28,7 +28,7 @@ mod store;
 
 pub use config::RegistryConfig;
 pub use error::NpmError;
-pub use extract::Limits;
+pub use extract::ExtractLimits;
 pub use lock::{InstallRequest, Installation, Lock, LockedPackage};
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use store::PackageStore;

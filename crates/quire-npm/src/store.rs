@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::RegistryConfig;
 use crate::error::NpmError;
-use crate::extract::{self, Limits};
+use crate::extract::{self, ExtractLimits};
 use crate::fsutil;
 use crate::lock::{InstallRequest, Installation, Lock};
 use crate::progress::{Progress, ProgressEvent};
@@ -24,7 +24,7 @@ use crate::resolve::{Resolver, Source, Tarball};
 #[derive(Clone)]
 pub struct PackageStore {
     pub(crate) inner: Arc<Inner>,
-    pub(crate) limits: Limits,
+    pub(crate) limits: ExtractLimits,
 }
 
 pub(crate) struct Inner {
@@ -60,13 +60,13 @@ impl PackageStore {
         let registry = Registry::new(&registry, root.join("packuments"))?;
         Ok(Self {
             inner: Arc::new(Inner { root, registry }),
-            limits: Limits::default(),
+            limits: ExtractLimits::default(),
         })
     }
 
     /// The same store with other size caps.
     #[must_use]
-    pub fn with_limits(mut self, limits: Limits) -> Self {
+    pub fn with_limits(mut self, limits: ExtractLimits) -> Self {
         self.limits = limits;
         self
     }

@@ -7,7 +7,7 @@
 //! nothing else, and serves them with a CSP sandbox so that a page never runs with an origin
 //! (`allow-same-origin` is never granted).
 
-mod cache;
+mod artifact_cache;
 pub(crate) mod encoding;
 
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use axum::routing::get;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use cache::ArtifactCache;
+use artifact_cache::ArtifactCache;
 
 use crate::state::AppState;
 

@@ -1,5 +1,5 @@
 //! Running a project's functions for the server: [`target`] finds a function with its
-//! deployed code and opened secrets (cached, see [`crate::cache`]), and one core
+//! deployed code and opened secrets (cached, see [`crate::read_cache`]), and one core
 //! ([`run_deployed`]) hands it the project's KV, runs it in the runtime and queues the
 //! invocation's record for a background writer; the HTTP invoke route and the page bridge
 //! ([`invoke_for_page`]) both call it. Also the limits a function may set and the mapping of
@@ -23,10 +23,10 @@ use quire_functions::{
 use quire_store::{Function, InvocationRecord, Project, Store};
 
 use self::redact::Redactor;
-use crate::cache::ReadCache;
 use crate::errors::ApiError;
 use crate::functions::concurrency::{Gate, Gates};
 use crate::rate_limit;
+use crate::read_cache::ReadCache;
 use crate::state::AppState;
 use crate::validate::shown;
 
@@ -383,7 +383,7 @@ fn take_invoke_limits(
     project_id: &str,
     viewer: Option<&str>,
 ) -> Result<(), ApiError> {
-    let limits = &state.limits;
+    let limits = &state.rate_limits;
     if let Some(viewer) = viewer {
         limits.invoke_per_viewer.take(viewer).map_err(|wait| {
             rate_limit::refused(

@@ -6,13 +6,13 @@
 pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
-mod cache;
 pub mod config;
 pub mod errors;
 mod extract;
 pub mod functions;
 mod json;
 pub mod rate_limit;
+mod read_cache;
 mod routes;
 pub mod state;
 mod telemetry;

@@ -23,11 +23,11 @@ pub struct Inner {
     pub invocations: crate::functions::Invocations,
     /// Who the credentials of recent calls belong to.
     pub credentials: crate::auth::KnownCredentials,
-    pub limits: Limits,
+    pub rate_limits: RateLimits,
 }
 
 /// The rate limits of one app.
-pub struct Limits {
+pub struct RateLimits {
     pub invoke_per_viewer: RateLimiter,
     pub invoke_per_project: RateLimiter,
     /// Failed sign-ins per e-mail address.
@@ -41,7 +41,7 @@ const LOGIN_FAILURES_PER_MINUTE: u32 = 10;
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig, compiler: Compiler, functions: Runtime) -> Self {
-        let limits = Limits {
+        let rate_limits = RateLimits {
             invoke_per_viewer: RateLimiter::per_minute(config.invoke_rate_per_viewer),
             invoke_per_project: RateLimiter::per_minute(config.invoke_rate_per_project),
             login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
@@ -57,7 +57,7 @@ impl AppState {
             functions,
             invocations,
             credentials: crate::auth::KnownCredentials::default(),
-            limits,
+            rate_limits,
         }))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use quire_npm::{Limits, NpmError, PackageStore};
+use quire_npm::{ExtractLimits, NpmError, PackageStore};
 use serde_json::json;
 
 use crate::fixture::{self, Registry, entries, install, request, sri};
@@ -30,7 +30,7 @@ fn assert_nothing_installed(root: &Path) {
 /// Publishes `evil@1.0.0` with this tarball (and a matching integrity) and installs it.
 async fn install_evil(
     tarball: Vec<u8>,
-    limits: Option<Limits>,
+    limits: Option<ExtractLimits>,
 ) -> (NpmError, tempfile::TempDir, std::path::PathBuf) {
     let registry = Registry::start().await;
     let integrity = sri(&tarball);
@@ -186,9 +186,9 @@ async fn gzip_bomb_stops_at_the_size_cap() {
         "the fixture is a bomb: {} compressed bytes for {size}",
         bomb.len()
     );
-    let limits = Limits {
+    let limits = ExtractLimits {
         max_unpacked_bytes: 4 * 1024 * 1024,
-        ..Limits::default()
+        ..ExtractLimits::default()
     };
     let (error, _dir, root) = install_evil(bomb, Some(limits)).await;
     assert!(
@@ -208,9 +208,9 @@ async fn too_many_entries_and_oversized_downloads_are_refused() {
         .iter()
         .map(|(p, d)| (p.as_str(), d.as_slice()))
         .collect();
-    let limits = Limits {
+    let limits = ExtractLimits {
         max_entries: 20,
-        ..Limits::default()
+        ..ExtractLimits::default()
     };
     let (error, _dir, root) = install_evil(tarballs::tgz(&refs), Some(limits)).await;
     assert!(
@@ -219,9 +219,9 @@ async fn too_many_entries_and_oversized_downloads_are_refused() {
     );
     assert_nothing_installed(&root);
 
-    let limits = Limits {
+    let limits = ExtractLimits {
         max_tarball_bytes: 64,
-        ..Limits::default()
+        ..ExtractLimits::default()
     };
     let (error, _dir, root) = install_evil(tarballs::tgz(&refs), Some(limits)).await;
     assert!(

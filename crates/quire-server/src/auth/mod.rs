@@ -12,8 +12,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
 
-use crate::cache::ReadCache;
 use crate::errors::ApiError;
+use crate::read_cache::ReadCache;
 use crate::state::AppState;
 use crate::validate::{MAX_REFERENCE_BYTES, shown};
 
@@ -23,7 +23,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const TOKEN_TOUCH_INTERVAL_MS: i64 = 60_000;
 
 /// What credentials were found to be, cached per app so that a call does not read the
-/// database to learn who is calling (see [`crate::cache`]).
+/// database to learn who is calling (see [`crate::read_cache`]).
 #[derive(Default)]
 pub struct KnownCredentials {
     /// By the SHA-256 of the token.

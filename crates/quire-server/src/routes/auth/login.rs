@@ -61,7 +61,7 @@ pub async fn login(
     }
     let email = body.email.trim().to_lowercase();
     let address = client.key();
-    let per_address = &state.limits.login_failures_per_address;
+    let per_address = &state.rate_limits.login_failures_per_address;
     if let Some(address) = &address {
         per_address.check(address).map_err(|wait| {
             rate_limit::refused(
@@ -70,7 +70,7 @@ pub async fn login(
             )
         })?;
     }
-    let failures = &state.limits.login_failures;
+    let failures = &state.rate_limits.login_failures;
     failures.check(&email).map_err(|wait| {
         rate_limit::refused(
             wait,
