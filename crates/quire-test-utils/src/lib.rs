@@ -140,8 +140,8 @@ impl TestApp {
         user: &quire_store::User,
         project: Option<&str>,
     ) -> Client<'_> {
-        let (token, hint) = quire_server::auth::secrets::new_api_token();
-        let hash = quire_server::auth::secrets::sha256_hex(&token);
+        let (token, hint) = quire_server::auth::tokens::new_api_token();
+        let hash = quire_server::auth::tokens::sha256_hex(&token);
         let new = quire_store::NewApiToken {
             user_id: &user.id,
             project_id: project,

@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use quire_server::auth::{password, secrets};
+use quire_server::auth::{password, tokens};
 use quire_store::{NewApiToken, NewAuditEntry, Role, Store};
 
 use crate::lock::DataDirLock;
@@ -174,8 +174,8 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
         }
         None => None,
     };
-    let (token, hint) = secrets::new_api_token();
-    let hash = secrets::sha256_hex(&token);
+    let (token, hint) = tokens::new_api_token();
+    let hash = tokens::sha256_hex(&token);
     let expires_at =
         expires_in_days.map(|days| quire_store::now_ms() + i64::from(days) * 86_400_000);
     let new = NewApiToken {

@@ -91,7 +91,7 @@ pub async fn run(settings: &Settings, args: BackupArgs) -> anyhow::Result<ExitCo
 
 /// A short public name for a key: a hash of it, never the key. Equal keys, equal fingerprints.
 pub fn fingerprint(key: &[u8; 32]) -> String {
-    let hash = quire_server::auth::secrets::sha256_hex(&format!(
+    let hash = quire_server::auth::tokens::sha256_hex(&format!(
         "quire secret key fingerprint\0{}",
         hex::encode(key)
     ));

@@ -2,7 +2,7 @@
 //! cross-site checks for state-changing calls, and role checks on projects.
 
 pub mod password;
-pub mod secrets;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -84,7 +84,7 @@ where
                 "sign in first (POST /api/v1/auth/login), or send `Authorization: Bearer <api token>`",
             ));
         };
-        let id_hash = secrets::sha256_hex(session_id);
+        let id_hash = tokens::sha256_hex(session_id);
         let store = &state.store;
         let found = state
             .credentials
@@ -105,14 +105,14 @@ where
                 "your session has ended; sign in again",
             ));
         };
-        let csrf_token = secrets::csrf_token(&state.config.secret_key, session_id);
+        let csrf_token = tokens::csrf_token(&state.config.secret_key, session_id);
         if is_state_changing(&parts.method) {
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !secrets::same(sent, &csrf_token) {
+            if !tokens::same(sent, &csrf_token) {
                 return Err(ApiError::forbidden(
                     "missing or wrong X-CSRF-Token header: send the csrf_token that login returned with every change made with a session cookie",
                 ));
@@ -160,7 +160,7 @@ where
 }
 
 pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
-    let hash = secrets::sha256_hex(token);
+    let hash = tokens::sha256_hex(token);
     let store = &state.store;
     let found = state
         .credentials

@@ -67,7 +67,7 @@ pub fn check_strength(password: &str) -> Result<(), String> {
 
 /// A strong random password for a generated first owner.
 pub fn generate() -> String {
-    crate::auth::secrets::random_token(18)
+    crate::auth::tokens::random_token(18)
 }
 
 #[cfg(test)]

@@ -480,8 +480,8 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
 async fn an_expired_token_is_refused_with_a_reason() {
     let app = TestApp::new().await;
     let user = app.user("ada@example.com").await;
-    let (token, hint) = quire_server::auth::secrets::new_api_token();
-    let hash = quire_server::auth::secrets::sha256_hex(&token);
+    let (token, hint) = quire_server::auth::tokens::new_api_token();
+    let hash = quire_server::auth::tokens::sha256_hex(&token);
     let new = quire_store::NewApiToken {
         user_id: &user.id,
         project_id: None,

@@ -2,7 +2,7 @@
 //! another project, and a token limited to another project. A new route adds a row here.
 
 use axum::http::{Method, StatusCode};
-use quire_server::auth::{password, secrets};
+use quire_server::auth::{password, tokens};
 use quire_store::Role;
 use quire_test_utils::{Client, PASSWORD, TestApp};
 use serde_json::{Value, json};
@@ -628,7 +628,7 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
             project_id: &p.id,
             email: invited,
             role: Role::Member,
-            token_hash: &secrets::sha256_hex("quire_inv_matrix"),
+            token_hash: &tokens::sha256_hex("quire_inv_matrix"),
             invited_by: &owner.id,
             expires_at: quire_store::now_ms() + 60_000,
         })

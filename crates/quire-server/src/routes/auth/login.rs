@@ -11,7 +11,7 @@ use quire_store::{NewAuditEntry, Session, now_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{cookie, password, refuse_cross_site, secrets};
+use crate::auth::{cookie, password, refuse_cross_site, tokens};
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::rate_limit::{self, ClientAddress};
@@ -105,17 +105,17 @@ pub async fn login(
         return Err(ApiError::unauthorized("wrong e-mail or password"));
     };
 
-    let session_id = secrets::random_token(32);
-    let csrf_token = secrets::csrf_token(&state.config.secret_key, &session_id);
+    let session_id = tokens::random_token(32);
+    let csrf_token = tokens::csrf_token(&state.config.secret_key, &session_id);
     let now = now_ms();
     let ttl_ms = i64::try_from(state.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
     let session = Session {
-        id_hash: secrets::sha256_hex(&session_id),
+        id_hash: tokens::sha256_hex(&session_id),
         user_id: user.id.clone(),
         created_at: now,
         expires_at: now.saturating_add(ttl_ms),
     };
-    let previous = cookie(&headers, state.config.session_cookie_name()).map(secrets::sha256_hex);
+    let previous = cookie(&headers, state.config.session_cookie_name()).map(tokens::sha256_hex);
     state
         .store
         .create_session(&session, previous.as_deref())

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::not_valid;
-use crate::auth::{Viewer, password, secrets};
+use crate::auth::{Viewer, password, tokens};
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::routes::views::{ProjectView, UserView};
@@ -67,7 +67,7 @@ pub async fn accept(
     };
     let invitation = state
         .store
-        .pending_invitation(&secrets::sha256_hex(&token))
+        .pending_invitation(&tokens::sha256_hex(&token))
         .await?
         .ok_or_else(not_valid)?;
     match (viewer, body) {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{DEFAULT_DAYS, InvitationView, MAX_DAYS};
-use crate::auth::{Viewer, secrets};
+use crate::auth::{Viewer, tokens};
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -66,12 +66,12 @@ pub async fn create(
             format!("expires_in_days is {days}; use 1 to {MAX_DAYS}"),
         ));
     }
-    let token = secrets::new_invitation_token();
+    let token = tokens::new_invitation_token();
     let new = NewInvitation {
         project_id: &membership.project.id,
         email: &body.email,
         role,
-        token_hash: &secrets::sha256_hex(&token),
+        token_hash: &tokens::sha256_hex(&token),
         invited_by: &viewer.user.id,
         expires_at: quire_store::now_ms() + i64::from(days) * 86_400_000,
     };

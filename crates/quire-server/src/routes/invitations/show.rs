@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::not_valid;
-use crate::auth::secrets;
+use crate::auth::tokens;
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ pub async fn show(
 ) -> Result<ApiJson<InvitationPreview>, ApiError> {
     let invitation = state
         .store
-        .pending_invitation(&secrets::sha256_hex(&token))
+        .pending_invitation(&tokens::sha256_hex(&token))
         .await?
         .ok_or_else(not_valid)?;
     Ok(ApiJson(InvitationPreview {

@@ -7,7 +7,7 @@ use quire_store::{NewApiToken, NewAuditEntry, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Viewer, secrets};
+use crate::auth::{Viewer, tokens};
 use crate::errors::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::state::AppState;
@@ -84,8 +84,8 @@ pub async fn create(
     let expires_at = body
         .expires_in_days
         .map(|days| quire_store::now_ms() + i64::from(days) * 86_400_000);
-    let (token, hint) = secrets::new_api_token();
-    let token_hash = secrets::sha256_hex(&token);
+    let (token, hint) = tokens::new_api_token();
+    let token_hash = tokens::sha256_hex(&token);
     let new = NewApiToken {
         user_id: &viewer.user.id,
         project_id: project_id.as_deref(),

@@ -1,5 +1,6 @@
-//! Random secrets (session ids, API tokens, invitation links), the CSRF tokens derived from
-//! session ids, and the hashes the store keeps.
+//! Random tokens (session ids, API tokens, invitation links), the CSRF tokens derived from
+//! session ids, and the hashes the store keeps. (Function secrets are another thing: see
+//! `functions::seal`.)
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
