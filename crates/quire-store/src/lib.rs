@@ -43,6 +43,7 @@ macro_rules! text_enum {
     };
 }
 
+mod artifacts;
 mod audit;
 pub mod backup;
 mod error;
@@ -50,6 +51,7 @@ mod functions;
 mod invitations;
 mod invocations;
 mod kv;
+mod page_versions;
 mod pages;
 mod projects;
 mod secrets;
@@ -66,6 +68,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
+pub use artifacts::NewArtifact;
 pub use audit::{ACCOUNT_ACTIONS, AuditEntry, NewAuditEntry};
 pub use error::StoreError;
 pub use functions::{
@@ -73,10 +76,8 @@ pub use functions::{
 };
 pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
-pub use pages::{
-    INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, Page, PageChanges, PageHead,
-    PageStatus, PageVersion, UnknownPageStatus,
-};
+pub use page_versions::{NewPageVersion, PageHead, PageVersion};
+pub use pages::{INBOX_MOUNT_POINT, NewPage, Page, PageChanges, PageStatus, UnknownPageStatus};
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
 pub use secrets::SecretName;
 pub use sessions::Session;

@@ -1,0 +1,274 @@
+//! A page's immutable versions. A save is one transaction: it stores the version (the source
+//! is kept even when the build failed), its artifact if it built, and moves the page's head,
+//! unless the head moved since the version the author started from.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use crate::artifacts::{self, NewArtifact};
+use crate::audit::{NewAuditEntry, insert_audit};
+use crate::pages::page_in_tx;
+use crate::{Store, StoreError, Tx, new_id, now_ms};
+
+/// One saved version of a page. Never changes once stored.
+#[derive(Clone, Debug)]
+pub struct PageVersion {
+    pub id: String,
+    pub page_id: String,
+    pub number: i64,
+    pub source: String,
+    /// JSON text: name → npm range.
+    pub dependencies: String,
+    pub author_id: Option<String>,
+    pub created_at: i64,
+    pub build_ok: bool,
+    /// JSON text: the compiler's diagnostics.
+    pub diagnostics: String,
+    pub artifact_sha256: Option<String>,
+    /// JSON text of the npm lock the build used, when it built.
+    pub lock: Option<String>,
+    /// The artifact's size in bytes, when it built.
+    pub artifact_size: Option<i64>,
+}
+
+const VERSION_COLUMNS: &str = "v.id, v.page_id, v.number, v.source, v.dependencies, v.author_id, \
+     v.created_at, v.build_ok, v.diagnostics, v.artifact_sha256, v.lock, a.size AS artifact_size";
+
+impl FromRow<'_, AnyRow> for PageVersion {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            page_id: row.try_get("page_id")?,
+            number: row.try_get("number")?,
+            source: row.try_get("source")?,
+            dependencies: row.try_get("dependencies")?,
+            author_id: row.try_get("author_id")?,
+            created_at: row.try_get("created_at")?,
+            build_ok: row.try_get::<i64, _>("build_ok")? != 0,
+            diagnostics: row.try_get("diagnostics")?,
+            artifact_sha256: row.try_get("artifact_sha256")?,
+            lock: row.try_get("lock")?,
+            artifact_size: row.try_get("artifact_size")?,
+        })
+    }
+}
+
+/// A page's head version, in brief.
+#[derive(Clone, Debug)]
+pub struct PageHead {
+    pub page_id: String,
+    pub number: i64,
+    pub build_ok: bool,
+    pub saved_at: i64,
+    /// Who saved it; `None` once their account is gone.
+    pub author_id: Option<String>,
+    pub author_name: Option<String>,
+}
+
+impl FromRow<'_, AnyRow> for PageHead {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            page_id: row.try_get("page_id")?,
+            number: row.try_get("number")?,
+            build_ok: row.try_get::<i64, _>("build_ok")? != 0,
+            saved_at: row.try_get("saved_at")?,
+            author_id: row.try_get("author_id")?,
+            author_name: row.try_get("author_name")?,
+        })
+    }
+}
+
+/// What a save stores: the source always, the build's outcome, the artifact when it built.
+#[derive(Clone, Debug)]
+pub struct NewPageVersion<'a> {
+    pub source: &'a str,
+    /// JSON text: name → npm range.
+    pub dependencies: &'a str,
+    /// JSON text of the diagnostics.
+    pub diagnostics: &'a str,
+    /// `Some` exactly when the build succeeded.
+    pub artifact: Option<NewArtifact<'a>>,
+    /// JSON text of the lock the build used.
+    pub lock: Option<&'a str>,
+}
+
+/// A new page.
+impl Store {
+    /// The head version of each of a project's pages that has one: who saved it, when, and
+    /// whether it built (what a list of pages shows beside each).
+    pub async fn page_heads(&self, project_id: &str) -> Result<Vec<PageHead>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT p.id AS page_id, v.number, v.build_ok, v.created_at AS saved_at, \
+             v.author_id, u.name AS author_name FROM pages p \
+             JOIN page_versions v ON v.page_id = p.id AND v.number = p.head_version \
+             LEFT JOIN users u ON u.id = v.author_id WHERE p.project_id = $1",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Stores a new version of a page and makes it the head, in one transaction. The
+    /// published version does not move. With `base` (the head number the author started
+    /// from, 0 before the first save), a page whose head has moved since is left as it is and
+    /// the answer is [`StoreError::HeadMoved`], naming the head and who saved it.
+    pub async fn save_page_version(
+        &self,
+        page_id: &str,
+        version: &NewPageVersion<'_>,
+        actor_id: &str,
+        base: Option<i64>,
+    ) -> Result<PageVersion, StoreError> {
+        let mut tx = self.begin().await?;
+        let page = page_in_tx(&mut tx, page_id).await?;
+        let saved =
+            insert_version(&mut tx, &page.project_id, page_id, version, actor_id, base).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// A page's versions, newest first.
+    pub async fn page_versions(&self, page_id: &str) -> Result<Vec<PageVersion>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {VERSION_COLUMNS} FROM page_versions v \
+             LEFT JOIN artifacts a ON a.sha256 = v.artifact_sha256 \
+             WHERE v.page_id = $1 ORDER BY v.number DESC"
+        ))
+        .bind(page_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Version `number` of a page.
+    pub async fn page_version(
+        &self,
+        page_id: &str,
+        number: i64,
+    ) -> Result<Option<PageVersion>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {VERSION_COLUMNS} FROM page_versions v \
+             LEFT JOIN artifacts a ON a.sha256 = v.artifact_sha256 \
+             WHERE v.page_id = $1 AND v.number = $2"
+        ))
+        .bind(page_id)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}
+
+/// Why a save from `base` was refused: the head as it is now, and who saved it.
+async fn head_moved(tx: &mut Tx, page_id: &str, base: i64) -> Result<StoreError, StoreError> {
+    let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT v.number, v.created_at, u.name FROM pages p \
+         JOIN page_versions v ON v.page_id = p.id AND v.number = p.head_version \
+         LEFT JOIN users u ON u.id = v.author_id WHERE p.id = $1",
+    )
+    .bind(page_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((head, saved_at, author)) = row else {
+        // No head yet: the page is gone, or `base` named a version before the first save.
+        page_in_tx(tx, page_id).await?;
+        return Ok(StoreError::HeadMoved {
+            base,
+            head: 0,
+            author: None,
+            saved_at: 0,
+        });
+    };
+    Ok(StoreError::HeadMoved {
+        base,
+        head,
+        author,
+        saved_at,
+    })
+}
+
+/// Inserts a version numbered one past the head, stores its artifact, moves the head and
+/// records the save. The `UPDATE … RETURNING` takes the page's row lock first, so concurrent
+/// saves of one page queue instead of claiming the same number.
+pub(crate) async fn insert_version(
+    tx: &mut Tx,
+    project_id: &str,
+    page_id: &str,
+    version: &NewPageVersion<'_>,
+    actor_id: &str,
+    base: Option<i64>,
+) -> Result<PageVersion, StoreError> {
+    let now = now_ms();
+    // The condition on the head sits in the UPDATE itself: on PostgreSQL a concurrent save
+    // that committed first makes this one match no row, rather than stack on top of it.
+    let number: Option<i64> = sqlx::query_scalar(
+        "UPDATE pages SET head_version = COALESCE(head_version, 0) + 1, dependencies = $1, \
+         updated_at = $2 WHERE id = $3 AND ($4 < 0 OR COALESCE(head_version, 0) = $4) \
+         RETURNING head_version",
+    )
+    .bind(version.dependencies)
+    .bind(now)
+    .bind(page_id)
+    .bind(base.unwrap_or(-1))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(number) = number else {
+        return Err(match base {
+            Some(base) => head_moved(tx, page_id, base).await?,
+            None => StoreError::NotFound {
+                what: format!("page {page_id}"),
+            },
+        });
+    };
+    let mut artifact_size = None;
+    if let Some(artifact) = &version.artifact {
+        artifact_size = Some(artifacts::put(tx, artifact, now).await?);
+    }
+    let saved = PageVersion {
+        id: new_id(),
+        page_id: page_id.to_owned(),
+        number,
+        source: version.source.to_owned(),
+        dependencies: version.dependencies.to_owned(),
+        author_id: Some(actor_id.to_owned()),
+        created_at: now,
+        build_ok: version.artifact.is_some(),
+        diagnostics: version.diagnostics.to_owned(),
+        artifact_sha256: version.artifact.as_ref().map(|a| a.sha256.to_owned()),
+        lock: version.lock.map(str::to_owned),
+        artifact_size,
+    };
+    sqlx::query(
+        "INSERT INTO page_versions (id, page_id, number, source, dependencies, author_id, \
+         created_at, build_ok, diagnostics, artifact_sha256, lock) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&saved.id)
+    .bind(page_id)
+    .bind(number)
+    .bind(&saved.source)
+    .bind(&saved.dependencies)
+    .bind(actor_id)
+    .bind(now)
+    .bind(i64::from(saved.build_ok))
+    .bind(&saved.diagnostics)
+    .bind(saved.artifact_sha256.as_deref())
+    .bind(saved.lock.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    let details = serde_json::json!({
+        "version": number,
+        "build_ok": saved.build_ok,
+        "artifact": saved.artifact_sha256,
+    });
+    insert_audit(
+        tx,
+        &NewAuditEntry::new(
+            "page.save",
+            Some(project_id),
+            Some(actor_id),
+            Some(page_id),
+            details,
+        ),
+    )
+    .await?;
+    Ok(saved)
+}
