@@ -107,7 +107,7 @@ export function App() {
     default:
       return (
         <Shell user={me.user} onSignedOut={signedOut}>
-          <Notice tone="error" title="Nothing here">
+          <Notice tone="info" title="Nothing here">
             This address does not match any screen of Quire.{" "}
             <Link to={paths.projects()}>Go back to your projects</Link>.
           </Notice>

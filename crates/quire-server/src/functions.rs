@@ -700,9 +700,13 @@ fn allowed_response_header(name: &str) -> bool {
 }
 
 /// Whether `location`, read as a browser would against `app`, stays on the app's origin.
-fn same_origin_location(app: &url::Url, location: &str) -> bool {
-    app.join(location)
-        .is_ok_and(|target| target.origin() == app.origin())
+/// Whether `location`, resolved as a browser would against the app's URL, stays on its origin.
+/// The app URL is parsed only for an answer that has a `Location`, not on every call.
+fn same_origin_location(public_url: &str, location: &str) -> bool {
+    url::Url::parse(public_url).is_ok_and(|app| {
+        app.join(location)
+            .is_ok_and(|target| target.origin() == app.origin())
+    })
 }
 
 /// The function's own response as the HTTP invoke route's answer: its status, body and the
@@ -713,7 +717,6 @@ fn same_origin_location(app: &url::Url, location: &str) -> bool {
 /// status it is dropped.
 pub fn pass_through(response: HttpResponse, public_url: &str, redactor: &Redactor) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::OK);
-    let app = url::Url::parse(public_url).ok();
     let mut refused_location = None;
     // The function's headers alone: a body turned into a response would bring a content type
     // of its own, and the function's would then be a second one.
@@ -725,11 +728,7 @@ pub fn pass_through(response: HttpResponse, public_url: &str, redactor: &Redacto
         if !allowed_response_header(&lower) {
             continue;
         }
-        if lower == "location"
-            && !app
-                .as_ref()
-                .is_some_and(|app| same_origin_location(app, value))
-        {
+        if lower == "location" && !same_origin_location(public_url, value) {
             refused_location = Some(value.clone());
             continue;
         }
