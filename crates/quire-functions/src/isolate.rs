@@ -18,10 +18,11 @@ use rquickjs::{
     Promise, Value,
 };
 
+use crate::call_state::{CallState, Slot};
 use crate::config::Limits;
 use crate::error::LoadError;
-use crate::host::{self, CallState, Slot};
 use crate::types::{HttpRequest, HttpResponse};
+use crate::web_api;
 
 /// The name the user's module is loaded under; stacks show `function.js:line:column`.
 pub const MODULE_NAME: &str = "function.js";
@@ -597,7 +598,7 @@ fn caught(ctx: &Ctx<'_>, err: rquickjs::Error) -> JsError {
 async fn install_shim(ctx: &Ctx<'_>, slot: &Slot) -> Result<(), JsError> {
     let install = || -> rquickjs::Result<rquickjs::Promise<'_>> {
         ctx.globals()
-            .set("__quire_host", host::host_object(ctx, slot)?)?;
+            .set("__quire_host", web_api::host_object(ctx, slot)?)?;
         Module::import(ctx, SHIM_MODULE)
     };
     let installed = install().map_err(|err| caught(ctx, err))?;
@@ -792,7 +793,7 @@ fn settled<'js>(
 
 /// Reads what the shim's `wire` made of the handler's result.
 fn read_wire<'js>(ctx: &Ctx<'js>, wire: Value<'js>) -> rquickjs::Result<CallResult> {
-    if let Some(what) = host::js_string(&wire) {
+    if let Some(what) = web_api::js_string(&wire) {
         return Ok(CallResult::Invalid(what?));
     }
     let wire = Array::from_value(wire)?;
@@ -807,13 +808,13 @@ fn read_wire<'js>(ctx: &Ctx<'js>, wire: Value<'js>) -> rquickjs::Result<CallResu
     let body = if body.is_null() || body.is_undefined() {
         Vec::new()
     } else if binary {
-        host::binary_to_bytes(&body.get::<String>()?)
-    } else if let Some(Ok(text)) = host::js_string(&body) {
+        web_api::binary_to_bytes(&body.get::<String>()?)
+    } else if let Some(Ok(text)) = web_api::js_string(&body) {
         text.into_bytes()
     } else {
         // Lone surrogates do not convert; the shim's encoder replaces them.
         let encode = entry(ctx, ENCODE_BINARY).ok_or(rquickjs::Error::Unknown)?;
-        host::binary_to_bytes(&encode.call::<_, String>((body,))?)
+        web_api::binary_to_bytes(&encode.call::<_, String>((body,))?)
     };
     Ok(CallResult::Response(HttpResponse {
         status,

@@ -4,14 +4,15 @@
 //! per-call limits. It knows nothing of HTTP servers or SQL: the server stores code, secrets
 //! and KV data and calls [`Runtime::invoke`].
 
+mod call_state;
 mod config;
 mod error;
 mod fetch;
-mod host;
 mod isolate;
 mod kv;
 mod runtime;
 mod types;
+mod web_api;
 
 pub use config::{FetchPolicy, Limits, RuntimeConfig};
 pub use error::{InvokeError, LoadError};

@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
+use crate::call_state::{CallState, HostLimit};
 use crate::config::{Limits, RuntimeConfig};
 use crate::error::{InvokeError, LoadError};
 use crate::fetch::Fetcher;
-use crate::host::{CallState, HostLimit};
 use crate::isolate::{CallResult, Handoff, Isolate, JsError, LoadFailure, Metered, Trip};
 use crate::kv::MemoryKv;
 use crate::types::{FunctionRef, HttpResponse, Invocation, Outcome};

@@ -1,6 +1,6 @@
 // Workers-style Web APIs for Quire functions. Compiled to bytecode at build time (rquickjs
 // `embed!`) and evaluated once per isolate as the module `quire:shim`, before the function's own
-// code. `host` holds the Rust host functions (see host.rs), handed over through a global that is
+// code. `host` holds the Rust host functions (see web_api.rs), handed over through a global that is
 // removed at once; the runtime's entry points go back to Rust through `host.register` and live
 // only in closures, so nothing of the host plumbing is reachable from the function's code.
 //
