@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::types::HttpResponse;
+use crate::http::HttpResponse;
 
 /// Why code could not be loaded as a function (at deploy or at first call).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -21,7 +21,7 @@ use rquickjs::{
 use crate::call_state::{CallState, Slot};
 use crate::config::Limits;
 use crate::error::LoadError;
-use crate::types::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::web_api;
 
 /// The name the user's module is loaded under; stacks show `function.js:line:column`.

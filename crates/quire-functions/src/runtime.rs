@@ -20,9 +20,10 @@ use crate::call_state::{CallState, HostLimit};
 use crate::config::{Limits, RuntimeConfig};
 use crate::error::{InvokeError, LoadError};
 use crate::fetch::Fetcher;
+use crate::http::HttpResponse;
 use crate::isolate::{CallResult, Handoff, Isolate, JsError, LoadFailure, Metered, Trip};
 use crate::kv::MemoryKv;
-use crate::types::{FunctionRef, HttpResponse, Invocation, Outcome};
+use crate::types::{FunctionRef, Invocation, Outcome};
 
 /// Time allowed after a call for the host futures it left behind to wind down.
 const SETTLE_BUDGET: Duration = Duration::from_millis(100);

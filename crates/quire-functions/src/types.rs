@@ -1,5 +1,5 @@
-//! The values that cross the crate boundary: the function to run ([`FunctionRef`]), one call
-//! ([`Invocation`] with its [`HttpRequest`]) and what came of it ([`Outcome`]).
+//! The values of one call that cross the crate boundary: the function to run ([`FunctionRef`]),
+//! the call ([`Invocation`]) and what came of it ([`Outcome`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::config::Limits;
 use crate::error::InvokeError;
+use crate::http::{HttpRequest, HttpResponse};
 use crate::kv::KvStore;
 
 /// One deployed version of one function. Isolates are pooled by
@@ -19,51 +20,6 @@ pub struct FunctionRef {
     pub version: i64,
     pub code: Arc<str>,
     pub limits: Limits,
-}
-
-/// The HTTP request handed to the function as its `request` argument.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HttpRequest {
-    pub method: String,
-    /// Absolute URL; a relative one is resolved against `http://localhost/`.
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpRequest {
-    /// A `POST` with a JSON body, as the page bridge sends it.
-    pub fn json(url: impl Into<String>, payload: &serde_json::Value) -> Self {
-        Self {
-            method: "POST".to_owned(),
-            url: url.into(),
-            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
-            body: payload.to_string().into_bytes(),
-        }
-    }
-}
-
-/// The function's response.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// The value of the first header named `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The body as text, replacing invalid UTF-8.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
 }
 
 /// One call of a function.
