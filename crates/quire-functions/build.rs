@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rquickjs::{CatchResultExt, Context, Module, Runtime, WriteOptions};
 
-/// The name the shim is loaded under; `isolate.rs` imports it by this name.
+/// The name the shim is loaded under; `src/shim.rs` imports it by this name.
 const SHIM_MODULE: &str = "quire:shim";
 
 fn main() {

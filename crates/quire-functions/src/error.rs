@@ -88,7 +88,7 @@ impl InvokeError {
     pub fn location(&self) -> Option<(u32, u32)> {
         match self {
             Self::Thrown { stack, .. } | Self::Load(LoadError::Threw { stack, .. }) => {
-                crate::isolate::user_location(stack)
+                crate::js_error::user_location(stack)
             }
             Self::Load(LoadError::Syntax { line, column, .. }) => Some((*line, *column)),
             _ => None,

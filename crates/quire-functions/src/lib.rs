@@ -10,8 +10,11 @@ mod error;
 mod fetch;
 mod http;
 mod isolate;
+mod js_error;
 mod kv;
+mod meter;
 mod runtime;
+mod shim;
 mod types;
 mod web_api;
 

@@ -21,8 +21,10 @@ use crate::config::{Limits, RuntimeConfig};
 use crate::error::{InvokeError, LoadError};
 use crate::fetch::Fetcher;
 use crate::http::HttpResponse;
-use crate::isolate::{CallResult, Handoff, Isolate, JsError, LoadFailure, Metered, Trip};
+use crate::isolate::{CallResult, Isolate, LoadFailure};
+use crate::js_error::JsError;
 use crate::kv::MemoryKv;
+use crate::meter::{Handoff, Meter, Metered, Trip};
 use crate::types::{FunctionRef, Invocation, Outcome};
 
 /// Time allowed after a call for the host futures it left behind to wind down.
@@ -466,7 +468,7 @@ fn lower_priority(nice: i32) {
 /// Takes a call that handed off its thread back out of the count of calls running long when
 /// it ends, also when its caller drops it mid-way (a client that went away).
 struct RunningLong {
-    meter: Arc<crate::isolate::Meter>,
+    meter: Arc<Meter>,
     moved: Arc<AtomicUsize>,
 }
 

@@ -711,7 +711,7 @@
     },
   });
 
-  // ---------- the runtime's entry points (handed to Rust; see isolate.rs)
+  // ---------- the runtime's entry points (handed to Rust; see shim.rs)
   let handler = null;
   const ctxObject = Object.freeze({ waitUntil(promise) { Promise.resolve(promise).catch((err) => report("waitUntil", err)); }, passThroughOnException() {} });
   const NativePromise = Promise;
