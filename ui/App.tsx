@@ -1,117 +1,138 @@
 /**
- * The app: who is signed in, and which screen the URL names. Screens load their own data.
+ * The app: who is signed in, and which screen the URL names. Screens load their own data
+ * through TanStack Query (api/queries.ts).
  */
-import { useCallback, useEffect, useState } from "react";
-import { ApiError, SIGNED_OUT_EVENT, csrfToken, me as fetchMe, type Me } from "./api";
-import { DashboardView } from "./DashboardView";
-import { Link } from "./Link";
-import { Notice } from "./Notice";
-import { PageList } from "./PageList";
-import { ProjectList } from "./ProjectList";
-import { navigate, parseRoute, paths, useLocation } from "./router";
-import { Shell } from "./Shell";
-import { SignIn } from "./SignIn";
-
-type Session =
-  | { state: "loading" }
-  | { state: "anonymous" }
-  | { state: "signed-in"; me: Me }
-  | { state: "error"; message: string };
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, type ReactNode } from "react";
+import { Link, Route, Switch, useLocation, useParams, useSearch } from "wouter";
+import { ApiError, SIGNED_OUT_EVENT, errorMessage, type Me } from "./api/client";
+import { keys, useMe } from "./api/queries";
+import { Notice } from "./components/Notice";
+import { Shell } from "./components/Shell";
+import { paths, safeNext } from "./paths";
+import { DashboardView } from "./screens/DashboardView";
+import { PageList } from "./screens/PageList";
+import { ProjectList } from "./screens/ProjectList";
+import { SignIn } from "./screens/SignIn";
+import { Studio } from "./studio/Studio";
 
 export function App() {
-  const location = useLocation();
-  const route = parseRoute(location);
-  const [session, setSession] = useState<Session>({ state: "loading" });
-
-  const refresh = useCallback(async () => {
-    try {
-      const me = await fetchMe();
-      // Without the session's CSRF token nothing can be changed or opened: sign in again.
-      setSession(csrfToken() ? { state: "signed-in", me } : { state: "anonymous" });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) setSession({ state: "anonymous" });
-      else
-        setSession({
-          state: "error",
-          message: error instanceof Error ? error.message : String(error),
-        });
-    }
-  }, []);
+  const [location, navigate] = useLocation();
+  const search = useSearch();
+  const queryClient = useQueryClient();
+  const me = useMe();
+  const signedOut = me.error instanceof ApiError && me.error.status === 401;
 
   useEffect(() => {
-    void refresh();
-    const signedOut = () => setSession({ state: "anonymous" });
-    window.addEventListener(SIGNED_OUT_EVENT, signedOut);
-    return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
-  }, [refresh]);
+    const forget = () => queryClient.setQueryData(keys.me, null);
+    window.addEventListener(SIGNED_OUT_EVENT, forget);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, forget);
+  }, [queryClient]);
 
+  const anonymous = signedOut || (me.isSuccess && !me.data);
   useEffect(() => {
-    if (session.state === "anonymous" && route.name !== "login") {
-      navigate(paths.login(location), true);
+    if (anonymous && location !== "/login") {
+      const here = location + (search ? `?${search}` : "");
+      navigate(paths.login(here), { replace: true });
     }
-  }, [session.state, route.name, location]);
+  }, [anonymous, location, search, navigate]);
 
-  if (route.name === "login") {
+  if (location === "/login") {
+    const next = safeNext(new URLSearchParams(search).get("next"));
     return (
       <SignIn
-        next={route.next}
+        next={next}
         onSignedIn={async () => {
-          await refresh();
-          navigate(route.next, true);
+          await queryClient.invalidateQueries({ queryKey: keys.me });
+          navigate(next, { replace: true });
         }}
       />
     );
   }
-  if (session.state === "loading" || session.state === "anonymous") {
-    return <Notice tone="quiet" title="Loading…" />;
-  }
-  if (session.state === "error") {
+  if (me.isPending || anonymous) return <Notice tone="quiet" title="Loading…" />;
+  if (me.isError) {
     return (
       <Notice tone="error" title="Quire could not load your account">
-        {session.message} Reload the page to try again.
+        {errorMessage(me.error)} Reload the page to try again.
       </Notice>
     );
   }
+  return <Screens me={me.data} />;
+}
 
-  const { me } = session;
+function Screens({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const [, navigate] = useLocation();
   const signedOut = () => {
-    setSession({ state: "anonymous" });
-    navigate(paths.login("/"), true);
+    queryClient.clear();
+    navigate(paths.login("/"), { replace: true });
   };
-  switch (route.name) {
-    case "projects":
-      return (
-        <Shell user={me.user} onSignedOut={signedOut}>
-          <ProjectList projects={me.projects} />
-        </Shell>
-      );
-    case "project": {
-      const project = me.projects.find((p) => p.slug === route.project || p.id === route.project);
-      return (
-        <Shell user={me.user} onSignedOut={signedOut} project={project}>
-          {project ? (
-            <PageList project={project} />
-          ) : (
-            <Notice tone="error" title="Project not found">
-              There is no project “{route.project}” among yours. Ask an owner to add you, or pick
-              one from your projects.
-            </Notice>
-          )}
-        </Shell>
-      );
-    }
-    case "dashboard":
-      return (
-        <DashboardView projectRef={route.project} pageRef={route.page} projects={me.projects} />
-      );
-    default:
-      return (
-        <Shell user={me.user} onSignedOut={signedOut}>
+  const shell = (children: ReactNode, projectRef?: string) => (
+    <Shell user={me.user} onSignedOut={signedOut} project={findProject(me, projectRef)}>
+      {children}
+    </Shell>
+  );
+  return (
+    <Switch>
+      <Route path="/">{shell(<ProjectList projects={me.projects} />)}</Route>
+      <Route path="/p/:project">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>
+              {(project) => <PageList project={project} />}
+            </ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/pages/:page/edit">
+        {(params) => (
+          <ProjectScreen me={me} framed={shell}>
+            {(project) => (
+              <Studio project={project} pageRef={params.page} user={me.user} />
+            )}
+          </ProjectScreen>
+        )}
+      </Route>
+      <Route path="/p/:project/pages/:page">
+        {(params) => (
+          <DashboardView projectRef={params.project} pageRef={params.page} projects={me.projects} />
+        )}
+      </Route>
+      <Route>
+        {shell(
           <Notice tone="info" title="Nothing here">
             This address does not match any screen of Quire.{" "}
-            <Link to={paths.projects()}>Go back to your projects</Link>.
-          </Notice>
-        </Shell>
-      );
-  }
+            <Link href={paths.projects()}>Go back to your projects</Link>.
+          </Notice>,
+        )}
+      </Route>
+    </Switch>
+  );
+}
+
+function findProject(me: Me, ref: string | undefined) {
+  return ref === undefined ? undefined : me.projects.find((p) => p.slug === ref || p.id === ref);
+}
+
+/** The project the URL names, or a notice that the viewer has no such project. */
+function ProjectScreen({
+  me,
+  children,
+  framed,
+}: {
+  me: Me;
+  children: (project: Me["projects"][number]) => ReactNode;
+  framed?: (children: ReactNode, projectRef?: string) => ReactNode;
+}) {
+  const { project: ref } = useParams<{ project: string }>();
+  const project = findProject(me, ref);
+  if (project) return <>{children(project)}</>;
+  const notice = (
+    <Notice tone="error" title="Project not found">
+      There is no project “{ref}” among yours. Ask an owner to add you, or{" "}
+      <Link href={paths.projects()}>pick one of your projects</Link>.
+    </Notice>
+  );
+  return <>{framed ? framed(notice) : notice}</>;
 }

@@ -60,3 +60,11 @@ export async function deployEchoFunction(session, project = "default") {
     code: ECHO_FUNCTION,
   });
 }
+
+/** Adds the account `who` ({email, password}) to `project` with `role`, through the CLI. */
+export async function addMember(server, who, { project = "default", role = "member" } = {}) {
+  await server.cli(
+    ["user", "add", "--email", who.email, "--password-stdin", "--project", project, "--role", role],
+    `${who.password}\n`,
+  );
+}

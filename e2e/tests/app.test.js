@@ -39,10 +39,11 @@ test("a live session cookie is enough: with local storage cleared the app keeps 
   await page.goto(`${server.app}/`);
   await page.getByRole("heading", { name: "Projects" }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/", "not sent back to sign-in");
-  assert.ok(
-    await page.evaluate(() => localStorage.getItem("quire.csrf")),
-    "the CSRF token came back from /me",
-  );
   await screenshots(page, "projects");
+  // A write needs the session's CSRF token, which came back from /me.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL((url) => url.pathname === "/login");
+  const status = await page.evaluate(async () => (await fetch("/api/v1/me")).status);
+  assert.equal(status, 401, "the sign-out went through, so the session is over");
   await page.close();
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { launch, signInThroughUi } from "../lib/browser.js";
-import { FUNCTION_SLUG, createPage, deployEchoFunction } from "../lib/fixtures.js";
+import { FUNCTION_SLUG, addMember, createPage, deployEchoFunction } from "../lib/fixtures.js";
 import { ADMIN, startServer } from "../lib/server.js";
 import { signIn } from "../lib/api.js";
 
@@ -76,20 +76,7 @@ before(async () => {
     code: THROWING_FUNCTION,
   });
   await owner.ok("POST", "/api/v1/projects/default/functions/boom/deploy", {});
-  await server.cli(
-    [
-      "user",
-      "add",
-      "--email",
-      MEMBER.email,
-      "--password-stdin",
-      "--project",
-      "default",
-      "--role",
-      "member",
-    ],
-    `${MEMBER.password}\n`,
-  );
+  await addMember(server, MEMBER);
 });
 
 after(async () => {

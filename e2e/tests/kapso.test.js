@@ -164,12 +164,12 @@ createRoot(document.getElementById("root")).render(
 `;
 
 /**
- * A minimal host built from the app's own runtime/host.ts with auto-resize on (the dashboard
+ * A minimal host built from the app's own bridge/host.ts with auto-resize on (the dashboard
  * keeps a fixed frame that the page scrolls in): the frame 480 px wide, what it reports kept in
  * `window.__host`. Compiled by Quire like any page and served on the app origin by the test.
  */
 function hostHarnessSource() {
-  const host = readFileSync(join(REPO, "runtime/host.ts"), "utf8").replace(/^export /gm, "");
+  const host = readFileSync(join(REPO, "bridge/host.ts"), "utf8").replace(/^export /gm, "");
   return `${host}
 const params = new URLSearchParams(location.search);
 const state = { ready: false, error: null, heights: [], console: [] };

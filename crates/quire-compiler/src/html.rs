@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 /// The parts of an artifact, in the order the browser runs them.
 pub(crate) struct Parts<'a> {
-    pub runtime: &'a str,
+    pub bridge: &'a str,
     pub vendor: Option<&'a str>,
     pub deps: Option<&'a str>,
     pub page: &'a str,
@@ -14,7 +14,7 @@ pub(crate) struct Parts<'a> {
 
 pub(crate) fn document(parts: &Parts<'_>) -> String {
     let mut html = String::with_capacity(
-        parts.runtime.len()
+        parts.bridge.len()
             + parts.vendor.map_or(0, str::len)
             + parts.deps.map_or(0, str::len)
             + parts.page.len()
@@ -30,7 +30,7 @@ pub(crate) fn document(parts: &Parts<'_>) -> String {
         html.push_str("\n</style>\n");
     }
     html.push_str("</head>\n<body>\n<div id=\"root\"></div>\n<script>");
-    html.push_str(&escape_script(parts.runtime));
+    html.push_str(&escape_script(parts.bridge));
     html.push_str("</script>\n");
     for script in [parts.vendor, parts.deps].into_iter().flatten() {
         html.push_str("<script>");
@@ -101,9 +101,9 @@ mod tests {
     }
 
     #[test]
-    fn document_orders_root_runtime_vendor_deps_page() {
+    fn document_orders_root_bridge_vendor_deps_page() {
         let html = document(&Parts {
-            runtime: "R",
+            bridge: "R",
             vendor: Some("V"),
             deps: Some("D"),
             page: "P",

@@ -3,15 +3,15 @@
 //!
 //! The pipeline: size check → parse and list imports ([`scan`]) → install the imported npm
 //! packages through `quire-npm` → bundle the page with rolldown, React mapped to a cached
-//! vendor script ([`vendor`]) → assemble the document with the `kapso` bridge ([`runtime`]) and
+//! vendor script ([`vendor`]) → assemble the document with the `kapso` bridge ([`bridge`]) and
 //! name it by its SHA-256 ([`html`]). Must run inside a tokio runtime (rolldown needs one).
 
+mod bridge;
 mod bundle;
 mod deps;
 mod diagnostic;
 mod html;
 mod npm;
-mod runtime;
 mod scan;
 mod script_cache;
 mod vendor;
@@ -27,8 +27,8 @@ use crate::bundle::{BundleRequest, Bundled, Entry, VENDOR_SPECIFIERS};
 use crate::scan::{ImportKind, Target, Uses};
 use crate::script_cache::{Script, ScriptCache};
 
+pub use crate::bridge::BRIDGE_PAGE_TS;
 pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
-pub use crate::runtime::KAPSO_RUNTIME_TS;
 /// The package store's types that the compiler's API takes, so its callers need not depend on
 /// quire-npm themselves.
 pub use quire_npm::{Lock, NoProgress, PackageStore, Progress, ProgressEvent, RegistryConfig};
@@ -192,8 +192,8 @@ impl Compiler {
         } else {
             None
         };
-        let runtime = match runtime::kapso_runtime().await {
-            Ok(runtime) => runtime,
+        let bridge = match bridge::bridge_script().await {
+            Ok(bridge) => bridge,
             Err(diagnostics) => return CompileOutput::failed(diagnostics),
         };
         let css = match &deps {
@@ -201,7 +201,7 @@ impl Compiler {
             None => page.css,
         };
         let html = html::document(&html::Parts {
-            runtime: &runtime,
+            bridge: &bridge,
             vendor: vendor.as_ref().map(|v| v.js.as_str()),
             deps: deps.as_ref().map(|d| d.js.as_str()),
             page: &page.js,

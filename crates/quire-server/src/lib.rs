@@ -140,36 +140,40 @@ async fn method_not_allowed(request: Request) -> Response {
     }
 }
 
-/// The app's own pages never run inline scripts and frame only the usercontent origin. Built
-/// once per router: the headers depend only on the configuration.
+/// The app's own pages never run inline scripts and frame only the usercontent origin; inline
+/// styles only with the nonce of the document that carries them. Built once per router: the
+/// headers depend only on the configuration.
 #[derive(Clone)]
 struct AppSecurityHeaders {
     csp: HeaderValue,
+    frame_src: String,
     hsts: bool,
 }
 
 impl AppSecurityHeaders {
     fn new(config: &ServerConfig) -> Self {
-        let policy = |frame_src: &str| {
-            format!(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-                 frame-src {frame_src}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
-            )
-        };
         let usercontent = &config.usercontent_url;
-        let csp = if usercontent.contains([';', ',']) {
-            None
-        } else {
-            HeaderValue::from_str(&policy(usercontent)).ok()
-        };
-        let csp = csp.unwrap_or_else(|| {
+        let frame_src = if usercontent.contains([';', ','])
+            || HeaderValue::from_str(usercontent).is_err()
+        {
             tracing::error!(%usercontent, "the usercontent URL cannot go in a Content-Security-Policy; the app will frame no pages");
-            HeaderValue::from_str(&policy("'none'")).expect("a policy of static text")
-        });
+            "'none'".to_owned()
+        } else {
+            usercontent.clone()
+        };
         Self {
-            csp,
+            csp: Self::policy(&frame_src, "'self'"),
+            frame_src,
             hsts: config.tls(),
         }
+    }
+
+    fn policy(frame_src: &str, style_src: &str) -> HeaderValue {
+        HeaderValue::from_str(&format!(
+            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src 'self' data:; connect-src 'self'; \
+             frame-src {frame_src}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
+        ))
+        .expect("a policy of checked parts")
     }
 }
 
@@ -187,11 +191,14 @@ async fn observe_app(
 ) -> Response {
     let api = is_api(&request);
     let mut response = telemetry::observe(request, next).await;
+    let nonce = response.extensions().get::<ui::StyleNonce>().cloned();
     let headers = response.headers_mut();
-    let csp = if api {
-        HeaderValue::from_static(API_CONTENT_SECURITY_POLICY)
-    } else {
-        security.csp
+    let csp = match nonce {
+        _ if api => HeaderValue::from_static(API_CONTENT_SECURITY_POLICY),
+        Some(ui::StyleNonce(nonce)) => {
+            AppSecurityHeaders::policy(&security.frame_src, &format!("'self' 'nonce-{nonce}'"))
+        }
+        None => security.csp,
     };
     headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(

@@ -53,6 +53,24 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
+/// The operations of a path, whatever their method.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every operation's `default` response is the error body: any route may answer 400 for a bad
 /// path or query, 401, 404, 413 or 415 for a body, or 429, and each of those is an
 /// [`ErrorBody`](crate::errors::ErrorBody). An operation that documents its own `default` (a
@@ -72,24 +90,51 @@ impl utoipa::Modify for ErrorResponses {
             )
             .build();
         for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations(item) {
                 operation
                     .responses
                     .responses
                     .entry("default".to_owned())
                     .or_insert_with(|| error.clone().into());
+            }
+        }
+    }
+}
+
+/// Operation ids are unique, as `OpenAPI` requires and generated clients need. utoipa takes
+/// a handler's name (`list`, `get`), which repeats across areas, so each is prefixed with the
+/// resource its path ends in: `GET /projects/{p}/pages` → `pages_list`, `…/pages/{page}/versions`
+/// → `pages_versions`.
+struct OperationIds;
+
+impl OperationIds {
+    fn id(path: &str, handler: &str) -> String {
+        let resources: Vec<String> = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .filter(|segment| !segment.starts_with('{') && !segment.is_empty())
+            .map(|segment| segment.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+            .collect();
+        let resource = resources
+            .iter()
+            .rev()
+            .find(|resource| handler != resource.as_str());
+        match resource {
+            Some(resource) if !handler.starts_with(resource.as_str()) => {
+                format!("{resource}_{handler}")
+            }
+            _ => handler.to_owned(),
+        }
+    }
+}
+
+impl utoipa::Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            for operation in operations(item) {
+                if let Some(id) = operation.operation_id.as_mut() {
+                    *id = Self::id(path, id);
+                }
             }
         }
     }
@@ -153,7 +198,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pages::preview::preview))
         .routes(routes!(pages::invoke::invoke))
         .routes(routes!(pages::kapso_types::kapso_types))
+        .routes(routes!(pages::templates::templates))
         .split_for_parts();
     utoipa::Modify::modify(&ErrorResponses, &mut openapi);
+    utoipa::Modify::modify(&OperationIds, &mut openapi);
     (router, openapi)
 }

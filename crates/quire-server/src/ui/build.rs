@@ -16,37 +16,28 @@ use sha2::{Digest, Sha256};
 use super::{Slot, Status};
 use crate::artifacts::encoding::{self, Accepted, Encoding};
 
-/// Embeds files by their path relative to the repository root.
-macro_rules! sources {
-    ($($path:literal),* $(,)?) => {
-        &[$(($path, include_str!(concat!("../../../../", $path)))),*]
-    };
-}
-
-/// The UI's source files, by path relative to the repository root.
-pub(super) const SOURCES: &[(&str, &str)] = sources![
-    "ui/main.tsx",
-    "ui/App.tsx",
-    "ui/api.ts",
-    "ui/router.ts",
-    "ui/Link.tsx",
-    "ui/Notice.tsx",
-    "ui/Shell.tsx",
-    "ui/SignIn.tsx",
-    "ui/ProjectList.tsx",
-    "ui/PageList.tsx",
-    "ui/PageFrame.tsx",
-    "ui/DashboardView.tsx",
-    "ui/PageConsole.tsx",
-    "ui/usePageConsole.ts",
-    "ui/styles.css",
-    "runtime/host.ts",
-];
+/// The UI's source files (everything under `ui/`, `bridge/host.ts` and `package.json`), by
+/// path relative to the repository root; listed by `build.rs`.
+pub(super) const SOURCES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/ui_sources.rs"));
 
 pub(super) const ENTRY: &str = "ui/main.tsx";
 
-/// React is pinned so that every start builds the same UI.
-const DEPENDENCIES: &[(&str, &str)] = &[("react", "19.3.1"), ("react-dom", "19.3.1")];
+/// The packages the UI is bundled with, pinned in `package.json`'s `dependencies` so that
+/// every start builds the same UI and the type check sees the same versions.
+fn dependencies() -> Result<BTreeMap<String, String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        dependencies: BTreeMap<String, String>,
+    }
+    let manifest = SOURCES
+        .iter()
+        .find(|(path, _)| *path == "package.json")
+        .map(|(_, text)| *text)
+        .ok_or("package.json is not embedded")?;
+    serde_json::from_str::<Manifest>(manifest)
+        .map(|m| m.dependencies)
+        .map_err(|e| format!("package.json has no readable `dependencies`: {e}"))
+}
 
 /// The first retry of a failed build; each next one waits twice as long, up to `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_secs(5);
@@ -111,9 +102,6 @@ fn source_hash() -> String {
         hasher.update([0]);
         hasher.update(text.as_bytes());
         hasher.update([0]);
-    }
-    for (name, version) in DEPENDENCIES {
-        hasher.update(format!("{name}@{version}\n").as_bytes());
     }
     short_hex(&hasher.finalize())
 }
@@ -185,10 +173,7 @@ async fn build(compiler: &Compiler) -> Result<Built, String> {
             dir.path().display()
         )
     })?;
-    let dependencies: BTreeMap<String, String> = DEPENDENCIES
-        .iter()
-        .map(|(name, version)| ((*name).to_owned(), (*version).to_owned()))
-        .collect();
+    let dependencies = dependencies()?;
     let bundle = compiler
         .bundle_app(
             &dir.path().join(ENTRY),
@@ -220,11 +205,15 @@ fn write_sources(root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Where each served copy of the index carries its own style nonce (see `serve::document`).
+pub(super) const NONCE: &str = "__QUIRE_STYLE_NONCE__";
+
 pub(super) fn index_html(js: &str, css: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light dark\">\n<title>Quire</title>\n\
+         <meta name=\"csp-nonce\" content=\"{NONCE}\">\n\
          <link rel=\"stylesheet\" href=\"/assets/{css}\">\n\
          <script src=\"/assets/{js}\" defer></script>\n</head>\n\
          <body>\n<div id=\"root\"></div>\n\
@@ -272,13 +261,40 @@ mod tests {
 
     #[test]
     fn every_file_under_ui_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            let path = format!("ui/{name}");
+        fn walk(dir: &Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else {
+                    found.push(path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut found = Vec::new();
+        walk(&root.join("ui"), &mut found);
+        for file in found {
+            let path = Path::new(&file)
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             assert!(
                 SOURCES.iter().any(|(p, _)| *p == path),
-                "{path} is not in ui/build.rs's SOURCES; add it so the binary carries it"
+                "{path} is not embedded"
+            );
+        }
+    }
+
+    #[test]
+    fn the_dependencies_are_pinned_in_package_json() {
+        let dependencies = dependencies().unwrap();
+        assert!(dependencies.contains_key("react"));
+        for (name, version) in &dependencies {
+            assert!(
+                version.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                "{name}@{version}: the UI's dependencies are exact versions, so every start builds the same UI"
             );
         }
     }
@@ -289,7 +305,7 @@ mod tests {
         assert!(
             SOURCES
                 .iter()
-                .any(|(path, text)| *path == "runtime/host.ts" && text.contains("allow-scripts"))
+                .any(|(path, text)| *path == "bridge/host.ts" && text.contains("allow-scripts"))
         );
     }
 }

@@ -1,4 +1,4 @@
-//! The app's own UI (`ui/`, React in TSX, with `runtime/host.ts`), compiled by Quire's own
+//! The app's own UI (`ui/`, React in TSX, with `bridge/host.ts`), compiled by Quire's own
 //! compiler when the server starts and served from the app origin.
 //!
 //! The sources are embedded in the binary and bundled in the background ([`build`]); until the
@@ -55,13 +55,17 @@ impl Slot {
 
 static UI: OnceLock<Arc<Slot>> = OnceLock::new();
 
+/// The style nonce of an index document, for its `Content-Security-Policy`.
+#[derive(Clone)]
+pub(crate) struct StyleNonce(pub String);
+
 /// What a path that is neither the API's nor a screen's gets: the app itself with status 404,
 /// so a mistyped or outdated link shows the app's own "nothing here" screen. Before the UI
 /// is built, a plain 404.
 pub(crate) fn unknown_path() -> axum::response::Response {
     use axum::response::IntoResponse;
     match UI.get().and_then(|slot| slot.ready()) {
-        Some(built) => serve::page(axum::http::StatusCode::NOT_FOUND, built.index.clone()),
+        Some(built) => serve::document(axum::http::StatusCode::NOT_FOUND, &built),
         None => (axum::http::StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
@@ -80,6 +84,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/login", get(serve::index))
         .route("/p/{project}", get(serve::index))
         .route("/p/{project}/pages/{page}", get(serve::index))
+        .route("/p/{project}/pages/{page}/edit", get(serve::index))
         .route("/assets/{file}", get(serve::asset))
         .with_state(slot)
 }

@@ -10,7 +10,8 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::Slot;
+use super::build::{Built, NONCE};
+use super::{Slot, StyleNonce};
 use crate::artifacts::encoding::Accepted;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -40,9 +41,19 @@ pub(super) fn page(status: StatusCode, body: impl Into<Bytes>) -> Response {
         .into_response()
 }
 
+/// The app's index with a fresh style nonce: the editor (CodeMirror) adds its styles as
+/// `<style>` elements, which the app's policy allows only with this response's nonce.
+pub(super) fn document(status: StatusCode, built: &Built) -> Response {
+    let nonce = crate::auth::tokens::random_token(18);
+    let index = String::from_utf8_lossy(&built.index).replace(NONCE, &nonce);
+    let mut response = page(status, index);
+    response.extensions_mut().insert(StyleNonce(nonce));
+    response
+}
+
 pub(super) async fn index(State(slot): State<Arc<Slot>>) -> Response {
     if let Some(built) = slot.ready() {
-        return page(StatusCode::OK, built.index.clone());
+        return document(StatusCode::OK, &built);
     }
     let (body, retry) = if slot.failed() {
         (FAILED, "30")

@@ -133,6 +133,13 @@ fn rows() -> Vec<Row> {
             Needs::Public,
             StatusCode::OK,
         ),
+        row(
+            Method::GET,
+            "/api/v1/templates",
+            None,
+            Needs::Public,
+            StatusCode::OK,
+        ),
         row(Method::GET, "/healthz", None, Needs::Public, StatusCode::OK),
         row(Method::GET, "/readyz", None, Needs::Public, StatusCode::OK),
         row(

@@ -86,6 +86,26 @@ async fn metrics_are_served_only_on_their_own_listener() {
 }
 
 #[tokio::test]
+async fn every_operation_has_its_own_id() {
+    let app = TestApp::new().await;
+    let document = app.send(get("/api/v1/openapi.json")).await.json();
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            assert!(
+                seen.insert(id.clone()),
+                "{method} {path}: operationId {id} is taken"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let app = TestApp::new().await;
     let document = app.send(get("/api/v1/openapi.json")).await.json();

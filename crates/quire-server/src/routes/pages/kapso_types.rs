@@ -4,7 +4,7 @@
 use axum::http::header;
 use axum::response::IntoResponse;
 
-const KAPSO_D_TS: &str = include_str!("../../../../../runtime/kapso.d.ts");
+const KAPSO_D_TS: &str = include_str!("../../../../../bridge/kapso.d.ts");
 
 #[utoipa::path(get, path = "/api/v1/kapso.d.ts", tag = "pages", security(()),
     responses((status = 200, content_type = "application/typescript", body = String, description = "TypeScript declarations of `window.kapso`")))]

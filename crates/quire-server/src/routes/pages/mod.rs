@@ -14,6 +14,7 @@ pub mod list;
 pub mod preview;
 pub mod publish;
 pub mod save;
+pub mod templates;
 pub mod unpublish;
 pub mod update;
 pub mod versions;

@@ -6,14 +6,15 @@
  * viewer; owners and admins can open the page console under the page.
  */
 import { useEffect, useRef, useState } from "react";
-import { HostError } from "../runtime/host";
-import { ApiError, getPage, versionNumber, type Page, type Project } from "./api";
-import { Link } from "./Link";
-import { Notice } from "./Notice";
-import { PageConsole } from "./PageConsole";
-import { usePageConsole } from "./usePageConsole";
-import { PageFrame } from "./PageFrame";
-import { paths } from "./router";
+import { Link } from "wouter";
+import { HostError } from "../../bridge/host";
+import { ApiError, canEdit as canEditProject, type Project } from "../api/client";
+import { usePage } from "../api/queries";
+import { Notice } from "../components/Notice";
+import { PageConsole } from "../page/PageConsole";
+import { PageFrame } from "../page/PageFrame";
+import { usePageConsole } from "../page/usePageConsole";
+import { paths } from "../paths";
 
 const CONSOLE_ID = "page-console";
 /** Whether the page console is open is remembered per browser, like a developer tool's drawer. */
@@ -36,12 +37,9 @@ function writeConsoleOpen(open: boolean): void {
   }
 }
 
-type Load =
-  | { state: "loading" }
-  | { state: "ready"; page: Page }
-  | { state: "unavailable"; title: string; message: string };
+type Unavailable = { state: "unavailable"; title: string; message: string };
 
-function unavailable(error: unknown): Load {
+function unavailable(error: unknown): Unavailable {
   const status = error instanceof ApiError || error instanceof HostError ? error.status : 0;
   if (status === 404 || status === 403) {
     return {
@@ -68,11 +66,11 @@ export function DashboardView({
   projects: Project[];
 }) {
   const project = projects.find((p) => p.slug === projectRef || p.id === projectRef);
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [frameError, setFrameError] = useState<Load | null>(null);
+  const pageQuery = usePage(projectRef, pageRef);
+  const [frameError, setFrameError] = useState<Unavailable | null>(null);
   // The page's console and uncaught errors, forwarded by the bridge.
   const pageConsole = usePageConsole();
-  const canEdit = project?.role === "owner" || project?.role === "admin";
+  const canEdit = canEditProject(project);
   const [consoleOpen, setConsoleOpen] = useState(readConsoleOpen);
   const toggle = useRef<HTMLButtonElement>(null);
   const showConsole = (open: boolean) => {
@@ -82,32 +80,34 @@ export function DashboardView({
   const { clear: clearConsole } = pageConsole;
 
   useEffect(() => {
-    let live = true;
-    setLoad({ state: "loading" });
     setFrameError(null);
     clearConsole();
-    getPage(projectRef, pageRef).then(
-      (page) => live && setLoad({ state: "ready", page }),
-      (error: unknown) => live && setLoad(unavailable(error)),
-    );
-    return () => {
-      live = false;
-    };
   }, [projectRef, pageRef, clearConsole]);
 
-  const page = load.state === "ready" ? load.page : null;
-  const published = page ? versionNumber(page.published_version) : null;
-  const isPublished = page !== null && (published !== null || page.status === "published");
-  const shown = frameError ?? load;
+  const page = pageQuery.data ?? null;
+  const published = page?.published_version ?? null;
+  const isPublished = published !== null;
+  const shown =
+    frameError ??
+    (pageQuery.isError
+      ? unavailable(pageQuery.error)
+      : pageQuery.isPending
+        ? { state: "loading" as const }
+        : { state: "ready" as const });
 
   return (
     <div className="dashboard">
       <header className="dashboard-bar">
-        <Link to={project ? paths.project(project.slug) : paths.projects()} className="back">
+        <Link href={project ? paths.project(project.slug) : paths.projects()} className="back">
           ← {project?.name ?? "Projects"}
         </Link>
         <h1 className="dashboard-title">{page?.name ?? pageRef}</h1>
         {published !== null ? <span className="badge">v{published}</span> : null}
+        {canEdit && page ? (
+          <Link href={paths.studio(projectRef, page.slug)} className="button button-quiet button-small">
+            Edit
+          </Link>
+        ) : null}
         <div className="dashboard-tools">
           {pageConsole.errors > 0 ? (
             <span className="badge badge-error" role="status" title={pageConsole.lastError ?? ""}>
@@ -145,7 +145,15 @@ export function DashboardView({
       ) : null}
       {page && !isPublished && !frameError ? (
         <Notice tone="info" title="This page is not published yet">
-          Only published pages open here. An owner or admin can publish a version of “{page.name}”.
+          {canEdit ? (
+            <>
+              Only published pages open here.{" "}
+              <Link href={paths.studio(projectRef, page.slug)}>Open “{page.name}” in the studio</Link>{" "}
+              to preview and publish it.
+            </>
+          ) : (
+            <>Only published pages open here. An owner or admin can publish “{page.name}”.</>
+          )}
         </Notice>
       ) : null}
       {page && isPublished && !frameError ? (

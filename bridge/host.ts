@@ -1,6 +1,6 @@
 /**
  * The host side of the `kapso` bridge, used by Quire's own UI (the dashboard view, and later
- * the editor's preview and the inbox). The page side is runtime/kapso.ts; its header documents
+ * the editor's preview and the inbox). The page side is bridge/page.ts; its header documents
  * the protocol this file implements:
  *
  *   1. `POST /api/v1/projects/{p}/pages/{page}/frame {mode}` → a signed artifact URL on the
@@ -44,6 +44,13 @@ export interface MountOptions {
   csrfToken: () => string | null;
   /** The iframe's accessible name. */
   title?: string;
+  /**
+   * A frame already granted (the studio's preview gets one with each compile); without it
+   * the host asks `POST …/frame` for one.
+   */
+  frame?: FrameGrant;
+  /** The theme the page is told; without it, the viewer's system theme. */
+  theme?: () => "light" | "dark";
   /** Set the iframe's height from the page's `resize` messages (default true). */
   autoResize?: boolean;
   onReady?: () => void;
@@ -58,6 +65,8 @@ export interface MountedPage {
   readonly ready: Promise<void>;
   /** Sends a new context to the page (kept for the handshake if it has not happened yet). */
   setContext(context: unknown): void;
+  /** The context the page has (or will get at the handshake). */
+  readonly context: unknown;
   destroy(): void;
 }
 
@@ -172,11 +181,11 @@ function colourScheme(): MediaQueryList | null {
   return typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
 }
 
-/** `context` with the viewer's current theme in `system.theme`. */
-function withTheme(context: unknown): unknown {
+/** `context` with the theme in `system.theme`: `chosen`'s, else the viewer's system theme. */
+function withTheme(context: unknown, chosen?: () => "light" | "dark"): unknown {
   if (!isRecord(context) || !isRecord(context.system)) return context;
-  const dark = colourScheme()?.matches ?? false;
-  return { ...context, system: { ...context.system, theme: dark ? "dark" : "light" } };
+  const theme = chosen ? chosen() : colourScheme()?.matches ? "dark" : "light";
+  return { ...context, system: { ...context.system, theme } };
 }
 
 /**
@@ -322,7 +331,7 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     // The frame's origin is "null" (sandboxed), so "*" is the only target that reaches it; the
     // source check above is what pins the receiver.
     iframe.contentWindow?.postMessage(
-      { type: "kapso:welcome", nonce, context: withTheme(context) },
+      { type: "kapso:welcome", nonce, context: withTheme(context, options.theme) },
       "*",
       [channel.port2],
     );
@@ -335,19 +344,21 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
   // The viewer switched between light and dark: the page gets the new theme as a context event.
   const scheme = colourScheme();
   const onSchemeChange = (): void => {
-    if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(context) });
+    if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(context, options.theme) });
   };
   scheme?.addEventListener("change", onSchemeChange);
 
   const start = async (): Promise<void> => {
-    const grant = await requestFrame(
-      options.project,
-      options.page,
-      mode,
-      options.csrfToken(),
-      aborter.signal,
-      options.conversationId,
-    );
+    const grant =
+      options.frame ??
+      (await requestFrame(
+        options.project,
+        options.page,
+        mode,
+        options.csrfToken(),
+        aborter.signal,
+        options.conversationId,
+      ));
     if (destroyed) return;
     nonce = grant.nonce;
     context = grant.context;
@@ -383,9 +394,12 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       return iframe;
     },
     ready,
+    get context() {
+      return context;
+    },
     setContext(next: unknown): void {
       context = next;
-      if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(next) });
+      if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(next, options.theme) });
     },
     destroy(): void {
       if (destroyed) return;

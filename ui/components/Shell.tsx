@@ -1,25 +1,50 @@
-/** The frame of every screen but the dashboard view: the top bar (home, project, account) and the content. */
+/** The frame of the app's screens: the top bar (home, project, theme, account) and the content. */
 import { useState, type ReactNode } from "react";
-import { logout, type Project, type User } from "./api";
-import { Link } from "./Link";
-import { paths } from "./router";
+import { Link } from "wouter";
+import { api, type Project, type User } from "../api/client";
+import { paths } from "../paths";
+import { chooseTheme, useTheme, type ThemeChoice } from "../theme";
+
+const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: "light", light: "dark", dark: "system" };
+const THEME_LABEL: Record<ThemeChoice, string> = {
+  system: "Theme: system",
+  light: "Theme: light",
+  dark: "Theme: dark",
+};
+
+export function ThemeButton() {
+  const { choice } = useTheme();
+  return (
+    <button
+      type="button"
+      className="button button-quiet"
+      title="Switch between the system's theme, light and dark"
+      onClick={() => chooseTheme(NEXT_THEME[choice])}
+    >
+      {THEME_LABEL[choice]}
+    </button>
+  );
+}
 
 export function Shell({
   user,
   project,
   onSignedOut,
   children,
+  crumbs,
 }: {
   user: User;
   project?: Project;
   onSignedOut: () => void;
   children: ReactNode;
+  /** More breadcrumbs after the project. */
+  crumbs?: ReactNode;
 }) {
   const [busy, setBusy] = useState(false);
   const signOut = async () => {
     setBusy(true);
     try {
-      await logout();
+      await api.POST("/api/v1/auth/logout");
     } catch {
       // the session is forgotten on this side either way
     }
@@ -29,7 +54,7 @@ export function Shell({
     <div className="shell">
       <header className="topbar">
         <nav className="crumbs" aria-label="Breadcrumb">
-          <Link to={paths.projects()} className="brand">
+          <Link href={paths.projects()} className="brand">
             Quire
           </Link>
           {project ? (
@@ -37,11 +62,13 @@ export function Shell({
               <span className="crumb-sep" aria-hidden="true">
                 /
               </span>
-              <Link to={paths.project(project.slug)}>{project.name}</Link>
+              <Link href={paths.project(project.slug)}>{project.name}</Link>
             </>
           ) : null}
+          {crumbs}
         </nav>
         <div className="account">
+          <ThemeButton />
           <span className="account-name" title={user.email}>
             {user.name || user.email}
           </span>

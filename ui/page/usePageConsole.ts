@@ -5,7 +5,7 @@
  * re-renders the view at most once per animation frame.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ConsoleLevel } from "../runtime/host";
+import type { ConsoleLevel } from "../../bridge/host";
 
 export const LIMIT = 500;
 

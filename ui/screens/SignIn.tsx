@@ -1,6 +1,6 @@
 /** The sign-in screen: e-mail and password, then back to where the viewer was going. */
 import { useState, type FormEvent } from "react";
-import { ApiError, login } from "./api";
+import { ApiError, api, errorMessage, setCsrfToken, unwrap } from "../api/client";
 
 export function SignIn({ next, onSignedIn }: { next: string; onSignedIn: () => Promise<void> }) {
   const [email, setEmail] = useState("");
@@ -13,15 +13,16 @@ export function SignIn({ next, onSignedIn }: { next: string; onSignedIn: () => P
     setBusy(true);
     setError(null);
     try {
-      await login(email.trim(), password);
+      const session = await unwrap(
+        api.POST("/api/v1/auth/login", { body: { email: email.trim(), password } }),
+      );
+      setCsrfToken(session.csrf_token);
       await onSignedIn();
     } catch (e) {
       setError(
         e instanceof ApiError && e.status === 401
           ? "That e-mail and password do not match an account. Check both and try again."
-          : e instanceof Error
-            ? e.message
-            : String(e),
+          : errorMessage(e),
       );
       setBusy(false);
     }

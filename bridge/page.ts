@@ -3,7 +3,7 @@
  * The in-page `kapso` bridge. quire-compiler compiles this file to a script that runs first in
  * every page artifact, before React and the page.
  *
- * Protocol (the host side, runtime/host.ts, implements the other end):
+ * Protocol (the host side, bridge/host.ts, implements the other end):
  *
  * 1. Handshake, over `window.postMessage` (the sandboxed frame's origin is "null", so the frame
  *    posts with targetOrigin "*"; the host checks `event.source === iframe.contentWindow` and the

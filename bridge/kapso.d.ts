@@ -1,6 +1,6 @@
 /**
  * Type declarations of the `kapso` global that every Quire page artifact defines
- * (runtime/kapso.ts). Pages use it without importing anything.
+ * (bridge/page.ts). Pages use it without importing anything.
  */
 
 /** A server-side function of the page's project, named by id or by slug. */

@@ -1,15 +1,15 @@
 /** The viewer's projects, each a link to its pages. */
-import type { Project } from "./api";
-import { Link } from "./Link";
-import { Notice } from "./Notice";
-import { paths } from "./router";
+import { Link } from "wouter";
+import type { Project } from "../api/client";
+import { Notice } from "../components/Notice";
+import { paths } from "../paths";
 
 export function ProjectList({ projects }: { projects: Project[] }) {
   if (projects.length === 0) {
     return (
       <Notice tone="info" title="No projects yet">
-        You are not a member of any project. Ask an owner to add you, or create one with `quire` on
-        the server.
+        You are not a member of any project yet. Ask a project owner to invite you; the link
+        they send brings you straight to the project.
       </Notice>
     );
   }
@@ -21,7 +21,7 @@ export function ProjectList({ projects }: { projects: Project[] }) {
       <ul className="list">
         {projects.map((project) => (
           <li key={project.id}>
-            <Link to={paths.project(project.slug)} className="list-item">
+            <Link href={paths.project(project.slug)} className="list-item">
               <span className="list-main">
                 <span className="list-name">{project.name}</span>
                 <span className="muted mono">{project.slug}</span>

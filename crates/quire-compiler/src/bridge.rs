@@ -1,4 +1,4 @@
-//! The in-page `kapso` bridge (`runtime/kapso.ts`), compiled from TypeScript to a classic
+//! The in-page `kapso` bridge (`bridge/page.ts`), compiled from TypeScript to a classic
 //! script once per process and injected as the first script of every artifact.
 
 use std::collections::BTreeSet;
@@ -11,18 +11,18 @@ use crate::bundle::{self, BundleRequest, Entry};
 use crate::diagnostic::Diagnostic;
 
 /// The bridge's TypeScript source, embedded so the binary needs no files beside it.
-pub const KAPSO_RUNTIME_TS: &str = include_str!("../../../runtime/kapso.ts");
+pub const BRIDGE_PAGE_TS: &str = include_str!("../../../bridge/page.ts");
 
 static COMPILED: OnceCell<Arc<str>> = OnceCell::const_new();
 
 /// The compiled bridge script.
-pub(crate) async fn kapso_runtime() -> Result<Arc<str>, Vec<Diagnostic>> {
+pub(crate) async fn bridge_script() -> Result<Arc<str>, Vec<Diagnostic>> {
     COMPILED
         .get_or_try_init(|| async {
             let bundled = bundle::bundle(BundleRequest {
                 entry: Entry::Memory {
-                    source: KAPSO_RUNTIME_TS.into(),
-                    file: "runtime/kapso.ts".to_owned(),
+                    source: BRIDGE_PAGE_TS.into(),
+                    file: "bridge/page.ts".to_owned(),
                 },
                 node_modules: None,
                 format: OutputFormat::Iife,

@@ -1,0 +1,243 @@
+// The page studio, driven as a new user would: create a page from each template, break it
+// and fix it while the preview follows, save, publish, view it as a member, compare two
+// versions, roll back, resolve a conflicting save, delete.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { signIn } from "../lib/api.js";
+import { addMember } from "../lib/fixtures.js";
+import { launch, signInThroughUi } from "../lib/browser.js";
+import { screenshots } from "../lib/screens.js";
+import { ADMIN, startServer } from "../lib/server.js";
+
+const MEMBER = { email: "studio-member@example.com", password: "another long password" };
+
+/** What each template's first render shows, to know it rendered. */
+const TEMPLATES = [
+  { title: "Blank", name: "Blank start", shows: { role: "heading", name: "New page" } },
+  { title: "Function call", name: "Loader", shows: { role: "button", name: "Load" } },
+  { title: "Table", name: "Customer table", shows: { role: "heading", name: "Customers" } },
+  { title: "Conversation card", name: "Contact card", shows: { role: "heading", name: "Ada Lovelace" } },
+  { title: "Chart", name: "Weekly chart", shows: { role: "heading", name: "Messages per day" } },
+];
+
+let server;
+let browser;
+let owner;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  owner = await signIn(server, ADMIN.email, ADMIN.password);
+  await addMember(server, MEMBER);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The preview's frame, once its page has rendered `shows`. */
+async function preview(page, shows) {
+  const frame = page.frameLocator("iframe[title^='Preview of']");
+  await frame.getByRole(shows.role, { name: shows.name }).waitFor({ timeout: 60_000 });
+  return frame;
+}
+
+async function versionCount(slug) {
+  const versions = await owner.ok("GET", `/api/v1/projects/default/pages/${slug}/versions`);
+  return versions.length;
+}
+
+/** Replaces the editor's whole text by typing it (as a person pasting would). */
+async function setText(page, text) {
+  const editor = page.getByRole("textbox", { name: /^Source of/ });
+  await editor.click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.insertText(text);
+}
+
+test("a page from each template compiles and renders in the studio's preview", async () => {
+  const page = await browser.page();
+  await signInThroughUi(page, server, ADMIN.email, ADMIN.password, "/p/default");
+  await page.getByRole("heading", { name: "No pages yet" }).waitFor();
+  await screenshots(page, "pages-empty");
+  for (const [index, template] of TEMPLATES.entries()) {
+    await page.goto(`${server.app}/p/default`);
+    await page.getByRole("button", { name: "New page" }).click();
+    const dialog = page.getByRole("dialog", { name: "New page" });
+    await dialog.getByLabel("Name").fill(template.name);
+    assert.equal(
+      await dialog.getByLabel("Slug").inputValue(),
+      template.name.toLowerCase().replace(/ /g, "-"),
+      "the slug follows the name",
+    );
+    await dialog.getByText(template.title, { exact: true }).click();
+    if (index === 0) await screenshots(page, "new-page");
+    await dialog.getByRole("button", { name: "Create page" }).click();
+    await page.waitForURL(/\/edit$/);
+    await preview(page, template.shows);
+    if (index === 3) await screenshots(page, "studio-conversation");
+  }
+  await page.goto(`${server.app}/p/default`);
+  await page.getByRole("link", { name: "Customer table" }).waitFor();
+  await screenshots(page, "pages");
+  await page.close();
+});
+
+test("a slug that is taken or malformed is said so in the dialog, and nothing is created", async () => {
+  const page = await browser.page();
+  await page.goto(`${server.app}/p/default?new=1`);
+  const dialog = page.getByRole("dialog", { name: "New page" });
+  await dialog.getByLabel("Name").fill("Anything");
+  await dialog.getByLabel("Slug").fill("Not A Slug");
+  await dialog.getByText(/Use a–z, 0–9/).waitFor();
+  await dialog.getByLabel("Slug").fill("blank-start");
+  await dialog.getByRole("button", { name: "Create page" }).click();
+  await dialog.getByText(/taken|exists/i).waitFor();
+  await page.close();
+});
+
+test("break, fix, save, publish, view as a member, compare, roll back, delete", async () => {
+  await owner.ok("POST", "/api/v1/projects/default/pages", {
+    name: "Flow",
+    slug: "flow",
+    template: "blank",
+  });
+  const page = await browser.page();
+  await page.goto(`${server.app}/p/default/pages/flow/edit`);
+  await preview(page, { role: "heading", name: "New page" });
+  const before = await versionCount("flow");
+
+  // A syntax error on line 7: the problem is listed at that line and the preview keeps the
+  // last good render.
+  const broken = [
+    'import React from "react";',
+    'import { createRoot } from "react-dom/client";',
+    "",
+    "function App() {",
+    "  return (",
+    '    <main style={{ padding: 24 }}>',
+    "      <h1>Broken page</h2>",
+    "    </main>",
+    "  );",
+    "}",
+    "",
+    'const root = document.getElementById("root");',
+    "if (root) createRoot(root).render(<App />);",
+    "",
+  ].join("\n");
+  await setText(page, broken);
+  const problems = page.getByRole("region", { name: "Problems" });
+  await problems.getByRole("button", { name: /7:\d+/ }).waitFor({ timeout: 30_000 });
+  await page.getByText("showing the last good render").waitFor();
+  await page.locator(".cm-lintRange-error").first().waitFor();
+  await screenshots(page, "studio-broken");
+  await problems.getByRole("button", { name: /7:\d+/ }).click();
+
+  // Fixed: the preview follows the text.
+  await setText(page, broken.replace("Broken page</h2>", "Fixed page</h1>"));
+  await preview(page, { role: "heading", name: "Fixed page" });
+  assert.equal(await versionCount("flow"), before, "typing creates no version");
+
+  // Save with Ctrl/Cmd-S, then publish.
+  await page.keyboard.press("ControlOrMeta+s");
+  await page.getByText(`Saved version ${before + 1}`).waitFor();
+  assert.equal(await versionCount("flow"), before + 1);
+  await page.getByRole("button", { name: "Publish", exact: true }).click();
+  await page.getByText(`Published version ${before + 1}`).waitFor();
+  await screenshots(page, "studio");
+
+  // A member sees the published page, and no editor.
+  const memberBrowser = await launch();
+  try {
+    const memberPage = await memberBrowser.page();
+    await signInThroughUi(memberPage, server, MEMBER.email, MEMBER.password, "/p/default");
+    await memberPage.getByRole("link", { name: "Flow" }).click();
+    await memberPage.waitForURL(/\/pages\/flow$/);
+    await memberPage
+      .frameLocator("iframe")
+      .getByRole("heading", { name: "Fixed page" })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(await memberPage.getByRole("link", { name: "Edit" }).count(), 0);
+    await memberPage.goto(`${server.app}/p/default/pages/flow/edit`);
+    await memberPage.getByRole("heading", { name: "Only owners and admins edit pages" }).waitFor();
+    await screenshots(memberPage, "member-view");
+  } finally {
+    await memberBrowser.close();
+  }
+
+  // Versions: compare the first with the second, then publish the first again (a rollback).
+  await page.getByRole("button", { name: "Versions" }).click();
+  const drawer = page.getByRole("dialog", { name: "Versions" });
+  await drawer.getByRole("button", { name: new RegExp(`^v${before}\\b`) }).click();
+  await drawer.getByLabel("Compare with").selectOption(String(before + 1));
+  await drawer.locator(".cm-mergeView").waitFor();
+  await screenshots(page, "versions-diff");
+  await drawer.getByRole("button", { name: "Publish this version" }).click();
+  await page.getByRole("dialog", { name: `Publish version ${before}?` }).getByRole("button", { name: `Publish v${before}` }).click();
+  await page.getByText(`Version ${before} is now served`).waitFor();
+  const rolledBack = await owner.ok("GET", "/api/v1/projects/default/pages/flow");
+  assert.equal(rolledBack.published_version, before);
+  await page.keyboard.press("Escape");
+
+  // Delete, with confirmation.
+  await page.goto(`${server.app}/p/default`);
+  await page.getByRole("button", { name: "Delete Flow" }).click();
+  await page.getByRole("dialog", { name: "Delete “Flow”?" }).getByRole("button", { name: "Delete page" }).click();
+  await page.getByText("Deleted “Flow”").waitFor();
+  const gone = await owner.request("GET", "/api/v1/projects/default/pages/flow");
+  assert.equal(gone.status, 404);
+  await page.close();
+});
+
+test("two editors save from the same version: the second is offered a merge, nothing is lost", async () => {
+  await owner.ok("POST", "/api/v1/projects/default/pages", {
+    name: "Shared",
+    slug: "shared",
+    template: "blank",
+  });
+  const first = await browser.page();
+  const second = await browser.page();
+  for (const tab of [first, second]) {
+    await tab.goto(`${server.app}/p/default/pages/shared/edit`);
+    await preview(tab, { role: "heading", name: "New page" });
+  }
+  const base = await versionCount("shared");
+  const original = (await owner.ok("GET", "/api/v1/projects/default/pages/shared")).head.source;
+
+  await setText(first, original.replace("New page", "First editor"));
+  await first.keyboard.press("ControlOrMeta+s");
+  await first.getByText(`Saved version ${base + 1}`).waitFor();
+
+  await setText(second, original.replace("New page", "Second editor"));
+  await second.keyboard.press("ControlOrMeta+s");
+  const conflict = second.getByRole("dialog", { name: `Version ${base + 1} was saved while you edited` });
+  await conflict.waitFor();
+  assert.equal(await versionCount("shared"), base + 1, "the conflicting save stored nothing");
+  await screenshots(second, "conflict");
+  await conflict.getByRole("button", { name: "Save merged text as the next version" }).click();
+  await second.getByText(`Saved version ${base + 2}`).waitFor();
+  const head = (await owner.ok("GET", "/api/v1/projects/default/pages/shared")).head;
+  assert.equal(head.number, base + 2);
+  assert.match(head.source, /Second editor/);
+  await first.close();
+  await second.close();
+});
+
+test("completion offers the bridge's functions after `kapso.`", async () => {
+  await owner.ok("POST", "/api/v1/projects/default/pages", {
+    name: "Completion",
+    slug: "completion",
+    template: "blank",
+  });
+  const page = await browser.page();
+  await page.goto(`${server.app}/p/default/pages/completion/edit`);
+  const editor = page.getByRole("textbox", { name: /^Source of/ });
+  await editor.click();
+  await page.keyboard.press("ControlOrMeta+End");
+  await page.keyboard.type("\nkapso.");
+  await page.getByRole("option", { name: /invokeFunction/ }).waitFor();
+  await screenshots(page, "studio-completion");
+  await page.close();
+});

@@ -1,0 +1,92 @@
+/**
+ * Server state through TanStack Query: one key per resource, so a save, a publish or a delete
+ * refreshes exactly the screens that show what it changed.
+ */
+import { QueryClient, useQuery } from "@tanstack/react-query";
+import { ApiError, api, setCsrfToken, unwrap } from "./client";
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 10_000,
+      // A 4xx will not change by asking again; a network blip might.
+      retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      refetchOnWindowFocus: true,
+    },
+  },
+});
+
+export const keys = {
+  me: ["me"] as const,
+  pages: (project: string) => ["projects", project, "pages"] as const,
+  page: (project: string, page: string) => ["projects", project, "pages", page] as const,
+  versions: (project: string, page: string) =>
+    ["projects", project, "pages", page, "versions"] as const,
+  version: (project: string, page: string, number: number) =>
+    ["projects", project, "pages", page, "versions", number] as const,
+};
+
+const path = (p: string) => ({ path: { p } });
+const pagePath = (p: string, page: string) => ({ path: { p, page } });
+
+export function useMe() {
+  return useQuery({
+    queryKey: keys.me,
+    queryFn: async () => {
+      const me = await unwrap(api.GET("/api/v1/me"));
+      setCsrfToken(me.csrf_token ?? null);
+      return me;
+    },
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+export function usePages(project: string) {
+  return useQuery({
+    queryKey: keys.pages(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/pages", { params: path(project) })),
+  });
+}
+
+export function usePage(project: string, page: string) {
+  return useQuery({
+    queryKey: keys.page(project, page),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/projects/{p}/pages/{page}", { params: pagePath(project, page) })),
+  });
+}
+
+export function useVersions(project: string, page: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.versions(project, page),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/pages/{page}/versions", { params: pagePath(project, page) }),
+      ),
+    enabled,
+  });
+}
+
+/**
+ * Forgets what is cached about the project's pages after a change to one: the list, and the
+ * page under any of its names (id or slug), with its versions.
+ */
+export function invalidatePages(project: string): Promise<void> {
+  return queryClient.invalidateQueries({ queryKey: keys.pages(project) });
+}
+
+export function useVersion(project: string, page: string, number: number | null) {
+  return useQuery({
+    queryKey: keys.version(project, page, number ?? 0),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/pages/{page}/versions/{number}", {
+          params: { path: { p: project, page, number: number ?? 0 } },
+        }),
+      ),
+    enabled: number !== null,
+    // A version never changes.
+    staleTime: Infinity,
+  });
+}

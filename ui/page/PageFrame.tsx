@@ -1,0 +1,96 @@
+/**
+ * A project page in its sandboxed frame, bridged by bridge/host.ts: full-screen in the
+ * dashboard view, beside the editor in the studio's preview (with a frame the preview's
+ * compile granted, a chosen theme and a test context).
+ */
+import { useEffect, useRef } from "react";
+import {
+  mountPage,
+  type ConsoleLevel,
+  type FrameGrant,
+  type MountedPage,
+  type PageMode,
+} from "../../bridge/host";
+import { csrfToken } from "../api/client";
+
+export interface PageFrameProps {
+  project: string;
+  page: string;
+  mode: PageMode;
+  title: string;
+  /** A frame already granted; without it one is asked for. */
+  frame?: FrameGrant;
+  theme?: "light" | "dark";
+  /** Merged over the context the server grants (the studio's test conversation, vars, metadata). */
+  context?: (granted: unknown) => unknown;
+  autoResize?: boolean;
+  className?: string;
+  onReady?: () => void;
+  onFailed?: (error: Error) => void;
+  onConsole?: (level: ConsoleLevel, args: string[]) => void;
+  onPageError?: (message: string, stack: string) => void;
+}
+
+export function PageFrame({
+  project,
+  page,
+  mode,
+  title,
+  frame,
+  theme,
+  context,
+  autoResize,
+  className,
+  onReady,
+  onFailed,
+  onConsole,
+  onPageError,
+}: PageFrameProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const mounted = useRef<MountedPage | null>(null);
+  const granted = useRef<unknown>(null);
+  // Callbacks and settings change on every render; the frame must not be rebuilt for that.
+  const latest = useRef({ onReady, onFailed, onConsole, onPageError, theme, context });
+  latest.current = { onReady, onFailed, onConsole, onPageError, theme, context };
+
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    granted.current = frame?.context ?? null;
+    const shown = frame && context ? { ...frame, context: context(frame.context) } : frame;
+    const page_ = mountPage(element, {
+      project,
+      page,
+      mode,
+      title,
+      frame: shown,
+      autoResize,
+      csrfToken,
+      theme: theme ? () => latest.current.theme ?? "light" : undefined,
+      onReady: () => latest.current.onReady?.(),
+      onConsole: (level, args) => latest.current.onConsole?.(level, args),
+      onError: (message, stack) => latest.current.onPageError?.(message, stack),
+    });
+    mounted.current = page_;
+    let live = true;
+    page_.ready.catch((error: unknown) => {
+      if (live)
+        latest.current.onFailed?.(error instanceof Error ? error : new Error(String(error)));
+    });
+    return () => {
+      live = false;
+      mounted.current = null;
+      page_.destroy();
+    };
+    // `theme` and `context` are sent to the live page below, not by rebuilding the frame.
+  }, [project, page, mode, title, autoResize, frame]);
+
+  // A new theme or test context reaches the running page as a context event.
+  useEffect(() => {
+    const page_ = mounted.current;
+    if (!page_ || !frame) return;
+    page_.setContext(context ? context(granted.current) : granted.current);
+  }, [theme, context, frame]);
+
+  return <div ref={container} className={className ?? "page-frame"} />;
+}

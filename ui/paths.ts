@@ -1,0 +1,18 @@
+/**
+ * The app's screens by URL. The server answers each of these paths with the app (see
+ * crates/quire-server/src/ui/mod.rs); the URL is the state, so every screen can be linked.
+ */
+const seg = encodeURIComponent;
+
+export const paths = {
+  projects: () => "/",
+  project: (project: string) => `/p/${seg(project)}`,
+  dashboard: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}`,
+  studio: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}/edit`,
+  login: (next: string) => (next === "/" ? "/login" : `/login?next=${seg(next)}`),
+};
+
+/** A `next` parameter that is a path of this app: never an absolute or protocol-relative URL. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}

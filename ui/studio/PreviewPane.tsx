@@ -1,0 +1,143 @@
+/**
+ * The studio's live preview: the page as the last compile built it, in its sandboxed frame
+ * (mode `preview`). A text that does not compile keeps the last good render, marked as
+ * outdated. The toolbar sets the width (full, or the inbox sidebar's 360 px), the page's theme
+ * and the test context; the page's console sits underneath.
+ */
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { PageDetail, Project } from "../api/client";
+import { PageConsole } from "../page/PageConsole";
+import { PageFrame } from "../page/PageFrame";
+import { usePageConsole } from "../page/usePageConsole";
+import { useTheme } from "../theme";
+import { ContextPanel, mergeContext, usePreviewContext } from "./ContextPanel";
+import type { usePreview } from "./usePreview";
+
+type Width = "full" | "sidebar";
+
+export function PreviewPane({
+  project,
+  page,
+  preview,
+}: {
+  project: Project;
+  page: PageDetail;
+  preview: ReturnType<typeof usePreview>;
+}) {
+  const appTheme = useTheme().theme;
+  const [theme, setTheme] = useState<"light" | "dark">(appTheme);
+  const [width, setWidth] = useState<Width>(page.inbox_mount ? "sidebar" : "full");
+  const [showContext, setShowContext] = useState(false);
+  const [consoleOpen, setConsoleOpen] = useState(true);
+  const testContext = usePreviewContext(project.slug, page.id);
+  const pageConsole = usePageConsole();
+  const { clear } = pageConsole;
+  const frame = preview.lastGood?.frame;
+
+  // Each new render starts a fresh console, as a reload would.
+  useEffect(() => clear(), [frame, clear]);
+
+  const context = useCallback(
+    (granted: unknown) => mergeContext(granted, testContext.value),
+    [testContext.value],
+  );
+  const state = preview.state;
+  const status = useMemo(() => {
+    if (state.status === "compiling") return { text: "Compiling…", tone: "quiet" };
+    if (state.status === "failed")
+      return frame
+        ? { text: "Does not compile: showing the last good render", tone: "warn" }
+        : { text: "Does not compile yet: see Problems", tone: "error" };
+    if (state.status === "error") return { text: state.message, tone: "error" };
+    if (state.status === "built") return { text: "Up to date", tone: "ok" };
+    return { text: "Waiting for the first compile…", tone: "quiet" };
+  }, [state, frame]);
+
+  return (
+    <section className="studio-preview" aria-label="Preview">
+      <div className="preview-bar">
+        <span className={`preview-status preview-status-${status.tone}`} role="status">
+          {status.text}
+        </span>
+        <div className="segmented" role="group" aria-label="Preview width">
+          <button type="button" aria-pressed={width === "full"} onClick={() => setWidth("full")}>
+            Full width
+          </button>
+          <button
+            type="button"
+            aria-pressed={width === "sidebar"}
+            onClick={() => setWidth("sidebar")}
+            title="The inbox's conversation sidebar: 360 px"
+          >
+            Inbox 360
+          </button>
+        </div>
+        <div className="segmented" role="group" aria-label="Preview theme">
+          <button type="button" aria-pressed={theme === "light"} onClick={() => setTheme("light")}>
+            Light
+          </button>
+          <button type="button" aria-pressed={theme === "dark"} onClick={() => setTheme("dark")}>
+            Dark
+          </button>
+        </div>
+        <button
+          type="button"
+          className="button button-quiet button-small"
+          aria-expanded={showContext}
+          onClick={() => setShowContext(!showContext)}
+        >
+          Context
+        </button>
+      </div>
+      {showContext ? <ContextPanel context={testContext} /> : null}
+      <div className={`preview-stage preview-stage-${width} preview-stage-${theme}`}>
+        {frame ? (
+          <PageFrame
+            key={frame.nonce}
+            project={project.slug}
+            page={page.id}
+            mode="preview"
+            title={`Preview of ${page.name}`}
+            frame={frame}
+            theme={theme}
+            context={context}
+            autoResize={false}
+            className="preview-frame"
+            onConsole={pageConsole.log}
+            onPageError={pageConsole.uncaught}
+          />
+        ) : (
+          <p className="preview-empty muted">
+            {state.status === "failed"
+              ? "The preview appears once the text compiles."
+              : "Compiling the page…"}
+          </p>
+        )}
+      </div>
+      <div className="preview-console">
+        <button
+          type="button"
+          className="button button-quiet button-small console-toggle"
+          aria-expanded={consoleOpen}
+          onClick={() => setConsoleOpen(!consoleOpen)}
+        >
+          Console
+          {pageConsole.lines.length > 0 ? (
+            <span className={pageConsole.errors > 0 ? "console-count console-count-error" : "console-count"}>
+              {pageConsole.lines.length}
+            </span>
+          ) : null}
+        </button>
+        {consoleOpen ? (
+          <PageConsole
+            id="preview-console"
+            lines={pageConsole.lines}
+            dropped={pageConsole.dropped}
+            onClear={clear}
+            onClose={() => setConsoleOpen(false)}
+          />
+        ) : null}
+      </div>
+    </section>
+  );
+}

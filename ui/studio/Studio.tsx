@@ -1,0 +1,299 @@
+/**
+ * The page studio, `/p/{project}/pages/{page}/edit`: the source on the left, the live preview
+ * on the right (compiled as you type, nothing saved), problems under the editor, the page's
+ * console under the preview. Save (Ctrl/Cmd-S) stores a version, conflict-safe; Publish
+ * serves it. Versions and settings open from the bar; `?panel=versions|settings` keeps them
+ * in the URL.
+ */
+import { useMutation } from "@tanstack/react-query";
+import { useCallback, useMemo, useRef, useState } from "react";
+import { Link, useLocation, useSearch } from "wouter";
+import {
+  ApiError,
+  api,
+  errorMessage,
+  unwrap,
+  type PageDetail,
+  type Project,
+  type User,
+} from "../api/client";
+import { invalidatePages, usePage } from "../api/queries";
+import { Confirm } from "../components/Dialog";
+import { Notice } from "../components/Notice";
+import { ThemeButton } from "../components/Shell";
+import { useToast } from "../components/Toasts";
+import { paths } from "../paths";
+import { pageState } from "../screens/PageList";
+import { CodeEditor, type CodeEditorHandle } from "./CodeEditor";
+import { ConflictDialog } from "./ConflictDialog";
+import { PageSettings } from "./PageSettings";
+import { PreviewPane } from "./PreviewPane";
+import { ProblemsPanel, problemsOf } from "./ProblemsPanel";
+import { usePreview } from "./usePreview";
+import { useLeaveGuard } from "./useLeaveGuard";
+import { VersionsDrawer } from "./VersionsDrawer";
+
+export function Studio({ project, pageRef, user }: { project: Project; pageRef: string; user: User }) {
+  const page = usePage(project.slug, pageRef);
+  if (page.isPending) return <Notice tone="quiet" title="Opening the studio…" />;
+  if (page.isError) {
+    const missing = page.error instanceof ApiError && page.error.status === 404;
+    return (
+      <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
+        {missing ? "It may have been deleted or renamed. " : `${errorMessage(page.error)} `}
+        <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+      </Notice>
+    );
+  }
+  if (project.role === "member") {
+    return (
+      <Notice tone="info" title="Only owners and admins edit pages">
+        You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link>{" "}
+        once it is published.
+      </Notice>
+    );
+  }
+  // Keyed by page id: another page gets a fresh editor and history.
+  return <Editor key={page.data.id} project={project} page={page.data} user={user} />;
+}
+
+type Panel = "versions" | "settings" | null;
+
+function Editor({ project, page }: { project: Project; page: PageDetail; user: User }) {
+  const [location, navigate] = useLocation();
+  const search = useSearch();
+  const panel = new URLSearchParams(search).get("panel") as Panel;
+  const setPanel = (next: Panel) =>
+    navigate(next ? `${location}?panel=${next}` : location, { replace: true });
+  const toast = useToast();
+  const editor = useRef<CodeEditorHandle>(null);
+
+  const initial = page.head?.source ?? "";
+  const [text, setText] = useState(initial);
+  const [savedText, setSavedText] = useState(initial);
+  const [base, setBase] = useState<number | null>(page.head?.number ?? null);
+  const [conflict, setConflict] = useState<{ theirs: string; number: number } | null>(null);
+  const [confirmPublish, setConfirmPublish] = useState(false);
+  const dirty = text !== savedText;
+  useLeaveGuard(dirty);
+
+  const preview = usePreview(project.slug, page.id, text);
+  const headBuild = page.head?.build;
+  const problems = useMemo(() => {
+    const state = preview.state;
+    if (state.status === "built" || state.status === "failed") return problemsOf(state.build);
+    return !dirty && headBuild ? problemsOf(headBuild) : [];
+  }, [preview.state, headBuild, dirty]);
+
+  const save = useMutation({
+    mutationFn: ({ source, baseVersion }: { source: string; baseVersion: number | null }) =>
+      unwrap(
+        api.PUT("/api/v1/projects/{p}/pages/{page}/source", {
+          params: { path: { p: project.slug, page: page.id } },
+          body: { source, base_version: baseVersion },
+        }),
+      ),
+    onSuccess: async (saved, { source }) => {
+      setBase(saved.version.number);
+      setSavedText(source);
+      setConflict(null);
+      toast(
+        saved.build.ok
+          ? { tone: "ok", text: `Saved version ${saved.version.number}` }
+          : {
+              tone: "error",
+              text: `Saved version ${saved.version.number}, but it did not build: see Problems`,
+            },
+      );
+      await invalidatePages(project.slug);
+    },
+    onError: async (error) => {
+      if (error instanceof ApiError && error.code === "head_moved") {
+        // Someone saved since this editor loaded: fetch theirs and offer to merge.
+        const fresh = await unwrap(
+          api.GET("/api/v1/projects/{p}/pages/{page}", {
+            params: { path: { p: project.slug, page: page.id } },
+          }),
+        ).catch(() => null);
+        if (fresh?.head) setConflict({ theirs: fresh.head.source, number: fresh.head.number });
+        else toast({ tone: "error", text: error.message });
+        return;
+      }
+      toast({ tone: "error", text: errorMessage(error) });
+    },
+  });
+
+  const doSave = useCallback(() => {
+    const source = editor.current?.text() ?? text;
+    if (save.isPending) return;
+    save.mutate({ source, baseVersion: base });
+  }, [save, base, text]);
+
+  const publish = useMutation({
+    mutationFn: (version: number | null) =>
+      unwrap(
+        api.POST("/api/v1/projects/{p}/pages/{page}/publish", {
+          params: { path: { p: project.slug, page: page.id } },
+          body: { version },
+        }),
+      ),
+    onSuccess: async (_, version) => {
+      toast({ tone: "ok", text: `Published version ${version ?? base}` });
+      await invalidatePages(project.slug);
+    },
+    onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
+  });
+
+  const unpublish = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/api/v1/projects/{p}/pages/{page}/unpublish", {
+          params: { path: { p: project.slug, page: page.id } },
+        }),
+      ),
+    onSuccess: async () => {
+      toast({ tone: "ok", text: "Unpublished: the page is a draft again" });
+      await invalidatePages(project.slug);
+    },
+    onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
+  });
+
+  const state = pageState(page);
+  const headIsPublished = base !== null && page.published_version === base;
+  const headBuilt = page.head?.number === base ? (page.head?.build.ok ?? false) : true;
+
+  return (
+    <div className="studio">
+      <header className="studio-bar">
+        <Link href={paths.project(project.slug)} className="back" aria-label={`Back to ${project.name}`}>
+          ← {project.name}
+        </Link>
+        <h1 className="studio-title">{page.name}</h1>
+        <span className={`badge badge-${state.tone}`} title={state.title}>
+          {state.label}
+        </span>
+        <span className="studio-save-state small muted" role="status">
+          {save.isPending
+            ? "Saving…"
+            : dirty
+              ? "Unsaved changes"
+              : base !== null
+                ? `Saved · v${base}`
+                : "Never saved"}
+        </span>
+        <div className="studio-actions">
+          <ThemeButton />
+          <button type="button" className="button button-quiet" onClick={() => setPanel("versions")}>
+            Versions
+          </button>
+          <button type="button" className="button button-quiet" onClick={() => setPanel("settings")}>
+            Settings
+          </button>
+          {page.published_version != null ? (
+            <>
+              <Link href={paths.dashboard(project.slug, page.slug)} className="button button-quiet">
+                View
+              </Link>
+              <button
+                type="button"
+                className="button button-quiet"
+                disabled={unpublish.isPending}
+                onClick={() => unpublish.mutate()}
+              >
+                Unpublish
+              </button>
+            </>
+          ) : null}
+          <button
+            type="button"
+            className="button"
+            disabled={save.isPending || (!dirty && base !== null)}
+            onClick={doSave}
+            title="Save a new version (Ctrl/Cmd-S)"
+          >
+            Save
+          </button>
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={publish.isPending || base === null || (headIsPublished && !dirty) || !headBuilt}
+            title={
+              !headBuilt
+                ? "The saved version did not build: fix it and save first"
+                : dirty
+                  ? "Save and publish"
+                  : "Serve the saved version to everyone"
+            }
+            onClick={() => (dirty ? setConfirmPublish(true) : publish.mutate(base))}
+          >
+            Publish
+          </button>
+        </div>
+      </header>
+      <div className="studio-main">
+        <section className="studio-code" aria-label="Source">
+          <CodeEditor
+            ref={editor}
+            initialText={initial}
+            problems={problems}
+            label={`Source of ${page.name}`}
+            onChange={setText}
+            onSave={doSave}
+          />
+          <ProblemsPanel
+            problems={problems}
+            compiling={preview.state.status === "compiling"}
+            onPick={(problem) => editor.current?.goTo(problem.line, problem.column)}
+          />
+        </section>
+        <PreviewPane project={project} page={page} preview={preview} />
+      </div>
+      {panel === "versions" ? (
+        <VersionsDrawer
+          project={project}
+          page={page}
+          currentText={text}
+          onClose={() => setPanel(null)}
+          onOpenInEditor={(source) => editor.current?.replace(source)}
+        />
+      ) : null}
+      {panel === "settings" ? (
+        <PageSettings project={project} page={page} onClose={() => setPanel(null)} />
+      ) : null}
+      {conflict ? (
+        <ConflictDialog
+          theirs={conflict.theirs}
+          theirNumber={conflict.number}
+          mine={editor.current?.text() ?? text}
+          busy={save.isPending}
+          onCancel={() => setConflict(null)}
+          onSave={(merged) => {
+            editor.current?.replace(merged);
+            save.mutate({ source: merged, baseVersion: conflict.number });
+          }}
+        />
+      ) : null}
+      <Confirm
+        open={confirmPublish}
+        title="Save and publish?"
+        confirm="Save and publish"
+        busy={save.isPending || publish.isPending}
+        onClose={() => setConfirmPublish(false)}
+        onConfirm={() => {
+          const source = editor.current?.text() ?? text;
+          save.mutate(
+            { source, baseVersion: base },
+            {
+              onSuccess: (saved) => {
+                setConfirmPublish(false);
+                if (saved.build.ok) publish.mutate(saved.version.number);
+              },
+            },
+          );
+        }}
+      >
+        <p>Your changes are saved as a new version, which is then served to everyone who opens the page.</p>
+      </Confirm>
+    </div>
+  );
+}

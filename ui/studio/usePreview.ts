@@ -1,0 +1,60 @@
+/**
+ * The live preview's compiles: the text is sent to `POST …/preview` once typing pauses
+ * (debounced), a newer text cancels an older request, and the answer is either a frame for
+ * the new artifact or the diagnostics that kept it from building. Nothing is saved.
+ */
+import { useEffect, useRef, useState } from "react";
+import type { FrameGrant } from "../../bridge/host";
+import { api, errorMessage, unwrap, type Build } from "../api/client";
+
+export const DEBOUNCE_MS = 300;
+
+export type PreviewState =
+  | { status: "idle" }
+  | { status: "compiling" }
+  | { status: "built"; frame: FrameGrant; build: Build; at: number }
+  | { status: "failed"; build: Build }
+  | { status: "error"; message: string };
+
+/** Compiles `text` whenever it settles; `null` text (nothing loaded yet) does nothing. */
+export function usePreview(project: string, page: string, text: string | null) {
+  const [state, setState] = useState<PreviewState>({ status: "idle" });
+  // The last frame that built, kept while newer texts fail to compile.
+  const [lastGood, setLastGood] = useState<{ frame: FrameGrant; at: number } | null>(null);
+  const sequence = useRef(0);
+
+  useEffect(() => {
+    if (text === null) return;
+    const mine = ++sequence.current;
+    const controller = new AbortController();
+    const timer = setTimeout(async () => {
+      setState({ status: "compiling" });
+      try {
+        const answer = await unwrap(
+          api.POST("/api/v1/projects/{p}/pages/{page}/preview", {
+            params: { path: { p: project, page } },
+            body: { source: text },
+            signal: controller.signal,
+          }),
+        );
+        if (mine !== sequence.current) return;
+        if (answer.build.ok && answer.frame) {
+          const at = performance.now();
+          setState({ status: "built", frame: answer.frame as FrameGrant, build: answer.build, at });
+          setLastGood({ frame: answer.frame as FrameGrant, at });
+        } else {
+          setState({ status: "failed", build: answer.build });
+        }
+      } catch (error) {
+        if (controller.signal.aborted || mine !== sequence.current) return;
+        setState({ status: "error", message: errorMessage(error) });
+      }
+    }, DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [project, page, text]);
+
+  return { state, lastGood };
+}
