@@ -17,7 +17,7 @@ export function ThemeButton() {
   return (
     <button
       type="button"
-      className="button button-quiet"
+      className="button button-quiet theme-choice"
       title="Switch between the system's theme, light and dark"
       onClick={() => chooseTheme(NEXT_THEME[choice])}
     >

@@ -115,19 +115,6 @@ export function PreviewPane({
         )}
       </div>
       <div className="preview-console">
-        <button
-          type="button"
-          className="button button-quiet button-small console-toggle"
-          aria-expanded={consoleOpen}
-          onClick={() => setConsoleOpen(!consoleOpen)}
-        >
-          Console
-          {pageConsole.lines.length > 0 ? (
-            <span className={pageConsole.errors > 0 ? "console-count console-count-error" : "console-count"}>
-              {pageConsole.lines.length}
-            </span>
-          ) : null}
-        </button>
         {consoleOpen ? (
           <PageConsole
             id="preview-console"
@@ -136,7 +123,22 @@ export function PreviewPane({
             onClear={clear}
             onClose={() => setConsoleOpen(false)}
           />
-        ) : null}
+        ) : (
+          <button
+            type="button"
+            className="button button-quiet button-small console-toggle"
+            aria-expanded={false}
+            aria-controls="preview-console"
+            onClick={() => setConsoleOpen(true)}
+          >
+            Console
+            {pageConsole.lines.length > 0 ? (
+              <span className={pageConsole.errors > 0 ? "console-count console-count-error" : "console-count"}>
+                {pageConsole.lines.length}
+              </span>
+            ) : null}
+          </button>
+        )}
       </div>
     </section>
   );

@@ -64,6 +64,9 @@ pub(crate) struct Uses {
 }
 
 /// Parses `source` as TSX and collects its imports, or its syntax errors.
+/// Said when a page does not parse from its first line on.
+pub(crate) const NOT_TSX_HELP: &str = "Pages are written in TSX (TypeScript with JSX): one file that renders a React component, e.g. `function App() { return <h1>Hello</h1>; }`";
+
 pub(crate) fn scan(source: &str, file: &str) -> Scan {
     let allocator = Allocator::default();
     let source_type = source_type_for(file);
@@ -90,6 +93,22 @@ pub(crate) fn scan(source: &str, file: &str) -> Scan {
             })
         });
         out.errors.push(d);
+    }
+    // Stuck on the very first line: most likely not TSX at all (HTML, plain JSON, another
+    // language pasted in), so say what a page is.
+    let first_line = source
+        .lines()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(0)
+        + 1;
+    if let Some(first) = out.errors.first_mut()
+        && usize::try_from(first.line).is_ok_and(|line| line == first_line)
+    {
+        let help = first
+            .help
+            .take()
+            .map_or_else(String::new, |h| format!("{h}. "));
+        first.help = Some(format!("{help}{NOT_TSX_HELP}"));
     }
     if !out.errors.is_empty() {
         return out;

@@ -188,6 +188,22 @@ async fn diagnostics_serialize_as_the_editor_expects() {
 }
 
 #[tokio::test]
+async fn a_source_that_is_not_tsx_fails_with_help_that_says_pages_are_tsx() {
+    let python = "def main():\n    print(\"hello\")\n";
+    let output = compiler().compile(&page(python), &NoProgress).await;
+    assert!(!output.ok());
+    let help = output.diagnostics[0].help.as_deref().unwrap_or_default();
+    assert!(help.contains("Pages are written in TSX"), "{help}");
+
+    // A typo further down a real page gets no such lecture.
+    let typo = "function App() {\n  return <h1>Hi</h2>;\n}\n";
+    let output = compiler().compile(&page(typo), &NoProgress).await;
+    assert!(!output.ok());
+    let help = output.diagnostics[0].help.as_deref().unwrap_or_default();
+    assert!(!help.contains("Pages are written in TSX"), "{help}");
+}
+
+#[tokio::test]
 async fn an_unreachable_registry_is_a_diagnostic_at_the_import() {
     let dir = tempfile::tempdir().unwrap();
     let registry = quire_npm::RegistryConfig {
