@@ -10,6 +10,7 @@ pub mod config;
 pub mod errors;
 mod extract;
 pub mod functions;
+pub mod invoke;
 mod json;
 pub mod rate_limit;
 mod read_cache;
@@ -266,7 +267,7 @@ pub async fn serve(
             drain(&mut servers, state.config.shutdown_grace).await
         }
     };
-    state.invocations.flush(&state.store).await;
+    state.invoker.flush_records().await;
     upkeep.abort();
     pruning.abort();
     state.store.close().await;
