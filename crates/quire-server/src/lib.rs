@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+mod credentials;
 pub mod errors;
 mod extract;
 pub mod functions;

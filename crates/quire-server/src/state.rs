@@ -9,6 +9,7 @@ use quire_functions::Runtime;
 use quire_store::Store;
 
 use crate::config::ServerConfig;
+use crate::credentials::KnownCredentials;
 use crate::invoke::Invoker;
 use crate::rate_limit::RateLimiter;
 
@@ -23,7 +24,7 @@ pub struct Inner {
     /// Runs functions for the invoke route and the page bridge.
     pub invoker: Invoker,
     /// Who the credentials of recent calls belong to.
-    pub credentials: crate::auth::KnownCredentials,
+    pub credentials: KnownCredentials,
     pub rate_limits: RateLimits,
 }
 
@@ -51,7 +52,7 @@ impl AppState {
             compiler,
             functions,
             invoker,
-            credentials: crate::auth::KnownCredentials::default(),
+            credentials: KnownCredentials::default(),
             rate_limits,
         }))
     }
