@@ -7,9 +7,11 @@ pub mod artifacts;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+mod credentials;
 pub mod errors;
 mod extract;
 pub mod functions;
+pub mod invoke;
 mod json;
 pub mod rate_limit;
 mod read_cache;
@@ -273,7 +275,7 @@ pub async fn serve(
             drain(&mut servers, state.config.shutdown_grace).await
         }
     };
-    state.invocations.flush(&state.store).await;
+    state.invoker.flush_records().await;
     upkeep.abort();
     pruning.abort();
     state.store.close().await;

@@ -1,5 +1,5 @@
-//! The state every handler shares: the store, the configuration, the page compiler and the
-//! function runtime.
+//! The state every handler shares: the store, the configuration, the page compiler, the
+//! function runtime and the services over them.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -9,6 +9,8 @@ use quire_functions::Runtime;
 use quire_store::Store;
 
 use crate::config::ServerConfig;
+use crate::credentials::KnownCredentials;
+use crate::invoke::Invoker;
 use crate::rate_limit::RateLimiter;
 
 #[derive(Clone)]
@@ -19,17 +21,15 @@ pub struct Inner {
     pub config: ServerConfig,
     pub compiler: Compiler,
     pub functions: Runtime,
-    /// The invocation path's caches and record queue, per app.
-    pub invocations: crate::functions::Invocations,
+    /// Runs functions for the invoke route and the page bridge.
+    pub invoker: Invoker,
     /// Who the credentials of recent calls belong to.
-    pub credentials: crate::auth::KnownCredentials,
+    pub credentials: KnownCredentials,
     pub rate_limits: RateLimits,
 }
 
-/// The rate limits of one app.
+/// The sign-in rate limits of one app (those of function calls are the [`Invoker`]'s).
 pub struct RateLimits {
-    pub invoke_per_viewer: RateLimiter,
-    pub invoke_per_project: RateLimiter,
     /// Failed sign-ins per e-mail address.
     pub login_failures: RateLimiter,
     /// Failed sign-ins per client address (see `rate_limit::ClientAddress`).
@@ -42,21 +42,17 @@ const LOGIN_FAILURES_PER_MINUTE: u32 = 10;
 impl AppState {
     pub fn new(store: Store, config: ServerConfig, compiler: Compiler, functions: Runtime) -> Self {
         let rate_limits = RateLimits {
-            invoke_per_viewer: RateLimiter::per_minute(config.invoke_rate_per_viewer),
-            invoke_per_project: RateLimiter::per_minute(config.invoke_rate_per_project),
             login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
             login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
         };
-        let invocations = crate::functions::Invocations::with_concurrency(
-            config.function_concurrency_per_project,
-        );
+        let invoker = Invoker::new(store.clone(), functions.clone(), config.clone());
         Self(Arc::new(Inner {
             store,
             config,
             compiler,
             functions,
-            invocations,
-            credentials: crate::auth::KnownCredentials::default(),
+            invoker,
+            credentials: KnownCredentials::default(),
             rate_limits,
         }))
     }

@@ -4,16 +4,14 @@
 pub mod password;
 pub mod tokens;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use quire_store::{ApiToken, Membership, Role, Session, User, now_ms};
+use quire_store::{Membership, Role, User, now_ms};
 
 use crate::errors::ApiError;
-use crate::read_cache::ReadCache;
 use crate::state::AppState;
 use crate::validate::{MAX_REFERENCE_BYTES, shown};
 
@@ -21,29 +19,6 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// How often a token's `last_used_at` is written at most.
 const TOKEN_TOUCH_INTERVAL_MS: i64 = 60_000;
-
-/// What credentials were found to be, cached per app so that a call does not read the
-/// database to learn who is calling (see [`crate::read_cache`]).
-#[derive(Default)]
-pub struct KnownCredentials {
-    /// By the SHA-256 of the token.
-    tokens: ReadCache<String, Option<Arc<KnownToken>>>,
-    /// By the SHA-256 of the session id; only live sessions are found.
-    sessions: ReadCache<String, Option<Arc<KnownSession>>>,
-    /// By (project id or slug, user id).
-    memberships: ReadCache<(String, String), Option<Membership>>,
-}
-
-/// A live session and its account (`None` once the account is gone).
-type KnownSession = (Session, Option<User>);
-
-struct KnownToken {
-    token: ApiToken,
-    user: Option<User>,
-    /// When `last_used_at` was last written (0: never); shared by every use of the entry, so
-    /// one request in a minute writes it.
-    touched_at: AtomicI64,
-}
 
 /// An authenticated caller.
 #[derive(Clone, Debug)]
@@ -85,18 +60,7 @@ where
             ));
         };
         let id_hash = tokens::sha256_hex(session_id);
-        let store = &state.store;
-        let found = state
-            .credentials
-            .sessions
-            .get_or_load(store, id_hash.clone(), async {
-                let Some(session) = store.session(&id_hash).await? else {
-                    return Ok::<_, ApiError>(None);
-                };
-                let user = store.user_by_id(&session.user_id).await?;
-                Ok(Some(Arc::new((session, user))))
-            })
-            .await?;
+        let found = state.credentials.session(&state.store, &id_hash).await?;
         let Some((_, user)) = found
             .as_deref()
             .filter(|(session, _)| session.expires_at > now_ms())
@@ -161,22 +125,7 @@ where
 
 pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
     let hash = tokens::sha256_hex(token);
-    let store = &state.store;
-    let found = state
-        .credentials
-        .tokens
-        .get_or_load(store, hash.clone(), async {
-            let Some(token) = store.api_token_by_hash(&hash).await? else {
-                return Ok::<_, ApiError>(None);
-            };
-            let user = store.user_by_id(&token.user_id).await?;
-            Ok(Some(Arc::new(KnownToken {
-                touched_at: AtomicI64::new(token.last_used_at.unwrap_or(0)),
-                token,
-                user,
-            })))
-        })
-        .await?;
+    let found = state.credentials.token(&state.store, &hash).await?;
     let Some(known) = found.as_deref() else {
         return Err(ApiError::unauthorized(
             "this API token is not valid; create one with `quire token create` or POST /api/v1/tokens",
@@ -229,16 +178,13 @@ impl Viewer {
         project: &str,
         needed: Role,
     ) -> Result<Membership, ApiError> {
-        let store = &state.store;
         // No project has a longer id or slug; the cache below must not keep such keys.
         let membership = if project.len() > MAX_REFERENCE_BYTES {
             None
         } else {
-            let key = (project.to_owned(), self.user.id.clone());
             state
                 .credentials
-                .memberships
-                .get_or_load(store, key, store.membership(project, &self.user.id))
+                .membership(&state.store, project, &self.user.id)
                 .await?
         };
         let membership = membership

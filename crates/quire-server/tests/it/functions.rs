@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use quire_server::functions::{Caller, FunctionSelector, invoke_for_page};
+use quire_server::ApiError;
+use quire_server::invoke::{Call, Caller, FunctionSelector, Via};
 use quire_test_utils::{Auth, Client, TestApp, TestResponse};
 use serde_json::{Value, json};
 
@@ -698,6 +699,25 @@ fn page_caller(viewer: &str) -> Caller {
     }
 }
 
+/// A call of `function` of `project_id` through the bridge, as the page route makes it.
+async fn invoke_for_page(
+    app: &TestApp,
+    project_id: &str,
+    function: &FunctionSelector,
+    payload: Value,
+    caller: &Caller,
+) -> Result<axum::response::Response, ApiError> {
+    let invoker = &app.state.invoker;
+    let target = invoker.select(project_id, function).await?;
+    let call = Call {
+        via: Via::Page,
+        caller: caller.clone(),
+        headers: axum::http::HeaderMap::new(),
+        body: payload.to_string().into_bytes(),
+    };
+    invoker.call(&target, call).await
+}
+
 /// Status, content type and JSON body of a response made in process.
 async fn read_response(response: axum::response::Response) -> (StatusCode, Option<String>, Value) {
     let status = response.status();
@@ -761,7 +781,7 @@ async fn secrets_reach_the_function_and_nothing_else() {
     seen.push(thrown.text());
     let project = app.store().project("acme").await.unwrap().unwrap();
     let page = invoke_for_page(
-        &app.state,
+        &app,
         &project.id,
         &FunctionSelector::Slug("uses-secret".to_owned()),
         json!({ "mode": "status" }),
@@ -1181,7 +1201,7 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
     let project = app.store().project("acme").await.unwrap().unwrap();
     let caller = page_caller(&owner.id);
     let echo = invoke_for_page(
-        &app.state,
+        &app,
         &project.id,
         &FunctionSelector::Slug("echo".to_owned()),
         json!({ "id": 7 }),
@@ -1213,7 +1233,7 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
         .unwrap()
         .id;
     let call = async |project: &str, function: FunctionSelector| {
-        invoke_for_page(&app.state, project, &function, json!({}), &caller).await
+        invoke_for_page(&app, project, &function, json!({}), &caller).await
     };
     let failed = call(&project.id, FunctionSelector::Id(id)).await.unwrap();
     let (status, _, body) = read_response(failed).await;

@@ -43,7 +43,7 @@ pub async fn invocations(
         ));
     }
     // Calls answered before this listing are in it, though their records are written later.
-    state.invocations.flush(&state.store).await;
+    state.invoker.flush_records().await;
     let records = state
         .store
         .function_invocations(&function.id, query.before.as_deref(), limit)

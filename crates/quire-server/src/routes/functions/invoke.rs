@@ -19,32 +19,19 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quire_functions::{HttpRequest, InvokeError};
 use quire_store::Role;
 
 use super::no_such_function;
 use crate::auth::{Viewer, viewer_from_token};
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
-use crate::functions::{
-    CALLER_HEADERS, CREDENTIAL_HEADERS, MAX_PAYLOAD_BYTES, Via, function_url, invoke_error,
-    pass_through, payload_too_large, run_deployed, target,
+use crate::invoke::{
+    CREDENTIAL_HEADERS, Call, Caller, MAX_PAYLOAD_BYTES, Target, Via, payload_too_large,
 };
 use crate::state::AppState;
 use crate::validate::shown;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
-
-/// Request headers that describe the connection, not the payload.
-const HOP_HEADERS: [&str; 7] = [
-    "host",
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "content-length",
-    "upgrade",
-    "te",
-];
 
 #[utoipa::path(post, path = "/api/v1/projects/{p}/functions/{f}/invoke", tag = "functions",
     params(("p" = String, Path, description = "project id or slug"), ("f" = String, Path, description = "function id or slug")),
@@ -59,13 +46,13 @@ pub async fn invoke(
     Path((project, function)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let found = target(&state, &project, &function).await?;
+    let found = state.invoker.target(&project, &function).await?;
     if let Some(public) = found
         .as_ref()
         .filter(|found| found.function.public_endpoint)
     {
         let sandboxed = from_sandboxed_document(request.headers());
-        let mut answer = match call(&state, public.clone(), Via::Public, None, request).await {
+        let mut answer = match call(&state, public, Via::Public, None, request).await {
             Ok(answer) => answer,
             Err(error) => error.into_response(),
         };
@@ -88,7 +75,7 @@ pub async fn invoke(
         .filter(|found| found.project.id == membership.project.id)
         .ok_or_else(|| no_such_function(&membership.project.slug, &function))?;
     let request = Request::from_parts(parts, body);
-    call(&state, target, Via::Api, Some(viewer.user.id), request).await
+    call(&state, &target, Via::Api, Some(viewer.user.id), request).await
 }
 
 /// `OPTIONS …/invoke`: the CORS preflight of a browser about to call a public function. It
@@ -103,7 +90,9 @@ pub async fn preflight(
     Path((project, function)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let public = target(&state, &project, &function)
+    let public = state
+        .invoker
+        .target(&project, &function)
         .await?
         .is_some_and(|found| found.function.public_endpoint);
     if !public {
@@ -158,7 +147,7 @@ fn from_sandboxed_document(headers: &HeaderMap) -> bool {
 
 /// Lets any web page read the answer of a public function, never with credentials; the
 /// headers a caller may want to read are exposed. The function's own CORS headers never reach
-/// the answer ([`pass_through`] drops them), so this is the whole of it.
+/// the answer (the invoke service drops them), so this is the whole of it.
 fn allow_any_origin(headers: &mut HeaderMap) {
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -170,11 +159,11 @@ fn allow_any_origin(headers: &mut HeaderMap) {
     );
 }
 
-/// Reads the payload and runs `target` with the request's headers, minus credentials, caller
-/// and hop-by-hop headers; `viewer_id` is the member calling, if any.
+/// Reads the payload and has the invoke service run `target` with it and the request's
+/// headers; `viewer_id` is the member calling, if any.
 async fn call(
     state: &AppState,
-    target: std::sync::Arc<crate::functions::Target>,
+    target: &Target,
     via: Via,
     viewer_id: Option<String>,
     request: Request,
@@ -183,38 +172,16 @@ async fn call(
     let payload = to_bytes(body, MAX_PAYLOAD_BYTES)
         .await
         .map_err(|_| payload_too_large_of(&parts))?;
-    let mut headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter(|(name, _)| {
-            let name = name.as_str();
-            !CREDENTIAL_HEADERS.contains(&name)
-                && !CALLER_HEADERS.contains(&name)
-                && !HOP_HEADERS.contains(&name)
-        })
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-        })
-        .collect();
-    if !parts.headers.contains_key(header::CONTENT_TYPE) {
-        headers.push(("content-type".to_owned(), "application/json".to_owned()));
-    }
-    if let Some(viewer_id) = &viewer_id {
-        headers.push(("x-quire-viewer".to_owned(), viewer_id.clone()));
-    }
-    let request = HttpRequest {
-        method: "POST".to_owned(),
-        url: function_url(state, &target.function),
-        headers,
+    let call = Call {
+        via,
+        caller: Caller {
+            viewer_user_id: viewer_id,
+            ..Caller::default()
+        },
+        headers: parts.headers,
         body: payload.to_vec(),
     };
-    let ran = run_deployed(state, &target, request, via, viewer_id.as_deref()).await?;
-    Ok(match ran.result {
-        Ok(response) | Err(InvokeError::BadStatus { response, .. }) => {
-            pass_through(response, &state.config.public_url, &ran.redactor)
-        }
-        Err(error) => invoke_error(&error, &ran.redactor).into_response(),
-    })
+    state.invoker.call(target, call).await
 }
 
 /// The size the client announced, for the 413 message.

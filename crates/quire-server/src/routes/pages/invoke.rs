@@ -5,6 +5,7 @@
 //! mount point, mode) and strips from anything the page sent.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use quire_store::Role;
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use utoipa::ToSchema;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
-use crate::functions::{Caller, FunctionSelector, invoke_for_page};
+use crate::invoke::{Call, Caller, FunctionSelector, Via};
 use crate::json::ApiJson;
 use crate::routes::pages::{Mode, load, version_for_mode};
 use crate::state::AppState;
@@ -23,7 +24,7 @@ use crate::validate::MAX_REFERENCE_BYTES;
 #[serde(deny_unknown_fields)]
 pub struct InvokeRequest {
     /// `{"id": …}` or `{"slug": …}` of a function of the page's project.
-    pub function: FunctionRef,
+    pub function: FunctionSelectorJson,
     /// Sent to the function as the JSON body of its request (at most 1 MiB).
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -33,11 +34,32 @@ pub struct InvokeRequest {
     pub mode: Option<Mode>,
 }
 
+// A `FunctionSelector` as the bridge sends it; the handler checks that it names exactly one.
+// Not a doc comment, which would become the schema's description: the document stays as it
+// was, and so does the schema's name.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FunctionRef {
+#[schema(as = FunctionRef)]
+pub struct FunctionSelectorJson {
     pub id: Option<String>,
     pub slug: Option<String>,
+}
+
+impl TryFrom<FunctionSelectorJson> for FunctionSelector {
+    type Error = ApiError;
+
+    fn try_from(sent: FunctionSelectorJson) -> Result<Self, ApiError> {
+        // The name keys the function cache: bounded before it.
+        let fits = |name: &String| (1..=MAX_REFERENCE_BYTES).contains(&name.len());
+        match (sent.id, sent.slug) {
+            (Some(id), None) if fits(&id) => Ok(Self::Id(id)),
+            (None, Some(slug)) if fits(&slug) => Ok(Self::Slug(slug)),
+            _ => Err(ApiError::validation(
+                "function",
+                "name the function by id or by slug: {\"id\": \"…\"} or {\"slug\": \"…\"}, at most 256 bytes",
+            )),
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/invoke", tag = "pages", request_body = InvokeRequest,
@@ -57,34 +79,25 @@ pub async fn invoke(
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<InvokeRequest>,
 ) -> Result<Response, ApiError> {
-    // The name keys the function cache: bounded before it.
-    let fits = |name: &String| (1..=MAX_REFERENCE_BYTES).contains(&name.len());
-    let function = match (body.function.id, body.function.slug) {
-        (Some(id), None) if fits(&id) => FunctionSelector::Id(id),
-        (None, Some(slug)) if fits(&slug) => FunctionSelector::Slug(slug),
-        _ => {
-            return Err(ApiError::validation(
-                "function",
-                "name the function by id or by slug: {\"id\": \"…\"} or {\"slug\": \"…\"}, at most 256 bytes",
-            ));
-        }
-    };
+    let function = FunctionSelector::try_from(body.function)?;
     let mode = body.mode.unwrap_or(Mode::Regular);
     let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
     // The viewer may call the page's functions only where they may open the page.
     version_for_mode(&state, &membership, &page, mode).await?;
-    let caller = Caller {
-        viewer_user_id: Some(viewer.user.id.clone()),
-        page_id: Some(page.id.clone()),
-        mount_point: page.mount_point.clone(),
-        mode: Some(mode.as_str().to_owned()),
+    let target = state
+        .invoker
+        .select(&membership.project.id, &function)
+        .await?;
+    let call = Call {
+        via: Via::Page,
+        caller: Caller {
+            viewer_user_id: Some(viewer.user.id),
+            page_id: Some(page.id),
+            mount_point: page.mount_point,
+            mode: Some(mode.as_str().to_owned()),
+        },
+        headers: HeaderMap::new(),
+        body: body.payload.to_string().into_bytes(),
     };
-    invoke_for_page(
-        &state,
-        &membership.project.id,
-        &function,
-        body.payload,
-        &caller,
-    )
-    .await
+    state.invoker.call(&target, call).await
 }
