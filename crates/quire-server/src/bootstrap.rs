@@ -137,9 +137,11 @@ pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError>
             store.publish_page(&page.id, version.number, &owner).await?;
             Ok(true)
         }
-        _ => {
+        version => {
+            // What the save stored is what the compiler reported.
+            let diagnostics = version.map(|v| v.diagnostics).unwrap_or_default();
             tracing::warn!(
-                diagnostics = %built.diagnostics,
+                %diagnostics,
                 "the demo page did not build, so it stays a draft; check the npm registry setting (QUIRE_NPM_REGISTRY) and save it again"
             );
             Ok(false)

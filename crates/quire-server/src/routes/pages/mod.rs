@@ -20,7 +20,7 @@ pub mod versions;
 
 use std::collections::BTreeMap;
 
-use quire_compiler::{CompileInput, CompileOutput, Diagnostic};
+use quire_compiler::{Artifact, CompileInput, CompileOutput, Lock, NoProgress};
 use quire_store::{Membership, NewArtifact, NewPageVersion, Page, PageStatus, PageVersion, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,7 +73,7 @@ impl From<&Page> for PageView {
             published_version: page.published_version,
             inbox_mount: page.inbox_mount,
             mount_point: page.mount_point.clone(),
-            dependencies: parse_dependencies(&page.dependencies),
+            dependencies: page.dependencies.clone(),
             created_at: timestamp(page.created_at),
             updated_at: timestamp(page.updated_at),
         }
@@ -104,17 +104,12 @@ impl From<&Built> for BuildView {
     fn from(built: &Built) -> Self {
         Self {
             ok: built.output.ok(),
-            diagnostics: serde_json::from_str(&built.diagnostics)
+            diagnostics: serde_json::to_value(&built.output.diagnostics)
                 .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
-            artifact: built
-                .output
-                .artifact
-                .as_ref()
-                .filter(|_| built.output.ok())
-                .map(|artifact| ArtifactView {
-                    sha256: artifact.sha256.clone(),
-                    size: i64::try_from(artifact.html.len()).unwrap_or(i64::MAX),
-                }),
+            artifact: built.artifact().map(|artifact| ArtifactView {
+                sha256: artifact.sha256.clone(),
+                size: i64::try_from(artifact.html.len()).unwrap_or(i64::MAX),
+            }),
         }
     }
 }
@@ -123,8 +118,7 @@ impl From<&PageVersion> for BuildView {
     fn from(version: &PageVersion) -> Self {
         Self {
             ok: version.build_ok,
-            diagnostics: serde_json::from_str(&version.diagnostics)
-                .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
+            diagnostics: version.diagnostics.clone(),
             artifact: version.artifact_sha256.as_ref().map(|sha256| ArtifactView {
                 sha256: sha256.clone(),
                 size: version.artifact_size.unwrap_or_default(),
@@ -163,11 +157,6 @@ impl From<&PageVersion> for SaveView {
             build: BuildView::from(version),
         }
     }
-}
-
-/// A page's dependencies as a map; the store keeps the JSON text it was given.
-pub fn parse_dependencies(json: &str) -> BTreeMap<String, String> {
-    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// The page `page` (id or slug) of `project` as `viewer` may see it, with their membership.
@@ -269,31 +258,35 @@ pub fn validate_page_fields(name: &str, slug: &str) -> Result<(), ApiError> {
     validate::slug("slug", slug)
 }
 
-/// A compile's outcome in the shape the store keeps.
+/// A compile's outcome with what it compiled.
 pub struct Built {
     pub source: String,
-    pub dependencies: String,
-    pub diagnostics: String,
+    /// Name → npm range.
+    pub dependencies: BTreeMap<String, String>,
     pub output: CompileOutput,
-    pub lock: Option<String>,
 }
 
 impl Built {
+    /// The artifact, when the build succeeded (warnings allowed).
+    pub fn artifact(&self) -> Option<&Artifact> {
+        self.output.artifact.as_ref().filter(|_| self.output.ok())
+    }
+
+    /// The version the store keeps: the source always, the artifact and the lock when it
+    /// built.
     pub fn version(&self) -> NewPageVersion<'_> {
-        NewPageVersion {
-            source: &self.source,
-            dependencies: &self.dependencies,
-            diagnostics: &self.diagnostics,
-            artifact: self
-                .output
-                .artifact
-                .as_ref()
-                .filter(|_| self.output.ok())
-                .map(|artifact| NewArtifact {
-                    sha256: &artifact.sha256,
-                    html: &artifact.html,
-                }),
-            lock: self.lock.as_deref(),
+        let version =
+            NewPageVersion::new(&self.source, &self.dependencies, &self.output.diagnostics);
+        let Some(artifact) = self.artifact() else {
+            return version;
+        };
+        let version = version.with_artifact(NewArtifact {
+            sha256: &artifact.sha256,
+            html: &artifact.html,
+        });
+        match &self.output.lock {
+            Some(lock) => version.with_lock(lock),
+            None => version,
         }
     }
 }
@@ -307,16 +300,14 @@ pub async fn compile_over_head(
     source: String,
     dependencies: Option<BTreeMap<String, String>>,
 ) -> Result<Built, ApiError> {
-    let head_dependencies = parse_dependencies(&page.dependencies);
-    let dependencies = dependencies.unwrap_or_else(|| head_dependencies.clone());
+    let dependencies = dependencies.unwrap_or_else(|| page.dependencies.clone());
     validate_dependencies(&dependencies)?;
     let lock = match page.head_version {
-        Some(number) if dependencies == head_dependencies => state
+        Some(number) if dependencies == page.dependencies => state
             .store
             .page_version(&page.id, number)
             .await?
-            .and_then(|head| head.lock)
-            .and_then(|lock| serde_json::from_str(&lock).ok()),
+            .and_then(|head| head.lock()),
         _ => None,
     };
     Ok(compile(state, source, dependencies, lock).await)
@@ -327,7 +318,7 @@ pub async fn compile(
     state: &AppState,
     source: String,
     dependencies: BTreeMap<String, String>,
-    lock: Option<quire_compiler::Lock>,
+    lock: Option<Lock>,
 ) -> Built {
     let input = CompileInput {
         source,
@@ -335,29 +326,13 @@ pub async fn compile(
         lock,
     };
     let started = std::time::Instant::now();
-    let output = state
-        .compiler
-        .compile(&input, &quire_compiler::NoProgress)
-        .await;
+    let output = state.compiler.compile(&input, &NoProgress).await;
     crate::telemetry::record_compile(output.ok(), started.elapsed());
-    let diagnostics = diagnostics_json(&output.diagnostics);
-    let lock = output
-        .lock
-        .as_ref()
-        .filter(|_| output.ok())
-        .and_then(|lock| serde_json::to_string(lock).ok());
     Built {
-        dependencies: serde_json::to_string(&input.dependencies)
-            .unwrap_or_else(|_| "{}".to_owned()),
         source: input.source,
-        diagnostics,
+        dependencies: input.dependencies,
         output,
-        lock,
     }
-}
-
-fn diagnostics_json(diagnostics: &[Diagnostic]) -> String {
-    serde_json::to_string(diagnostics).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// How a page is opened: by its editors before publishing, by members, or inside the inbox.

@@ -53,7 +53,7 @@ pub async fn preview(
     let (membership, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
     check_source_size(&body.source)?;
     let built = compile_over_head(&state, &page, body.source, body.dependencies).await?;
-    let frame = match built.output.artifact.as_ref().filter(|_| built.output.ok()) {
+    let frame = match built.artifact() {
         Some(artifact) => {
             state
                 .store
