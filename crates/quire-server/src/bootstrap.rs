@@ -120,8 +120,7 @@ pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError>
         .map(|t| t.source.to_owned())
         .unwrap_or_default();
     let built =
-        crate::routes::pages::compile(state, source, std::collections::BTreeMap::default(), None)
-            .await;
+        crate::pages::compile(state, source, std::collections::BTreeMap::default(), None).await;
     let new = quire_store::NewPage {
         project_id: &project.id,
         name: "Orders",

@@ -11,6 +11,7 @@ pub mod errors;
 mod extract;
 pub mod functions;
 mod json;
+mod pages;
 pub mod rate_limit;
 mod read_cache;
 mod routes;

@@ -18,8 +18,9 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
+use crate::pages::{Mode, check_source_size, compile_over_head, load};
+use crate::routes::pages::BuildView;
 use crate::routes::pages::frame::{FrameView, frame_view};
-use crate::routes::pages::{BuildView, Mode, check_source_size, compile_over_head, load};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]

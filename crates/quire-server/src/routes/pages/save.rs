@@ -16,7 +16,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{SaveView, check_source_size, compile_over_head, load};
+use crate::pages::{check_source_size, compile_over_head, load};
+use crate::routes::pages::SaveView;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]

@@ -12,7 +12,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{BuildView, load};
+use crate::pages::load;
+use crate::routes::pages::BuildView;
 use crate::state::AppState;
 use crate::validate::timestamp;
 
