@@ -13,7 +13,7 @@ use sqlx::{FromRow, Row};
 
 use crate::artifacts::{self, NewArtifact};
 use crate::audit::{NewAuditEntry, insert_audit};
-use crate::pages::page_in_tx;
+use crate::pages::{PAGE_COLUMNS, Page, page_in_tx};
 use crate::{Store, StoreError, Tx, new_id, now_ms};
 
 /// One saved version of a page. Never changes once stored.
@@ -189,6 +189,33 @@ impl Store {
             insert_version(&mut tx, &page.project_id, page_id, version, actor_id, base).await?;
         tx.commit().await?;
         Ok(saved)
+    }
+
+    /// The page of a project named by id or slug, with the npm lock its head version built
+    /// with (read as the caller's lock type, as [`PageVersion::lock`]): what the page's next
+    /// version builds over, in one read.
+    pub async fn page_with_head_lock<T: DeserializeOwned>(
+        &self,
+        project_id: &str,
+        id_or_slug: &str,
+    ) -> Result<Option<(Page, Option<T>)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PAGE_COLUMNS}, (SELECT v.lock FROM page_versions v \
+             WHERE v.page_id = pages.id AND v.number = pages.head_version) AS head_lock \
+             FROM pages WHERE project_id = $1 AND (id = $2 OR slug = $2)"
+        ))
+        .bind(project_id)
+        .bind(id_or_slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let head_lock: Option<String> = row.try_get("head_lock")?;
+        Ok(Some((
+            Page::from_row(&row)?,
+            read_lock(head_lock.as_deref()),
+        )))
     }
 
     /// A page's versions, newest first.

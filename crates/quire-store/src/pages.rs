@@ -43,7 +43,7 @@ pub struct Page {
     pub updated_at: i64,
 }
 
-const PAGE_COLUMNS: &str = "id, project_id, name, slug, description, status, head_version, \
+pub(crate) const PAGE_COLUMNS: &str = "id, project_id, name, slug, description, status, head_version, \
      published_version, inbox_mount, mount_point, dependencies, created_at, updated_at";
 
 impl FromRow<'_, AnyRow> for Page {

@@ -1,6 +1,7 @@
 //! Who may see and open a page: [`load`] finds a page as a viewer may see it (members see
 //! published pages only), [`version_for_mode`] the version they may open it at.
 
+use quire_compiler::Lock;
 use quire_store::{Membership, Page, PageStatus, PageVersion, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,6 +28,24 @@ pub async fn load(
         .filter(|p| is_editor(&membership) || p.status == PageStatus::Published)
         .ok_or_else(|| no_such_page(&membership, page))?;
     Ok((membership, found))
+}
+
+/// [`load`] for the owners and admins about to build the page's next version, with the npm
+/// lock its head built with, in the same read.
+pub async fn load_with_head_lock(
+    state: &AppState,
+    viewer: &Viewer,
+    project: &str,
+    page: &str,
+) -> Result<(Membership, Page, Option<Lock>), ApiError> {
+    let membership = viewer.require(state, project, Role::Admin).await?;
+    // Owners and admins see drafts too: any page found is theirs to build.
+    let (found, head_lock) = state
+        .store
+        .page_with_head_lock(&membership.project.id, page)
+        .await?
+        .ok_or_else(|| no_such_page(&membership, page))?;
+    Ok((membership, found, head_lock))
 }
 
 fn no_such_page(membership: &Membership, page: &str) -> ApiError {

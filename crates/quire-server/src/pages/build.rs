@@ -50,19 +50,13 @@ impl Built {
 pub async fn compile_over_head(
     state: &AppState,
     page: &Page,
+    head_lock: Option<Lock>,
     source: String,
     dependencies: Option<BTreeMap<String, String>>,
 ) -> Result<Built, ApiError> {
     let dependencies = dependencies.unwrap_or_else(|| page.dependencies.clone());
     validate_dependencies(&dependencies)?;
-    let lock = match page.head_version {
-        Some(number) if dependencies == page.dependencies => state
-            .store
-            .page_version(&page.id, number)
-            .await?
-            .and_then(|head| head.lock()),
-        _ => None,
-    };
+    let lock = head_lock.filter(|_| dependencies == page.dependencies);
     Ok(compile(state, source, dependencies, lock).await)
 }
 

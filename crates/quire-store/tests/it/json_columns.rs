@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use quire_store::{NewArtifact, NewPage, NewPageVersion, PageVersion, Store};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -85,6 +86,16 @@ async fn save_built(store: &Store, page: &str, owner: &str) -> PageVersion {
         .unwrap()
 }
 
+/// The lock `page_with_head_lock` brings with `page` (id or slug) of `project`.
+async fn head_lock<T: DeserializeOwned>(store: &Store, project: &str, page: &str) -> Option<T> {
+    let (_, lock) = store
+        .page_with_head_lock(project, page)
+        .await
+        .unwrap()
+        .expect("the page");
+    lock
+}
+
 #[tokio::test]
 async fn a_version_is_stored_as_the_json_text_quire_always_wrote() {
     each_backend(|store| async move {
@@ -126,7 +137,7 @@ async fn a_version_is_stored_as_the_json_text_quire_always_wrote() {
 }
 
 #[tokio::test]
-async fn a_version_reads_back_typed() {
+async fn a_version_reads_back_typed_and_a_page_comes_with_its_heads_lock() {
     each_backend(|store| async move {
         let (owner, project, page) = page(&store).await;
         let saved = save_built(&store, &page, &owner).await;
@@ -146,6 +157,38 @@ async fn a_version_reads_back_typed() {
         assert_eq!(saved.lock::<Lock>(), Some(lock()));
         let found = store.page(&project, "orders").await.unwrap().unwrap();
         assert_eq!(found.dependencies, dependencies());
+
+        let (found, found_lock) = store
+            .page_with_head_lock::<Lock>(&project, "orders")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (found.id.as_str(), found.head_version),
+            (page.as_str(), Some(1))
+        );
+        assert_eq!(
+            found_lock,
+            Some(lock()),
+            "the head's lock comes with the page"
+        );
+        let failed = NewPageVersion::new("v2 <", &dependencies(), &json!([]));
+        store
+            .save_page_version(&page, &failed, &owner, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            head_lock::<Lock>(&store, &project, &page).await,
+            None,
+            "a head that did not build has no lock"
+        );
+        assert!(
+            store
+                .page_with_head_lock::<Lock>(&project, "missing")
+                .await
+                .unwrap()
+                .is_none()
+        );
     })
     .await;
 }
@@ -154,6 +197,11 @@ async fn a_version_reads_back_typed() {
 async fn text_that_is_not_json_reads_as_no_dependencies_no_diagnostics_no_lock_and_null_details() {
     each_backend(|store| async move {
         let (_, project, page) = page(&store).await;
+        assert_eq!(
+            head_lock::<Value>(&store, &project, &page).await,
+            None,
+            "no lock before the first save"
+        );
         sqlx::query("UPDATE pages SET dependencies = 'not json', head_version = 1 WHERE id = $1")
             .bind(&page)
             .execute(store.pool())
@@ -183,6 +231,7 @@ async fn text_that_is_not_json_reads_as_no_dependencies_no_diagnostics_no_lock_a
         assert!(version.dependencies.is_empty());
         assert_eq!(version.diagnostics, json!([]));
         assert_eq!(version.lock::<Value>(), None);
+        assert_eq!(head_lock::<Value>(&store, &project, &page).await, None);
         let log = store.audit_log(&project, None, 1).await.unwrap();
         assert_eq!(log[0].action, "test.unreadable");
         assert_eq!(log[0].details, Value::Null);
