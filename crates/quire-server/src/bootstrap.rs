@@ -120,8 +120,7 @@ pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError>
         .map(|t| t.source.to_owned())
         .unwrap_or_default();
     let built =
-        crate::routes::pages::compile(state, source, std::collections::BTreeMap::default(), None)
-            .await;
+        crate::pages::compile(state, source, std::collections::BTreeMap::default(), None).await;
     let new = quire_store::NewPage {
         project_id: &project.id,
         name: "Orders",
@@ -137,9 +136,11 @@ pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError>
             store.publish_page(&page.id, version.number, &owner).await?;
             Ok(true)
         }
-        _ => {
+        version => {
+            // What the save stored is what the compiler reported.
+            let diagnostics = version.map(|v| v.diagnostics).unwrap_or_default();
             tracing::warn!(
-                diagnostics = %built.diagnostics,
+                %diagnostics,
                 "the demo page did not build, so it stays a draft; check the npm registry setting (QUIRE_NPM_REGISTRY) and save it again"
             );
             Ok(false)

@@ -13,6 +13,7 @@ mod extract;
 pub mod functions;
 pub mod invoke;
 mod json;
+mod pages;
 pub mod rate_limit;
 mod read_cache;
 mod routes;

@@ -1,10 +1,11 @@
 //! The append-only audit log. Database triggers refuse UPDATE and DELETE on it.
 
-use sqlx::FromRow;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 use crate::{Store, StoreError, now_ms};
 
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
@@ -12,8 +13,23 @@ pub struct AuditEntry {
     pub actor_id: Option<String>,
     pub action: String,
     pub target: Option<String>,
-    /// JSON text.
-    pub details: String,
+    /// What the action changed, as recorded; `null` when the stored text does not read as JSON.
+    pub details: serde_json::Value,
+}
+
+impl FromRow<'_, AnyRow> for AuditEntry {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let details: String = row.try_get("details")?;
+        Ok(Self {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            project_id: row.try_get("project_id")?,
+            actor_id: row.try_get("actor_id")?,
+            action: row.try_get("action")?,
+            target: row.try_get("target")?,
+            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+        })
+    }
 }
 
 /// The actions about an account rather than a project, which [`Store::account_audit_log`]

@@ -1,13 +1,19 @@
 //! A page's immutable versions. A save is one transaction: it stores the version (the source
 //! is kept even when the build failed), its artifact if it built, and moves the page's head,
-//! unless the head moved since the version the author started from.
+//! unless the head moved since the version the author started from. The version's JSON
+//! columns (dependencies, diagnostics, lock) are written and read here, so callers handle
+//! typed values.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::artifacts::{self, NewArtifact};
 use crate::audit::{NewAuditEntry, insert_audit};
-use crate::pages::page_in_tx;
+use crate::pages::{PAGE_COLUMNS, Page, page_in_tx};
 use crate::{Store, StoreError, Tx, new_id, now_ms};
 
 /// One saved version of a page. Never changes once stored.
@@ -17,18 +23,28 @@ pub struct PageVersion {
     pub page_id: String,
     pub number: i64,
     pub source: String,
-    /// JSON text: name → npm range.
-    pub dependencies: String,
+    /// Name → npm range.
+    pub dependencies: BTreeMap<String, String>,
     pub author_id: Option<String>,
     pub created_at: i64,
     pub build_ok: bool,
-    /// JSON text: the compiler's diagnostics.
-    pub diagnostics: String,
+    /// The compiler's diagnostics as stored (an empty list when they do not read as JSON). The
+    /// store passes them on without knowing their shape, so those of an older compiler come
+    /// back as they were written.
+    pub diagnostics: serde_json::Value,
     pub artifact_sha256: Option<String>,
-    /// JSON text of the npm lock the build used, when it built.
-    pub lock: Option<String>,
+    /// JSON text of the npm lock the build used, when it built; read with [`Self::lock`].
+    lock: Option<String>,
     /// The artifact's size in bytes, when it built.
     pub artifact_size: Option<i64>,
+}
+
+impl PageVersion {
+    /// The npm lock the build used, read as the caller's lock type (the compiler's): `None`
+    /// when it did not build or the stored lock does not read as one.
+    pub fn lock<T: DeserializeOwned>(&self) -> Option<T> {
+        read_lock(self.lock.as_deref())
+    }
 }
 
 const VERSION_COLUMNS: &str = "v.id, v.page_id, v.number, v.source, v.dependencies, v.author_id, \
@@ -41,16 +57,29 @@ impl FromRow<'_, AnyRow> for PageVersion {
             page_id: row.try_get("page_id")?,
             number: row.try_get("number")?,
             source: row.try_get("source")?,
-            dependencies: row.try_get("dependencies")?,
+            dependencies: read_dependencies(&row.try_get::<String, _>("dependencies")?),
             author_id: row.try_get("author_id")?,
             created_at: row.try_get("created_at")?,
             build_ok: row.try_get::<i64, _>("build_ok")? != 0,
-            diagnostics: row.try_get("diagnostics")?,
+            diagnostics: read_diagnostics(&row.try_get::<String, _>("diagnostics")?),
             artifact_sha256: row.try_get("artifact_sha256")?,
             lock: row.try_get("lock")?,
             artifact_size: row.try_get("artifact_size")?,
         })
     }
+}
+
+/// Dependencies as stored; text that does not read as a map is none.
+pub(crate) fn read_dependencies(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn read_diagnostics(json: &str) -> serde_json::Value {
+    serde_json::from_str(json).unwrap_or_else(|_| serde_json::Value::Array(Vec::new()))
+}
+
+fn read_lock<T: DeserializeOwned>(json: Option<&str>) -> Option<T> {
+    json.and_then(|json| serde_json::from_str(json).ok())
 }
 
 /// A page's head version, in brief.
@@ -79,20 +108,55 @@ impl FromRow<'_, AnyRow> for PageHead {
 }
 
 /// What a save stores: the source always, the build's outcome, the artifact when it built.
+/// The diagnostics and the lock are the compiler's; the store writes them as JSON without
+/// knowing their shape.
 #[derive(Clone, Debug)]
 pub struct NewPageVersion<'a> {
-    pub source: &'a str,
-    /// JSON text: name → npm range.
-    pub dependencies: &'a str,
-    /// JSON text of the diagnostics.
-    pub diagnostics: &'a str,
+    source: &'a str,
+    /// The JSON columns, as text already: serialized once, when given.
+    dependencies: String,
+    diagnostics: String,
     /// `Some` exactly when the build succeeded.
-    pub artifact: Option<NewArtifact<'a>>,
-    /// JSON text of the lock the build used.
-    pub lock: Option<&'a str>,
+    artifact: Option<NewArtifact<'a>>,
+    lock: Option<String>,
 }
 
-/// A new page.
+impl<'a> NewPageVersion<'a> {
+    /// A version of `source` with `dependencies` (name → npm range) whose build reported
+    /// `diagnostics`. Without [`Self::with_artifact`] it is a build that failed.
+    pub fn new(
+        source: &'a str,
+        dependencies: &BTreeMap<String, String>,
+        diagnostics: &(impl Serialize + ?Sized),
+    ) -> Self {
+        Self {
+            source,
+            dependencies: serde_json::to_string(dependencies).unwrap_or_else(|_| "{}".to_owned()),
+            diagnostics: serde_json::to_string(diagnostics).unwrap_or_else(|_| "[]".to_owned()),
+            artifact: None,
+            lock: None,
+        }
+    }
+
+    /// The artifact the build made: give one exactly when the build succeeded.
+    #[must_use]
+    pub fn with_artifact(self, artifact: NewArtifact<'a>) -> Self {
+        Self {
+            artifact: Some(artifact),
+            ..self
+        }
+    }
+
+    /// The npm lock the build used (one that does not serialize is left out).
+    #[must_use]
+    pub fn with_lock(self, lock: &impl Serialize) -> Self {
+        Self {
+            lock: serde_json::to_string(lock).ok(),
+            ..self
+        }
+    }
+}
+
 impl Store {
     /// The head version of each of a project's pages that has one: who saved it, when, and
     /// whether it built (what a list of pages shows beside each).
@@ -125,6 +189,33 @@ impl Store {
             insert_version(&mut tx, &page.project_id, page_id, version, actor_id, base).await?;
         tx.commit().await?;
         Ok(saved)
+    }
+
+    /// The page of a project named by id or slug, with the npm lock its head version built
+    /// with (read as the caller's lock type, as [`PageVersion::lock`]): what the page's next
+    /// version builds over, in one read.
+    pub async fn page_with_head_lock<T: DeserializeOwned>(
+        &self,
+        project_id: &str,
+        id_or_slug: &str,
+    ) -> Result<Option<(Page, Option<T>)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PAGE_COLUMNS}, (SELECT v.lock FROM page_versions v \
+             WHERE v.page_id = pages.id AND v.number = pages.head_version) AS head_lock \
+             FROM pages WHERE project_id = $1 AND (id = $2 OR slug = $2)"
+        ))
+        .bind(project_id)
+        .bind(id_or_slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let head_lock: Option<String> = row.try_get("head_lock")?;
+        Ok(Some((
+            Page::from_row(&row)?,
+            read_lock(head_lock.as_deref()),
+        )))
     }
 
     /// A page's versions, newest first.
@@ -204,7 +295,7 @@ pub(crate) async fn insert_version(
          updated_at = $2 WHERE id = $3 AND ($4 < 0 OR COALESCE(head_version, 0) = $4) \
          RETURNING head_version",
     )
-    .bind(version.dependencies)
+    .bind(&version.dependencies)
     .bind(now)
     .bind(page_id)
     .bind(base.unwrap_or(-1))
@@ -227,13 +318,13 @@ pub(crate) async fn insert_version(
         page_id: page_id.to_owned(),
         number,
         source: version.source.to_owned(),
-        dependencies: version.dependencies.to_owned(),
+        dependencies: read_dependencies(&version.dependencies),
         author_id: Some(actor_id.to_owned()),
         created_at: now,
         build_ok: version.artifact.is_some(),
-        diagnostics: version.diagnostics.to_owned(),
+        diagnostics: read_diagnostics(&version.diagnostics),
         artifact_sha256: version.artifact.as_ref().map(|a| a.sha256.to_owned()),
-        lock: version.lock.map(str::to_owned),
+        lock: version.lock.clone(),
         artifact_size,
     };
     sqlx::query(
@@ -245,11 +336,11 @@ pub(crate) async fn insert_version(
     .bind(page_id)
     .bind(number)
     .bind(&saved.source)
-    .bind(&saved.dependencies)
+    .bind(&version.dependencies)
     .bind(actor_id)
     .bind(now)
     .bind(i64::from(saved.build_ok))
-    .bind(&saved.diagnostics)
+    .bind(&version.diagnostics)
     .bind(saved.artifact_sha256.as_deref())
     .bind(saved.lock.as_deref())
     .execute(&mut **tx)

@@ -3,11 +3,13 @@
 //! `publish_page` and `unpublish_page` move what a page serves. Every change is recorded in
 //! the audit log in the same transaction.
 
+use std::collections::BTreeMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
-use crate::page_versions::{NewPageVersion, PageVersion, insert_version};
+use crate::page_versions::{NewPageVersion, PageVersion, insert_version, read_dependencies};
 use crate::{Store, StoreError, Tx, new_id, now_ms, parse_column};
 
 /// The one place a page can be mounted today: the sidebar beside an inbox conversation.
@@ -35,13 +37,13 @@ pub struct Page {
     pub inbox_mount: bool,
     /// `INBOX_MOUNT_POINT` when `inbox_mount`, else `None`.
     pub mount_point: Option<String>,
-    /// The head version's dependencies (name → npm range), JSON text.
-    pub dependencies: String,
+    /// The head version's dependencies: name → npm range.
+    pub dependencies: BTreeMap<String, String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const PAGE_COLUMNS: &str = "id, project_id, name, slug, description, status, head_version, \
+pub(crate) const PAGE_COLUMNS: &str = "id, project_id, name, slug, description, status, head_version, \
      published_version, inbox_mount, mount_point, dependencies, created_at, updated_at";
 
 impl FromRow<'_, AnyRow> for Page {
@@ -57,7 +59,7 @@ impl FromRow<'_, AnyRow> for Page {
             published_version: row.try_get("published_version")?,
             inbox_mount: row.try_get::<i64, _>("inbox_mount")? != 0,
             mount_point: row.try_get("mount_point")?,
-            dependencies: row.try_get("dependencies")?,
+            dependencies: read_dependencies(&row.try_get::<String, _>("dependencies")?),
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })

@@ -121,7 +121,7 @@ impl From<&AuditEntry> for AuditEntryView {
             actor_id: entry.actor_id.clone(),
             action: entry.action.clone(),
             target: entry.target.clone(),
-            details: serde_json::from_str(&entry.details).unwrap_or(serde_json::Value::Null),
+            details: entry.details.clone(),
         }
     }
 }

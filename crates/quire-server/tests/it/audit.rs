@@ -1,7 +1,7 @@
 //! The audit log as its readers see it: each account's own view (`GET /api/v1/me/audit`) and
 //! the project's, and that every entry the server writes is readable in one of them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::{Method, StatusCode};
 use quire_test_utils::{Client, TestApp};
@@ -248,16 +248,11 @@ async fn page_events(app: &TestApp, ada: &Client<'_>) {
         .await
         .unwrap()
         .unwrap();
-    let version = quire_store::NewPageVersion {
-        source: "export {};",
-        dependencies: "{}",
-        diagnostics: "[]",
-        artifact: Some(quire_store::NewArtifact {
+    let version = quire_store::NewPageVersion::new("export {};", &BTreeMap::new(), &json!([]))
+        .with_artifact(quire_store::NewArtifact {
             sha256: "0000000000000000000000000000000000000000000000000000000000000002",
             html: "<!doctype html>",
-        }),
-        lock: None,
-    };
+        });
     let page = quire_store::NewPage {
         project_id: &project.id,
         name: "Built",

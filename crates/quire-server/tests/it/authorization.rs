@@ -1,6 +1,8 @@
 //! Every route against every kind of caller: anonymous, member, admin, owner, the owner of
 //! another project, and a token limited to another project. A new route adds a row here.
 
+use std::collections::BTreeMap;
+
 use axum::http::{Method, StatusCode};
 use quire_server::auth::{password, tokens};
 use quire_store::Role;
@@ -440,16 +442,11 @@ fn rows() -> Vec<Row> {
 
 /// Adds the published page "pg" and the deployed function "pg-fn" it calls to project `p`.
 async fn page_world(store: &quire_store::Store, project: &str, owner: &str) {
-    let version = quire_store::NewPageVersion {
-        source: "export {};",
-        dependencies: "{}",
-        diagnostics: "[]",
-        artifact: Some(quire_store::NewArtifact {
+    let version = quire_store::NewPageVersion::new("export {};", &BTreeMap::new(), &json!([]))
+        .with_artifact(quire_store::NewArtifact {
             sha256: "0000000000000000000000000000000000000000000000000000000000000001",
             html: "<!doctype html><div id=\"root\"></div>",
-        }),
-        lock: None,
-    };
+        });
     let new = quire_store::NewPage {
         project_id: project,
         name: "Page",

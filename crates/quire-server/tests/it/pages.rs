@@ -573,8 +573,7 @@ async fn publish_rollback_and_unpublish() {
             "page.save"
         ]
     );
-    let rollback_details: Value = serde_json::from_str(&log[1].details).unwrap();
-    assert_eq!(rollback_details["rollback"], true);
+    assert_eq!(log[1].details["rollback"], true);
 }
 
 #[tokio::test]

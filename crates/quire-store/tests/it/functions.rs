@@ -287,7 +287,8 @@ async fn secrets_are_replaced_listed_by_name_and_deleted() {
         let log = store.audit_log(&project, None, 10).await.unwrap();
         assert_eq!(log[0].action, "function.secret_delete");
         assert!(
-            log.iter().all(|e| !e.details.contains("sealed")),
+            log.iter()
+                .all(|e| !e.details.to_string().contains("sealed")),
             "values stay out of the audit log"
         );
     })

@@ -6,6 +6,7 @@ mod backup;
 mod changes;
 mod functions;
 mod invitations;
+mod json_columns;
 mod pages;
 mod projects;
 mod sqlite;

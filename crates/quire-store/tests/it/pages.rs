@@ -1,9 +1,12 @@
 //! Pages, versions, publishing, the inbox mount point and artifacts.
 
+use std::collections::BTreeMap;
+
 use quire_store::{
     INBOX_MOUNT_POINT, NewArtifact, NewPage, NewPageVersion, PageChanges, PageStatus, Store,
     StoreError,
 };
+use serde_json::json;
 
 use crate::each_backend;
 
@@ -35,23 +38,17 @@ fn new_page<'a>(project: &'a str, slug: &'a str) -> NewPage<'a> {
 }
 
 fn built<'a>(source: &'a str, sha: &'a str, html: &'a str) -> NewPageVersion<'a> {
-    NewPageVersion {
-        source,
-        dependencies: "{}",
-        diagnostics: "[]",
-        artifact: Some(NewArtifact { sha256: sha, html }),
-        lock: Some(r#"{"packages":{}}"#),
-    }
+    NewPageVersion::new(source, &BTreeMap::new(), &json!([]))
+        .with_artifact(NewArtifact { sha256: sha, html })
+        .with_lock(&json!({ "packages": {} }))
 }
 
 fn broken(source: &str) -> NewPageVersion<'_> {
-    NewPageVersion {
+    NewPageVersion::new(
         source,
-        dependencies: "{}",
-        diagnostics: r#"[{"severity":"error","message":"Unexpected token"}]"#,
-        artifact: None,
-        lock: None,
-    }
+        &BTreeMap::new(),
+        &json!([{ "severity": "error", "message": "Unexpected token" }]),
+    )
 }
 
 #[tokio::test]
@@ -133,7 +130,7 @@ async fn saves_number_versions_keep_failed_sources_and_never_move_the_published_
         assert_eq!(page.status, PageStatus::Published);
         let kept = store.page_version(&page.id, 2).await.unwrap().unwrap();
         assert_eq!(kept.source, "v2 <", "the source of a failed build is kept");
-        assert!(kept.diagnostics.contains("Unexpected token"));
+        assert_eq!(kept.diagnostics[0]["message"], "Unexpected token");
 
         // The same artifact twice is stored once.
         let third = store
@@ -237,7 +234,7 @@ async fn publish_needs_a_version_that_built_and_rollback_and_unpublish_are_audit
         assert_eq!(rolled_back.published_version, Some(1));
         let log = store.audit_log(&w.project, None, 1).await.unwrap();
         assert_eq!(log[0].action, "page.publish");
-        let details: serde_json::Value = serde_json::from_str(&log[0].details).unwrap();
+        let details = &log[0].details;
         assert_eq!(details["rollback"], true);
         assert_eq!(details["previous"], 2);
 
@@ -560,11 +557,7 @@ async fn deleting_a_page_takes_its_versions_and_the_artifacts_no_other_version_b
         assert_eq!(store.page_versions(&kept.id).await.unwrap().len(), 1);
         let audit = store.audit_log(&w.project, None, 10).await.unwrap();
         let entry = audit.iter().find(|e| e.action == "page.delete").unwrap();
-        assert!(
-            entry.details.contains("\"versions\":2"),
-            "{}",
-            entry.details
-        );
+        assert_eq!(entry.details["versions"], 2, "{}", entry.details);
         assert!(matches!(
             store.delete_page(&doomed.id, &w.owner).await,
             Err(StoreError::NotFound { .. })

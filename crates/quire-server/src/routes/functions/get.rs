@@ -9,7 +9,7 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::is_editor;
+use crate::pages::is_editor;
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/v1/projects/{p}/functions/{f}", tag = "functions",

@@ -11,10 +11,11 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{
-    PageView, SaveView, check_source_size, compile, validate_dependencies, validate_description,
+use crate::pages::{
+    Built, check_source_size, compile, validate_dependencies, validate_description,
     validate_page_fields,
 };
+use crate::routes::pages::{PageView, SaveView};
 use crate::state::AppState;
 use crate::templates;
 use crate::validate;
@@ -102,7 +103,7 @@ pub async fn create(
         description: &body.description,
         inbox_mount: body.inbox_mount,
     };
-    let first = built.as_ref().map(super::Built::version);
+    let first = built.as_ref().map(Built::version);
     let (page, version) = state
         .store
         .create_page(&new, first.as_ref(), &viewer.user.id)

@@ -9,7 +9,7 @@ use quire_store::Role;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
-use crate::routes::pages::load;
+use crate::pages::load;
 use crate::state::AppState;
 
 #[utoipa::path(delete, path = "/api/v1/projects/{p}/pages/{page}", tag = "pages",

@@ -17,7 +17,7 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{Mode, load, version_for_mode};
+use crate::pages::{Mode, load, version_for_mode};
 use crate::state::AppState;
 use crate::validate::timestamp;
 

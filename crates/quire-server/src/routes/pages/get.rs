@@ -10,7 +10,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{BuildView, PageView, is_editor, load};
+use crate::pages::{is_editor, load};
+use crate::routes::pages::{BuildView, PageView};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]

@@ -13,7 +13,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{PageView, is_editor};
+use crate::pages::is_editor;
+use crate::routes::pages::PageView;
 use crate::state::AppState;
 use crate::validate::timestamp;
 

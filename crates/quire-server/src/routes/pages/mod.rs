@@ -1,8 +1,8 @@
-//! Project pages: create, list, read, settings, delete, save (store a version and compile it),
-//! preview (compile without a version),
-//! versions, publish / rollback / unpublish, frames (signed artifact URLs for the host) and
-//! the bridge's function calls. Owners and admins edit; members list and open published
-//! pages only.
+//! Project pages over HTTP: create, list, read, settings, delete, save (store a version and
+//! compile it), preview (compile without a version), versions, publish / rollback / unpublish,
+//! frames (signed artifact URLs for the host) and the bridge's function calls, with the views
+//! they answer. Owners and admins edit; members list and open published pages only. The page
+//! logic they call is the [`crate::pages`] service.
 
 pub mod create;
 pub mod delete;
@@ -21,20 +21,15 @@ pub mod versions;
 
 use std::collections::BTreeMap;
 
-use quire_compiler::{CompileInput, CompileOutput, Diagnostic};
-use quire_store::{Membership, NewArtifact, NewPageVersion, Page, PageStatus, PageVersion, Role};
-use serde::{Deserialize, Serialize};
+use quire_store::{Page, PageVersion};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
-use crate::errors::ApiError;
-use crate::state::AppState;
-use crate::validate::{self, shown, timestamp};
+use crate::pages::Built;
+use crate::validate::timestamp;
 
-/// At most this many pinned dependencies per page.
-pub const MAX_DEPENDENCIES: usize = 64;
-/// Descriptions are short.
-pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+// The bridge's invoke route (`invoke.rs`) still names these here.
+pub use crate::pages::{Mode, load, version_for_mode};
 
 /// A page as the API shows it.
 #[derive(Serialize, ToSchema)]
@@ -74,7 +69,7 @@ impl From<&Page> for PageView {
             published_version: page.published_version,
             inbox_mount: page.inbox_mount,
             mount_point: page.mount_point.clone(),
-            dependencies: parse_dependencies(&page.dependencies),
+            dependencies: page.dependencies.clone(),
             created_at: timestamp(page.created_at),
             updated_at: timestamp(page.updated_at),
         }
@@ -105,17 +100,12 @@ impl From<&Built> for BuildView {
     fn from(built: &Built) -> Self {
         Self {
             ok: built.output.ok(),
-            diagnostics: serde_json::from_str(&built.diagnostics)
+            diagnostics: serde_json::to_value(&built.output.diagnostics)
                 .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
-            artifact: built
-                .output
-                .artifact
-                .as_ref()
-                .filter(|_| built.output.ok())
-                .map(|artifact| ArtifactView {
-                    sha256: artifact.sha256.clone(),
-                    size: i64::try_from(artifact.html.len()).unwrap_or(i64::MAX),
-                }),
+            artifact: built.artifact().map(|artifact| ArtifactView {
+                sha256: artifact.sha256.clone(),
+                size: i64::try_from(artifact.html.len()).unwrap_or(i64::MAX),
+            }),
         }
     }
 }
@@ -124,8 +114,7 @@ impl From<&PageVersion> for BuildView {
     fn from(version: &PageVersion) -> Self {
         Self {
             ok: version.build_ok,
-            diagnostics: serde_json::from_str(&version.diagnostics)
-                .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
+            diagnostics: version.diagnostics.clone(),
             artifact: version.artifact_sha256.as_ref().map(|sha256| ArtifactView {
                 sha256: sha256.clone(),
                 size: version.artifact_size.unwrap_or_default(),
@@ -164,267 +153,4 @@ impl From<&PageVersion> for SaveView {
             build: BuildView::from(version),
         }
     }
-}
-
-/// A page's dependencies as a map; the store keeps the JSON text it was given.
-pub fn parse_dependencies(json: &str) -> BTreeMap<String, String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
-/// The page `page` (id or slug) of `project` as `viewer` may see it, with their membership.
-/// Members see published pages only: a draft is 404 to them, as if it did not exist.
-pub async fn load(
-    state: &AppState,
-    viewer: &Viewer,
-    project: &str,
-    page: &str,
-    needed: Role,
-) -> Result<(Membership, Page), ApiError> {
-    let membership = viewer.require(state, project, needed).await?;
-    let found = state
-        .store
-        .page(&membership.project.id, page)
-        .await?
-        .filter(|p| is_editor(&membership) || p.status == PageStatus::Published)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "no page {} in project {:?}",
-                shown(page),
-                membership.project.slug
-            ))
-        })?;
-    Ok((membership, found))
-}
-
-/// Owners and admins edit pages and see drafts.
-pub fn is_editor(membership: &Membership) -> bool {
-    membership.role >= Role::Admin
-}
-
-/// Checks a dependency map: package names and ranges of sane length, not too many.
-pub fn validate_dependencies(dependencies: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    if dependencies.len() > MAX_DEPENDENCIES {
-        return Err(ApiError::validation(
-            "dependencies",
-            format!(
-                "{} dependencies; a page may pin at most {MAX_DEPENDENCIES}",
-                dependencies.len()
-            ),
-        ));
-    }
-    for (name, range) in dependencies {
-        let name_ok = (1..=214).contains(&name.len())
-            && !name.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !name_ok {
-            return Err(ApiError::validation(
-                "dependencies",
-                format!("{} is not an npm package name", shown(name)),
-            ));
-        }
-        if range.len() > 256 || range.chars().any(char::is_control) {
-            return Err(ApiError::validation(
-                "dependencies",
-                format!(
-                    "the version range of {} is not valid; use one like \"^1.2.0\"",
-                    shown(name)
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Refuses a source over the compiler's limit before anything is compiled or kept.
-pub fn check_source_size(source: &str) -> Result<(), ApiError> {
-    match quire_compiler::oversized_source(source) {
-        Some((message, help)) => Err(ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "source_too_large",
-            format!("{message}; nothing was saved. To fit: {help}"),
-        )
-        .with_details(serde_json::json!({
-            "field": "source",
-            "bytes": source.len(),
-            "limit": quire_compiler::MAX_SOURCE_BYTES,
-        }))),
-        None => Ok(()),
-    }
-}
-
-/// Checks a page description: bounded, and no control or text-direction characters but line
-/// breaks and tabs.
-pub fn validate_description(description: &str) -> Result<(), ApiError> {
-    let chars = description.chars().count();
-    if chars > MAX_DESCRIPTION_CHARS {
-        return Err(ApiError::validation(
-            "description",
-            format!("description has {chars} characters; the limit is {MAX_DESCRIPTION_CHARS}"),
-        ));
-    }
-    validate::text("description", description)
-}
-
-/// Checks the fields every page has.
-pub fn validate_page_fields(name: &str, slug: &str) -> Result<(), ApiError> {
-    validate::name("name", name)?;
-    validate::slug("slug", slug)
-}
-
-/// A compile's outcome in the shape the store keeps.
-pub struct Built {
-    pub source: String,
-    pub dependencies: String,
-    pub diagnostics: String,
-    pub output: CompileOutput,
-    pub lock: Option<String>,
-}
-
-impl Built {
-    pub fn version(&self) -> NewPageVersion<'_> {
-        NewPageVersion {
-            source: &self.source,
-            dependencies: &self.dependencies,
-            diagnostics: &self.diagnostics,
-            artifact: self
-                .output
-                .artifact
-                .as_ref()
-                .filter(|_| self.output.ok())
-                .map(|artifact| NewArtifact {
-                    sha256: &artifact.sha256,
-                    html: &artifact.html,
-                }),
-            lock: self.lock.as_deref(),
-        }
-    }
-}
-
-/// Compiles `source` as the page's next version would be: with `dependencies`, or the head's
-/// when none are given, and the head's lock while they stay the same (the same packages, no
-/// network).
-pub async fn compile_over_head(
-    state: &AppState,
-    page: &Page,
-    source: String,
-    dependencies: Option<BTreeMap<String, String>>,
-) -> Result<Built, ApiError> {
-    let head_dependencies = parse_dependencies(&page.dependencies);
-    let dependencies = dependencies.unwrap_or_else(|| head_dependencies.clone());
-    validate_dependencies(&dependencies)?;
-    let lock = match page.head_version {
-        Some(number) if dependencies == head_dependencies => state
-            .store
-            .page_version(&page.id, number)
-            .await?
-            .and_then(|head| head.lock)
-            .and_then(|lock| serde_json::from_str(&lock).ok()),
-        _ => None,
-    };
-    Ok(compile(state, source, dependencies, lock).await)
-}
-
-/// Compiles a page source. Runs outside any transaction: a compile may fetch packages.
-pub async fn compile(
-    state: &AppState,
-    source: String,
-    dependencies: BTreeMap<String, String>,
-    lock: Option<quire_compiler::Lock>,
-) -> Built {
-    let input = CompileInput {
-        source,
-        dependencies,
-        lock,
-    };
-    let started = std::time::Instant::now();
-    let output = state
-        .compiler
-        .compile(&input, &quire_compiler::NoProgress)
-        .await;
-    crate::telemetry::record_compile(output.ok(), started.elapsed());
-    let diagnostics = diagnostics_json(&output.diagnostics);
-    let lock = output
-        .lock
-        .as_ref()
-        .filter(|_| output.ok())
-        .and_then(|lock| serde_json::to_string(lock).ok());
-    Built {
-        dependencies: serde_json::to_string(&input.dependencies)
-            .unwrap_or_else(|_| "{}".to_owned()),
-        source: input.source,
-        diagnostics,
-        output,
-        lock,
-    }
-}
-
-fn diagnostics_json(diagnostics: &[Diagnostic]) -> String {
-    serde_json::to_string(diagnostics).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// How a page is opened: by its editors before publishing, by members, or inside the inbox.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// The head version, for owners and admins.
-    Preview,
-    /// The published version, for every member.
-    Regular,
-    /// The published version, mounted in the inbox.
-    Embedded,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Preview => "preview",
-            Self::Regular => "regular",
-            Self::Embedded => "embedded",
-        }
-    }
-}
-
-/// The version `viewer` may open `page` at in `mode`: the head for editors in preview, the
-/// published version otherwise. Answers 403 to a member asking for a preview and 404 when
-/// nothing is published.
-pub async fn version_for_mode(
-    state: &AppState,
-    membership: &Membership,
-    page: &Page,
-    mode: Mode,
-) -> Result<PageVersion, ApiError> {
-    let number = match mode {
-        Mode::Preview => {
-            if !is_editor(membership) {
-                return Err(ApiError::forbidden(format!(
-                    "previews of unpublished versions are for owners and admins; you are {} in project {:?}",
-                    membership.role, membership.project.slug
-                )));
-            }
-            page.head_version.ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "page {:?} has no saved version yet; save its source first",
-                    page.slug
-                ))
-            })?
-        }
-        Mode::Regular | Mode::Embedded => page.published_version.ok_or_else(|| {
-            ApiError::not_found(format!(
-                "page {:?} is not published; publish a version to open it in {} mode",
-                page.slug,
-                mode.as_str()
-            ))
-        })?,
-    };
-    let version = state
-        .store
-        .page_version(&page.id, number)
-        .await?
-        .ok_or_else(|| ApiError::internal(&"a page points at a version that does not exist"))?;
-    if !version.build_ok {
-        return Err(ApiError::unprocessable(format!(
-            "version {number} of page {:?} did not build; fix the errors the save reported and save again",
-            page.slug
-        )));
-    }
-    Ok(version)
 }

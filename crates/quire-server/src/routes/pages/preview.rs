@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use quire_store::{NewArtifact, Role};
+use quire_store::NewArtifact;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,8 +18,9 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
+use crate::pages::{Mode, check_source_size, compile_over_head, load_with_head_lock};
+use crate::routes::pages::BuildView;
 use crate::routes::pages::frame::{FrameView, frame_view};
-use crate::routes::pages::{BuildView, Mode, check_source_size, compile_over_head, load};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -50,10 +51,11 @@ pub async fn preview(
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<PreviewRequest>,
 ) -> Result<ApiJson<PreviewView>, ApiError> {
-    let (membership, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
+    let (membership, page, head_lock) =
+        load_with_head_lock(&state, &viewer, &project, &page).await?;
     check_source_size(&body.source)?;
-    let built = compile_over_head(&state, &page, body.source, body.dependencies).await?;
-    let frame = match built.output.artifact.as_ref().filter(|_| built.output.ok()) {
+    let built = compile_over_head(&state, &page, head_lock, body.source, body.dependencies).await?;
+    let frame = match built.artifact() {
         Some(artifact) => {
             state
                 .store

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use quire_store::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -16,7 +15,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{SaveView, check_source_size, compile_over_head, load};
+use crate::pages::{check_source_size, compile_over_head, load_with_head_lock};
+use crate::routes::pages::SaveView;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -48,7 +48,7 @@ pub async fn save(
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<SaveSourceRequest>,
 ) -> Result<ApiJson<SaveView>, ApiError> {
-    let (_, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
+    let (_, page, head_lock) = load_with_head_lock(&state, &viewer, &project, &page).await?;
     check_source_size(&body.source)?;
     if body.base_version.is_some_and(|base| base < 0) {
         return Err(ApiError::validation(
@@ -56,7 +56,7 @@ pub async fn save(
             "base_version is a version number, or 0 before the first save",
         ));
     }
-    let built = compile_over_head(&state, &page, body.source, body.dependencies).await?;
+    let built = compile_over_head(&state, &page, head_lock, body.source, body.dependencies).await?;
     let version = state
         .store
         .save_page_version(

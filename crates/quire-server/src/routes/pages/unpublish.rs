@@ -8,7 +8,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{PageView, load};
+use crate::pages::load;
+use crate::routes::pages::PageView;
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/unpublish", tag = "pages",

@@ -9,7 +9,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{PageView, load, validate_description};
+use crate::pages::{load, validate_description};
+use crate::routes::pages::PageView;
 use crate::state::AppState;
 use crate::validate;
 

@@ -12,7 +12,8 @@ use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::routes::pages::{BuildView, load, parse_dependencies};
+use crate::pages::load;
+use crate::routes::pages::BuildView;
 use crate::state::AppState;
 use crate::validate::timestamp;
 
@@ -48,7 +49,7 @@ pub async fn versions(
                 number: version.number,
                 author_id: version.author_id.clone(),
                 created_at: timestamp(version.created_at),
-                dependencies: parse_dependencies(&version.dependencies),
+                dependencies: version.dependencies.clone(),
                 build: BuildView::from(version),
                 published: page.published_version == Some(version.number),
                 head: page.head_version == Some(version.number),
