@@ -63,7 +63,7 @@ try {
       await page.waitForSelector(".cm-content[contenteditable=true]");
       results.interactive.push(await page.evaluate(() => performance.now()));
 
-      const frame = page.frameLocator("iframe[title^='Preview of']");
+      const frame = page.frameLocator(".preview-frame:not(.preview-frame-next) iframe");
       await frame.getByRole("button", { name: /^Load/ }).waitFor({ timeout: 60_000 });
 
       // Keystroke → repaint: change the button's label, wait until the preview shows it.

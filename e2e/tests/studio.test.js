@@ -39,7 +39,7 @@ after(async () => {
 
 /** The preview's frame, once its page has rendered `shows`. */
 async function preview(page, shows) {
-  const frame = page.frameLocator("iframe[title^='Preview of']");
+  const frame = page.frameLocator(".preview-frame:not(.preview-frame-next) iframe");
   await frame.getByRole(shows.role, { name: shows.name }).waitFor({ timeout: 60_000 });
   return frame;
 }

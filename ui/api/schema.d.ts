@@ -523,6 +523,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/pages/{page}/versions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["versions_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates": {
         parameters: {
             query?: never;
@@ -610,8 +626,8 @@ export interface components {
         /** @description The outcome of a compile. */
         BuildView: {
             artifact?: null | components["schemas"]["ArtifactView"];
-            /** @description Errors and warnings: `{severity, code, message, file, line, column, frame, help}`. */
-            diagnostics: Record<string, never>[];
+            /** @description Errors and warnings, each at its place in the source. */
+            diagnostics: components["schemas"]["DiagnosticView"][];
             /** @description False when the compile failed: the source was still saved, nothing was published. */
             ok: boolean;
         };
@@ -705,6 +721,33 @@ export interface components {
              * @description The version this deploy tried.
              */
             version: number;
+        };
+        /** @enum {string} */
+        DiagnosticSeverity: "error" | "warning";
+        /**
+         * @description A compiler diagnostic as stored with the version (the shape of
+         *     `quire_compiler::Diagnostic`; documented here, since the compiler knows nothing of the API).
+         */
+        DiagnosticView: {
+            /** @description A stable code, e.g. `SYNTAX_ERROR`, `UNRESOLVED_IMPORT`. */
+            code: string;
+            /**
+             * Format: int32
+             * @description 1-based.
+             */
+            column: number;
+            file: string;
+            /** @description The lines around the place, the located one marked with `>` and a caret under it. */
+            frame: string;
+            /** @description What to do about it. */
+            help?: string | null;
+            /**
+             * Format: int32
+             * @description 1-based.
+             */
+            line: number;
+            message: string;
+            severity: components["schemas"]["DiagnosticSeverity"];
         };
         /** @description The JSON body of every error response. */
         ErrorBody: {
@@ -1056,6 +1099,10 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @description One version, with its source. */
+        VersionDetailView: components["schemas"]["VersionView"] & {
+            source: string;
+        };
         /** @description A version's identity. */
         VersionRef: {
             id: string;
@@ -1063,6 +1110,7 @@ export interface components {
             number: number;
         };
         VersionView: {
+            author?: null | components["schemas"]["SaverView"];
             author_id?: string | null;
             build: components["schemas"]["BuildView"];
             created_at: string;
@@ -1098,6 +1146,8 @@ export type SchemaCreatedInvitation = components['schemas']['CreatedInvitation']
 export type SchemaCreatedPageView = components['schemas']['CreatedPageView'];
 export type SchemaCreatedToken = components['schemas']['CreatedToken'];
 export type SchemaDeployResult = components['schemas']['DeployResult'];
+export type SchemaDiagnosticSeverity = components['schemas']['DiagnosticSeverity'];
+export type SchemaDiagnosticView = components['schemas']['DiagnosticView'];
 export type SchemaErrorBody = components['schemas']['ErrorBody'];
 export type SchemaErrorDetail = components['schemas']['ErrorDetail'];
 export type SchemaFrameRequest = components['schemas']['FrameRequest'];
@@ -1137,6 +1187,7 @@ export type SchemaTokenView = components['schemas']['TokenView'];
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
 export type SchemaUserView = components['schemas']['UserView'];
+export type SchemaVersionDetailView = components['schemas']['VersionDetailView'];
 export type SchemaVersionRef = components['schemas']['VersionRef'];
 export type SchemaVersionView = components['schemas']['VersionView'];
 export type $defs = Record<string, never>;
@@ -3465,6 +3516,58 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    versions_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+                /** @description the version's number */
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDetailView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such project, page or version */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@
  * and the test context; the page's console sits underneath.
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
+import type { FrameGrant } from "../../bridge/host";
 import type { PageDetail, Project } from "../api/client";
 import { PageConsole } from "../page/PageConsole";
 import { PageFrame } from "../page/PageFrame";
@@ -33,6 +34,12 @@ export function PreviewPane({
   const pageConsole = usePageConsole();
   const { clear } = pageConsole;
   const frame = preview.lastGood?.frame;
+  // The frame on screen; a newer one loads hidden beside it and takes its place once its
+  // page has started, so the preview never blanks between two renders.
+  const [shown, setShown] = useState<FrameGrant | null>(null);
+  const frames = [shown, frame !== shown ? frame : null].filter(
+    (grant): grant is FrameGrant => grant != null,
+  );
 
   // Each new render starts a fresh console, as a reload would.
   useEffect(() => clear(), [frame, clear]);
@@ -91,21 +98,25 @@ export function PreviewPane({
       </div>
       {showContext ? <ContextPanel context={testContext} /> : null}
       <div className={`preview-stage preview-stage-${width} preview-stage-${theme}`}>
-        {frame ? (
-          <PageFrame
-            key={frame.nonce}
-            project={project.slug}
-            page={page.id}
-            mode="preview"
-            title={`Preview of ${page.name}`}
-            frame={frame}
-            theme={theme}
-            context={context}
-            autoResize={false}
-            className="preview-frame"
-            onConsole={pageConsole.log}
-            onPageError={pageConsole.uncaught}
-          />
+        {frames.length > 0 ? (
+          frames.map((grant) => (
+            <PageFrame
+              key={grant.nonce}
+              project={project.slug}
+              page={page.id}
+              mode="preview"
+              title={`Preview of ${page.name}`}
+              frame={grant}
+              theme={theme}
+              context={context}
+              autoResize={false}
+              className={grant === shown ? "preview-frame" : "preview-frame preview-frame-next"}
+              onReady={() => setShown(grant)}
+              onFailed={() => setShown(grant)}
+              onConsole={pageConsole.log}
+              onPageError={pageConsole.uncaught}
+            />
+          ))
         ) : (
           <p className="preview-empty muted">
             {state.status === "failed"

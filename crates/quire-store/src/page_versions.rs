@@ -26,6 +26,8 @@ pub struct PageVersion {
     /// Name → npm range.
     pub dependencies: BTreeMap<String, String>,
     pub author_id: Option<String>,
+    /// The author's name; `None` once their account is gone.
+    pub author_name: Option<String>,
     pub created_at: i64,
     pub build_ok: bool,
     /// The compiler's diagnostics as stored (an empty list when they do not read as JSON). The
@@ -48,7 +50,8 @@ impl PageVersion {
 }
 
 const VERSION_COLUMNS: &str = "v.id, v.page_id, v.number, v.source, v.dependencies, v.author_id, \
-     v.created_at, v.build_ok, v.diagnostics, v.artifact_sha256, v.lock, a.size AS artifact_size";
+     u.name AS author_name, v.created_at, v.build_ok, v.diagnostics, v.artifact_sha256, v.lock, \
+     a.size AS artifact_size";
 
 impl FromRow<'_, AnyRow> for PageVersion {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -59,6 +62,7 @@ impl FromRow<'_, AnyRow> for PageVersion {
             source: row.try_get("source")?,
             dependencies: read_dependencies(&row.try_get::<String, _>("dependencies")?),
             author_id: row.try_get("author_id")?,
+            author_name: row.try_get("author_name")?,
             created_at: row.try_get("created_at")?,
             build_ok: row.try_get::<i64, _>("build_ok")? != 0,
             diagnostics: read_diagnostics(&row.try_get::<String, _>("diagnostics")?),
@@ -223,6 +227,7 @@ impl Store {
         Ok(sqlx::query_as(&format!(
             "SELECT {VERSION_COLUMNS} FROM page_versions v \
              LEFT JOIN artifacts a ON a.sha256 = v.artifact_sha256 \
+             LEFT JOIN users u ON u.id = v.author_id \
              WHERE v.page_id = $1 ORDER BY v.number DESC"
         ))
         .bind(page_id)
@@ -239,6 +244,7 @@ impl Store {
         Ok(sqlx::query_as(&format!(
             "SELECT {VERSION_COLUMNS} FROM page_versions v \
              LEFT JOIN artifacts a ON a.sha256 = v.artifact_sha256 \
+             LEFT JOIN users u ON u.id = v.author_id \
              WHERE v.page_id = $1 AND v.number = $2"
         ))
         .bind(page_id)
@@ -313,6 +319,10 @@ pub(crate) async fn insert_version(
     if let Some(artifact) = &version.artifact {
         artifact_size = Some(artifacts::put(tx, artifact, now).await?);
     }
+    let author_name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(actor_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     let saved = PageVersion {
         id: new_id(),
         page_id: page_id.to_owned(),
@@ -320,6 +330,7 @@ pub(crate) async fn insert_version(
         source: version.source.to_owned(),
         dependencies: read_dependencies(&version.dependencies),
         author_id: Some(actor_id.to_owned()),
+        author_name,
         created_at: now,
         build_ok: version.artifact.is_some(),
         diagnostics: read_diagnostics(&version.diagnostics),

@@ -192,6 +192,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(pages::save::save))
         .routes(routes!(pages::versions::versions))
+        .routes(routes!(pages::versions::version))
         .routes(routes!(pages::publish::publish))
         .routes(routes!(pages::unpublish::unpublish))
         .routes(routes!(pages::frame::frame))

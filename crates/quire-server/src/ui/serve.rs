@@ -41,7 +41,7 @@ pub(super) fn page(status: StatusCode, body: impl Into<Bytes>) -> Response {
         .into_response()
 }
 
-/// The app's index with a fresh style nonce: the editor (CodeMirror) adds its styles as
+/// The app's index with a fresh style nonce: the editor (`CodeMirror`) adds its styles as
 /// `<style>` elements, which the app's policy allows only with this response's nonce.
 pub(super) fn document(status: StatusCode, built: &Built) -> Response {
     let nonce = crate::auth::tokens::random_token(18);

@@ -287,6 +287,13 @@ fn rows() -> Vec<Row> {
             StatusCode::OK,
         ),
         row(
+            Method::GET,
+            "/api/v1/projects/p/pages/pg/versions/1",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
             Method::POST,
             "/api/v1/projects/p/pages/pg/publish",
             Some(json!({ "version": 1 })),

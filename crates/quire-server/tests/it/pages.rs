@@ -374,6 +374,46 @@ async fn a_failed_save_keeps_the_source_and_the_published_artifact() {
 }
 
 #[tokio::test]
+async fn one_version_comes_with_its_source_author_and_diagnostics() {
+    let w = World::new().await;
+    let owner = w.as_("owner@example.com").await;
+    create(&owner, &json!({ "name": "Orders", "slug": "orders" })).await;
+    save(&owner, "orders", PAGE).await;
+    let broken = save(
+        &owner,
+        "orders",
+        "export default function App() { return <div>; }\n",
+    )
+    .await;
+    assert_eq!(broken["build"]["ok"], false, "{broken}");
+
+    let versions = owner.get(&page_path("orders", "/versions")).await.json();
+    assert!(versions[0]["author"]["name"].is_string(), "{versions}");
+    assert_eq!(versions[0]["author"]["id"], versions[0]["author_id"]);
+
+    let second = owner.get(&page_path("orders", "/versions/2")).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text());
+    let second = second.json();
+    assert_eq!(second["number"], 2);
+    assert_eq!(second["build"]["ok"], false);
+    assert!(
+        second["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("<div>"))
+    );
+    let diagnostic = &second["build"]["diagnostics"][0];
+    assert_eq!(diagnostic["severity"], "error");
+    assert!(
+        diagnostic["line"].as_u64().is_some_and(|line| line >= 1),
+        "{diagnostic}"
+    );
+    let first = owner.get(&page_path("orders", "/versions/1")).await.json();
+    assert_eq!(first["source"], PAGE);
+    let missing = owner.get(&page_path("orders", "/versions/99")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text());
+}
+
+#[tokio::test]
 async fn an_oversized_source_is_refused_and_nothing_is_stored() {
     let w = World::new().await;
     let owner = w.as_("owner@example.com").await;

@@ -143,13 +143,59 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
         header_of(&css, &header::CONTENT_TYPE),
         "text/css; charset=utf-8"
     );
-    assert!(css.text().contains("prefers-color-scheme: dark"));
+    assert!(css.text().contains(":root[data-theme=\"dark\"]"));
 
-    for route in ["/login", "/p/default", "/p/default/pages/orders"] {
+    for route in [
+        "/login",
+        "/p/default",
+        "/p/default/pages/orders",
+        "/p/default/pages/orders/edit",
+    ] {
         let response = get(&app, route).await;
         assert_eq!(response.status, StatusCode::OK, "{route}");
-        assert_eq!(response.text(), html, "{route} answers the same index");
+        assert_eq!(
+            without_nonce(&response.text()),
+            without_nonce(&html),
+            "{route} answers the same index"
+        );
     }
+}
+
+/// The index with its style nonce blanked, to compare two answers.
+fn without_nonce(index: &str) -> String {
+    let (before, after) = index
+        .split_once("<meta name=\"csp-nonce\" content=\"")
+        .expect("the index carries a style nonce");
+    let rest = after.split_once('"').expect("a quoted nonce").1;
+    format!("{before}{rest}")
+}
+
+fn nonce_of(index: &str) -> String {
+    let after = index
+        .split_once("<meta name=\"csp-nonce\" content=\"")
+        .expect("the index carries a style nonce")
+        .1;
+    after.split_once('"').expect("a quoted nonce").0.to_owned()
+}
+
+#[tokio::test]
+async fn each_index_allows_inline_styles_only_with_its_own_nonce() {
+    let app = TestApp::new().await;
+    let first = ready_index(&app).await;
+    let second = get(&app, "/").await;
+    let (a, b) = (nonce_of(&first.text()), nonce_of(&second.text()));
+    assert!(a.len() >= 22, "{a}");
+    assert_ne!(a, b, "a fresh nonce per answer");
+    let csp = header_of(&second, &header::CONTENT_SECURITY_POLICY);
+    assert!(
+        csp.contains(&format!("style-src 'self' 'nonce-{b}';")),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    // Other answers of the app origin allow no inline style at all.
+    let asset = get(&app, "/api/v1/templates").await;
+    let csp = header_of(&asset, &header::CONTENT_SECURITY_POLICY);
+    assert!(!csp.contains("nonce-"), "{csp}");
 }
 
 #[tokio::test]
@@ -176,7 +222,11 @@ async fn an_unknown_path_gets_the_app_with_404_so_it_can_say_nothing_is_here() {
         header_of(&unknown, &header::CONTENT_TYPE),
         "text/html; charset=utf-8"
     );
-    assert_eq!(unknown.text(), index.text(), "the app's own index");
+    assert_eq!(
+        without_nonce(&unknown.text()),
+        without_nonce(&index.text()),
+        "the app's own index"
+    );
     assert!(
         header_of(&unknown, &header::CONTENT_SECURITY_POLICY).contains("script-src 'self'"),
         "with the app's policy"

@@ -16,7 +16,7 @@ use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::invoke::{Call, Caller, FunctionSelector, Via};
 use crate::json::ApiJson;
-use crate::routes::pages::{Mode, load, version_for_mode};
+use crate::pages::{Mode, load, version_for_mode};
 use crate::state::AppState;
 use crate::validate::MAX_REFERENCE_BYTES;
 

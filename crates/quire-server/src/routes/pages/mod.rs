@@ -28,9 +28,6 @@ use utoipa::ToSchema;
 use crate::pages::Built;
 use crate::validate::timestamp;
 
-// The bridge's invoke route (`invoke.rs`) still names these here.
-pub use crate::pages::{Mode, load, version_for_mode};
-
 /// A page as the API shows it.
 #[derive(Serialize, ToSchema)]
 pub struct PageView {
@@ -81,11 +78,38 @@ impl From<&Page> for PageView {
 pub struct BuildView {
     /// False when the compile failed: the source was still saved, nothing was published.
     pub ok: bool,
-    /// Errors and warnings: `{severity, code, message, file, line, column, frame, help}`.
-    #[schema(value_type = Vec<Object>)]
+    /// Errors and warnings, each at its place in the source.
+    #[schema(value_type = Vec<DiagnosticView>)]
     pub diagnostics: serde_json::Value,
     /// The built artifact, when `ok`.
     pub artifact: Option<ArtifactView>,
+}
+
+/// A compiler diagnostic as stored with the version (the shape of
+/// `quire_compiler::Diagnostic`; documented here, since the compiler knows nothing of the API).
+#[derive(Serialize, ToSchema)]
+pub struct DiagnosticView {
+    severity: DiagnosticSeverity,
+    /// A stable code, e.g. `SYNTAX_ERROR`, `UNRESOLVED_IMPORT`.
+    code: String,
+    message: String,
+    file: String,
+    /// 1-based.
+    line: u32,
+    /// 1-based.
+    column: u32,
+    /// The lines around the place, the located one marked with `>` and a caret under it.
+    frame: String,
+    /// What to do about it.
+    help: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(dead_code, reason = "a schema only")]
+enum DiagnosticSeverity {
+    Error,
+    Warning,
 }
 
 #[derive(Serialize, ToSchema)]

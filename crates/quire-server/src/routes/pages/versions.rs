@@ -1,10 +1,11 @@
 //! `GET /api/v1/projects/{p}/pages/{page}/versions`: every saved version, newest first, with
-//! its build (sources are not listed; the head's comes with the page).
+//! its author and build (sources are not listed); `GET …/versions/{number}`: one version with
+//! its source, for the studio's versions drawer and diffs.
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use quire_store::Role;
+use quire_store::{Page, PageVersion, Role};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,6 +15,7 @@ use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::pages::load;
 use crate::routes::pages::BuildView;
+use crate::routes::pages::list::SaverView;
 use crate::state::AppState;
 use crate::validate::timestamp;
 
@@ -22,6 +24,8 @@ pub struct VersionView {
     pub id: String,
     pub number: i64,
     pub author_id: Option<String>,
+    /// Who saved it; null once their account is gone.
+    pub author: Option<SaverView>,
     pub created_at: String,
     pub dependencies: BTreeMap<String, String>,
     pub build: BuildView,
@@ -44,16 +48,59 @@ pub async fn versions(
     Ok(ApiJson(
         versions
             .iter()
-            .map(|version| VersionView {
-                id: version.id.clone(),
-                number: version.number,
-                author_id: version.author_id.clone(),
-                created_at: timestamp(version.created_at),
-                dependencies: version.dependencies.clone(),
-                build: BuildView::from(version),
-                published: page.published_version == Some(version.number),
-                head: page.head_version == Some(version.number),
-            })
+            .map(|version| VersionView::new(&page, version))
             .collect(),
     ))
+}
+
+impl VersionView {
+    fn new(page: &Page, version: &PageVersion) -> Self {
+        Self {
+            id: version.id.clone(),
+            number: version.number,
+            author_id: version.author_id.clone(),
+            author: version
+                .author_id
+                .clone()
+                .zip(version.author_name.clone())
+                .map(|(id, name)| SaverView { id, name }),
+            created_at: timestamp(version.created_at),
+            dependencies: version.dependencies.clone(),
+            build: BuildView::from(version),
+            published: page.published_version == Some(version.number),
+            head: page.head_version == Some(version.number),
+        }
+    }
+}
+
+/// One version, with its source.
+#[derive(Serialize, ToSchema)]
+pub struct VersionDetailView {
+    #[serde(flatten)]
+    pub version: VersionView,
+    pub source: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{p}/pages/{page}/versions/{number}", tag = "pages",
+    params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug"),
+        ("number" = i64, Path, description = "the version's number")),
+    responses((status = 200, body = VersionDetailView), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "no such project, page or version")))]
+pub async fn version(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((project, page, number)): Path<(String, String, i64)>,
+) -> Result<ApiJson<VersionDetailView>, ApiError> {
+    let (_, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
+    let version = state
+        .store
+        .page_version(&page.id, number)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("page {} has no version {number}", page.slug))
+        })?;
+    Ok(ApiJson(VersionDetailView {
+        version: VersionView::new(&page, &version),
+        source: version.source.clone(),
+    }))
 }
