@@ -7,9 +7,9 @@ import { chooseTheme, useTheme, type ThemeChoice } from "../theme";
 
 const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: "light", light: "dark", dark: "system" };
 const THEME_LABEL: Record<ThemeChoice, string> = {
-  system: "Theme: system",
-  light: "Theme: light",
-  dark: "Theme: dark",
+  system: "◐ System",
+  light: "☀ Light",
+  dark: "☾ Dark",
 };
 
 export function ThemeButton() {
@@ -19,6 +19,7 @@ export function ThemeButton() {
       type="button"
       className="button button-quiet theme-choice"
       title="Switch between the system's theme, light and dark"
+      aria-label={`Theme: ${choice}. Switch to ${NEXT_THEME[choice]}`}
       onClick={() => chooseTheme(NEXT_THEME[choice])}
     >
       {THEME_LABEL[choice]}
