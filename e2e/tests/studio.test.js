@@ -241,3 +241,45 @@ test("completion offers the bridge's functions after `kapso.`", async () => {
   await screenshots(page, "studio-completion");
   await page.close();
 });
+
+test("type errors show as you type, before any save; completion and hover come from TypeScript", async () => {
+  await owner.ok("POST", "/api/v1/projects/default/pages", {
+    name: "Types",
+    slug: "types",
+    template: "blank",
+  });
+  const before = await versionCount("types");
+  const source = (await owner.ok("GET", "/api/v1/projects/default/pages/types")).head.source;
+  const page = await browser.page();
+  await page.goto(`${server.app}/p/default/pages/types/edit`);
+  await page.getByRole("textbox", { name: /^Source of/ }).waitFor();
+  const editorReady = Date.now();
+
+  // A misspelt key of invokeFunction's request: the compiler builds it, TypeScript does not.
+  const text = `${source.trimEnd()}\n\nkapso.invokeFunction({ slg: 1 });\n`;
+  const line = text.split("\n").length - 1;
+  await setText(page, text);
+  const problems = page.getByRole("region", { name: "Problems" });
+  await problems
+    .getByRole("button", { name: new RegExp(`'slg' does not exist.*typescript ${line}:\\d+`) })
+    .waitFor({ timeout: 60_000 });
+  console.log(`first type diagnostics ${Date.now() - editorReady} ms after the editor was ready`);
+  await page.locator(".cm-lintRange-error").first().waitFor();
+  await screenshots(page, "studio-type-error");
+  assert.equal(await versionCount("types"), before, "checking types saves nothing");
+
+  // Hover: the type of what is under the pointer.
+  const call = page.locator(".cm-line", { hasText: "kapso.invokeFunction" });
+  const box = await call.boundingBox();
+  await page.mouse.move(box.x + 12, box.y + box.height / 2);
+  await page.locator(".cm-tooltip-hover", { hasText: "const kapso: Kapso" }).waitFor();
+
+  // Completion: React's hooks, which only TypeScript knows, offered once each.
+  await page.keyboard.press("ControlOrMeta+End");
+  await page.keyboard.type("React.useSta");
+  const option = page.getByRole("option", { name: /^useState/ });
+  await option.waitFor();
+  assert.equal(await option.count(), 1);
+  await screenshots(page, "studio-type-completion");
+  await page.close();
+});

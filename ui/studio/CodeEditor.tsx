@@ -1,7 +1,7 @@
 /**
  * The studio's source editor: CodeMirror 6 with TSX, the usual keys (search, multiple
  * cursors, bracket matching, folding, comment toggling), Ctrl/Cmd-S to save, diagnostics at
- * their place with a gutter marker, and completion and hover for the `kapso` global.
+ * their place with a gutter marker, and completion and hover from TypeScript (typescriptAssist).
  */
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
@@ -30,7 +30,7 @@ import {
 } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
-import { kapsoAssist } from "./kapsoAssist";
+import { typescriptAssist } from "./typescriptAssist";
 
 /** A problem at a 1-based line and column of the source. */
 export interface Problem {
@@ -141,7 +141,7 @@ export const CodeEditor = forwardRef<
           ),
           editorSetup(),
           autocompletion(),
-          kapsoAssist(),
+          typescriptAssist(),
           lintGutter(),
           keymap.of([
             ...closeBracketsKeymap,

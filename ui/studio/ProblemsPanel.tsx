@@ -1,4 +1,7 @@
-/** The problems of the text in the editor, from the last compile; each jumps to its place. */
+/**
+ * The problems of the text in the editor, from the last compile and the type checker, each
+ * with where it came from; each jumps to its place.
+ */
 import type { Build } from "../api/client";
 import type { Problem } from "./CodeEditor";
 
@@ -44,7 +47,7 @@ export function ProblemsPanel({
                   {problem.help ? <span className="problem-help muted"> {problem.help}</span> : null}
                 </span>
                 <span className="problem-place mono small muted">
-                  {problem.line}:{problem.column}
+                  {problem.source} {problem.line}:{problem.column}
                 </span>
               </button>
             </li>

@@ -30,6 +30,7 @@ import { PageSettings } from "./PageSettings";
 import { PreviewPane } from "./PreviewPane";
 import { ProblemsPanel, problemsOf } from "./ProblemsPanel";
 import { usePreview } from "./usePreview";
+import { useTypeProblems } from "./useTypeProblems";
 import { useLeaveGuard } from "./useLeaveGuard";
 import { VersionsDrawer } from "./VersionsDrawer";
 
@@ -78,12 +79,18 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
   useLeaveGuard(dirty);
 
   const preview = usePreview(project.slug, page.id, text);
+  const typeProblems = useTypeProblems(text);
   const headBuild = page.head?.build;
   const problems = useMemo(() => {
     const state = preview.state;
-    if (state.status === "built" || state.status === "failed") return problemsOf(state.build);
-    return !dirty && headBuild ? problemsOf(headBuild) : [];
-  }, [preview.state, headBuild, dirty]);
+    const built =
+      state.status === "built" || state.status === "failed"
+        ? problemsOf(state.build)
+        : !dirty && headBuild
+          ? problemsOf(headBuild)
+          : [];
+    return [...built, ...typeProblems].sort((a, b) => a.line - b.line || a.column - b.column);
+  }, [preview.state, headBuild, dirty, typeProblems]);
 
   const save = useMutation({
     mutationFn: ({ source, baseVersion }: { source: string; baseVersion: number | null }) =>

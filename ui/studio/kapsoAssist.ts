@@ -1,7 +1,8 @@
 /**
  * Completion and hover for the `kapso` global, read from the declarations pages get
- * (`GET /api/v1/kapso.d.ts`, bridge/kapso.d.ts), so they say what the bridge does. The
- * TypeScript worker adds the rest (React, types, errors) once it has loaded.
+ * (`GET /api/v1/kapso.d.ts`, bridge/kapso.d.ts), so they say what the bridge does. This is
+ * the editor's assist until the TypeScript worker has loaded, or when it cannot load;
+ * typescriptAssist.ts then answers for everything, `kapso` included.
  */
 import type { CompletionContext, CompletionResult } from "@codemirror/autocomplete";
 import { EditorState, type Extension } from "@codemirror/state";
@@ -83,18 +84,24 @@ const hover = hoverTooltip(async (view, pos) => {
     pos: word.from,
     end: word.to,
     above: true,
-    create() {
-      const dom = document.createElement("div");
-      dom.className = "hover-doc";
-      const signature = document.createElement("code");
-      signature.textContent = shown.signature;
-      const doc = document.createElement("p");
-      doc.textContent = shown.doc;
-      dom.append(signature, doc);
-      return { dom };
-    },
+    create: () => ({ dom: hoverDoc(shown.signature, shown.doc) }),
   };
 });
+
+/** A signature over its documentation, for hover tooltips and completion details. */
+export function hoverDoc(signature: string, doc: string): HTMLElement {
+  const dom = document.createElement("div");
+  dom.className = "hover-doc";
+  const code = document.createElement("code");
+  code.textContent = signature;
+  dom.append(code);
+  if (doc) {
+    const text = document.createElement("p");
+    text.textContent = doc;
+    dom.append(text);
+  }
+  return dom;
+}
 
 export function kapsoAssist(): Extension {
   return [EditorState.languageData.of(() => [{ autocomplete: complete }]), hover];

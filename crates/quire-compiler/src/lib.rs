@@ -98,6 +98,9 @@ pub struct AppBundle {
     pub js: String,
     pub css: String,
     pub lock: Lock,
+    /// The installed `node_modules` the bundle was made from, kept in the package store, for
+    /// callers that also ship files of its packages (say, type declarations).
+    pub node_modules: PathBuf,
 }
 
 impl Compiler {
@@ -259,7 +262,7 @@ impl Compiler {
         let installation = npm::install(&self.inner.store, wanted, None, progress, "", &[]).await?;
         let bundled = bundle::bundle(BundleRequest {
             entry: Entry::Path(entry.to_path_buf()),
-            node_modules: Some(installation.node_modules),
+            node_modules: Some(installation.node_modules.clone()),
             format: OutputFormat::Iife,
             vendor_react: false,
             deps_shims: BTreeSet::new(),
@@ -269,6 +272,7 @@ impl Compiler {
             js: bundled.js,
             css: bundled.css,
             lock: installation.lock,
+            node_modules: installation.node_modules,
         })
     }
 }

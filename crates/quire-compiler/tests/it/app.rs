@@ -36,6 +36,10 @@ async fn a_multi_file_app_bundles_into_one_script() {
     );
     assert!(!bundle.js.contains("__quireVendor"));
     assert_eq!(bundle.lock.version_of("clsx"), Some("2.1.1"));
+    assert!(
+        bundle.node_modules.join("clsx/package.json").is_file(),
+        "the installation it was made from is named"
+    );
 }
 
 #[tokio::test]

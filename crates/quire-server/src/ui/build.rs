@@ -1,10 +1,11 @@
 //! Building the UI: the embedded sources written to a private temporary directory, bundled
 //! from `ui/main.tsx` with [`Compiler::bundle_app`] on a thread of its own, retried with backoff
-//! until it succeeds. The result is a [`Built`]: the script and stylesheet named by their
-//! content, each also compressed once, and the index document that loads them.
+//! until it succeeds; then the studio's TypeScript worker from `ui/typescript/worker.ts`, with
+//! the declarations it checks pages against ([`declarations`]). The result is a [`Built`]: the
+//! assets named by their content, each also compressed once, and the index document that
+//! loads the app and names the worker's assets.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,14 +14,18 @@ use axum::body::Bytes;
 use quire_compiler::Compiler;
 use sha2::{Digest, Sha256};
 
-use super::{Slot, Status};
-use crate::artifacts::encoding::{self, Accepted, Encoding};
+use super::asset::{Asset, JAVASCRIPT, content_name, short_hex};
+use super::{Slot, Status, declarations};
 
 /// The UI's source files (everything under `ui/`, `bridge/host.ts` and `package.json`), by
 /// path relative to the repository root; listed by `build.rs`.
 pub(super) const SOURCES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/ui_sources.rs"));
 
 pub(super) const ENTRY: &str = "ui/main.tsx";
+
+/// The studio's TypeScript worker: a bundle of its own, which the app loads only once an
+/// editor is open.
+pub(super) const WORKER_ENTRY: &str = "ui/typescript/worker.ts";
 
 /// The packages the UI is bundled with, pinned in `package.json`'s `dependencies` so that
 /// every start builds the same UI and the type check sees the same versions.
@@ -43,54 +48,61 @@ fn dependencies() -> Result<BTreeMap<String, String>, String> {
 const RETRY_FIRST: Duration = Duration::from_secs(5);
 const RETRY_MAX: Duration = Duration::from_mins(5);
 
-/// The built UI: the two assets and the index document that loads them.
+/// What a build makes, before it is named and compressed.
+pub(super) struct Bundles {
+    pub js: String,
+    pub css: String,
+    /// None when the worker did not build: the app works without it.
+    pub typescript: Option<TypeScript>,
+}
+
+/// The studio's TypeScript worker and the JSON map of declarations it fetches.
+pub(super) struct TypeScript {
+    pub worker: String,
+    pub declarations: String,
+}
+
+/// The built UI: its assets by file name, and the index document that loads them.
 pub(super) struct Built {
-    pub js_name: String,
-    pub js: Asset,
-    pub css_name: String,
-    pub css: Asset,
+    pub assets: HashMap<String, Asset>,
     pub index: Bytes,
 }
 
-/// An asset's bytes, and the same compressed once at build time (React makes the script
-/// ~230 KB). A compressed copy is kept only when it is smaller.
-pub(super) struct Asset {
-    plain: Bytes,
-    gzip: Option<Bytes>,
-    brotli: Option<Bytes>,
-}
-
-impl Asset {
-    pub fn new(text: String) -> Self {
-        let plain = Bytes::from(text);
-        Self {
-            gzip: encoding::gzip(&plain),
-            brotli: encoding::brotli(&plain),
-            plain,
-        }
-    }
-
-    /// The best copy `accepted` allows, and its coding.
-    pub fn body(&self, accepted: Accepted) -> (Bytes, Encoding) {
-        match (&self.brotli, &self.gzip) {
-            (Some(brotli), _) if accepted.brotli => (brotli.clone(), Encoding::Brotli),
-            (_, Some(gzip)) if accepted.gzip => (gzip.clone(), Encoding::Gzip),
-            _ => (self.plain.clone(), Encoding::Identity),
-        }
-    }
-}
-
 impl Built {
-    pub fn new(js: String, css: String) -> Self {
-        let js_name = content_name("js", &js);
-        let css_name = content_name("css", &css);
+    pub fn new(bundles: Bundles) -> Self {
+        let mut assets = HashMap::new();
+        let mut add = |stem: &str, kind: &str, content_type, body: String| {
+            let name = content_name(stem, kind, &body);
+            assets.insert(name.clone(), Asset::new(content_type, body));
+            name
+        };
+        let names = Names {
+            js: add("app", "js", JAVASCRIPT, bundles.js),
+            css: add("app", "css", "text/css; charset=utf-8", bundles.css),
+            typescript: bundles.typescript.map(|typescript| {
+                (
+                    add("typescript-worker", "js", JAVASCRIPT, typescript.worker),
+                    add(
+                        "typescript-declarations",
+                        "json",
+                        "application/json",
+                        typescript.declarations,
+                    ),
+                )
+            }),
+        };
         Self {
-            index: Bytes::from(index_html(&js_name, &css_name)),
-            js: Asset::new(js),
-            css: Asset::new(css),
-            js_name,
-            css_name,
+            index: Bytes::from(index_html(&names)),
+            assets,
         }
+    }
+
+    /// Each asset's name and size, for the log.
+    fn sizes(&self) -> BTreeMap<&str, usize> {
+        self.assets
+            .iter()
+            .map(|(name, asset)| (name.as_str(), asset.len()))
+            .collect()
     }
 }
 
@@ -104,17 +116,6 @@ fn source_hash() -> String {
         hasher.update([0]);
     }
     short_hex(&hasher.finalize())
-}
-
-fn short_hex(digest: &[u8]) -> String {
-    digest[..8].iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-pub(super) fn content_name(kind: &str, body: &str) -> String {
-    format!("app-{}.{kind}", short_hex(&Sha256::digest(body.as_bytes())))
 }
 
 /// Bundles on a thread of its own with its own runtime, so the build outlives whichever
@@ -174,7 +175,7 @@ async fn build(compiler: &Compiler) -> Result<Built, String> {
         )
     })?;
     let dependencies = dependencies()?;
-    let bundle = compiler
+    let app = compiler
         .bundle_app(
             &dir.path().join(ENTRY),
             &dependencies,
@@ -182,16 +183,49 @@ async fn build(compiler: &Compiler) -> Result<Built, String> {
         )
         .await
         .map_err(|diagnostics| quire_compiler::render_diagnostics(&diagnostics))?;
-    let script_bytes = bundle.js.len();
-    let built = Built::new(bundle.js, bundle.css);
+    let app_ms = started.elapsed().as_millis();
+    let typescript = match build_typescript(compiler, dir.path(), &dependencies).await {
+        Ok(typescript) => Some(typescript),
+        Err(message) => {
+            tracing::error!(
+                "the studio's TypeScript worker did not build; the editor works without type checking as you type: {message}"
+            );
+            None
+        }
+    };
+    let built = Built::new(Bundles {
+        js: app.js,
+        css: app.css,
+        typescript,
+    });
     tracing::info!(
         sources = %source_hash(),
-        script = %built.js_name,
-        script_bytes,
+        assets = ?built.sizes(),
+        app_ms,
         elapsed_ms = started.elapsed().as_millis(),
         "built the app's UI"
     );
     Ok(built)
+}
+
+/// The worker, from the same packages as the app, and the declarations from its installation.
+async fn build_typescript(
+    compiler: &Compiler,
+    root: &Path,
+    dependencies: &BTreeMap<String, String>,
+) -> Result<TypeScript, String> {
+    let worker = compiler
+        .bundle_app(
+            &root.join(WORKER_ENTRY),
+            dependencies,
+            &quire_compiler::NoProgress,
+        )
+        .await
+        .map_err(|diagnostics| quire_compiler::render_diagnostics(&diagnostics))?;
+    Ok(TypeScript {
+        declarations: declarations::collect(&worker.node_modules)?,
+        worker: worker.js,
+    })
 }
 
 fn write_sources(root: &Path) -> std::io::Result<()> {
@@ -208,12 +242,32 @@ fn write_sources(root: &Path) -> std::io::Result<()> {
 /// Where each served copy of the index carries its own style nonce (see `serve::document`).
 pub(super) const NONCE: &str = "__QUIRE_STYLE_NONCE__";
 
-pub(super) fn index_html(js: &str, css: &str) -> String {
+/// The file names of a build's assets, for the index.
+struct Names {
+    js: String,
+    css: String,
+    /// The worker and its declarations.
+    typescript: Option<(String, String)>,
+}
+
+fn index_html(names: &Names) -> String {
+    let Names { js, css, .. } = names;
+    // Named, not loaded: the studio starts the worker once an editor is open.
+    let typescript = names
+        .typescript
+        .as_ref()
+        .map(|(worker, declarations)| {
+            format!(
+                "<meta name=\"quire-typescript-worker\" content=\"/assets/{worker}\">\n\
+                 <meta name=\"quire-typescript-declarations\" content=\"/assets/{declarations}\">\n"
+            )
+        })
+        .unwrap_or_default();
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light dark\">\n<title>Quire</title>\n\
-         <meta name=\"csp-nonce\" content=\"{NONCE}\">\n\
+         <meta name=\"csp-nonce\" content=\"{NONCE}\">\n{typescript}\
          <link rel=\"stylesheet\" href=\"/assets/{css}\">\n\
          <script src=\"/assets/{js}\" defer></script>\n</head>\n\
          <body>\n<div id=\"root\"></div>\n\
@@ -224,13 +278,24 @@ pub(super) fn index_html(js: &str, css: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
+
+    fn names(typescript: bool) -> Names {
+        Names {
+            js: "app-0123.js".to_owned(),
+            css: "app-4567.css".to_owned(),
+            typescript: typescript.then(|| {
+                (
+                    "typescript-worker-89ab.js".to_owned(),
+                    "typescript-declarations-cdef.json".to_owned(),
+                )
+            }),
+        }
+    }
 
     #[test]
     fn the_index_loads_assets_by_url_and_has_no_inline_script_or_style() {
-        let page = index_html("app-0123.js", "app-4567.css");
+        let page = index_html(&names(true));
         assert!(page.contains("<script src=\"/assets/app-0123.js\" defer></script>"));
         assert!(page.contains("<link rel=\"stylesheet\" href=\"/assets/app-4567.css\">"));
         assert_eq!(page.matches("<script").count(), 1);
@@ -239,24 +304,17 @@ mod tests {
     }
 
     #[test]
-    fn asset_names_follow_the_content() {
-        assert_eq!(content_name("js", "a"), content_name("js", "a"));
-        assert_ne!(content_name("js", "a"), content_name("js", "b"));
-        let name = content_name("css", "a");
-        assert_eq!(name, format!("app-{}.css", &name[4..20]));
-    }
-
-    #[test]
-    fn an_asset_is_served_in_the_best_coding_accepted() {
-        let asset = Asset::new("function f() { return 1; }\n".repeat(200));
-        let accept = |header: &str| Accepted::parse(Some(&HeaderValue::from_str(header).unwrap()));
-        assert_eq!(asset.body(accept("gzip, br")).1, Encoding::Brotli);
-        assert_eq!(asset.body(accept("gzip")).1, Encoding::Gzip);
-        assert_eq!(asset.body(accept("gzip;q=0.0")).1, Encoding::Identity);
-        assert_eq!(asset.body(accept("gzip; q = 0")).1, Encoding::Identity);
-        assert_eq!(asset.body(Accepted::default()).1, Encoding::Identity);
-        let tiny = Asset::new("x".to_owned());
-        assert_eq!(tiny.body(accept("br, gzip")).1, Encoding::Identity);
+    fn the_index_names_the_typescript_worker_without_loading_it() {
+        let page = index_html(&names(true));
+        assert!(page.contains(
+            "<meta name=\"quire-typescript-worker\" content=\"/assets/typescript-worker-89ab.js\">"
+        ));
+        assert!(page.contains(
+            "<meta name=\"quire-typescript-declarations\" content=\"/assets/typescript-declarations-cdef.json\">"
+        ));
+        let without = index_html(&names(false));
+        assert!(!without.contains("quire-typescript"), "{without}");
+        assert!(without.contains("<script src=\"/assets/app-0123.js\" defer></script>"));
     }
 
     #[test]
@@ -300,8 +358,9 @@ mod tests {
     }
 
     #[test]
-    fn the_entry_and_the_host_bridge_are_embedded() {
+    fn the_entries_and_the_host_bridge_are_embedded() {
         assert!(SOURCES.iter().any(|(path, _)| *path == ENTRY));
+        assert!(SOURCES.iter().any(|(path, _)| *path == WORKER_ENTRY));
         assert!(
             SOURCES
                 .iter()

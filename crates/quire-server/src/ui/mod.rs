@@ -1,13 +1,16 @@
 //! The app's own UI (`ui/`, React in TSX, with `bridge/host.ts`), compiled by Quire's own
 //! compiler when the server starts and served from the app origin.
 //!
-//! The sources are embedded in the binary and bundled in the background ([`build`]); until the
-//! bundle is ready the UI routes say Quire is starting ([`serve`]). A failed build (say, React
+//! The sources are embedded in the binary and bundled in the background ([`build`]), with the
+//! studio's TypeScript worker and the declarations it checks pages against ([`declarations`]);
+//! until the bundle is ready the UI routes say Quire is starting ([`serve`]). A failed build (say, React
 //! not yet in the package store and the registry unreachable) is logged and retried with
 //! backoff; the API works meanwhile. The bundle is built once per process and shared by every
 //! router.
 
+mod asset;
 mod build;
+mod declarations;
 mod serve;
 
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};

@@ -1,7 +1,7 @@
 //! Serving the UI: every UI route answers the same index document, which loads the script
-//! and stylesheet by URL (`/assets/app-<hash>.js|css`, cached forever); until the build is
-//! ready they answer a small page that says Quire is starting, or that the build failed, and
-//! refreshes itself.
+//! and stylesheet by URL (`/assets/app-<hash>.js|css`, cached forever, as is every asset under
+//! `/assets/`); until the build is ready they answer a small page that says Quire is starting,
+//! or that the build failed, and refreshes itself.
 
 use std::sync::Arc;
 
@@ -75,17 +75,13 @@ pub(super) async fn asset(
     let Some(built) = slot.ready() else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
-    let (asset, content_type) = if file == built.js_name {
-        (&built.js, "text/javascript; charset=utf-8")
-    } else if file == built.css_name {
-        (&built.css, "text/css; charset=utf-8")
-    } else {
+    let Some(asset) = built.assets.get(&file) else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
     let (body, encoding) = asset.body(Accepted::parse(headers.get(header::ACCEPT_ENCODING)));
     let mut response = (
         [
-            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_TYPE, asset.content_type),
             (header::CACHE_CONTROL, IMMUTABLE),
             (header::VARY, "accept-encoding"),
         ],
@@ -103,7 +99,8 @@ pub(super) async fn asset(
 #[cfg(test)]
 mod tests {
     use super::super::Status;
-    use super::super::build::{Built, content_name};
+    use super::super::asset::content_name;
+    use super::super::build::{Built, Bundles, TypeScript};
     use super::*;
 
     async fn text_of(response: Response) -> String {
@@ -147,8 +144,12 @@ mod tests {
         let slot = Arc::new(Slot::new());
         slot.set(Status::Failed);
         let js = "console.log('a line of the app');\n".repeat(100);
-        let js_name = content_name("js", &js);
-        slot.set(Status::Ready(Arc::new(Built::new(js, "body{}".to_owned()))));
+        let js_name = content_name("app", "js", &js);
+        slot.set(Status::Ready(Arc::new(Built::new(Bundles {
+            js,
+            css: "body{}".to_owned(),
+            typescript: None,
+        }))));
         assert_eq!(
             index(State(Arc::clone(&slot))).await.status(),
             StatusCode::OK
@@ -169,5 +170,43 @@ mod tests {
         let squeezed = asset(State(slot), UrlPath(js_name), headers).await;
         assert_eq!(squeezed.headers()[header::CONTENT_ENCODING], "br");
         assert_eq!(squeezed.headers()[header::VARY], "accept-encoding");
+    }
+
+    #[tokio::test]
+    async fn the_typescript_worker_and_its_declarations_are_served_as_hashed_assets() {
+        let worker = "self.onmessage = () => {};\n".repeat(100);
+        let declarations = r#"{"typescript/lib/lib.es5.d.ts":"interface Array<T> {}"}"#;
+        let slot = Arc::new(Slot::new());
+        slot.set(Status::Ready(Arc::new(Built::new(Bundles {
+            js: "console.log('app');".to_owned(),
+            css: String::new(),
+            typescript: Some(TypeScript {
+                worker: worker.clone(),
+                declarations: declarations.to_owned(),
+            }),
+        }))));
+        let fetch = |file: String| asset(State(Arc::clone(&slot)), UrlPath(file), HeaderMap::new());
+        let script = fetch(content_name("typescript-worker", "js", &worker)).await;
+        assert_eq!(script.status(), StatusCode::OK);
+        assert_eq!(
+            script.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(script.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        assert_eq!(text_of(script).await, worker);
+        let json = fetch(content_name(
+            "typescript-declarations",
+            "json",
+            declarations,
+        ))
+        .await;
+        assert_eq!(json.status(), StatusCode::OK);
+        assert_eq!(json.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(json.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        assert_eq!(text_of(json).await, declarations);
+        let index = text_of(index(State(Arc::clone(&slot))).await).await;
+        assert!(index.contains(&content_name("typescript-worker", "js", &worker)));
+        let stale = fetch(content_name("typescript-worker", "js", "older")).await;
+        assert_eq!(stale.status(), StatusCode::NOT_FOUND);
     }
 }

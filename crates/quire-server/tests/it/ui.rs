@@ -1,5 +1,6 @@
 //! The app's UI: built by Quire's own compiler at start, served as an index that loads
-//! content-named assets by URL only (the app's CSP allows no inline script).
+//! content-named assets by URL only (the app's CSP allows no inline script), and names the
+//! studio's TypeScript worker.
 
 use std::time::{Duration, Instant};
 
@@ -196,6 +197,78 @@ async fn each_index_allows_inline_styles_only_with_its_own_nonce() {
     let asset = get(&app, "/api/v1/templates").await;
     let csp = header_of(&asset, &header::CONTENT_SECURITY_POLICY);
     assert!(!csp.contains("nonce-"), "{csp}");
+}
+
+/// The asset the index names in `tag`'s `content`, checked to be `/assets/<stem>-<hash>.<kind>`,
+/// served with `content_type` and cached forever.
+async fn named_asset(
+    app: &TestApp,
+    html: &str,
+    tag: &str,
+    stem: &str,
+    kind: &str,
+    content_type: &str,
+) -> TestResponse {
+    let path = attribute(html, tag, "content");
+    let hash = path
+        .strip_prefix(&format!("/assets/{stem}-"))
+        .and_then(|rest| rest.strip_suffix(&format!(".{kind}")));
+    assert!(hash.is_some_and(|h| h.len() == 16), "{path}");
+    let response = get(app, &path).await;
+    assert_eq!(response.status, StatusCode::OK, "{path}");
+    assert_eq!(header_of(&response, &header::CONTENT_TYPE), content_type);
+    assert_eq!(
+        header_of(&response, &header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    response
+}
+
+#[tokio::test]
+async fn the_index_names_the_typescript_worker_and_its_declarations_which_are_served() {
+    let app = TestApp::new().await;
+    let html = ready_index(&app).await.text();
+    let worker = named_asset(
+        &app,
+        &html,
+        "<meta name=\"quire-typescript-worker\"",
+        "typescript-worker",
+        "js",
+        "text/javascript; charset=utf-8",
+    )
+    .await;
+    assert!(
+        worker.text().contains("createLanguageService"),
+        "TypeScript is bundled in"
+    );
+    let declarations = named_asset(
+        &app,
+        &html,
+        "<meta name=\"quire-typescript-declarations\"",
+        "typescript-declarations",
+        "json",
+        "application/json",
+    )
+    .await;
+    let files = declarations.json();
+    for path in [
+        "typescript/lib/lib.es2022.d.ts",
+        "typescript/lib/lib.es5.d.ts",
+        "typescript/lib/lib.dom.d.ts",
+        "typescript/lib/lib.dom.iterable.d.ts",
+        "@types/react/index.d.ts",
+        "@types/react/jsx-runtime.d.ts",
+        "@types/react/package.json",
+        "@types/react-dom/client.d.ts",
+        "csstype/index.d.ts",
+    ] {
+        assert!(files[path].is_string(), "{path} is not shipped");
+    }
+    let app_script = get(&app, &attribute(&html, "<script", "src")).await;
+    assert!(
+        !app_script.text().contains("createLanguageService"),
+        "the app's own script leaves TypeScript to the worker"
+    );
 }
 
 #[tokio::test]
