@@ -1,6 +1,7 @@
 // Starts and stops `quire serve` for browser tests: free loopback ports, a throw-away data
-// directory whose npm store is a shared cache (React is fetched once for all runs), an owner
-// from QUIRE_ADMIN_EMAIL / QUIRE_ADMIN_PASSWORD, and a wait until the API and the UI answer.
+// directory whose npm store and compiler cache are shared (React is fetched and the UI built
+// once for all runs), an owner from QUIRE_ADMIN_EMAIL / QUIRE_ADMIN_PASSWORD, and a wait until
+// the API and the UI answer.
 
 import { spawn, execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,6 +17,8 @@ export const QUIRE_BIN = resolve(process.env.QUIRE_BIN ?? join(REPO, "target/deb
 /** Shared with the Rust tests' store, so a machine that ran them has React already. */
 export const NPM_STORE =
   process.env.QUIRE_E2E_NPM_STORE ?? join(REPO, "target/tmp/quire-test-npm-store");
+/** Shared by every test server: the compiler's caches and the built UI (bundled once per binary). */
+export const COMPILER_CACHE = join(REPO, "target/tmp/quire-e2e-compiler-cache");
 export const ADMIN = { email: "owner@example.com", password: "a long enough password" };
 
 const run = promisify(execFile);
@@ -53,6 +56,8 @@ export async function startServer({ env = {} } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "quire-e2e-"));
   await mkdir(NPM_STORE, { recursive: true });
   await symlink(NPM_STORE, join(dataDir, "npm"), "dir");
+  await mkdir(COMPILER_CACHE, { recursive: true });
+  await symlink(COMPILER_CACHE, join(dataDir, "cache"), "dir");
   const [appPort, ucPort] = [await freePort(), await freePort()];
   const app = `http://127.0.0.1:${appPort}`;
   const usercontent = `http://127.0.0.1:${ucPort}`;

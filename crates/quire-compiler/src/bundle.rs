@@ -86,6 +86,9 @@ struct QuirePlugin {
     vendor_react: bool,
     deps_shims: BTreeSet<String>,
     cwd: PathBuf,
+    /// The directory of an entry read from disk: its CSS is named relative to it, so output
+    /// does not depend on where the app's files were written.
+    entry_dir: Option<PathBuf>,
     state: Arc<Mutex<State>>,
 }
 
@@ -196,9 +199,16 @@ impl Plugin for QuirePlugin {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("css"));
         if is_css && !args.id.starts_with('\0') {
-            let key = Path::new(args.id)
+            let id = Path::new(args.id);
+            let key = id
                 .strip_prefix(&self.cwd)
-                .map_or_else(|_| args.id.to_owned(), |p| p.to_string_lossy().into_owned());
+                .ok()
+                .or_else(|| {
+                    self.entry_dir
+                        .as_deref()
+                        .and_then(|dir| id.strip_prefix(dir).ok())
+                })
+                .map_or_else(|| args.id.to_owned(), |p| p.to_string_lossy().into_owned());
             match tokio::fs::read_to_string(args.id).await {
                 Ok(css) => {
                     self.state().css.insert(key, css);
@@ -256,6 +266,10 @@ pub(crate) async fn bundle(request: BundleRequest) -> Result<Bundled, Vec<Diagno
         vendor_react: request.vendor_react,
         deps_shims: request.deps_shims,
         cwd: cwd.clone(),
+        entry_dir: match &request.entry {
+            Entry::Path(path) => path.parent().map(Path::to_path_buf),
+            Entry::Memory { .. } => None,
+        },
         state: state.clone(),
     };
     let mut define = FxIndexMap::default();

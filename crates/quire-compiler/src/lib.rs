@@ -47,6 +47,7 @@ pub struct Compiler {
 
 struct Inner {
     store: PackageStore,
+    cache_dir: PathBuf,
     vendor: ScriptCache,
     deps: ScriptCache,
 }
@@ -113,8 +114,14 @@ impl Compiler {
                 store,
                 vendor: ScriptCache::new(cache_dir.join("vendor")),
                 deps: ScriptCache::new(cache_dir.join("deps")),
+                cache_dir,
             }),
         }
+    }
+
+    /// Where this compiler keeps what it built; callers may keep their own builds beside it.
+    pub fn cache_dir(&self) -> &Path {
+        &self.inner.cache_dir
     }
 
     /// Compiles one page. Never fails as a call: problems come back as diagnostics.

@@ -1,7 +1,9 @@
-//! An asset of the built UI: its content type and bytes, compressed once when built, under a
-//! name that follows its content so that it can be cached forever.
+//! An asset of the built UI: its content type and bytes, compressed once (in the background,
+//! so the UI serves as soon as it is bundled), under a name that follows its content so that
+//! it can be cached forever.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
@@ -10,38 +12,55 @@ use crate::artifacts::encoding::{self, Accepted, Encoding};
 
 pub(super) const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
-/// An asset's type and bytes, and the same compressed once at build time (React makes the
-/// script ~230 KB). A compressed copy is kept only when it is smaller.
+/// An asset's type and bytes, and the same compressed (React makes the script ~230 KB, the
+/// TypeScript worker ~3.5 MB). Until [`Asset::compress`] has run, the plain bytes are served.
 pub(super) struct Asset {
     pub content_type: &'static str,
     plain: Bytes,
+    compressed: OnceLock<Compressed>,
+}
+
+/// The compressed copies, each kept only when it is smaller.
+struct Compressed {
     gzip: Option<Bytes>,
     brotli: Option<Bytes>,
 }
 
 impl Asset {
     pub fn new(content_type: &'static str, text: String) -> Self {
-        let plain = Bytes::from(text);
-        let brotli = if plain.len() > LARGE {
-            encoding::brotli_large(&plain)
-        } else {
-            encoding::brotli(&plain)
-        };
         Self {
             content_type,
-            gzip: encoding::gzip(&plain),
-            brotli,
-            plain,
+            plain: Bytes::from(text),
+            compressed: OnceLock::new(),
         }
+    }
+
+    /// Makes the compressed copies (seconds for the large assets); once is enough.
+    pub fn compress(&self) {
+        self.compressed.get_or_init(|| {
+            let plain = &self.plain;
+            Compressed {
+                gzip: encoding::gzip(plain),
+                brotli: if plain.len() > LARGE {
+                    encoding::brotli_large(plain)
+                } else {
+                    encoding::brotli(plain)
+                },
+            }
+        });
     }
 
     pub fn len(&self) -> usize {
         self.plain.len()
     }
 
-    /// The best copy `accepted` allows, and its coding.
+    /// The best copy `accepted` allows among those made so far, and its coding.
     pub fn body(&self, accepted: Accepted) -> (Bytes, Encoding) {
-        match (&self.brotli, &self.gzip) {
+        let (gzip, brotli) = self
+            .compressed
+            .get()
+            .map_or((None, None), |c| (c.gzip.as_ref(), c.brotli.as_ref()));
+        match (brotli, gzip) {
             (Some(brotli), _) if accepted.brotli => (brotli.clone(), Encoding::Brotli),
             (_, Some(gzip)) if accepted.gzip => (gzip.clone(), Encoding::Gzip),
             _ => (self.plain.clone(), Encoding::Identity),
@@ -95,14 +114,22 @@ mod tests {
     fn an_asset_is_served_in_the_best_coding_accepted() {
         let asset = Asset::new(JAVASCRIPT, "function f() { return 1; }\n".repeat(200));
         let accept = |header: &str| Accepted::parse(Some(&HeaderValue::from_str(header).unwrap()));
+        assert_eq!(
+            asset.body(accept("gzip, br")).1,
+            Encoding::Identity,
+            "not compressed yet"
+        );
+        asset.compress();
         assert_eq!(asset.body(accept("gzip, br")).1, Encoding::Brotli);
         assert_eq!(asset.body(accept("gzip")).1, Encoding::Gzip);
         assert_eq!(asset.body(accept("gzip;q=0.0")).1, Encoding::Identity);
         assert_eq!(asset.body(accept("gzip; q = 0")).1, Encoding::Identity);
         assert_eq!(asset.body(Accepted::default()).1, Encoding::Identity);
         let tiny = Asset::new(JAVASCRIPT, "x".to_owned());
+        tiny.compress();
         assert_eq!(tiny.body(accept("br, gzip")).1, Encoding::Identity);
         let large = Asset::new(JAVASCRIPT, "let x = 1;\n".repeat(LARGE / 10));
+        large.compress();
         assert!(large.len() > LARGE);
         assert_eq!(large.body(accept("br")).1, Encoding::Brotli);
     }

@@ -15,6 +15,7 @@ use quire_compiler::Compiler;
 use sha2::{Digest, Sha256};
 
 use super::asset::{Asset, JAVASCRIPT, content_name, short_hex};
+use super::bundle_cache;
 use super::{Slot, Status, declarations};
 
 /// The UI's source files (everything under `ui/`, `bridge/host.ts` and `package.json`), by
@@ -49,6 +50,7 @@ const RETRY_FIRST: Duration = Duration::from_secs(5);
 const RETRY_MAX: Duration = Duration::from_mins(5);
 
 /// What a build makes, before it is named and compressed.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct Bundles {
     pub js: String,
     pub css: String,
@@ -57,6 +59,7 @@ pub(super) struct Bundles {
 }
 
 /// The studio's TypeScript worker and the JSON map of declarations it fetches.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct TypeScript {
     pub worker: String,
     pub declarations: String,
@@ -69,6 +72,15 @@ pub(super) struct Built {
 }
 
 impl Built {
+    /// Compresses every asset, the smallest (the app's own) first.
+    pub fn compress(&self) {
+        let mut assets: Vec<&Asset> = self.assets.values().collect();
+        assets.sort_by_key(|asset| asset.len());
+        for asset in assets {
+            asset.compress();
+        }
+    }
+
     pub fn new(bundles: Bundles) -> Self {
         let mut assets = HashMap::new();
         let mut add = |stem: &str, kind: &str, content_type, body: String| {
@@ -141,7 +153,10 @@ pub(super) fn start(compiler: Compiler, slot: &Arc<Slot>) {
             loop {
                 match runtime.block_on(build(&compiler)) {
                     Ok(built) => {
-                        slot.set(Status::Ready(Arc::new(built)));
+                        let built = Arc::new(built);
+                        slot.set(Status::Ready(Arc::clone(&built)));
+                        // Served plain meanwhile, so the UI answers as soon as it is bundled.
+                        built.compress();
                         return;
                     }
                     Err(message) => {
@@ -164,6 +179,16 @@ pub(super) fn start(compiler: Compiler, slot: &Arc<Slot>) {
 
 async fn build(compiler: &Compiler) -> Result<Built, String> {
     let started = Instant::now();
+    let kept = bundle_cache::path(compiler.cache_dir(), &source_hash());
+    if let Some(bundles) = bundle_cache::load(&kept) {
+        let built = Built::new(bundles);
+        tracing::info!(
+            sources = %source_hash(),
+            elapsed_ms = started.elapsed().as_millis(),
+            "the app's UI was built before; serving it"
+        );
+        return Ok(built);
+    }
     let dir = tempfile::Builder::new()
         .prefix("quire-ui-")
         .tempdir()
@@ -193,11 +218,16 @@ async fn build(compiler: &Compiler) -> Result<Built, String> {
             None
         }
     };
-    let built = Built::new(Bundles {
+    let bundles = Bundles {
         js: app.js,
         css: app.css,
         typescript,
-    });
+    };
+    // Kept only whole: a build whose worker failed is tried again at the next start.
+    if bundles.typescript.is_some() {
+        bundle_cache::store(&kept, &bundles);
+    }
+    let built = Built::new(bundles);
     tracing::info!(
         sources = %source_hash(),
         assets = ?built.sizes(),

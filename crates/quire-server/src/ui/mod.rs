@@ -10,6 +10,7 @@
 
 mod asset;
 mod build;
+mod bundle_cache;
 mod declarations;
 mod serve;
 
