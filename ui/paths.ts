@@ -9,6 +9,11 @@ export const paths = {
   project: (project: string) => `/p/${seg(project)}`,
   dashboard: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}`,
   studio: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}/edit`,
+  functions: (project: string) => `/p/${seg(project)}/functions`,
+  fn: (project: string, fn: string) => `/p/${seg(project)}/functions/${seg(fn)}`,
+  members: (project: string) => `/p/${seg(project)}/members`,
+  audit: (project: string) => `/p/${seg(project)}/audit`,
+  account: () => "/account",
   login: (next: string) => (next === "/" ? "/login" : `/login?next=${seg(next)}`),
 };
 

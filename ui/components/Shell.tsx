@@ -1,7 +1,7 @@
 /** The frame of the app's screens: the top bar (home, project, theme, account) and the content. */
 import { useState, type ReactNode } from "react";
-import { Link } from "wouter";
-import { api, type Project, type User } from "../api/client";
+import { Link, useLocation } from "wouter";
+import { api, canEdit, type Project, type User } from "../api/client";
 import { paths } from "../paths";
 import { chooseTheme, useTheme, type ThemeChoice } from "../theme";
 
@@ -24,6 +24,36 @@ export function ThemeButton() {
     >
       {THEME_LABEL[choice]}
     </button>
+  );
+}
+
+/** A project's sections; members see the ones they can use. */
+function ProjectTabs({ project }: { project: Project }) {
+  const [location] = useLocation();
+  const tabs = [
+    { label: "Pages", href: paths.project(project.slug), exact: true },
+    { label: "Functions", href: paths.functions(project.slug), exact: false },
+    { label: "Members", href: paths.members(project.slug), exact: false },
+    ...(canEdit(project)
+      ? [{ label: "Audit log", href: paths.audit(project.slug), exact: false }]
+      : []),
+  ];
+  return (
+    <nav className="project-tabs" aria-label={`${project.name} sections`}>
+      {tabs.map((tab) => {
+        const current = tab.exact ? location === tab.href : location.startsWith(tab.href);
+        return (
+          <Link
+            key={tab.href}
+            href={tab.href}
+            className={current ? "project-tab project-tab-current" : "project-tab"}
+            aria-current={current ? "page" : undefined}
+          >
+            {tab.label}
+          </Link>
+        );
+      })}
+    </nav>
   );
 }
 
@@ -78,6 +108,7 @@ export function Shell({
           </button>
         </div>
       </header>
+      {project ? <ProjectTabs project={project} /> : null}
       <main className="content">{children}</main>
     </div>
   );
