@@ -118,6 +118,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["password_change"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["sessions_sign_out_everywhere"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -147,7 +179,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["projects_update"];
         trace?: never;
     };
     "/api/v1/projects/{p}/audit": {
@@ -614,7 +646,10 @@ export interface components {
         };
         AuditEntryView: {
             action: string;
+            actor_email?: string | null;
             actor_id?: string | null;
+            /** @description The actor's name and e-mail, while their account exists. */
+            actor_name?: string | null;
             at: string;
             details: Record<string, never>;
             /** Format: int64 */
@@ -630,6 +665,10 @@ export interface components {
             diagnostics: components["schemas"]["DiagnosticView"][];
             /** @description False when the compile failed: the source was still saved, nothing was published. */
             ok: boolean;
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            new_password: string;
         };
         CreateFunctionRequest: {
             /** @description JavaScript: `async function handler(request, env)` or `export default { fetch }`. */
@@ -1094,6 +1133,9 @@ export interface components {
             name?: string | null;
             slug?: string | null;
         };
+        UpdateProjectRequest: {
+            name: string;
+        };
         UserView: {
             email: string;
             id: string;
@@ -1137,6 +1179,7 @@ export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
+export type SchemaChangePasswordRequest = components['schemas']['ChangePasswordRequest'];
 export type SchemaCreateFunctionRequest = components['schemas']['CreateFunctionRequest'];
 export type SchemaCreateInvitationRequest = components['schemas']['CreateInvitationRequest'];
 export type SchemaCreatePageRequest = components['schemas']['CreatePageRequest'];
@@ -1186,6 +1229,7 @@ export type SchemaTemplate = components['schemas']['Template'];
 export type SchemaTokenView = components['schemas']['TokenView'];
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
+export type SchemaUpdateProjectRequest = components['schemas']['UpdateProjectRequest'];
 export type SchemaUserView = components['schemas']['UserView'];
 export type SchemaVersionDetailView = components['schemas']['VersionDetailView'];
 export type SchemaVersionRef = components['schemas']['VersionRef'];
@@ -1545,6 +1589,114 @@ export interface operations {
             };
         };
     };
+    password_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description changed; the account's other sessions have ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the current password is wrong, or the new one too short or too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many wrong passwords for this address; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sessions_sign_out_everywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every session of the account has ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     projects_list: {
         parameters: {
             query?: never;
@@ -1668,6 +1820,65 @@ export interface operations {
             };
         };
     };
+    projects_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProjectRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     audit_list: {
         parameters: {
             query?: {
@@ -1675,6 +1886,14 @@ export interface operations {
                 before?: number | null;
                 /** @description At most this many entries (1 to 500, default 100). */
                 limit?: number | null;
+                /** @description One action (`token.create`), or every action of a kind when it ends in a dot (`token.`). */
+                action?: string | null;
+                /** @description Entries by this account: a user id or an e-mail address. */
+                actor?: string | null;
+                /** @description Entries at or after this time (RFC 3339, e.g. `2025-01-31T00:00:00Z`). */
+                since?: string | null;
+                /** @description Entries before this time (RFC 3339). */
+                until?: string | null;
             };
             header?: never;
             path: {
@@ -1691,6 +1910,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEntryView"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {

@@ -11,6 +11,9 @@ pub struct AuditEntry {
     pub at: i64,
     pub project_id: Option<String>,
     pub actor_id: Option<String>,
+    /// The actor's name and e-mail while their account exists.
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
     pub action: String,
     pub target: Option<String>,
     /// What the action changed, as recorded; `null` when the stored text does not read as JSON.
@@ -25,6 +28,8 @@ impl FromRow<'_, AnyRow> for AuditEntry {
             at: row.try_get("at")?,
             project_id: row.try_get("project_id")?,
             actor_id: row.try_get("actor_id")?,
+            actor_name: row.try_get("actor_name")?,
+            actor_email: row.try_get("actor_email")?,
             action: row.try_get("action")?,
             target: row.try_get("target")?,
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
@@ -35,14 +40,35 @@ impl FromRow<'_, AnyRow> for AuditEntry {
 /// The actions about an account rather than a project, which [`Store::account_audit_log`]
 /// shows to the account's holder: sign-ins (and failed ones on their address), their API
 /// tokens, the invitations they accepted and password changes.
-pub const ACCOUNT_ACTIONS: [&str; 6] = [
+pub const ACCOUNT_ACTIONS: [&str; 7] = [
     "login.success",
     "login.failure",
     "token.create",
     "token.revoke",
     "invitation.accept",
     "user.password_change",
+    "user.sessions_end",
 ];
+
+/// The columns every audit listing reads, with the actor's name and e-mail (`a` is the log,
+/// `u` the actor's account).
+const SELECT: &str = "SELECT a.id, a.at, a.project_id, a.actor_id, u.name AS actor_name, \
+     u.email AS actor_email, a.action, a.target, a.details \
+     FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id";
+
+/// Which entries of a project's log to list; every field narrows it.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter<'a> {
+    /// Entries with ids below this one (paging back).
+    pub before: Option<i64>,
+    /// An action (`token.create`), or every action of a kind when it ends in a dot (`token.`).
+    pub action: Option<&'a str>,
+    /// Entries by this account.
+    pub actor_id: Option<&'a str>,
+    /// Entries at or after this time, and before that one (Unix milliseconds).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
 
 /// What to record: `action` is a dotted verb such as `login.failure` or `member.role_change`.
 pub struct NewAuditEntry<'a> {
@@ -100,15 +126,44 @@ impl Store {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, at, project_id, actor_id, action, target, details FROM audit_log \
-             WHERE project_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        )
-        .bind(project_id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        let filter = AuditFilter {
+            before,
+            ..AuditFilter::default()
+        };
+        self.audit_log_filtered(project_id, &filter, limit).await
+    }
+
+    /// The newest entries of a project that pass `filter`, first.
+    pub async fn audit_log_filtered(
+        &self,
+        project_id: &str,
+        filter: &AuditFilter<'_>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let escaped = filter
+            .action
+            .unwrap_or("")
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let action = match filter.action {
+            Some(action) if !action.ends_with('.') => escaped,
+            _ => format!("{escaped}%"),
+        };
+        let sql = format!(
+            "{SELECT} WHERE a.project_id = $1 AND a.id < $2 AND a.action LIKE $3 ESCAPE '\\' \
+             AND a.at >= $4 AND a.at < $5 AND ($6 = '' OR a.actor_id = $6) ORDER BY a.id DESC LIMIT $7"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(project_id)
+            .bind(filter.before.unwrap_or(i64::MAX))
+            .bind(action)
+            .bind(filter.since.unwrap_or(i64::MIN))
+            .bind(filter.until.unwrap_or(i64::MAX))
+            .bind(filter.actor_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Entries about a user that belong to no project (logins), newest first.
@@ -117,10 +172,9 @@ impl Store {
         actor_id: &str,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, at, project_id, actor_id, action, target, details FROM audit_log \
-             WHERE actor_id = $1 ORDER BY id DESC LIMIT $2",
-        )
+        Ok(sqlx::query_as(&format!(
+            "{SELECT} WHERE a.actor_id = $1 ORDER BY a.id DESC LIMIT $2"
+        ))
         .bind(actor_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -140,9 +194,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT id, at, project_id, actor_id, action, target, details FROM audit_log \
-             WHERE (actor_id = $1 OR target = $1) AND id < $2 AND action IN ({actions}) \
-             ORDER BY id DESC LIMIT $3"
+            "{SELECT} WHERE (a.actor_id = $1 OR a.target = $1) AND a.id < $2 \
+             AND a.action IN ({actions}) ORDER BY a.id DESC LIMIT $3"
         );
         let mut query = sqlx::query_as(&sql)
             .bind(user_id)

@@ -69,7 +69,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub use artifacts::NewArtifact;
-pub use audit::{ACCOUNT_ACTIONS, AuditEntry, NewAuditEntry};
+pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use error::StoreError;
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,

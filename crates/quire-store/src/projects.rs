@@ -117,6 +117,54 @@ impl Store {
         Ok(project)
     }
 
+    /// Renames a project (its slug stays), and records it in the audit log; `NotFound` when
+    /// there is no such project.
+    pub async fn rename_project(
+        &self,
+        project_id: &str,
+        name: &str,
+        actor_id: &str,
+    ) -> Result<Project, StoreError> {
+        let mut tx = self.begin().await?;
+        let previous: Option<String> =
+            sqlx::query_scalar("SELECT name FROM projects WHERE id = $1")
+                .bind(project_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(previous) = previous else {
+            return Err(StoreError::NotFound {
+                what: format!("project {project_id}"),
+            });
+        };
+        sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
+        let project: Project =
+            sqlx::query_as("SELECT id, slug, name, created_at FROM projects WHERE id = $1")
+                .bind(project_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if previous != name {
+            let details = serde_json::json!({ "from": previous, "to": name });
+            insert_audit(
+                &mut tx,
+                &NewAuditEntry::new(
+                    "project.rename",
+                    Some(project_id),
+                    Some(actor_id),
+                    Some(project_id),
+                    details,
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.changed().await;
+        Ok(project)
+    }
+
     /// The project named by id or slug.
     pub async fn project(&self, id_or_slug: &str) -> Result<Option<Project>, StoreError> {
         Ok(sqlx::query_as(

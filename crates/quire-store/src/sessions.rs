@@ -65,4 +65,20 @@ impl Store {
         self.changed().await;
         Ok(())
     }
+
+    /// Ends every session of `user_id` but `except` (a session id hash); answers how many ended.
+    pub async fn delete_sessions(
+        &self,
+        user_id: &str,
+        except: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(except.unwrap_or(""))
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        self.changed().await;
+        Ok(ended)
+    }
 }

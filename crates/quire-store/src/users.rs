@@ -68,8 +68,14 @@ impl Store {
             .await?)
     }
 
-    /// Sets a new password hash and ends every session of the user.
-    pub async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
+    /// Sets a new password hash and ends every session of the user but `keep_session` (the id
+    /// hash of the session that changed it, if any).
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let updated = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
@@ -81,8 +87,9 @@ impl Store {
                 what: format!("user {user_id}"),
             });
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
             .bind(user_id)
+            .bind(keep_session.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -129,7 +129,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<E
             };
             let (password, generated) = new_password(password_stdin)?;
             store
-                .set_password(&user.id, &password::hash(password.clone()).await)
+                .set_password(&user.id, &password::hash(password.clone()).await, None)
                 .await?;
             store
                 .record_audit(&NewAuditEntry::new(

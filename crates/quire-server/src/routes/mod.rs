@@ -1,6 +1,7 @@
 //! The app origin's routes: the REST API under `/api/v1` (described by the `OpenAPI` document
 //! it serves) and the operational endpoints.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod functions;
@@ -151,10 +152,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::logout::logout))
         .routes(routes!(me::me))
         .routes(routes!(audit::account::account))
+        .routes(routes!(account::password::change))
+        .routes(routes!(account::sign_out_everywhere::sign_out_everywhere))
         .routes(routes!(tokens::list::list, tokens::create::create))
         .routes(routes!(tokens::revoke::revoke))
         .routes(routes!(projects::list::list, projects::create::create))
-        .routes(routes!(projects::get::get))
+        .routes(routes!(projects::get::get, projects::update::update))
         .routes(routes!(members::list::list))
         .routes(routes!(members::put::put, members::remove::remove))
         .routes(routes!(

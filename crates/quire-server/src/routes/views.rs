@@ -106,6 +106,9 @@ pub struct AuditEntryView {
     /// The project the entry belongs to; `None` for account events such as sign-ins.
     pub project_id: Option<String>,
     pub actor_id: Option<String>,
+    /// The actor's name and e-mail, while their account exists.
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
     pub action: String,
     pub target: Option<String>,
     #[schema(value_type = Object)]
@@ -119,6 +122,8 @@ impl From<&AuditEntry> for AuditEntryView {
             at: timestamp(entry.at),
             project_id: entry.project_id.clone(),
             actor_id: entry.actor_id.clone(),
+            actor_name: entry.actor_name.clone(),
+            actor_email: entry.actor_email.clone(),
             action: entry.action.clone(),
             target: entry.target.clone(),
             details: entry.details.clone(),

@@ -770,3 +770,134 @@ async fn a_token_records_its_last_use_at_most_once_a_minute() {
         "not rewritten within the minute"
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_signs_out_the_other_sessions() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let here = app.login("ada@example.com").await;
+    let elsewhere = app.login("ada@example.com").await;
+    let new_password = "a much longer passphrase";
+
+    let wrong = here
+        .put(
+            "/api/v1/me/password",
+            &json!({ "current_password": "not it at all", "new_password": new_password }),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.text());
+    assert!(
+        wrong.text().contains("current password is not right"),
+        "{}",
+        wrong.text()
+    );
+    let short = here
+        .put(
+            "/api/v1/me/password",
+            &json!({ "current_password": PASSWORD, "new_password": "short" }),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.text().contains("new password"), "{}", short.text());
+    assert_eq!(elsewhere.get("/api/v1/me").await.status, StatusCode::OK);
+
+    let changed = here
+        .put(
+            "/api/v1/me/password",
+            &json!({ "current_password": PASSWORD, "new_password": new_password }),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.text());
+    assert_eq!(
+        here.get("/api/v1/me").await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the other session has ended"
+    );
+    let old = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "ada@example.com", "password": new_password }),
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+    let audit = here.get("/api/v1/me/audit").await.json();
+    let change = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "user.password_change")
+        .expect("the change is in the account's audit log");
+    assert_eq!(change["details"]["via"], "api");
+    assert!(
+        !audit.to_string().contains(new_password),
+        "no password in the log"
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_against_the_sign_in_limit() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let client = app.login("ada@example.com").await;
+    let mut last = StatusCode::OK;
+    for _ in 0..12 {
+        last = client
+            .put(
+                "/api/v1/me/password",
+                &json!({ "current_password": "guess guess", "new_password": "a much longer passphrase" }),
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_but_not_the_tokens() {
+    let app = TestApp::new().await;
+    let ada = app.user("ada@example.com").await;
+    let bob = app.user("bob@example.com").await;
+    let here = app.login("ada@example.com").await;
+    let elsewhere = app.login("ada@example.com").await;
+    let bobs = app.login("bob@example.com").await;
+    let token = app.token_client(&ada, None).await;
+
+    let ended = here.delete("/api/v1/me/sessions").await;
+    assert_eq!(ended.status, StatusCode::NO_CONTENT, "{}", ended.text());
+    assert!(ended.header("set-cookie").unwrap().contains("Max-Age=0"));
+    for client in [&here, &elsewhere] {
+        assert_eq!(
+            client.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        bobs.get("/api/v1/me").await.status,
+        StatusCode::OK,
+        "{}",
+        bob.email
+    );
+    assert_eq!(token.get("/api/v1/me").await.status, StatusCode::OK);
+    let audit = token.get("/api/v1/me/audit").await.json();
+    let entry = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "user.sessions_end")
+        .expect("audited");
+    assert_eq!(entry["details"]["sessions"], 2);
+}

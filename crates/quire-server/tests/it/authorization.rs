@@ -106,6 +106,21 @@ fn rows() -> Vec<Row> {
             Needs::UnlimitedAccount,
             StatusCode::OK,
         ),
+        // The world's accounts have no usable password: the right callers reach its check.
+        row(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({ "current_password": PASSWORD, "new_password": "a new long password" })),
+            Needs::UnlimitedAccount,
+            StatusCode::BAD_REQUEST,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/me/sessions",
+            None,
+            Needs::UnlimitedAccount,
+            StatusCode::NO_CONTENT,
+        ),
         row(
             Method::POST,
             "/api/v1/auth/login",
@@ -152,6 +167,20 @@ fn rows() -> Vec<Row> {
             StatusCode::OK,
         ),
         row(
+            Method::PATCH,
+            "/api/v1/projects/p",
+            Some(json!({ "name": "Renamed" })),
+            Needs::Role(Role::Owner),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/audit?action=member.&actor=owner@example.com&since=2020-01-01T00:00:00Z",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
             Method::GET,
             "/api/v1/projects/p/members",
             None,
@@ -162,6 +191,21 @@ fn rows() -> Vec<Row> {
             Method::PUT,
             "/api/v1/projects/p/members/target@example.com",
             Some(json!({ "role": "admin" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        // Only owners make, demote or remove an owner.
+        row(
+            Method::PUT,
+            "/api/v1/projects/p/members/target@example.com",
+            Some(json!({ "role": "owner" })),
+            Needs::Role(Role::Owner),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PUT,
+            "/api/v1/projects/p/members/owner@example.com",
+            Some(json!({ "role": "owner" })),
             Needs::Role(Role::Owner),
             StatusCode::OK,
         ),
@@ -169,7 +213,7 @@ fn rows() -> Vec<Row> {
             Method::DELETE,
             "/api/v1/projects/p/members/target@example.com",
             None,
-            Needs::Role(Role::Owner),
+            Needs::Role(Role::Admin),
             StatusCode::NO_CONTENT,
         ),
         row(

@@ -1,6 +1,7 @@
 //! Projects and members through the API, with their bad-input cases.
 
 use axum::http::StatusCode;
+use quire_store::{Project, Role, User};
 use quire_test_utils::TestApp;
 use serde_json::json;
 
@@ -220,4 +221,186 @@ async fn owners_manage_members_but_never_remove_the_last_owner() {
         client.get("/api/v1/projects/p/audit?limit=0").await.status,
         StatusCode::BAD_REQUEST
     );
+}
+
+#[tokio::test]
+async fn admins_manage_members_but_only_owners_touch_an_owner() {
+    let app = TestApp::new().await;
+    let (project, users) = project_p(&app, &[Role::Admin, Role::Member]).await;
+    let client = app.token_client(&users[1], None).await;
+
+    let promoted = client
+        .put(
+            "/api/v1/projects/p/members/bob@example.com",
+            &json!({ "role": "admin" }),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.text());
+    for (attempt, what) in [
+        (
+            client
+                .put(
+                    "/api/v1/projects/p/members/bob@example.com",
+                    &json!({ "role": "owner" }),
+                )
+                .await,
+            "make or demote an owner",
+        ),
+        (
+            client
+                .put(
+                    "/api/v1/projects/p/members/owner@example.com",
+                    &json!({ "role": "member" }),
+                )
+                .await,
+            "make or demote an owner",
+        ),
+        (
+            client
+                .delete("/api/v1/projects/p/members/owner@example.com")
+                .await,
+            "remove an owner",
+        ),
+    ] {
+        assert_eq!(attempt.status, StatusCode::FORBIDDEN, "{}", attempt.text());
+        assert!(attempt.text().contains(what), "{}", attempt.text());
+    }
+    assert_eq!(
+        client
+            .delete("/api/v1/projects/p/members/bob@example.com")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let roles: Vec<_> = app
+        .store()
+        .members(&project.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| (m.email.clone(), m.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("owner@example.com".to_owned(), Role::Owner),
+            ("admin@example.com".to_owned(), Role::Admin)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn owners_rename_a_project_and_the_slug_stays() {
+    let app = TestApp::new().await;
+    let (_, users) = project_p(&app, &[Role::Admin]).await;
+    let (owner, admin) = (&users[0], &users[1]);
+    let client = app.token_client(owner, None).await;
+    let renamed = client
+        .patch("/api/v1/projects/p", &json!({ "name": "  Support desk " }))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+    assert_eq!(renamed.json()["name"], "Support desk");
+    assert_eq!(renamed.json()["slug"], "p");
+    assert_eq!(renamed.json()["role"], "owner");
+    let by_admin = app
+        .token_client(admin, None)
+        .await
+        .patch("/api/v1/projects/p", &json!({ "name": "Mine" }))
+        .await;
+    assert_eq!(by_admin.status, StatusCode::FORBIDDEN);
+    let bad = client
+        .patch("/api/v1/projects/p", &json!({ "name": "a\u{202e}b" }))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown = client
+        .patch("/api/v1/projects/p", &json!({ "slug": "q" }))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let audit = client
+        .get("/api/v1/projects/p/audit?action=project.rename")
+        .await
+        .json();
+    assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
+    assert_eq!(
+        audit[0]["details"],
+        json!({ "from": "P", "to": "Support desk" })
+    );
+    assert_eq!(audit[0]["actor_email"], "owner@example.com");
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_by_action_actor_and_time_and_refuses_bad_filters() {
+    let app = TestApp::new().await;
+    let (_, users) = project_p(&app, &[]).await;
+    let owner = &users[0];
+    let client = app.token_client(owner, None).await;
+    for name in ["One", "Two"] {
+        client
+            .patch("/api/v1/projects/p", &json!({ "name": name }))
+            .await;
+    }
+    let count = |body: serde_json::Value| body.as_array().unwrap().len();
+    let get = |query: &str| {
+        let path = format!("/api/v1/projects/p/audit?{query}");
+        let client = &client;
+        async move { client.get(&path).await }
+    };
+    assert_eq!(count(get("action=project.").await.json()), 3);
+    assert_eq!(count(get("action=project.rename&limit=1").await.json()), 1);
+    assert_eq!(count(get("actor=owner@example.com").await.json()), 3);
+    assert_eq!(count(get(&format!("actor={}", owner.id)).await.json()), 3);
+    assert_eq!(count(get("actor=nobody@example.com").await.json()), 0);
+    assert_eq!(count(get("since=2999-01-01T00:00:00Z").await.json()), 0);
+    assert_eq!(count(get("until=2000-01-01T00:00:00Z").await.json()), 0);
+    assert_eq!(
+        count(
+            get("since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00%2B02:00")
+                .await
+                .json()
+        ),
+        3
+    );
+    for (query, field) in [
+        ("since=yesterday", "since"),
+        ("until=2025-13-01T00:00:00Z", "until"),
+        ("actor=not@an@address", "actor"),
+        ("colour=red", "colour"),
+    ] {
+        let refused = get(query).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            refused.text()
+        );
+        assert!(
+            refused.text().contains(field),
+            "{query}: {}",
+            refused.text()
+        );
+    }
+}
+
+/// Project "p" made by owner@example.com through the API, with one more account per role
+/// (admin@…, then bob@…, carol@…); answers the project and the accounts, owner first.
+async fn project_p(app: &TestApp, roles: &[Role]) -> (Project, Vec<User>) {
+    let mut users = vec![app.user("owner@example.com").await];
+    app.token_client(&users[0], None)
+        .await
+        .post("/api/v1/projects", &json!({ "name": "P", "slug": "p" }))
+        .await;
+    let project = app.store().project("p").await.unwrap().unwrap();
+    for (role, email) in
+        roles
+            .iter()
+            .zip(["admin@example.com", "bob@example.com", "carol@example.com"])
+    {
+        let user = app.user(email).await;
+        app.store()
+            .set_member_role(&project.id, &user.id, *role, "cli")
+            .await
+            .unwrap();
+        users.push(user);
+    }
+    (project, users)
 }

@@ -88,7 +88,7 @@ async fn changing_a_password_ends_every_session() {
             .create_session(&session("a", &user.id, 60_000), None)
             .await
             .unwrap();
-        store.set_password(&user.id, "new").await.unwrap();
+        store.set_password(&user.id, "new", None).await.unwrap();
         assert!(store.session("a").await.unwrap().is_none());
         assert_eq!(
             store
@@ -99,8 +99,46 @@ async fn changing_a_password_ends_every_session() {
                 .password_hash,
             "new"
         );
-        let missing = store.set_password("nobody", "x").await.unwrap_err();
+        let missing = store.set_password("nobody", "x", None).await.unwrap_err();
         assert!(matches!(missing, StoreError::NotFound { .. }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_password_change_or_sign_out_elsewhere_can_keep_the_callers_session() {
+    each_backend(|store| async move {
+        let user = store
+            .create_user("k@example.com", "K", "old")
+            .await
+            .unwrap();
+        let other = store.create_user("o@example.com", "O", "h").await.unwrap();
+        for id in ["a", "b", "c"] {
+            store
+                .create_session(&session(id, &user.id, 60_000), None)
+                .await
+                .unwrap();
+        }
+        store
+            .create_session(&session("theirs", &other.id, 60_000), None)
+            .await
+            .unwrap();
+        store
+            .set_password(&user.id, "new", Some("a"))
+            .await
+            .unwrap();
+        assert!(store.session("a").await.unwrap().is_some());
+        assert!(store.session("b").await.unwrap().is_none());
+        assert!(store.session("c").await.unwrap().is_none());
+        store
+            .create_session(&session("d", &user.id, 60_000), None)
+            .await
+            .unwrap();
+        assert_eq!(store.delete_sessions(&user.id, Some("d")).await.unwrap(), 1);
+        assert!(store.session("d").await.unwrap().is_some());
+        assert_eq!(store.delete_sessions(&user.id, None).await.unwrap(), 1);
+        assert!(store.session("d").await.unwrap().is_none());
+        assert!(store.session("theirs").await.unwrap().is_some());
     })
     .await;
 }

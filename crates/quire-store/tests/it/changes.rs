@@ -52,7 +52,7 @@ async fn account_and_membership_writes_move_the_generation() {
             .await
             .unwrap();
         generation.expect(true, "remove_member");
-        store.set_password(&member.id, "h2").await.unwrap();
+        store.set_password(&member.id, "h2", None).await.unwrap();
         generation.expect(true, "set_password");
         store.delete_session("no-such-session").await.unwrap();
         generation.expect(true, "delete_session");

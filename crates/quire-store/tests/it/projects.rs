@@ -1,6 +1,6 @@
 //! Projects, members and the audit log.
 
-use quire_store::{NewAuditEntry, Role, StoreError};
+use quire_store::{AuditFilter, NewAuditEntry, Role, StoreError};
 
 use crate::each_backend;
 
@@ -163,4 +163,140 @@ async fn the_audit_log_is_append_only() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn renaming_a_project_keeps_its_slug_and_is_audited() {
+    each_backend(|store| async move {
+        let owner = store.create_user("r@example.com", "R", "h").await.unwrap();
+        let project = store.create_project("p", "Old", &owner.id).await.unwrap();
+        let renamed = store
+            .rename_project(&project.id, "New", &owner.id)
+            .await
+            .unwrap();
+        assert_eq!((renamed.slug.as_str(), renamed.name.as_str()), ("p", "New"));
+        store
+            .rename_project(&project.id, "New", &owner.id)
+            .await
+            .unwrap();
+        let log = store.audit_log(&project.id, None, 10).await.unwrap();
+        assert_eq!(log[0].action, "project.rename");
+        assert_eq!(
+            log[0].details,
+            serde_json::json!({ "from": "Old", "to": "New" })
+        );
+        assert_eq!(
+            log[1].action, "project.create",
+            "an unchanged name records nothing"
+        );
+        assert!(matches!(
+            store.rename_project("nope", "X", &owner.id).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_by_action_actor_and_time() {
+    each_backend(|store| async move {
+        let ada = store
+            .create_user("ada@example.com", "Ada", "h")
+            .await
+            .unwrap();
+        let bob = store
+            .create_user("bob@example.com", "Bob", "h")
+            .await
+            .unwrap();
+        let project = store.create_project("p", "P", &ada.id).await.unwrap();
+        for (action, actor) in [
+            ("token.create", &ada.id),
+            ("token.revoke", &bob.id),
+            ("tokenXcreate", &bob.id),
+            ("page.publish", &bob.id),
+        ] {
+            store
+                .record_audit(&NewAuditEntry::new(
+                    action,
+                    Some(&project.id),
+                    Some(actor),
+                    None,
+                    serde_json::json!({}),
+                ))
+                .await
+                .unwrap();
+        }
+        let id = project.id.clone();
+        let kind = AuditFilter {
+            action: Some("token."),
+            ..AuditFilter::default()
+        };
+        assert_eq!(
+            actions(&store, &id, kind).await,
+            ["token.revoke", "token.create"]
+        );
+        let exact = AuditFilter {
+            action: Some("token.create"),
+            ..AuditFilter::default()
+        };
+        assert_eq!(actions(&store, &id, exact).await, ["token.create"]);
+        let wildcard = AuditFilter {
+            action: Some("token_create"),
+            ..AuditFilter::default()
+        };
+        assert!(
+            actions(&store, &id, wildcard).await.is_empty(),
+            "_ is no wildcard"
+        );
+        let by_ada = store
+            .audit_log_filtered(
+                &id,
+                &AuditFilter {
+                    actor_id: Some(&ada.id),
+                    ..AuditFilter::default()
+                },
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            by_ada.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["token.create", "project.create"]
+        );
+        assert_eq!(by_ada[0].actor_name.as_deref(), Some("Ada"));
+        assert_eq!(by_ada[0].actor_email.as_deref(), Some("ada@example.com"));
+        let all = store.audit_log(&id, None, 50).await.unwrap();
+        let newest = all[0].at;
+        let future = AuditFilter {
+            since: Some(newest + 1),
+            ..AuditFilter::default()
+        };
+        assert!(actions(&store, &id, future).await.is_empty());
+        let past = AuditFilter {
+            until: Some(all.last().unwrap().at),
+            ..AuditFilter::default()
+        };
+        assert!(actions(&store, &id, past).await.is_empty());
+        let window = AuditFilter {
+            since: Some(all.last().unwrap().at),
+            until: Some(newest + 1),
+            ..AuditFilter::default()
+        };
+        assert_eq!(actions(&store, &id, window).await.len(), 5);
+    })
+    .await;
+}
+
+async fn actions(
+    store: &quire_store::Store,
+    project_id: &str,
+    filter: AuditFilter<'_>,
+) -> Vec<String> {
+    store
+        .audit_log_filtered(project_id, &filter, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
 }

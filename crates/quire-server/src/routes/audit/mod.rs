@@ -1,5 +1,6 @@
 //! The audit log: a project's, for its owners and admins, and each account's own (sign-ins,
-//! tokens, invitations accepted), for its holder. Both page back the same way.
+//! tokens, invitations accepted), for its holder. Both page back the same way; a project's
+//! also filters by action, actor and time.
 
 pub mod account;
 pub mod list;
@@ -21,13 +22,18 @@ pub struct AuditQuery {
 impl AuditQuery {
     /// The page size asked for, checked.
     fn limit(&self) -> Result<i64, ApiError> {
-        let limit = self.limit.unwrap_or(100);
-        if !(1..=500).contains(&limit) {
-            return Err(ApiError::validation(
-                "limit",
-                format!("limit is {limit}; use 1 to 500"),
-            ));
-        }
-        Ok(limit)
+        page_size(self.limit)
     }
+}
+
+/// A page size asked for, checked: 1 to 500, 100 when absent.
+fn page_size(limit: Option<i64>) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation(
+            "limit",
+            format!("limit is {limit}; use 1 to 500"),
+        ));
+    }
+    Ok(limit)
 }

@@ -1,11 +1,11 @@
-//! A project's members and their roles. Everyone in the project reads; owners change roles
-//! and remove; people join through invitations (`routes::invitations`).
+//! A project's members and their roles. Everyone in the project reads; owners and admins
+//! change roles and remove (only owners touch an owner); people join through invitations (`routes::invitations`).
 
 pub mod list;
 pub mod put;
 pub mod remove;
 
-use quire_store::Member;
+use quire_store::{Member, Membership};
 
 use crate::errors::ApiError;
 use crate::state::AppState;
@@ -28,4 +28,12 @@ fn no_such_member() -> ApiError {
     ApiError::not_found(
         "no such member in this project; to add someone, invite them (POST …/invitations)",
     )
+}
+
+/// An admin asking for what only owners may do.
+fn only_owners(membership: &Membership, what: &str) -> ApiError {
+    ApiError::forbidden(format!(
+        "you are {} in project {:?}; only owners {what}",
+        membership.role, membership.project.slug
+    ))
 }

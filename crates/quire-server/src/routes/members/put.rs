@@ -1,5 +1,6 @@
-//! `PUT /api/v1/projects/{p}/members/{user}`: owners change the role of someone who is already
-//! a member (by user id or e-mail); the last owner cannot be demoted. Nobody is added here:
+//! `PUT /api/v1/projects/{p}/members/{user}`: owners and admins change the role of someone who
+//! is already a member (by user id or e-mail); only owners make or demote an owner, and the
+//! last owner cannot be demoted. Nobody is added here:
 //! people join by invitation. Anyone who is not a member gets the same 404, so the route does
 //! not tell which addresses have accounts.
 
@@ -8,7 +9,7 @@ use quire_store::{Role, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{find_member, no_such_member};
+use super::{find_member, no_such_member, only_owners};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
@@ -33,13 +34,16 @@ pub async fn put(
     Path((project, user)): Path<(String, String)>,
     ApiJson(body): ApiJson<PutMemberRequest>,
 ) -> Result<ApiJson<MemberView>, ApiError> {
-    let membership = viewer.require(&state, &project, Role::Owner).await?;
+    let membership = viewer.require(&state, &project, Role::Admin).await?;
     let role: Role = body
         .role
         .parse()
         .map_err(|e: quire_store::UnknownRole| ApiError::validation("role", e.to_string()))?;
-    let project_id = membership.project.id;
+    let project_id = membership.project.id.clone();
     let mut member = find_member(&state, &project_id, &user).await?;
+    if (role == Role::Owner || member.role == Role::Owner) && membership.role < Role::Owner {
+        return Err(only_owners(&membership, "make or demote an owner"));
+    }
     state
         .store
         .change_member_role(&project_id, &member.user_id, role, &viewer.user.id)

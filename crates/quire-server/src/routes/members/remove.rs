@@ -1,11 +1,12 @@
-//! `DELETE /api/v1/projects/{p}/members/{user}`: owners remove a member; never the last owner.
+//! `DELETE /api/v1/projects/{p}/members/{user}`: owners and admins remove a member; only owners
+//! remove an owner, and never the last one.
 //! Anyone who is not a member gets the same 404.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use quire_store::{Role, StoreError};
 
-use super::{find_member, no_such_member};
+use super::{find_member, no_such_member, only_owners};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
@@ -20,9 +21,12 @@ pub async fn remove(
     viewer: Viewer,
     Path((project, user)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let membership = viewer.require(&state, &project, Role::Owner).await?;
-    let project_id = membership.project.id;
+    let membership = viewer.require(&state, &project, Role::Admin).await?;
+    let project_id = membership.project.id.clone();
     let member = find_member(&state, &project_id, &user).await?;
+    if member.role == Role::Owner && membership.role < Role::Owner {
+        return Err(only_owners(&membership, "remove an owner"));
+    }
     state
         .store
         .remove_member(&project_id, &member.user_id, &viewer.user.id)
