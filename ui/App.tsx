@@ -10,11 +10,17 @@ import { keys, useMe } from "./api/queries";
 import { Notice } from "./components/Notice";
 import { Shell } from "./components/Shell";
 import { paths, safeNext } from "./paths";
+import { Account } from "./screens/Account";
+import { AuditLog } from "./screens/AuditLog";
 import { DashboardView } from "./screens/DashboardView";
+import { Invitation } from "./screens/Invitation";
+import { Members } from "./screens/Members";
 import { PageList } from "./screens/PageList";
 import { ProjectList } from "./screens/ProjectList";
 import { SignIn } from "./screens/SignIn";
 import { Studio } from "./studio/Studio";
+
+const INVITATION_PREFIX = "/invite/";
 
 export function App() {
   const [location, navigate] = useLocation();
@@ -31,7 +37,7 @@ export function App() {
 
   const anonymous = signedOut || (me.isSuccess && !me.data);
   useEffect(() => {
-    if (anonymous && location !== "/login") {
+    if (anonymous && location !== "/login" && !location.startsWith(INVITATION_PREFIX)) {
       const here = location + (search ? `?${search}` : "");
       navigate(paths.login(here), { replace: true });
     }
@@ -48,6 +54,11 @@ export function App() {
         }}
       />
     );
+  }
+  // An invitation link opens signed out too: it offers signing in and creating an account.
+  if (location.startsWith(INVITATION_PREFIX) && !me.isPending) {
+    const token = decodeURIComponent(location.slice(INVITATION_PREFIX.length));
+    return <Invitation token={token} me={anonymous || me.isError ? null : me.data} />;
   }
   if (me.isPending || anonymous) return <Notice tone="quiet" title="Loading…" />;
   if (me.isError) {
@@ -85,6 +96,25 @@ function Screens({ me }: { me: Me }) {
           )
         }
       </Route>
+      <Route path="/p/:project/members">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>
+              {(project) => <Members project={project} user={me.user} />}
+            </ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/audit">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>{(project) => <AuditLog project={project} />}</ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/account">{shell(<Account me={me} onSignedOut={signedOut} />)}</Route>
       <Route path="/p/:project/pages/:page/edit">
         {(params) => (
           <ProjectScreen me={me} framed={shell}>

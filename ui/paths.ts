@@ -14,6 +14,7 @@ export const paths = {
   members: (project: string) => `/p/${seg(project)}/members`,
   audit: (project: string) => `/p/${seg(project)}/audit`,
   account: () => "/account",
+  invitation: (token: string) => `/invite/${seg(token)}`,
   login: (next: string) => (next === "/" ? "/login" : `/login?next=${seg(next)}`),
 };
 

@@ -17,6 +17,10 @@ export type PageDetail = Schemas["PageDetailView"];
 export type Build = Schemas["BuildView"];
 export type Version = Schemas["VersionView"];
 export type Role = "owner" | "admin" | "member";
+export type Member = Schemas["MemberView"];
+export type Invitation = Schemas["InvitationView"];
+export type ApiToken = Schemas["TokenView"];
+export type AuditEntry = Schemas["AuditEntryView"];
 
 /** An API error: the HTTP status and the API's `{error:{code,message,details}}`. */
 export class ApiError extends Error {

@@ -2,7 +2,7 @@
  * Server state through TanStack Query: one key per resource, so a save, a publish or a delete
  * refreshes exactly the screens that show what it changed.
  */
-import { QueryClient, useQuery } from "@tanstack/react-query";
+import { QueryClient, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { ApiError, api, setCsrfToken, unwrap } from "./client";
 
 export const queryClient = new QueryClient({
@@ -24,6 +24,12 @@ export const keys = {
     ["projects", project, "pages", page, "versions"] as const,
   version: (project: string, page: string, number: number) =>
     ["projects", project, "pages", page, "versions", number] as const,
+  members: (project: string) => ["projects", project, "members"] as const,
+  invitations: (project: string) => ["projects", project, "invitations"] as const,
+  audit: (project: string, filter: AuditFilter) => ["projects", project, "audit", filter] as const,
+  invitation: (token: string) => ["invitation", token] as const,
+  tokens: ["tokens"] as const,
+  accountAudit: ["me", "audit"] as const,
 };
 
 const path = (p: string) => ({ path: { p } });
@@ -88,5 +94,77 @@ export function useVersion(project: string, page: string, number: number | null)
     enabled: number !== null,
     // A version never changes.
     staleTime: Infinity,
+  });
+}
+
+export function useMembers(project: string) {
+  return useQuery({
+    queryKey: keys.members(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/members", { params: path(project) })),
+  });
+}
+
+export function useInvitations(project: string, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.invitations(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/invitations", { params: path(project) })),
+    enabled,
+  });
+}
+
+/** What an invitation link invites to; public, so it works signed out. */
+export function useInvitationPreview(token: string) {
+  return useQuery({
+    queryKey: keys.invitation(token),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/invitations/{token}", { params: { path: { token } } })),
+    retry: false,
+  });
+}
+
+export function useTokens() {
+  return useQuery({
+    queryKey: keys.tokens,
+    queryFn: () => unwrap(api.GET("/api/v1/tokens")),
+  });
+}
+
+/** One page of the audit log: newest first, `limit` entries. */
+export const AUDIT_PAGE = 50;
+
+/** Narrows a project's audit log; every field is a query parameter of the API. */
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  since?: string;
+  until?: string;
+}
+
+const nextBefore = (page: { id: number }[]) =>
+  page.length === AUDIT_PAGE ? page[page.length - 1]?.id : undefined;
+
+export function useProjectAudit(project: string, filter: AuditFilter) {
+  return useInfiniteQuery({
+    queryKey: keys.audit(project, filter),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/audit", {
+          params: { path: { p: project }, query: { ...filter, before: pageParam, limit: AUDIT_PAGE } },
+        }),
+      ),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: nextBefore,
+  });
+}
+
+export function useAccountAudit() {
+  return useInfiniteQuery({
+    queryKey: keys.accountAudit,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/me/audit", { params: { query: { before: pageParam, limit: AUDIT_PAGE } } }),
+      ),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: nextBefore,
   });
 }

@@ -24,7 +24,12 @@ export function Dialog({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // showModal focuses the first focusable element, the close button; a form's first
+      // field is where typing belongs.
+      dialog.querySelector<HTMLElement>(".dialog-body :is(input, select, textarea):not([readonly])")?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
@@ -98,5 +103,31 @@ export function Confirm({
     >
       {children}
     </Dialog>
+  );
+}
+
+/** A form dialog's footer: Cancel, and the button that submits the form `form`. */
+export function FormButtons({
+  form,
+  label,
+  busyLabel,
+  busy,
+  onCancel,
+}: {
+  form: string;
+  label: string;
+  busyLabel: string;
+  busy: boolean;
+  onCancel: () => void;
+}) {
+  return (
+    <>
+      <button type="button" className="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={form} className="button button-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </>
   );
 }

@@ -2,6 +2,7 @@
 import { useState, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { api, canEdit, type Project, type User } from "../api/client";
+import { ProjectSwitcher } from "./ProjectSwitcher";
 import { paths } from "../paths";
 import { chooseTheme, useTheme, type ThemeChoice } from "../theme";
 
@@ -94,15 +95,16 @@ export function Shell({
                 /
               </span>
               <Link href={paths.project(project.slug)}>{project.name}</Link>
+              <ProjectSwitcher current={project} />
             </>
           ) : null}
           {crumbs}
         </nav>
         <div className="account">
           <ThemeButton />
-          <span className="account-name" title={user.email}>
+          <Link href={paths.account()} className="account-name" title={`${user.email} — your account`}>
             {user.name || user.email}
-          </span>
+          </Link>
           <button type="button" className="button button-quiet" onClick={signOut} disabled={busy}>
             Sign out
           </button>

@@ -11,6 +11,7 @@ import { invalidatePages, usePages } from "../api/queries";
 import { Confirm } from "../components/Dialog";
 import { Notice } from "../components/Notice";
 import { RelativeTime } from "../components/RelativeTime";
+import { RowsSkeleton } from "../components/RowsSkeleton";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
 import { NewPageDialog } from "./NewPageDialog";
@@ -69,7 +70,7 @@ export function PageList({ project }: { project: Project }) {
           </button>
         ) : null}
       </div>
-      {pages.isPending ? <ListSkeleton /> : null}
+      {pages.isPending ? <RowsSkeleton /> : null}
       {pages.isError ? (
         <Notice tone="error" title="The pages could not be loaded">
           {errorMessage(pages.error)}{" "}
@@ -209,18 +210,5 @@ function PageRow({
         ) : null}
       </div>
     </li>
-  );
-}
-
-function ListSkeleton() {
-  return (
-    <ul className="page-list" aria-hidden="true">
-      {[0, 1, 2].map((i) => (
-        <li key={i} className="page-row skeleton-row">
-          <span className="skeleton skeleton-title" />
-          <span className="skeleton skeleton-line" />
-        </li>
-      ))}
-    </ul>
   );
 }
