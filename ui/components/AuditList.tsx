@@ -43,6 +43,11 @@ export function actionLabel(action: string): string {
   return ACTION_LABELS[action] ?? action;
 }
 
+/** "Created an API token" → "created an API token", to follow the actor's name. */
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 type Pages = UseInfiniteQueryResult<InfiniteData<AuditEntry[]>>;
 
 export function AuditList({
@@ -91,8 +96,7 @@ export function AuditList({
           </button>
         ) : (
           <span className="muted small">
-            {entries.length.toLocaleString()} {entries.length === 1 ? "entry" : "entries"}, the
-            oldest shown last
+            {entries.length === 1 ? "The only entry" : `All ${entries.length.toLocaleString()} entries`}
           </span>
         )}
       </div>
@@ -114,7 +118,7 @@ function AuditRow({ entry, names }: { entry: AuditEntry; names?: Map<string, str
         <span className="audit-actor" title={entry.actor_email ?? undefined}>
           {actor}
         </span>{" "}
-        <span>{actionLabel(entry.action).toLowerCase()}</span>
+        <span>{lowerFirst(actionLabel(entry.action))}</span>
         {target ? <span> · {target}</span> : null}
         <span className="mono small muted audit-action"> {entry.action}</span>
       </span>

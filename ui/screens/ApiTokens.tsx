@@ -68,7 +68,7 @@ export function ApiTokens({ projects }: { projects: Project[] }) {
             <li key={token.id} className="member-row">
               <div className="member-main">
                 <span className="page-row-name">{token.name}</span>
-                <span className="muted small mono">{token.hint}…</span>
+                <span className="muted small mono">{token.hint}</span>
               </div>
               <span className="small muted member-since">
                 {token.last_used_at ? (
