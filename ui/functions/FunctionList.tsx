@@ -104,7 +104,7 @@ function FunctionRow({ project, fn }: { project: Project; fn: FunctionItem }) {
           <strong>{formatNumber(fn.calls_24h)}</strong> <span className="muted">calls</span>
         </span>
         <span className={fn.errors_24h > 0 ? "fn-errors" : "muted"}>
-          <strong>{formatNumber(fn.errors_24h)}</strong> errors
+          <strong>{formatNumber(fn.errors_24h)}</strong> {fn.errors_24h === 1 ? "error" : "errors"}
         </span>
         <span className="muted">24 h</span>
       </div>
