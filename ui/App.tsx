@@ -15,6 +15,8 @@ import { PageList } from "./screens/PageList";
 import { ProjectList } from "./screens/ProjectList";
 import { SignIn } from "./screens/SignIn";
 import { Studio } from "./studio/Studio";
+import { FunctionList } from "./functions/FunctionList";
+import { FunctionScreen } from "./functions/FunctionScreen";
 
 export function App() {
   const [location, navigate] = useLocation();
@@ -80,6 +82,24 @@ function Screens({ me }: { me: Me }) {
           shell(
             <ProjectScreen me={me}>
               {(project) => <PageList project={project} />}
+            </ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/functions">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>{(project) => <FunctionList project={project} />}</ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/functions/:fn">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>
+              {(project) => <FunctionScreen key={params.fn} project={project} fnRef={params.fn} />}
             </ProjectScreen>,
             params.project,
           )

@@ -16,6 +16,12 @@ export type Page = Schemas["PageListItem"];
 export type PageDetail = Schemas["PageDetailView"];
 export type Build = Schemas["BuildView"];
 export type Version = Schemas["VersionView"];
+export type FunctionItem = Schemas["FunctionListItem"];
+export type FunctionDetail = Schemas["FunctionDetail"];
+export type Invocation = Schemas["InvocationView"];
+export type LoadError = Schemas["LoadErrorView"];
+export type TestResult = Schemas["TestResult"];
+export type Secret = Schemas["SecretView"];
 export type Role = "owner" | "admin" | "member";
 
 /** An API error: the HTTP status and the API's `{error:{code,message,details}}`. */

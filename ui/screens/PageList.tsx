@@ -212,7 +212,7 @@ function PageRow({
   );
 }
 
-function ListSkeleton() {
+export function ListSkeleton() {
   return (
     <ul className="page-list" aria-hidden="true">
       {[0, 1, 2].map((i) => (

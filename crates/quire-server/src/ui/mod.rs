@@ -89,6 +89,8 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/p/{project}", get(serve::index))
         .route("/p/{project}/pages/{page}", get(serve::index))
         .route("/p/{project}/pages/{page}/edit", get(serve::index))
+        .route("/p/{project}/functions", get(serve::index))
+        .route("/p/{project}/functions/{function}", get(serve::index))
         .route("/assets/{file}", get(serve::asset))
         .with_state(slot)
 }
