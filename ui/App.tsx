@@ -19,6 +19,8 @@ import { PageList } from "./screens/PageList";
 import { ProjectList } from "./screens/ProjectList";
 import { SignIn } from "./screens/SignIn";
 import { Studio } from "./studio/Studio";
+import { FunctionList } from "./functions/FunctionList";
+import { FunctionScreen } from "./functions/FunctionScreen";
 
 const INVITATION_PREFIX = "/invite/";
 
@@ -91,6 +93,24 @@ function Screens({ me }: { me: Me }) {
           shell(
             <ProjectScreen me={me}>
               {(project) => <PageList project={project} />}
+            </ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/functions">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>{(project) => <FunctionList project={project} />}</ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/functions/:fn">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>
+              {(project) => <FunctionScreen key={params.fn} project={project} fnRef={params.fn} />}
             </ProjectScreen>,
             params.project,
           )

@@ -179,16 +179,19 @@ box.style.width = "480px";
 const style = document.createElement("style");
 style.textContent = "iframe { display: block; border: 0; width: 100%; }";
 document.head.append(style);
-const mounted = mountPage(box, {
-  project: params.get("project")!,
-  page: params.get("page")!,
-  mode: "regular",
-  csrfToken: () => localStorage.getItem("quire.csrf"),
-  autoResize: true,
-  onResize: (height) => state.heights.push(height),
-  onConsole: (level, args) => state.console.push(level + ": " + args.join(" ")),
-});
-mounted.ready.then(() => { state.ready = true; }, (error) => { state.error = error.message; });
+// The session's CSRF token comes from /me, as the app takes it.
+fetch("/api/v1/me").then((response) => response.json()).then((me: { csrf_token?: string }) => {
+  const mounted = mountPage(box, {
+    project: params.get("project")!,
+    page: params.get("page")!,
+    mode: "regular",
+    csrfToken: () => me.csrf_token ?? null,
+    autoResize: true,
+    onResize: (height) => state.heights.push(height),
+    onConsole: (level, args) => state.console.push(level + ": " + args.join(" ")),
+  });
+  mounted.ready.then(() => { state.ready = true; }, (error) => { state.error = error.message; });
+}, (error) => { state.error = String(error); });
 `;
 }
 

@@ -30,6 +30,11 @@ export const keys = {
   invitation: (token: string) => ["invitation", token] as const,
   tokens: ["tokens"] as const,
   accountAudit: ["me", "audit"] as const,
+  functions: (project: string) => ["projects", project, "functions"] as const,
+  fn: (project: string, fn: string) => ["projects", project, "functions", fn] as const,
+  invocations: (project: string, fn: string) =>
+    ["projects", project, "functions", fn, "invocations"] as const,
+  secrets: (project: string, fn: string) => ["projects", project, "functions", fn, "secrets"] as const,
 };
 
 const path = (p: string) => ({ path: { p } });
@@ -167,4 +172,49 @@ export function useAccountAudit() {
     initialPageParam: undefined as number | undefined,
     getNextPageParam: nextBefore,
   });
+}
+const fnPath = (p: string, f: string) => ({ path: { p, f } });
+
+export function useFunctions(project: string) {
+  return useQuery({
+    queryKey: keys.functions(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/functions", { params: path(project) })),
+  });
+}
+
+export function useFunction(project: string, fn: string) {
+  return useQuery({
+    queryKey: keys.fn(project, fn),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/projects/{p}/functions/{f}", { params: fnPath(project, fn) })),
+  });
+}
+
+/** The newest invocations (at most 200), polled every few seconds while `live`. */
+export function useInvocations(project: string, fn: string, live: boolean) {
+  return useQuery({
+    queryKey: keys.invocations(project, fn),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/functions/{f}/invocations", {
+          params: { path: { p: project, f: fn }, query: { limit: 200 } },
+        }),
+      ),
+    refetchInterval: live ? 3000 : false,
+    staleTime: 0,
+  });
+}
+
+export function useSecrets(project: string, fn: string, enabled = true) {
+  return useQuery({
+    enabled,
+    queryKey: keys.secrets(project, fn),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/projects/{p}/functions/{f}/secrets", { params: fnPath(project, fn) })),
+  });
+}
+
+/** Forgets what is cached about the project's functions after a change to one. */
+export function invalidateFunctions(project: string): Promise<void> {
+  return queryClient.invalidateQueries({ queryKey: keys.functions(project) });
 }

@@ -331,6 +331,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/functions/{f}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["test_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/functions/{f}/versions": {
         parameters: {
             query?: never;
@@ -832,6 +848,21 @@ export interface components {
             code?: string | null;
             load_error?: null | components["schemas"]["LoadErrorView"];
         };
+        /** @description A function as the list shows it: the function, and how it was called lately. */
+        FunctionListItem: components["schemas"]["FunctionView"] & {
+            /**
+             * Format: int64
+             * @description Calls that ran in the current hour and the 23 before it, counted for every call (not
+             *     read from the invocation log, which keeps the newest 1,000).
+             */
+            calls_24h: number;
+            /**
+             * Format: int64
+             * @description Of `calls_24h`, those that failed (an error, a timeout, a limit).
+             */
+            errors_24h: number;
+            last_call?: null | components["schemas"]["LastCallView"];
+        };
         FunctionRef: {
             id?: string | null;
             slug?: string | null;
@@ -871,6 +902,10 @@ export interface components {
             /** Format: int64 */
             number: number;
             source: string;
+        };
+        HeaderView: {
+            name: string;
+            value: string;
         };
         InvitationPreview: {
             /** @description The address the invitation is for; an account made with the link gets it. */
@@ -928,6 +963,19 @@ export interface components {
             mode?: null | components["schemas"]["Mode"];
             /** @description Sent to the function as the JSON body of its request (at most 1 MiB). */
             payload?: Record<string, never>;
+        };
+        LastCallView: {
+            at: string;
+            /** @description Why it failed, when it did (`function_error`, `function_timeout`, …). */
+            error_code?: string | null;
+            ok: boolean;
+            /**
+             * Format: int64
+             * @description The HTTP status of the function's response, when it produced one.
+             */
+            status?: number | null;
+            /** @description `api`, `public`, `page` or `test`. */
+            via: string;
         };
         LastSaveView: {
             /** @description Whether it built; a head that did not cannot be published. */
@@ -1101,6 +1149,39 @@ export interface components {
             /** @description A short title for pickers. */
             title: string;
         };
+        TestRequest: {
+            /** @description The request body, as text (at most 1 MiB). */
+            body?: string;
+            /** @description Request headers; credentials (`Authorization`, `Cookie`, …) never reach the function. */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description `GET`, `POST` (the default), `PUT`, `PATCH`, `DELETE`, `HEAD` or `OPTIONS`. */
+            method?: string | null;
+            /** @description `head` (the default: the newest saved code, deployed or not) or `deployed`. */
+            version?: string | null;
+        };
+        TestResult: {
+            /** @description The response body as text (invalid UTF-8 replaced). */
+            body: string;
+            /** Format: int64 */
+            duration_ms: number;
+            error?: null | components["schemas"]["InvocationErrorView"];
+            /** @description The headers the function set, as it set them. */
+            headers: components["schemas"]["HeaderView"][];
+            logs: string;
+            logs_truncated: boolean;
+            /**
+             * Format: int32
+             * @description The status of the function's response, when it produced one.
+             */
+            status?: number | null;
+            /**
+             * Format: int64
+             * @description The version that ran.
+             */
+            version: number;
+        };
         TokenView: {
             created_at: string;
             expires_at?: string | null;
@@ -1196,14 +1277,17 @@ export type SchemaErrorDetail = components['schemas']['ErrorDetail'];
 export type SchemaFrameRequest = components['schemas']['FrameRequest'];
 export type SchemaFrameView = components['schemas']['FrameView'];
 export type SchemaFunctionDetail = components['schemas']['FunctionDetail'];
+export type SchemaFunctionListItem = components['schemas']['FunctionListItem'];
 export type SchemaFunctionRef = components['schemas']['FunctionRef'];
 export type SchemaFunctionView = components['schemas']['FunctionView'];
 export type SchemaHeadView = components['schemas']['HeadView'];
+export type SchemaHeaderView = components['schemas']['HeaderView'];
 export type SchemaInvitationPreview = components['schemas']['InvitationPreview'];
 export type SchemaInvitationView = components['schemas']['InvitationView'];
 export type SchemaInvocationErrorView = components['schemas']['InvocationErrorView'];
 export type SchemaInvocationView = components['schemas']['InvocationView'];
 export type SchemaInvokeRequest = components['schemas']['InvokeRequest'];
+export type SchemaLastCallView = components['schemas']['LastCallView'];
 export type SchemaLastSaveView = components['schemas']['LastSaveView'];
 export type SchemaLoadErrorView = components['schemas']['LoadErrorView'];
 export type SchemaLoginRequest = components['schemas']['LoginRequest'];
@@ -1226,6 +1310,8 @@ export type SchemaSaveView = components['schemas']['SaveView'];
 export type SchemaSaverView = components['schemas']['SaverView'];
 export type SchemaSecretView = components['schemas']['SecretView'];
 export type SchemaTemplate = components['schemas']['Template'];
+export type SchemaTestRequest = components['schemas']['TestRequest'];
+export type SchemaTestResult = components['schemas']['TestResult'];
 export type SchemaTokenView = components['schemas']['TokenView'];
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
@@ -1956,7 +2042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FunctionView"][];
+                    "application/json": components["schemas"]["FunctionListItem"][];
                 };
             };
             404: {
@@ -2631,6 +2717,91 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description function id or slug */
+                f: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,26 +10,10 @@ import { invalidatePages } from "../api/queries";
 import { Dialog } from "../components/Dialog";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
+import { slugProblem, slugify } from "../slug";
 
-/** "Sales dashboard" → "sales-dashboard". */
-export function slugify(name: string): string {
-  return name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 64)
-    .replace(/-+$/g, "");
-}
-
-/** Why `slug` is refused, or null; the server's rule (validate.rs). */
-export function slugProblem(slug: string): string | null {
-  if (slug.length === 0) return "A slug is needed: it is the page's address.";
-  if (slug.length > 64) return "At most 64 characters.";
-  if (!/^[a-z0-9-]+$/.test(slug)) return "Use a–z, 0–9 and “-” only, e.g. sales-dashboard.";
-  return null;
-}
+/** The studio's page settings read the rule from here. */
+export { slugProblem, slugify };
 
 export function NewPageDialog({
   project,

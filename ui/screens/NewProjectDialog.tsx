@@ -6,7 +6,7 @@ import { api, unwrap } from "../api/client";
 import { keys, queryClient } from "../api/queries";
 import { Dialog, FormButtons } from "../components/Dialog";
 import { paths } from "../paths";
-import { slugProblem, slugify } from "./NewPageDialog";
+import { slugProblem, slugify } from "../slug";
 import { FormError } from "../components/LoadError";
 
 export function NewProjectDialog({ open, onClose }: { open: boolean; onClose: () => void }) {

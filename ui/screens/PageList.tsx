@@ -212,3 +212,6 @@ function PageRow({
     </li>
   );
 }
+
+/** The pages list's loading rows; the functions list shows the same. */
+export const ListSkeleton = RowsSkeleton;

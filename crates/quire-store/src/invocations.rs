@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
+use crate::call_counts::{CallCount, add_call_counts};
 use crate::{Backend, Store, StoreError, new_ordered_id};
 
 #[derive(Clone, Debug)]
@@ -122,8 +123,20 @@ impl Store {
         &self,
         records: &[InvocationRecord],
     ) -> Result<Vec<String>, StoreError> {
+        self.record_calls(records, &[]).await
+    }
+
+    /// Appends invocation records and adds `counts` to the hourly call counters, in one
+    /// transaction; answers the records' new ids in order. The counts may cover more calls
+    /// than `records` holds: every call is counted, not every record is kept.
+    pub async fn record_calls(
+        &self,
+        records: &[InvocationRecord],
+        counts: &[CallCount],
+    ) -> Result<Vec<String>, StoreError> {
         let ids: Vec<String> = records.iter().map(|_| new_ordered_id()).collect();
         let mut tx = self.begin().await?;
+        add_call_counts(&mut tx, counts).await?;
         match self.backend {
             Backend::Sqlite => {
                 let mut rest = records.iter().zip(&ids);

@@ -46,6 +46,7 @@ macro_rules! text_enum {
 mod artifacts;
 mod audit;
 pub mod backup;
+mod call_counts;
 mod error;
 mod functions;
 mod invitations;
@@ -70,6 +71,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use artifacts::NewArtifact;
 pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
+pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
 pub use error::StoreError;
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,

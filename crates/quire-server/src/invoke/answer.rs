@@ -17,9 +17,10 @@ use crate::errors::ApiError;
 pub(super) fn answer(ran: Ran, via: Via, public_url: &str) -> Response {
     match (ran.result, via) {
         (Ok(response), Via::Page) => to_page(response),
-        (Ok(response) | Err(InvokeError::BadStatus { response, .. }), Via::Api | Via::Public) => {
-            pass_through(response, public_url, &ran.redactor)
-        }
+        (
+            Ok(response) | Err(InvokeError::BadStatus { response, .. }),
+            Via::Api | Via::Public | Via::Test,
+        ) => pass_through(response, public_url, &ran.redactor),
         (Err(error), _) => invoke_error(&error, &ran.redactor).into_response(),
     }
 }

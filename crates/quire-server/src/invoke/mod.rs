@@ -11,6 +11,7 @@ mod records;
 mod redact;
 mod run;
 mod target;
+mod trial;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use self::concurrency::Gates;
 use self::records::Records;
 pub use self::run::{CREDENTIAL_HEADERS, MAX_PAYLOAD_BYTES, payload_too_large};
 pub use self::target::Target;
+pub use self::trial::{Trial, TrialRun};
 use crate::config::ServerConfig;
 use crate::errors::ApiError;
 use crate::rate_limit::RateLimiter;
@@ -72,6 +74,8 @@ pub enum Via {
     Public,
     /// A page, through the bridge.
     Page,
+    /// An owner or admin trying a version from the function's screen (`…/{f}/test`).
+    Test,
 }
 
 impl Via {
@@ -80,6 +84,7 @@ impl Via {
             Self::Api => "api",
             Self::Public => "public",
             Self::Page => "page",
+            Self::Test => "test",
         }
     }
 }

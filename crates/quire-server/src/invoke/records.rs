@@ -1,6 +1,12 @@
 //! Invocation records, written behind the answer: a call queues its record, one background
 //! writer commits what gathered in one transaction (group commit), and now and then the
 //! oldest records of the functions written are pruned to [`KEPT_INVOCATIONS`] each.
+//!
+//! Every call also adds to its function's counter for the hour, kept beside the queue and
+//! committed in the same transaction as the records. The counters are taken before a record
+//! can be dropped (queue full, or more than [`KEPT_INVOCATIONS`] of one function in a batch),
+//! so they count every call that ran, whatever the log keeps: the list's "calls in the last
+//! 24 hours" reads them, never the log.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -8,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use quire_functions::{InvokeError, Outcome};
-use quire_store::{Function, InvocationRecord, Store};
+use quire_store::{CallCount, Function, InvocationRecord, Store, hour_of};
 
 use super::Via;
 use super::answer::error_code;
@@ -23,11 +29,21 @@ const PRUNE_EVERY: u64 = 100;
 /// Records waiting for the writer at most; past this, new ones are dropped (and counted) so a
 /// database that cannot keep up slows nothing but the log.
 const MAX_PENDING_RECORDS: usize = 50_000;
+/// Hours of call counters kept per function (pruned with its records).
+const KEPT_COUNTER_HOURS: i64 = 30 * 24;
+
+/// What waits for the writer: records, and the calls counted per function and hour.
+#[derive(Default)]
+struct Pending {
+    records: Vec<InvocationRecord>,
+    /// (function id, hour) → (calls, errors).
+    counts: HashMap<(String, i64), (i64, i64)>,
+}
 
 /// The invocation records waiting for the writer, and the count that paces pruning.
 pub(super) struct Records {
-    /// Records waiting for the writer.
-    pending: Mutex<Vec<InvocationRecord>>,
+    /// Records and counts waiting for the writer.
+    pending: Mutex<Pending>,
     /// How many may wait; see [`MAX_PENDING_RECORDS`].
     max_pending: usize,
     /// Whether a background writer is on its way; at most one is.
@@ -83,6 +99,7 @@ impl Records {
                         .pending
                         .lock()
                         .expect("pending records lock")
+                        .counts
                         .is_empty();
                     if !more || records.writing.swap(true, Ordering::AcqRel) {
                         break;
@@ -92,12 +109,19 @@ impl Records {
         }
     }
 
-    /// Queues `record`, or drops it (counted, and said once in the log) when the queue is
-    /// full; true when no writer is on its way and the caller must start one.
+    /// Counts the call of `record` and queues the record, or drops it (counted, and said
+    /// once in the log) when the queue is full; true when no writer is on its way and the
+    /// caller must start one.
     fn push(&self, record: InvocationRecord) -> bool {
         {
             let mut pending = self.pending.lock().expect("pending records lock");
-            if pending.len() >= self.max_pending {
+            let count = pending
+                .counts
+                .entry((record.function_id.clone(), hour_of(record.started_at)))
+                .or_default();
+            count.0 += 1;
+            count.1 += i64::from(!record.ok);
+            if pending.records.len() >= self.max_pending {
                 crate::telemetry::record_dropped_invocation_record();
                 if !self.dropping.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
@@ -107,9 +131,10 @@ impl Records {
                          catches up"
                     );
                 }
-                return false;
+                // The count still needs the writer.
+                return !self.writing.swap(true, Ordering::AcqRel);
             }
-            pending.push(record);
+            pending.records.push(record);
         }
         !self.writing.swap(true, Ordering::AcqRel)
     }
@@ -118,10 +143,22 @@ impl Records {
     /// and then prunes the oldest records of the functions written.
     pub(super) async fn flush(&self, store: &Store) {
         let _writer = self.writer.lock().await;
-        let batch = std::mem::take(&mut *self.pending.lock().expect("pending records lock"));
-        if batch.is_empty() {
+        let Pending {
+            records: batch,
+            counts,
+        } = std::mem::take(&mut *self.pending.lock().expect("pending records lock"));
+        if counts.is_empty() {
             return;
         }
+        let counts: Vec<CallCount> = counts
+            .into_iter()
+            .map(|((function_id, hour), (calls, errors))| CallCount {
+                function_id,
+                hour,
+                calls,
+                errors,
+            })
+            .collect();
         if self.dropping.swap(false, Ordering::Relaxed) {
             tracing::info!("invocation records are being written again");
         }
@@ -130,7 +167,7 @@ impl Records {
             batch,
             usize::try_from(KEPT_INVOCATIONS).unwrap_or(usize::MAX),
         );
-        if let Err(error) = store.record_invocations(&batch).await {
+        if let Err(error) = store.record_calls(&batch, &counts).await {
             tracing::warn!(%error, records = batch.len(), "could not record invocations");
         }
         let before = self.recorded.fetch_add(calls, Ordering::Relaxed);
@@ -178,6 +215,10 @@ async fn prune(store: &Store, batch: &[InvocationRecord]) {
     for function in functions {
         if let Err(error) = store.prune_invocations(function, KEPT_INVOCATIONS).await {
             tracing::warn!(%error, function, "could not prune old invocation records");
+        }
+        let oldest_kept = hour_of(quire_store::now_ms()) - KEPT_COUNTER_HOURS;
+        if let Err(error) = store.prune_call_counts(function, oldest_kept).await {
+            tracing::warn!(%error, function, "could not prune old call counters");
         }
     }
 }
@@ -338,6 +379,16 @@ mod tests {
             listed.extend(page.iter().map(|r| r.version));
         }
         let newest: Vec<i64> = (5..i64::try_from(calls).unwrap()).rev().collect();
+        let mut failed = record(&function.id);
+        failed.ok = false;
+        records.push(failed);
+        records.flush(store).await;
+        let totals = store.call_totals(&function.project_id, 0).await.unwrap();
+        assert_eq!(
+            (totals[&function.id].calls, totals[&function.id].errors),
+            (i64::try_from(calls).unwrap() + 1, 1),
+            "the calls whose records pruning made unneeded are counted"
+        );
         // The same as writing every record and pruning, without writing what is pruned.
         assert_eq!(listed, newest, "the newest records, newest first");
     }
@@ -400,7 +451,7 @@ mod tests {
             [true, false, false, false, false, false, false, false],
             "the first record starts the writer; the rest wait for it or are dropped"
         );
-        assert_eq!(records.pending.lock().unwrap().len(), 3);
+        assert_eq!(records.pending.lock().unwrap().records.len(), 3);
         assert!(
             rendered
                 .render()
@@ -416,9 +467,18 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(written.len(), 3, "what was queued is written");
+        let totals = store.call_totals(&function.project_id, 0).await.unwrap();
+        assert_eq!(
+            totals[&function.id].calls, 8,
+            "every call is counted, the dropped records' too"
+        );
         assert_eq!(logs.count("invocation records are being written again"), 1);
         records.push(record(&function.id));
-        assert_eq!(records.pending.lock().unwrap().len(), 1, "queued again");
+        assert_eq!(
+            records.pending.lock().unwrap().records.len(),
+            1,
+            "queued again"
+        );
         assert_eq!(logs.count("not keeping up"), 1);
     }
 }

@@ -55,7 +55,7 @@ pub fn payload_too_large(size: usize) -> ApiError {
 }
 
 /// The limits of `function` for one invocation.
-fn limits(function: &Function) -> Limits {
+pub(super) fn limits(function: &Function) -> Limits {
     let wall =
         u64::try_from(function.timeout_ms.clamp(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)).unwrap_or(30_000);
     let memory =
@@ -186,7 +186,11 @@ impl Invoker {
         })
     }
 
-    fn take_rate_limits(&self, project_id: &str, viewer: Option<&str>) -> Result<(), ApiError> {
+    pub(super) fn take_rate_limits(
+        &self,
+        project_id: &str,
+        viewer: Option<&str>,
+    ) -> Result<(), ApiError> {
         if let Some(viewer) = viewer {
             self.per_viewer.take(viewer).map_err(|wait| {
                 rate_limit::refused(
@@ -210,7 +214,7 @@ impl Invoker {
     }
 
     /// The answer to a call that found no place in its project's share within `waited`.
-    fn project_busy(&self, project: &Project, waited: Duration) -> ApiError {
+    pub(super) fn project_busy(&self, project: &Project, waited: Duration) -> ApiError {
         crate::telemetry::record_function_call_refused_busy();
         let limit = self.config.function_concurrency_per_project;
         let waited_ms = waited.as_millis();

@@ -99,7 +99,19 @@ impl Invoker {
             .function_version(&function.id, version)
             .await?
             .ok_or_else(|| ApiError::internal(&"the deployed version of a function is missing"))?;
-        let secrets = self
+        Ok(Deployed {
+            version,
+            code: Arc::from(stored.code),
+            secrets: self.open_secrets(function).await?,
+        })
+    }
+
+    /// The secrets of `function`, opened, or why one could not be opened.
+    pub(super) async fn open_secrets(
+        &self,
+        function: &Function,
+    ) -> Result<Result<Opened, String>, ApiError> {
+        Ok(self
             .store
             .function_secrets_sealed(&function.id)
             .await?
@@ -113,11 +125,6 @@ impl Invoker {
             .map(|by_name| Opened {
                 redactor: Arc::new(Redactor::new(by_name.values().map(String::as_str))),
                 by_name: Arc::new(by_name),
-            });
-        Ok(Deployed {
-            version,
-            code: Arc::from(stored.code),
-            secrets,
-        })
+            }))
     }
 }

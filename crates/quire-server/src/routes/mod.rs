@@ -178,6 +178,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(functions::deploy::deploy))
         .routes(routes!(functions::versions::versions))
         .routes(routes!(functions::invocations::invocations))
+        .routes(routes!(functions::test_run::test_run))
         .routes(routes!(functions::secrets::secrets))
         .routes(routes!(
             functions::put_secret::put_secret,

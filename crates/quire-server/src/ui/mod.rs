@@ -93,6 +93,8 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/p/{project}/audit", get(serve::index))
         .route("/account", get(serve::index))
         .route("/invite/{token}", get(serve::index))
+        .route("/p/{project}/functions", get(serve::index))
+        .route("/p/{project}/functions/{function}", get(serve::index))
         .route("/assets/{file}", get(serve::asset))
         .with_state(slot)
 }

@@ -145,11 +145,13 @@ mod tests {
         slot.set(Status::Failed);
         let js = "console.log('a line of the app');\n".repeat(100);
         let js_name = content_name("app", "js", &js);
-        slot.set(Status::Ready(Arc::new(Built::new(Bundles {
+        let built = Arc::new(Built::new(Bundles {
             js,
             css: "body{}".to_owned(),
             typescript: None,
-        }))));
+        }));
+        built.compress();
+        slot.set(Status::Ready(built));
         assert_eq!(
             index(State(Arc::clone(&slot))).await.status(),
             StatusCode::OK

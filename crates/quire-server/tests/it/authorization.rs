@@ -446,6 +446,13 @@ fn rows() -> Vec<Row> {
             StatusCode::OK,
         ),
         row(
+            Method::POST,
+            "/api/v1/projects/p/functions/fn/test",
+            Some(json!({ "method": "POST", "body": "{}" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
             Method::GET,
             "/api/v1/projects/p/functions/fn/secrets",
             None,

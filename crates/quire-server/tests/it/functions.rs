@@ -1550,3 +1550,154 @@ async fn members_see_the_deployed_code_only_never_a_draft() {
     );
     assert!(!versions.text().contains("plan"));
 }
+
+#[tokio::test]
+async fn the_list_counts_every_call_of_the_last_day_and_names_the_last_one() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let code = r#"
+async function handler(request) {
+  const { n } = await request.json();
+  if (n % 5 === 0) throw new Error("every fifth fails");
+  return { n };
+}
+"#;
+    create_deployed(&client, "counted", code, json!({})).await;
+    create_deployed(&client, "quiet", code, json!({})).await;
+    let token = app.token_client(&owner, None).await;
+    for n in 1..=30 {
+        token
+            .post(
+                "/api/v1/projects/acme/functions/counted/invoke",
+                &json!({ "n": n }),
+            )
+            .await;
+    }
+    let list = client.get("/api/v1/projects/acme/functions").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    let list = list.json();
+    let counted = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["slug"] == "counted")
+        .unwrap();
+    assert_eq!(counted["calls_24h"], 30, "{counted}");
+    assert_eq!(counted["errors_24h"], 6);
+    assert_eq!(
+        counted["status"], "deployed",
+        "the function's own fields stay"
+    );
+    assert_eq!(counted["last_call"]["ok"], false, "n = 30 failed");
+    assert_eq!(counted["last_call"]["via"], "api");
+    assert_eq!(counted["last_call"]["error_code"], "function_error");
+    let quiet = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["slug"] == "quiet")
+        .unwrap();
+    assert_eq!(
+        (
+            &quiet["calls_24h"],
+            &quiet["errors_24h"],
+            &quiet["last_call"]
+        ),
+        (&json!(0), &json!(0), &Value::Null)
+    );
+}
+
+#[tokio::test]
+async fn a_test_run_tries_the_undeployed_head_and_answers_logs_timing_and_the_stack() {
+    let (app, owner) = setup().await;
+    let client = app.login("owner@example.com").await;
+    let created = create(
+        &client,
+        "draft",
+        r#"
+async function handler(request, env) {
+  console.log("method", request.method, request.headers.get("x-try"));
+  const body = await request.json();
+  if (body.fail) throw new Error("failed with " + env.TOKEN);
+  return new Response(JSON.stringify({ got: body, secret: env.TOKEN.length }), {
+    status: 202, headers: { "content-type": "application/json", "x-seen": "yes" },
+  });
+}
+"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    client
+        .put(
+            "/api/v1/projects/acme/functions/draft/secrets/TOKEN",
+            &json!({ "value": "s3cret-value" }),
+        )
+        .await;
+    let path = "/api/v1/projects/acme/functions/draft/test";
+    let ran = client
+        .post(
+            path,
+            &json!({ "method": "PUT", "headers": { "x-try": "1", "authorization": "Bearer x" }, "body": "{\"a\":1}" }),
+        )
+        .await;
+    assert_eq!(ran.status, StatusCode::OK, "{}", ran.text());
+    let ran = ran.json();
+    assert_eq!(ran["version"], 1, "the head, never deployed");
+    assert_eq!(ran["status"], 202);
+    assert_eq!(
+        serde_json::from_str::<Value>(ran["body"].as_str().unwrap()).unwrap(),
+        json!({ "got": { "a": 1 }, "secret": 12 })
+    );
+    assert!(
+        ran["headers"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "name": "x-seen", "value": "yes" })),
+        "{ran}"
+    );
+    assert_eq!(ran["logs"].as_str().unwrap().trim(), "method PUT 1");
+    assert!(ran["duration_ms"].as_i64().unwrap() >= 0);
+    assert_eq!(ran["error"], Value::Null);
+
+    let failed = client
+        .post(path, &json!({ "body": "{\"fail\":true}" }))
+        .await
+        .json();
+    assert_eq!(failed["error"]["code"], "function_error");
+    assert_eq!(failed["error"]["message"], "failed with [secret]");
+    assert!(
+        failed["error"]["stack"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert!(!failed.to_string().contains("s3cret-value"));
+
+    let deployed = client.post(path, &json!({ "version": "deployed" })).await;
+    assert_eq!(deployed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let method = client.post(path, &json!({ "method": "BREW" })).await;
+    assert_eq!(method.status, StatusCode::BAD_REQUEST);
+
+    let history = client
+        .get("/api/v1/projects/acme/functions/draft/invocations")
+        .await
+        .json();
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history.iter().all(|r| r["via"] == "test"), "{history:?}");
+
+    let member = app.user("member@example.com").await;
+    let project = app.store().project("acme").await.unwrap().unwrap();
+    app.store()
+        .set_member_role(&project.id, &member.id, quire_store::Role::Member, "cli")
+        .await
+        .unwrap();
+    let _ = owner;
+    let as_member = app.token_client(&member, None).await;
+    let refused = as_member.post(path, &json!({})).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "members see no drafts"
+    );
+}

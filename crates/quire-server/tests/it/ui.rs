@@ -111,14 +111,7 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
             .body(Body::empty())
             .unwrap()
     };
-    // Assets are served plain until the build thread has compressed them (seconds, at most).
-    for _ in 0..600 {
-        let probe = app.send(accepting("gzip")).await;
-        if !header_of(&probe, &header::CONTENT_ENCODING).is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    until_compressed(&app, &script).await;
     let gzipped = app.send(accepting("gzip, deflate")).await;
     assert_eq!(header_of(&gzipped, &header::CONTENT_ENCODING), "gzip");
     assert_eq!(header_of(&gzipped, &header::VARY), "accept-encoding");
@@ -159,6 +152,41 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
         "/p/default",
         "/p/default/pages/orders",
         "/p/default/pages/orders/edit",
+    ] {
+        let response = get(&app, route).await;
+        assert_eq!(response.status, StatusCode::OK, "{route}");
+        assert_eq!(
+            without_nonce(&response.text()),
+            without_nonce(&html),
+            "{route} answers the same index"
+        );
+    }
+}
+
+/// Assets are served plain until the build thread has compressed them (seconds, at most).
+async fn until_compressed(app: &TestApp, asset: &str) {
+    for _ in 0..600 {
+        let probe = app
+            .send(
+                Request::get(asset)
+                    .header(header::ACCEPT_ENCODING, "gzip")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        if !header_of(&probe, &header::CONTENT_ENCODING).is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{asset} was never served compressed");
+}
+
+#[tokio::test]
+async fn the_people_screens_and_an_invitation_link_answer_the_index() {
+    let app = TestApp::new().await;
+    let html = ready_index(&app).await.text();
+    for route in [
         "/p/default/members",
         "/p/default/audit",
         "/account",

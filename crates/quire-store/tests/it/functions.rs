@@ -1,7 +1,8 @@
 //! Functions, their versions, deploy state, secrets, the project KV and the invocation log.
 
 use quire_store::{
-    FunctionChanges, FunctionStatus, InvocationRecord, NewFunction, Store, StoreError,
+    CallCount, CallTotals, FunctionChanges, FunctionStatus, InvocationRecord, NewFunction, Store,
+    StoreError, hour_of,
 };
 
 use crate::each_backend;
@@ -445,6 +446,85 @@ async fn a_batch_of_records_keeps_every_field_in_order() {
             (None, None)
         );
         assert!(plain.ok && !plain.logs_truncated);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn call_counters_add_up_per_hour_with_the_records_and_the_last_call_is_the_newest() {
+    each_backend(|store| async move {
+        let (user, project) = owner_and_project(&store, "acme").await;
+        let busy = store
+            .create_function(&new_function(&project, "busy", &user))
+            .await
+            .unwrap();
+        let idle = store
+            .create_function(&new_function(&project, "idle", &user))
+            .await
+            .unwrap();
+        let (_, other_project) = owner_and_project(&store, "other").await;
+        let elsewhere = store
+            .create_function(&new_function(&other_project, "busy", &user))
+            .await
+            .unwrap();
+        let count = |function_id: &str, hour: i64, calls: i64, errors: i64| CallCount {
+            function_id: function_id.to_owned(),
+            hour,
+            calls,
+            errors,
+        };
+        let now = hour_of(100 * 3_600_000 + 5);
+        assert_eq!(now, 100);
+        let mut failed = record(&busy.id, 36_000_500);
+        failed.ok = false;
+        failed.status = Some(500);
+        failed.error_code = Some("function_error".to_owned());
+        // More calls counted than records written: records may be dropped, calls never are.
+        store
+            .record_calls(
+                &[record(&busy.id, 36_000_100), failed],
+                &[
+                    count(&busy.id, now, 40, 3),
+                    count(&busy.id, now - 30, 7, 7),
+                    count(&elsewhere.id, now, 5, 0),
+                ],
+            )
+            .await
+            .unwrap();
+        store
+            .record_calls(&[], &[count(&busy.id, now, 2, 1)])
+            .await
+            .unwrap();
+
+        let totals = store.call_totals(&project, now - 23).await.unwrap();
+        assert_eq!(
+            totals.get(&busy.id),
+            Some(&CallTotals {
+                calls: 42,
+                errors: 4
+            }),
+            "the same hour adds up; the hour 30 before is out of the window"
+        );
+        assert_eq!(totals.get(&idle.id), None);
+        assert_eq!(totals.len(), 1, "another project's function is not listed");
+        let all = store.call_totals(&project, 0).await.unwrap();
+        assert_eq!(all[&busy.id].calls, 49);
+
+        let last = store.last_calls(&project).await.unwrap();
+        assert_eq!(last.len(), 1, "only functions with a recorded call");
+        assert_eq!(last[0].function_id, busy.id);
+        assert_eq!(last[0].started_at, 36_000_500);
+        assert!(!last[0].ok);
+        assert_eq!(last[0].status, Some(500));
+        assert_eq!(last[0].error_code.as_deref(), Some("function_error"));
+
+        assert_eq!(store.prune_call_counts(&busy.id, now - 1).await.unwrap(), 1);
+        assert_eq!(
+            store.call_totals(&project, 0).await.unwrap()[&busy.id].calls,
+            42
+        );
+        store.delete_function(&busy.id, &user).await.unwrap();
+        assert!(store.call_totals(&project, 0).await.unwrap().is_empty());
     })
     .await;
 }

@@ -13,6 +13,7 @@ pub mod list;
 pub mod put_code;
 pub mod put_secret;
 pub mod secrets;
+pub mod test_run;
 pub mod update;
 pub mod versions;
 
