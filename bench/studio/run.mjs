@@ -79,18 +79,28 @@ try {
       const source = head.source;
       await page.locator(".cm-content").click();
       await page.keyboard.press("ControlOrMeta+a");
+      // Timed in the page, at animation frames: Playwright's own waits poll up to every 500 ms.
+      const shownFrame = ".preview-frame:not(.preview-frame-next) iframe";
+      const before = await page.evaluate((selector) => document.querySelector(selector)?.src, shownFrame);
       const typed = Date.now();
       const compiled = page.waitForResponse((r) => r.url().endsWith("/preview"));
       await page.keyboard.insertText(source.replace(/>Load[^<]*</, `>${label}<`));
       await compiled;
       results.compiled.push(Date.now() - typed - DEBOUNCE_MS);
-      await frame.getByRole("button", { name: label }).waitFor({ timeout: 30_000 });
+      await page.waitForFunction(
+        ([selector, old]) => document.querySelector(selector)?.src !== old,
+        [shownFrame, before],
+        { polling: "raf", timeout: 30_000 },
+      );
       results.repaint.push(Date.now() - typed - DEBOUNCE_MS);
+      await frame.getByRole("button", { name: label }).waitFor({ timeout: 30_000 });
 
       // Save → stored and said so.
       const saved = Date.now();
       await page.keyboard.press("ControlOrMeta+s");
-      await page.getByText(/^Saved version \d+$/).waitFor();
+      await page.waitForFunction(() => /Saved version \d+/.test(document.body.innerText), null, {
+        polling: "raf",
+      });
       results.save.push(Date.now() - saved);
     } finally {
       await browser.close();
