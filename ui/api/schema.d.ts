@@ -2606,6 +2606,15 @@ export interface operations {
                     "application/json": components["schemas"]["SecretView"][];
                 };
             };
+            /** @description members see no secret names */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;

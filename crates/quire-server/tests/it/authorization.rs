@@ -456,7 +456,7 @@ fn rows() -> Vec<Row> {
             Method::GET,
             "/api/v1/projects/p/functions/fn/secrets",
             None,
-            Needs::Role(Role::Member),
+            Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
         row(

@@ -65,13 +65,15 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/projects/{p}/functions/{f}/secrets", tag = "functions",
     params(("p" = String, Path, description = "project id or slug"), ("f" = String, Path, description = "function id or slug")),
-    responses((status = 200, body = Vec<SecretView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SecretView>),
+        (status = 403, body = ErrorBody, description = "members see no secret names"), (status = 404, body = ErrorBody)))]
 pub async fn secrets(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((project, function)): Path<(String, String)>,
 ) -> Result<ApiJson<Vec<SecretView>>, ApiError> {
-    let (_, function) = function_for(&state, &viewer, &project, &function, Role::Member).await?;
+    // Names say which outside services a function reaches: owners and admins only.
+    let (_, function) = function_for(&state, &viewer, &project, &function, Role::Admin).await?;
     let names = state.store.function_secret_names(&function.id).await?;
     Ok(ApiJson(names.iter().map(SecretView::from).collect()))
 }
