@@ -18,6 +18,7 @@ import {
 } from "../api/client";
 import { invalidateFunctions, keys, useFunction, useSecrets } from "../api/queries";
 import { Notice } from "../components/Notice";
+import { useSaveShortcut } from "../components/useSaveShortcut";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
 import type { Problem } from "../studio/CodeEditor";
@@ -161,6 +162,7 @@ function Loaded({ project, fn, fnRef }: { project: Project; fn: FunctionDetail; 
   const onSave = () => {
     if (editor && !save.isPending) save.mutate(control.current?.text() ?? text);
   };
+  useSaveShortcut(onSave);
 
   return (
     <div className="fn-screen">

@@ -32,6 +32,7 @@ import { ProblemsPanel, problemsOf } from "./ProblemsPanel";
 import { usePreview } from "./usePreview";
 import { useTypeProblems } from "./useTypeProblems";
 import { useLeaveGuard } from "./useLeaveGuard";
+import { useSaveShortcut } from "../components/useSaveShortcut";
 import { VersionsDrawer } from "./VersionsDrawer";
 
 export function Studio({ project, pageRef, user }: { project: Project; pageRef: string; user: User }) {
@@ -135,6 +136,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
     if (save.isPending) return;
     save.mutate({ source, baseVersion: base });
   }, [save, base, text]);
+  useSaveShortcut(doSave);
 
   const publish = useMutation({
     mutationFn: (version: number | null) =>
