@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { signIn } from "../lib/api.js";
-import { addMember } from "../lib/fixtures.js";
+import { addMember, createPage, deployFunction } from "../lib/fixtures.js";
 import { launch, signInThroughUi } from "../lib/browser.js";
 import { screenshots } from "../lib/screens.js";
 import { ADMIN, startServer } from "../lib/server.js";
@@ -164,6 +164,46 @@ test("a function from a template: break it, fix it, deploy, test, secret, histor
   assert.match(await page.getByLabel("Invoke URL").textContent(), /\/functions\/order-lookup\/invoke$/);
   assert.doesNotMatch(await page.getByLabel("curl example").textContent(), /Authorization/);
   await screenshots(page, "function-settings");
+  await page.close();
+});
+
+test("a page calls the function, and the call is in its history as the page's", async () => {
+  await deployFunction(owner, {
+    slug: "greeter",
+    code: `async function handler(request) {
+  const { who } = await request.json();
+  return Response.json({ greeting: "hello " + who });
+}
+`,
+  });
+  await createPage(owner, {
+    slug: "greeting",
+    name: "Greeting",
+    source: `import React, { useState } from "react";
+import { createRoot } from "react-dom/client";
+function App() {
+  const [text, setText] = useState("none yet");
+  async function greet() {
+    await kapso.ready();
+    const answer = await kapso.invokeFunction<{ greeting: string }>({ slug: "greeter", payload: { who: "Ada" } });
+    setText(answer.greeting);
+  }
+  return (<main><button onClick={greet}>Greet</button><output>{text}</output></main>);
+}
+createRoot(document.getElementById("root")!).render(<App />);
+`,
+  });
+  const page = await browser.page();
+  await page.goto(`${server.app}/p/default/pages/greeting`);
+  const frame = page.frameLocator("iframe");
+  await frame.getByRole("button", { name: "Greet" }).click();
+  await frame.getByText("hello Ada").waitFor({ timeout: 30_000 });
+
+  await page.goto(`${server.app}/p/default/functions/greeter?tab=history`);
+  const calls = page.getByRole("list", { name: "Calls" });
+  await calls.getByRole("button").first().waitFor({ timeout: 30_000 });
+  assert.equal(await calls.getByRole("button").count(), 1);
+  assert.match(await calls.getByRole("button").first().textContent(), /Page/);
   await page.close();
 });
 
