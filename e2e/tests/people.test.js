@@ -176,8 +176,14 @@ test("invite by link, accept in another browser, tokens, audit log and a new pas
   await page.getByRole("button", { name: "Clear filters" }).click();
   await log.getByText("invitation.create").waitFor();
 
-  // A new password: this session stays, the new password signs in.
+  // A new name, seen in the account and its activity.
   await page.goto(`${server.app}/account`);
+  await page.getByLabel("Name", { exact: true }).fill("Admin Lovelace");
+  await page.getByRole("button", { name: "Save name" }).click();
+  await page.getByText("Name saved").waitFor();
+  await page.getByRole("list", { name: "Account activity" }).getByText("user.rename").first().waitFor();
+
+  // A new password: this session stays, the new password signs in.
   await page.getByLabel("Current password").fill(ADMIN.password);
   await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await page.getByLabel("New password again").fill(NEW_PASSWORD);

@@ -99,7 +99,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["me_rename"];
         trace?: never;
     };
     "/api/v1/me/audit": {
@@ -1106,6 +1106,9 @@ export interface components {
         PutSecretRequest: {
             value: string;
         };
+        RenameRequest: {
+            name: string;
+        };
         SaveSourceRequest: {
             /**
              * Format: int64
@@ -1305,6 +1308,7 @@ export type SchemaPublishRequest = components['schemas']['PublishRequest'];
 export type SchemaPutCodeRequest = components['schemas']['PutCodeRequest'];
 export type SchemaPutMemberRequest = components['schemas']['PutMemberRequest'];
 export type SchemaPutSecretRequest = components['schemas']['PutSecretRequest'];
+export type SchemaRenameRequest = components['schemas']['RenameRequest'];
 export type SchemaSaveSourceRequest = components['schemas']['SaveSourceRequest'];
 export type SchemaSaveView = components['schemas']['SaveView'];
 export type SchemaSaverView = components['schemas']['SaverView'];
@@ -1600,6 +1604,64 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    me_rename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameRequest"];
+            };
+        };
+        responses: {
+            /** @description the account, renamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description the name is empty, too long, or holds control characters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,10 +2,10 @@
  * The signed-in account: name and e-mail, a new password (the other sessions end), signing
  * out of every session, API tokens, and the account's own activity (`/me/audit`).
  */
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, errorMessage, setCsrfToken, unwrap, type Me } from "../api/client";
-import { useAccountAudit } from "../api/queries";
+import { keys, useAccountAudit } from "../api/queries";
 import { AuditList } from "../components/AuditList";
 import { Confirm } from "../components/Dialog";
 import { useToast } from "../components/Toasts";
@@ -33,6 +33,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
           <dd>{me.projects.length.toLocaleString()}</dd>
         </div>
       </dl>
+      <NameForm name={me.user.name} onChanged={() => void activity.refetch()} />
       <PasswordForm onChanged={() => void activity.refetch()} />
       <SignOutEverywhere onSignedOut={onSignedOut} />
       <ApiTokens projects={me.projects} />
@@ -47,6 +48,57 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
         />
       </section>
     </section>
+  );
+}
+
+/** The name others see: in members lists, as a version's author, in the audit log. */
+function NameForm({ name, onChanged }: { name: string; onChanged: () => void }) {
+  const [value, setValue] = useState(name);
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const rename = useMutation({
+    mutationFn: () => unwrap(api.PATCH("/api/v1/me", { body: { name: value } })),
+    onSuccess: async (user) => {
+      setValue(user.name);
+      toast({ tone: "ok", text: "Name saved" });
+      await queryClient.invalidateQueries({ queryKey: keys.me });
+      onChanged();
+    },
+  });
+  return (
+    <form
+      className="form card subsection-card"
+      aria-labelledby="name-title"
+      onSubmit={(event) => {
+        event.preventDefault();
+        rename.mutate();
+      }}
+    >
+      <h2 id="name-title" className="section-title">
+        Your name
+      </h2>
+      <label className="field">
+        <span>Name</span>
+        <input
+          required
+          maxLength={200}
+          autoComplete="name"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+        />
+      </label>
+      <FormError error={rename.error} />
+      <div className="form-actions form-actions-start">
+        <button
+          type="submit"
+          className="button"
+          disabled={rename.isPending || value.trim() === name || value.trim() === ""}
+        >
+          {rename.isPending ? "Saving…" : "Save name"}
+        </button>
+        <span className="muted small">Others see it in members lists and as a version’s author.</span>
+      </div>
+    </form>
   );
 }
 

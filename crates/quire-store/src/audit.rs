@@ -39,8 +39,8 @@ impl FromRow<'_, AnyRow> for AuditEntry {
 
 /// The actions about an account rather than a project, which [`Store::account_audit_log`]
 /// shows to the account's holder: sign-ins (and failed ones on their address), their API
-/// tokens, the invitations they accepted and password changes.
-pub const ACCOUNT_ACTIONS: [&str; 7] = [
+/// tokens, the invitations they accepted, password and name changes.
+pub const ACCOUNT_ACTIONS: [&str; 8] = [
     "login.success",
     "login.failure",
     "token.create",
@@ -48,6 +48,7 @@ pub const ACCOUNT_ACTIONS: [&str; 7] = [
     "invitation.accept",
     "user.password_change",
     "user.sessions_end",
+    "user.rename",
 ];
 
 /// The columns every audit listing reads, with the actor's name and e-mail (`a` is the log,

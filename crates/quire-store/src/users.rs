@@ -68,6 +68,22 @@ impl Store {
             .await?)
     }
 
+    /// Sets the name people see for the user.
+    pub async fn set_user_name(&self, user_id: &str, name: &str) -> Result<(), StoreError> {
+        let updated = sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("user {user_id}"),
+            });
+        }
+        self.changed().await;
+        Ok(())
+    }
+
     /// Sets a new password hash and ends every session of the user but `keep_session` (the id
     /// hash of the session that changed it, if any).
     pub async fn set_password(

@@ -150,7 +150,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .layer(DefaultBodyLimit::max(auth::login::MAX_BODY_BYTES)),
         )
         .routes(routes!(auth::logout::logout))
-        .routes(routes!(me::me))
+        .routes(routes!(me::me, account::name::rename))
         .routes(routes!(audit::account::account))
         .routes(routes!(account::password::change))
         .routes(routes!(account::sign_out_everywhere::sign_out_everywhere))

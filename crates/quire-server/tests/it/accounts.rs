@@ -651,10 +651,10 @@ async fn bad_paths_and_query_strings_get_the_json_error_body_echoing_little() {
             "the message echoes a bounded part: {text:.600}"
         );
     }
-    let response = client.send(Method::PATCH, "/api/v1/me", None).await;
+    let response = client.send(Method::DELETE, "/api/v1/me", None).await;
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.error_code(), "method_not_allowed");
-    assert_eq!(response.header("allow"), Some("GET,HEAD"));
+    assert_eq!(response.header("allow"), Some("GET,HEAD,PATCH"));
     // A project named in a body is bounded like one in a path.
     let response = client
         .post(
@@ -900,4 +900,41 @@ async fn signing_out_everywhere_ends_every_session_but_not_the_tokens() {
         .find(|e| e["action"] == "user.sessions_end")
         .expect("audited");
     assert_eq!(entry["details"]["sessions"], 2);
+}
+
+#[tokio::test]
+async fn an_account_renames_itself_and_the_change_is_in_its_activity() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    let owner = app.login("ada@example.com").await;
+    let renamed = owner
+        .patch("/api/v1/me", &json!({ "name": "  Ada L.  " }))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+    assert_eq!(renamed.json()["name"], "Ada L.");
+    assert_eq!(
+        owner.get("/api/v1/me").await.json()["user"]["name"],
+        "Ada L."
+    );
+    let activity = owner.get("/api/v1/me/audit").await.json();
+    assert!(
+        activity
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "user.rename"),
+        "{activity}"
+    );
+
+    let empty = owner.patch("/api/v1/me", &json!({ "name": "   " })).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", empty.text());
+    let bidi = owner
+        .patch("/api/v1/me", &json!({ "name": "Ada\u{202e}" }))
+        .await;
+    assert_eq!(bidi.status, StatusCode::BAD_REQUEST, "{}", bidi.text());
+    assert_eq!(
+        owner.get("/api/v1/me").await.json()["user"]["name"],
+        "Ada L.",
+        "a bad request changes nothing"
+    );
 }

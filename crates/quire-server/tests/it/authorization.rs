@@ -108,6 +108,13 @@ fn rows() -> Vec<Row> {
         ),
         // The world's accounts have no usable password: the right callers reach its check.
         row(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(json!({ "name": "Renamed" })),
+            Needs::UnlimitedAccount,
+            StatusCode::OK,
+        ),
+        row(
             Method::PUT,
             "/api/v1/me/password",
             Some(json!({ "current_password": PASSWORD, "new_password": "a new long password" })),
