@@ -101,7 +101,7 @@ function FunctionRow({ project, fn }: { project: Project; fn: FunctionItem }) {
       </div>
       <div className="fn-row-stats small" aria-label={`Calls of ${fn.name} in the last 24 hours`}>
         <span>
-          <strong>{formatNumber(fn.calls_24h)}</strong> <span className="muted">calls</span>
+          <strong>{formatNumber(fn.calls_24h)}</strong> <span className="muted">{fn.calls_24h === 1 ? "call" : "calls"}</span>
         </span>
         <span className={fn.errors_24h > 0 ? "fn-errors" : "muted"}>
           <strong>{formatNumber(fn.errors_24h)}</strong> {fn.errors_24h === 1 ? "error" : "errors"}

@@ -20,7 +20,8 @@ export function functionState(fn: Pick<FunctionItem, "status" | "deployed_versio
     return { label: "Deployed", tone: "published", title: `v${fn.deployed_version} serves calls` };
   }
   return {
-    label: "Draft",
+    // As the pages list says of a page: something serves, but the newest code does not.
+    label: fn.deployed_version != null ? "Changes not deployed" : "Draft",
     tone: fn.deployed_version != null ? "changed" : "draft",
     title:
       fn.deployed_version != null
