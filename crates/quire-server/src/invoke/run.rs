@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, header};
-use quire_functions::{FunctionRef, HttpRequest, HttpResponse, Invocation, InvokeError, Limits};
-use quire_store::{Function, Project};
+use quire_functions::{
+    FunctionRef, HttpRequest, HttpResponse, Invocation, InvokeError, Limits, Outcome,
+};
+use quire_store::{Function, InvocationRecord, Project};
 
 use super::kv::ProjectKv;
 use super::redact::Redactor;
-use super::target::Target;
+use super::target::{Opened, Target};
 use super::{Caller, Invoker, Via, records};
 use crate::errors::ApiError;
 use crate::functions::{MAX_MEMORY_MB, MAX_TIMEOUT_MS, MIN_MEMORY_MB, MIN_TIMEOUT_MS};
@@ -148,6 +150,38 @@ impl Invoker {
             .as_ref()
             .map_err(|why| ApiError::unprocessable(why.clone()))?;
         let redactor = secrets.redactor.clone();
+        let (outcome, record) = self
+            .execute(
+                target,
+                deployed.version,
+                deployed.code.clone(),
+                request,
+                secrets,
+                via,
+            )
+            .await?;
+        self.records
+            .queue(&self.store, self.config.record_batch_window, record);
+        Ok(Ran {
+            result: outcome.result,
+            redactor,
+        })
+    }
+
+    /// Runs `code` (version `version` of `target`'s function) with `request`, once the
+    /// project's share of the runtime lets it in: its secrets and the project's KV, under its
+    /// limits. Answers the outcome and its invocation record, which the caller queues (a test
+    /// run reads it first).
+    pub(super) async fn execute(
+        &self,
+        target: &Target,
+        version: i64,
+        code: Arc<str>,
+        request: HttpRequest,
+        secrets: &Opened,
+        via: Via,
+    ) -> Result<(Outcome, InvocationRecord), ApiError> {
+        let function = &target.function;
         let wait = self.config.function_queue_wait;
         let Some(_running) = target.gate.enter(wait).await else {
             return Err(self.project_busy(&target.project, wait));
@@ -155,8 +189,8 @@ impl Invoker {
         let reference = FunctionRef {
             project_id: function.project_id.clone(),
             function_id: function.id.clone(),
-            version: deployed.version,
-            code: deployed.code.clone(),
+            version,
+            code,
             limits: limits(function),
         };
         let invocation = Invocation {
@@ -172,18 +206,13 @@ impl Invoker {
         crate::telemetry::record_invocation(outcome.result.is_ok(), outcome.duration);
         let record = records::invocation_record(
             function,
-            deployed.version,
+            version,
             via,
             started_at,
             &outcome,
-            &redactor,
+            &secrets.redactor,
         );
-        self.records
-            .queue(&self.store, self.config.record_batch_window, record);
-        Ok(Ran {
-            result: outcome.result,
-            redactor,
-        })
+        Ok((outcome, record))
     }
 
     pub(super) fn take_rate_limits(

@@ -7,12 +7,10 @@
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use quire_functions::{FunctionRef, Invocation, InvokeError};
+use quire_functions::InvokeError;
 
-use super::kv::ProjectKv;
-use super::run::limits;
 use super::target::Target;
-use super::{Caller, Invoker, Via, records};
+use super::{Caller, Invoker, Via};
 use crate::errors::ApiError;
 
 /// A trial's request, as the route read it.
@@ -65,36 +63,16 @@ impl Invoker {
         };
         let mut request = self.request(function, &sent, trial.body, &caller);
         request.method = trial.method;
-        let wait = self.config.function_queue_wait;
-        let Some(_running) = target.gate.enter(wait).await else {
-            return Err(self.project_busy(&target.project, wait));
-        };
-        let reference = FunctionRef {
-            project_id: function.project_id.clone(),
-            function_id: function.id.clone(),
-            version: trial.version,
-            code: Arc::from(trial.code),
-            limits: limits(function),
-        };
-        let invocation = Invocation {
-            request,
-            secrets: opened.by_name.clone(),
-            kv: Arc::new(ProjectKv::new(
-                self.store.clone(),
-                function.project_id.clone(),
-            )),
-        };
-        let started_at = quire_store::now_ms();
-        let outcome = self.runtime.invoke(&reference, invocation).await;
-        crate::telemetry::record_invocation(outcome.result.is_ok(), outcome.duration);
-        let record = records::invocation_record(
-            function,
-            trial.version,
-            Via::Test,
-            started_at,
-            &outcome,
-            &opened.redactor,
-        );
+        let (outcome, record) = self
+            .execute(
+                target,
+                trial.version,
+                Arc::from(trial.code),
+                request,
+                &opened,
+                Via::Test,
+            )
+            .await?;
         let run = TrialRun {
             status: outcome.status(),
             headers: Vec::new(),
