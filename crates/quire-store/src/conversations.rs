@@ -401,7 +401,7 @@ impl Store {
     }
 
     /// Replaces a conversation's metadata (audited as `conversation.metadata_update` with the
-    /// top-level keys, not the values).
+    /// top-level keys, sorted, not the values).
     pub async fn set_conversation_metadata(
         &self,
         project_id: &str,
@@ -421,7 +421,8 @@ impl Store {
         if updated == 0 {
             return Ok(None);
         }
-        let keys: Vec<&String> = metadata.keys().collect();
+        let mut keys: Vec<&String> = metadata.keys().collect();
+        keys.sort();
         insert_audit(
             &mut tx,
             &NewAuditEntry::new(
