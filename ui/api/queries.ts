@@ -148,8 +148,10 @@ export interface AuditFilter {
 const nextBefore = (page: { id: number }[]) =>
   page.length === AUDIT_PAGE ? page[page.length - 1]?.id : undefined;
 
-export function useProjectAudit(project: string, filter: AuditFilter) {
+/** The project's audit log; `enabled` false for members, who may not read it. */
+export function useProjectAudit(project: string, filter: AuditFilter, enabled: boolean) {
   return useInfiniteQuery({
+    enabled,
     queryKey: keys.audit(project, filter),
     queryFn: ({ pageParam }) =>
       unwrap(

@@ -118,6 +118,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["email_change"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -681,6 +697,10 @@ export interface components {
             diagnostics: components["schemas"]["DiagnosticView"][];
             /** @description False when the compile failed: the source was still saved, nothing was published. */
             ok: boolean;
+        };
+        ChangeEmailRequest: {
+            current_password: string;
+            email: string;
         };
         ChangePasswordRequest: {
             current_password: string;
@@ -1263,6 +1283,7 @@ export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
+export type SchemaChangeEmailRequest = components['schemas']['ChangeEmailRequest'];
 export type SchemaChangePasswordRequest = components['schemas']['ChangePasswordRequest'];
 export type SchemaCreateFunctionRequest = components['schemas']['CreateFunctionRequest'];
 export type SchemaCreateInvitationRequest = components['schemas']['CreateInvitationRequest'];
@@ -1719,6 +1740,82 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    email_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description the account with its new address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description not an e-mail address, or the current password is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another account signs in with that address */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many wrong passwords for this address; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

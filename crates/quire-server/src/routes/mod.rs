@@ -153,6 +153,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::me, account::name::rename))
         .routes(routes!(audit::account::account))
         .routes(routes!(account::password::change))
+        .routes(routes!(account::email::change))
         .routes(routes!(account::sign_out_everywhere::sign_out_everywhere))
         .routes(routes!(tokens::list::list, tokens::create::create))
         .routes(routes!(tokens::revoke::revoke))

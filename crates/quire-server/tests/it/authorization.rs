@@ -122,6 +122,13 @@ fn rows() -> Vec<Row> {
             StatusCode::BAD_REQUEST,
         ),
         row(
+            Method::PUT,
+            "/api/v1/me/email",
+            Some(json!({ "email": "moved@example.com", "current_password": PASSWORD })),
+            Needs::UnlimitedAccount,
+            StatusCode::BAD_REQUEST,
+        ),
+        row(
             Method::DELETE,
             "/api/v1/me/sessions",
             None,
