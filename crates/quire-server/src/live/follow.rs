@@ -25,12 +25,17 @@ const MAX_BATCH: usize = 256;
 /// What a stream sends.
 #[derive(Clone, Debug)]
 pub enum Delivery {
-    Event(Arc<Event>),
-    /// The client's place is gone (pruned, or from another database): it reloads what it
-    /// shows, and the stream goes on after `after`.
+    /// First on every stream: where it starts. Its id gives the client a place to resume
+    /// from even before the first event.
+    Ready {
+        after: i64,
+    },
+    /// First instead of `Ready` when the client's place is gone (pruned, or from another
+    /// database): it reloads what it shows, and the stream goes on after `after`.
     Reset {
         after: i64,
     },
+    Event(Arc<Event>),
 }
 
 /// Where a stream starts, from the id the client sent (`Last-Event-ID` or `?after=`).
@@ -84,7 +89,8 @@ pub struct Follower {
     last: i64,
     /// Whether the database may hold events after `last` that the feed will not send.
     catching_up: bool,
-    reset: bool,
+    /// What to send first; `None` once sent.
+    opening: Option<Delivery>,
     _slot: StreamSlot,
 }
 
@@ -106,7 +112,11 @@ impl Follower {
             stopping,
             last: start.after,
             catching_up: true,
-            reset: start.reset,
+            opening: Some(if start.reset {
+                Delivery::Reset { after: start.after }
+            } else {
+                Delivery::Ready { after: start.after }
+            }),
             _slot: slot,
         }
     }
@@ -115,9 +125,8 @@ impl Follower {
     /// the caller may no longer see the project, or the database failed (the client
     /// reconnects and resumes).
     pub async fn next_batch(&mut self) -> Option<Vec<Delivery>> {
-        if self.reset {
-            self.reset = false;
-            return Some(vec![Delivery::Reset { after: self.last }]);
+        if let Some(opening) = self.opening.take() {
+            return Some(vec![opening]);
         }
         loop {
             if *self.stopping.borrow() {

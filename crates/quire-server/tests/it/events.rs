@@ -35,6 +35,8 @@ struct Received {
 struct EventStream {
     body: Body,
     buffer: String,
+    /// What the stream started with: `ready`, or `reset`.
+    first: Received,
 }
 
 impl EventStream {
@@ -58,10 +60,23 @@ impl EventStream {
             panic!("{path}: {status}: {}", String::from_utf8_lossy(&body));
         }
         assert_eq!(content_type.as_deref(), Some("text/event-stream"));
-        Self {
+        let mut stream = Self {
             body: response.into_body(),
             buffer: String::new(),
-        }
+            first: Received {
+                id: 0,
+                kind: String::new(),
+                data: Value::Null,
+            },
+        };
+        stream.first = stream.next().await;
+        assert!(
+            ["ready", "reset"].contains(&stream.first.kind.as_str()),
+            "a stream starts with where it starts: {:?}",
+            stream.first
+        );
+        assert_eq!(stream.first.data, json!({ "after": stream.first.id }));
+        stream
     }
 
     /// The next event, or `None` when the stream ended. Comments (keep-alives) are skipped.
@@ -174,6 +189,11 @@ async fn as_<'a>(app: &'a TestApp, email: &str) -> Client<'a> {
 
 const EVENTS: &str = "/api/v1/projects/p/events";
 
+/// The id of project "p".
+async fn stream_project(app: &TestApp) -> String {
+    app.store().project("p").await.unwrap().unwrap().id
+}
+
 /// Creates page `slug` from `PAGE` (one save) and answers its id.
 async fn create_page(owner: &Client<'_>, slug: &str) -> String {
     let response = owner
@@ -263,6 +283,17 @@ async fn members_get_publishing_live_and_only_owners_and_admins_get_saves() {
 async fn a_resume_gets_exactly_the_missed_events_then_follows() {
     let w = World::new().await;
     let (owner, member, mut stream) = orders_and_a_members_stream(&w.app).await;
+    let saved = w
+        .app
+        .store()
+        .events_after(&stream_project(&w.app).await, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (stream.first.kind.as_str(), stream.first.id),
+        ("ready", saved[0].id),
+        "a stream from now on starts after the latest event, which it does not send"
+    );
     publish(&owner, "orders").await;
     let seen = stream.next().await;
     drop(stream);
@@ -334,10 +365,9 @@ async fn a_client_whose_place_was_pruned_resets_and_goes_on() {
     let store = w.app.store();
     store.prune_events(0, 1).await.unwrap();
     let mut stream = EventStream::open(&member, EVENTS, Some(&first.id.to_string())).await;
-    let reset = stream.next().await;
     assert_eq!(
-        (reset.id, reset.kind.as_str(), &reset.data),
-        (second.id, "reset", &json!({ "after": second.id })),
+        (stream.first.id, stream.first.kind.as_str()),
+        (second.id, "reset"),
         "reload, then go on after the newest stored event"
     );
     stream.quiet().await;
@@ -348,14 +378,17 @@ async fn a_client_whose_place_was_pruned_resets_and_goes_on() {
 
     // A place that is still stored resumes without a reset.
     let mut stream = EventStream::open(&member, EVENTS, Some(&second.id.to_string())).await;
+    assert_eq!(
+        (stream.first.id, stream.first.kind.as_str()),
+        (second.id, "ready")
+    );
     assert_eq!(stream.next().await.kind, "page.published");
     drop(stream);
 
     // An id this database never gave (a restore, another deployment) resets too.
-    let mut stream = EventStream::open(&member, EVENTS, Some("999999999")).await;
-    let reset = stream.next().await;
-    assert_eq!(reset.kind, "reset");
-    assert!(reset.id < 999_999_999);
+    let stream = EventStream::open(&member, EVENTS, Some("999999999")).await;
+    assert_eq!(stream.first.kind, "reset");
+    assert!(stream.first.id < 999_999_999);
     drop(stream);
 
     // Everything pruned: the reset goes on after 0, and the next event comes.
@@ -364,8 +397,7 @@ async fn a_client_whose_place_was_pruned_resets_and_goes_on() {
         .await
         .unwrap();
     let mut stream = EventStream::open(&member, EVENTS, Some(&first.id.to_string())).await;
-    let reset = stream.next().await;
-    assert_eq!((reset.id, reset.kind.as_str()), (0, "reset"));
+    assert_eq!((stream.first.id, stream.first.kind.as_str()), (0, "reset"));
     stream.quiet().await;
     unpublish(&owner, "orders").await;
     assert_eq!(stream.next().await.kind, "page.unpublished");

@@ -41,9 +41,11 @@ pub struct StreamQuery {
         (status = 200, content_type = "text/event-stream", body = String, description = "Server-sent events, each \
             `id: <event id>`, `event: <kind>`, `data: <JSON>`, oldest first: `page.saved` {page_id, version, build_ok} \
             and `function.called` {function_ids} (owners and admins only), `page.published` {page_id, version}, \
-            `page.unpublished` {page_id}. A resumed stream first sends every stored event after the given id; \
-            when that id is no longer stored (events are kept 24 hours, at most 10,000 per project), it sends one \
-            `event: reset` {after} instead: reload what you show, the stream goes on after `after`. A comment line \
+            `page.unpublished` {page_id}. Every stream starts with `event: ready` {after}, whose id is where it \
+            starts, so a reconnect resumes from there even before the first event; a resumed stream then sends every \
+            stored event after the given id. When that id is no longer stored (events are kept 24 hours, at most \
+            10,000 per project), the stream starts with `event: reset` {after} instead: reload what you show, the \
+            stream goes on after `after`. A comment line \
             every 15 seconds keeps the connection open. The stream ends when the caller may no longer see the \
             project (checked before each batch of events) or the server stops; reconnect with `Last-Event-ID`."),
         (status = 400, body = ErrorBody, description = "`after` or `Last-Event-ID` is not an event id"),
@@ -137,9 +139,15 @@ fn sse_event(delivery: &Delivery) -> SseEvent {
             .id(event.id.to_string())
             .event(&event.kind)
             .data(&event.data),
-        Delivery::Reset { after } => SseEvent::default()
-            .id(after.to_string())
-            .event("reset")
-            .data(serde_json::json!({ "after": after }).to_string()),
+        Delivery::Ready { after } => place("ready", *after),
+        Delivery::Reset { after } => place("reset", *after),
     }
+}
+
+/// `ready` or `reset`: where the stream goes on, as the id a reconnect resumes from.
+fn place(kind: &str, after: i64) -> SseEvent {
+    SseEvent::default()
+        .id(after.to_string())
+        .event(kind)
+        .data(serde_json::json!({ "after": after }).to_string())
 }
