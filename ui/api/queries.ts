@@ -192,8 +192,8 @@ export function useFunction(project: string, fn: string) {
   });
 }
 
-/** The newest invocations (at most 200), polled every few seconds while `live`. */
-export function useInvocations(project: string, fn: string, live: boolean) {
+/** The newest invocations (at most 200), polled every `pollEvery` ms (or not: `false`). */
+export function useInvocations(project: string, fn: string, pollEvery: number | false) {
   return useQuery({
     queryKey: keys.invocations(project, fn),
     queryFn: () =>
@@ -202,7 +202,7 @@ export function useInvocations(project: string, fn: string, live: boolean) {
           params: { path: { p: project, f: fn }, query: { limit: 200 } },
         }),
       ),
-    refetchInterval: live ? 3000 : false,
+    refetchInterval: pollEvery,
     staleTime: 0,
   });
 }

@@ -1,5 +1,5 @@
 //! The state every handler shares: the store, the configuration, the page compiler, the
-//! function runtime and the services over them.
+//! function runtime and the services over them (the invoke path, the live event stream).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use quire_store::Store;
 use crate::config::ServerConfig;
 use crate::credentials::KnownCredentials;
 use crate::invoke::Invoker;
+use crate::live::Live;
 use crate::rate_limit::RateLimiter;
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub struct Inner {
     /// Who the credentials of recent calls belong to.
     pub credentials: KnownCredentials,
     pub rate_limits: RateLimits,
+    /// The live event stream's subscribers on this instance.
+    pub live: Live,
 }
 
 /// The sign-in rate limits of one app (those of function calls are the [`Invoker`]'s).
@@ -46,6 +49,7 @@ impl AppState {
             login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
         };
         let invoker = Invoker::new(store.clone(), functions.clone(), config.clone());
+        let live = Live::new(store.clone());
         Self(Arc::new(Inner {
             store,
             config,
@@ -54,6 +58,7 @@ impl AppState {
             invoker,
             credentials: KnownCredentials::default(),
             rate_limits,
+            live,
         }))
     }
 }

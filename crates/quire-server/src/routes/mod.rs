@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod events;
 pub mod functions;
 pub mod invitations;
 pub mod me;
@@ -169,6 +170,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invitations::show::show))
         .routes(routes!(invitations::accept::accept))
         .routes(routes!(audit::list::list))
+        .routes(routes!(events::stream::stream))
         .routes(routes!(functions::list::list, functions::create::create))
         .routes(routes!(
             functions::get::get,

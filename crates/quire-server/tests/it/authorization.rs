@@ -201,6 +201,14 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Member),
             StatusCode::OK,
         ),
+        // Every member follows the project's live events (what each receives: events.rs).
+        row(
+            Method::GET,
+            "/api/v1/projects/p/events",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
         row(
             Method::PUT,
             "/api/v1/projects/p/members/target@example.com",
