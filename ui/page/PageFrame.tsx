@@ -105,10 +105,17 @@ export function PageFrame({
   }, [conversationId]);
 
   // A new theme or test context reaches the running page as a context event.
+  const sentTheme = useRef(theme);
   useEffect(() => {
     const page_ = mounted.current;
-    if (!page_ || !frame) return;
-    page_.setContext(context ? context(granted.current) : granted.current);
+    if (!page_) return;
+    if (frame) {
+      page_.setContext(context ? context(granted.current) : granted.current);
+    } else if (sentTheme.current !== theme) {
+      // A frame the host asked for itself: its context is the server's, with the new theme.
+      page_.setContext(page_.context);
+    }
+    sentTheme.current = theme;
   }, [theme, context, frame]);
 
   return <div ref={container} className={className ?? "page-frame"} />;
