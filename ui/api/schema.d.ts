@@ -198,6 +198,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["conversations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/conversations/{c}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["conversations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["conversations_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/conversations/{c}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["conversations_messages"];
+        put?: never;
+        post: operations["messages_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/conversations/{c}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["conversations_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/functions": {
         parameters: {
             query?: never;
@@ -587,6 +651,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/webhooks/whatsapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["whatsapp_handshake"];
+        put?: never;
+        post: operations["whatsapp_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/whatsapp/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["connections_list"];
+        put?: never;
+        post: operations["connections_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/whatsapp/connections/{c}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["connections_delete"];
+        options?: never;
+        head?: never;
+        patch: operations["connections_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/whatsapp/connections/{c}/test-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["connections_test_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates": {
         parameters: {
             query?: never;
@@ -651,6 +779,10 @@ export interface components {
             project: components["schemas"]["ProjectView"];
             user: components["schemas"]["UserView"];
         };
+        Acknowledged: {
+            /** @description Always true: the delivery is stored. */
+            ok: boolean;
+        };
         ArtifactView: {
             /** @description Lowercase hex SHA-256 of the HTML; the artifact's identity. */
             sha256: string;
@@ -685,6 +817,78 @@ export interface components {
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        ConnectionList: {
+            connections: components["schemas"]["ConnectionView"][];
+        };
+        /** @description A connection as its project's owners and admins see it; its secrets never leave the server. */
+        ConnectionView: {
+            created_at: string;
+            /** @example 15550783881 */
+            display_phone_number?: string | null;
+            /** @description Whether replies can be sent (an access token is set). */
+            has_access_token: boolean;
+            id: string;
+            /** @description When the last delivery for the number arrived. */
+            last_delivery_at?: string | null;
+            name: string;
+            /**
+             * @description Meta's id of the number, which every delivery names.
+             * @example 106540352242922
+             */
+            phone_number_id: string;
+            /** @description What to enter as the verify token in Meta's webhook setup. */
+            verify_token: string;
+            /** @description Where Meta delivers: the callback URL of the app's webhook setup. */
+            webhook_url: string;
+        };
+        ConversationPage: {
+            conversations: components["schemas"]["ConversationView"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A conversation with one contact on one of the project's numbers. */
+        ConversationView: {
+            /**
+             * @description The contact's business-scoped user id, when WhatsApp gave one.
+             * @example US.8Hk2mQ7rT1xZ
+             */
+            business_user_id?: string | null;
+            /** @description The contact's WhatsApp profile name. */
+            contact_name?: string | null;
+            created_at: string;
+            display_phone_number?: string | null;
+            id: string;
+            last_message_at: string;
+            /** @description `inbound` or `outbound`. */
+            last_message_direction?: string | null;
+            last_message_preview: string;
+            /** @description Free JSON the team keeps about the conversation; pages get it as `metadata`. */
+            metadata: Record<string, never>;
+            /**
+             * @description The contact's phone number (`wa_id`), unless they hide it behind a username.
+             * @example 14155550123
+             */
+            phone_number?: string | null;
+            /** Format: int64 */
+            unread_count: number;
+            /** @description The contact's WhatsApp username (`@…`), when they have one. */
+            username?: string | null;
+            /** @description The connection of the number; null once it was deleted. */
+            whatsapp_config_id?: string | null;
+            /** @description How WhatsApp names the contact: the phone number, else the business-scoped user id. */
+            whatsapp_contact_id: string;
+            whatsapp_phone_number_id: string;
+        };
+        CreateConnectionRequest: {
+            /** @description A token allowed to send messages from the number; without one, replies are refused. */
+            access_token?: string | null;
+            /** @description The Meta app's secret, which signs every delivery. */
+            app_secret: string;
+            display_phone_number?: string | null;
+            name: string;
+            /** @description Meta's id of the number (digits), from the app's WhatsApp API setup. */
+            phone_number_id: string;
         };
         CreateFunctionRequest: {
             /** @description JavaScript: `async function handler(request, env)` or `export default { fetch }`. */
@@ -818,8 +1022,8 @@ export interface components {
         };
         FrameRequest: {
             /**
-             * @description The inbox conversation the page is shown beside (conversations arrive with the inbox;
-             *     until then the context's `conversation` is null).
+             * @description The inbox conversation the page is shown beside: the context's `conversation` names
+             *     it and its `metadata` is the conversation's. Null when the page stands alone.
              */
             conversation_id?: string | null;
             mode: components["schemas"]["Mode"];
@@ -1020,6 +1224,39 @@ export interface components {
             since: string;
             user: components["schemas"]["UserView"];
         };
+        MessagePage: {
+            /** @description Newest first. */
+            messages: components["schemas"]["MessageView"][];
+            /** @description Pass as `before` for older messages; null when these are the oldest. */
+            next_cursor?: string | null;
+        };
+        /** @description A message of a conversation. */
+        MessageView: {
+            /** @description The text, caption, reaction emoji or button title, where the type has one. */
+            body?: string | null;
+            conversation_id: string;
+            created_at: string;
+            /** @description The type's object as Meta sent it (media id, mime type, reply ids, `context`, …). */
+            data: Record<string, never>;
+            /** @description `inbound` (from the contact) or `outbound` (from the team). */
+            direction: string;
+            /** @description Why it failed: `{code, title, message, details}` from WhatsApp. */
+            error?: Record<string, never> | null;
+            id: string;
+            /** @description The member who sent it (outbound). */
+            sent_by?: string | null;
+            /** @description `received` (inbound), or `pending`, `sent`, `delivered`, `read`, `failed` (outbound). */
+            status: string;
+            status_at: string;
+            /**
+             * @description Meta's type: `text`, `image`, `audio`, `video`, `document`, `sticker`, `location`,
+             *     `contacts`, `reaction`, `interactive`, `button`, `system`, `unsupported`, or another.
+             * @example text
+             */
+            type: string;
+            /** @description WhatsApp's id; null while an outgoing message is being sent. */
+            wamid?: string | null;
+        };
         /**
          * @description How a page is opened: by its editors before publishing, by members, or inside the inbox.
          * @enum {string}
@@ -1109,6 +1346,10 @@ export interface components {
         RenameRequest: {
             name: string;
         };
+        ReplyRequest: {
+            /** @description 1 to 4,096 characters. */
+            text: string;
+        };
         SaveSourceRequest: {
             /**
              * Format: int64
@@ -1152,6 +1393,10 @@ export interface components {
             /** @description A short title for pickers. */
             title: string;
         };
+        TestEventView: {
+            conversation_id: string;
+            message_id: string;
+        };
         TestRequest: {
             /** @description The request body, as text (at most 1 MiB). */
             body?: string;
@@ -1194,6 +1439,16 @@ export interface components {
             last_used_at?: string | null;
             name: string;
             project_id?: string | null;
+        };
+        UpdateConnectionRequest: {
+            access_token?: string | null;
+            app_secret?: string | null;
+            display_phone_number?: string | null;
+            name?: string | null;
+        };
+        UpdateConversationRequest: {
+            /** @description The new metadata: a JSON object, replacing the old one whole. */
+            metadata: Record<string, never>;
         };
         UpdateFunctionRequest: {
             /**
@@ -1260,10 +1515,16 @@ export interface components {
 }
 export type SchemaAcceptInvitationRequest = components['schemas']['AcceptInvitationRequest'];
 export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation'];
+export type SchemaAcknowledged = components['schemas']['Acknowledged'];
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
 export type SchemaChangePasswordRequest = components['schemas']['ChangePasswordRequest'];
+export type SchemaConnectionList = components['schemas']['ConnectionList'];
+export type SchemaConnectionView = components['schemas']['ConnectionView'];
+export type SchemaConversationPage = components['schemas']['ConversationPage'];
+export type SchemaConversationView = components['schemas']['ConversationView'];
+export type SchemaCreateConnectionRequest = components['schemas']['CreateConnectionRequest'];
 export type SchemaCreateFunctionRequest = components['schemas']['CreateFunctionRequest'];
 export type SchemaCreateInvitationRequest = components['schemas']['CreateInvitationRequest'];
 export type SchemaCreatePageRequest = components['schemas']['CreatePageRequest'];
@@ -1297,6 +1558,8 @@ export type SchemaLoginRequest = components['schemas']['LoginRequest'];
 export type SchemaLoginResponse = components['schemas']['LoginResponse'];
 export type SchemaMeResponse = components['schemas']['MeResponse'];
 export type SchemaMemberView = components['schemas']['MemberView'];
+export type SchemaMessagePage = components['schemas']['MessagePage'];
+export type SchemaMessageView = components['schemas']['MessageView'];
 export type SchemaMode = components['schemas']['Mode'];
 export type SchemaPageDetailView = components['schemas']['PageDetailView'];
 export type SchemaPageListItem = components['schemas']['PageListItem'];
@@ -1309,14 +1572,18 @@ export type SchemaPutCodeRequest = components['schemas']['PutCodeRequest'];
 export type SchemaPutMemberRequest = components['schemas']['PutMemberRequest'];
 export type SchemaPutSecretRequest = components['schemas']['PutSecretRequest'];
 export type SchemaRenameRequest = components['schemas']['RenameRequest'];
+export type SchemaReplyRequest = components['schemas']['ReplyRequest'];
 export type SchemaSaveSourceRequest = components['schemas']['SaveSourceRequest'];
 export type SchemaSaveView = components['schemas']['SaveView'];
 export type SchemaSaverView = components['schemas']['SaverView'];
 export type SchemaSecretView = components['schemas']['SecretView'];
 export type SchemaTemplate = components['schemas']['Template'];
+export type SchemaTestEventView = components['schemas']['TestEventView'];
 export type SchemaTestRequest = components['schemas']['TestRequest'];
 export type SchemaTestResult = components['schemas']['TestResult'];
 export type SchemaTokenView = components['schemas']['TokenView'];
+export type SchemaUpdateConnectionRequest = components['schemas']['UpdateConnectionRequest'];
+export type SchemaUpdateConversationRequest = components['schemas']['UpdateConversationRequest'];
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
 export type SchemaUpdateProjectRequest = components['schemas']['UpdateProjectRequest'];
@@ -2069,6 +2336,324 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_list: {
+        parameters: {
+            query?: {
+                /** @description At most this many (1 to 100, default 30). */
+                limit?: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Words to find in names, usernames, numbers and message text. */
+                q?: string | null;
+                /** @description Only conversations with unread messages. */
+                unread?: boolean | null;
+                /** @description Only the conversations of this connection (its id). */
+                connection?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description conversation id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description conversation id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConversationRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_messages: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page: messages older than its last. */
+                before?: string | null;
+                /** @description At most this many (1 to 100, default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description conversation id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messages_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description conversation id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyRequest"];
+            };
+        };
+        responses: {
+            /** @description sent, or failed with WhatsApp's error in `error` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the number is no longer connected, or its connection has no access token */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description conversation id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3573,7 +4158,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such page, or nothing published for regular and embedded mode */
+            /** @description no such page, nothing published for regular and embedded mode, or no such conversation in the project */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4038,6 +4623,410 @@ export interface operations {
             };
             /** @description no such project, page or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    whatsapp_handshake: {
+        parameters: {
+            query?: {
+                /** @description `subscribe`. */
+                "hub.mode"?: string;
+                /** @description The verify token of one of the project's connections. */
+                "hub.verify_token"?: string;
+                /** @description What to answer with. */
+                "hub.challenge"?: string;
+            };
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the challenge, echoed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description no challenge, or one over 256 bytes */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a subscription, or the verify token matches none of the project's connections */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    whatsapp_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=` and the hex HMAC-SHA256 of the body under the app secret */
+                "X-Hub-Signature-256": string;
+            };
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        /** @description Meta's delivery: `{object: "whatsapp_business_account", entry: [{changes: [{field, value}]}]}` */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Acknowledged"];
+                };
+            };
+            /** @description not JSON, or not Meta's shape; nothing stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsigned, or signed with none of the project's app secrets; nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connections_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connections_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConnectionRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the number is connected already (here or to another project) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connections_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description connection id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connections_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description connection id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConnectionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connections_test_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description connection id */
+                c: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestEventView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the app secret cannot be decrypted (the server's key changed): set it again */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,6 +29,9 @@ pub struct ServerConfig {
     pub function_concurrency_per_project: usize,
     /// How long a call over its project's share waits for a place before it gets 429.
     pub function_queue_wait: Duration,
+    /// The WhatsApp Cloud API's base URL, with its version; replies are posted to
+    /// `<this>/<phone number id>/messages`.
+    pub whatsapp_api_url: String,
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
@@ -44,6 +47,8 @@ pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(250);
 /// Long enough to ride out a burst of calls, short enough that a caller behind a project's
 /// looping calls hears about it before its own timeout.
 pub const DEFAULT_FUNCTION_QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// Meta's Graph API, at the version whose Cloud API messages Quire reads and sends.
+pub const DEFAULT_WHATSAPP_API_URL: &str = "https://graph.facebook.com/v21.0";
 
 /// Calls one project may run at once by default: four per function worker, at least 8. Calls
 /// waiting on `fetch` or KV hold no worker, so a project needs a few per worker; calls that
@@ -83,6 +88,7 @@ impl ServerConfig {
                 quire_functions::RuntimeConfig::default().workers,
             ),
             function_queue_wait: DEFAULT_FUNCTION_QUEUE_WAIT,
+            whatsapp_api_url: DEFAULT_WHATSAPP_API_URL.to_owned(),
         }
     }
 }
@@ -107,6 +113,7 @@ impl fmt::Debug for ServerConfig {
                 &self.function_concurrency_per_project,
             )
             .field("function_queue_wait", &self.function_queue_wait)
+            .field("whatsapp_api_url", &self.whatsapp_api_url)
             .finish()
     }
 }

@@ -11,12 +11,14 @@ mod credentials;
 pub mod errors;
 mod extract;
 pub mod functions;
+pub mod inbox;
 pub mod invoke;
 mod json;
 mod pages;
 pub mod rate_limit;
 mod read_cache;
 mod routes;
+pub mod seal;
 pub mod state;
 mod telemetry;
 pub mod templates;
@@ -37,8 +39,8 @@ use tower::ServiceBuilder;
 
 pub use config::{
     DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
-    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, ServerConfig,
-    default_function_concurrency,
+    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
+    ServerConfig, default_function_concurrency,
 };
 pub use errors::ApiError;
 pub use state::AppState;

@@ -1,5 +1,5 @@
 //! The state every handler shares: the store, the configuration, the page compiler, the
-//! function runtime and the services over them.
+//! function runtime and the services over them (invoke, inbox).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use quire_store::Store;
 
 use crate::config::ServerConfig;
 use crate::credentials::KnownCredentials;
+use crate::inbox::Inbox;
 use crate::invoke::Invoker;
 use crate::rate_limit::RateLimiter;
 
@@ -26,6 +27,8 @@ pub struct Inner {
     /// Who the credentials of recent calls belong to.
     pub credentials: KnownCredentials,
     pub rate_limits: RateLimits,
+    /// WhatsApp deliveries in, replies out.
+    pub inbox: Inbox,
 }
 
 /// The sign-in rate limits of one app (those of function calls are the [`Invoker`]'s).
@@ -46,6 +49,7 @@ impl AppState {
             login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
         };
         let invoker = Invoker::new(store.clone(), functions.clone(), config.clone());
+        let inbox = Inbox::new(&config.whatsapp_api_url);
         Self(Arc::new(Inner {
             store,
             config,
@@ -54,6 +58,7 @@ impl AppState {
             invoker,
             credentials: KnownCredentials::default(),
             rate_limits,
+            inbox,
         }))
     }
 }

@@ -1,5 +1,5 @@
 //! Request ids, request logs and request metrics, as one layer ([`observe`]) around both
-//! origins, and the metrics of compiles and function calls.
+//! origins, and the metrics of compiles, function calls and WhatsApp deliveries.
 
 use std::collections::HashMap;
 use std::sync::{OnceLock, PoisonError, RwLock};
@@ -97,6 +97,33 @@ pub fn record_function_call_refused_busy() {
 /// Counts invocation records dropped because the database could not keep up.
 pub fn record_dropped_invocation_record() {
     metrics::counter!("quire_invocation_records_dropped_total").increment(1);
+}
+
+/// One WhatsApp delivery that was stored: what it held, and what of it was skipped.
+pub fn record_whatsapp_delivery(outcome: &crate::inbox::ingest::Outcome) {
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    metrics::counter!("quire_whatsapp_deliveries_total").increment(1);
+    for (result, n) in [
+        ("stored", outcome.messages_stored),
+        ("repeated", outcome.messages_repeated),
+    ] {
+        metrics::counter!("quire_whatsapp_messages_total", "result" => result).increment(count(n));
+    }
+    for (result, n) in [
+        ("applied", outcome.statuses_applied),
+        ("stale", outcome.statuses_stale),
+        ("unknown_message", outcome.statuses_unknown),
+        ("unknown_status", outcome.statuses_other),
+    ] {
+        metrics::counter!("quire_whatsapp_statuses_total", "result" => result).increment(count(n));
+    }
+    for (reason, n) in [
+        ("unknown_number", outcome.changes_unknown_number),
+        ("other_field", outcome.changes_other_field),
+    ] {
+        metrics::counter!("quire_whatsapp_changes_skipped_total", "reason" => reason)
+            .increment(count(n));
+    }
 }
 
 /// Every request's one layer of bookkeeping: its id (the client's `x-request-id` if it sent

@@ -47,11 +47,13 @@ mod artifacts;
 mod audit;
 pub mod backup;
 mod call_counts;
+mod conversations;
 mod error;
 mod functions;
 mod invitations;
 mod invocations;
 mod kv;
+mod messages;
 mod page_versions;
 mod pages;
 mod projects;
@@ -60,6 +62,7 @@ mod sessions;
 pub mod testing;
 mod tokens;
 mod users;
+mod whatsapp;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -72,12 +75,20 @@ use sqlx::{AnyPool, Executor};
 pub use artifacts::NewArtifact;
 pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
+pub use conversations::{
+    Activity, ContactSeen, Conversation, ConversationCursor, ConversationFilter, conversation_in,
+    record_activity, upsert_conversation,
+};
 pub use error::StoreError;
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
 };
 pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
+pub use messages::{
+    Message, MessageCursor, MessageDirection, MessageStatus, NewMessage, SendOutcome, StatusChange,
+    UnknownMessageDirection, UnknownMessageStatus, apply_status, finish_send, insert_message,
+};
 pub use page_versions::{NewPageVersion, PageHead, PageVersion};
 pub use pages::{INBOX_MOUNT_POINT, NewPage, Page, PageChanges, PageStatus, UnknownPageStatus};
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
@@ -85,6 +96,9 @@ pub use secrets::SecretName;
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::User;
+pub use whatsapp::{
+    NewWhatsappConnection, WhatsappConnection, WhatsappConnectionChanges, note_delivery,
+};
 
 /// Which database a `Store` talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

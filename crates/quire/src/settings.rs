@@ -129,6 +129,12 @@ pub const KEYS: &[Key] = &[
         help: "how long a call over its project's share waits for a place before it gets 429",
     },
     Key {
+        name: "whatsapp_api_url",
+        env: "QUIRE_WHATSAPP_API_URL",
+        default: quire_server::DEFAULT_WHATSAPP_API_URL,
+        help: "the WhatsApp Cloud API's base URL with its version; inbox replies are posted to <this>/<phone number id>/messages",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -178,6 +184,7 @@ struct FileSettings {
     login_failures_per_address: Option<u32>,
     function_concurrency_per_project: Option<u64>,
     function_queue_wait_ms: Option<u64>,
+    whatsapp_api_url: Option<String>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -188,6 +195,18 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+impl LogFormat {
+    /// `QUIRE_LOG_FORMAT` when set, else the file's, else text.
+    fn from_env_or(env: Option<&str>, from_file: Option<Self>) -> anyhow::Result<Self> {
+        Ok(match env {
+            Some("text") => Self::Text,
+            Some("json") => Self::Json,
+            Some(other) => bail!("QUIRE_LOG_FORMAT={other:?} is not known: use text or json"),
+            None => from_file.unwrap_or_default(),
+        })
+    }
 }
 
 /// The effective configuration.
@@ -211,6 +230,7 @@ pub struct Settings {
     pub login_failures_per_address: u32,
     pub function_concurrency_per_project: usize,
     pub function_queue_wait: Duration,
+    pub whatsapp_api_url: String,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -292,14 +312,8 @@ impl Settings {
             &text("QUIRE_USERCONTENT_URL", file.usercontent_url)
                 .unwrap_or_else(|| url_of(usercontent_listen)),
         );
-        let log_format = match env("QUIRE_LOG_FORMAT") {
-            Some(value) => match value.as_str() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
-                other => bail!("QUIRE_LOG_FORMAT={other:?} is not known: use text or json"),
-            },
-            None => file.log_format.unwrap_or_default(),
-        };
+        let log_format =
+            LogFormat::from_env_or(env("QUIRE_LOG_FORMAT").as_deref(), file.log_format)?;
         let mut settings = Self {
             database_url,
             listen,
@@ -336,6 +350,10 @@ impl Settings {
             )?,
             function_concurrency_per_project,
             function_queue_wait,
+            whatsapp_api_url: trim_slash(
+                &text("QUIRE_WHATSAPP_API_URL", file.whatsapp_api_url)
+                    .unwrap_or_else(|| quire_server::DEFAULT_WHATSAPP_API_URL.to_owned()),
+            ),
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -358,6 +376,7 @@ impl Settings {
             );
         }
         quire_store::Backend::from_url(&self.database_url)?;
+        base_url("whatsapp_api_url", &self.whatsapp_api_url)?;
         Ok(())
     }
 
@@ -417,6 +436,7 @@ impl Settings {
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: self.function_concurrency_per_project,
             function_queue_wait: self.function_queue_wait,
+            whatsapp_api_url: self.whatsapp_api_url.clone(),
         })
     }
 }
@@ -488,6 +508,26 @@ fn origin(name: &str, url: &str) -> anyhow::Result<String> {
             "{name} {url:?} must be an origin: http:// or https://, a host and an optional port, with nothing after it (such as https://pages.example.com)"
         ),
     }
+}
+
+/// Checks that `url` is an http(s) base URL that a path can follow: a host, maybe a path, and
+/// nothing else (no credentials, query or fragment).
+fn base_url(name: &str, url: &str) -> anyhow::Result<()> {
+    let valid = reqwest::Url::parse(url).ok().is_some_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if !valid {
+        bail!(
+            "{name} {url:?} must be an http:// or https:// URL with a host and an optional path, such as {}",
+            quire_server::DEFAULT_WHATSAPP_API_URL
+        );
+    }
+    Ok(())
 }
 
 fn trim_slash(url: &str) -> String {
@@ -600,6 +640,7 @@ impl fmt::Display for Settings {
             "function_queue_wait_ms  = {}",
             self.function_queue_wait.as_millis()
         )?;
+        writeln!(f, "whatsapp_api_url        = {:?}", self.whatsapp_api_url)?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,
@@ -754,6 +795,14 @@ mod tests {
             ),
             (&[("QUIRE_SESSION_TTL_HOURS", "soon")], "not a whole number"),
             (&[("QUIRE_LOG_FORMAT", "xml")], "use text or json"),
+            (
+                &[("QUIRE_WHATSAPP_API_URL", "graph.facebook.com")],
+                "whatsapp_api_url \"graph.facebook.com\" must be an http:// or https:// URL",
+            ),
+            (
+                &[("QUIRE_WHATSAPP_API_URL", "http://127.0.0.1:9/v21.0?x=1")],
+                "must be an http:// or https:// URL",
+            ),
         ];
         for (env, message) in cases {
             let error = Settings::load_from(&Overrides::default(), env_of(env))
@@ -784,6 +833,27 @@ mod tests {
         assert_eq!(
             from_env.server_config().unwrap().login_failures_per_address,
             7
+        );
+    }
+
+    #[test]
+    fn replies_go_to_the_cloud_api_unless_another_base_url_is_set() {
+        let default = Settings::load_from(&Overrides::default(), env_of(&[])).unwrap();
+        assert_eq!(default.whatsapp_api_url, "https://graph.facebook.com/v21.0");
+        let stand_in = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[
+                ("QUIRE_WHATSAPP_API_URL", "http://127.0.0.1:9090/v21.0/"),
+                (
+                    "QUIRE_SECRET_KEY",
+                    "0000000000000000000000000000000000000000000000000000000000000000",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            stand_in.server_config().unwrap().whatsapp_api_url,
+            "http://127.0.0.1:9090/v21.0"
         );
     }
 

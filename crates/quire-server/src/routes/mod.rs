@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod conversations;
 pub mod functions;
 pub mod invitations;
 pub mod me;
@@ -13,6 +14,7 @@ pub mod pages;
 pub mod projects;
 pub mod tokens;
 pub mod views;
+pub mod whatsapp;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -204,6 +206,23 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pages::invoke::invoke))
         .routes(routes!(pages::kapso_types::kapso_types))
         .routes(routes!(pages::templates::templates))
+        .routes(routes!(whatsapp::list::list, whatsapp::create::create))
+        .routes(routes!(whatsapp::update::update, whatsapp::delete::delete))
+        .routes(routes!(whatsapp::test_event::test_event))
+        .routes(routes!(
+            whatsapp::handshake::handshake,
+            whatsapp::receive::receive
+        ))
+        .routes(routes!(conversations::list::list))
+        .routes(routes!(
+            conversations::get::get,
+            conversations::update::update
+        ))
+        .routes(routes!(conversations::read::read))
+        .routes(routes!(
+            conversations::messages::messages,
+            conversations::reply::reply
+        ))
         .split_for_parts();
     utoipa::Modify::modify(&ErrorResponses, &mut openapi);
     utoipa::Modify::modify(&OperationIds, &mut openapi);

@@ -502,6 +502,109 @@ fn rows() -> Vec<Row> {
             Needs::Public,
             StatusCode::NO_CONTENT,
         ),
+        // WhatsApp: "p" has a connection (verify token `matrix-verify`, no access token) and
+        // one conversation from its test event.
+        row(
+            Method::GET,
+            "/api/v1/projects/p/whatsapp/connections",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/whatsapp/connections",
+            Some(json!({ "name": "Sales", "phone_number_id": "2000", "app_secret": "s" })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/projects/p/whatsapp/connections/{connection}",
+            Some(json!({ "name": "Renamed" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/whatsapp/connections/{connection}",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::NO_CONTENT,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/whatsapp/connections/{connection}/test-event",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        // Meta calls the webhook without credentials: the verify token and the signature
+        // decide, whoever calls.
+        row(
+            Method::GET,
+            "/api/v1/projects/p/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=matrix-verify&hub.challenge=42",
+            None,
+            Needs::Public,
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/webhooks/whatsapp",
+            Some(json!({ "object": "whatsapp_business_account", "entry": [] })),
+            Needs::Public,
+            StatusCode::UNAUTHORIZED,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/conversations",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/conversations/{conversation}",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/projects/p/conversations/{conversation}",
+            Some(json!({ "metadata": { "tier": "gold" } })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/conversations/{conversation}/read",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/conversations/{conversation}/messages",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        // The connection has no access token: whoever may reply is told so (nothing is sent).
+        row(
+            Method::POST,
+            "/api/v1/projects/p/conversations/{conversation}/messages",
+            Some(json!({ "text": "Hello" })),
+            Needs::Role(Role::Member),
+            StatusCode::CONFLICT,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/frame",
+            Some(json!({ "mode": "regular", "conversation_id": "{conversation}" })),
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
     ]
 }
 
@@ -597,6 +700,39 @@ async fn function_world(app: &TestApp, project: &str, owner: &str) {
         .unwrap();
 }
 
+/// Adds the WhatsApp connection of number `1000` (verify token `matrix-verify`, no access
+/// token) to project `p`, and a conversation from its test event; answers their ids.
+async fn inbox_world(app: &TestApp, project: &str, owner: &str) -> (String, String) {
+    let id = quire_store::new_id();
+    let sealed = quire_server::inbox::secrets::ConnectionSecret::AppSecret.seal(
+        &app.state.config.secret_key,
+        &id,
+        "matrix-secret",
+    );
+    let connection = app
+        .store()
+        .create_whatsapp_connection(
+            &quire_store::NewWhatsappConnection {
+                id: &id,
+                project_id: project,
+                name: "Support",
+                phone_number_id: "1000",
+                display_phone_number: None,
+                verify_token: "matrix-verify",
+                app_secret_sealed: &sealed,
+                access_token_sealed: None,
+            },
+            owner,
+        )
+        .await
+        .unwrap();
+    let (conversation, _) =
+        quire_server::inbox::test_event::send_test_event(&app.state, &connection)
+            .await
+            .unwrap();
+    (connection.id, conversation)
+}
+
 /// What `caller` should get from a route that `needs` this.
 fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
     if matches!(needs, Needs::Public) {
@@ -633,11 +769,20 @@ fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
 /// The hash of `PASSWORD`, made once: Argon2 is slow on purpose.
 static LOGIN_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// What a row's path and body name in braces, and the value each stands for in one world.
+type Placeholders = Vec<(&'static str, String)>;
+
 /// A fresh app with project "p" (owner, admin, member, target) and project "q" (other owner).
 /// Also: the user login@example.com with the password `PASSWORD`, an invitation to "p" for
-/// the caller's own address (its link token `quire_inv_matrix`), and the public function
-/// "pub-fn".
-async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<String>)>, String) {
+/// the caller's own address (its link token `quire_inv_matrix`), the public function
+/// "pub-fn", and a WhatsApp connection with a conversation.
+async fn world(
+    caller: Caller,
+) -> (
+    TestApp,
+    Option<(quire_store::User, Option<String>)>,
+    Placeholders,
+) {
     let app = TestApp::new().await;
     let store = app.store().clone();
     let owner = store
@@ -680,6 +825,7 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
         .unwrap();
     page_world(&store, &p.id, &owner.id).await;
     function_world(&app, &p.id, &owner.id).await;
+    let (connection, conversation) = inbox_world(&app, &p.id, &owner.id).await;
     let login_hash = LOGIN_HASH.get_or_init(|| password::hash_blocking(PASSWORD));
     store
         .create_user("login@example.com", "Login", login_hash)
@@ -711,7 +857,12 @@ async fn world(caller: Caller) -> (TestApp, Option<(quire_store::User, Option<St
         Caller::OtherOwner => Some((other, None)),
         Caller::OwnerLimitedToOther => Some((owner, Some(q.id))),
     };
-    (app, identity, invitation.id)
+    let placeholders = vec![
+        ("{invitation}", invitation.id),
+        ("{connection}", connection),
+        ("{conversation}", conversation),
+    ];
+    (app, identity, placeholders)
 }
 
 #[tokio::test]
@@ -727,7 +878,7 @@ async fn every_route_answers_every_caller_as_the_roles_say() {
     let mut failures = Vec::new();
     for row in rows() {
         for caller in callers {
-            let (app, identity, invitation) = world(caller).await;
+            let (app, identity, placeholders) = world(caller).await;
             let client: Client<'_> = match &identity {
                 None => app.anonymous(),
                 Some((user, project)) => app.token_client(user, project.as_deref()).await,
@@ -738,13 +889,14 @@ async fn every_route_answers_every_caller_as_the_roles_say() {
                     .id
                     .clone(),
             };
-            let path = row
-                .path
-                .replace("{own_token}", &own_token)
-                .replace("{invitation}", &invitation);
-            let response = client
-                .send(row.method.clone(), &path, row.body.as_ref())
-                .await;
+            let mut path = row.path.replace("{own_token}", &own_token);
+            let mut body = row.body.as_ref().map(Value::to_string);
+            for (placeholder, value) in &placeholders {
+                path = path.replace(placeholder, value);
+                body = body.map(|body| body.replace(placeholder, value));
+            }
+            let body: Option<Value> = body.map(|body| serde_json::from_str(&body).unwrap());
+            let response = client.send(row.method.clone(), &path, body.as_ref()).await;
             let want = expected(caller, row.needs, row.success);
             if response.status != want {
                 failures.push(format!(

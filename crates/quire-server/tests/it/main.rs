@@ -5,6 +5,7 @@ mod audit;
 mod authorization;
 mod fairness;
 mod functions;
+mod inbox;
 mod invitations;
 mod ops;
 mod pages;

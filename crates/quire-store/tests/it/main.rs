@@ -5,6 +5,7 @@ mod accounts;
 mod backup;
 mod changes;
 mod functions;
+mod inbox;
 mod invitations;
 mod json_columns;
 mod pages;

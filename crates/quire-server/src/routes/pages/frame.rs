@@ -4,10 +4,11 @@
 //!
 //! `preview` opens the head version and is for owners and admins; `regular` and `embedded`
 //! open the published version, for every member. The nonce is not stored: the host keeps it
-//! and accepts the page's hello only with it.
+//! and accepts the page's hello only with it. With a `conversation_id` (the inbox's Page tab),
+//! the context names that conversation of the same project, and its metadata is the context's.
 
 use axum::extract::State;
-use quire_store::{Membership, Page, Role};
+use quire_store::{Conversation, Membership, Page, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -18,6 +19,7 @@ use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::pages::{Mode, load, version_for_mode};
+use crate::routes::conversations::find as find_conversation;
 use crate::state::AppState;
 use crate::validate::timestamp;
 
@@ -25,8 +27,8 @@ use crate::validate::timestamp;
 #[serde(deny_unknown_fields)]
 pub struct FrameRequest {
     pub mode: Mode,
-    /// The inbox conversation the page is shown beside (conversations arrive with the inbox;
-    /// until then the context's `conversation` is null).
+    /// The inbox conversation the page is shown beside: the context's `conversation` names
+    /// it and its `metadata` is the conversation's. Null when the page stands alone.
     pub conversation_id: Option<String>,
 }
 
@@ -48,7 +50,7 @@ pub struct FrameView {
     params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
     responses((status = 200, body = FrameView),
         (status = 403, body = ErrorBody, description = "a member asked for a preview"),
-        (status = 404, body = ErrorBody, description = "no such page, or nothing published for regular and embedded mode"),
+        (status = 404, body = ErrorBody, description = "no such page, nothing published for regular and embedded mode, or no such conversation in the project"),
         (status = 422, body = ErrorBody, description = "the version to show did not build")))]
 pub async fn frame(
     State(state): State<AppState>,
@@ -65,6 +67,10 @@ pub async fn frame(
         ));
     }
     let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
+    let conversation = match &body.conversation_id {
+        Some(id) => Some(find_conversation(&state, &membership, id).await?),
+        None => None,
+    };
     let version = version_for_mode(&state, &membership, &page, body.mode).await?;
     let sha256 = version
         .artifact_sha256
@@ -77,11 +83,12 @@ pub async fn frame(
         &page,
         sha256,
         body.mode,
+        conversation.as_ref(),
     )))
 }
 
-/// What the host needs to show artifact `sha256` of `page` in `mode`: its signed URL with a
-/// fresh nonce, and the context the bridge hands the page.
+/// What the host needs to show artifact `sha256` of `page` in `mode` (beside `conversation`,
+/// in the inbox): its signed URL with a fresh nonce, and the context the bridge hands the page.
 pub fn frame_view(
     state: &AppState,
     membership: &Membership,
@@ -89,6 +96,7 @@ pub fn frame_view(
     page: &Page,
     sha256: &str,
     mode: Mode,
+    conversation: Option<&Conversation>,
 ) -> FrameView {
     let signed = artifacts::sign_url(
         state,
@@ -107,9 +115,9 @@ pub fn frame_view(
             "mode": mode.as_str(),
             "theme": "light",
         },
-        "context": { "conversation": null },
+        "context": { "conversation": conversation.map(conversation_context) },
         "vars": {},
-        "metadata": {},
+        "metadata": conversation.map_or_else(|| json!({}), |c| c.metadata.clone()),
     });
     FrameView {
         url: format!("{}#nonce={nonce}", signed.url),
@@ -117,4 +125,16 @@ pub fn frame_view(
         expires_at: timestamp(signed.expires_at * 1000),
         context,
     }
+}
+
+/// A conversation as `kapso.getContext()` names it (Kapso's `KapsoConversation`).
+fn conversation_context(conversation: &Conversation) -> serde_json::Value {
+    json!({
+        "id": conversation.id,
+        "phoneNumber": conversation.phone_number,
+        "whatsappContactId": conversation.contact_key,
+        "whatsappConfigId": conversation.whatsapp_config_id,
+        "whatsappPhoneNumberId": conversation.whatsapp_phone_number_id,
+        "contactName": conversation.contact_name,
+    })
 }

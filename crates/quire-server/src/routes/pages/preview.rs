@@ -71,6 +71,7 @@ pub async fn preview(
                 &page,
                 &artifact.sha256,
                 Mode::Preview,
+                None,
             ))
         }
         None => None,

@@ -1,0 +1,32 @@
+//! The inbox service: WhatsApp deliveries in ([`receive`]: signature, [`webhook`] payload,
+//! [`ingest`]), replies out ([`reply`] through the [`cloud_api`]), connection secrets at rest
+//! ([`secrets`]), the connections' test event and the demo conversations. Routes, the
+//! bootstrap and tests call these; nothing else writes a delivery.
+
+pub mod cloud_api;
+pub mod ingest;
+pub mod receive;
+pub mod reply;
+pub mod secrets;
+pub mod signature;
+pub mod targets;
+pub mod test_event;
+pub mod webhook;
+
+use cloud_api::CloudApi;
+use targets::WebhookTargets;
+
+/// What the inbox keeps per app: the projects' webhook targets and the Cloud API client.
+pub struct Inbox {
+    pub targets: WebhookTargets,
+    pub cloud_api: CloudApi,
+}
+
+impl Inbox {
+    pub fn new(whatsapp_api_url: &str) -> Self {
+        Self {
+            targets: WebhookTargets::default(),
+            cloud_api: CloudApi::new(whatsapp_api_url),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! `POST /api/v1/projects/{p}/conversations/{c}/read`: the conversation's messages are read
+//! (its unread count becomes 0), for every member.
+
+use axum::extract::State;
+use quire_store::Role;
+
+use super::{ConversationView, conversation_for};
+use crate::auth::Viewer;
+use crate::errors::{ApiError, ErrorBody};
+use crate::extract::Path;
+use crate::json::ApiJson;
+use crate::state::AppState;
+
+#[utoipa::path(post, path = "/api/v1/projects/{p}/conversations/{c}/read", tag = "inbox",
+    params(("p" = String, Path, description = "project id or slug"), ("c" = String, Path, description = "conversation id")),
+    responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((project, conversation)): Path<(String, String)>,
+) -> Result<ApiJson<ConversationView>, ApiError> {
+    let (membership, conversation) =
+        conversation_for(&state, &viewer, &project, &conversation, Role::Member).await?;
+    let updated = state
+        .store
+        .mark_conversation_read(&membership.project.id, &conversation.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
+    Ok(ApiJson(ConversationView::from(&updated)))
+}

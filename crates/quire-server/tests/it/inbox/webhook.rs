@@ -1,0 +1,430 @@
+//! The webhook: Meta's example deliveries, signatures, redeliveries, statuses in any order,
+//! unknown messages, malformed deliveries, and the handshake.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use quire_server::ServerConfig;
+use quire_server::inbox::signature::sign;
+use quire_store::SendOutcome;
+use quire_test_utils::testing::TestDatabase;
+use serde_json::{Value, json};
+
+use super::{APP_SECRET, Inbox, SECOND_NUMBER_ID, fixture, status_delivery, text_delivery};
+
+const FIXTURE_WAMID: &str = "wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI1QjM0RjY3QTg5QkMwRDEyRTMA";
+const FAILED_WAMID: &str = "wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI2QzQ1RDc4OUFCQ0RFRjAxMjMA";
+
+/// An outbound message with `wamid` in `conversation`, stored as a reply the Cloud API took
+/// (the reply service's own two steps, without the HTTP call).
+async fn sent_reply(inbox: &Inbox, conversation_id: &str, wamid: &str) -> String {
+    let store = inbox.app.store();
+    let conversation = store
+        .conversation(&inbox.project_id, conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let pending =
+        quire_server::inbox::reply::record_outgoing(store, &conversation, "On its way", None, 1)
+            .await
+            .unwrap();
+    quire_server::inbox::reply::record_send_result(
+        store,
+        &pending.id,
+        &SendOutcome::Sent { wamid },
+    )
+    .await
+    .unwrap();
+    pending.id
+}
+
+async fn message_by_wamid(inbox: &Inbox, wamid: &str) -> quire_store::Message {
+    inbox
+        .app
+        .store()
+        .message_by_wamid(&inbox.project_id, wamid)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_fixture_is_stored_on_both_backends() {
+    for database in TestDatabase::all().await {
+        let inbox = Inbox::with_database(database, ServerConfig::local(8787, 8788)).await;
+
+        inbox.deliver(&fixture("text-message.json")).await;
+        let maria = inbox.conversation_named("Maria Lopez").await;
+        assert_eq!(maria["phone_number"], "14155550123");
+        assert_eq!(maria["whatsapp_contact_id"], "14155550123");
+        assert_eq!(maria["whatsapp_phone_number_id"], super::NUMBER_ID);
+        assert_eq!(maria["whatsapp_config_id"], inbox.connection["id"]);
+        assert_eq!(maria["display_phone_number"], "15550783881");
+        assert_eq!(maria["unread_count"], 1);
+        assert_eq!(
+            maria["last_message_preview"],
+            "Hi! Where is my order #1042?"
+        );
+        assert_eq!(maria["last_message_direction"], "inbound");
+        assert_eq!(maria["last_message_at"], "2025-12-04T10:40:00Z");
+        let messages = inbox.messages(maria["id"].as_str().unwrap()).await;
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0]["type"], "text");
+        assert_eq!(messages[0]["body"], "Hi! Where is my order #1042?");
+        assert_eq!(messages[0]["status"], "received");
+        assert_eq!(messages[0]["direction"], "inbound");
+        assert_eq!(messages[0]["created_at"], "2025-12-04T10:40:00Z");
+
+        // A contact known by the business-scoped id and a username only; no `from`.
+        inbox.deliver(&fixture("bsuid-message.json")).await;
+        let fox = inbox.conversation_named("quietfox").await;
+        assert_eq!(fox["phone_number"], Value::Null);
+        assert_eq!(fox["business_user_id"], "US.8Hk2mQ7rT1xZ");
+        assert_eq!(fox["whatsapp_contact_id"], "US.8Hk2mQ7rT1xZ");
+        assert_eq!(fox["username"], "@quietfox");
+        assert_eq!(
+            inbox.messages(fox["id"].as_str().unwrap()).await[0]["body"],
+            "Do you ship to Canada?"
+        );
+
+        // Two entries, three changes; the second number is not connected yet: skipped.
+        inbox.deliver(&fixture("batched.json")).await;
+        let ken = inbox.conversation_named("Ken Ito").await;
+        assert_eq!(ken["unread_count"], 2);
+        assert_eq!(ken["last_message_preview"], "Replied: Track my order");
+        let thread = inbox.messages(ken["id"].as_str().unwrap()).await;
+        assert_eq!(thread[0]["type"], "interactive");
+        assert_eq!(thread[0]["body"], "Track my order");
+        assert_eq!(thread[0]["data"]["button_reply"]["id"], "track-order");
+        assert_eq!(
+            thread[0]["data"]["context"]["id"],
+            "wamid.HBgMODE5MDEyMzQ1Njc4FQIAERgSOUJCQ0RERUVGRjAwMTEyMjMA"
+        );
+        assert_eq!(thread[1]["type"], "reaction");
+        assert_eq!(thread[1]["body"], "👍");
+        assert_eq!(
+            thread[1]["data"]["message_id"],
+            "wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI1QjM0RjY3QTg5QkMwRDEyRTMA"
+        );
+        assert!(
+            inbox.conversations("?q=souza").await.is_empty(),
+            "a number the project has not connected is skipped"
+        );
+
+        // Connected, the same delivery again: Ana's photo is stored, Ken's messages once.
+        inbox.connect(SECOND_NUMBER_ID).await;
+        inbox.deliver(&fixture("batched.json")).await;
+        let ana = inbox.conversation_named("Ana Souza").await;
+        assert_eq!(ana["whatsapp_phone_number_id"], SECOND_NUMBER_ID);
+        assert_eq!(
+            ana["last_message_preview"],
+            "Photo: the box arrived like this"
+        );
+        let photo = &inbox.messages(ana["id"].as_str().unwrap()).await[0];
+        assert_eq!(photo["type"], "image");
+        assert_eq!(photo["body"], "the box arrived like this");
+        assert_eq!(
+            photo["data"],
+            json!({ "caption": "the box arrived like this", "mime_type": "image/jpeg", "sha256": "5f1a2b3c4d", "id": "1479537139650973" })
+        );
+        assert_eq!(inbox.conversation_named("Ken Ito").await["unread_count"], 2);
+
+        // Statuses of messages never sent from here: acknowledged, and dropped.
+        let before = inbox.stored_message_count().await;
+        inbox.deliver(&fixture("statuses.json")).await;
+        assert_eq!(inbox.stored_message_count().await, before);
+        assert_eq!(inbox.conversations("").await.len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn statuses_in_any_order_end_at_the_furthest_and_failed_keeps_its_error() {
+    let inbox = Inbox::new().await;
+    inbox.deliver(&fixture("text-message.json")).await;
+    let maria = inbox.conversation_named("Maria Lopez").await;
+    let conversation = maria["id"].as_str().unwrap();
+    sent_reply(&inbox, conversation, FIXTURE_WAMID).await;
+    sent_reply(&inbox, conversation, FAILED_WAMID).await;
+
+    // read, sent, delivered in one delivery; and a failure of the other message.
+    inbox.deliver(&fixture("statuses.json")).await;
+    let read = message_by_wamid(&inbox, FIXTURE_WAMID).await;
+    assert_eq!(read.status.as_str(), "read");
+    assert_eq!(
+        read.status_at, 1_764_844_990_000,
+        "the read status's own time"
+    );
+    let failed = message_by_wamid(&inbox, FAILED_WAMID).await;
+    assert_eq!(failed.status.as_str(), "failed");
+    assert_eq!(
+        failed.error,
+        Some(json!({
+            "code": 131_047,
+            "title": "Re-engagement message",
+            "message": "Re-engagement message",
+            "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+        }))
+    );
+
+    // Later deliveries of older statuses change nothing.
+    inbox
+        .deliver(&status_delivery(&[
+            (FIXTURE_WAMID, "delivered", "1764845990"),
+            (FAILED_WAMID, "delivered", "1764845990"),
+            (FAILED_WAMID, "read", "1764845999"),
+        ]))
+        .await;
+    assert_eq!(
+        message_by_wamid(&inbox, FIXTURE_WAMID)
+            .await
+            .status
+            .as_str(),
+        "read"
+    );
+    let still = message_by_wamid(&inbox, FAILED_WAMID).await;
+    assert_eq!(still.status.as_str(), "failed");
+    assert_eq!(still.error, failed.error);
+
+    let thread = inbox.messages(conversation).await;
+    let shown = thread.iter().find(|m| m["wamid"] == FAILED_WAMID).unwrap();
+    assert_eq!(shown["error"]["code"], 131_047);
+    assert_eq!(shown["direction"], "outbound");
+    // Replies are not unread, and statuses do not touch the conversation's list entry.
+    assert_eq!(
+        inbox.conversation_named("Maria Lopez").await["unread_count"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_redelivery_is_stored_once() {
+    let inbox = Inbox::new().await;
+    for _ in 0..3 {
+        inbox.deliver(&fixture("text-message.json")).await;
+    }
+    inbox.deliver(&fixture("batched.json")).await;
+    inbox.deliver(&fixture("batched.json")).await;
+    let maria = inbox.conversation_named("Maria Lopez").await;
+    assert_eq!(maria["unread_count"], 1);
+    assert_eq!(inbox.messages(maria["id"].as_str().unwrap()).await.len(), 1);
+    assert_eq!(inbox.conversation_named("Ken Ito").await["unread_count"], 2);
+    assert_eq!(inbox.stored_message_count().await, 3);
+}
+
+#[tokio::test]
+async fn an_older_message_arriving_late_counts_but_keeps_the_preview() {
+    let inbox = Inbox::new().await;
+    inbox
+        .deliver(&text_delivery(&[(
+            "14155550123",
+            "Maria Lopez",
+            "wamid.new",
+            1_764_844_900,
+            "Second",
+        )]))
+        .await;
+    inbox
+        .deliver(&text_delivery(&[(
+            "14155550123",
+            "Maria Lopez",
+            "wamid.old",
+            1_764_844_800,
+            "First",
+        )]))
+        .await;
+    let maria = inbox.conversation_named("Maria Lopez").await;
+    assert_eq!(maria["last_message_preview"], "Second");
+    assert_eq!(maria["unread_count"], 2);
+    let thread = inbox.messages(maria["id"].as_str().unwrap()).await;
+    let bodies: Vec<&Value> = thread.iter().map(|m| &m["body"]).collect();
+    assert_eq!(
+        bodies,
+        [&json!("Second"), &json!("First")],
+        "by WhatsApp's time"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_without_the_right_signature_is_401_and_stores_nothing() {
+    let inbox = Inbox::new().await;
+    let body = fixture("text-message.json");
+    let tampered = String::from_utf8(body.clone())
+        .unwrap()
+        .replace("order #1042", "order #9999")
+        .into_bytes();
+    let cases: [(&[u8], Option<String>); 6] = [
+        (&body, None),
+        (&body, Some(sign("another-secret", &body))),
+        (&tampered, Some(sign(APP_SECRET, &body))),
+        (
+            &body,
+            Some(sign(APP_SECRET, &body).replace("sha256=", "sha1=")),
+        ),
+        (&body, Some("sha256=".to_owned())),
+        (b"{not json", Some(sign("another-secret", b"{not json"))),
+    ];
+    for (sent, signature) in cases {
+        let response = inbox.deliver_signed(sent, signature.as_deref()).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{signature:?}: {}",
+            response.text()
+        );
+        assert_eq!(response.error_code(), "invalid_signature");
+        assert!(
+            response.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("X-Hub-Signature-256")
+        );
+    }
+    // A project that does not exist answers as one with other secrets.
+    let unknown = inbox
+        .app
+        .send(
+            Request::post("/api/v1/projects/nope/webhooks/whatsapp")
+                .header("x-hub-signature-256", sign(APP_SECRET, &body))
+                .body(Body::from(body.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(inbox.conversations("").await.is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_malformed_delivery_is_400_and_stores_nothing() {
+    let inbox = Inbox::new().await;
+    // The first change is fine, the second is not Meta's: the whole delivery is refused.
+    let mut half_good: Value = serde_json::from_slice(&fixture("batched.json")).unwrap();
+    half_good["entry"][0]["changes"][1]["value"]["messages"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("id");
+    let no_sender = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "changes": [{ "field": "messages", "value": {
+            "metadata": { "phone_number_id": super::NUMBER_ID },
+            "messages": [{ "id": "wamid.x", "timestamp": "1", "type": "text", "text": { "body": "who?" } }],
+        }}]}],
+    });
+    let cases: [(Vec<u8>, &str); 6] = [
+        (b"{not json".to_vec(), "not JSON"),
+        (b"[]".to_vec(), "not a WhatsApp Business delivery"),
+        (
+            br#"{"object":"page","entry":[]}"#.to_vec(),
+            "whatsapp_business_account",
+        ),
+        (
+            serde_json::to_vec(&half_good).unwrap(),
+            "entry[0].changes[1].value",
+        ),
+        (serde_json::to_vec(&no_sender).unwrap(), "names no sender"),
+        (
+            String::from_utf8(fixture("text-message.json"))
+                .unwrap()
+                .replace("\"1764844800\"", "\"yesterday\"")
+                .into_bytes(),
+            "timestamp",
+        ),
+    ];
+    for (body, expected) in cases {
+        let response = inbox
+            .deliver_signed(&body, Some(&sign(APP_SECRET, &body)))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{expected}: {}",
+            response.text()
+        );
+        assert_eq!(response.error_code(), "invalid_delivery");
+        let message = response.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            message.contains(expected) && message.contains("nothing was stored"),
+            "{message}"
+        );
+    }
+    assert!(inbox.conversations("").await.is_empty(), "nothing stored");
+    assert_eq!(
+        inbox.connection_now().await["last_delivery_at"],
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn the_handshake_echoes_the_challenge_for_the_verify_token_only() {
+    let inbox = Inbox::new().await;
+    let token = inbox.connection["verify_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 32, "{token}");
+    let handshake = |project: &str, query: String| {
+        Request::get(format!(
+            "/api/v1/projects/{project}/webhooks/whatsapp?{query}"
+        ))
+        .body(Body::empty())
+        .unwrap()
+    };
+    let ok = inbox
+        .app
+        .send(handshake(
+            "p",
+            format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"),
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.text(), "1158201444");
+    assert!(ok.header("content-type").unwrap().starts_with("text/plain"));
+    let by_id = inbox
+        .app
+        .send(handshake(
+            &inbox.project_id,
+            format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=7"),
+        ))
+        .await;
+    assert_eq!(by_id.text(), "7");
+
+    for (project, query) in [
+        (
+            "p",
+            "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1".to_owned(),
+        ),
+        (
+            "p",
+            format!("hub.mode=unsubscribe&hub.verify_token={token}&hub.challenge=1"),
+        ),
+        ("p", "hub.mode=subscribe&hub.challenge=1".to_owned()),
+        (
+            "nope",
+            format!("hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1"),
+        ),
+    ] {
+        let refused = inbox.app.send(handshake(project, query.clone())).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{project} {query}");
+        assert!(
+            !refused.text().contains(&token),
+            "the token is never echoed"
+        );
+    }
+    let no_challenge = inbox
+        .app
+        .send(handshake(
+            "p",
+            format!("hub.mode=subscribe&hub.verify_token={token}"),
+        ))
+        .await;
+    assert_eq!(no_challenge.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_delivery_notes_when_the_number_last_delivered() {
+    let inbox = Inbox::new().await;
+    inbox.deliver(&fixture("text-message.json")).await;
+    let connection = inbox.connection_now().await;
+    assert!(connection["last_delivery_at"].is_string(), "{connection}");
+}

@@ -1,0 +1,507 @@
+//! Inbox conversations: one per contact and WhatsApp number of a project, keyed by the
+//! contact's `wa_id` when WhatsApp gives it and by the business-scoped user id otherwise. The
+//! list pages by newest activity and searches names, usernames, numbers (any part of them) and
+//! message text through each backend's full-text index.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use crate::audit::{NewAuditEntry, insert_audit};
+use crate::messages::MessageDirection;
+use crate::{Backend, Store, StoreError, Tx, new_ordered_id, parse_column};
+
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub id: String,
+    pub project_id: String,
+    /// The connection the contact writes to; `None` once that connection was deleted.
+    pub whatsapp_config_id: Option<String>,
+    pub whatsapp_phone_number_id: String,
+    /// The contact's `wa_id`, or their business-scoped user id where WhatsApp gave no number.
+    pub contact_key: String,
+    /// The contact's `wa_id` (their phone number), when known.
+    pub phone_number: Option<String>,
+    pub business_user_id: Option<String>,
+    pub username: Option<String>,
+    pub contact_name: Option<String>,
+    /// Free JSON the team keeps about the conversation; always an object.
+    pub metadata: serde_json::Value,
+    pub last_message_at: i64,
+    pub last_message_preview: String,
+    pub last_message_direction: Option<MessageDirection>,
+    pub unread_count: i64,
+    pub created_at: i64,
+    /// The number of the conversation's connection as people read it.
+    pub display_phone_number: Option<String>,
+}
+
+impl FromRow<'_, AnyRow> for Conversation {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let metadata: String = row.try_get("metadata")?;
+        let direction: Option<String> = row.try_get("last_message_direction")?;
+        Ok(Self {
+            id: row.try_get("id")?,
+            project_id: row.try_get("project_id")?,
+            whatsapp_config_id: row.try_get("whatsapp_config_id")?,
+            whatsapp_phone_number_id: row.try_get("whatsapp_phone_number_id")?,
+            contact_key: row.try_get("contact_key")?,
+            phone_number: row.try_get("phone_number")?,
+            business_user_id: row.try_get("business_user_id")?,
+            username: row.try_get("username")?,
+            contact_name: row.try_get("contact_name")?,
+            metadata: serde_json::from_str(&metadata)
+                .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new())),
+            last_message_at: row.try_get("last_message_at")?,
+            last_message_preview: row.try_get("last_message_preview")?,
+            last_message_direction: match direction {
+                Some(_) => Some(parse_column(row, "last_message_direction")?),
+                None => None,
+            },
+            unread_count: row.try_get("unread_count")?,
+            created_at: row.try_get("created_at")?,
+            display_phone_number: row.try_get("display_phone_number")?,
+        })
+    }
+}
+
+/// Every conversation read goes through this: the columns, and the connection's number.
+const SELECT: &str = "SELECT c.id, c.project_id, c.whatsapp_config_id, c.whatsapp_phone_number_id, \
+     c.contact_key, c.phone_number, c.business_user_id, c.username, c.contact_name, c.metadata, \
+     c.last_message_at, c.last_message_preview, c.last_message_direction, c.unread_count, \
+     c.created_at, w.display_phone_number \
+     FROM conversations c LEFT JOIN whatsapp_connections w ON w.id = c.whatsapp_config_id";
+
+/// A contact as a delivery names it, on the number of connection `connection_id`.
+#[derive(Clone, Debug)]
+pub struct ContactSeen<'a> {
+    pub project_id: &'a str,
+    pub connection_id: &'a str,
+    pub phone_number_id: &'a str,
+    pub wa_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// The contact fields of a stored conversation, as the upsert compares them.
+#[derive(Debug, PartialEq, FromRow)]
+struct StoredContact {
+    id: String,
+    whatsapp_config_id: Option<String>,
+    phone_number: Option<String>,
+    business_user_id: Option<String>,
+    username: Option<String>,
+    contact_name: Option<String>,
+}
+
+/// The text the search index holds for a contact: name, username, business-scoped id, and
+/// every suffix of the number from three digits up, so that a prefix query (what the index
+/// answers fast) finds any part of the number.
+fn search_terms(contact: &StoredContact) -> String {
+    let mut terms: Vec<String> = [
+        &contact.contact_name,
+        &contact.username,
+        &contact.business_user_id,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    if let Some(number) = &contact.phone_number {
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        terms.extend((0..digits.len().saturating_sub(2)).map(|start| digits[start..].to_owned()));
+    }
+    terms.join(" ")
+}
+
+/// The conversation of the contact `seen`, made when it is new; the contact's name, username
+/// and ids are brought up to date. `at` is when a new conversation's first message was sent.
+/// Answers the conversation's id.
+///
+/// A conversation found by the business-scoped user id keeps its key when the number becomes
+/// known (or is withheld again), so the contact stays one conversation.
+pub async fn upsert_conversation(
+    tx: &mut Tx,
+    seen: &ContactSeen<'_>,
+    at: i64,
+) -> Result<String, StoreError> {
+    let Some(key) = seen.wa_id.or(seen.user_id) else {
+        return Err(StoreError::NotFound {
+            what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
+        });
+    };
+    let found: Option<StoredContact> = sqlx::query_as(
+        "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
+         FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
+         AND (contact_key = $3 OR business_user_id = $4) \
+         ORDER BY CASE WHEN contact_key = $3 THEN 0 ELSE 1 END LIMIT 1",
+    )
+    .bind(seen.project_id)
+    .bind(seen.phone_number_id)
+    .bind(key)
+    .bind(seen.user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let or_kept =
+        |given: Option<&str>, kept: Option<&String>| given.map(str::to_owned).or(kept.cloned());
+    let contact = StoredContact {
+        id: found.as_ref().map_or_else(new_ordered_id, |f| f.id.clone()),
+        whatsapp_config_id: Some(seen.connection_id.to_owned()),
+        phone_number: or_kept(
+            seen.wa_id,
+            found.as_ref().and_then(|f| f.phone_number.as_ref()),
+        ),
+        business_user_id: or_kept(
+            seen.user_id,
+            found.as_ref().and_then(|f| f.business_user_id.as_ref()),
+        ),
+        username: or_kept(
+            seen.username,
+            found.as_ref().and_then(|f| f.username.as_ref()),
+        ),
+        contact_name: or_kept(
+            seen.name,
+            found.as_ref().and_then(|f| f.contact_name.as_ref()),
+        ),
+    };
+    if found.as_ref() == Some(&contact) {
+        return Ok(contact.id);
+    }
+    let terms = search_terms(&contact);
+    if found.is_some() {
+        sqlx::query(
+            "UPDATE conversations SET whatsapp_config_id = $1, phone_number = $2, business_user_id = $3, \
+             username = $4, contact_name = $5, search_terms = $6 WHERE id = $7",
+        )
+        .bind(&contact.whatsapp_config_id)
+        .bind(&contact.phone_number)
+        .bind(&contact.business_user_id)
+        .bind(&contact.username)
+        .bind(&contact.contact_name)
+        .bind(&terms)
+        .bind(&contact.id)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(contact.id);
+    }
+    // Another delivery may create the same conversation meanwhile (on PostgreSQL); the
+    // conflict clause makes the later one an update instead of an error.
+    Ok(sqlx::query_scalar(
+        "INSERT INTO conversations (id, project_id, whatsapp_config_id, whatsapp_phone_number_id, \
+         contact_key, phone_number, business_user_id, username, contact_name, last_message_at, \
+         created_at, search_terms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
+         ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) DO UPDATE SET \
+         whatsapp_config_id = excluded.whatsapp_config_id, \
+         phone_number = COALESCE(excluded.phone_number, conversations.phone_number), \
+         business_user_id = COALESCE(excluded.business_user_id, conversations.business_user_id), \
+         username = COALESCE(excluded.username, conversations.username), \
+         contact_name = COALESCE(excluded.contact_name, conversations.contact_name), \
+         search_terms = excluded.search_terms \
+         RETURNING id",
+    )
+    .bind(&contact.id)
+    .bind(seen.project_id)
+    .bind(&contact.whatsapp_config_id)
+    .bind(seen.phone_number_id)
+    .bind(key)
+    .bind(&contact.phone_number)
+    .bind(&contact.business_user_id)
+    .bind(&contact.username)
+    .bind(&contact.contact_name)
+    .bind(at)
+    .bind(&terms)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// A message a conversation just got, as its list entry shows it.
+pub struct Activity<'a> {
+    /// When the message was sent; an older message arriving late leaves the preview alone.
+    pub at: i64,
+    pub preview: &'a str,
+    pub direction: MessageDirection,
+    /// Whether it counts as unread (a new inbound message).
+    pub unread: bool,
+}
+
+/// Brings the conversation's list entry up to date with a new message.
+pub async fn record_activity(
+    tx: &mut Tx,
+    conversation_id: &str,
+    activity: &Activity<'_>,
+) -> Result<(), StoreError> {
+    // Every right-hand side reads the row as it was, in both backends.
+    sqlx::query(
+        "UPDATE conversations SET unread_count = unread_count + $1, \
+         last_message_preview = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message_preview END, \
+         last_message_direction = CASE WHEN $2 >= last_message_at THEN $4 ELSE last_message_direction END, \
+         last_message_at = CASE WHEN $2 >= last_message_at THEN $2 ELSE last_message_at END \
+         WHERE id = $5",
+    )
+    .bind(i64::from(activity.unread))
+    .bind(activity.at)
+    .bind(activity.preview)
+    .bind(activity.direction.as_str())
+    .bind(conversation_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The conversation `conversation_id`, read inside a transaction (after a change in it).
+pub async fn conversation_in(
+    tx: &mut Tx,
+    conversation_id: &str,
+) -> Result<Conversation, StoreError> {
+    sqlx::query_as(&format!("{SELECT} WHERE c.id = $1"))
+        .bind(conversation_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("conversation {conversation_id}"),
+        })
+}
+
+/// Where a page of conversations starts: after the one at `(last_message_at, id)`.
+pub type ConversationCursor<'a> = (i64, &'a str);
+
+/// Which conversations to list; every field narrows the list.
+#[derive(Clone, Debug, Default)]
+pub struct ConversationFilter<'a> {
+    pub before: Option<ConversationCursor<'a>>,
+    /// Words that the contact's name, username or number, or one message's text, all start
+    /// with (digits anywhere in the number).
+    pub search: Option<&'a str>,
+    pub unread_only: bool,
+    pub connection_id: Option<&'a str>,
+}
+
+/// The words of a search as the full-text index takes them, or `None` when it has none.
+/// A search that reads as a phone number (`+1 (415) 555-01`) is one run of digits.
+fn search_words(search: &str) -> Option<Vec<String>> {
+    const MAX_WORDS: usize = 8;
+    const MAX_WORD_CHARS: usize = 64;
+    let is_number = search
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let words: Vec<String> = if is_number {
+        vec![search.chars().filter(char::is_ascii_digit).collect()]
+    } else {
+        search
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let words: Vec<String> = words
+        .into_iter()
+        .filter(|word| !word.is_empty())
+        .take(MAX_WORDS)
+        .map(|word| word.chars().take(MAX_WORD_CHARS).collect())
+        .collect();
+    (!words.is_empty()).then_some(words)
+}
+
+impl Backend {
+    /// The full-text query that finds texts with a word starting with each of `words`.
+    fn prefix_query(self, words: &[String]) -> String {
+        match self {
+            // Quoted, so a word is never read as an FTS5 operator.
+            Backend::Sqlite => words
+                .iter()
+                .map(|word| format!("\"{word}\"*"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+            // Words hold letters and digits only: nothing in them is tsquery syntax.
+            Backend::Postgres => words
+                .iter()
+                .map(|word| format!("{word}:*"))
+                .collect::<Vec<_>>()
+                .join(" & "),
+        }
+    }
+
+    /// The condition that a conversation's contact or one of its messages matches the
+    /// full-text query bound as `$query` (`$1` is the project id).
+    fn search_condition(self, query: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(
+                "(c.seq IN (SELECT rowid FROM conversations_search WHERE conversations_search MATCH {query}) \
+                 OR c.id IN (SELECT m.conversation_id FROM messages_search s JOIN messages m ON m.seq = s.rowid \
+                 WHERE messages_search MATCH {query} AND m.project_id = $1))"
+            ),
+            Backend::Postgres => format!(
+                "(c.search_vector @@ to_tsquery('simple', {query}) \
+                 OR c.id IN (SELECT m.conversation_id FROM messages m \
+                 WHERE m.project_id = $1 AND m.search_vector @@ to_tsquery('simple', {query})))"
+            ),
+        }
+    }
+}
+
+impl Store {
+    /// A page of a project's conversations, newest activity first.
+    pub async fn conversations(
+        &self,
+        project_id: &str,
+        filter: &ConversationFilter<'_>,
+        limit: i64,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let mut conditions = vec!["c.project_id = $1".to_owned()];
+        let mut texts: Vec<String> = Vec::new();
+        let mut next = 3; // $1 the project, $2 the limit
+        if filter.before.is_some() {
+            conditions.push(format!(
+                "(c.last_message_at, c.id) < (${next}, ${})",
+                next + 1
+            ));
+            next += 2;
+        }
+        if filter.unread_only {
+            conditions.push("c.unread_count > 0".to_owned());
+        }
+        if let Some(connection) = filter.connection_id {
+            conditions.push(format!("c.whatsapp_config_id = ${next}"));
+            texts.push(connection.to_owned());
+            next += 1;
+        }
+        if let Some(search) = filter.search {
+            let Some(words) = search_words(search) else {
+                return Ok(Vec::new());
+            };
+            conditions.push(self.backend.search_condition(&format!("${next}")));
+            texts.push(self.backend.prefix_query(&words));
+        }
+        let sql = format!(
+            "{SELECT} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
+            conditions.join(" AND ")
+        );
+        let mut query = sqlx::query_as(&sql).bind(project_id).bind(limit);
+        if let Some((at, id)) = filter.before {
+            query = query.bind(at).bind(id);
+        }
+        for text in texts {
+            query = query.bind(text);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    /// The conversation `conversation_id` of `project_id`.
+    pub async fn conversation(
+        &self,
+        project_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("{SELECT} WHERE c.project_id = $1 AND c.id = $2"))
+                .bind(project_id)
+                .bind(conversation_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Replaces a conversation's metadata (audited as `conversation.metadata_update` with the
+    /// top-level keys, sorted, not the values).
+    pub async fn set_conversation_metadata(
+        &self,
+        project_id: &str,
+        conversation_id: &str,
+        metadata: &serde_json::Map<String, serde_json::Value>,
+        actor_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let mut tx = self.begin().await?;
+        let updated =
+            sqlx::query("UPDATE conversations SET metadata = $1 WHERE project_id = $2 AND id = $3")
+                .bind(serde_json::to_string(metadata).unwrap_or_else(|_| "{}".to_owned()))
+                .bind(project_id)
+                .bind(conversation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if updated == 0 {
+            return Ok(None);
+        }
+        let mut keys: Vec<&String> = metadata.keys().collect();
+        keys.sort();
+        insert_audit(
+            &mut tx,
+            &NewAuditEntry::new(
+                "conversation.metadata_update",
+                Some(project_id),
+                Some(actor_id),
+                Some(conversation_id),
+                serde_json::json!({ "keys": keys }),
+            ),
+        )
+        .await?;
+        // events: the lead appends `conversation.updated` here, in this transaction.
+        let conversation = conversation_in(&mut tx, conversation_id).await?;
+        tx.commit().await?;
+        Ok(Some(conversation))
+    }
+
+    /// Marks every message of a conversation read (its unread count becomes 0).
+    pub async fn mark_conversation_read(
+        &self,
+        project_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let mut tx = self.begin().await?;
+        let found = sqlx::query(
+            "UPDATE conversations SET unread_count = 0 WHERE project_id = $1 AND id = $2",
+        )
+        .bind(project_id)
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if found == 0 {
+            return Ok(None);
+        }
+        // events: the lead appends `conversation.updated` here, in this transaction.
+        let conversation = conversation_in(&mut tx, conversation_id).await?;
+        tx.commit().await?;
+        Ok(Some(conversation))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_is_found_by_any_part_of_it() {
+        let contact = StoredContact {
+            id: "c".into(),
+            whatsapp_config_id: None,
+            phone_number: Some("14155550123".into()),
+            business_user_id: None,
+            username: Some("@maria".into()),
+            contact_name: Some("Maria Lopez".into()),
+        };
+        let terms = search_terms(&contact);
+        assert!(terms.starts_with("Maria Lopez @maria 14155550123 4155550123"));
+        assert!(terms.ends_with(" 123"), "{terms}");
+        assert!(terms.split(' ').any(|t| t.starts_with("5550")));
+    }
+
+    #[test]
+    fn searches_become_prefix_words() {
+        assert_eq!(
+            search_words("+1 (415) 555-01"),
+            Some(vec!["141555501".to_owned()])
+        );
+        assert_eq!(
+            search_words("María  order#1042"),
+            Some(vec![
+                "maría".to_owned(),
+                "order".to_owned(),
+                "1042".to_owned()
+            ])
+        );
+        assert_eq!(search_words("\"*() -"), None);
+        let words = search_words("a b").unwrap();
+        assert_eq!(Backend::Sqlite.prefix_query(&words), "\"a\"* AND \"b\"*");
+        assert_eq!(Backend::Postgres.prefix_query(&words), "a:* & b:*");
+    }
+}

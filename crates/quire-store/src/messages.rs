@@ -1,0 +1,289 @@
+//! Messages of inbox conversations: stored once per WhatsApp message id (`wamid`), whatever
+//! how often a delivery repeats it, and moved forward by status updates only
+//! (`pending < sent < delivered < read`; `failed` ends it). The writes take the caller's
+//! transaction, so a delivery or a reply commits whole.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use crate::{Store, StoreError, Tx, new_ordered_id, parse_column};
+
+text_enum! {
+    /// Who sent a message: the contact (`inbound`) or the business (`outbound`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum MessageDirection { Inbound = "inbound", Outbound = "outbound" }
+    error UnknownMessageDirection = "unknown message direction {0:?}: inbound or outbound";
+}
+
+text_enum! {
+    /// Where a message stands. Inbound messages are `received`; outbound ones move from
+    /// `pending` (on its way to the Cloud API) through `sent`, `delivered` and `read`, or end
+    /// `failed`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum MessageStatus {
+        Received = "received",
+        Pending = "pending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Failed = "failed",
+    }
+    error UnknownMessageStatus = "unknown message status {0:?}: received, pending, sent, delivered, read or failed";
+}
+
+impl MessageStatus {
+    /// How far an outbound message has come; a status only replaces a lower one. `failed` is
+    /// the highest: nothing moves a failed message again.
+    fn progress(self) -> i64 {
+        match self {
+            Self::Received | Self::Pending => 0,
+            Self::Sent => 1,
+            Self::Delivered => 2,
+            Self::Read => 3,
+            Self::Failed => 4,
+        }
+    }
+
+    /// [`Self::progress`] of the `status` column, in SQL.
+    fn progress_sql() -> String {
+        use std::fmt::Write as _;
+        let mut sql = String::from("CASE status");
+        for status in [Self::Sent, Self::Delivered, Self::Read, Self::Failed] {
+            let _ = write!(sql, " WHEN '{status}' THEN {}", status.progress());
+        }
+        sql + " ELSE 0 END"
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: String,
+    pub project_id: String,
+    pub conversation_id: String,
+    /// WhatsApp's id; `None` only while an outgoing message is being sent.
+    pub wamid: Option<String>,
+    pub direction: MessageDirection,
+    /// Meta's type: `text`, `image`, `reaction`, `interactive`, `system`, `unsupported`, …
+    pub kind: String,
+    /// The text, caption, button title or reaction emoji, where the type has one.
+    pub body: Option<String>,
+    /// The type-specific object as Meta sent it (media id, mime type, reply id, context, …).
+    pub data: serde_json::Value,
+    pub status: MessageStatus,
+    /// Why it failed: `{code, title, message, details}`.
+    pub error: Option<serde_json::Value>,
+    /// The member who sent an outbound message.
+    pub sent_by: Option<String>,
+    /// Inbound: WhatsApp's timestamp; outbound: when it was written.
+    pub created_at: i64,
+    /// When the status last moved.
+    pub status_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for Message {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let data: String = row.try_get("data")?;
+        let error: Option<String> = row.try_get("error")?;
+        Ok(Self {
+            id: row.try_get("id")?,
+            project_id: row.try_get("project_id")?,
+            conversation_id: row.try_get("conversation_id")?,
+            wamid: row.try_get("wamid")?,
+            direction: parse_column(row, "direction")?,
+            kind: row.try_get("type")?,
+            body: row.try_get("body")?,
+            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+            status: parse_column(row, "status")?,
+            error: error.and_then(|text| serde_json::from_str(&text).ok()),
+            sent_by: row.try_get("sent_by")?,
+            created_at: row.try_get("created_at")?,
+            status_at: row.try_get("status_at")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
+     status, error, sent_by, created_at, status_at";
+
+pub struct NewMessage<'a> {
+    pub project_id: &'a str,
+    pub conversation_id: &'a str,
+    pub wamid: Option<&'a str>,
+    pub direction: MessageDirection,
+    pub kind: &'a str,
+    pub body: Option<&'a str>,
+    pub data: &'a serde_json::Value,
+    pub status: MessageStatus,
+    pub error: Option<&'a serde_json::Value>,
+    pub sent_by: Option<&'a str>,
+    pub created_at: i64,
+}
+
+/// What a status update did to the message it names.
+#[derive(Debug)]
+pub enum StatusChange {
+    /// The message moved to the new status.
+    Applied(Box<Message>),
+    /// The message is already as far or further (the update came late, or twice).
+    Stale,
+    /// The project has no outbound message with this `wamid`.
+    Unknown,
+}
+
+/// Stores `new`; `None` when its project already has a message with its `wamid` (a
+/// redelivery), in which case nothing is written.
+pub async fn insert_message(
+    tx: &mut Tx,
+    new: &NewMessage<'_>,
+) -> Result<Option<Message>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "INSERT INTO messages (id, project_id, conversation_id, wamid, direction, type, body, data, \
+         status, error, sent_by, created_at, status_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+         ON CONFLICT (project_id, wamid) DO NOTHING RETURNING {COLUMNS}"
+    ))
+    .bind(new_ordered_id())
+    .bind(new.project_id)
+    .bind(new.conversation_id)
+    .bind(new.wamid)
+    .bind(new.direction.as_str())
+    .bind(new.kind)
+    .bind(new.body)
+    .bind(new.data.to_string())
+    .bind(new.status.as_str())
+    .bind(new.error.map(serde_json::Value::to_string))
+    .bind(new.sent_by)
+    .bind(new.created_at)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Moves the outbound message `wamid` of `project_id` to `status` (with `error` when it
+/// failed) if that is further than where it is.
+pub async fn apply_status(
+    tx: &mut Tx,
+    project_id: &str,
+    wamid: &str,
+    status: MessageStatus,
+    at: i64,
+    error: Option<&serde_json::Value>,
+) -> Result<StatusChange, StoreError> {
+    let progress = MessageStatus::progress_sql();
+    let applied: Option<Message> = sqlx::query_as(&format!(
+        "UPDATE messages SET status = $1, status_at = $2, error = COALESCE($3, error) \
+         WHERE project_id = $4 AND wamid = $5 AND direction = 'outbound' AND {progress} < $6 \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(status.as_str())
+    .bind(at)
+    .bind(error.map(serde_json::Value::to_string))
+    .bind(project_id)
+    .bind(wamid)
+    .bind(status.progress())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(message) = applied {
+        return Ok(StatusChange::Applied(Box::new(message)));
+    }
+    let known: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE project_id = $1 AND wamid = $2 AND direction = 'outbound'",
+    )
+    .bind(project_id)
+    .bind(wamid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(if known.is_some() {
+        StatusChange::Stale
+    } else {
+        StatusChange::Unknown
+    })
+}
+
+/// How the Cloud API answered an outgoing message.
+pub enum SendOutcome<'a> {
+    Sent { wamid: &'a str },
+    Failed { error: &'a serde_json::Value },
+}
+
+/// Records the Cloud API's answer for the `pending` message `message_id`: its `wamid` and
+/// `sent`, or `failed` with the error. `None` if the message is no longer pending.
+pub async fn finish_send(
+    tx: &mut Tx,
+    message_id: &str,
+    outcome: &SendOutcome<'_>,
+    at: i64,
+) -> Result<Option<Message>, StoreError> {
+    let (wamid, status, error) = match outcome {
+        SendOutcome::Sent { wamid } => (Some(*wamid), MessageStatus::Sent, None),
+        SendOutcome::Failed { error } => (None, MessageStatus::Failed, Some(error.to_string())),
+    };
+    Ok(sqlx::query_as(&format!(
+        "UPDATE messages SET wamid = COALESCE($1, wamid), status = $2, error = $3, status_at = $4 \
+         WHERE id = $5 AND status = 'pending' RETURNING {COLUMNS}"
+    ))
+    .bind(wamid)
+    .bind(status.as_str())
+    .bind(error)
+    .bind(at)
+    .bind(message_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Where a page of a thread starts: after the message at `(created_at, id)`.
+pub type MessageCursor<'a> = (i64, &'a str);
+
+impl Store {
+    /// A page of a conversation's messages, newest first, after `before` when given.
+    pub async fn messages(
+        &self,
+        conversation_id: &str,
+        before: Option<MessageCursor<'_>>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError> {
+        let after_cursor = if before.is_some() {
+            "AND (created_at, id) < ($3, $4)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messages WHERE conversation_id = $1 {after_cursor} \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        );
+        let mut query = sqlx::query_as(&sql).bind(conversation_id).bind(limit);
+        if let Some((created_at, id)) = before {
+            query = query.bind(created_at).bind(id);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    /// The message `message_id` of `project_id`.
+    pub async fn message(
+        &self,
+        project_id: &str,
+        message_id: &str,
+    ) -> Result<Option<Message>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE project_id = $1 AND id = $2"
+        ))
+        .bind(project_id)
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The message of `project_id` with WhatsApp id `wamid`.
+    pub async fn message_by_wamid(
+        &self,
+        project_id: &str,
+        wamid: &str,
+    ) -> Result<Option<Message>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE project_id = $1 AND wamid = $2"
+        ))
+        .bind(project_id)
+        .bind(wamid)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

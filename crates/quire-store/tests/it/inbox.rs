@@ -1,0 +1,670 @@
+//! The inbox: WhatsApp connections, conversations (upsert by contact, the list with its
+//! keyset pages, filters and search), messages stored once per wamid, and status updates that
+//! only move forward.
+
+use quire_store::{
+    Activity, ContactSeen, ConversationFilter, MessageDirection, MessageStatus, NewMessage,
+    NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError, WhatsappConnectionChanges,
+    apply_status, finish_send, insert_message, record_activity, upsert_conversation,
+};
+use serde_json::json;
+
+use crate::each_backend;
+
+struct World {
+    owner: String,
+    project: String,
+    connection: String,
+}
+
+const NUMBER_ID: &str = "106540352242922";
+
+async fn world(store: &Store) -> World {
+    let owner = store
+        .create_user("owner@example.com", "Owner", "h")
+        .await
+        .unwrap();
+    let project = store.create_project("p", "P", &owner.id).await.unwrap();
+    let connection = store
+        .create_whatsapp_connection(&new_connection("w1", &project.id, NUMBER_ID), &owner.id)
+        .await
+        .unwrap();
+    World {
+        owner: owner.id,
+        project: project.id,
+        connection: connection.id,
+    }
+}
+
+fn new_connection<'a>(
+    id: &'a str,
+    project_id: &'a str,
+    phone_number_id: &'a str,
+) -> NewWhatsappConnection<'a> {
+    NewWhatsappConnection {
+        id,
+        project_id,
+        name: "Support",
+        phone_number_id,
+        display_phone_number: Some("15550783881"),
+        verify_token: "verify-me",
+        app_secret_sealed: "sealed-secret",
+        access_token_sealed: None,
+    }
+}
+
+fn contact<'a>(w: &'a World, wa_id: Option<&'a str>, name: Option<&'a str>) -> ContactSeen<'a> {
+    ContactSeen {
+        project_id: &w.project,
+        connection_id: &w.connection,
+        phone_number_id: NUMBER_ID,
+        wa_id,
+        user_id: None,
+        username: None,
+        name,
+    }
+}
+
+/// Stores an inbound text `wamid` from the contact with phone `number` at `at` the way a
+/// delivery does; answers the conversation id and whether the message was new.
+async fn inbound(
+    store: &Store,
+    w: &World,
+    number: &str,
+    wamid: &str,
+    text: &str,
+    at: i64,
+) -> (String, bool) {
+    let mut tx = store.begin().await.unwrap();
+    let conversation = upsert_conversation(&mut tx, &contact(w, Some(number), Some(number)), at)
+        .await
+        .unwrap();
+    let stored = insert_message(
+        &mut tx,
+        &NewMessage {
+            project_id: &w.project,
+            conversation_id: &conversation,
+            wamid: Some(wamid),
+            direction: MessageDirection::Inbound,
+            kind: "text",
+            body: Some(text),
+            data: &json!({ "body": text }),
+            status: MessageStatus::Received,
+            error: None,
+            sent_by: None,
+            created_at: at,
+        },
+    )
+    .await
+    .unwrap();
+    if stored.is_some() {
+        let activity = Activity {
+            at,
+            preview: text,
+            direction: MessageDirection::Inbound,
+            unread: true,
+        };
+        record_activity(&mut tx, &conversation, &activity)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    (conversation, stored.is_some())
+}
+
+/// An outbound message with `wamid` in `conversation`, as a reply leaves it once sent.
+async fn outbound(store: &Store, w: &World, conversation: &str, wamid: &str) -> String {
+    let mut tx = store.begin().await.unwrap();
+    let pending = insert_message(
+        &mut tx,
+        &NewMessage {
+            project_id: &w.project,
+            conversation_id: conversation,
+            wamid: None,
+            direction: MessageDirection::Outbound,
+            kind: "text",
+            body: Some("On its way"),
+            data: &json!({}),
+            status: MessageStatus::Pending,
+            error: None,
+            sent_by: Some(&w.owner),
+            created_at: 10,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let sent = finish_send(&mut tx, &pending.id, &SendOutcome::Sent { wamid }, 11)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.status, MessageStatus::Sent);
+    assert_eq!(sent.wamid.as_deref(), Some(wamid));
+    assert!(
+        finish_send(&mut tx, &pending.id, &SendOutcome::Sent { wamid }, 12)
+            .await
+            .unwrap()
+            .is_none(),
+        "only a pending message is finished"
+    );
+    tx.commit().await.unwrap();
+    sent.id
+}
+
+async fn status(
+    store: &Store,
+    project: &str,
+    wamid: &str,
+    status: MessageStatus,
+    at: i64,
+) -> StatusChange {
+    let mut tx = store.begin().await.unwrap();
+    let error = (status == MessageStatus::Failed).then(|| json!({ "code": 131_047 }));
+    let change = apply_status(&mut tx, project, wamid, status, at, error.as_ref())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    change
+}
+
+#[tokio::test]
+async fn connections_are_created_changed_and_deleted_with_audit_entries() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let other = store.create_project("q", "Q", &w.owner).await.unwrap();
+        let clash = store
+            .create_whatsapp_connection(&new_connection("w2", &other.id, NUMBER_ID), &w.owner)
+            .await
+            .unwrap_err();
+        assert!(matches!(clash, StoreError::Conflict { .. }), "{clash}");
+        assert!(clash.to_string().contains(NUMBER_ID), "{clash}");
+
+        let changes = WhatsappConnectionChanges {
+            name: Some("Sales"),
+            access_token_sealed: Some("sealed-token"),
+            ..WhatsappConnectionChanges::default()
+        };
+        let updated = store
+            .update_whatsapp_connection(&w.connection, &changes, &w.owner)
+            .await
+            .unwrap();
+        assert_eq!(updated.name, "Sales");
+        assert_eq!(updated.access_token_sealed.as_deref(), Some("sealed-token"));
+        assert_eq!(updated.app_secret_sealed, "sealed-secret", "kept");
+        assert_eq!(updated.display_phone_number.as_deref(), Some("15550783881"));
+        assert_eq!(
+            store.whatsapp_connections(&w.project).await.unwrap().len(),
+            1
+        );
+        assert!(
+            store
+                .whatsapp_connection(&other.id, &w.connection)
+                .await
+                .unwrap()
+                .is_none(),
+            "another project's connection is not found"
+        );
+
+        let (conversation, _) = inbound(&store, &w, "14155550123", "wamid.1", "Hi", 1000).await;
+        store
+            .delete_whatsapp_connection(&w.connection, &w.owner)
+            .await
+            .unwrap();
+        let kept = store
+            .conversation(&w.project, &conversation)
+            .await
+            .unwrap()
+            .expect("conversations outlive their connection");
+        assert_eq!(kept.whatsapp_config_id, None);
+        assert_eq!(kept.whatsapp_phone_number_id, NUMBER_ID);
+
+        let actions: Vec<String> = store
+            .audit_log(&w.project, None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| entry.action)
+            .collect();
+        assert_eq!(
+            actions[..3],
+            [
+                "whatsapp.connection_delete",
+                "whatsapp.connection_update",
+                "whatsapp.connection_create"
+            ]
+        );
+        let update = &store.audit_log(&w.project, None, 10).await.unwrap()[1];
+        assert_eq!(update.details["changed"], json!(["name", "access_token"]));
+        assert!(!update.details.to_string().contains("sealed"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_contact_is_one_conversation_whatever_ids_it_is_named_by() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (first, _) = inbound(&store, &w, "14155550123", "wamid.1", "Hi", 1000).await;
+        let (again, _) = inbound(&store, &w, "14155550123", "wamid.2", "Hello?", 2000).await;
+        assert_eq!(first, again);
+
+        // A contact known only by the business-scoped id, then with a number as well.
+        let hidden = ContactSeen {
+            user_id: Some("US.8Hk2mQ7rT1xZ"),
+            username: Some("@quietfox"),
+            ..contact(&w, None, Some("quietfox"))
+        };
+        let mut tx = store.begin().await.unwrap();
+        let by_user = upsert_conversation(&mut tx, &hidden, 3000).await.unwrap();
+        let revealed = ContactSeen {
+            wa_id: Some("15145550199"),
+            username: None,
+            ..hidden.clone()
+        };
+        let later = upsert_conversation(&mut tx, &revealed, 4000).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(by_user, later);
+        let conversation = store
+            .conversation(&w.project, &by_user)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(conversation.contact_key, "US.8Hk2mQ7rT1xZ");
+        assert_eq!(conversation.phone_number.as_deref(), Some("15145550199"));
+        assert_eq!(conversation.username.as_deref(), Some("@quietfox"), "kept");
+        assert_eq!(
+            conversation.display_phone_number.as_deref(),
+            Some("15550783881")
+        );
+        assert_ne!(by_user, first);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_message_is_stored_once_and_counts_as_unread_once() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (conversation, new) = inbound(&store, &w, "14155550123", "wamid.1", "Hi", 5000).await;
+        assert!(new);
+        let (_, again) = inbound(&store, &w, "14155550123", "wamid.1", "Hi", 5000).await;
+        assert!(!again, "a redelivery is not stored again");
+        // An older message arriving late counts, but does not become the preview.
+        inbound(&store, &w, "14155550123", "wamid.0", "Earlier", 4000).await;
+        let listed = store
+            .conversation(&w.project, &conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(listed.unread_count, 2);
+        assert_eq!(listed.last_message_preview, "Hi");
+        assert_eq!(listed.last_message_at, 5000);
+        assert_eq!(
+            listed.last_message_direction,
+            Some(MessageDirection::Inbound)
+        );
+        let messages = store.messages(&conversation, None, 10).await.unwrap();
+        assert_eq!(messages.len(), 2);
+
+        let read = store
+            .mark_conversation_read(&w.project, &conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.unread_count, 0);
+
+        // The same wamid in another project is another message.
+        let other = store.create_project("q", "Q", &w.owner).await.unwrap();
+        store
+            .create_whatsapp_connection(&new_connection("w2", &other.id, "999"), &w.owner)
+            .await
+            .unwrap();
+        let elsewhere = World {
+            owner: w.owner.clone(),
+            project: other.id.clone(),
+            connection: "w2".to_owned(),
+        };
+        let mut tx = store.begin().await.unwrap();
+        let seen = ContactSeen {
+            phone_number_id: "999",
+            ..contact(&elsewhere, Some("14155550123"), None)
+        };
+        let theirs = upsert_conversation(&mut tx, &seen, 1).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_ne!(theirs, conversation);
+        assert!(
+            store
+                .message_by_wamid(&other.id, "wamid.1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn statuses_only_move_a_message_forward() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (conversation, _) = inbound(&store, &w, "14155550123", "wamid.in", "Hi", 1000).await;
+        outbound(&store, &w, &conversation, "wamid.out").await;
+
+        let read = status(&store, &w.project, "wamid.out", MessageStatus::Read, 30).await;
+        assert!(
+            matches!(read, StatusChange::Applied(ref m) if m.status == MessageStatus::Read),
+            "{read:?}"
+        );
+        for late in [
+            MessageStatus::Sent,
+            MessageStatus::Delivered,
+            MessageStatus::Read,
+        ] {
+            let change = status(&store, &w.project, "wamid.out", late, 20).await;
+            assert!(matches!(change, StatusChange::Stale), "{late}: {change:?}");
+        }
+        let message = store
+            .message_by_wamid(&w.project, "wamid.out")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(message.status, MessageStatus::Read);
+        assert_eq!(message.status_at, 30);
+
+        // Failed ends a message, with its error; nothing moves it again.
+        outbound(&store, &w, &conversation, "wamid.doomed").await;
+        let failed = status(
+            &store,
+            &w.project,
+            "wamid.doomed",
+            MessageStatus::Failed,
+            40,
+        )
+        .await;
+        assert!(matches!(failed, StatusChange::Applied(_)));
+        let late = status(
+            &store,
+            &w.project,
+            "wamid.doomed",
+            MessageStatus::Delivered,
+            50,
+        )
+        .await;
+        assert!(matches!(late, StatusChange::Stale));
+        let doomed = store
+            .message_by_wamid(&w.project, "wamid.doomed")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(doomed.status, MessageStatus::Failed);
+        assert_eq!(doomed.error, Some(json!({ "code": 131_047 })));
+
+        // Unknown: never stored, inbound, or another project's.
+        for wamid in ["wamid.never", "wamid.in"] {
+            let change = status(&store, &w.project, wamid, MessageStatus::Delivered, 60).await;
+            assert!(
+                matches!(change, StatusChange::Unknown),
+                "{wamid}: {change:?}"
+            );
+        }
+        let other = store.create_project("q", "Q", &w.owner).await.unwrap();
+        let change = status(&store, &other.id, "wamid.out", MessageStatus::Failed, 70).await;
+        assert!(matches!(change, StatusChange::Unknown));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_list_pages_by_newest_activity_and_filters() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        // Seven conversations; three share one time, so pages break ties by id.
+        let mut ids = Vec::new();
+        for n in 0..7_i64 {
+            let at = if n < 3 { 1000 } else { 1000 + n };
+            let (id, _) = inbound(
+                &store,
+                &w,
+                &format!("1415555000{n}"),
+                &format!("wamid.{n}"),
+                "Hi",
+                at,
+            )
+            .await;
+            ids.push(id);
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<(i64, String)> = None;
+        loop {
+            let filter = ConversationFilter {
+                before: cursor.as_ref().map(|(at, id)| (*at, id.as_str())),
+                ..ConversationFilter::default()
+            };
+            let page = store.conversations(&w.project, &filter, 3).await.unwrap();
+            seen.extend(page.iter().map(|c| (c.last_message_at, c.id.clone())));
+            if page.len() < 3 {
+                break;
+            }
+            let last = page.last().unwrap();
+            cursor = Some((last.last_message_at, last.id.clone()));
+        }
+        assert_eq!(seen.len(), 7, "every conversation once: {seen:?}");
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(seen, sorted, "newest activity first, ties by id");
+
+        store
+            .mark_conversation_read(&w.project, &ids[6])
+            .await
+            .unwrap();
+        let unread = ConversationFilter {
+            unread_only: true,
+            ..ConversationFilter::default()
+        };
+        let listed = store.conversations(&w.project, &unread, 10).await.unwrap();
+        assert_eq!(listed.len(), 6);
+        assert!(listed.iter().all(|c| c.id != ids[6]));
+
+        let by_connection = ConversationFilter {
+            connection_id: Some(&w.connection),
+            ..ConversationFilter::default()
+        };
+        assert_eq!(
+            store
+                .conversations(&w.project, &by_connection, 10)
+                .await
+                .unwrap()
+                .len(),
+            7
+        );
+        let by_other = ConversationFilter {
+            connection_id: Some("nope"),
+            ..ConversationFilter::default()
+        };
+        assert!(
+            store
+                .conversations(&w.project, &by_other, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn search_finds_names_usernames_numbers_and_message_text() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        let maria = upsert_conversation(
+            &mut tx,
+            &contact(&w, Some("14155550123"), Some("Maria Lopez")),
+            1,
+        )
+        .await
+        .unwrap();
+        let hidden = ContactSeen {
+            user_id: Some("US.8Hk2mQ7rT1xZ"),
+            username: Some("@quietfox"),
+            ..contact(&w, None, Some("Quiet Fox"))
+        };
+        let fox = upsert_conversation(&mut tx, &hidden, 2).await.unwrap();
+        tx.commit().await.unwrap();
+        let (ken, _) = inbound(
+            &store,
+            &w,
+            "819012345678",
+            "wamid.k",
+            "Where is my order #1042?",
+            3,
+        )
+        .await;
+        let other = store.create_project("q", "Q", &w.owner).await.unwrap();
+
+        let search = |q: &'static str| {
+            let store = store.clone();
+            let project = w.project.clone();
+            async move {
+                let filter = ConversationFilter {
+                    search: Some(q),
+                    ..ConversationFilter::default()
+                };
+                store
+                    .conversations(&project, &filter, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(search("mar").await, [maria.as_str()], "a name's start");
+        assert_eq!(
+            search("LOPEZ maria").await,
+            [maria.as_str()],
+            "every word, any order"
+        );
+        assert_eq!(
+            search("5550").await,
+            [maria.as_str()],
+            "any part of a number"
+        );
+        assert_eq!(
+            search("+1 (415) 555").await,
+            [maria.as_str()],
+            "a number as people write it"
+        );
+        assert_eq!(search("quietf").await, [fox.as_str()], "a username");
+        assert_eq!(search("order 1042").await, [ken.as_str()], "message text");
+        assert!(
+            search("maria order").await.is_empty(),
+            "one document holds every word"
+        );
+        assert!(
+            search("maria\")* NEAR(").await.is_empty(),
+            "query syntax is taken as words"
+        );
+        assert_eq!(
+            search("\"maria\"*").await,
+            [maria.as_str()],
+            "and never as syntax"
+        );
+        assert!(search("?!").await.is_empty(), "no words: nothing found");
+        let filter = ConversationFilter {
+            search: Some("maria"),
+            ..ConversationFilter::default()
+        };
+        assert!(
+            store
+                .conversations(&other.id, &filter, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "another project's"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn metadata_is_replaced_and_audited_by_its_keys() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (conversation, _) = inbound(&store, &w, "14155550123", "wamid.1", "Hi", 1000).await;
+        let fresh = store
+            .conversation(&w.project, &conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fresh.metadata, json!({}));
+        let metadata = json!({ "tier": "gold", "orders": [1042] });
+        let updated = store
+            .set_conversation_metadata(
+                &w.project,
+                &conversation,
+                metadata.as_object().unwrap(),
+                &w.owner,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(updated.metadata, metadata);
+        let entry = &store.audit_log(&w.project, None, 1).await.unwrap()[0];
+        assert_eq!(entry.action, "conversation.metadata_update");
+        assert_eq!(entry.target.as_deref(), Some(conversation.as_str()));
+        assert_eq!(entry.details, json!({ "keys": ["orders", "tier"] }));
+        assert!(
+            store
+                .set_conversation_metadata(
+                    "elsewhere",
+                    &conversation,
+                    metadata.as_object().unwrap(),
+                    &w.owner
+                )
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_thread_pages_newest_first() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let mut conversation = String::new();
+        for n in 0..5_i64 {
+            // Two messages in the same second, as WhatsApp's timestamps often are.
+            let (id, _) = inbound(
+                &store,
+                &w,
+                "14155550123",
+                &format!("wamid.{n}"),
+                &format!("m{n}"),
+                1000 * (n / 2),
+            )
+            .await;
+            conversation = id;
+        }
+        let first = store.messages(&conversation, None, 2).await.unwrap();
+        let last = first.last().unwrap();
+        let second = store
+            .messages(&conversation, Some((last.created_at, &last.id)), 2)
+            .await
+            .unwrap();
+        let last = second.last().unwrap();
+        let third = store
+            .messages(&conversation, Some((last.created_at, &last.id)), 2)
+            .await
+            .unwrap();
+        let bodies: Vec<String> = [first, second, third]
+            .concat()
+            .into_iter()
+            .map(|m| m.body.unwrap())
+            .collect();
+        assert_eq!(bodies, ["m4", "m3", "m2", "m1", "m0"]);
+    })
+    .await;
+}
