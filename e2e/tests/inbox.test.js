@@ -25,7 +25,7 @@ const SUPPORT = {
   name: "Support line",
   phone_number_id: "106540352242922",
   display_phone_number: "15550783881",
-  app_secret: "the support line's app secret",
+  app_secret: "4f2a9c1e7b3d5a8f0e6c2b9d1a7e3f5c",
   access_token: "EAAG-support-line-token",
 };
 
@@ -226,14 +226,26 @@ test("an empty inbox says what to do next: owners connect a number, members ask 
   await owner.ok("POST", "/api/v1/projects", { name: "Quiet shop", slug: "quiet-shop" });
   const page = await openInbox("/p/quiet-shop/inbox");
   await page.getByText("No conversations yet").waitFor();
-  const connect = page.getByRole("link", { name: "Connect a WhatsApp number" });
-  await connect.waitFor();
+  await page.getByRole("heading", { name: "The team’s WhatsApp inbox" }).waitFor();
   await screenshots(page, "inbox-empty");
-  await connect.click();
+  await page.getByRole("link", { name: "Add it in the WhatsApp setup" }).click();
   await page.waitForURL(/\/p\/quiet-shop\/settings\/whatsapp$/);
   await page.getByRole("heading", { name: "No WhatsApp number connected" }).waitFor();
   await screenshots(page, "whatsapp-setup-empty");
   await page.close();
+
+  // A member of a project without conversations is told whom to ask.
+  const newcomer = { email: "newcomer@example.com", password: "a newcomer's long password" };
+  await addMember(server, newcomer, { project: "quiet-shop" });
+  const member = await launch();
+  try {
+    const seen = await openInbox("/p/quiet-shop/inbox", newcomer, member);
+    await seen.getByText(/ask one of them/).waitFor();
+    assert.equal(await seen.getByRole("link", { name: /WhatsApp setup|Connect/ }).count(), 0);
+    await screenshots(seen, "inbox-empty-member");
+  } finally {
+    await member.close();
+  }
 });
 
 test("a signed delivery makes its conversation appear, and the thread shows its messages", async () => {
@@ -267,7 +279,8 @@ test("the Page tab shows the mounted page with the conversation's number, and fo
   const ken = await conversationWith(KEN);
   const page = await openInbox(`/p/default/inbox/${maria.id}?tab=page`);
   const frame = await pageTabFrame(page);
-  await frame.getByText(MARIA.waId).waitFor();
+  // The card names the number twice: as the phone number and as the WhatsApp contact id.
+  await frame.getByText(MARIA.waId).first().waitFor();
   await frame.getByRole("heading", { name: MARIA.name }).waitFor();
   const documentBefore = await frame.evaluate(() => performance.timeOrigin);
   const frameRequests = [];
@@ -281,7 +294,7 @@ test("the Page tab shows the mounted page with the conversation's number, and fo
   await page.keyboard.press("j");
   await page.keyboard.press("Enter");
   await page.waitForURL((url) => url.pathname.endsWith(`/inbox/${ken.id}`));
-  await frame.getByText(KEN.waId).waitFor();
+  await frame.getByText(KEN.waId).first().waitFor();
   await frame.getByRole("heading", { name: KEN.name }).waitFor();
   assert.equal(await frame.evaluate(() => performance.timeOrigin), documentBefore, "the page was not reloaded");
   assert.equal(await page.locator("iframe").count(), 1);
@@ -329,14 +342,14 @@ test("the setup screen connects a number, and its test event lands in the inbox"
   await dialog.getByLabel("Name").fill("Sales line");
   await dialog.getByLabel("Phone number id").fill("106540352242999");
   await dialog.getByLabel(/Display number/).fill("15550783999");
-  await dialog.getByLabel(/App secret/).fill("the sales line's app secret");
+  await dialog.getByLabel(/App secret/).fill("9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e");
   await dialog.getByRole("button", { name: "Connect" }).click();
   await dialog.waitFor({ state: "detached" });
   const card = page.getByRole("article", { name: "Sales line" });
   await card.getByText("No access token").waitFor();
-  const webhook = await card.getByLabel("Callback URL").inputValue();
+  const webhook = await card.getByRole("textbox", { name: "Callback URL" }).inputValue();
   assert.equal(webhook, `${server.app}/api/v1/projects/${projectId}/webhooks/whatsapp`);
-  const token = await card.getByLabel("Verify token").inputValue();
+  const token = await card.getByRole("textbox", { name: "Verify token" }).inputValue();
   // Meta's handshake with that token answers the challenge.
   const handshake = await fetch(`${webhook}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`);
   assert.equal(await handshake.text(), "1158201444");
@@ -360,6 +373,8 @@ test("search, the unread filter and the keyboard find a conversation", async () 
   const page = await openInbox();
   await page.getByRole("link", { name: /Ana Souza, 1 unread/ }).waitFor();
   await page.keyboard.press("/");
+  const searchField = page.getByRole("searchbox", { name: "Search conversations" });
+  assert.equal(await searchField.evaluate((el) => el === document.activeElement), true, "/ focuses the search");
   await page.keyboard.type("order #1042");
   await page.waitForURL((url) => url.searchParams.get("q") === "order #1042");
   await page.getByRole("link", { name: /Maria Lopez/ }).waitFor();
@@ -368,7 +383,7 @@ test("search, the unread filter and the keyboard find a conversation", async () 
   await page.keyboard.press("Escape"); // leaves the field
   await page.getByRole("button", { name: "Unread" }).click();
   await page.getByRole("link", { name: /Ana Souza, 1 unread/ }).waitFor();
-  await page.getByRole("link", { name: /Ken Ito/ }).waitFor({ state: "detached" });
+  await page.getByRole("link", { name: /Maria Lopez/ }).waitFor({ state: "detached" });
   await page.keyboard.press("j");
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Ana Souza" }).waitFor();
@@ -392,6 +407,17 @@ test("the Info tab shows the contact and keeps metadata that owners edit; member
   await info.getByText('"order": 1042').waitFor();
   assert.deepEqual((await conversationWith(MARIA)).metadata, { plan: "pro", order: 1042 });
   await screenshots(page, "inbox-info");
+  // The page beside the conversation reads the metadata as its context's `metadata`.
+  await page.getByRole("tab", { name: "Page" }).click();
+  const frame = await pageTabFrame(page);
+  await frame.getByText("1042").waitFor();
+  // On a phone, the details are a screen of their own, with a way back to the thread.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("button", { name: "Details" }).click();
+  await page.waitForURL((url) => url.searchParams.get("details") === "1");
+  await page.getByRole("button", { name: "← Conversation" }).waitFor();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await screenshots(page, "inbox-details");
   await page.close();
 });
 

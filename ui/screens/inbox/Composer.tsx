@@ -117,7 +117,7 @@ export function Composer({
           aria-label={`Reply to ${conversation.contact_name || "the contact"}`}
           aria-describedby={windowClosed ? hintId : undefined}
           aria-invalid={tooLong || undefined}
-          placeholder="Write a reply — Enter sends, Shift+Enter adds a line"
+          placeholder="Write a reply…"
           value={text}
           onChange={(e) => update(e.target.value)}
           onKeyDown={(e) => {
@@ -131,6 +131,9 @@ export function Composer({
           Send
         </button>
       </div>
+      <p className="composer-keys" aria-hidden="true">
+        <kbd>Enter</kbd> sends · <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line
+      </p>
       {tooLong ? (
         <p className="composer-count field-error">
           {[...text].length.toLocaleString()} of {MAX_CHARS.toLocaleString()} characters: WhatsApp takes at most{" "}

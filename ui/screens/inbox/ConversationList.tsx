@@ -108,7 +108,7 @@ export function ConversationList({
           ref={searchRef}
           type="search"
           aria-label="Search conversations"
-          placeholder="Search names, numbers, messages"
+          placeholder="Search name, number or text"
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {

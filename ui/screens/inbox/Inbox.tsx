@@ -8,7 +8,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import { Link, useLocation, useSearch } from "wouter";
 import { ApiError, api, canEdit, unwrap, type Connection, type Project, type User } from "../../api/client";
-import { useConnections, useConversation, useMembers } from "../../api/queries";
+import { useConnections, useConversation, useConversations, useMembers } from "../../api/queries";
 import { LoadError } from "../../components/LoadError";
 import { paths } from "../../paths";
 import { Avatar } from "./Avatar";
@@ -134,7 +134,14 @@ export function Inbox({
       rows[next].scrollIntoView({ block: "nearest" });
     },
     search: () => {
-      if (view !== "list" && searchRef.current?.offsetParent === null) go(undefined);
+      const field = searchRef.current;
+      if (field && field.offsetParent !== null) {
+        field.focus();
+        field.select();
+        return;
+      }
+      // A phone showing a thread: back to the list, then to its search.
+      go(undefined);
       requestAnimationFrame(() => searchRef.current?.focus());
     },
     back: () => {
@@ -154,15 +161,16 @@ export function Inbox({
     },
   });
 
-  const setupLink = editor ? (
-    <Link href={paths.whatsappSetup(slug)} className="button button-primary button-small">
-      {connectionList && connectionList.length > 0 ? "Open the WhatsApp setup" : "Connect a WhatsApp number"}
-    </Link>
-  ) : null;
+  // No conversation at all (not merely none matching a filter): the inbox says how to start.
+  const filtered = Boolean(url.filter.q || url.filter.unread || url.filter.connection);
+  const firstPage = useConversations(slug, url.filter);
+  const noConversations =
+    !filtered && firstPage.isSuccess && (firstPage.data.pages[0]?.conversations.length ?? 0) === 0;
+  const connected = (connectionList?.length ?? 0) > 0;
   const empty = (
     <div className="inbox-empty">
       <p className="inbox-empty-title">No conversations yet</p>
-      {editor && connectionList && connectionList.length === 0 ? (
+      {editor && !connected ? (
         <p className="muted small">
           Connect the project’s WhatsApp Business number: messages to it arrive here, and the team
           answers them together.
@@ -178,7 +186,11 @@ export function Inbox({
           owner or admin of the project to connect one.
         </p>
       )}
-      {setupLink}
+      {editor ? (
+        <Link href={paths.whatsappSetup(slug)} className="button button-primary">
+          {connected ? "Open the WhatsApp setup" : "Connect a WhatsApp number"}
+        </Link>
+      ) : null}
     </div>
   );
 
@@ -189,7 +201,7 @@ export function Inbox({
 
   const notFound = conversation.error instanceof ApiError && conversation.error.status === 404;
   return (
-    <div className={`inbox inbox-view-${view}`}>
+    <div className={`inbox inbox-view-${view}${noConversations ? " inbox-first-run" : ""}`}>
       <aside className="inbox-pane inbox-list-pane" aria-label="Conversations">
         <div className="inbox-list-head">
           <h1 className="inbox-title">Inbox</h1>
@@ -213,7 +225,9 @@ export function Inbox({
         />
       </aside>
       <section className="inbox-pane inbox-thread-pane" aria-label="Conversation">
-        {conversationId === undefined ? (
+        {conversationId === undefined && noConversations ? (
+          <Onboarding project={project} editor={editor} connected={connected} />
+        ) : conversationId === undefined ? (
           <div className="thread-placeholder">
             <p className="inbox-empty-title">Pick a conversation</p>
             <p className="muted small">
@@ -283,6 +297,48 @@ export function Inbox({
           />
         </aside>
       ) : null}
+    </div>
+  );
+}
+
+/** What the inbox is and the steps to a first conversation, while it has none. */
+function Onboarding({ project, editor, connected }: { project: Project; editor: boolean; connected: boolean }) {
+  return (
+    <div className="thread-placeholder onboarding">
+      <h2 className="onboarding-title">The team’s WhatsApp inbox</h2>
+      <p className="muted">
+        Customers’ messages to {project.name}’s WhatsApp numbers arrive here. Everyone in the
+        project reads and answers them, and the page mounted in the inbox shows beside each
+        conversation with its details.
+      </p>
+      {editor ? (
+        <ol className="onboarding-steps">
+          <li className={connected ? "onboarding-done" : undefined}>
+            <strong>Connect a number.</strong>{" "}
+            {connected ? (
+              "Done."
+            ) : (
+              <>
+                <Link href={paths.whatsappSetup(project.slug)}>Add it in the WhatsApp setup</Link> with its
+                phone number id and the app’s secret, then enter the callback URL in Meta’s App Dashboard.
+              </>
+            )}
+          </li>
+          <li>
+            <strong>Send a test event</strong> from the <Link href={paths.whatsappSetup(project.slug)}>setup</Link>: a
+            signed message goes through the webhook and opens its conversation here.
+          </li>
+          <li>
+            <strong>Mount a page</strong> beside conversations: start one from the “Conversation card” template in{" "}
+            <Link href={paths.project(project.slug)}>Pages</Link>.
+          </li>
+        </ol>
+      ) : (
+        <p className="muted">
+          No number is sending messages here yet. An owner or admin of the project connects the
+          WhatsApp number; ask one of them.
+        </p>
+      )}
     </div>
   );
 }

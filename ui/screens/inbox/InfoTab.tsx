@@ -11,6 +11,7 @@ import { RelativeTime } from "../../components/RelativeTime";
 import { useToast } from "../../components/Toasts";
 import { storeConversation } from "./cache";
 import { formatPhone } from "./format";
+import { icons } from "./icons";
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -148,7 +149,7 @@ function CopyButton({ value, label }: { value: string; label: string }) {
         );
       }}
     >
-      {copied ? "✓" : "⧉"}
+      {copied ? "✓" : icons.copy}
     </button>
   );
 }
@@ -173,7 +174,8 @@ function Metadata({ project, conversation, editor }: { project: string; conversa
       unwrap(
         api.PATCH("/api/v1/projects/{p}/conversations/{c}", {
           params: { path: { p: project, c: conversation.id } },
-          body: { metadata },
+          // The schema says only "an object" (openapi-typescript reads that as no properties).
+          body: { metadata: metadata as Record<string, never> },
         }),
       ),
     onSuccess: (updated) => {

@@ -6,6 +6,7 @@
  */
 import type { ReactNode } from "react";
 import type { Message } from "../../api/client";
+import { icons } from "./icons";
 
 type Data = Record<string, unknown>;
 
@@ -13,12 +14,12 @@ const asRecord = (value: unknown): Data =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Data) : {};
 const asString = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
 
-const MEDIA: Record<string, { label: string; icon: string }> = {
-  image: { label: "Photo", icon: "🖼" },
-  video: { label: "Video", icon: "🎞" },
-  audio: { label: "Audio", icon: "🎧" },
-  document: { label: "Document", icon: "📄" },
-  sticker: { label: "Sticker", icon: "✨" },
+const MEDIA: Record<string, { label: string; icon: ReactNode }> = {
+  image: { label: "Photo", icon: icons.image },
+  video: { label: "Video", icon: icons.video },
+  audio: { label: "Audio", icon: icons.audio },
+  document: { label: "Document", icon: icons.document },
+  sticker: { label: "Sticker", icon: icons.sticker },
 };
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
@@ -58,7 +59,7 @@ export function MessageContent({ message }: { message: Message }) {
       <>
         <div className="msg-card" title="Quire keeps media as metadata; the file itself stays with WhatsApp">
           <span className="msg-card-icon" aria-hidden="true">
-            {voice ? "🎤" : media.icon}
+            {voice ? icons.voice : media.icon}
           </span>
           <span className="msg-card-text">
             <span className="msg-card-title">{voice ? "Voice message" : (filename ?? media.label)}</span>
@@ -85,7 +86,7 @@ export function MessageContent({ message }: { message: Message }) {
     return (
       <div className="msg-card">
         <span className="msg-card-icon" aria-hidden="true">
-          📍
+          {icons.location}
         </span>
         <span className="msg-card-text">
           <span className="msg-card-title">{name ?? "Location"}</span>
@@ -109,7 +110,7 @@ export function MessageContent({ message }: { message: Message }) {
     return (
       <div className="msg-card">
         <span className="msg-card-icon" aria-hidden="true">
-          👤
+          {icons.contact}
         </span>
         <span className="msg-card-text">
           <span className="msg-card-title">

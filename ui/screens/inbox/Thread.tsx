@@ -10,6 +10,7 @@ import { LoadError } from "../../components/LoadError";
 import { useToast } from "../../components/Toasts";
 import { Composer } from "./Composer";
 import { clockTime, exactTime } from "./format";
+import { icons } from "./icons";
 import { MessageContent } from "./MessageContent";
 import { lastInboundAt, timeline, type Reaction } from "./timeline";
 import { useSendReply } from "./useSendReply";
@@ -192,8 +193,8 @@ export function Thread({
   );
 }
 
-const STATUS: Record<string, { mark: string; label: string }> = {
-  pending: { mark: "🕓", label: "Sending" },
+const STATUS: Record<string, { mark: ReactNode; label: string }> = {
+  pending: { mark: icons.clock, label: "Sending" },
   sent: { mark: "✓", label: "Sent" },
   delivered: { mark: "✓✓", label: "Delivered" },
   read: { mark: "✓✓", label: "Read" },
@@ -211,7 +212,9 @@ interface WhatsappError {
 function FailureNote({ error, onRetry }: { error: WhatsappError | null; onRetry?: () => void }) {
   const code = typeof error?.code === "number" || typeof error?.code === "string" ? String(error.code) : null;
   const title = typeof error?.title === "string" ? error.title : null;
-  const text = typeof error?.message === "string" && error.message !== title ? error.message : null;
+  // Meta's message often repeats the title after the code ("(#131047) Re-engagement message").
+  const message = typeof error?.message === "string" ? error.message.replace(/^\(#\d+\)\s*/, "") : null;
+  const text = message && message !== title ? message : null;
   const details = typeof error?.details === "string" ? error.details : null;
   return (
     <div className="msg-failure" role="note">

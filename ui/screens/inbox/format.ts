@@ -59,7 +59,7 @@ export function hueOf(key: string): number {
   return Math.abs(hash) % 8;
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const weekday = new Intl.DateTimeFormat(undefined, { weekday: "short" });
 const longWeekday = new Intl.DateTimeFormat(undefined, { weekday: "long" });
 const dayMonth = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
