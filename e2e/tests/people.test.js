@@ -114,8 +114,15 @@ test("invite by link, accept in another browser, tokens, audit log and a new pas
   await members.getByText(INVITED.email).waitFor();
   await page.getByText("No invitation is waiting.").waitFor();
   // An admin-to-be: the owner changes the role in place.
-  await members.getByRole("combobox", { name: `Role of ${INVITED.name}` }).selectOption("admin");
-  await page.getByText(`${INVITED.name} is now admin`).waitFor();
+  const invitedRole = members.getByRole("combobox", { name: `Role of ${INVITED.name}` });
+  await invitedRole.selectOption("admin");
+  // A slip is one click to take back.
+  const changed = page.getByRole("status").locator(".toast", { hasText: `${INVITED.name} is now admin` });
+  await changed.getByRole("button", { name: "Undo" }).click();
+  await page.getByText(`${INVITED.name} is now member`).waitFor();
+  assert.equal(await invitedRole.inputValue(), "member", "undo puts the old role back");
+  await invitedRole.selectOption("admin");
+  await page.getByText(`${INVITED.name} is now admin`).last().waitFor();
   // The last owner cannot step down: the API says why.
   await members.getByRole("combobox", { name: "Role of Admin" }).selectOption("member");
   await page.getByRole("status").getByText(/owner/).first().waitFor();
@@ -162,7 +169,7 @@ test("invite by link, accept in another browser, tokens, audit log and a new pas
   await log.getByText("invitation.create").waitFor();
   await log.getByText("invitation.accept").first().waitFor();
   await log.getByText("token.create").waitFor();
-  await log.getByText("member.role_change").waitFor();
+  await log.getByText("member.role_change").first().waitFor();
   await screenshots(page, "people-audit");
   await page.getByLabel("Action").selectOption({ label: "API tokens: all" });
   await page.waitForURL(/action=token\./);
@@ -183,8 +190,25 @@ test("invite by link, accept in another browser, tokens, audit log and a new pas
   await page.getByText("Name saved").waitFor();
   await page.getByRole("list", { name: "Account activity" }).getByText("user.rename").first().waitFor();
 
+  // A new sign-in address needs the password; a wrong one changes nothing.
+  const address = page.getByRole("form", { name: "Sign-in address" });
+  await address.getByLabel("E-mail").fill("lovelace@example.com");
+  await address.getByLabel("Current password").fill("not the password");
+  await address.getByRole("button", { name: "Change address" }).click();
+  await address.getByRole("alert").getByText(/current password is not right/).waitFor();
+  await address.getByLabel("Current password").fill(ADMIN.password);
+  await address.getByRole("button", { name: "Change address" }).click();
+  await page.getByText("You now sign in as lovelace@example.com").waitFor();
+  await page.getByRole("list", { name: "Account activity" }).getByText("user.email_change").first().waitFor();
+  await screenshots(page, "account-email");
+  // And back, so the rest of the suite signs in as before.
+  await address.getByLabel("E-mail").fill(ADMIN.email);
+  await address.getByLabel("Current password").fill(ADMIN.password);
+  await address.getByRole("button", { name: "Change address" }).click();
+  await page.getByText(`You now sign in as ${ADMIN.email}`).waitFor();
+
   // A new password: this session stays, the new password signs in.
-  await page.getByLabel("Current password").fill(ADMIN.password);
+  await page.getByRole("form", { name: "Change password" }).getByLabel("Current password").fill(ADMIN.password);
   await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await page.getByLabel("New password again").fill(NEW_PASSWORD);
   await page.getByRole("button", { name: "Change password" }).click();

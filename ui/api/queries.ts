@@ -158,8 +158,10 @@ export interface AuditFilter {
 const nextBefore = (page: { id: number }[]) =>
   page.length === AUDIT_PAGE ? page[page.length - 1]?.id : undefined;
 
-export function useProjectAudit(project: string, filter: AuditFilter) {
+/** The project's audit log; `enabled` false for members, who may not read it. */
+export function useProjectAudit(project: string, filter: AuditFilter, enabled: boolean) {
   return useInfiniteQuery({
+    enabled,
     queryKey: keys.audit(project, filter),
     queryFn: ({ pageParam }) =>
       unwrap(
@@ -200,8 +202,8 @@ export function useFunction(project: string, fn: string) {
   });
 }
 
-/** The newest invocations (at most 200), polled every few seconds while `live`. */
-export function useInvocations(project: string, fn: string, live: boolean) {
+/** The newest invocations (at most 200), polled every `pollEvery` ms (or not: `false`). */
+export function useInvocations(project: string, fn: string, pollEvery: number | false) {
   return useQuery({
     queryKey: keys.invocations(project, fn),
     queryFn: () =>
@@ -210,7 +212,7 @@ export function useInvocations(project: string, fn: string, live: boolean) {
           params: { path: { p: project, f: fn }, query: { limit: 200 } },
         }),
       ),
-    refetchInterval: live ? 3000 : false,
+    refetchInterval: pollEvery,
     staleTime: 0,
   });
 }

@@ -118,6 +118,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["email_change"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -256,6 +272,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["conversations_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["events_stream"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -813,6 +845,10 @@ export interface components {
             diagnostics: components["schemas"]["DiagnosticView"][];
             /** @description False when the compile failed: the source was still saved, nothing was published. */
             ok: boolean;
+        };
+        ChangeEmailRequest: {
+            current_password: string;
+            email: string;
         };
         ChangePasswordRequest: {
             current_password: string;
@@ -1519,6 +1555,7 @@ export type SchemaAcknowledged = components['schemas']['Acknowledged'];
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
+export type SchemaChangeEmailRequest = components['schemas']['ChangeEmailRequest'];
 export type SchemaChangePasswordRequest = components['schemas']['ChangePasswordRequest'];
 export type SchemaConnectionList = components['schemas']['ConnectionList'];
 export type SchemaConnectionView = components['schemas']['ConnectionView'];
@@ -1986,6 +2023,82 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    email_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description the account with its new address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description not an e-mail address, or the current password is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another account signs in with that address */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many wrong passwords for this address; `Retry-After` says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2654,6 +2767,83 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    events_stream: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Resume after this event id (when no `Last-Event-ID` header is sent); 0 sends every
+                 *     stored event. Absent: events from now on.
+                 */
+                after?: number | null;
+            };
+            header?: {
+                /** @description Resume after this event id; `EventSource` sends the id of the last event it received when it reconnects. Takes precedence over `after`. */
+                "Last-Event-ID"?: number | null;
+            };
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events, each `id: <event id>`, `event: <kind>`, `data: <JSON>`, oldest first: `page.saved` {page_id, version, build_ok} and `function.called` {function_ids} (owners and admins only), `page.published` {page_id, version}, `page.unpublished` {page_id}. Every stream starts with `event: ready` {after}, whose id is where it starts, so a reconnect resumes from there even before the first event; a resumed stream then sends every stored event after the given id. When that id is no longer stored (events are kept 24 hours, at most 10,000 per project), the stream starts with `event: reset` {after} instead: reload what you show, the stream goes on after `after`. A comment line every 15 seconds keeps the connection open. The stream ends when the caller may no longer see the project (checked before each batch of events) or the server stops; reconnect with `Last-Event-ID`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `after` or `Last-Event-ID` is not an event id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such project, or the caller is not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller holds 32 streams on this server already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database did not answer in time; retry */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

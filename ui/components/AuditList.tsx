@@ -14,6 +14,8 @@ export const ACTION_LABELS: Record<string, string> = {
   "login.failure": "Failed sign-in",
   "user.password_change": "Changed the password",
   "user.sessions_end": "Signed out everywhere",
+  "user.rename": "Changed the name",
+  "user.email_change": "Changed the sign-in address",
   "token.create": "Created an API token",
   "token.revoke": "Revoked an API token",
   "project.create": "Created the project",

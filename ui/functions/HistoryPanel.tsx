@@ -1,16 +1,55 @@
 /**
  * The function's calls, newest first (the newest 200 of the 1,000 kept): time, source,
  * status, duration and error, filtered by outcome and source (in the URL); one opens to show
- * its console output and stack. Polled every three seconds while shown.
+ * its console output and stack. Owners and admins see new calls as they are recorded: the
+ * list reloads on the project's `function.called` events for this function (and polls slowly
+ * only while the live connection is down). Members get no function activity on the stream, so
+ * their list polls every three seconds.
  */
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { useLocation, useSearch } from "wouter";
-import { errorMessage, type FunctionDetail, type Invocation, type Project } from "../api/client";
-import { useInvocations } from "../api/queries";
+import {
+  canEdit,
+  errorMessage,
+  type FunctionDetail,
+  type Invocation,
+  type Project,
+} from "../api/client";
+import { useLiveState, useProjectEvents } from "../api/events";
+import { keys, useInvocations } from "../api/queries";
+import { LiveIndicator } from "../components/LiveIndicator";
 import { RelativeTime } from "../components/RelativeTime";
 import { VIA_LABEL } from "./status";
 
+const MEMBER_POLL_MS = 3_000;
+/** While the live connection is down: slow, so a server in trouble is not asked too often. */
+const OFFLINE_POLL_MS = 15_000;
+
+/** Whether a `function.called` event's data names `functionId`. */
+function names(data: unknown, functionId: string): boolean {
+  const ids = (data as { function_ids?: unknown } | null)?.function_ids;
+  return Array.isArray(ids) && ids.includes(functionId);
+}
+
 export function HistoryPanel({ project, fn }: { project: Project; fn: FunctionDetail }) {
-  const calls = useInvocations(project.slug, fn.slug, true);
+  const editor = canEdit(project);
+  const streamed = editor ? project.slug : undefined;
+  const live = useLiveState(streamed);
+  const pollEvery = !editor ? MEMBER_POLL_MS : live === "live" ? false : OFFLINE_POLL_MS;
+  const calls = useInvocations(project.slug, fn.slug, pollEvery);
+  const queryClient = useQueryClient();
+  const key = keys.invocations(project.slug, fn.slug);
+  useProjectEvents(streamed, (event) => {
+    if (event.kind === "reset" || (event.kind === "function.called" && names(event.data, fn.id))) {
+      void queryClient.invalidateQueries({ queryKey: key });
+    }
+  });
+  // Calls recorded before the connection was (again) live came with no event.
+  useEffect(() => {
+    if (live !== "live") return;
+    void queryClient.invalidateQueries({ queryKey: keys.invocations(project.slug, fn.slug) });
+  }, [live, queryClient, project.slug, fn.slug]);
   const search = new URLSearchParams(useSearch());
   const [location, navigate] = useLocation();
   const outcome = search.get("outcome") ?? "all";
@@ -49,9 +88,13 @@ export function HistoryPanel({ project, fn }: { project: Project; fn: FunctionDe
             ))}
           </select>
         </label>
-        <span className="small muted" aria-live="polite">
-          {calls.isFetching ? "updating…" : "live"}
-        </span>
+        {editor ? (
+          <LiveIndicator state={live} />
+        ) : (
+          <span className="small muted" aria-live="polite">
+            {calls.isFetching ? "updating…" : "refreshed every few seconds"}
+          </span>
+        )}
       </div>
       {calls.isPending ? (
         <div aria-hidden="true">

@@ -34,6 +34,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
         </div>
       </dl>
       <NameForm name={me.user.name} onChanged={() => void activity.refetch()} />
+      <EmailForm email={me.user.email} onChanged={() => void activity.refetch()} />
       <PasswordForm onChanged={() => void activity.refetch()} />
       <SignOutEverywhere onSignedOut={onSignedOut} />
       <ApiTokens projects={me.projects} />
@@ -102,6 +103,80 @@ function NameForm({ name, onChanged }: { name: string; onChanged: () => void }) 
   );
 }
 
+/**
+ * The address the account signs in with. Quire sends no mail to confirm a new address, so the
+ * current password confirms the change instead.
+ */
+function EmailForm({ email, onChanged }: { email: string; onChanged: () => void }) {
+  const [value, setValue] = useState(email);
+  const [password, setPassword] = useState("");
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: () =>
+      unwrap(api.PUT("/api/v1/me/email", { body: { email: value, current_password: password } })),
+    onSuccess: async (user) => {
+      setValue(user.email);
+      setPassword("");
+      toast({ tone: "ok", text: `You now sign in as ${user.email}` });
+      await queryClient.invalidateQueries({ queryKey: keys.me });
+      onChanged();
+    },
+  });
+  const unchanged = value.trim().toLowerCase() === email;
+  return (
+    <form
+      className="form card subsection-card"
+      aria-labelledby="email-title"
+      onSubmit={(event) => {
+        event.preventDefault();
+        change.mutate();
+      }}
+    >
+      <h2 id="email-title" className="section-title">
+        Sign-in address
+      </h2>
+      <div className="field-pair">
+        <label className="field">
+          <span>E-mail</span>
+          <input
+            type="email"
+            required
+            maxLength={254}
+            autoComplete="email"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
+        </label>
+        <CurrentPassword value={password} onChange={setPassword} />
+      </div>
+      <FormError error={change.error} />
+      <div className="form-actions form-actions-start">
+        <button type="submit" className="button" disabled={change.isPending || unchanged || password === ""}>
+          {change.isPending ? "Saving…" : "Change address"}
+        </button>
+        <span className="muted small">Your password confirms it. An invitation is for the address it was sent to.</span>
+      </div>
+    </form>
+  );
+}
+
+/** The password an account change is confirmed with. */
+function CurrentPassword({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="field">
+      <span>Current password</span>
+      <input
+        type="password"
+        required
+        autoComplete="current-password"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
 function PasswordForm({ onChanged }: { onChanged: () => void }) {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -129,16 +204,7 @@ function PasswordForm({ onChanged }: { onChanged: () => void }) {
       <h2 id="password-title" className="section-title">
         Change password
       </h2>
-      <label className="field">
-        <span>Current password</span>
-        <input
-          type="password"
-          required
-          autoComplete="current-password"
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </label>
+      <CurrentPassword value={current} onChange={setCurrent} />
       <div className="field-pair">
         <label className="field">
           <span>New password</span>

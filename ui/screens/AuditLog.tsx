@@ -41,7 +41,7 @@ export function AuditLog({ project }: { project: Project }) {
     since: from ? dayStart(from) : undefined,
     until: to ? dayStart(to, 1) : undefined,
   };
-  const audit = useProjectAudit(project.slug, filter);
+  const audit = useProjectAudit(project.slug, filter, canEdit(project));
   if (!canEdit(project)) {
     return (
       <Notice tone="info" title="The audit log is for owners and admins">

@@ -47,10 +47,16 @@ export function Members({ project, user }: { project: Project; user: User }) {
           body: { role },
         }),
       ),
-    onSuccess: async (changed) => {
-      toast({ tone: "ok", text: `${changed.user.name || changed.user.email} is now ${changed.role}` });
+    onSuccess: async (changed, { member }) => {
+      const self = changed.user.id === user.id;
+      toast({
+        tone: "ok",
+        text: `${changed.user.name || changed.user.email} is now ${changed.role}`,
+        // Your own demotion may take away the right to undo it, so it offers none.
+        action: self ? undefined : { label: "Undo", run: () => changeRole.mutate({ member, role: member.role }) },
+      });
       await refresh();
-      if (changed.user.id === user.id) await queryClient.invalidateQueries({ queryKey: keys.me });
+      if (self) await queryClient.invalidateQueries({ queryKey: keys.me });
     },
     onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
   });

@@ -5,15 +5,14 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useLocation } from "wouter";
-import { ApiError, api, errorMessage, unwrap, type Project } from "../api/client";
+import { api, errorMessage, unwrap, type Project } from "../api/client";
 import { invalidatePages } from "../api/queries";
-import { Dialog } from "../components/Dialog";
+import { Dialog, FormButtons } from "../components/Dialog";
+import { FormError } from "../components/LoadError";
+import { NameAndSlugFields, isSlugTaken, useNameAndSlug } from "../components/NameAndSlug";
+import { TemplatePicker } from "../components/TemplatePicker";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
-import { slugProblem, slugify } from "../slug";
-
-/** The studio's page settings read the rule from here. */
-export { slugProblem, slugify };
 
 export function NewPageDialog({
   project,
@@ -24,9 +23,7 @@ export function NewPageDialog({
   open: boolean;
   onClose: () => void;
 }) {
-  const [name, setName] = useState("");
-  const [slug, setSlug] = useState("");
-  const [slugEdited, setSlugEdited] = useState(false);
+  const fields = useNameAndSlug();
   const [description, setDescription] = useState("");
   const [template, setTemplate] = useState("blank");
   const [touched, setTouched] = useState(false);
@@ -40,11 +37,11 @@ export function NewPageDialog({
   });
 
   const create = useMutation({
-    mutationFn: (slug: string) =>
+    mutationFn: () =>
       unwrap(
         api.POST("/api/v1/projects/{p}/pages", {
           params: { path: { p: project.slug } },
-          body: { name: name.trim(), slug, description: description.trim(), template },
+          body: { name: fields.name.trim(), slug: fields.slug, description: description.trim(), template },
         }),
       ),
     onSuccess: async (created) => {
@@ -56,24 +53,16 @@ export function NewPageDialog({
     },
   });
 
-  const effectiveSlug = slugEdited ? slug : slugify(name);
-  const problem = slugProblem(effectiveSlug);
-  const nameProblem = name.trim() === "" ? "A name is needed." : null;
-  const serverError = create.error instanceof ApiError ? create.error : null;
-  const slugTaken = serverError?.status === 409 && /slug/i.test(serverError.message);
-
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
-    if (problem || nameProblem) return;
-    create.mutate(effectiveSlug);
+    if (fields.slugProblem || fields.nameProblem) return;
+    create.mutate();
   };
 
   const close = () => {
     create.reset();
-    setName("");
-    setSlug("");
-    setSlugEdited(false);
+    fields.reset();
     setDescription("");
     setTemplate("blank");
     setTouched(false);
@@ -87,57 +76,19 @@ export function NewPageDialog({
       onClose={close}
       wide
       footer={
-        <>
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="new-page-form"
-            className="button button-primary"
-            disabled={create.isPending}
-          >
-            {create.isPending ? "Creating…" : "Create page"}
-          </button>
-        </>
+        <FormButtons form="new-page-form" label="Create page" busyLabel="Creating…" busy={create.isPending} onCancel={close} />
       }
     >
       <form id="new-page-form" className="form" onSubmit={submit} noValidate>
-        <label className="field">
-          <span>Name</span>
-          <input
-            autoFocus
-            value={name}
-            maxLength={200}
-            onChange={(e) => setName(e.target.value)}
-            aria-invalid={touched && nameProblem !== null}
-            placeholder="Sales dashboard"
-          />
-          {touched && nameProblem ? <small className="field-error">{nameProblem}</small> : null}
-        </label>
-        <label className="field">
-          <span>Slug</span>
-          <div className="input-prefix">
-            <span className="muted mono small">/p/{project.slug}/pages/</span>
-            <input
-              className="mono"
-              value={effectiveSlug}
-              onChange={(e) => {
-                setSlugEdited(true);
-                setSlug(e.target.value);
-              }}
-              aria-invalid={(effectiveSlug !== "" || touched) && (problem !== null || slugTaken)}
-              aria-describedby="slug-help"
-            />
-          </div>
-          <small id="slug-help" className={problem && (effectiveSlug !== "" || touched) ? "field-error" : "muted"}>
-            {(effectiveSlug !== "" || touched) && problem
-              ? problem
-              : slugTaken
-                ? serverError?.message
-                : "The page's address. Lowercase letters, digits and “-”."}
-          </small>
-        </label>
+        <NameAndSlugFields
+          fields={fields}
+          touched={touched}
+          error={create.error}
+          id="page"
+          namePlaceholder="Sales dashboard"
+          slugPrefix={`/p/${project.slug}/pages/`}
+          slugHelp="The page's address. Lowercase letters, digits and “-”."
+        />
         <label className="field">
           <span>
             Description <span className="muted">(optional)</span>
@@ -150,33 +101,13 @@ export function NewPageDialog({
             placeholder="What this page shows, and for whom"
           />
         </label>
-        <fieldset className="field templates">
-          <legend>Template</legend>
+        <TemplatePicker group="template" templates={templates.data ?? []} chosen={template} onChoose={setTemplate}>
           {templates.isPending ? <p className="muted small">Loading templates…</p> : null}
           {templates.isError ? (
             <p className="field-error">The templates could not be loaded: {errorMessage(templates.error)}</p>
           ) : null}
-          <div className="template-grid">
-            {(templates.data ?? []).map((t) => (
-              <label key={t.name} className={t.name === template ? "template template-chosen" : "template"}>
-                <input
-                  type="radio"
-                  name="template"
-                  value={t.name}
-                  checked={t.name === template}
-                  onChange={() => setTemplate(t.name)}
-                />
-                <span className="template-title">{t.title}</span>
-                <span className="template-description muted small">{t.description}</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        {create.isError && !slugTaken ? (
-          <p className="form-error" role="alert">
-            {errorMessage(create.error)}
-          </p>
-        ) : null}
+        </TemplatePicker>
+        {isSlugTaken(create.error) ? null : <FormError error={create.error} />}
       </form>
     </Dialog>
   );

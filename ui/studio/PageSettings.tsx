@@ -10,7 +10,7 @@ import { invalidatePages } from "../api/queries";
 import { Drawer } from "../components/Drawer";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
-import { slugProblem } from "../screens/NewPageDialog";
+import { slugProblem } from "../slug";
 
 /** The page named in a 409 about the inbox mount point. */
 function holder(error: unknown): { name: string; slug: string } | null {

@@ -1,9 +1,11 @@
 //! First start: with no users yet, create an owner and a first project, so a new install is
-//! usable at once. `--demo` adds demo content on top.
+//! usable at once. `--demo` adds demo content on top: a function, pages, and an inbox.
 
 use quire_store::{Store, StoreError};
 
 use crate::auth::password;
+use crate::inbox::demo;
+use crate::inbox::secrets::ConnectionSecret;
 
 /// The account made on first start; the password is set only when it was generated.
 pub struct FirstOwner {
@@ -18,6 +20,8 @@ pub enum BootstrapError {
     WeakPassword(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("could not seed the demo inbox: {0}")]
+    Demo(String),
 }
 
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
@@ -106,42 +110,123 @@ async fn seed_demo_function(
 /// It compiles, so it runs once the state exists; a build that fails (no npm registry in
 /// reach) leaves a draft and a warning saying why. Answers whether the page is published.
 pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError> {
-    let store = &state.store;
-    let Some(project) = store.project("demo").await? else {
+    let Some(project) = state.store.project("demo").await? else {
         return Ok(false);
     };
-    if let Some(page) = store.page(&project.id, "orders").await? {
-        return Ok(page.status == quire_store::PageStatus::Published);
-    }
-    let Some(owner) = store.first_user_id().await? else {
-        return Ok(false);
-    };
-    let source = crate::templates::find("dashboard")
-        .map(|t| t.source.to_owned())
-        .unwrap_or_default();
-    let built =
-        crate::pages::compile(state, source, std::collections::BTreeMap::default(), None).await;
-    let new = quire_store::NewPage {
-        project_id: &project.id,
+    let page = DemoPage {
+        template: "dashboard",
         name: "Orders",
         slug: "orders",
         description: "Demo: loads an order from the function your-function-slug",
         inbox_mount: false,
     };
-    let (page, version) = store
+    seed_page(state, &project.id, &page).await
+}
+
+/// The demo inbox of `quire serve --demo`, added once to the `demo` project: a connected
+/// WhatsApp number with six conversations (see [`crate::inbox::demo`]), and the page
+/// `contact-card` (the conversation template) mounted in the inbox sidebar and published, so
+/// the inbox and its Page tab are alive on first start. Answers whether the inbox was seeded
+/// now.
+pub async fn seed_demo_inbox(state: &crate::AppState) -> Result<bool, BootstrapError> {
+    let store = &state.store;
+    let Some(project) = store.project("demo").await? else {
+        return Ok(false);
+    };
+    if !store.whatsapp_connections(&project.id).await?.is_empty() {
+        return Ok(false);
+    }
+    let Some(owner) = store.first_user_id().await? else {
+        return Ok(false);
+    };
+    let id = quire_store::new_id();
+    let app_secret = ConnectionSecret::AppSecret.seal(
+        &state.config.secret_key,
+        &id,
+        &crate::auth::tokens::random_token(32),
+    );
+    let verify_token = crate::auth::tokens::random_token(24);
+    let connection = store
+        .create_whatsapp_connection(
+            &quire_store::NewWhatsappConnection {
+                id: &id,
+                project_id: &project.id,
+                name: "Demo support line",
+                phone_number_id: demo::DEMO_PHONE_NUMBER_ID,
+                display_phone_number: Some(demo::DEMO_DISPLAY_NUMBER),
+                verify_token: &verify_token,
+                app_secret_sealed: &app_secret,
+                access_token_sealed: None,
+            },
+            &owner,
+        )
+        .await?;
+    demo::play(state, &connection)
+        .await
+        .map_err(|error| BootstrapError::Demo(error.to_string()))?;
+    let page = DemoPage {
+        template: "conversation",
+        name: "Contact card",
+        slug: "contact-card",
+        description: "Demo: the open conversation's contact, in the inbox's Page tab",
+        inbox_mount: true,
+    };
+    seed_page(state, &project.id, &page).await?;
+    Ok(true)
+}
+
+/// A page the demo adds, from one of the templates.
+struct DemoPage {
+    template: &'static str,
+    name: &'static str,
+    slug: &'static str,
+    description: &'static str,
+    inbox_mount: bool,
+}
+
+/// Adds `page` to the project once, built and published when the build works (else a draft,
+/// with a warning saying why). Answers whether it is published.
+async fn seed_page(
+    state: &crate::AppState,
+    project_id: &str,
+    page: &DemoPage,
+) -> Result<bool, StoreError> {
+    let store = &state.store;
+    if let Some(found) = store.page(project_id, page.slug).await? {
+        return Ok(found.status == quire_store::PageStatus::Published);
+    }
+    let Some(owner) = store.first_user_id().await? else {
+        return Ok(false);
+    };
+    let source = crate::templates::find(page.template)
+        .map(|t| t.source.to_owned())
+        .unwrap_or_default();
+    let built =
+        crate::pages::compile(state, source, std::collections::BTreeMap::default(), None).await;
+    let new = quire_store::NewPage {
+        project_id,
+        name: page.name,
+        slug: page.slug,
+        description: page.description,
+        inbox_mount: page.inbox_mount,
+    };
+    let (created, version) = store
         .create_page(&new, Some(&built.version()), &owner)
         .await?;
     match version {
         Some(version) if version.build_ok => {
-            store.publish_page(&page.id, version.number, &owner).await?;
+            store
+                .publish_page(&created.id, version.number, &owner)
+                .await?;
             Ok(true)
         }
         version => {
             // What the save stored is what the compiler reported.
             let diagnostics = version.map(|v| v.diagnostics).unwrap_or_default();
             tracing::warn!(
+                page = page.slug,
                 %diagnostics,
-                "the demo page did not build, so it stays a draft; check the npm registry setting (QUIRE_NPM_REGISTRY) and save it again"
+                "a demo page did not build, so it stays a draft; check the npm registry setting (QUIRE_NPM_REGISTRY) and save it again"
             );
             Ok(false)
         }

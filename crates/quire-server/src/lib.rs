@@ -14,6 +14,7 @@ pub mod functions;
 pub mod inbox;
 pub mod invoke;
 mod json;
+pub mod live;
 mod pages;
 pub mod rate_limit;
 mod read_cache;
@@ -231,8 +232,8 @@ pub struct Listeners {
     pub metrics: Option<TcpListener>,
 }
 
-/// Serves both origins until `shutdown` completes, then stops accepting, lets in-flight
-/// requests finish (at most `shutdown_grace`), writes the invocation records still queued,
+/// Serves both origins until `shutdown` completes, then stops accepting, ends the event
+/// streams, lets in-flight requests finish (at most `shutdown_grace`), writes the invocation records still queued,
 /// and checkpoints and closes the store.
 pub async fn serve(
     state: AppState,
@@ -269,18 +270,22 @@ pub async fn serve(
     });
     let upkeep = tokio::spawn(telemetry::run_metrics_upkeep());
     let pruning = tokio::spawn(artifacts::run_pruning(state.store.clone()));
+    let event_pruning = tokio::spawn(live::run_pruning(state.store.clone()));
 
     let result = tokio::select! {
         finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
         () = shutdown => {
             tracing::info!("shutting down: no new connections; waiting for requests in flight");
             let _ = stop.send(());
+            // Event streams never end on their own.
+            state.live.stop();
             drain(&mut servers, state.config.shutdown_grace).await
         }
     };
     state.invoker.flush_records().await;
     upkeep.abort();
     pruning.abort();
+    event_pruning.abort();
     state.store.close().await;
     result
 }

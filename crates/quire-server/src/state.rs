@@ -1,5 +1,6 @@
 //! The state every handler shares: the store, the configuration, the page compiler, the
-//! function runtime and the services over them (invoke, inbox).
+//! function runtime and the services over them (the invoke path, the live event stream, the
+//! inbox).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use crate::config::ServerConfig;
 use crate::credentials::KnownCredentials;
 use crate::inbox::Inbox;
 use crate::invoke::Invoker;
+use crate::live::Live;
 use crate::rate_limit::RateLimiter;
 
 #[derive(Clone)]
@@ -27,6 +29,8 @@ pub struct Inner {
     /// Who the credentials of recent calls belong to.
     pub credentials: KnownCredentials,
     pub rate_limits: RateLimits,
+    /// The live event stream's subscribers on this instance.
+    pub live: Live,
     /// WhatsApp deliveries in, replies out.
     pub inbox: Inbox,
 }
@@ -49,6 +53,7 @@ impl AppState {
             login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
         };
         let invoker = Invoker::new(store.clone(), functions.clone(), config.clone());
+        let live = Live::new(store.clone());
         let inbox = Inbox::new(&config.whatsapp_api_url);
         Self(Arc::new(Inner {
             store,
@@ -58,6 +63,7 @@ impl AppState {
             invoker,
             credentials: KnownCredentials::default(),
             rate_limits,
+            live,
             inbox,
         }))
     }

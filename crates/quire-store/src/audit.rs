@@ -40,7 +40,7 @@ impl FromRow<'_, AnyRow> for AuditEntry {
 /// The actions about an account rather than a project, which [`Store::account_audit_log`]
 /// shows to the account's holder: sign-ins (and failed ones on their address), their API
 /// tokens, the invitations they accepted, password and name changes.
-pub const ACCOUNT_ACTIONS: [&str; 8] = [
+pub const ACCOUNT_ACTIONS: [&str; 9] = [
     "login.success",
     "login.failure",
     "token.create",
@@ -49,6 +49,7 @@ pub const ACCOUNT_ACTIONS: [&str; 8] = [
     "user.password_change",
     "user.sessions_end",
     "user.rename",
+    "user.email_change",
 ];
 
 /// The columns every audit listing reads, with the actor's name and e-mail (`a` is the log,

@@ -1,13 +1,17 @@
 //! The invocation log: one row per call of a function, with its outcome, timing, sizes and
-//! (truncated) console output. The caller decides what goes in; secrets never do.
+//! (truncated) console output. The caller decides what goes in; secrets never do. Each
+//! written batch tells the live event stream which functions were called, one event per
+//! project.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::call_counts::{CallCount, add_call_counts};
-use crate::{Backend, Store, StoreError, new_ordered_id};
+use crate::events::{Audience, NewEvent};
+use crate::{Backend, Store, StoreError, Tx, new_ordered_id};
 
 #[derive(Clone, Debug)]
 pub struct InvocationRecord {
@@ -128,7 +132,9 @@ impl Store {
 
     /// Appends invocation records and adds `counts` to the hourly call counters, in one
     /// transaction; answers the records' new ids in order. The counts may cover more calls
-    /// than `records` holds: every call is counted, not every record is kept.
+    /// than `records` holds: every call is counted, not every record is kept. The same
+    /// transaction appends one `function.called` event (owners and admins) per project whose
+    /// functions `counts` names, `{"function_ids": [...]}`.
     pub async fn record_calls(
         &self,
         records: &[InvocationRecord],
@@ -166,8 +172,51 @@ impl Store {
                 }
             }
         }
+        let called = self.called_by_project(&mut tx, counts).await?;
+        for (project_id, function_ids) in &called {
+            let event = NewEvent::new(
+                project_id,
+                "function.called",
+                Audience::Editors,
+                serde_json::json!({ "function_ids": function_ids }),
+            );
+            self.append_event(&mut tx, &event).await?;
+        }
         tx.commit().await?;
+        for project_id in called.keys() {
+            self.announce_events(project_id);
+        }
         Ok(ids)
+    }
+
+    /// The functions `counts` names, by project (both in id order: events of several projects
+    /// are appended in project order).
+    async fn called_by_project(
+        &self,
+        tx: &mut Tx,
+        counts: &[CallCount],
+    ) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
+        let mut function_ids: Vec<&str> = counts.iter().map(|c| c.function_id.as_str()).collect();
+        function_ids.sort_unstable();
+        function_ids.dedup();
+        if function_ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let listed = match self.backend {
+            Backend::Sqlite => "SELECT value FROM json_each($1)",
+            Backend::Postgres => "SELECT jsonb_array_elements_text(CAST($1 AS jsonb))",
+        };
+        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT project_id, id FROM functions WHERE id IN ({listed}) ORDER BY project_id, id"
+        ))
+        .bind(serde_json::json!(function_ids).to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut by_project: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (project_id, function_id) in rows {
+            by_project.entry(project_id).or_default().push(function_id);
+        }
+        Ok(by_project)
     }
 
     /// Deletes all but the newest `keep` invocation records of a function; answers how many.

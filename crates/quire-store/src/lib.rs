@@ -49,6 +49,7 @@ pub mod backup;
 mod call_counts;
 mod conversations;
 mod error;
+mod events;
 mod functions;
 mod invitations;
 mod invocations;
@@ -80,6 +81,7 @@ pub use conversations::{
     record_activity, upsert_conversation,
 };
 pub use error::StoreError;
+pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAudience};
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
 };
@@ -115,6 +117,8 @@ pub struct Store {
     url: Arc<str>,
     /// Moves on every committed change to what callers may cache; see [`Store::generation`].
     generation: Arc<AtomicU64>,
+    /// News of committed events for the live stream; see [`Store::event_wakes`].
+    wakes: Arc<events::Wakes>,
 }
 
 /// The `PostgreSQL` channel on which instances announce changes to each other.
@@ -160,6 +164,7 @@ impl Store {
             backend,
             url: Arc::from(url),
             generation: Arc::default(),
+            wakes: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -207,13 +212,7 @@ impl Store {
         if self.backend != Backend::Postgres {
             return Ok(());
         }
-        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
-            .await
-            .map_err(|source| StoreError::Connect {
-                url: redact_url(&self.url),
-                source,
-            })?;
-        listener.listen(CHANGES_CHANNEL).await?;
+        let mut listener = self.listener(CHANGES_CHANNEL).await?;
         let generation = self.generation.clone();
         tokio::spawn(async move {
             loop {
@@ -233,6 +232,18 @@ impl Store {
             }
         });
         Ok(())
+    }
+
+    /// A `PostgreSQL` connection of its own that listens on `channel`.
+    async fn listener(&self, channel: &str) -> Result<sqlx::postgres::PgListener, StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .map_err(|source| StoreError::Connect {
+                url: redact_url(&self.url),
+                source,
+            })?;
+        listener.listen(channel).await?;
+        Ok(listener)
     }
 
     /// Answers whether the database is reachable (for `/readyz`).

@@ -13,7 +13,7 @@ use sqlx::{FromRow, Row};
 
 use crate::artifacts::{self, NewArtifact};
 use crate::audit::{NewAuditEntry, insert_audit};
-use crate::pages::{PAGE_COLUMNS, Page, page_in_tx};
+use crate::pages::{PAGE_COLUMNS, Page, page_in_tx, page_saved};
 use crate::{Store, StoreError, Tx, new_id, now_ms};
 
 /// One saved version of a page. Never changes once stored.
@@ -191,7 +191,10 @@ impl Store {
         let page = page_in_tx(&mut tx, page_id).await?;
         let saved =
             insert_version(&mut tx, &page.project_id, page_id, version, actor_id, base).await?;
+        self.append_event(&mut tx, &page_saved(&page.project_id, &saved))
+            .await?;
         tx.commit().await?;
+        self.announce_events(&page.project_id);
         Ok(saved)
     }
 

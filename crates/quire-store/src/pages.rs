@@ -1,7 +1,8 @@
 //! Pages: create, list, settings, the inbox mount point, publish, unpublish and delete. Their
 //! versions are in `page_versions`, the artifacts those built in `artifacts`. Only
 //! `publish_page` and `unpublish_page` move what a page serves. Every change is recorded in
-//! the audit log in the same transaction.
+//! the audit log in the same transaction, and saves, publishing and unpublishing in the live
+//! event stream too.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
+use crate::events::{Audience, NewEvent};
 use crate::page_versions::{NewPageVersion, PageVersion, insert_version, read_dependencies};
 use crate::{Store, StoreError, Tx, new_id, now_ms, parse_column};
 
@@ -134,7 +136,14 @@ impl Store {
             None => None,
         };
         let page = page_in_tx(&mut tx, &id).await?;
+        if let Some(version) = &version {
+            self.append_event(&mut tx, &page_saved(&page.project_id, version))
+                .await?;
+        }
         tx.commit().await?;
+        if version.is_some() {
+            self.announce_events(&page.project_id);
+        }
         Ok((page, version))
     }
 
@@ -302,7 +311,15 @@ impl Store {
         )
         .await?;
         let page = page_in_tx(&mut tx, page_id).await?;
+        let event = NewEvent::new(
+            &page.project_id,
+            "page.published",
+            Audience::Members,
+            serde_json::json!({ "page_id": page_id, "version": number }),
+        );
+        self.append_event(&mut tx, &event).await?;
         tx.commit().await?;
+        self.announce_events(&page.project_id);
         Ok(page)
     }
 
@@ -330,7 +347,15 @@ impl Store {
         )
         .await?;
         let page = page_in_tx(&mut tx, page_id).await?;
+        let event = NewEvent::new(
+            &page.project_id,
+            "page.unpublished",
+            Audience::Members,
+            serde_json::json!({ "page_id": page_id }),
+        );
+        self.append_event(&mut tx, &event).await?;
         tx.commit().await?;
+        self.announce_events(&page.project_id);
         Ok(page)
     }
 
@@ -385,6 +410,20 @@ impl Store {
         tx.commit().await?;
         Ok(versions)
     }
+}
+
+/// The live event of a saved version: for owners and admins, who see drafts.
+pub(crate) fn page_saved<'a>(project_id: &'a str, version: &PageVersion) -> NewEvent<'a> {
+    NewEvent::new(
+        project_id,
+        "page.saved",
+        Audience::Editors,
+        serde_json::json!({
+            "page_id": version.page_id,
+            "version": version.number,
+            "build_ok": version.build_ok,
+        }),
+    )
 }
 
 pub(crate) async fn page_in_tx(tx: &mut Tx, page_id: &str) -> Result<Page, StoreError> {

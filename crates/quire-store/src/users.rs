@@ -70,8 +70,27 @@ impl Store {
 
     /// Sets the name people see for the user.
     pub async fn set_user_name(&self, user_id: &str, name: &str) -> Result<(), StoreError> {
-        let updated = sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
-            .bind(name)
+        self.set_user_text("UPDATE users SET name = $1 WHERE id = $2", user_id, name)
+            .await
+    }
+
+    /// Changes the user's sign-in address (stored lower-cased). `Conflict` when another
+    /// account has it.
+    pub async fn set_user_email(&self, user_id: &str, email: &str) -> Result<(), StoreError> {
+        let email = email.trim().to_lowercase();
+        self.set_user_text("UPDATE users SET email = $1 WHERE id = $2", user_id, &email)
+            .await
+    }
+
+    /// Runs `update` (`$1` the value, `$2` the user's id) and says when no such user exists.
+    async fn set_user_text(
+        &self,
+        update: &'static str,
+        user_id: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(update)
+            .bind(value)
             .bind(user_id)
             .execute(&self.pool)
             .await?;

@@ -21,7 +21,9 @@ pub struct TestApp {
     router: Router,
     usercontent: Router,
     metrics: Router,
-    _database: TestDatabase,
+    /// The database the app owns (and drops with it); `None` for [`TestApp::another_instance`].
+    _database: Option<TestDatabase>,
+    database_url: String,
 }
 
 impl TestApp {
@@ -41,13 +43,30 @@ impl TestApp {
     }
 
     pub fn with_state(state: AppState, database: TestDatabase) -> Self {
+        let database_url = database.url.clone();
+        Self::over(state, Some(database), database_url)
+    }
+
+    fn over(state: AppState, database: Option<TestDatabase>, database_url: String) -> Self {
         Self {
             router: quire_server::router(state.clone()),
             usercontent: quire_server::usercontent_router(state.clone()),
             metrics: quire_server::metrics_router(state.clone()),
             state,
             _database: database,
+            database_url,
         }
+    }
+
+    /// A second instance of this app's deployment: its own store connection, caches and live
+    /// hub over the same database, with the same configuration (as two `quire serve` behind
+    /// one load balancer). Drop it before this app, which owns the database.
+    pub async fn another_instance(&self) -> Self {
+        let store = quire_store::Store::connect(&self.database_url)
+            .await
+            .expect("connect a second instance to the test database");
+        let state = AppState::new(store, self.state.config.clone(), compiler(), functions());
+        Self::over(state, None, self.database_url.clone())
     }
 
     pub fn store(&self) -> &quire_store::Store {
@@ -64,6 +83,16 @@ impl TestApp {
                 .expect("the router is infallible"),
         )
         .await
+    }
+
+    /// Sends one request to the app origin and answers the response as it comes, its body
+    /// unread: for an event stream, which does not end.
+    pub async fn open(&self, request: Request<Body>) -> axum::response::Response {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible")
     }
 
     /// Sends one request to the usercontent origin.
@@ -255,14 +284,23 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
+    /// The response with its whole body; an event stream's body is left unread, as it does
+    /// not end (read one with [`TestApp::open`]).
     async fn read(response: axum::response::Response) -> Self {
         let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .expect("read the response body")
-            .to_bytes()
-            .to_vec();
+        let streaming = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let body = if streaming {
+            Vec::new()
+        } else {
+            body.collect()
+                .await
+                .expect("read the response body")
+                .to_bytes()
+                .to_vec()
+        };
         Self {
             status: parts.status,
             headers: parts.headers,

@@ -15,7 +15,7 @@ use crate::settings::{self, LogFormat, Settings};
     reason = "clap prints these doc comments as --help text, where backticks would show"
 )]
 pub struct ServeArgs {
-    /// Also seed demo content (a demo project) on start.
+    /// Also seed demo content (a demo project with a function, pages and an inbox) on start.
     #[arg(long)]
     demo: bool,
     /// Address of the app [env: QUIRE_LISTEN]
@@ -82,6 +82,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
     let state = quire_server::AppState::new(store, settings.server_config()?, compiler, functions);
     if args.demo {
         quire_server::bootstrap::seed_demo_page(&state).await?;
+        quire_server::bootstrap::seed_demo_inbox(&state).await?;
     }
 
     println!("Quire is running");

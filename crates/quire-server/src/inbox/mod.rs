@@ -1,9 +1,12 @@
 //! The inbox service: WhatsApp deliveries in ([`receive`]: signature, [`webhook`] payload,
 //! [`ingest`]), replies out ([`reply`] through the [`cloud_api`]), connection secrets at rest
-//! ([`secrets`]), the connections' test event and the demo conversations. Routes, the
+//! ([`secrets`]), and the deliveries Quire makes itself ([`deliveries`]: the connections' test
+//! event and the [`demo`] conversations). Routes, the
 //! bootstrap and tests call these; nothing else writes a delivery.
 
 pub mod cloud_api;
+pub mod deliveries;
+pub mod demo;
 pub mod ingest;
 pub mod receive;
 pub mod reply;

@@ -423,14 +423,15 @@ fn read_change(value: WireValue, at: &str) -> Result<Change, ParseError> {
 }
 
 /// The contact a message is from: the one whose `wa_id` is its `from` (or whose `user_id` is
-/// its `from_user_id`), else the delivery's only contact.
+/// its `from_user_id`), else, for a message that names no sender, the delivery's only contact.
 fn sender(message: &WireMessage, contacts: &[WireContact]) -> Option<Sender> {
     let matching = contacts.iter().find(|contact| {
         (message.from.is_some() && contact.wa_id == message.from)
             || (message.from_user_id.is_some() && contact.user_id == message.from_user_id)
     });
+    let unnamed = message.from.is_none() && message.from_user_id.is_none();
     let contact = matching.or(match contacts {
-        [only] => Some(only),
+        [only] if unnamed => Some(only),
         _ => None,
     });
     let sender = Sender {
@@ -830,6 +831,14 @@ mod tests {
         });
         let error = parse(body.to_string().as_bytes()).unwrap_err().to_string();
         assert!(error.contains("messages[2] names no sender"), "{error}");
+        let stranger = one_message(&json!({ "from": "4477", "id": "d", "timestamp": "1", "type": "text", "text": { "body": "x" } }))
+            .unwrap();
+        assert_eq!(
+            stranger.sender.wa_id.as_deref(),
+            Some("4477"),
+            "not the other contact's"
+        );
+        assert_eq!(stranger.sender.name, None);
         let mut fixed = body.clone();
         fixed["entry"][0]["changes"][0]["value"]["messages"]
             .as_array_mut()

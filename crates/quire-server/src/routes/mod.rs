@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod conversations;
+pub mod events;
 pub mod functions;
 pub mod invitations;
 pub mod me;
@@ -155,6 +156,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(me::me, account::name::rename))
         .routes(routes!(audit::account::account))
         .routes(routes!(account::password::change))
+        .routes(routes!(account::email::change))
         .routes(routes!(account::sign_out_everywhere::sign_out_everywhere))
         .routes(routes!(tokens::list::list, tokens::create::create))
         .routes(routes!(tokens::revoke::revoke))
@@ -170,6 +172,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invitations::show::show))
         .routes(routes!(invitations::accept::accept))
         .routes(routes!(audit::list::list))
+        .routes(routes!(events::stream::stream))
         .routes(routes!(functions::list::list, functions::create::create))
         .routes(routes!(
             functions::get::get,

@@ -938,3 +938,69 @@ async fn an_account_renames_itself_and_the_change_is_in_its_activity() {
         "a bad request changes nothing"
     );
 }
+
+#[tokio::test]
+async fn an_account_changes_its_address_with_its_password() {
+    let app = TestApp::new().await;
+    app.user("ada@example.com").await;
+    app.user("grace@example.com").await;
+    let ada = app.login("ada@example.com").await;
+    let change =
+        |email: &str, password: &str| json!({ "email": email, "current_password": password });
+
+    let wrong = ada
+        .put("/api/v1/me/email", &change("ada@new.example", "not it"))
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.text());
+    assert!(
+        wrong.text().contains("current password"),
+        "{}",
+        wrong.text()
+    );
+    let taken = ada
+        .put("/api/v1/me/email", &change("Grace@Example.com", PASSWORD))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.text());
+    assert!(taken.text().contains("another account"), "{}", taken.text());
+    let not_an_address = ada.put("/api/v1/me/email", &change("ada", PASSWORD)).await;
+    assert_eq!(not_an_address.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        ada.get("/api/v1/me").await.json()["user"]["email"],
+        "ada@example.com",
+        "refused changes change nothing"
+    );
+
+    let moved = ada
+        .put("/api/v1/me/email", &change(" Ada@New.Example ", PASSWORD))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
+    assert_eq!(moved.json()["email"], "ada@new.example");
+    assert_eq!(
+        ada.get("/api/v1/me").await.json()["user"]["email"],
+        "ada@new.example",
+        "the session stays and sees the new address"
+    );
+    let activity = ada.get("/api/v1/me/audit").await.json();
+    let entry = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "user.email_change")
+        .expect("audited");
+    assert_eq!(entry["details"]["from"], "ada@example.com");
+    assert_eq!(entry["details"]["to"], "ada@new.example");
+
+    let old = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        old.status,
+        StatusCode::UNAUTHORIZED,
+        "the old address signs in no more"
+    );
+    app.login("ada@new.example").await;
+}

@@ -122,6 +122,13 @@ fn rows() -> Vec<Row> {
             StatusCode::BAD_REQUEST,
         ),
         row(
+            Method::PUT,
+            "/api/v1/me/email",
+            Some(json!({ "email": "moved@example.com", "current_password": PASSWORD })),
+            Needs::UnlimitedAccount,
+            StatusCode::BAD_REQUEST,
+        ),
+        row(
             Method::DELETE,
             "/api/v1/me/sessions",
             None,
@@ -190,6 +197,14 @@ fn rows() -> Vec<Row> {
         row(
             Method::GET,
             "/api/v1/projects/p/members",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        // Every member follows the project's live events (what each receives: events.rs).
+        row(
+            Method::GET,
+            "/api/v1/projects/p/events",
             None,
             Needs::Role(Role::Member),
             StatusCode::OK,

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod authorization;
+mod events;
 mod fairness;
 mod functions;
 mod inbox;

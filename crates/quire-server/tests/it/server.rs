@@ -335,3 +335,61 @@ async fn the_served_app_limits_failed_sign_ins_by_the_peer_address() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_event_stream_does_not_hold_shutdown_up() {
+    let database = TestDatabase::sqlite().await;
+    let app = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let usercontent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_address = app.local_addr().unwrap();
+    let grace = Duration::from_secs(30);
+    let config = ServerConfig {
+        shutdown_grace: grace,
+        ..ServerConfig::local(app_address.port(), usercontent.local_addr().unwrap().port())
+    };
+    let state = app_state(&database, config);
+    let test_app = quire_test_utils::TestApp::with_state(state.clone(), database);
+    let owner = test_app.user("owner@example.com").await;
+    test_app
+        .store()
+        .create_project("acme", "Acme", &owner.id)
+        .await
+        .unwrap();
+    let client = test_app.token_client(&owner, None).await;
+    let quire_test_utils::Auth::Bearer(token) = &client.auth else {
+        unreachable!("a token client sends a bearer token")
+    };
+    let server = Running::start(state, without_metrics(app, usercontent));
+
+    let mut stream = TcpStream::connect(app_address).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /api/v1/projects/acme/events HTTP/1.1\r\nHost: {app_address}\r\n\
+                 Authorization: Bearer {token}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stream.read_u8().await.unwrap());
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+
+    let started = std::time::Instant::now();
+    server.stop().await;
+    assert!(
+        started.elapsed() < grace / 2,
+        "shutdown took {:?}: the stream held it up",
+        started.elapsed()
+    );
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest))
+        .await
+        .expect("the stream's connection closes")
+        .unwrap();
+}

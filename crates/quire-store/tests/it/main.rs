@@ -4,6 +4,7 @@
 mod accounts;
 mod backup;
 mod changes;
+mod events;
 mod functions;
 mod inbox;
 mod invitations;

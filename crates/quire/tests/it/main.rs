@@ -4,6 +4,7 @@ mod backup;
 mod crash;
 mod functions;
 mod pages;
+mod webhook_crash;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -33,29 +33,10 @@ pub async fn change(
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     viewer.require_unlimited()?;
-    if body.current_password.len() > password::MAX_PASSWORD_BYTES {
-        return Err(wrong_password());
-    }
     password::check_strength(&body.new_password).map_err(|message| {
         ApiError::validation("new_password", format!("new password: {message}"))
     })?;
-    let failures = &state.rate_limits.login_failures;
-    let email = viewer.user.email.clone();
-    failures.check(&email).map_err(|wait| {
-        rate_limit::refused(
-            wait,
-            "too many wrong passwords for this account; wait a little and try again",
-        )
-    })?;
-    if !password::verify(
-        body.current_password,
-        Some(viewer.user.password_hash.clone()),
-    )
-    .await
-    {
-        let _ = failures.take(&email);
-        return Err(wrong_password());
-    }
+    check_current_password(&state, &viewer, body.current_password).await?;
     let hash = password::hash(body.new_password).await;
     let keep = match &viewer.credential {
         Credential::Session { id_hash, .. } => Some(id_hash.as_str()),
@@ -76,6 +57,32 @@ pub async fn change(
         ))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the caller's password before an account change; wrong guesses count against the
+/// sign-in limit of the account's address, so this is no way around it.
+pub(super) async fn check_current_password(
+    state: &AppState,
+    viewer: &Viewer,
+    current_password: String,
+) -> Result<(), ApiError> {
+    if current_password.len() > password::MAX_PASSWORD_BYTES {
+        return Err(wrong_password());
+    }
+    let failures = &state.rate_limits.login_failures;
+    let email = &viewer.user.email;
+    failures.check(email).map_err(|wait| {
+        rate_limit::refused(
+            wait,
+            "too many wrong passwords for this account; wait a little and try again",
+        )
+    })?;
+    if password::verify(current_password, Some(viewer.user.password_hash.clone())).await {
+        Ok(())
+    } else {
+        let _ = failures.take(email);
+        Err(wrong_password())
+    }
 }
 
 fn wrong_password() -> ApiError {

@@ -5,6 +5,7 @@
 
 mod connections;
 mod conversations;
+mod demo;
 mod replies;
 mod stand_in;
 mod webhook;

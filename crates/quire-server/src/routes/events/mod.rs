@@ -1,0 +1,3 @@
+//! A project's live events, as server-sent events (see `crate::live`).
+
+pub mod stream;
