@@ -334,6 +334,83 @@ test("a reply reaches the Cloud API stand-in and shows as sent; a refused one sh
   await page.close();
 });
 
+/** Meta's delivery of `status` for the message `wamid` the support line sent to `contact`. */
+function statusOf(contact, wamid, status) {
+  const delivery = messagesFrom(contact, []);
+  const value = delivery.entry[0].changes[0].value;
+  delete value.contacts;
+  delete value.messages;
+  value.statuses = [
+    { id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: contact.waId },
+  ];
+  return delivery;
+}
+
+/**
+ * Whether the server announces inbox changes on the live stream: a delivery is made while
+ * the project's stream is open, and a `conversation.updated` must follow within 5 s.
+ */
+async function serverAnnouncesInboxChanges() {
+  const aborter = new AbortController();
+  const response = await fetch(`${server.app}/api/v1/projects/default/events`, {
+    headers: { cookie: owner.cookie, accept: "text/event-stream" },
+    signal: aborter.signal,
+  });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const seen = async (pattern, ms) => {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(text) && Date.now() < deadline) {
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise((r) => setTimeout(() => r({ timeout: true }), Math.max(0, deadline - Date.now()))),
+      ]);
+      if (chunk.timeout || chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    return pattern.test(text);
+  };
+  try {
+    assert.ok(await seen(/event: (ready|reset)/, 5000), "the stream starts");
+    await textFrom({ name: "Probe", waId: "4915112345678" }, "Hello from the probe");
+    return await seen(/event: conversation\.updated/, 5000);
+  } finally {
+    aborter.abort();
+  }
+}
+
+test("new conversations, messages and statuses appear live, under a live indicator", async (t) => {
+  const maria = await conversationWith(MARIA);
+  const page = await openInbox(`/p/default/inbox/${maria.id}`);
+  await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
+  if (!(await serverAnnouncesInboxChanges())) {
+    t.todo("the server does not append the inbox's events (conversation.updated, message.created, message.updated) yet");
+    await page.close();
+    return;
+  }
+  // A new message in the open conversation shows in the thread, which stays read.
+  await textFrom(MARIA, "Are you open on Sunday?");
+  await page.getByRole("list", { name: "Messages" }).getByText("Are you open on Sunday?").waitFor();
+  await page.getByRole("link", { name: "Maria Lopez", exact: true }).waitFor();
+  // A new contact's conversation comes in at the top of the list, unread.
+  await textFrom({ name: "Lena Berg", waId: "4917612345678" }, "Do you deliver to Berlin?");
+  await page.getByRole("link", { name: /Lena Berg, 1 unread/ }).waitFor();
+  assert.equal(await page.locator(".conv-list .conv-name").first().textContent(), "Lena Berg");
+  // A reply's statuses follow it: sent, then delivered, then read.
+  const reply = page.getByRole("textbox", { name: /Reply to Maria Lopez/ });
+  await reply.fill("Yes, from ten to four.");
+  await reply.press("Enter");
+  const sent = page.locator(".msg-out").filter({ hasText: "Yes, from ten to four." });
+  await sent.getByRole("img", { name: "Sent" }).waitFor();
+  const wamid = `wamid.STANDIN${String(cloud.state.sent).padStart(4, "0")}`;
+  await deliver(statusOf(MARIA, wamid, "delivered"));
+  await sent.getByRole("img", { name: "Delivered" }).waitFor();
+  await deliver(statusOf(MARIA, wamid, "read"));
+  await sent.getByRole("img", { name: "Read" }).waitFor();
+  await page.close();
+});
+
 test("the setup screen connects a number, and its test event lands in the inbox", async () => {
   const page = await openInbox("/p/default/settings/whatsapp");
   await page.getByRole("heading", { name: SUPPORT.name }).waitFor();
@@ -440,5 +517,52 @@ test("members read and answer conversations, but have no setup", async () => {
     await page.close();
   } finally {
     await member.close();
+  }
+});
+
+test("the demo inbox: photos, voice notes, documents, places, stickers, reactions and button replies read well", async () => {
+  const demo = await startServer({ args: ["--demo"] });
+  const viewer = await launch();
+  try {
+    const page = await viewer.page();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signInThroughUi(page, demo, ADMIN.email, ADMIN.password, "/p/demo/inbox");
+    const thread = page.getByRole("list", { name: "Messages" });
+    const open = async (name) => {
+      await page.getByRole("link", { name: new RegExp(`^${name}`) }).click();
+      await page.getByRole("heading", { name, exact: true }).waitFor();
+    };
+    await open("Ken Ito");
+    await thread.getByText("Photo", { exact: true }).waitFor();
+    await thread.getByText("image/jpeg").waitFor();
+    await thread.getByText("the box arrived like this").waitFor();
+    await thread.getByText("Tapped a button").waitFor();
+    await thread.getByText("Yes, please").waitFor();
+    await screenshots(page, "inbox-demo-media");
+    await open("Maria Lopez");
+    // The contact's 👍 sits on the reply it reacts to.
+    const reacted = page.locator(".msg-out").filter({ hasText: "left our warehouse" });
+    await reacted.getByLabel("Reactions: 👍").waitFor();
+    await reacted.getByRole("img", { name: "Read" }).waitFor();
+    await open("Ana Souza");
+    await thread.getByText("Avenida Paulista, 1578", { exact: true }).waitFor();
+    await thread.getByRole("link", { name: /open the map/ }).waitFor();
+    await open("Lukas Becker");
+    await thread.getByText("Voice message").waitFor();
+    await thread.getByText("Sticker", { exact: true }).waitFor();
+    await screenshots(page, "inbox-demo-voice");
+    await open("Priya Patel");
+    await thread.getByText("invoice-1063.pdf").waitFor();
+    // The demo number has no access token: the composer says why it cannot send.
+    await page.getByText(/has no access token/).waitFor();
+    await open("quietfox");
+    await page.getByRole("tab", { name: "Page" }).click();
+    const handle = await page.getByRole("tabpanel", { name: "Page" }).locator("iframe").elementHandle();
+    const frame = await handle.contentFrame();
+    await frame.getByRole("heading", { name: "quietfox" }).waitFor();
+    await screenshots(page, "inbox-demo-username");
+  } finally {
+    await viewer.close();
+    await demo.stop();
   }
 });

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import { Link, useLocation, useSearch } from "wouter";
 import { ApiError, api, canEdit, unwrap, type Connection, type Project, type User } from "../../api/client";
 import { useConnections, useConversation, useConversations, useMembers } from "../../api/queries";
+import { LiveIndicator } from "../../components/LiveIndicator";
 import { LoadError } from "../../components/LoadError";
 import { paths } from "../../paths";
 import { Avatar } from "./Avatar";
@@ -19,6 +20,7 @@ import { contactHandle, contactName, formatPhone } from "./format";
 import { Thread } from "./Thread";
 import { inboxHref, readInboxUrl, type InboxUrl } from "./url";
 import { useInboxKeys } from "./useInboxKeys";
+import { useInboxLive } from "./useInboxLive";
 import "./inbox.css";
 
 function subscribeVisibility(onChange: () => void) {
@@ -37,13 +39,10 @@ export function Inbox({
   project,
   conversationId,
   user,
-  live,
 }: {
   project: Project;
   conversationId: string | undefined;
   user: User;
-  /** The live connection's indicator, shown in the inbox's header. */
-  live?: ReactNode;
 }) {
   const slug = project.slug;
   const search = useSearch();
@@ -61,6 +60,7 @@ export function Inbox({
     conversationId === undefined ? undefined : cachedConversation(client, slug, conversationId),
   );
   const searchRef = useRef<HTMLInputElement>(null);
+  const live = useInboxLive(slug);
 
   const go = useCallback(
     (to: string | undefined, patch: Partial<InboxUrl> = {}, replace = false) =>
@@ -205,7 +205,7 @@ export function Inbox({
       <aside className="inbox-pane inbox-list-pane" aria-label="Conversations">
         <div className="inbox-list-head">
           <h1 className="inbox-title">Inbox</h1>
-          {live}
+          <LiveIndicator state={live} />
           {editor ? (
             <Link href={paths.whatsappSetup(slug)} className="button button-quiet button-small inbox-setup-link">
               WhatsApp setup

@@ -73,6 +73,19 @@ export function Thread({
     remember();
   }, [first, last, lastIsMine, conversation.id, items.length]);
 
+  // A thread read at its bottom stays there when its box changes size (the window, the
+  // composer growing, the details opening beside it).
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver !== "function") return;
+    const observer = new ResizeObserver(() => {
+      if (view.current.atBottom) el.scrollTop = el.scrollHeight;
+      remember();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   // Older messages load when the top of the thread scrolls into view.
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = messages;
   useEffect(() => {
@@ -90,6 +103,16 @@ export function Thread({
   }, [hasNextPage, isFetchingNextPage, fetchNextPage, first]);
 
   const inboundAt = lastInboundAt(newestFirst);
+  // Who wrote a message: the contact, or a member ("You" for the viewer). A reply without a
+  // member was sent by Quire itself (the demo, a test).
+  const senderOf = (message: Message): string =>
+    message.direction === "inbound"
+      ? (conversation.contact_name ?? "Contact")
+      : message.sent_by === viewer
+        ? "You"
+        : message.sent_by
+          ? (names.get(message.sent_by) ?? "A former member")
+          : "Team";
   const send = useSendReply(project, viewer);
   const toast = useToast();
   const retry = (text: string) =>
@@ -141,7 +164,7 @@ export function Thread({
             if (item.kind === "reaction") {
               return (
                 <li key={item.key} className={`thread-note thread-note-${item.message.direction}`}>
-                  {item.message.direction === "inbound" ? name : "You"} reacted {item.message.body} to an earlier message ·{" "}
+                  {senderOf(item.message)} reacted {item.message.body} to an earlier message ·{" "}
                   <time dateTime={item.message.created_at} title={exactTime(item.message.created_at)}>
                     {clockTime(item.message.created_at)}
                   </time>
@@ -161,15 +184,8 @@ export function Thread({
                 message={item.message}
                 reactions={item.reactions}
                 quoted={item.quoted}
-                sender={
-                  item.runStart && item.message.direction === "outbound"
-                    ? item.message.sent_by === viewer
-                      ? "You"
-                      : item.message.sent_by
-                        ? (names.get(item.message.sent_by) ?? "A former member")
-                        : "Sent outside Quire"
-                    : null
-                }
+                sender={item.runStart && item.message.direction === "outbound" ? senderOf(item.message) : null}
+                quotedSender={item.quoted ? senderOf(item.quoted) : null}
                 runStart={item.runStart}
                 onRetry={
                   !blocked && item.message.status === "failed" && item.message.type === "text" && item.message.body
@@ -237,6 +253,7 @@ function MessageRow({
   reactions,
   quoted,
   sender,
+  quotedSender,
   runStart,
   onRetry,
 }: {
@@ -244,6 +261,7 @@ function MessageRow({
   reactions: Reaction[];
   quoted: Message | null;
   sender: string | null;
+  quotedSender: string | null;
   runStart: boolean;
   /** Sends the failed message's text again, as a new message. */
   onRetry?: () => void;
@@ -263,7 +281,7 @@ function MessageRow({
           <div className="msg-quote">
             {quoted ? (
               <>
-                <span className="msg-quote-who">{quoted.direction === "inbound" ? "Contact" : "You"}</span>
+                <span className="msg-quote-who">{quotedSender}</span>
                 <span className="msg-quote-text">{quoted.body ?? `a ${quoted.type} message`}</span>
               </>
             ) : (

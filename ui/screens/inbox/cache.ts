@@ -111,8 +111,22 @@ function later(known: Message, incoming: Message): Message {
   return now >= was ? incoming : { ...incoming, status: known.status, error: known.error, status_at: known.status_at };
 }
 
-function sameMessage(a: Message, b: Message): boolean {
-  return a.id === b.id || (a.wamid !== null && a.wamid === b.wamid);
+/** Marks the ids of replies shown before the server answered (useSendReply). */
+export const PENDING_PREFIX = "pending-";
+
+/**
+ * Whether `known` is `incoming` under another name: the same id or wamid, or the stand-in a
+ * reply showed while it was sent, when the stored message arrives (live) before the answer.
+ */
+function sameMessage(known: Message, incoming: Message): boolean {
+  if (known.id === incoming.id || (known.wamid !== null && known.wamid === incoming.wamid)) return true;
+  return (
+    known.id.startsWith(PENDING_PREFIX) &&
+    !incoming.id.startsWith(PENDING_PREFIX) &&
+    incoming.direction === "outbound" &&
+    known.sent_by === incoming.sent_by &&
+    known.body === incoming.body
+  );
 }
 
 /** `data` (newest first) with `message` replaced where it is, else inserted by its time. */
@@ -124,7 +138,7 @@ export function placeMessage(
   const pages = data.pages.map((page) => ({
     ...page,
     messages: page.messages.map((m) => {
-      if (!sameMessage(m, message)) return m;
+      if (replaced || !sameMessage(m, message)) return m;
       replaced = true;
       return later(m, message);
     }),

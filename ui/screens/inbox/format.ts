@@ -5,22 +5,47 @@
  */
 import type { Conversation } from "../../api/client";
 
-/** `14155550123` → `+1 415 555 0123`-ish: a plus, then the digits in readable groups. */
+/**
+ * The two-digit country calling codes (ITU-T E.164). Calling codes are prefix-free: a number
+ * starting with 1 or 7 has a one-digit code, one starting with one of these a two-digit code,
+ * any other a three-digit code.
+ */
+const TWO_DIGIT_CODES = new Set(
+  "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split(" "),
+);
+
+/** How national numbers of a length are grouped: a few countries' own ways, else a default. */
+const GROUPS: Record<string, Record<number, number[]>> = {
+  "": { 8: [4, 4], 9: [3, 3, 3], 10: [3, 3, 4], 11: [3, 4, 4], 12: [4, 4, 4] },
+  "33": { 9: [1, 2, 2, 2, 2] },
+  "44": { 10: [4, 6] },
+  "52": { 10: [2, 4, 4] },
+  "55": { 10: [2, 4, 4], 11: [2, 5, 4] },
+  "81": { 10: [2, 4, 4] },
+  "91": { 10: [5, 5] },
+};
+
+/** The national number in groups that read well in its country, or in most. */
+function groupNational(code: string, digits: string): string {
+  const plan = GROUPS[code]?.[digits.length] ?? GROUPS[""][digits.length];
+  if (!plan) return digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+  const groups: string[] = [];
+  let at = 0;
+  for (const size of plan) {
+    groups.push(digits.slice(at, at + size));
+    at += size;
+  }
+  return groups.join(" ");
+}
+
+/** `14155550123` → `+1 415 555 0123`: the country code, then the national number in groups. */
 export function formatPhone(number: string | null | undefined): string {
   if (!number) return "";
   const digits = number.replace(/[^\d]/g, "");
   if (digits.length < 8 || digits.length > 15) return number;
-  // The country code cannot be known without a numbering plan: group from the end, 4-3-3-…,
-  // which reads well for most plans and never changes a digit.
-  const groups: string[] = [];
-  let rest = digits;
-  for (const size of [4, 3, 3]) {
-    if (rest.length <= size) break;
-    groups.unshift(rest.slice(-size));
-    rest = rest.slice(0, -size);
-  }
-  groups.unshift(rest);
-  return `+${groups.join(" ")}`;
+  const codeLength = /^[17]/.test(digits) ? 1 : TWO_DIGIT_CODES.has(digits.slice(0, 2)) ? 2 : 3;
+  const code = digits.slice(0, codeLength);
+  return `+${code} ${groupNational(code, digits.slice(codeLength))}`;
 }
 
 /** The name the inbox shows for a conversation's contact. */

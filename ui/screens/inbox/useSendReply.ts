@@ -5,7 +5,7 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Conversation, type Message } from "../../api/client";
-import { dropMessage, storeConversation, storeMessage } from "./cache";
+import { PENDING_PREFIX, dropMessage, storeConversation, storeMessage } from "./cache";
 
 let pendingIds = 0;
 
@@ -44,7 +44,7 @@ export function useSendReply(project: string, viewer: string) {
     const now = new Date().toISOString();
     pendingIds += 1;
     const pending: Message = {
-      id: `pending-${pendingIds}`,
+      id: `${PENDING_PREFIX}${pendingIds}`,
       conversation_id: conversation.id,
       wamid: null,
       direction: "outbound",
