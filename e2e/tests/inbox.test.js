@@ -150,10 +150,10 @@ after(async () => {
 });
 
 /** Posts `payload` to the project's webhook, signed with `secret` as Meta signs deliveries. */
-async function deliver(payload, secret = SUPPORT.app_secret) {
+async function deliver(payload, secret = SUPPORT.app_secret, project = projectId) {
   const body = JSON.stringify(payload);
   const signature = createHmac("sha256", secret).update(body).digest("hex");
-  const response = await fetch(`${server.app}/api/v1/projects/${projectId}/webhooks/whatsapp`, {
+  const response = await fetch(`${server.app}/api/v1/projects/${project}/webhooks/whatsapp`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${signature}` },
     body,
@@ -222,7 +222,7 @@ async function openInbox(path = "/p/default/inbox", who = ADMIN, on = browser) {
   return page;
 }
 
-test("an empty inbox says what to do next: owners connect a number, members ask an admin", async () => {
+test("an empty inbox says what to do next (owners connect a number, members ask an admin); a page-less Page tab says how to mount one", async () => {
   await owner.ok("POST", "/api/v1/projects", { name: "Quiet shop", slug: "quiet-shop" });
   const page = await openInbox("/p/quiet-shop/inbox");
   await page.getByText("No conversations yet").waitFor();
@@ -232,7 +232,6 @@ test("an empty inbox says what to do next: owners connect a number, members ask 
   await page.waitForURL(/\/p\/quiet-shop\/settings\/whatsapp$/);
   await page.getByRole("heading", { name: "No WhatsApp number connected" }).waitFor();
   await screenshots(page, "whatsapp-setup-empty");
-  await page.close();
 
   // A member of a project without conversations is told whom to ask.
   const newcomer = { email: "newcomer@example.com", password: "a newcomer's long password" };
@@ -246,6 +245,28 @@ test("an empty inbox says what to do next: owners connect a number, members ask 
   } finally {
     await member.close();
   }
+
+  // A conversation in a project with no page in the inbox: the Page tab says how to mount one.
+  const quiet = {
+    name: "Quiet line",
+    phone_number_id: "106540352242777",
+    display_phone_number: "15550783777",
+    app_secret: "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  };
+  await owner.ok("POST", "/api/v1/projects/quiet-shop/whatsapp/connections", quiet);
+  const delivery = messagesFrom(KEN, [
+    { id: "wamid.E2EQUIET1", timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: "Anyone there?" } },
+  ]);
+  delivery.entry[0].changes[0].value.metadata.phone_number_id = quiet.phone_number_id;
+  const quietShop = (await owner.ok("GET", "/api/v1/me")).projects.find((p) => p.slug === "quiet-shop");
+  await deliver(delivery, quiet.app_secret, quietShop.id);
+  await page.goto(`${server.app}/p/quiet-shop/inbox`);
+  await page.getByRole("link", { name: /Ken Ito/ }).click();
+  await page.getByRole("tab", { name: "Page" }).click();
+  await page.getByText("No page in the inbox yet").waitFor();
+  await page.getByRole("link", { name: "New page" }).waitFor();
+  await screenshots(page, "inbox-page-tab-empty");
+  await page.close();
 });
 
 test("a signed delivery makes its conversation appear, and the thread shows its messages", async () => {
@@ -254,7 +275,8 @@ test("a signed delivery makes its conversation appear, and the thread shows its 
   await page.getByRole("link", { name: /Ken Ito/ }).waitFor();
   await textFrom(MARIA, "Hi! Where is my order #1042?", 2);
   await textFrom(MARIA, "It was due on Monday.", 1);
-  // Live events are not part of this branch yet: a reload shows the new conversation.
+  // Until the server announces inbox changes on the live stream (see the live test below), a
+  // reload shows the new conversation.
   await page.reload();
   const maria = page.getByRole("link", { name: /Maria Lopez, 2 unread/ });
   await maria.waitFor();
@@ -300,6 +322,16 @@ test("the Page tab shows the mounted page with the conversation's number, and fo
   assert.equal(await page.locator("iframe").count(), 1);
   assert.equal(frameRequests.length, 1, "one frame grant, for the new conversation's context");
   assert.equal(new URL(page.url()).searchParams.get("tab"), "page", "the tab stays in the URL");
+
+  // Owners and admins may try the head version: the page opens in preview mode, same conversation.
+  await page.getByRole("button", { name: "Draft" }).click();
+  await page.waitForURL((url) => url.searchParams.get("version") === "draft");
+  await page.getByText(/only owners and admins see this version/).waitFor();
+  const draft = await pageTabFrame(page);
+  await draft.getByRole("heading", { name: KEN.name }).waitFor();
+  assert.equal(await draft.evaluate(() => kapso.getContext().system.mode), "preview");
+  assert.equal(await draft.evaluate(() => kapso.getContext().system.mountPoint), "inbox_conversation_sidebar");
+  await screenshots(page, "inbox-page-tab-draft");
   await page.close();
 });
 
@@ -420,6 +452,7 @@ test("the setup screen connects a number, and its test event lands in the inbox"
   await dialog.getByLabel("Phone number id").fill("106540352242999");
   await dialog.getByLabel(/Display number/).fill("15550783999");
   await dialog.getByLabel(/App secret/).fill("9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e");
+  await screenshots(page, "whatsapp-connect-dialog");
   await dialog.getByRole("button", { name: "Connect" }).click();
   await dialog.waitFor({ state: "detached" });
   const card = page.getByRole("article", { name: "Sales line" });

@@ -26,7 +26,7 @@ export function CopyField({ label, value, note }: { label: string; value: string
           onFocus={(e) => e.currentTarget.select()}
           aria-describedby={note ? `${id}-note` : undefined}
         />
-        <button type="button" className="button" aria-label={`Copy ${label}`} onClick={() => void copy()}>
+        <button type="button" className="button" onClick={() => void copy()}>
           {copied ? "Copied" : "Copy"}
         </button>
       </div>
