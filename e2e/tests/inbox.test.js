@@ -502,6 +502,45 @@ test("search, the unread filter and the keyboard find a conversation", async () 
   await page.close();
 });
 
+test("the list loads 30 conversations at a time, and the next ones as it scrolls", async () => {
+  // One batched delivery from 32 customers, all of last week: below everyone else.
+  const customers = Array.from({ length: 32 }, (_, i) => ({
+    name: `Customer ${String(i + 1).padStart(2, "0")}`,
+    waId: `3161234${String(i + 1).padStart(4, "0")}`,
+  }));
+  const weekAgo = Math.floor(Date.now() / 1000) - 7 * 24 * 3600;
+  const delivery = messagesFrom(customers[0], []);
+  const value = delivery.entry[0].changes[0].value;
+  value.contacts = customers.map((c) => ({ profile: { name: c.name }, wa_id: c.waId }));
+  value.messages = customers.map((c, i) => ({
+    from: c.waId,
+    id: `wamid.E2EBATCH${String(i).padStart(3, "0")}`,
+    timestamp: String(weekAgo + i * 60),
+    type: "text",
+    text: { body: `Question number ${i + 1}` },
+  }));
+  await deliver(delivery);
+  const page = await openInbox();
+  const rows = page.locator(".conv-list .conv-link");
+  await page.getByRole("link", { name: /^Customer 32/ }).waitFor();
+  assert.equal(await rows.count(), 30, "the first page");
+  assert.equal(await page.getByRole("link", { name: /^Customer 01/ }).count(), 0);
+  // Scrolling to the end of the list brings the rest.
+  await rows.last().scrollIntoViewIfNeeded();
+  await page.getByRole("link", { name: /^Customer 01/ }).waitFor();
+  const total = await rows.count();
+  assert.ok(total > 30, `${total} rows after scrolling`);
+  // Between two and three panes (a laptop's width), the details open over the thread.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.getByRole("link", { name: /^Customer 01/ }).click();
+  await page.getByRole("button", { name: "Details" }).click();
+  await page.getByRole("tabpanel", { name: "Info" }).getByText("Customer 01").waitFor();
+  await screenshots(page, "inbox-details-overlay");
+  await page.keyboard.press("Escape");
+  await page.waitForURL((url) => url.searchParams.get("details") === null);
+  await page.close();
+});
+
 test("the Info tab shows the contact and keeps metadata that owners edit; members read it", async () => {
   const maria = await conversationWith(MARIA);
   const page = await openInbox(`/p/default/inbox/${maria.id}`);

@@ -64,14 +64,17 @@ export function contactHandle(conversation: Conversation): string {
   return conversation.username ?? conversation.business_user_id ?? conversation.whatsapp_contact_id;
 }
 
-/** Up to two letters for an avatar. */
+/**
+ * Up to two letters for an avatar: the first and last words' initials ("Maria Lopez" → ML),
+ * words of letters only ("Customer 01" → C); a name without letters keeps its first character.
+ */
 export function initials(name: string): string {
   const words = name
-    .replace(/[^\p{L}\p{N}\s]/gu, " ")
+    .replace(/[^\p{L}\s]/gu, " ")
     .trim()
     .split(/\s+/)
     .filter(Boolean);
-  if (words.length === 0) return "#";
+  if (words.length === 0) return [...name.replace(/[\s+@]/g, "")][0] ?? "#";
   const first = [...words[0]][0] ?? "";
   const last = words.length > 1 ? ([...words[words.length - 1]][0] ?? "") : "";
   return (first + last).toUpperCase();
