@@ -16,6 +16,11 @@
  *      message); `resize`, `console` and `error` go to the caller's callbacks.
  *   5. The context carries the viewer's theme (`system.theme`, from `prefers-color-scheme`); when
  *      the viewer switches it, and on `setContext`, the page gets `{type:"context", context}`.
+ *   6. The page says whether it listens for context events (`{type:"kapso:listening", event:
+ *      "context", listening}`). `setConversation` asks the server for the other conversation's
+ *      context (a new frame grant) and sends it to a page that listens; a page that does not,
+ *      or whose artifact changed meanwhile, is reloaded with the new grant in the same iframe
+ *      element, so the frame keeps its place and size.
  *
  * Messages from any other window, with a wrong nonce, malformed, or over 256 KiB are dropped.
  * Dependency-free on purpose: it runs in the app origin next to the viewer's session.
@@ -67,8 +72,24 @@ export interface MountedPage {
   setContext(context: unknown): void;
   /** The context the page has (or will get at the handshake). */
   readonly context: unknown;
+  /** Whether the page has a `kapso.on("context")` listener (it said so over the bridge). */
+  readonly listening: boolean;
+  /**
+   * Shows the page beside another conversation (none: `undefined`). The server grants the
+   * context; a page that listens gets it as a context event and keeps running, any other is
+   * reloaded in the same iframe. Rejects when the server refuses the frame; a later call
+   * supersedes one still under way.
+   */
+  setConversation(conversationId: string | undefined): Promise<ConversationChange>;
   destroy(): void;
 }
+
+/**
+ * How `setConversation` reached the page: `sent` as a context event; `reloaded` in a fresh
+ * document; `pending` with the handshake that has not happened yet; `superseded` not at all,
+ * a later call took over.
+ */
+export type ConversationChange = "sent" | "reloaded" | "pending" | "superseded";
 
 /** A failed API call, with the HTTP status and the API's error code and message. */
 export class HostError extends Error {
@@ -103,6 +124,18 @@ function jsonBytes(value: unknown): number {
   // Each UTF-16 unit is at most 3 UTF-8 bytes: only encode when the bound is not enough.
   if (json.length * 3 <= MAX_MESSAGE_BYTES) return json.length;
   return new TextEncoder().encode(json).length;
+}
+
+/** `url` without its fragment (the nonce). */
+function withoutFragment(url: string): string {
+  const hash = url.indexOf("#");
+  return hash < 0 ? url : url.slice(0, hash);
+}
+
+/** `url` without its query and fragment: the artifact it names, whoever signed it when. */
+function withoutQuery(url: string): string {
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -199,9 +232,16 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
   let nonce: string | null = null;
   let context: unknown = null;
   let port: MessagePort | null = null;
+  let listening = false;
   let destroyed = false;
+  let conversationId = options.conversationId;
+  // Each setConversation call takes the next number; an answer for an older one is dropped.
+  let switches = 0;
+  let switchAborter: AbortController | null = null;
   let inFlight = 0;
   let handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  // The handshake of the document being loaded (the first, or a reload's).
+  let loaded: { resolve: () => void; reject: (e: Error) => void } | null = null;
   // The path the host framed; invocations use it and nothing from the page's messages.
   let invokePath = "";
 
@@ -311,6 +351,11 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
         options.onError?.(data.message, typeof data.stack === "string" ? data.stack : "");
         return;
       }
+      case "kapso:listening": {
+        if (data.event === "context" && typeof data.listening === "boolean")
+          listening = data.listening;
+        return;
+      }
       default:
         return;
     }
@@ -328,15 +373,20 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     port.onmessage = onPortMessage;
     port.start();
     clearTimeout(handshakeTimer);
+    // One welcome per nonce: a reload needs a fresh grant.
+    const welcomed = nonce;
+    nonce = null;
     // The frame's origin is "null" (sandboxed), so "*" is the only target that reaches it; the
     // source check above is what pins the receiver.
     iframe.contentWindow?.postMessage(
-      { type: "kapso:welcome", nonce, context: withTheme(context, options.theme) },
+      { type: "kapso:welcome", nonce: welcomed, context: withTheme(context, options.theme) },
       "*",
       [channel.port2],
     );
     settle?.resolve();
     settle = null;
+    loaded?.resolve();
+    loaded = null;
     options.onReady?.();
   };
 
@@ -376,18 +426,104 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     frame.src = grant.url;
     iframe = frame;
     container.appendChild(frame);
-    handshakeTimer = setTimeout(() => {
-      fail(
-        new Error(
-          "the page did not start: its frame never answered the bridge handshake; reload to try again",
-        ),
-      );
-    }, HANDSHAKE_TIMEOUT_MS);
+    // A failed handshake rejects `ready` (below); nothing else waits for this one.
+    awaitHandshake().catch(() => {});
   };
-  start().catch((error: unknown) => {
+
+  /** Resolves when the document now loading answers the handshake; rejects after the timeout. */
+  const awaitHandshake = (): Promise<void> => {
+    loaded?.reject(new Error("the page was reloaded before it started"));
+    clearTimeout(handshakeTimer);
+    const handshake = new Promise<void>((resolve, reject) => {
+      loaded = { resolve, reject };
+    });
+    handshakeTimer = setTimeout(() => {
+      const error = new Error(
+        "the page did not start: its frame never answered the bridge handshake; reload to try again",
+      );
+      loaded?.reject(error);
+      loaded = null;
+      fail(error);
+    }, HANDSHAKE_TIMEOUT_MS);
+    return handshake;
+  };
+
+  // Settles once the first frame is granted and its iframe made (not when the page answers).
+  const started = start();
+  started.catch((error: unknown) => {
     if (destroyed) return;
     fail(error instanceof Error ? error : new Error(String(error)));
   });
+
+  /** Loads `grant` into the same iframe element: a new document, a new nonce, a new port. */
+  const reload = (grant: FrameGrant): Promise<void> => {
+    const frame = iframe;
+    if (!frame) return Promise.reject(new Error("the page is not shown"));
+    port?.close();
+    port = null;
+    listening = false;
+    nonce = grant.nonce;
+    context = grant.context;
+    const handshake = awaitHandshake();
+    if (withoutFragment(frame.src) === withoutFragment(grant.url)) {
+      // Only the nonce differs (two grants in the same second): the browser would treat the
+      // change as a jump within the document, so the frame passes through a blank one first.
+      const navigate = (): void => {
+        if (!destroyed && iframe === frame && nonce === grant.nonce) frame.src = grant.url;
+      };
+      frame.addEventListener("load", navigate, { once: true });
+      frame.src = "about:blank";
+    } else {
+      frame.src = grant.url;
+    }
+    return handshake;
+  };
+
+  const setConversation = async (next: string | undefined): Promise<ConversationChange> => {
+    const mine = ++switches;
+    switchAborter?.abort();
+    const aborted = new AbortController();
+    switchAborter = aborted;
+    aborter.signal.addEventListener("abort", () => aborted.abort(), { once: true });
+    conversationId = next;
+    // The first frame's own request may still be under way: this one must land after it.
+    await started.catch(() => {});
+    if (destroyed || mine !== switches) return "superseded";
+    if (!iframe) throw new Error("the page is not shown");
+    let grant: FrameGrant;
+    try {
+      grant = await requestFrame(
+        options.project,
+        options.page,
+        mode,
+        options.csrfToken(),
+        aborted.signal,
+        conversationId,
+      );
+    } catch (error) {
+      if (destroyed || mine !== switches) return "superseded";
+      throw error;
+    }
+    if (destroyed || mine !== switches) return "superseded";
+    if (!port) {
+      // The page has not started: its handshake carries the new context.
+      context = grant.context;
+      return "pending";
+    }
+    const sameArtifact = iframe !== null && withoutQuery(iframe.src) === withoutQuery(grant.url);
+    if (listening && sameArtifact) {
+      context = grant.context;
+      port.postMessage({ type: "context", context: withTheme(context, options.theme) });
+      return "sent";
+    }
+    try {
+      await reload(grant);
+    } catch (error) {
+      if (destroyed || mine !== switches) return "superseded";
+      throw error;
+    }
+    return mine === switches ? "reloaded" : "superseded";
+  };
 
   return {
     get iframe() {
@@ -397,6 +533,10 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     get context() {
       return context;
     },
+    get listening() {
+      return listening;
+    },
+    setConversation,
     setContext(next: unknown): void {
       context = next;
       if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(next, options.theme) });
@@ -405,6 +545,8 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       if (destroyed) return;
       destroyed = true;
       clearTimeout(handshakeTimer);
+      loaded?.reject(new Error("the page was closed"));
+      loaded = null;
       aborter.abort();
       window.removeEventListener("message", onWindowMessage);
       scheme?.removeEventListener("change", onSchemeChange);

@@ -19,6 +19,11 @@
  *      frame → host  {type:"resize", height}               content height in CSS pixels (may shrink)
  *      frame → host  {type:"console", level, args:[string]} level: log|info|warn|error|debug
  *      frame → host  {type:"error", message, stack}        uncaught error or unhandled rejection
+ *      frame → host  {type:"kapso:listening", event:"context", listening}
+ *                                                          the page registered its first context
+ *                                                          listener (true) or removed its last
+ *                                                          one (false); sent first after the
+ *                                                          handshake when it listened before
  *    Console and error messages raised before the handshake are buffered (up to 100) and sent
  *    once the port arrives.
  */
@@ -54,6 +59,25 @@ type HostMessage =
   >();
   const contextListeners = new Set<(c: KapsoContext) => void>();
   const buffered: unknown[] = [];
+  // Whether the host was last told that the page listens for context events. A host whose page
+  // does not listen reloads the page to change its conversation instead.
+  let announcedListening = false;
+  const announceListening = (): void => {
+    const listening = contextListeners.size > 0;
+    if (!port || listening === announcedListening) return;
+    announcedListening = listening;
+    port.postMessage({ type: "kapso:listening", event: "context", listening });
+  };
+  // A listener swapped for another in one go (a React effect re-run) is no change to announce.
+  let announceQueued = false;
+  const queueAnnouncement = (): void => {
+    if (announceQueued) return;
+    announceQueued = true;
+    queueMicrotask(() => {
+      announceQueued = false;
+      announceListening();
+    });
+  };
 
   let markReady: () => void = () => {};
   let markFailed: (e: Error) => void = () => {};
@@ -117,6 +141,7 @@ type HostMessage =
     port.onmessage = onPortMessage;
     port.start();
     clearTimeout(readyTimer);
+    announceListening();
     for (const message of buffered.splice(0)) port.postMessage(message);
     startResize();
     markReady();
@@ -279,8 +304,10 @@ type HostMessage =
     on(event: "context", listener: (context: KapsoContext) => void): () => void {
       if (event !== "context") throw new Error(`kapso.on: unknown event "${String(event)}"`);
       contextListeners.add(listener);
+      queueAnnouncement();
       return () => {
         contextListeners.delete(listener);
+        queueAnnouncement();
       };
     },
   };

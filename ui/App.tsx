@@ -21,6 +21,8 @@ import { SignIn } from "./screens/SignIn";
 import { Studio } from "./studio/Studio";
 import { FunctionList } from "./functions/FunctionList";
 import { FunctionScreen } from "./functions/FunctionScreen";
+import { Inbox } from "./screens/inbox/Inbox";
+import { WhatsappSetup } from "./screens/inbox/WhatsappSetup";
 
 const INVITATION_PREFIX = "/invite/";
 
@@ -80,11 +82,19 @@ function Screens({ me }: { me: Me }) {
     queryClient.clear();
     navigate(paths.login("/"), { replace: true });
   };
-  const shell = (children: ReactNode, projectRef?: string) => (
-    <Shell user={me.user} onSignedOut={signedOut} project={findProject(me, projectRef)}>
+  const shell = (children: ReactNode, projectRef?: string, fill = false) => (
+    <Shell user={me.user} onSignedOut={signedOut} project={findProject(me, projectRef)} fill={fill}>
       {children}
     </Shell>
   );
+  const inbox = (projectRef: string, conversation?: string) =>
+    shell(
+      <ProjectScreen me={me}>
+        {(project) => <Inbox project={project} conversationId={conversation} user={me.user} />}
+      </ProjectScreen>,
+      projectRef,
+      true,
+    );
   return (
     <Switch>
       <Route path="/">{shell(<ProjectList projects={me.projects} />)}</Route>
@@ -112,6 +122,18 @@ function Screens({ me }: { me: Me }) {
             <ProjectScreen me={me}>
               {(project) => <FunctionScreen key={params.fn} project={project} fnRef={params.fn} />}
             </ProjectScreen>,
+            params.project,
+          )
+        }
+      </Route>
+      <Route path="/p/:project/inbox">{(params) => inbox(params.project)}</Route>
+      <Route path="/p/:project/inbox/:conversation">
+        {(params) => inbox(params.project, params.conversation)}
+      </Route>
+      <Route path="/p/:project/settings/whatsapp">
+        {(params) =>
+          shell(
+            <ProjectScreen me={me}>{(project) => <WhatsappSetup project={project} />}</ProjectScreen>,
             params.project,
           )
         }

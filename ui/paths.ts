@@ -13,6 +13,11 @@ export const paths = {
   fn: (project: string, fn: string) => `/p/${seg(project)}/functions/${seg(fn)}`,
   members: (project: string) => `/p/${seg(project)}/members`,
   audit: (project: string) => `/p/${seg(project)}/audit`,
+  inbox: (project: string, conversation?: string) =>
+    conversation === undefined
+      ? `/p/${seg(project)}/inbox`
+      : `/p/${seg(project)}/inbox/${seg(conversation)}`,
+  whatsappSetup: (project: string) => `/p/${seg(project)}/settings/whatsapp`,
   account: () => "/account",
   invitation: (token: string) => `/invite/${seg(token)}`,
   login: (next: string) => (next === "/" ? "/login" : `/login?next=${seg(next)}`),

@@ -51,8 +51,8 @@ async function waitFor(url, ok, timeoutMs, what) {
   throw new Error(`${what} did not answer within ${timeoutMs} ms (last: ${last})`);
 }
 
-/** A running `quire serve`. Call `stop()` when done. */
-export async function startServer({ env = {} } = {}) {
+/** A running `quire serve` (with `args` after the listeners, e.g. `--demo`). Call `stop()` when done. */
+export async function startServer({ env = {}, args = [] } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "quire-e2e-"));
   await mkdir(NPM_STORE, { recursive: true });
   await symlink(NPM_STORE, join(dataDir, "npm"), "dir");
@@ -90,6 +90,7 @@ export async function startServer({ env = {} } = {}) {
       `127.0.0.1:${appPort}`,
       "--usercontent-listen",
       `127.0.0.1:${ucPort}`,
+      ...args,
     ],
     // In the data directory, so that no ./quire.toml of the caller's is read.
     { cwd: dataDir, env: childEnv, stdio: ["ignore", "ignore", "pipe"] },

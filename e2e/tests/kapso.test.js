@@ -1,8 +1,9 @@
 // The `kapso` bridge's features in a real browser, against a real `quire serve`: ready(), the
 // results and errors of invokeFunction (JSON, text, a thrown error, a status of 400 or more, the
 // 30 s default timeout), the theme in the context and the context event when the viewer
-// switches it, console output and uncaught errors in the dashboard's page console, and
-// auto-resize in a host that enables it.
+// switches it, console output and uncaught errors in the dashboard's page console,
+// auto-resize in a host that enables it, and a conversation change reaching a page that listens
+// for context events as one (the frame stays) and reloading one that does not.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -154,6 +155,38 @@ function App() {
 createRoot(document.getElementById("root")).render(<App />);
 `;
 
+/**
+ * Counts its context events while it listens (a button stops it); each document it runs in
+ * gets a new mark, so a reload shows.
+ */
+const LISTENING_PAGE = `import { useEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+(window as any).__documentMark = Math.random().toString(36).slice(2);
+function App() {
+  const [listening, setListening] = useState(true);
+  const [events, setEvents] = useState(0);
+  useEffect(() => {
+    if (!listening) return;
+    return kapso.on("context", () => setEvents((n) => n + 1));
+  }, [listening]);
+  return (
+    <main>
+      <output data-testid="events">{events} context events</output>
+      <button onClick={() => setListening(false)}>Stop listening</button>
+    </main>
+  );
+}
+createRoot(document.getElementById("root")).render(<App />);
+`;
+
+/** Reads its context once and never listens for changes. */
+const NOT_LISTENING_PAGE = `import { createRoot } from "react-dom/client";
+(window as any).__documentMark = Math.random().toString(36).slice(2);
+kapso.ready().then(() => {
+  createRoot(document.getElementById("root")).render(<p>viewer {kapso.getContext().system.viewerUserId}</p>);
+});
+`;
+
 /** A page whose height follows its frame's: 100vh plus the body's default 8 px margins. */
 const FULL_HEIGHT_PAGE = `import { createRoot } from "react-dom/client";
 createRoot(document.getElementById("root")).render(
@@ -190,6 +223,7 @@ fetch("/api/v1/me").then((response) => response.json()).then((me: { csrf_token?:
     onResize: (height) => state.heights.push(height),
     onConsole: (level, args) => state.console.push(level + ": " + args.join(" ")),
   });
+  (state as any).mounted = mounted;
   mounted.ready.then(() => { state.ready = true; }, (error) => { state.error = error.message; });
 }, (error) => { state.error = String(error); });
 `;
@@ -218,6 +252,8 @@ before(async () => {
   await createPage(owner, { slug: "console", name: "Console", source: CONSOLE_PAGE });
   await createPage(owner, { slug: "growing", name: "Growing", source: GROWING_PAGE });
   await createPage(owner, { slug: "full-height", name: "Full height", source: FULL_HEIGHT_PAGE });
+  await createPage(owner, { slug: "listening", name: "Listening", source: LISTENING_PAGE });
+  await createPage(owner, { slug: "not-listening", name: "Not listening", source: NOT_LISTENING_PAGE });
   await createPage(owner, {
     slug: "host-harness",
     name: "Host harness",
@@ -547,5 +583,79 @@ test("auto-resize: a page whose height follows its frame's (100vh plus margins) 
   await page.waitForFunction(() => window.__host.console.includes("log: mark"));
   assert.equal(await frameHeight(), settled);
   assert.equal(await page.evaluate(() => window.__host.heights.length), reported);
+  await page.close();
+});
+
+/** The frame's document mark, and the iframe element's identity, as the harness sees them. */
+async function frameState(page, frame) {
+  const mark = await frame.evaluate(() => kapso.ready().then(() => window.__documentMark));
+  const element = await page.evaluate(() => {
+    const iframe = document.querySelector("iframe");
+    iframe.dataset.seen ??= String(Math.random());
+    return { seen: iframe.dataset.seen, count: document.querySelectorAll("iframe").length };
+  });
+  return { mark, ...element };
+}
+
+/** Waits until the host knows whether its page listens for context events. */
+function hostListening(page, expected) {
+  return page.waitForFunction((want) => window.__host.mounted.listening === want, expected);
+}
+
+test("a conversation change reaches a page that listens as a context event; the frame and its document stay", async () => {
+  const page = await openHarness("listening");
+  const frame = await pageFrame(page);
+  await frame.getByTestId("events").getByText("0 context events").waitFor();
+  await hostListening(page, true);
+  const before = await frameState(page, frame);
+  const frameRequests = [];
+  page.on("request", (request) => {
+    if (/\/pages\/[^/]+\/frame$/.test(new URL(request.url()).pathname)) frameRequests.push(request);
+  });
+
+  for (let n = 1; n <= 2; n += 1) {
+    const outcome = await page.evaluate(() => window.__host.mounted.setConversation(undefined));
+    assert.equal(outcome, "sent");
+    await frame.getByTestId("events").getByText(`${n} context events`).waitFor();
+  }
+  // The context comes from the server each time (it names the conversation), and only that.
+  assert.equal(frameRequests.length, 2);
+  assert.deepEqual(await frameState(page, frame), before, "the same iframe, the same document");
+
+  // Once the page stops listening, the next change reloads it in the same iframe element.
+  await frame.getByRole("button", { name: "Stop listening" }).click();
+  await hostListening(page, false);
+  const outcome = await page.evaluate(() => window.__host.mounted.setConversation(undefined));
+  assert.equal(outcome, "reloaded");
+  const after_ = await frameState(page, frame);
+  assert.equal(after_.seen, before.seen, "the same iframe element");
+  assert.equal(after_.count, 1);
+  assert.notEqual(after_.mark, before.mark, "a new document");
+  await frame.getByTestId("events").getByText("0 context events").waitFor();
+  // The reloaded page listens again, and says so over its new port.
+  await hostListening(page, true);
+  assert.equal(await page.evaluate(() => window.__host.mounted.setConversation(undefined)), "sent");
+  await frame.getByTestId("events").getByText("1 context events").waitFor();
+  await page.close();
+});
+
+test("a conversation change reloads a page that does not listen, in the same iframe element, each time", async () => {
+  const page = await openHarness("not-listening");
+  const frame = await pageFrame(page);
+  await frame.getByText(`viewer ${owner.user.id}`).waitFor();
+  let previous = await frameState(page, frame);
+  assert.equal(await page.evaluate(() => window.__host.mounted.listening), false);
+  // Twice in quick succession: grants signed in the same second differ only in their nonce,
+  // and must still load a new document.
+  for (let n = 0; n < 2; n += 1) {
+    const outcome = await page.evaluate(() => window.__host.mounted.setConversation(undefined));
+    assert.equal(outcome, "reloaded");
+    const now = await frameState(page, frame);
+    assert.equal(now.seen, previous.seen, "the same iframe element");
+    assert.equal(now.count, 1);
+    assert.notEqual(now.mark, previous.mark, "a new document");
+    await frame.getByText(`viewer ${owner.user.id}`).waitFor();
+    previous = now;
+  }
   await page.close();
 });

@@ -27,6 +27,9 @@ export type Member = Schemas["MemberView"];
 export type Invitation = Schemas["InvitationView"];
 export type ApiToken = Schemas["TokenView"];
 export type AuditEntry = Schemas["AuditEntryView"];
+export type Conversation = Schemas["ConversationView"];
+export type Message = Schemas["MessageView"];
+export type Connection = Schemas["ConnectionView"];
 
 /** An API error: the HTTP status and the API's `{error:{code,message,details}}`. */
 export class ApiError extends Error {

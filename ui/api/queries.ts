@@ -2,8 +2,8 @@
  * Server state through TanStack Query: one key per resource, so a save, a publish or a delete
  * refreshes exactly the screens that show what it changed.
  */
-import { QueryClient, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { ApiError, api, setCsrfToken, unwrap } from "./client";
+import { QueryClient, keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { ApiError, api, setCsrfToken, unwrap, type Schemas } from "./client";
 
 export const queryClient = new QueryClient({
   defaultOptions: {
@@ -35,6 +35,16 @@ export const keys = {
   invocations: (project: string, fn: string) =>
     ["projects", project, "functions", fn, "invocations"] as const,
   secrets: (project: string, fn: string) => ["projects", project, "functions", fn, "secrets"] as const,
+  /** Everything cached about a project's conversations: lists, each conversation, messages. */
+  inbox: (project: string) => ["projects", project, "inbox"] as const,
+  conversationLists: (project: string) => ["projects", project, "inbox", "lists"] as const,
+  conversationList: (project: string, filter: ConversationFilter) =>
+    ["projects", project, "inbox", "lists", filter] as const,
+  conversation: (project: string, id: string) =>
+    ["projects", project, "inbox", "conversation", id] as const,
+  messages: (project: string, conversation: string) =>
+    ["projects", project, "inbox", "messages", conversation] as const,
+  connections: (project: string) => ["projects", project, "whatsapp", "connections"] as const,
 };
 
 const path = (p: string) => ({ path: { p } });
@@ -219,4 +229,91 @@ export function useSecrets(project: string, fn: string, enabled = true) {
 /** Forgets what is cached about the project's functions after a change to one. */
 export function invalidateFunctions(project: string): Promise<void> {
   return queryClient.invalidateQueries({ queryKey: keys.functions(project) });
+}
+
+/** One page of the conversation list: newest activity first. */
+export const CONVERSATION_PAGE = 30;
+/** One page of a thread: newest first (the thread shows them oldest first). */
+export const MESSAGE_PAGE = 50;
+
+/** Narrows the conversation list; every field is a query parameter of the API. */
+export interface ConversationFilter {
+  q?: string;
+  unread?: boolean;
+  connection?: string;
+}
+
+export function useConversations(project: string, filter: ConversationFilter) {
+  return useInfiniteQuery({
+    queryKey: keys.conversationList(project, filter),
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/conversations", {
+          params: {
+            path: { p: project },
+            query: {
+              limit: CONVERSATION_PAGE,
+              cursor: pageParam,
+              q: filter.q || undefined,
+              unread: filter.unread || undefined,
+              connection: filter.connection || undefined,
+            },
+          },
+          signal,
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    // A new search keeps the previous answer on screen until its own arrives.
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One conversation; `placeholder` (a list's copy) shows until the server's answer arrives. */
+export function useConversation(
+  project: string,
+  id: string | undefined,
+  placeholder?: () => Schemas["ConversationView"] | undefined,
+) {
+  return useQuery({
+    placeholderData: placeholder,
+    queryKey: keys.conversation(project, id ?? ""),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/conversations/{c}", {
+          params: { path: { p: project, c: id ?? "" } },
+        }),
+      ),
+    enabled: id !== undefined,
+  });
+}
+
+export function useMessages(project: string, conversation: string | undefined) {
+  return useInfiniteQuery({
+    queryKey: keys.messages(project, conversation ?? ""),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/conversations/{c}/messages", {
+          params: {
+            path: { p: project, c: conversation ?? "" },
+            query: { before: pageParam, limit: MESSAGE_PAGE },
+          },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    enabled: conversation !== undefined,
+  });
+}
+
+/** The project's WhatsApp connections (owners and admins only: members get 403). */
+export function useConnections(project: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.connections(project),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/projects/{p}/whatsapp/connections", { params: path(project) }),
+      ),
+    enabled,
+  });
 }

@@ -1,8 +1,10 @@
 /** A secret or link shown once: read-only, selected on focus, with a button that copies it. */
-import { useState } from "react";
+import { useId, useState } from "react";
 
 export function CopyField({ label, value, note }: { label: string; value: string; note?: string }) {
   const [copied, setCopied] = useState(false);
+  // Several on one screen (a connection's webhook URL and verify token) need ids of their own.
+  const id = useId();
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(value);
@@ -14,22 +16,22 @@ export function CopyField({ label, value, note }: { label: string; value: string
   };
   return (
     <div className="field">
-      <label htmlFor="copy-field">{label}</label>
+      <label htmlFor={id}>{label}</label>
       <div className="copy-field">
         <input
-          id="copy-field"
+          id={id}
           className="mono"
           readOnly
           value={value}
           onFocus={(e) => e.currentTarget.select()}
-          aria-describedby={note ? "copy-field-note" : undefined}
+          aria-describedby={note ? `${id}-note` : undefined}
         />
         <button type="button" className="button" onClick={() => void copy()}>
           {copied ? "Copied" : "Copy"}
         </button>
       </div>
       {note ? (
-        <small id="copy-field-note" className="muted">
+        <small id={`${id}-note`} className="muted">
           {note}
         </small>
       ) : null}

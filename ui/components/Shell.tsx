@@ -31,8 +31,10 @@ export function ThemeButton() {
 /** A project's sections; members see the ones they can use. */
 function ProjectTabs({ project }: { project: Project }) {
   const [location] = useLocation();
-  const tabs = [
+  // `also`: another screen that belongs to the tab (the inbox's setup).
+  const tabs: { label: string; href: string; exact: boolean; also?: string }[] = [
     { label: "Pages", href: paths.project(project.slug), exact: true },
+    { label: "Inbox", href: paths.inbox(project.slug), exact: false, also: paths.whatsappSetup(project.slug) },
     { label: "Functions", href: paths.functions(project.slug), exact: false },
     { label: "Members", href: paths.members(project.slug), exact: false },
     ...(canEdit(project)
@@ -42,7 +44,9 @@ function ProjectTabs({ project }: { project: Project }) {
   return (
     <nav className="project-tabs" aria-label={`${project.name} sections`}>
       {tabs.map((tab) => {
-        const current = tab.exact ? location === tab.href : location.startsWith(tab.href);
+        const current = tab.exact
+          ? location === tab.href
+          : location.startsWith(tab.href) || (tab.also !== undefined && location.startsWith(tab.also));
         return (
           <Link
             key={tab.href}
@@ -64,6 +68,7 @@ export function Shell({
   onSignedOut,
   children,
   crumbs,
+  fill,
 }: {
   user: User;
   project?: Project;
@@ -71,6 +76,8 @@ export function Shell({
   children: ReactNode;
   /** More breadcrumbs after the project. */
   crumbs?: ReactNode;
+  /** The content fills the window under the bars and scrolls inside itself (the inbox). */
+  fill?: boolean;
 }) {
   const [busy, setBusy] = useState(false);
   const signOut = async () => {
@@ -83,7 +90,7 @@ export function Shell({
     onSignedOut();
   };
   return (
-    <div className="shell">
+    <div className={fill ? "shell shell-fill" : "shell"}>
       <header className="topbar">
         <nav className="crumbs" aria-label="Breadcrumb">
           <Link href={paths.projects()} className="brand">
@@ -111,7 +118,7 @@ export function Shell({
         </div>
       </header>
       {project ? <ProjectTabs project={project} /> : null}
-      <main className="content">{children}</main>
+      <main className={fill ? "content content-fill" : "content"}>{children}</main>
     </div>
   );
 }

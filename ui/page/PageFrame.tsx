@@ -1,7 +1,8 @@
 /**
  * A project page in its sandboxed frame, bridged by bridge/host.ts: full-screen in the
  * dashboard view, beside the editor in the studio's preview (with a frame the preview's
- * compile granted, a chosen theme and a test context).
+ * compile granted, a chosen theme and a test context), and in the inbox's Page tab beside a
+ * conversation (switching conversations keeps the frame: see `setConversation`).
  */
 import { useEffect, useRef } from "react";
 import {
@@ -23,6 +24,8 @@ export interface PageFrameProps {
   theme?: "light" | "dark";
   /** Merged over the context the server grants (the studio's test conversation, vars, metadata). */
   context?: (granted: unknown) => unknown;
+  /** The inbox conversation the page is shown beside; a change keeps the frame alive. */
+  conversationId?: string;
   autoResize?: boolean;
   className?: string;
   onReady?: () => void;
@@ -39,6 +42,7 @@ export function PageFrame({
   frame,
   theme,
   context,
+  conversationId,
   autoResize,
   className,
   onReady,
@@ -49,9 +53,11 @@ export function PageFrame({
   const container = useRef<HTMLDivElement>(null);
   const mounted = useRef<MountedPage | null>(null);
   const granted = useRef<unknown>(null);
+  // The conversation the mounted frame was last asked to show.
+  const shownConversation = useRef(conversationId);
   // Callbacks and settings change on every render; the frame must not be rebuilt for that.
-  const latest = useRef({ onReady, onFailed, onConsole, onPageError, theme, context });
-  latest.current = { onReady, onFailed, onConsole, onPageError, theme, context };
+  const latest = useRef({ onReady, onFailed, onConsole, onPageError, theme, context, conversationId });
+  latest.current = { onReady, onFailed, onConsole, onPageError, theme, context, conversationId };
 
   useEffect(() => {
     const element = container.current;
@@ -64,6 +70,7 @@ export function PageFrame({
       mode,
       title,
       frame: shown,
+      conversationId: latest.current.conversationId,
       autoResize,
       csrfToken,
       theme: theme ? () => latest.current.theme ?? "light" : undefined,
@@ -72,6 +79,7 @@ export function PageFrame({
       onError: (message, stack) => latest.current.onPageError?.(message, stack),
     });
     mounted.current = page_;
+    shownConversation.current = latest.current.conversationId;
     let live = true;
     page_.ready.catch((error: unknown) => {
       if (live)
@@ -82,14 +90,32 @@ export function PageFrame({
       mounted.current = null;
       page_.destroy();
     };
-    // `theme` and `context` are sent to the live page below, not by rebuilding the frame.
+    // `theme`, `context` and `conversationId` reach the live page below, not by rebuilding the frame.
   }, [project, page, mode, title, autoResize, frame]);
 
-  // A new theme or test context reaches the running page as a context event.
+  // Another conversation: the page gets its context as an event, or is reloaded in place.
   useEffect(() => {
     const page_ = mounted.current;
-    if (!page_ || !frame) return;
-    page_.setContext(context ? context(granted.current) : granted.current);
+    if (!page_ || shownConversation.current === conversationId) return;
+    shownConversation.current = conversationId;
+    page_.setConversation(conversationId).catch((error: unknown) => {
+      if (mounted.current === page_)
+        latest.current.onFailed?.(error instanceof Error ? error : new Error(String(error)));
+    });
+  }, [conversationId]);
+
+  // A new theme or test context reaches the running page as a context event.
+  const sentTheme = useRef(theme);
+  useEffect(() => {
+    const page_ = mounted.current;
+    if (!page_) return;
+    if (frame) {
+      page_.setContext(context ? context(granted.current) : granted.current);
+    } else if (sentTheme.current !== theme) {
+      // A frame the host asked for itself: its context is the server's, with the new theme.
+      page_.setContext(page_.context);
+    }
+    sentTheme.current = theme;
   }, [theme, context, frame]);
 
   return <div ref={container} className={className ?? "page-frame"} />;

@@ -55,6 +55,8 @@ async function hosted() {
   assert.deepEqual(posted, [{ message: { type: "kapso:hello", nonce: "n-123" }, origin: "*" }]);
   assert.throws(() => kapso.getContext(), /await kapso\.ready\(\) first/);
   console.log("before the handshake", { n: 1 });
+  // A context listener registered before the handshake is announced first after it.
+  const offEarly = kapso.on("context", () => {});
 
   const context = {
     system: { projectId: "p1", pageId: "pg1", viewerUserId: "u1", mountPoint: null, mode: "preview", theme: "dark" },
@@ -77,8 +79,10 @@ async function hosted() {
   await kapso.ready();
   await tick();
   await tick();
-  assert.deepEqual(early[0], { type: "console", level: "log", args: ["before the handshake", '{"n":1}'] });
-  assert.deepEqual(early[1], { type: "resize", height: 322 });
+  assert.deepEqual(early[0], { type: "kapso:listening", event: "context", listening: true });
+  assert.deepEqual(early[1], { type: "console", level: "log", args: ["before the handshake", '{"n":1}'] });
+  assert.deepEqual(early[2], { type: "resize", height: 322 });
+  assert.equal(early.length, 3);
   host.removeAllListeners("message");
 
   const copy = kapso.getContext();
@@ -104,6 +108,9 @@ async function hosted() {
   await assert.rejects(kapso.invokeFunction({ payload: 1 }), /id or slug/);
 
   const seen = [];
+  // One listener swapped for another in the same task (a React effect re-run) announces nothing:
+  // the next message the host gets is the one after the last listener goes.
+  offEarly();
   const off = kapso.on("context", (c) => seen.push(c.context.conversation.id));
   const updated = { ...context, context: { conversation: { id: "c9", phoneNumber: "+1", whatsappContactId: null, whatsappConfigId: null, whatsappPhoneNumberId: null, contactName: "Ada" } } };
   host.postMessage({ type: "context", context: updated });
@@ -111,7 +118,9 @@ async function hosted() {
   await tick();
   assert.deepEqual(seen, ["c9"]);
   assert.equal(kapso.getContext().context.conversation.contactName, "Ada");
+  const stopped = next(host);
   off();
+  assert.deepEqual(await stopped, { type: "kapso:listening", event: "context", listening: false });
   host.postMessage({ type: "context", context });
   await tick();
   await tick();

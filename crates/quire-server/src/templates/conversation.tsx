@@ -19,10 +19,17 @@ function App() {
     return () => unsubscribe();
   }, []);
 
+  const dark = context?.system.theme === "dark";
+  // The frame follows the viewer's theme to its edges: no body margin, the card's background.
+  useEffect(() => {
+    document.documentElement.style.colorScheme = dark ? "dark" : "light";
+    document.body.style.margin = "0";
+    document.body.style.background = dark ? "#1a1a1d" : "#ffffff";
+  }, [dark]);
+
   if (error) return <p style={{ fontFamily: "system-ui", padding: 16 }}>{error}</p>;
   if (!context) return <p style={{ fontFamily: "system-ui", padding: 16 }}>Connecting…</p>;
   const conversation = context.context.conversation;
-  const dark = context.system.theme === "dark";
   return (
     <main
       style={{
@@ -30,7 +37,6 @@ function App() {
         padding: 16,
         color: dark ? "#ececf0" : "#18181b",
         background: dark ? "#1a1a1d" : "#ffffff",
-        minHeight: "100vh",
       }}
     >
       {conversation ? (
@@ -39,9 +45,18 @@ function App() {
           <p style={{ margin: 0, opacity: 0.7 }}>{conversation.phoneNumber ?? "no phone number"}</p>
           <dl style={{ marginTop: 16, display: "grid", gridTemplateColumns: "auto 1fr", gap: "4px 12px" }}>
             <dt>Conversation</dt>
-            <dd style={{ margin: 0 }}>{conversation.id}</dd>
+            <dd style={{ margin: 0, fontFamily: "ui-monospace, monospace", fontSize: 12, wordBreak: "break-all" }}>
+              {conversation.id}
+            </dd>
             <dt>WhatsApp contact</dt>
             <dd style={{ margin: 0 }}>{conversation.whatsappContactId ?? "—"}</dd>
+            {/* The conversation's metadata, which owners and admins edit in the inbox's Info tab. */}
+            {Object.entries(context.metadata).map(([key, value]) => (
+              <React.Fragment key={key}>
+                <dt>{key}</dt>
+                <dd style={{ margin: 0 }}>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
+              </React.Fragment>
+            ))}
           </dl>
         </>
       ) : (

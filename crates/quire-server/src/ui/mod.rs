@@ -95,6 +95,9 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/invite/{token}", get(serve::index))
         .route("/p/{project}/functions", get(serve::index))
         .route("/p/{project}/functions/{function}", get(serve::index))
+        .route("/p/{project}/inbox", get(serve::index))
+        .route("/p/{project}/inbox/{conversation}", get(serve::index))
+        .route("/p/{project}/settings/whatsapp", get(serve::index))
         .route("/assets/{file}", get(serve::asset))
         .with_state(slot)
 }

@@ -183,12 +183,15 @@ async fn until_compressed(app: &TestApp, asset: &str) {
 }
 
 #[tokio::test]
-async fn the_people_screens_and_an_invitation_link_answer_the_index() {
+async fn the_people_and_inbox_screens_and_an_invitation_link_answer_the_index() {
     let app = TestApp::new().await;
     let html = ready_index(&app).await.text();
     for route in [
         "/p/default/members",
         "/p/default/audit",
+        "/p/default/inbox",
+        "/p/default/inbox/c_123",
+        "/p/default/settings/whatsapp",
         "/account",
         "/invite/quire_inv_abc",
     ] {
