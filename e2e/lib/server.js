@@ -51,8 +51,12 @@ async function waitFor(url, ok, timeoutMs, what) {
   throw new Error(`${what} did not answer within ${timeoutMs} ms (last: ${last})`);
 }
 
-/** A running `quire serve` (with `args` after the listeners, e.g. `--demo`). Call `stop()` when done. */
-export async function startServer({ env = {}, args = [] } = {}) {
+/**
+ * A running `quire serve` (with `args` after the listeners, e.g. `--demo`). Call `stop()` when
+ * done. `databaseUrl` (PostgreSQL) and `secretKey` make it one of several instances sharing a
+ * database, as behind a load balancer.
+ */
+export async function startServer({ env = {}, args = [], databaseUrl, secretKey: sharedKey } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "quire-e2e-"));
   await mkdir(NPM_STORE, { recursive: true });
   await symlink(NPM_STORE, join(dataDir, "npm"), "dir");
@@ -62,7 +66,7 @@ export async function startServer({ env = {}, args = [] } = {}) {
   const app = `http://127.0.0.1:${appPort}`;
   const usercontent = `http://127.0.0.1:${ucPort}`;
   // Known to the tests, so they can sign an artifact URL that is genuine but expired.
-  const secretKey = randomBytes(32).toString("hex");
+  const secretKey = sharedKey ?? randomBytes(32).toString("hex");
   const childEnv = {
     ...process.env,
     QUIRE_LOG: process.env.QUIRE_LOG ?? "warn",
@@ -71,7 +75,8 @@ export async function startServer({ env = {}, args = [] } = {}) {
     QUIRE_SECRET_KEY: secretKey,
     ...env,
   };
-  // A test server is self-contained: SQLite in its data directory, URLs from its own ports.
+  // A test server is self-contained: SQLite in its data directory (unless it shares a
+  // database on purpose), URLs from its own ports.
   for (const name of [
     "QUIRE_DATABASE_URL",
     "QUIRE_PUBLIC_URL",
@@ -80,6 +85,7 @@ export async function startServer({ env = {}, args = [] } = {}) {
   ]) {
     delete childEnv[name];
   }
+  if (databaseUrl) childEnv.QUIRE_DATABASE_URL = databaseUrl;
   const child = spawn(
     QUIRE_BIN,
     [
@@ -144,4 +150,23 @@ export async function startServer({ env = {}, args = [] } = {}) {
     throw error;
   }
   return server;
+}
+
+/**
+ * A new, empty PostgreSQL database beside QUIRE_TEST_DATABASE_URL's, for servers that share
+ * one; `null` when that variable is not set (the test is then skipped). `drop()` removes it.
+ */
+export async function freshPostgresDatabase() {
+  const base = process.env.QUIRE_TEST_DATABASE_URL;
+  if (!base) return null;
+  const name = `quire_e2e_${randomBytes(6).toString("hex")}`;
+  await run("psql", [base, "-qc", `CREATE DATABASE ${name}`]);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await run("psql", [base, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+    },
+  };
 }
