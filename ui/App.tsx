@@ -90,7 +90,10 @@ function Screens({ me }: { me: Me }) {
   const inbox = (projectRef: string, conversation?: string) =>
     shell(
       <ProjectScreen me={me}>
-        {(project) => <Inbox project={project} conversationId={conversation} user={me.user} />}
+        {(project) => (
+          // Keyed by project: nothing one project's inbox learnt carries over to another's.
+          <Inbox key={project.id} project={project} conversationId={conversation} user={me.user} />
+        )}
       </ProjectScreen>,
       projectRef,
       true,
