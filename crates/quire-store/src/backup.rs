@@ -33,7 +33,7 @@ const FORMAT: &str = "1";
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error(
-        "the database is PostgreSQL ({url}); back it up with PostgreSQL's own tool, e.g. `pg_dump --format=custom --file=quire.dump \"$QUIRE_DATABASE_URL\"`, and keep the secret key (QUIRE_SECRET_KEY) with the dump: the function secrets in it cannot be decrypted without it"
+        "the database is PostgreSQL ({url}); back it up with PostgreSQL's own tool, e.g. `pg_dump --format=custom --file=quire.dump \"$QUIRE_DATABASE_URL\"`, and keep the secret key (QUIRE_SECRET_KEY) with the dump: the secrets in it (function secrets, WhatsApp credentials) cannot be decrypted without it"
     )]
     PostgresBackup { url: String },
     #[error(
@@ -77,7 +77,7 @@ pub enum BackupError {
     Store(#[from] StoreError),
 }
 
-/// What a backup records about the key that the function secrets in it are sealed with.
+/// What a backup records about the key that the secrets in it are sealed with.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKeyRecord {
     /// A fingerprint of the key (a hash of it, never the key), so a restore can tell whether
@@ -116,8 +116,9 @@ pub struct BackupFile {
     pub quire_version: Option<String>,
     /// What it says about the secret key; `None` for a plain copy of a database.
     pub secret_key: Option<SecretKeyRecord>,
-    /// How many function secrets it holds, sealed under that key.
-    pub function_secrets: i64,
+    /// How many secrets it holds sealed under that key: function secrets and WhatsApp
+    /// connections' app secrets and access tokens.
+    pub sealed_secrets: i64,
 }
 
 /// Copies the database at `database_url` into the new file `target`, with `key` (when there
@@ -552,10 +553,23 @@ async fn describe(conn: &mut SqliteConnection, path: &Path) -> Result<BackupFile
             what: format!("its backup format is {format}; this Quire reads {FORMAT}"),
         });
     }
-    let function_secrets = sqlx::query_scalar("SELECT COUNT(*) FROM function_secrets")
+    let mut sealed_secrets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM function_secrets")
         .fetch_one(&mut *conn)
         .await
         .map_err(failed)?;
+    // Backups made before the inbox have no WhatsApp connections.
+    if has_table(conn, "whatsapp_connections")
+        .await
+        .map_err(failed)?
+    {
+        let connection_secrets: i64 = sqlx::query_scalar(
+            "SELECT COUNT(app_secret_sealed) + COUNT(access_token_sealed) FROM whatsapp_connections",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(failed)?;
+        sealed_secrets += connection_secrets;
+    }
     Ok(BackupFile {
         path: path.to_owned(),
         bytes: metadata_len(path)?,
@@ -567,7 +581,7 @@ async fn describe(conn: &mut SqliteConnection, path: &Path) -> Result<BackupFile
                 fingerprint,
                 key: manifest.remove("secret_key"),
             }),
-        function_secrets,
+        sealed_secrets,
     })
 }
 

@@ -399,70 +399,63 @@ impl Store {
                 .await?,
         )
     }
+}
 
-    /// Replaces a conversation's metadata (audited as `conversation.metadata_update` with the
-    /// top-level keys, sorted, not the values).
-    pub async fn set_conversation_metadata(
-        &self,
-        project_id: &str,
-        conversation_id: &str,
-        metadata: &serde_json::Map<String, serde_json::Value>,
-        actor_id: &str,
-    ) -> Result<Option<Conversation>, StoreError> {
-        let mut tx = self.begin().await?;
-        let updated =
-            sqlx::query("UPDATE conversations SET metadata = $1 WHERE project_id = $2 AND id = $3")
-                .bind(serde_json::to_string(metadata).unwrap_or_else(|_| "{}".to_owned()))
-                .bind(project_id)
-                .bind(conversation_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if updated == 0 {
-            return Ok(None);
-        }
-        let mut keys: Vec<&String> = metadata.keys().collect();
-        keys.sort();
-        insert_audit(
-            &mut tx,
-            &NewAuditEntry::new(
-                "conversation.metadata_update",
-                Some(project_id),
-                Some(actor_id),
-                Some(conversation_id),
-                serde_json::json!({ "keys": keys }),
-            ),
-        )
-        .await?;
-        // events: the lead appends `conversation.updated` here, in this transaction.
-        let conversation = conversation_in(&mut tx, conversation_id).await?;
-        tx.commit().await?;
-        Ok(Some(conversation))
+/// Replaces a conversation's metadata inside `tx` (audited as `conversation.metadata_update`
+/// with the top-level keys, sorted, not the values); `None` when the project has no such
+/// conversation.
+pub async fn set_conversation_metadata(
+    tx: &mut Tx,
+    project_id: &str,
+    conversation_id: &str,
+    metadata: &serde_json::Map<String, serde_json::Value>,
+    actor_id: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let updated =
+        sqlx::query("UPDATE conversations SET metadata = $1 WHERE project_id = $2 AND id = $3")
+            .bind(serde_json::to_string(metadata).unwrap_or_else(|_| "{}".to_owned()))
+            .bind(project_id)
+            .bind(conversation_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        return Ok(None);
     }
+    let mut keys: Vec<&String> = metadata.keys().collect();
+    keys.sort();
+    insert_audit(
+        tx,
+        &NewAuditEntry::new(
+            "conversation.metadata_update",
+            Some(project_id),
+            Some(actor_id),
+            Some(conversation_id),
+            serde_json::json!({ "keys": keys }),
+        ),
+    )
+    .await?;
+    Ok(Some(conversation_in(tx, conversation_id).await?))
+}
 
-    /// Marks every message of a conversation read (its unread count becomes 0).
-    pub async fn mark_conversation_read(
-        &self,
-        project_id: &str,
-        conversation_id: &str,
-    ) -> Result<Option<Conversation>, StoreError> {
-        let mut tx = self.begin().await?;
-        let found = sqlx::query(
-            "UPDATE conversations SET unread_count = 0 WHERE project_id = $1 AND id = $2",
-        )
-        .bind(project_id)
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if found == 0 {
-            return Ok(None);
-        }
-        // events: the lead appends `conversation.updated` here, in this transaction.
-        let conversation = conversation_in(&mut tx, conversation_id).await?;
-        tx.commit().await?;
-        Ok(Some(conversation))
+/// Marks every message of a conversation read inside `tx` (its unread count becomes 0);
+/// `None` when the project has no such conversation.
+pub async fn mark_conversation_read(
+    tx: &mut Tx,
+    project_id: &str,
+    conversation_id: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let found =
+        sqlx::query("UPDATE conversations SET unread_count = 0 WHERE project_id = $1 AND id = $2")
+            .bind(project_id)
+            .bind(conversation_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if found == 0 {
+        return Ok(None);
     }
+    Ok(Some(conversation_in(tx, conversation_id).await?))
 }
 
 #[cfg(test)]

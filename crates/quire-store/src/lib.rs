@@ -78,7 +78,7 @@ pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
 pub use conversations::{
     Activity, ContactSeen, Conversation, ConversationCursor, ConversationFilter, conversation_in,
-    record_activity, upsert_conversation,
+    mark_conversation_read, record_activity, set_conversation_metadata, upsert_conversation,
 };
 pub use error::StoreError;
 pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAudience};

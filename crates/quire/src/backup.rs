@@ -1,6 +1,6 @@
 //! `quire backup <file>`: an online copy of the `SQLite` database (`VACUUM INTO`, consistent
 //! while the server keeps serving), checked with `PRAGMA integrity_check`, with the secret
-//! key that decrypts its function secrets inside when the key lives in the data directory.
+//! key that decrypts its secrets inside (function secrets, WhatsApp app secrets and access tokens) when the key lives in the data directory.
 //! When the key is configured (`QUIRE_SECRET_KEY`), only its fingerprint goes in, and the
 //! operator is told to keep the key. On `PostgreSQL` it names the `pg_dump` command instead.
 
@@ -66,17 +66,17 @@ pub async fn run(settings: &Settings, args: BackupArgs) -> anyhow::Result<ExitCo
     );
     match (&record, &settings.secret_key) {
         (Some(record), None) => println!(
-            "It holds the secret key from {} (fingerprint {}), which decrypts the function secrets: keep the file as private as the data directory.",
+            "It holds the secret key from {} (fingerprint {}), which decrypts the secrets in it: keep the file as private as the data directory.",
             settings.secret_key_file().display(),
             record.fingerprint
         ),
         (Some(record), Some(_)) => eprintln!(
             "warning: the secret key is configured (QUIRE_SECRET_KEY or secret_key in quire.toml) and is NOT in this backup. \
-             Keep that key with the backup: without it the function secrets in it cannot be decrypted. Key fingerprint: {}.",
+             Keep that key with the backup: without it the secrets in it cannot be decrypted. Key fingerprint: {}.",
             record.fingerprint
         ),
         (None, _) => println!(
-            "There is no secret key yet (the first `quire serve` makes one), so there are no function secrets to decrypt."
+            "There is no secret key yet (the first `quire serve` makes one), so there are no secrets to decrypt."
         ),
     }
     println!(

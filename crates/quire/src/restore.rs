@@ -113,15 +113,15 @@ pub async fn run(settings: &Settings, args: RestoreArgs) -> anyhow::Result<ExitC
 }
 
 /// Decides the key, or refuses when the server would start with a key that cannot open the
-/// backup's function secrets.
+/// backup's secrets.
 fn plan_key(settings: &Settings, file: &BackupFile) -> anyhow::Result<KeyPlan> {
     let current = settings.existing_secret_key()?.map(|key| fingerprint(&key));
-    let secrets = file.function_secrets;
+    let secrets = file.sealed_secrets;
     let configured = settings.secret_key.is_some();
     let Some(record) = &file.secret_key else {
         if secrets > 0 {
             eprintln!(
-                "warning: {} does not say which secret key its {secrets} function secret(s) are sealed with (it was not written by `quire backup`); they decrypt only if the server starts with that key",
+                "warning: {} does not say which secret key its {secrets} secret(s) are sealed with (it was not written by `quire backup`); they decrypt only if the server starts with that key",
                 file.path.display()
             );
         }
@@ -136,15 +136,14 @@ fn plan_key(settings: &Settings, file: &BackupFile) -> anyhow::Result<KeyPlan> {
             format!("the key in {}", settings.secret_key_file().display())
         };
         return Ok(KeyPlan::Keep(format!(
-            "{source} is the backup's (fingerprint {}) and opens its {secrets} function secret(s)",
+            "{source} is the backup's (fingerprint {}) and opens its {secrets} secret(s)",
             record.fingerprint
         )));
     }
     if configured {
         if secrets == 0 {
             return Ok(KeyPlan::Keep(
-                "the configured key (QUIRE_SECRET_KEY); the backup holds no function secrets"
-                    .to_owned(),
+                "the configured key (QUIRE_SECRET_KEY); the backup holds no secrets".to_owned(),
             ));
         }
         let hint = if record.key.is_some() {
@@ -153,7 +152,7 @@ fn plan_key(settings: &Settings, file: &BackupFile) -> anyhow::Result<KeyPlan> {
             "Set QUIRE_SECRET_KEY to the key the backup was made with and restore again"
         };
         bail!(
-            "the configured secret key (fingerprint {}) is not the one this backup's {secrets} function secret(s) are sealed with (fingerprint {}), so they could not be decrypted. {hint}",
+            "the configured secret key (fingerprint {}) is not the one this backup's {secrets} secret(s) are sealed with (fingerprint {}), so they could not be decrypted. {hint}",
             current.unwrap_or_default(),
             record.fingerprint
         );
@@ -164,10 +163,10 @@ fn plan_key(settings: &Settings, file: &BackupFile) -> anyhow::Result<KeyPlan> {
             fingerprint: record.fingerprint.clone(),
         }),
         None if secrets == 0 => Ok(KeyPlan::Keep(
-            "unchanged; the backup holds no function secrets".to_owned(),
+            "unchanged; the backup holds no secrets".to_owned(),
         )),
         None => bail!(
-            "this backup's {secrets} function secret(s) are sealed with a key that is not in it (fingerprint {}; it was configured with QUIRE_SECRET_KEY when the backup was made). Set QUIRE_SECRET_KEY to that key and restore again",
+            "this backup's {secrets} secret(s) are sealed with a key that is not in it (fingerprint {}; it was configured with QUIRE_SECRET_KEY when the backup was made). Set QUIRE_SECRET_KEY to that key and restore again",
             record.fingerprint
         ),
     }

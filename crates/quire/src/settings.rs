@@ -78,7 +78,7 @@ pub const KEYS: &[Key] = &[
         name: "secret_key",
         env: "QUIRE_SECRET_KEY",
         default: "(generated into <data_dir>/secret.key)",
-        help: "64 hex characters; signs artifact URLs and encrypts function secrets. Share it between instances",
+        help: "64 hex characters; signs artifact URLs and encrypts function secrets and WhatsApp credentials. Share it between instances",
     },
     Key {
         name: "npm_registry",

@@ -255,9 +255,8 @@ pub async fn play(state: &AppState, connection: &WhatsappConnection) -> Result<(
                 } => {
                     let Some(id) = &conversation_id else { continue };
                     // The agent read the thread before answering.
-                    let Some(conversation) = store
-                        .mark_conversation_read(&connection.project_id, id)
-                        .await?
+                    let Some(conversation) =
+                        super::conversations::mark_read(store, &connection.project_id, id).await?
                     else {
                         continue;
                     };
@@ -265,8 +264,13 @@ pub async fn play(state: &AppState, connection: &WhatsappConnection) -> Result<(
                     let pending =
                         record_outgoing(store, &conversation, text, None, sent_at * 1000).await?;
                     let sent = wamid(n);
-                    record_send_result(store, &pending.id, &SendOutcome::Sent { wamid: &sent })
-                        .await?;
+                    record_send_result(
+                        store,
+                        &conversation,
+                        &pending.id,
+                        &SendOutcome::Sent { wamid: &sent },
+                    )
+                    .await?;
                     for (k, status) in reached.iter().enumerate() {
                         let at = sent_at + 30 * (i64::try_from(k).unwrap_or(0) + 1);
                         deliver(

@@ -3,8 +3,9 @@
 //! to date, a new inbound message counts as unread and becomes the list's preview (unless an
 //! older one arrives late), and statuses move outbound messages forward only. A change for a
 //! number the project has not connected, and a status for a message Quire never stored, are
-//! counted and skipped. The caller answers Meta only after this returns, so an acknowledged
-//! delivery is committed.
+//! counted and skipped. What changed goes out on the live stream, appended in the same
+//! transaction. The caller answers Meta only after this returns, so an acknowledged delivery
+//! is committed.
 
 use quire_store::{
     Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange, Store,
@@ -12,6 +13,7 @@ use quire_store::{
     upsert_conversation,
 };
 
+use super::events::InboxEvents;
 use super::targets::{TargetConnection, WebhookTarget};
 use super::webhook::{Delivery, IncomingMessage};
 
@@ -50,6 +52,7 @@ pub async fn ingest(
         ..Outcome::default()
     };
     let now = now_ms();
+    let mut events = InboxEvents::new(&target.project_id);
     let mut tx = store.begin().await?;
     for change in &delivery.changes {
         outcome.statuses_other += change.other_statuses;
@@ -64,7 +67,7 @@ pub async fn ingest(
         };
         note_delivery(&mut tx, &connection.id, now).await?;
         for message in &change.messages {
-            let stored = store_message(&mut tx, target, connection, message).await?;
+            let stored = store_message(&mut tx, target, connection, message, &mut events).await?;
             if stored {
                 outcome.messages_stored += 1;
             } else {
@@ -82,10 +85,9 @@ pub async fn ingest(
             )
             .await?;
             match change {
-                StatusChange::Applied(_message) => {
+                StatusChange::Applied(message) => {
                     outcome.statuses_applied += 1;
-                    // events: the lead appends `message.updated {message}` here, in this
-                    // transaction.
+                    events.message_updated(&message, &connection.phone_number_id);
                 }
                 StatusChange::Stale => outcome.statuses_stale += 1,
                 StatusChange::Unknown => {
@@ -99,7 +101,7 @@ pub async fn ingest(
             }
         }
     }
-    tx.commit().await?;
+    events.commit(store, tx).await?;
     Ok(outcome)
 }
 
@@ -110,6 +112,7 @@ async fn store_message(
     target: &WebhookTarget,
     connection: &TargetConnection,
     message: &IncomingMessage,
+    events: &mut InboxEvents,
 ) -> Result<bool, StoreError> {
     let sender = &message.sender;
     let seen = ContactSeen {
@@ -136,7 +139,7 @@ async fn store_message(
         sent_by: None,
         created_at: message.sent_at,
     };
-    let Some(_stored) = insert_message(tx, &new).await? else {
+    let Some(stored) = insert_message(tx, &new).await? else {
         return Ok(false);
     };
     let preview: String = message
@@ -152,7 +155,7 @@ async fn store_message(
         unread: true,
     };
     record_activity(tx, &conversation, &activity).await?;
-    // events: the lead appends `message.created {message}` and `conversation.updated
-    // {conversation}` here, in this transaction.
+    events.message_created(&stored, &connection.phone_number_id);
+    events.conversation_updated(&conversation);
     Ok(true)
 }

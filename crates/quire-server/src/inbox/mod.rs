@@ -1,12 +1,16 @@
 //! The inbox service: WhatsApp deliveries in ([`receive`]: signature, [`webhook`] payload,
-//! [`ingest`]), replies out ([`reply`] through the [`cloud_api`]), connection secrets at rest
-//! ([`secrets`]), and the deliveries Quire makes itself ([`deliveries`]: the connections' test
-//! event and the [`demo`] conversations). Routes, the
-//! bootstrap and tests call these; nothing else writes a delivery.
+//! [`ingest`]), replies out ([`reply`] through the [`cloud_api`]), the team's own changes
+//! ([`conversations`]: read, metadata), connection secrets at rest ([`secrets`]), and the
+//! deliveries Quire makes itself ([`deliveries`]: the connections' test event and the [`demo`]
+//! conversations). Every write announces itself on the live stream ([`events`], in the
+//! [`views`] the API answers with). Routes, the bootstrap and tests call these; nothing else
+//! writes a delivery.
 
 pub mod cloud_api;
+pub mod conversations;
 pub mod deliveries;
 pub mod demo;
+pub mod events;
 pub mod ingest;
 pub mod receive;
 pub mod reply;
@@ -14,6 +18,7 @@ pub mod secrets;
 pub mod signature;
 pub mod targets;
 pub mod test_event;
+pub mod views;
 pub mod webhook;
 
 use cloud_api::CloudApi;

@@ -11,6 +11,7 @@ use quire_store::{
 use serde_json::json;
 
 use super::cloud_api::Recipient;
+use super::events::InboxEvents;
 use super::secrets::ConnectionSecret;
 use crate::errors::ApiError;
 use crate::state::AppState;
@@ -52,15 +53,17 @@ pub async fn record_outgoing(
         unread: false,
     };
     record_activity(&mut tx, &conversation.id, &activity).await?;
-    // events: the lead appends `message.created {message}` and `conversation.updated
-    // {conversation}` here, in this transaction.
-    tx.commit().await?;
+    let mut events = InboxEvents::new(&conversation.project_id);
+    events.message_created(&message, &conversation.whatsapp_phone_number_id);
+    events.conversation_updated(&conversation.id);
+    events.commit(store, tx).await?;
     Ok(message)
 }
 
-/// Records how the Cloud API answered the pending message `message_id`.
+/// Records how the Cloud API answered the pending message `message_id` of `conversation`.
 pub async fn record_send_result(
     store: &Store,
+    conversation: &Conversation,
     message_id: &str,
     outcome: &SendOutcome<'_>,
 ) -> Result<Message, StoreError> {
@@ -70,8 +73,9 @@ pub async fn record_send_result(
         .ok_or_else(|| StoreError::NotFound {
             what: format!("pending message {message_id}"),
         })?;
-    // events: the lead appends `message.updated {message}` here, in this transaction.
-    tx.commit().await?;
+    let mut events = InboxEvents::new(&conversation.project_id);
+    events.message_updated(&message, &conversation.whatsapp_phone_number_id);
+    events.commit(store, tx).await?;
     Ok(message)
 }
 
@@ -158,5 +162,5 @@ pub async fn reply(
             SendOutcome::Failed { error: &error }
         }
     };
-    Ok(record_send_result(&state.store, &pending.id, &outcome).await?)
+    Ok(record_send_result(&state.store, conversation, &pending.id, &outcome).await?)
 }

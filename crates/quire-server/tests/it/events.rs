@@ -25,14 +25,14 @@ const QUIET_FOR: Duration = Duration::from_millis(400);
 
 /// One event as a client reads it.
 #[derive(Debug, PartialEq)]
-struct Received {
-    id: i64,
-    kind: String,
-    data: Value,
+pub(crate) struct Received {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) data: Value,
 }
 
 /// A stream's body, read event by event.
-struct EventStream {
+pub(crate) struct EventStream {
     body: Body,
     buffer: String,
     /// What the stream started with: `ready`, or `reset`.
@@ -42,7 +42,7 @@ struct EventStream {
 impl EventStream {
     /// Opens `path` as `client` (with `Last-Event-ID: last_event_id`, when given); it must be
     /// a stream.
-    async fn open(client: &Client<'_>, path: &str, last_event_id: Option<&str>) -> Self {
+    pub(crate) async fn open(client: &Client<'_>, path: &str, last_event_id: Option<&str>) -> Self {
         let mut request = client.request(Method::GET, path, None);
         if let Some(id) = last_event_id {
             request
@@ -113,7 +113,7 @@ impl EventStream {
         }
     }
 
-    async fn next(&mut self) -> Received {
+    pub(crate) async fn next(&mut self) -> Received {
         tokio::time::timeout(ARRIVES_WITHIN, self.next_or_end())
             .await
             .expect("an event arrives in time")
@@ -121,7 +121,7 @@ impl EventStream {
     }
 
     /// Asserts that no event arrives for a while (and the stream does not end).
-    async fn quiet(&mut self) {
+    pub(crate) async fn quiet(&mut self) {
         if let Ok(received) = tokio::time::timeout(QUIET_FOR, self.next_or_end()).await {
             panic!("expected no event, got {received:?}");
         }
@@ -129,7 +129,7 @@ impl EventStream {
 
     /// The stream once it has sent what was stored (nothing, for a stream from now): what
     /// comes next comes live, through the feed.
-    async fn caught_up(mut self) -> Self {
+    pub(crate) async fn caught_up(mut self) -> Self {
         self.quiet().await;
         self
     }

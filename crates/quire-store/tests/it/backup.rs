@@ -62,6 +62,23 @@ async fn a_backup_is_a_checked_copy_that_restores_over_newer_data_without_losing
         .set_function_secret(&project.id, &function.id, "TOKEN", "sealed", &ann.id)
         .await
         .unwrap();
+    // A WhatsApp connection's app secret and access token are sealed with the same key.
+    db.store
+        .create_whatsapp_connection(
+            &quire_store::NewWhatsappConnection {
+                id: "wa",
+                project_id: &project.id,
+                name: "Support",
+                phone_number_id: "106540352242922",
+                display_phone_number: None,
+                verify_token: "verify-me",
+                app_secret_sealed: "sealed",
+                access_token_sealed: Some("sealed"),
+            },
+            &ann.id,
+        )
+        .await
+        .unwrap();
 
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("quire.backup");
@@ -97,7 +114,10 @@ async fn a_backup_is_a_checked_copy_that_restores_over_newer_data_without_losing
     let staged = backup::stage_restore(&target, &db.url).await.unwrap();
     let file = staged.file();
     assert_eq!(file.secret_key.as_ref(), Some(&key()));
-    assert_eq!(file.function_secrets, 1);
+    assert_eq!(
+        file.sealed_secrets, 3,
+        "a function secret and a connection's two"
+    );
     assert_eq!(
         file.quire_version.as_deref(),
         Some(env!("CARGO_PKG_VERSION"))

@@ -3,9 +3,10 @@
 //! only move forward.
 
 use quire_store::{
-    Activity, ContactSeen, ConversationFilter, MessageDirection, MessageStatus, NewMessage,
-    NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError, WhatsappConnectionChanges,
-    apply_status, finish_send, insert_message, record_activity, upsert_conversation,
+    Activity, ContactSeen, Conversation, ConversationFilter, MessageDirection, MessageStatus,
+    NewMessage, NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError,
+    WhatsappConnectionChanges, apply_status, finish_send, insert_message, mark_conversation_read,
+    record_activity, set_conversation_metadata, upsert_conversation,
 };
 use serde_json::json;
 
@@ -306,11 +307,7 @@ async fn a_message_is_stored_once_and_counts_as_unread_once() {
         let messages = store.messages(&conversation, None, 10).await.unwrap();
         assert_eq!(messages.len(), 2);
 
-        let read = store
-            .mark_conversation_read(&w.project, &conversation)
-            .await
-            .unwrap()
-            .unwrap();
+        let read = read_in_tx(&store, &w.project, &conversation).await.unwrap();
         assert_eq!(read.unread_count, 0);
 
         // The same wamid in another project is another message.
@@ -453,10 +450,7 @@ async fn the_list_pages_by_newest_activity_and_filters() {
         sorted.sort_by(|a, b| b.cmp(a));
         assert_eq!(seen, sorted, "newest activity first, ties by id");
 
-        store
-            .mark_conversation_read(&w.project, &ids[6])
-            .await
-            .unwrap();
+        read_in_tx(&store, &w.project, &ids[6]).await.unwrap();
         let unread = ConversationFilter {
             unread_only: true,
             ..ConversationFilter::default()
@@ -599,15 +593,8 @@ async fn metadata_is_replaced_and_audited_by_its_keys() {
             .unwrap();
         assert_eq!(fresh.metadata, json!({}));
         let metadata = json!({ "tier": "gold", "orders": [1042] });
-        let updated = store
-            .set_conversation_metadata(
-                &w.project,
-                &conversation,
-                metadata.as_object().unwrap(),
-                &w.owner,
-            )
+        let updated = metadata_in_tx(&store, &w.project, &conversation, &metadata, &w.owner)
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(updated.metadata, metadata);
         let entry = &store.audit_log(&w.project, None, 1).await.unwrap()[0];
@@ -615,15 +602,8 @@ async fn metadata_is_replaced_and_audited_by_its_keys() {
         assert_eq!(entry.target.as_deref(), Some(conversation.as_str()));
         assert_eq!(entry.details, json!({ "keys": ["orders", "tier"] }));
         assert!(
-            store
-                .set_conversation_metadata(
-                    "elsewhere",
-                    &conversation,
-                    metadata.as_object().unwrap(),
-                    &w.owner
-                )
+            metadata_in_tx(&store, "elsewhere", &conversation, &metadata, &w.owner)
                 .await
-                .unwrap()
                 .is_none()
         );
     })
@@ -667,4 +647,34 @@ async fn a_thread_pages_newest_first() {
         assert_eq!(bodies, ["m4", "m3", "m2", "m1", "m0"]);
     })
     .await;
+}
+
+async fn read_in_tx(store: &Store, project: &str, conversation: &str) -> Option<Conversation> {
+    let mut tx = store.begin().await.unwrap();
+    let read = mark_conversation_read(&mut tx, project, conversation)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    read
+}
+
+async fn metadata_in_tx(
+    store: &Store,
+    project: &str,
+    conversation: &str,
+    metadata: &serde_json::Value,
+    actor: &str,
+) -> Option<Conversation> {
+    let mut tx = store.begin().await.unwrap();
+    let updated = set_conversation_metadata(
+        &mut tx,
+        project,
+        conversation,
+        metadata.as_object().unwrap(),
+        actor,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    updated
 }

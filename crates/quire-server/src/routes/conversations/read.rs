@@ -8,6 +8,7 @@ use super::{ConversationView, conversation_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
+use crate::inbox;
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -21,10 +22,9 @@ pub async fn read(
 ) -> Result<ApiJson<ConversationView>, ApiError> {
     let (membership, conversation) =
         conversation_for(&state, &viewer, &project, &conversation, Role::Member).await?;
-    let updated = state
-        .store
-        .mark_conversation_read(&membership.project.id, &conversation.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
+    let updated =
+        inbox::conversations::mark_read(&state.store, &membership.project.id, &conversation.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
     Ok(ApiJson(ConversationView::from(&updated)))
 }

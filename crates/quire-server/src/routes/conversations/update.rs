@@ -10,6 +10,7 @@ use super::{ConversationView, conversation_for};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
+use crate::inbox;
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -48,15 +49,14 @@ pub async fn update(
             format!("metadata is {size} bytes as JSON; the limit is {MAX_METADATA_BYTES}"),
         ));
     }
-    let updated = state
-        .store
-        .set_conversation_metadata(
-            &membership.project.id,
-            &conversation.id,
-            &metadata,
-            &viewer.user.id,
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
+    let updated = inbox::conversations::set_metadata(
+        &state.store,
+        &membership.project.id,
+        &conversation.id,
+        &metadata,
+        &viewer.user.id,
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
     Ok(ApiJson(ConversationView::from(&updated)))
 }

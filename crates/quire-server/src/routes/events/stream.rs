@@ -41,7 +41,8 @@ pub struct StreamQuery {
         (status = 200, content_type = "text/event-stream", body = String, description = "Server-sent events, each \
             `id: <event id>`, `event: <kind>`, `data: <JSON>`, oldest first: `page.saved` {page_id, version, build_ok} \
             and `function.called` {function_ids} (owners and admins only), `page.published` {page_id, version}, \
-            `page.unpublished` {page_id}. Every stream starts with `event: ready` {after}, whose id is where it \
+            `page.unpublished` {page_id}; from the inbox `message.created` and `message.updated` {message}, \
+            `conversation.updated` {conversation}, in the views the conversation routes answer with. Every stream starts with `event: ready` {after}, whose id is where it \
             starts, so a reconnect resumes from there even before the first event; a resumed stream then sends every \
             stored event after the given id. When that id is no longer stored (events are kept 24 hours, at most \
             10,000 per project), the stream starts with `event: reset` {after} instead: reload what you show, the \

@@ -6,6 +6,7 @@
 mod connections;
 mod conversations;
 mod demo;
+mod live;
 mod replies;
 mod stand_in;
 mod webhook;

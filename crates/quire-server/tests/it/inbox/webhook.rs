@@ -29,6 +29,7 @@ async fn sent_reply(inbox: &Inbox, conversation_id: &str, wamid: &str) -> String
             .unwrap();
     quire_server::inbox::reply::record_send_result(
         store,
+        &conversation,
         &pending.id,
         &SendOutcome::Sent { wamid },
     )

@@ -1,0 +1,111 @@
+//! The inbox's live events: `message.created`, `message.updated` and `conversation.updated`,
+//! each carrying the same view the API answers with. A writer gathers them while its
+//! transaction runs and appends them just before the commit (on `PostgreSQL` the project's event
+//! lock is then held for the commit only), then announces them once committed. Each is scoped
+//! to its conversation's number, so an embed limited to one number sees only its own.
+
+use std::collections::BTreeSet;
+
+use quire_store::{Audience, Message, NewEvent, Store, StoreError, Tx, conversation_in};
+use serde::Serialize;
+
+use super::views::{ConversationView, MessageView};
+
+/// The events of one transaction of one project.
+#[derive(Debug)]
+pub struct InboxEvents {
+    project_id: String,
+    messages: Vec<(&'static str, String, serde_json::Value)>,
+    /// Conversations whose list entry changed, announced with their state at commit.
+    conversations: BTreeSet<String>,
+}
+
+#[derive(Serialize)]
+struct MessageEvent {
+    message: MessageView,
+}
+
+#[derive(Serialize)]
+struct ConversationEvent {
+    conversation: ConversationView,
+}
+
+impl InboxEvents {
+    pub fn new(project_id: &str) -> Self {
+        Self {
+            project_id: project_id.to_owned(),
+            messages: Vec::new(),
+            conversations: BTreeSet::new(),
+        }
+    }
+
+    /// A message was stored; `phone_number_id` is its conversation's number.
+    pub fn message_created(&mut self, message: &Message, phone_number_id: &str) {
+        self.message("message.created", message, phone_number_id);
+    }
+
+    /// A message's status changed.
+    pub fn message_updated(&mut self, message: &Message, phone_number_id: &str) {
+        self.message("message.updated", message, phone_number_id);
+    }
+
+    /// A conversation's list entry changed (preview, unread count, contact, metadata).
+    pub fn conversation_updated(&mut self, conversation_id: &str) {
+        self.conversations.insert(conversation_id.to_owned());
+    }
+
+    fn message(&mut self, kind: &'static str, message: &Message, phone_number_id: &str) {
+        let data = MessageEvent {
+            message: MessageView::from(message),
+        };
+        self.messages.push((
+            kind,
+            phone_number_id.to_owned(),
+            serde_json::to_value(data).unwrap_or_default(),
+        ));
+    }
+
+    /// Appends the gathered events inside `tx`: the messages' first, then each touched
+    /// conversation as it stands in `tx`. Call it last before committing, then
+    /// [`InboxEvents::announce`] after.
+    async fn append(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
+        let mut conversations = Vec::with_capacity(self.conversations.len());
+        for id in &self.conversations {
+            conversations.push(conversation_in(tx, id).await?);
+        }
+        for (kind, scope, data) in &self.messages {
+            let event = NewEvent::new(&self.project_id, kind, Audience::Members, data.clone())
+                .scoped(scope);
+            store.append_event(tx, &event).await?;
+        }
+        for conversation in &conversations {
+            let data = ConversationEvent {
+                conversation: ConversationView::from(conversation),
+            };
+            let event = NewEvent::new(
+                &self.project_id,
+                "conversation.updated",
+                Audience::Members,
+                serde_json::to_value(data).unwrap_or_default(),
+            )
+            .scoped(&conversation.whatsapp_phone_number_id);
+            store.append_event(tx, &event).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends the events, commits `tx` and announces them: a writer's last step.
+    pub async fn commit(&self, store: &Store, mut tx: Tx) -> Result<(), StoreError> {
+        self.append(store, &mut tx).await?;
+        tx.commit().await?;
+        self.announce(store);
+        Ok(())
+    }
+
+    /// Tells this instance's live streams, once the transaction committed.
+    fn announce(&self, store: &Store) {
+        if !self.messages.is_empty() || !self.conversations.is_empty() {
+            store.announce_events(&self.project_id);
+        }
+    }
+}
