@@ -6,9 +6,8 @@
 //! preview and data that ingestion derives ([`meta::Incoming::stored`], checked against real
 //! deliveries by [`check_stored_form`]). Each answer of the team goes the way `inbox::reply`
 //! stores a reply (`insert_message` pending, `record_activity`, then `finish_send` with its
-//! wamid), after the conversation was read (the same `UPDATE` as
-//! `Store::mark_conversation_read`), and its statuses move it as status deliveries do
-//! (`apply_status`). So the rows, the `SQLite` full-text triggers and the `PostgreSQL`
+//! wamid), after the conversation was read (`mark_conversation_read`), and its statuses
+//! move it as status deliveries do (`apply_status`). So the rows, the `SQLite` full-text triggers and the `PostgreSQL`
 //! `tsvector` columns are what the server would have written; what is skipped is what a
 //! delivery adds around them (the signature, the JSON, a transaction per delivery, the
 //! connection's last delivery time, and live events, which are pruned after a day anyway).
@@ -18,8 +17,8 @@ use std::time::Instant;
 use anyhow::Context;
 use quire_store::{
     Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, SendOutcome, Store,
-    StoreError, Tx, apply_status, finish_send, insert_message, now_ms, record_activity,
-    upsert_conversation,
+    StoreError, Tx, apply_status, finish_send, insert_message, mark_conversation_read, now_ms,
+    record_activity, upsert_conversation,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -206,7 +205,7 @@ impl Writer<'_> {
         }
         // Most threads whose last word is the contact's were read since.
         if inbound && rng.gen_bool(0.75) {
-            mark_read(tx, self.project_id, &conversation).await?;
+            mark_conversation_read(tx, self.project_id, &conversation).await?;
         }
         Ok(())
     }
@@ -259,7 +258,7 @@ impl Writer<'_> {
         wamid: &str,
         at_secs: i64,
     ) -> Result<(), StoreError> {
-        mark_read(tx, self.project_id, conversation).await?;
+        mark_conversation_read(tx, self.project_id, conversation).await?;
         let text = texts::answer(rng);
         let at = at_secs * 1000;
         let pending = insert_message(
@@ -320,16 +319,6 @@ impl Writer<'_> {
         }
         Ok(())
     }
-}
-
-/// What `Store::mark_conversation_read` does, inside the seed's transaction.
-async fn mark_read(tx: &mut Tx, project_id: &str, conversation: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE conversations SET unread_count = 0 WHERE project_id = $1 AND id = $2")
-        .bind(project_id)
-        .bind(conversation)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// When each of `length` messages was sent, in Unix seconds, oldest first: bursts minutes
