@@ -101,7 +101,9 @@ export function Shell({
               <span className="crumb-sep" aria-hidden="true">
                 /
               </span>
-              <Link href={paths.project(project.slug)}>{project.name}</Link>
+              <Link href={paths.project(project.slug)} className="crumb-project">
+                {project.name}
+              </Link>
               <ProjectSwitcher current={project} />
             </>
           ) : null}
