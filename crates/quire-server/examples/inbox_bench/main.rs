@@ -17,6 +17,7 @@ mod seed;
 mod server;
 mod stats;
 mod texts;
+mod thread;
 mod webhook;
 mod world;
 
@@ -197,6 +198,7 @@ async fn run(settings: &Settings, database: &Database, work: &Path) -> anyhow::R
     run.seed(database).await?;
     // 3. The conversation list.
     eprintln!("timing the conversation list");
+    run.server.wait_quiet().await;
     let usage = Usage::start(run.server.cpu_seconds());
     let timed = list::measure(
         &run.server,
@@ -246,6 +248,7 @@ impl Run<'_> {
             "ingesting {} signed deliveries into the {into}",
             signed.len()
         );
+        self.server.wait_quiet().await;
         let usage = Usage::start(self.server.cpu_seconds());
         let flood = webhook::flood(&self.server, signed, self.settings.senders).await;
         self.report
@@ -359,6 +362,7 @@ impl Run<'_> {
             "timing {} deliveries to {clients} live clients",
             messages.len()
         );
+        self.server.wait_quiet().await;
         let usage = Usage::start(self.server.cpu_seconds());
         let live = live::measure(
             &self.server,

@@ -60,8 +60,8 @@ impl Report {
 
     pub fn seeded(&mut self, seeded: &Seeded, conversations: usize, messages: usize) {
         self.seed = format!(
-            "history: {conversations} conversations, {messages} messages in the project ({} conversations and {} messages seeded in {:.0} s)",
-            seeded.conversations, seeded.messages, seeded.seconds
+            "history: {conversations} conversations, {messages} messages in the project ({} conversations and {} messages seeded in {:.0} s; the first {} written step by step through the store's writers and found equal to the rows the seed writes for the rest)",
+            seeded.conversations, seeded.messages, seeded.seconds, seeded.checked
         );
         eprintln!("  {}", self.seed);
     }

@@ -1,38 +1,48 @@
-//! The history: conversations and messages written straight through the store, as the
-//! server writes them, many to a transaction.
+//! The history: conversations and messages written straight into the store, as the server
+//! writes them, many to a transaction.
 //!
-//! Each incoming message goes through the writer functions that `inbox::ingest` calls for a
-//! delivery (`upsert_conversation`, `insert_message`, `record_activity`), with the body,
-//! preview and data that ingestion derives ([`meta::Incoming::stored`], checked against real
-//! deliveries by [`check_stored_form`]). Each answer of the team goes the way `inbox::reply`
-//! stores a reply (`insert_message` pending, `record_activity`, then `finish_send` with its
-//! wamid), after the conversation was read (`mark_conversation_read`), and its statuses
-//! move it as status deliveries do (`apply_status`). So the rows, the `SQLite` full-text triggers and the `PostgreSQL`
-//! `tsvector` columns are what the server would have written; what is skipped is what a
-//! delivery adds around them (the signature, the JSON, a transaction per delivery, the
-//! connection's last delivery time, and live events, which are pruned after a day anyway).
+//! Each contact's thread is planned first ([`Thread`]). The first [`STEP_BY_STEP`]
+//! conversations are then written step by step through the writer functions the server
+//! calls: for a contact's message those of `inbox::ingest` (`upsert_conversation`,
+//! `insert_message`, `record_activity`), with the body, preview and data ingestion derives
+//! ([`meta::Incoming::stored`], checked against real deliveries by [`check_stored_form`]);
+//! for a reply of the team those of `inbox::reply` after the agent read the thread
+//! (`mark_conversation_read`, `insert_message` pending, `record_activity`, `finish_send`),
+//! and `apply_status` for its statuses. The rest are written as the rows those steps leave:
+//! `upsert_conversation`, the messages in multi-row `INSERT`s of the columns
+//! `insert_message` writes, with the status, wamid, error and times the later steps leave,
+//! and one `UPDATE` of the list entry (last message, preview, direction, unread count);
+//! [`check_rows`] first compares the step-by-step conversations with those rows. Either way
+//! the `SQLite` full-text triggers fire and the `PostgreSQL` `tsvector` columns are computed
+//! as for the server's own writes. Not written: what a delivery adds around them (the
+//! signature, the JSON, a transaction per delivery, the connection's last delivery time, and
+//! the live events, of which a project keeps at most 10,000 and a day's worth).
 
 use std::time::Instant;
 
 use anyhow::Context;
 use quire_store::{
-    Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, SendOutcome, Store,
-    StoreError, Tx, apply_status, finish_send, insert_message, mark_conversation_read, now_ms,
-    record_activity, upsert_conversation,
+    Activity, Backend, ContactSeen, MessageDirection, MessageStatus, NewMessage, SendOutcome,
+    Store, StoreError, Tx, apply_status, finish_send, insert_message, mark_conversation_read,
+    new_ordered_id, now_ms, record_activity, upsert_conversation,
 };
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use serde_json::json;
+use sqlx::Row;
 
-use crate::meta::{self, Incoming, Number};
+use crate::meta::{Incoming, Number};
 use crate::people::Person;
-use crate::texts;
+use crate::thread::{MessageRow, ReplyOutcome, Step, Thread};
 
 /// Conversations written per transaction.
 const CONVERSATIONS_PER_TX: usize = 250;
+/// Conversations written step by step through the writers, then compared with the rows.
+pub const STEP_BY_STEP: usize = 200;
 /// The longest thread the history has.
 const MAX_THREAD: usize = 3000;
-const DAY_SECS: f64 = 86_400.0;
+/// The columns `insert_message` writes.
+const MESSAGE_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
+     status, error, sent_by, created_at, status_at";
 
 /// A contact with a conversation on one of the numbers.
 #[derive(Clone, Debug)]
@@ -47,6 +57,8 @@ pub struct Seeded {
     pub conversations: usize,
     pub messages: usize,
     pub seconds: f64,
+    /// Conversations written step by step and found equal to the rows.
+    pub checked: usize,
 }
 
 /// How many messages each of `conversations` threads gets, `messages` in all: most a few,
@@ -84,8 +96,9 @@ pub fn thread_lengths(rng: &mut impl Rng, conversations: usize, messages: usize)
     lengths
 }
 
-/// Writes one conversation per contact, `lengths[i]` messages for `contacts[i]`, with
-/// `workers` writers at once (1 on `SQLite`, whose writes queue anyway).
+/// Writes one conversation per contact, `lengths[i]` messages for `contacts[i]`: the first
+/// [`STEP_BY_STEP`] through the writers (and checked), the rest as rows, `workers` writers
+/// at once (1 on `SQLite`, whose writes queue anyway).
 pub async fn seed(
     store: &Store,
     project_id: &str,
@@ -96,34 +109,49 @@ pub async fn seed(
     workers: usize,
 ) -> anyhow::Result<Seeded> {
     let started = Instant::now();
-    let now_secs = now_ms() / 1000;
+    let writer = Writer {
+        project_id: project_id.to_owned(),
+        agent_id: agent_id.to_owned(),
+        numbers: numbers.to_vec(),
+        now_secs: now_ms() / 1000,
+    };
+    let all: Vec<(usize, Contact, usize)> = contacts
+        .iter()
+        .zip(lengths)
+        .enumerate()
+        .map(|(index, (contact, length))| (index, contact.clone(), *length))
+        .collect();
+    let (by_steps, by_rows) = all.split_at(STEP_BY_STEP.min(all.len()));
+    let mut tx = store.begin().await?;
+    let mut written = Vec::new();
+    for (index, contact, length) in by_steps {
+        let thread = Thread::plan(*index, *length, writer.now_secs);
+        written.push((
+            writer.step_by_step(&mut tx, contact, &thread).await?,
+            thread,
+        ));
+    }
+    tx.commit().await?;
+    let checked = check_rows(store, agent_id, &written).await?;
+
+    let writer = std::sync::Arc::new(writer);
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..workers {
-        let store = store.clone();
-        let project_id = project_id.to_owned();
-        let agent_id = agent_id.to_owned();
-        let numbers = numbers.to_vec();
-        let mine: Vec<(usize, Contact, usize)> = contacts
+        let (store, writer) = (store.clone(), writer.clone());
+        let mine: Vec<(usize, Contact, usize)> = by_rows
             .iter()
-            .zip(lengths)
-            .enumerate()
-            .filter(|(index, _)| index % workers == worker)
-            .map(|(index, (contact, length))| (index, contact.clone(), *length))
+            .filter(|(index, _, _)| index % workers == worker)
+            .cloned()
             .collect();
         tasks.spawn(async move {
-            let writer = Writer {
-                project_id: &project_id,
-                agent_id: &agent_id,
-                numbers: &numbers,
-                now_secs,
-            };
             for chunk in mine.chunks(CONVERSATIONS_PER_TX) {
                 let mut tx = store.begin().await?;
+                let mut rows = RowBuffer::new(store.backend(), &writer);
                 for (index, contact, length) in chunk {
-                    writer
-                        .conversation(&mut tx, *index, contact, *length)
-                        .await?;
+                    let thread = Thread::plan(*index, *length, writer.now_secs);
+                    writer.as_rows(&mut tx, &mut rows, contact, &thread).await?;
                 }
+                rows.flush(&mut tx).await?;
                 tx.commit().await?;
             }
             Ok::<_, StoreError>(())
@@ -142,32 +170,29 @@ pub async fn seed(
         conversations: contacts.len(),
         messages: lengths.iter().sum(),
         seconds: started.elapsed().as_secs_f64(),
+        checked,
     })
 }
 
-struct Writer<'a> {
-    project_id: &'a str,
-    agent_id: &'a str,
-    numbers: &'a [Number],
+struct Writer {
+    project_id: String,
+    agent_id: String,
+    numbers: Vec<Number>,
     now_secs: i64,
 }
 
-impl Writer<'_> {
-    /// One contact's whole thread, from their first message on; its own generator makes
-    /// the same thread whichever writer runs it.
+impl Writer {
+    /// The contact's conversation, made as a first delivery makes it; answers its id.
     async fn conversation(
         &self,
         tx: &mut Tx,
-        index: usize,
         contact: &Contact,
-        length: usize,
-    ) -> Result<(), StoreError> {
-        let mut rng = StdRng::seed_from_u64(0x5EED_0000 ^ index as u64);
+        thread: &Thread,
+    ) -> Result<String, StoreError> {
         let number = &self.numbers[contact.number];
         let person = &contact.person;
-        let times = timeline(&mut rng, self.now_secs, length);
         let seen = ContactSeen {
-            project_id: self.project_id,
+            project_id: &self.project_id,
             connection_id: &number.connection_id,
             phone_number_id: &number.phone_number_id,
             wa_id: person.wa_id.as_deref(),
@@ -175,39 +200,29 @@ impl Writer<'_> {
             username: person.username.as_deref(),
             name: Some(&person.name),
         };
-        let conversation = upsert_conversation(tx, &seen, times[0] * 1000).await?;
-        let mut inbound = true;
-        let mut answered: Option<String> = None;
-        for (k, at_secs) in times.iter().enumerate() {
-            if k > 0 {
-                // After a message of the contact the team answers about half the time; after
-                // an answer the contact often writes again.
-                inbound = if inbound {
-                    !rng.gen_bool(0.45)
-                } else {
-                    rng.gen_bool(0.7)
-                };
-            }
-            if inbound {
-                let message = Incoming::random(
-                    &mut rng,
-                    meta::wamid(&format!("S{index}.{k}")),
-                    *at_secs,
-                    answered.as_deref(),
-                );
-                self.incoming(tx, &conversation, &message).await?;
-            } else {
-                let wamid = meta::wamid(&format!("R{index}.{k}"));
-                self.answer(tx, &mut rng, &conversation, &wamid, *at_secs)
-                    .await?;
-                answered = Some(wamid);
+        upsert_conversation(tx, &seen, thread.started_at()).await
+    }
+
+    /// Writes `thread` one step at a time through the writers; answers the conversation.
+    async fn step_by_step(
+        &self,
+        tx: &mut Tx,
+        contact: &Contact,
+        thread: &Thread,
+    ) -> Result<String, StoreError> {
+        let conversation = self.conversation(tx, contact, thread).await?;
+        for step in &thread.steps {
+            match step {
+                Step::Incoming(message) => self.incoming(tx, &conversation, message).await?,
+                Step::Reply { text, at, outcome } => {
+                    self.reply(tx, &conversation, text, *at, outcome).await?;
+                }
             }
         }
-        // Most threads whose last word is the contact's were read since.
-        if inbound && rng.gen_bool(0.75) {
-            mark_conversation_read(tx, self.project_id, &conversation).await?;
+        if thread.read_at_end {
+            mark_conversation_read(tx, &self.project_id, &conversation).await?;
         }
-        Ok(())
+        Ok(conversation)
     }
 
     /// As `inbox::ingest::store_message` writes a new message.
@@ -221,7 +236,7 @@ impl Writer<'_> {
         insert_message(
             tx,
             &NewMessage {
-                project_id: self.project_id,
+                project_id: &self.project_id,
                 conversation_id: conversation,
                 wamid: Some(&message.wamid),
                 direction: MessageDirection::Inbound,
@@ -248,108 +263,219 @@ impl Writer<'_> {
         .await
     }
 
-    /// As `inbox::reply` stores a reply the Cloud API took (or refused), after the agent
-    /// read the thread, and as status deliveries move it on.
-    async fn answer(
+    /// As `inbox::reply` stores a reply after the agent read the thread, and as status
+    /// deliveries move it on.
+    async fn reply(
         &self,
         tx: &mut Tx,
-        rng: &mut StdRng,
         conversation: &str,
-        wamid: &str,
-        at_secs: i64,
+        text: &str,
+        at: i64,
+        outcome: &ReplyOutcome,
     ) -> Result<(), StoreError> {
-        mark_conversation_read(tx, self.project_id, conversation).await?;
-        let text = texts::answer(rng);
-        let at = at_secs * 1000;
+        mark_conversation_read(tx, &self.project_id, conversation).await?;
         let pending = insert_message(
             tx,
             &NewMessage {
-                project_id: self.project_id,
+                project_id: &self.project_id,
                 conversation_id: conversation,
                 wamid: None,
                 direction: MessageDirection::Outbound,
                 kind: "text",
-                body: Some(&text),
+                body: Some(text),
                 data: &json!({ "body": text }),
                 status: MessageStatus::Pending,
                 error: None,
-                sent_by: Some(self.agent_id),
+                sent_by: Some(&self.agent_id),
                 created_at: at,
             },
         )
         .await?
         .expect("a pending message has no wamid to collide");
-        record_activity(
-            tx,
-            conversation,
-            &Activity {
-                at,
-                preview: &text,
-                direction: MessageDirection::Outbound,
-                unread: false,
-            },
-        )
-        .await?;
-        if rng.gen_bool(0.02) {
-            let error = json!({
-                "code": 131_047,
-                "title": "Re-engagement message",
-                "message": "Re-engagement message",
-                "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
-            });
-            finish_send(
-                tx,
-                &pending.id,
-                &SendOutcome::Failed { error: &error },
-                at + 400,
-            )
-            .await?;
-            return Ok(());
-        }
-        finish_send(tx, &pending.id, &SendOutcome::Sent { wamid }, at + 400).await?;
-        let reached: &[MessageStatus] = match rng.gen_range(0..100) {
-            0..72 => &[MessageStatus::Delivered, MessageStatus::Read],
-            72..92 => &[MessageStatus::Delivered],
-            _ => &[],
+        let activity = Activity {
+            at,
+            preview: text,
+            direction: MessageDirection::Outbound,
+            unread: false,
         };
-        for (step, status) in reached.iter().enumerate() {
-            let later =
-                at + 2000 * (i64::try_from(step).unwrap_or(0) + 1) + rng.gen_range(0..600_000);
-            apply_status(tx, self.project_id, wamid, *status, later, None).await?;
+        record_activity(tx, conversation, &activity).await?;
+        let answered_at = at + crate::thread::SEND_MS;
+        match outcome {
+            ReplyOutcome::Failed { error } => {
+                finish_send(tx, &pending.id, &SendOutcome::Failed { error }, answered_at).await?;
+            }
+            ReplyOutcome::Sent { wamid, statuses } => {
+                finish_send(tx, &pending.id, &SendOutcome::Sent { wamid }, answered_at).await?;
+                for (status, status_at) in statuses {
+                    apply_status(tx, &self.project_id, wamid, *status, *status_at, None).await?;
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// Writes `thread` as the rows the steps leave: the conversation, its messages (into
+    /// `rows`, flushed in batches) and its list entry.
+    async fn as_rows(
+        &self,
+        tx: &mut Tx,
+        rows: &mut RowBuffer,
+        contact: &Contact,
+        thread: &Thread,
+    ) -> Result<(), StoreError> {
+        let conversation = self.conversation(tx, contact, thread).await?;
+        for row in thread.rows() {
+            rows.push(tx, &conversation, row).await?;
+        }
+        let entry = thread.entry();
+        sqlx::query(
+            "UPDATE conversations SET last_message_at = $1, last_message_preview = $2, \
+             last_message_direction = $3, unread_count = $4 WHERE id = $5",
+        )
+        .bind(entry.last_message_at)
+        .bind(&entry.last_message_preview)
+        .bind(entry.last_message_direction.as_str())
+        .bind(entry.unread_count)
+        .bind(&conversation)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 }
 
-/// When each of `length` messages was sent, in Unix seconds, oldest first: bursts minutes
-/// apart, with days between some; the last one anywhere in the past year, recent ones more
-/// often (people come back).
-fn timeline(rng: &mut impl Rng, now_secs: i64, length: usize) -> Vec<i64> {
-    let gaps: Vec<f64> = (1..length)
-        .map(|_| {
-            let mean = if rng.gen_bool(0.15) {
-                3.0 * DAY_SECS
-            } else {
-                900.0
-            };
-            -(1.0 - rng.r#gen::<f64>()).ln() * mean + 5.0
-        })
-        .collect();
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "seconds since the epoch fit in f64"
-    )]
-    let last = now_secs as f64 - 60.0 - 365.0 * DAY_SECS * rng.r#gen::<f64>().powi(2);
-    let mut at = last - gaps.iter().sum::<f64>();
-    let mut times = Vec::with_capacity(length);
-    #[expect(clippy::cast_possible_truncation, reason = "seconds since the epoch")]
-    times.push(at as i64);
-    for gap in gaps {
-        at += gap;
-        #[expect(clippy::cast_possible_truncation, reason = "seconds since the epoch")]
-        times.push(at as i64);
+/// Message rows waiting for a multi-row `INSERT`.
+struct RowBuffer {
+    rows: Vec<(String, MessageRow)>,
+    /// Rows per statement: `SQLite` looks bound parameters up by name, which grows with their
+    /// number (see bench/invoke), so its statements stay small.
+    per_statement: usize,
+    project_id: String,
+    agent_id: String,
+}
+
+impl RowBuffer {
+    fn new(backend: Backend, writer: &Writer) -> Self {
+        Self {
+            rows: Vec::new(),
+            per_statement: match backend {
+                Backend::Sqlite => 16,
+                Backend::Postgres => 200,
+            },
+            project_id: writer.project_id.clone(),
+            agent_id: writer.agent_id.clone(),
+        }
     }
-    times
+
+    async fn push(
+        &mut self,
+        tx: &mut Tx,
+        conversation: &str,
+        row: MessageRow,
+    ) -> Result<(), StoreError> {
+        self.rows.push((conversation.to_owned(), row));
+        if self.rows.len() == self.per_statement {
+            self.flush(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (0..self.rows.len())
+            .map(|row| {
+                let first = row * 13 + 1;
+                let places: Vec<String> = (first..first + 13).map(|n| format!("${n}")).collect();
+                format!("({})", places.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (conversation, row) in self.rows.drain(..) {
+            let sent_by = row.by_agent.then(|| self.agent_id.clone());
+            query = query
+                .bind(new_ordered_id())
+                .bind(self.project_id.clone())
+                .bind(conversation)
+                .bind(row.wamid)
+                .bind(row.direction.as_str())
+                .bind(row.kind)
+                .bind(row.body)
+                .bind(row.data)
+                .bind(row.status.as_str())
+                .bind(row.error)
+                .bind(sent_by)
+                .bind(row.created_at)
+                .bind(row.status_at);
+        }
+        query.execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
+/// Compares the conversations written step by step with the rows [`Thread::rows`] and the
+/// entry [`Thread::entry`] say the steps leave; answers how many were compared.
+async fn check_rows(
+    store: &Store,
+    agent_id: &str,
+    written: &[(String, Thread)],
+) -> anyhow::Result<usize> {
+    for (conversation, thread) in written {
+        let stored: Vec<MessageRow> = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(conversation)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let sent_by: Option<String> = row.try_get("sent_by")?;
+            anyhow::ensure!(sent_by.as_deref().is_none_or(|id| id == agent_id), "a message sent by someone else");
+            Ok(MessageRow {
+                wamid: row.try_get("wamid")?,
+                direction: row.try_get::<String, _>("direction")?.parse()?,
+                kind: row.try_get("type")?,
+                body: row.try_get("body")?,
+                data: row.try_get("data")?,
+                status: row.try_get::<String, _>("status")?.parse()?,
+                error: row.try_get("error")?,
+                by_agent: sent_by.is_some(),
+                created_at: row.try_get("created_at")?,
+                status_at: row.try_get("status_at")?,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+        let expected = thread.rows();
+        anyhow::ensure!(
+            stored == expected,
+            "conversation {conversation} written step by step differs from the rows the seed writes:\n{stored:#?}\nagainst\n{expected:#?}"
+        );
+        let entry = sqlx::query(
+            "SELECT last_message_at, last_message_preview, last_message_direction, unread_count \
+             FROM conversations WHERE id = $1",
+        )
+        .bind(conversation)
+        .fetch_one(store.pool())
+        .await?;
+        let entry = crate::thread::Entry {
+            last_message_at: entry.try_get("last_message_at")?,
+            last_message_preview: entry.try_get("last_message_preview")?,
+            last_message_direction: entry
+                .try_get::<String, _>("last_message_direction")?
+                .parse()?,
+            unread_count: entry.try_get("unread_count")?,
+        };
+        anyhow::ensure!(
+            entry == thread.entry(),
+            "conversation {conversation} written step by step ends as {entry:?}, the seed writes {:?}",
+            thread.entry()
+        );
+    }
+    Ok(written.len())
 }
 
 /// Checks that [`Incoming::stored`] is what ingestion stores: `sent` are messages that went
