@@ -45,8 +45,11 @@ export interface MountOptions {
   mode?: PageMode;
   /** The inbox conversation the page is shown beside, if any (goes into the context). */
   conversationId?: string;
-  /** The CSRF token of the viewer's session (sent as `X-CSRF-Token` on every write). */
-  csrfToken: () => string | null;
+  /**
+   * The headers that carry the viewer's credentials on each API call: a session's
+   * `X-CSRF-Token` (the cookie goes by itself), or an embedded inbox's `Authorization`.
+   */
+  credentials: () => Record<string, string>;
   /** The iframe's accessible name. */
   title?: string;
   /**
@@ -167,13 +170,8 @@ async function readError(response: Response): Promise<HostError> {
   return new HostError(response.status, code, message);
 }
 
-function apiHeaders(csrf: string | null): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json",
-  };
-  if (csrf) headers["x-csrf-token"] = csrf;
-  return headers;
+function apiHeaders(credentials: Record<string, string>): Record<string, string> {
+  return { "content-type": "application/json", accept: "application/json", ...credentials };
 }
 
 /** Asks the server for a frame of `page`: the signed artifact URL, the nonce and the context. */
@@ -181,7 +179,7 @@ export async function requestFrame(
   project: string,
   page: string,
   mode: PageMode,
-  csrf: string | null,
+  credentials: Record<string, string>,
   signal?: AbortSignal,
   conversationId?: string,
 ): Promise<FrameGrant> {
@@ -192,7 +190,7 @@ export async function requestFrame(
     {
       method: "POST",
       credentials: "same-origin",
-      headers: apiHeaders(csrf),
+      headers: apiHeaders(credentials),
       body: JSON.stringify(body),
       signal,
     },
@@ -280,7 +278,7 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       const response = await fetch(invokePath, {
         method: "POST",
         credentials: "same-origin",
-        headers: apiHeaders(options.csrfToken()),
+        headers: apiHeaders(options.credentials()),
         body: JSON.stringify({ function: fn, payload: payload ?? null, mode }),
         signal: aborter.signal,
       });
@@ -405,7 +403,7 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
         options.project,
         options.page,
         mode,
-        options.csrfToken(),
+        options.credentials(),
         aborter.signal,
         options.conversationId,
       ));
@@ -496,7 +494,7 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
         options.project,
         options.page,
         mode,
-        options.csrfToken(),
+        options.credentials(),
         aborted.signal,
         conversationId,
       );

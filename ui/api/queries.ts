@@ -45,6 +45,7 @@ export const keys = {
   messages: (project: string, conversation: string) =>
     ["projects", project, "inbox", "messages", conversation] as const,
   connections: (project: string) => ["projects", project, "whatsapp", "connections"] as const,
+  embeds: (project: string) => ["projects", project, "inbox-embeds"] as const,
 };
 
 const path = (p: string) => ({ path: { p } });
@@ -112,10 +113,11 @@ export function useVersion(project: string, page: string, number: number | null)
   });
 }
 
-export function useMembers(project: string) {
+export function useMembers(project: string, enabled = true) {
   return useQuery({
     queryKey: keys.members(project),
     queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/members", { params: path(project) })),
+    enabled,
   });
 }
 
@@ -314,6 +316,14 @@ export function useConnections(project: string, enabled = true) {
       unwrap(
         api.GET("/api/v1/projects/{p}/whatsapp/connections", { params: path(project) }),
       ),
+    enabled,
+  });
+}
+
+export function useEmbeds(project: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.embeds(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/inbox-embeds", { params: path(project) })),
     enabled,
   });
 }

@@ -38,6 +38,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/embed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["embed_current"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/{token}": {
         parameters: {
             query?: never;
@@ -457,6 +473,38 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/inbox-embeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["inbox_embeds_list"];
+        put?: never;
+        post: operations["inbox_embeds_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/inbox-embeds/{e}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["inbox_embeds_revoke"];
+        options?: never;
+        head?: never;
+        patch: operations["inbox_embeds_update"];
         trace?: never;
     };
     "/api/v1/projects/{p}/invitations": {
@@ -926,6 +974,28 @@ export interface components {
             /** @description Meta's id of the number (digits), from the app's WhatsApp API setup. */
             phone_number_id: string;
         };
+        CreateEmbedRequest: {
+            /**
+             * @description The sites that may show it in a frame: `https://host[:port]`, a `*.` first label for
+             *     any subdomain (1 to 20).
+             * @example [
+             *       "https://support.example.com"
+             *     ]
+             */
+            allowed_origins: string[];
+            /**
+             * Format: int32
+             * @description Days until it stops working (1 to 3,650); leave it out for no expiry.
+             */
+            expires_in_days?: number | null;
+            name: string;
+            /**
+             * @description Show only this number's conversations (Meta's phone number id of one of the
+             *     project's connections); leave it out for every number.
+             */
+            phone_number_id?: string | null;
+            theme?: null | components["schemas"]["EmbedTheme"];
+        };
         CreateFunctionRequest: {
             /** @description JavaScript: `async function handler(request, env)` or `export default { fetch }`. */
             code: string;
@@ -986,6 +1056,13 @@ export interface components {
             /** @description Limit the token to this project (id or slug). */
             project?: string | null;
         };
+        CreatedEmbed: {
+            embed: components["schemas"]["EmbedView"];
+            /** @description The secret; shown only in this response. */
+            token: string;
+            /** @description What the site's frame opens: `<app>/embed/inbox?token=…`. */
+            url: string;
+        };
         CreatedInvitation: components["schemas"]["InvitationView"] & {
             /**
              * @description The link's secret, shown only in this answer: the invited person opens
@@ -1043,6 +1120,67 @@ export interface components {
             line: number;
             message: string;
             severity: components["schemas"]["DiagnosticSeverity"];
+        };
+        EmbedList: {
+            embeds: components["schemas"]["EmbedView"][];
+        };
+        EmbedPage: {
+            id: string;
+            name: string;
+            slug: string;
+        };
+        EmbedProject: {
+            id: string;
+            name: string;
+            slug: string;
+        };
+        EmbedSession: {
+            expires_at?: string | null;
+            name: string;
+            page?: null | components["schemas"]["EmbedPage"];
+            /** @description The one number it shows; null: every number of the project. */
+            phone_number_id?: string | null;
+            project: components["schemas"]["EmbedProject"];
+            /** @description `light`, `dark` or `system`. */
+            theme: string;
+        };
+        /**
+         * @description How an embedded inbox looks.
+         * @enum {string}
+         */
+        EmbedTheme: "light" | "dark" | "system";
+        /**
+         * @description An embedded inbox as its project's owners and admins see it; the token is never answered
+         *     again after creation.
+         */
+        EmbedView: {
+            /**
+             * @description The sites that may show it in a frame.
+             * @example [
+             *       "https://support.example.com"
+             *     ]
+             */
+            allowed_origins: string[];
+            created_at: string;
+            /** @description Who made it, while their account exists. */
+            created_by?: string | null;
+            expires_at?: string | null;
+            id: string;
+            /** @description When a call last came through it (to the minute). */
+            last_used_at?: string | null;
+            name: string;
+            /** @description The one number it shows (Meta's phone number id); null: every number of the project. */
+            phone_number_id?: string | null;
+            revoked_at?: string | null;
+            /** @description `active`, `expired` or `revoked`. */
+            status: string;
+            /** @description `light`, `dark` or `system`. */
+            theme: string;
+            /**
+             * @description The token's first characters.
+             * @example quire_embed_k3Zq…
+             */
+            token_hint: string;
         };
         /** @description The JSON body of every error response. */
         ErrorBody: {
@@ -1486,6 +1624,16 @@ export interface components {
             /** @description The new metadata: a JSON object, replacing the old one whole. */
             metadata: Record<string, never>;
         };
+        UpdateEmbedRequest: {
+            allowed_origins?: string[] | null;
+            /**
+             * Format: int32
+             * @description Days from now until it stops working (1 to 3,650); null: it never expires.
+             */
+            expires_in_days?: number | null;
+            name?: string | null;
+            theme?: null | components["schemas"]["EmbedTheme"];
+        };
         UpdateFunctionRequest: {
             /**
              * Format: int64
@@ -1562,17 +1710,25 @@ export type SchemaConnectionView = components['schemas']['ConnectionView'];
 export type SchemaConversationPage = components['schemas']['ConversationPage'];
 export type SchemaConversationView = components['schemas']['ConversationView'];
 export type SchemaCreateConnectionRequest = components['schemas']['CreateConnectionRequest'];
+export type SchemaCreateEmbedRequest = components['schemas']['CreateEmbedRequest'];
 export type SchemaCreateFunctionRequest = components['schemas']['CreateFunctionRequest'];
 export type SchemaCreateInvitationRequest = components['schemas']['CreateInvitationRequest'];
 export type SchemaCreatePageRequest = components['schemas']['CreatePageRequest'];
 export type SchemaCreateProjectRequest = components['schemas']['CreateProjectRequest'];
 export type SchemaCreateTokenRequest = components['schemas']['CreateTokenRequest'];
+export type SchemaCreatedEmbed = components['schemas']['CreatedEmbed'];
 export type SchemaCreatedInvitation = components['schemas']['CreatedInvitation'];
 export type SchemaCreatedPageView = components['schemas']['CreatedPageView'];
 export type SchemaCreatedToken = components['schemas']['CreatedToken'];
 export type SchemaDeployResult = components['schemas']['DeployResult'];
 export type SchemaDiagnosticSeverity = components['schemas']['DiagnosticSeverity'];
 export type SchemaDiagnosticView = components['schemas']['DiagnosticView'];
+export type SchemaEmbedList = components['schemas']['EmbedList'];
+export type SchemaEmbedPage = components['schemas']['EmbedPage'];
+export type SchemaEmbedProject = components['schemas']['EmbedProject'];
+export type SchemaEmbedSession = components['schemas']['EmbedSession'];
+export type SchemaEmbedTheme = components['schemas']['EmbedTheme'];
+export type SchemaEmbedView = components['schemas']['EmbedView'];
 export type SchemaErrorBody = components['schemas']['ErrorBody'];
 export type SchemaErrorDetail = components['schemas']['ErrorDetail'];
 export type SchemaFrameRequest = components['schemas']['FrameRequest'];
@@ -1621,6 +1777,7 @@ export type SchemaTestResult = components['schemas']['TestResult'];
 export type SchemaTokenView = components['schemas']['TokenView'];
 export type SchemaUpdateConnectionRequest = components['schemas']['UpdateConnectionRequest'];
 export type SchemaUpdateConversationRequest = components['schemas']['UpdateConversationRequest'];
+export type SchemaUpdateEmbedRequest = components['schemas']['UpdateEmbedRequest'];
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
 export type SchemaUpdateProjectRequest = components['schemas']['UpdateProjectRequest'];
@@ -1714,6 +1871,52 @@ export interface operations {
                 content?: never;
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    embed_current: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedSession"];
+                };
+            };
+            /** @description the embed token is not valid, has expired or was revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller is not an embedded inbox */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2833,7 +3036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the caller holds 32 streams on this server already */
+            /** @description the caller holds 32 streams on this server already (an embedded inbox: 1,000) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3715,6 +3918,223 @@ export interface operations {
             };
         };
     };
+    inbox_embeds_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_embeds_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEmbedRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedEmbed"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_embeds_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description embed id */
+                e: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked (revoking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_embeds_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description embed id */
+                e: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEmbedRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     invitations_list: {
         parameters: {
             query?: never;
@@ -4339,7 +4759,7 @@ export interface operations {
                     "application/json": components["schemas"]["FrameView"];
                 };
             };
-            /** @description a member asked for a preview */
+            /** @description a member asked for a preview, or an embedded inbox for another mode than `embedded` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -12,7 +12,7 @@ import {
   type MountedPage,
   type PageMode,
 } from "../../bridge/host";
-import { csrfToken } from "../api/client";
+import { credentialHeaders } from "../api/client";
 
 export interface PageFrameProps {
   project: string;
@@ -72,7 +72,7 @@ export function PageFrame({
       frame: shown,
       conversationId: latest.current.conversationId,
       autoResize,
-      csrfToken,
+      credentials: credentialHeaders,
       theme: theme ? () => latest.current.theme ?? "light" : undefined,
       onReady: () => latest.current.onReady?.(),
       onConsole: (level, args) => latest.current.onConsole?.(level, args),

@@ -22,6 +22,9 @@ pub struct ServerConfig {
     /// Failed sign-ins one client address may make per minute, whatever the e-mail addresses
     /// (0: no limit). The address is the connection's peer.
     pub login_failures_per_address: u32,
+    /// API calls one embedded inbox may make per minute, all its viewers together (0: no
+    /// limit).
+    pub embed_rate_per_minute: u32,
     /// How long invocation records gather before the background writer commits them.
     pub record_batch_window: Duration,
     /// Calls of one project that may run at once (0: no cap); see
@@ -39,6 +42,9 @@ pub const DEFAULT_INVOKE_RATE_PER_PROJECT: u32 = 6000;
 /// Enough for an office behind one address mistyping now and then; too few to guess passwords
 /// across many accounts.
 pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
+/// A support desk of a few dozen people, each screen polling nothing (events are pushed) and
+/// loading a thread or a page now and then, stays well under this.
+pub const DEFAULT_EMBED_RATE_PER_MINUTE: u32 = 1200;
 /// Long enough that a batch holds thousands of records under load: each commit rewrites the
 /// pages it touched, and of a function with more than `KEPT_INVOCATIONS` records in a batch
 /// only the newest are written (the rest would be pruned at once). Short enough that little is
@@ -83,6 +89,7 @@ impl ServerConfig {
             invoke_rate_per_viewer: DEFAULT_INVOKE_RATE_PER_VIEWER,
             invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
             login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+            embed_rate_per_minute: DEFAULT_EMBED_RATE_PER_MINUTE,
             record_batch_window: DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: default_function_concurrency(
                 quire_functions::RuntimeConfig::default().workers,
@@ -107,6 +114,7 @@ impl fmt::Debug for ServerConfig {
                 "login_failures_per_address",
                 &self.login_failures_per_address,
             )
+            .field("embed_rate_per_minute", &self.embed_rate_per_minute)
             .field("record_batch_window", &self.record_batch_window)
             .field(
                 "function_concurrency_per_project",

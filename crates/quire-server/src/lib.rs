@@ -39,9 +39,10 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
-    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
-    ServerConfig, default_function_concurrency,
+    DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT,
+    DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+    DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL, ServerConfig,
+    default_function_concurrency,
 };
 pub use errors::ApiError;
 pub use state::AppState;
@@ -168,18 +169,18 @@ impl AppSecurityHeaders {
             usercontent.clone()
         };
         Self {
-            csp: Self::policy(&frame_src, "'self'"),
+            csp: Self::policy(&frame_src, "'self'", "'self'"),
             frame_src,
             hsts: config.tls(),
         }
     }
 
-    fn policy(frame_src: &str, style_src: &str) -> HeaderValue {
+    fn policy(frame_src: &str, style_src: &str, frame_ancestors: &str) -> HeaderValue {
         HeaderValue::from_str(&format!(
             "default-src 'self'; script-src 'self'; style-src {style_src}; img-src 'self' data:; connect-src 'self'; \
-             frame-src {frame_src}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
+             frame-src {frame_src}; frame-ancestors {frame_ancestors}; base-uri 'none'; object-src 'none'; form-action 'self'"
         ))
-        .expect("a policy of checked parts")
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))
     }
 }
 
@@ -198,23 +199,29 @@ async fn observe_app(
     let api = is_api(&request);
     let mut response = telemetry::observe(request, next).await;
     let nonce = response.extensions().get::<ui::StyleNonce>().cloned();
+    let ancestors = response.extensions().get::<ui::FrameAncestors>().cloned();
     let headers = response.headers_mut();
-    let csp = match nonce {
+    let csp = match (nonce, ancestors) {
         _ if api => HeaderValue::from_static(API_CONTENT_SECURITY_POLICY),
-        Some(ui::StyleNonce(nonce)) => {
-            AppSecurityHeaders::policy(&security.frame_src, &format!("'self' 'nonce-{nonce}'"))
-        }
-        None => security.csp,
+        (None, None) => security.csp,
+        (nonce, ancestors) => AppSecurityHeaders::policy(
+            &security.frame_src,
+            &nonce.map_or_else(
+                || "'self'".to_owned(),
+                |ui::StyleNonce(n)| format!("'self' 'nonce-{n}'"),
+            ),
+            &ancestors.map_or_else(|| "'self'".to_owned(), |ui::FrameAncestors(a)| a),
+        ),
     };
     headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // An embedded inbox's document sets its own (its URL carries a token).
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     if security.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

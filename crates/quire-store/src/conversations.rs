@@ -274,6 +274,8 @@ pub struct ConversationFilter<'a> {
     pub search: Option<&'a str>,
     pub unread_only: bool,
     pub connection_id: Option<&'a str>,
+    /// Only the conversations of this number (Meta's phone number id).
+    pub phone_number_id: Option<&'a str>,
 }
 
 /// The words of a search as the full-text index takes them, or `None` when it has none.
@@ -362,6 +364,11 @@ impl Store {
         if let Some(connection) = filter.connection_id {
             conditions.push(format!("c.whatsapp_config_id = ${next}"));
             texts.push(connection.to_owned());
+            next += 1;
+        }
+        if let Some(number) = filter.phone_number_id {
+            conditions.push(format!("c.whatsapp_phone_number_id = ${next}"));
+            texts.push(number.to_owned());
             next += 1;
         }
         if let Some(search) = filter.search {

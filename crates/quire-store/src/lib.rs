@@ -51,6 +51,7 @@ mod conversations;
 mod error;
 mod events;
 mod functions;
+mod inbox_embeds;
 mod invitations;
 mod invocations;
 mod kv;
@@ -85,6 +86,7 @@ pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAu
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
 };
+pub use inbox_embeds::{InboxEmbed, InboxEmbedChanges, NewInboxEmbed};
 pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
 pub use messages::{

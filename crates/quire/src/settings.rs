@@ -117,6 +117,12 @@ pub const KEYS: &[Key] = &[
         help: "failed sign-ins per minute from one client address (the connection's peer), whatever the e-mail; 0: no limit",
     },
     Key {
+        name: "embed_rate_per_minute",
+        env: "QUIRE_EMBED_RATE_PER_MINUTE",
+        default: "1200",
+        help: "API calls per minute one embedded inbox may make, all its viewers together; 0: no limit",
+    },
+    Key {
         name: "function_concurrency_per_project",
         env: "QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT",
         default: "4 per CPU, at least 8",
@@ -182,6 +188,7 @@ struct FileSettings {
     invoke_rate_per_viewer: Option<u32>,
     invoke_rate_per_project: Option<u32>,
     login_failures_per_address: Option<u32>,
+    embed_rate_per_minute: Option<u32>,
     function_concurrency_per_project: Option<u64>,
     function_queue_wait_ms: Option<u64>,
     whatsapp_api_url: Option<String>,
@@ -228,6 +235,7 @@ pub struct Settings {
     pub invoke_rate_per_viewer: u32,
     pub invoke_rate_per_project: u32,
     pub login_failures_per_address: u32,
+    pub embed_rate_per_minute: u32,
     pub function_concurrency_per_project: usize,
     pub function_queue_wait: Duration,
     pub whatsapp_api_url: String,
@@ -258,6 +266,10 @@ impl Settings {
     }
 
     /// Loads with `env` standing in for the process environment (tests pass their own).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one statement per setting: the list is the point"
+    )]
     pub fn load_from(
         overrides: &Overrides,
         env: impl Fn(&str) -> Option<String>,
@@ -348,6 +360,11 @@ impl Settings {
                 file.login_failures_per_address,
                 quire_server::DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
             )?,
+            embed_rate_per_minute: rate(
+                "QUIRE_EMBED_RATE_PER_MINUTE",
+                file.embed_rate_per_minute,
+                quire_server::DEFAULT_EMBED_RATE_PER_MINUTE,
+            )?,
             function_concurrency_per_project,
             function_queue_wait,
             whatsapp_api_url: trim_slash(
@@ -433,6 +450,7 @@ impl Settings {
             invoke_rate_per_viewer: self.invoke_rate_per_viewer,
             invoke_rate_per_project: self.invoke_rate_per_project,
             login_failures_per_address: self.login_failures_per_address,
+            embed_rate_per_minute: self.embed_rate_per_minute,
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: self.function_concurrency_per_project,
             function_queue_wait: self.function_queue_wait,
@@ -629,6 +647,11 @@ impl fmt::Display for Settings {
             f,
             "login_failures_per_address = {}",
             self.login_failures_per_address
+        )?;
+        writeln!(
+            f,
+            "embed_rate_per_minute   = {}",
+            self.embed_rate_per_minute
         )?;
         writeln!(
             f,

@@ -10,6 +10,7 @@ pub mod cloud_api;
 pub mod conversations;
 pub mod deliveries;
 pub mod demo;
+pub mod embeds;
 pub mod events;
 pub mod ingest;
 pub mod receive;

@@ -79,7 +79,7 @@ pub async fn record_send_result(
     Ok(message)
 }
 
-/// Sends `text` to `conversation`'s contact as `sender_id`. A message the Cloud API refused
+/// Sends `text` to `conversation`'s contact as `sender_id` (none: an embedded inbox). A message the Cloud API refused
 /// is answered like one it took, with status `failed` and WhatsApp's error; a conversation
 /// whose number is no longer connected (or has no access token) is refused before anything
 /// is stored.
@@ -87,7 +87,7 @@ pub async fn reply(
     state: &AppState,
     conversation: &Conversation,
     text: &str,
-    sender_id: &str,
+    sender_id: Option<&str>,
 ) -> Result<Message, ApiError> {
     let number = conversation
         .display_phone_number
@@ -141,8 +141,7 @@ pub async fn reply(
             )));
         }
     };
-    let pending =
-        record_outgoing(&state.store, conversation, text, Some(sender_id), now_ms()).await?;
+    let pending = record_outgoing(&state.store, conversation, text, sender_id, now_ms()).await?;
     let sent = state
         .inbox
         .cloud_api

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conversations;
 pub mod events;
 pub mod functions;
+pub mod inbox_embeds;
 pub mod invitations;
 pub mod me;
 pub mod members;
@@ -226,6 +227,15 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             conversations::messages::messages,
             conversations::reply::reply
         ))
+        .routes(routes!(
+            inbox_embeds::list::list,
+            inbox_embeds::create::create
+        ))
+        .routes(routes!(
+            inbox_embeds::update::update,
+            inbox_embeds::revoke::revoke
+        ))
+        .routes(routes!(inbox_embeds::current::current))
         .split_for_parts();
     utoipa::Modify::modify(&ErrorResponses, &mut openapi);
     utoipa::Modify::modify(&OperationIds, &mut openapi);

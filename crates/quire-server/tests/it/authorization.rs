@@ -620,6 +620,42 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Member),
             StatusCode::OK,
         ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/inbox-embeds",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/inbox-embeds",
+            Some(json!({ "name": "Desk", "allowed_origins": ["https://desk.example.com"] })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/projects/p/inbox-embeds/{embed}",
+            Some(json!({ "theme": "dark" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/inbox-embeds/{embed}",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        // An embedded inbox's own call: any other caller is told it is not one.
+        row(
+            Method::GET,
+            "/api/v1/embed",
+            None,
+            Needs::Account,
+            StatusCode::FORBIDDEN,
+        ),
     ]
 }
 
@@ -781,6 +817,9 @@ fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
     }
 }
 
+/// The token of project "p"'s embedded inbox in every world (every number, no expiry).
+const EMBED_TOKEN: &str = "quire_embed_matrix";
+
 /// The hash of `PASSWORD`, made once: Argon2 is slow on purpose.
 static LOGIN_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -864,6 +903,23 @@ async fn world(
         })
         .await
         .unwrap();
+    let embed = store
+        .create_inbox_embed(
+            &quire_store::NewInboxEmbed {
+                id: &quire_store::new_id(),
+                project_id: &p.id,
+                name: "Desk",
+                token_hash: &tokens::sha256_hex(EMBED_TOKEN),
+                token_hint: "quire_embed_mat…",
+                phone_number_id: None,
+                allowed_origins: &["https://desk.example.com".to_owned()],
+                theme: "system",
+                expires_at: None,
+            },
+            &owner.id,
+        )
+        .await
+        .unwrap();
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),
@@ -876,6 +932,7 @@ async fn world(
         ("{invitation}", invitation.id),
         ("{connection}", connection),
         ("{conversation}", conversation),
+        ("{embed}", embed.id),
     ];
     (app, identity, placeholders)
 }
@@ -931,6 +988,100 @@ async fn every_route_answers_every_caller_as_the_roles_say() {
                     ));
                 }
             }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What an embedded inbox's token gets from a route: the inbox's own calls answer as they do
+/// a member (but pages open in `embedded` mode only, which no row asks for), public routes as
+/// they do anyone; every other route refuses it.
+fn expected_for_embed(row: &Row) -> StatusCode {
+    let inbox = [
+        (
+            Method::GET,
+            "/api/v1/projects/p/conversations",
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/api/v1/projects/p/conversations/{conversation}",
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/p/conversations/{conversation}/read",
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/api/v1/projects/p/conversations/{conversation}/messages",
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/p/conversations/{conversation}/messages",
+            StatusCode::CONFLICT,
+        ),
+        (Method::GET, "/api/v1/projects/p/events", StatusCode::OK),
+        (
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/frame",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/invoke",
+            StatusCode::FORBIDDEN,
+        ),
+        (Method::GET, "/api/v1/embed", StatusCode::OK),
+    ];
+    if let Some((.., status)) = inbox
+        .iter()
+        .find(|(method, path, _)| *method == row.method && *path == row.path)
+    {
+        return *status;
+    }
+    match row.needs {
+        Needs::Public => row.success,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+#[tokio::test]
+async fn an_embed_token_opens_the_inbox_and_nothing_else() {
+    let mut failures = Vec::new();
+    for row in rows() {
+        let (app, _, placeholders) = world(Caller::Member).await;
+        let client = Client {
+            app: &app,
+            auth: quire_test_utils::Auth::Bearer(EMBED_TOKEN.to_owned()),
+        };
+        let mut path = row.path.replace("{own_token}", "none");
+        let mut body = row.body.as_ref().map(Value::to_string);
+        for (placeholder, value) in &placeholders {
+            path = path.replace(placeholder, value);
+            body = body.map(|body| body.replace(placeholder, value));
+        }
+        let body: Option<Value> = body.map(|body| serde_json::from_str(&body).unwrap());
+        let request = client.request(row.method.clone(), &path, body.as_ref());
+        // The event stream never ends: its status is all this needs.
+        let status = if row.path.ends_with("/events") {
+            app.open(request).await.status()
+        } else {
+            app.send(request).await.status
+        };
+        let want = expected_for_embed(&row);
+        if status != want {
+            failures.push(format!(
+                "{} {}: got {status}, want {want}",
+                row.method, row.path
+            ));
         }
     }
     assert!(

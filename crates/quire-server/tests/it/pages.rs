@@ -912,6 +912,7 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
             page_id,
             "preview",
             quire_server::artifacts::now_secs() - 601,
+            &[],
         );
         signed
             .url
@@ -940,6 +941,7 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
         page_id,
         "preview",
         quire_server::artifacts::now_secs(),
+        &[],
     );
     let missing = missing
         .url

@@ -471,6 +471,29 @@ async fn the_list_pages_by_newest_activity_and_filters() {
                 .len(),
             7
         );
+        let by_number = ConversationFilter {
+            phone_number_id: Some(NUMBER_ID),
+            ..ConversationFilter::default()
+        };
+        assert_eq!(
+            store
+                .conversations(&w.project, &by_number, 10)
+                .await
+                .unwrap()
+                .len(),
+            7
+        );
+        let by_other_number = ConversationFilter {
+            phone_number_id: Some("999"),
+            ..ConversationFilter::default()
+        };
+        assert!(
+            store
+                .conversations(&w.project, &by_other_number, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let by_other = ConversationFilter {
             connection_id: Some("nope"),
             ..ConversationFilter::default()
@@ -677,4 +700,94 @@ async fn metadata_in_tx(
     .unwrap();
     tx.commit().await.unwrap();
     updated
+}
+
+#[tokio::test]
+async fn embeds_are_created_found_by_token_changed_and_revoked_with_audit_entries() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let origins = vec!["https://app.example.com".to_owned()];
+        let new = quire_store::NewInboxEmbed {
+            id: "e1",
+            project_id: &w.project,
+            name: "Support desk",
+            token_hash: "hash-1",
+            token_hint: "quire_embed_ab…",
+            phone_number_id: Some(NUMBER_ID),
+            allowed_origins: &origins,
+            theme: "system",
+            expires_at: Some(4_000_000_000_000),
+        };
+        let created = store.create_inbox_embed(&new, &w.owner).await.unwrap();
+        assert_eq!(created.allowed_origins, origins);
+        assert_eq!(created.phone_number_id.as_deref(), Some(NUMBER_ID));
+        assert_eq!(created.created_by.as_deref(), Some(w.owner.as_str()));
+        assert_eq!(
+            store.inbox_embed_by_token("hash-1").await.unwrap(),
+            Some(created.clone())
+        );
+        assert_eq!(store.inbox_embed_by_token("hash-2").await.unwrap(), None);
+        assert_eq!(store.inbox_embed("other", "e1").await.unwrap(), None);
+
+        let wider = vec![
+            "https://app.example.com".to_owned(),
+            "https://*.example.org".to_owned(),
+        ];
+        let changes = quire_store::InboxEmbedChanges {
+            allowed_origins: Some(&wider),
+            expires_at: Some(None),
+            ..quire_store::InboxEmbedChanges::default()
+        };
+        let updated = store
+            .update_inbox_embed(&w.project, "e1", &changes, &w.owner)
+            .await
+            .unwrap();
+        assert_eq!(updated.allowed_origins, wider);
+        assert_eq!(updated.expires_at, None);
+        assert_eq!(updated.name, "Support desk");
+
+        store.touch_inbox_embed("e1", 5_000).await.unwrap();
+        store.touch_inbox_embed("e1", 6_000).await.unwrap();
+        let touched = store.inbox_embed(&w.project, "e1").await.unwrap().unwrap();
+        assert_eq!(touched.last_used_at, Some(5_000), "at most once a minute");
+
+        let revoked = store
+            .revoke_inbox_embed(&w.project, "e1", &w.owner)
+            .await
+            .unwrap();
+        assert!(revoked.revoked_at.is_some());
+        let again = store
+            .revoke_inbox_embed(&w.project, "e1", &w.owner)
+            .await
+            .unwrap();
+        assert_eq!(again.revoked_at, revoked.revoked_at);
+        assert_eq!(store.inbox_embeds(&w.project).await.unwrap().len(), 1);
+
+        store
+            .audit_embed_action(&revoked, "inbox_embed.reply", "c1", json!({"chars": 5}))
+            .await
+            .unwrap();
+        let log = store.audit_log(&w.project, None, 10).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
+        assert_eq!(
+            actions[..4],
+            [
+                "inbox_embed.reply",
+                "inbox_embed.revoke",
+                "inbox_embed.update",
+                "inbox_embed.create"
+            ]
+        );
+        assert_eq!(log[0].actor_id, None);
+        assert_eq!(log[0].details["embed_name"], "Support desk");
+        assert_eq!(
+            log[2].details["changed"],
+            json!(["allowed_origins", "expires_at"])
+        );
+        assert!(
+            !log.iter()
+                .any(|entry| entry.details.to_string().contains("hash-1"))
+        );
+    })
+    .await;
 }

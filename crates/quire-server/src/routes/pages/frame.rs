@@ -6,19 +6,21 @@
 //! open the published version, for every member. The nonce is not stored: the host keeps it
 //! and accepts the page's hello only with it. With a `conversation_id` (the inbox's Page tab),
 //! the context names that conversation of the same project, and its metadata is the context's.
+//! An embedded inbox opens only the page mounted in the inbox, published, in `embedded` mode,
+//! beside conversations in its scope; its context has no viewer (`viewerUserId: null`).
 
 use axum::extract::State;
-use quire_store::{Conversation, Membership, Page, Role};
+use quire_store::{Conversation, Page, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::artifacts;
-use crate::auth::Viewer;
+use crate::auth::{InboxAccess, InboxCaller};
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::pages::{Mode, load, version_for_mode};
+use crate::pages::{Mode, load_for_inbox, version_for_mode};
 use crate::routes::conversations::find as find_conversation;
 use crate::state::AppState;
 use crate::validate::timestamp;
@@ -49,12 +51,12 @@ pub struct FrameView {
 #[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/frame", tag = "pages", request_body = FrameRequest,
     params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
     responses((status = 200, body = FrameView),
-        (status = 403, body = ErrorBody, description = "a member asked for a preview"),
+        (status = 403, body = ErrorBody, description = "a member asked for a preview, or an embedded inbox for another mode than `embedded`"),
         (status = 404, body = ErrorBody, description = "no such page, nothing published for regular and embedded mode, or no such conversation in the project"),
         (status = 422, body = ErrorBody, description = "the version to show did not build")))]
 pub async fn frame(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<FrameRequest>,
 ) -> Result<ApiJson<FrameView>, ApiError> {
@@ -66,20 +68,21 @@ pub async fn frame(
             "conversation_id must be a conversation's id (1 to 200 characters)",
         ));
     }
-    let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
+    let access = caller.require(&state, &project, Role::Member).await?;
+    let page = load_for_inbox(&state, &access, &page, body.mode).await?;
     let conversation = match &body.conversation_id {
-        Some(id) => Some(find_conversation(&state, &membership, id).await?),
+        Some(id) => Some(find_conversation(&state, &access, id).await?),
         None => None,
     };
-    let version = version_for_mode(&state, &membership, &page, body.mode).await?;
+    let membership = &access.membership;
+    let version = version_for_mode(&state, membership, &page, body.mode).await?;
     let sha256 = version
         .artifact_sha256
         .as_deref()
         .ok_or_else(|| ApiError::internal(&"a version that built has no artifact"))?;
     Ok(ApiJson(frame_view(
         &state,
-        &membership,
-        &viewer,
+        &access,
         &page,
         sha256,
         body.mode,
@@ -87,12 +90,11 @@ pub async fn frame(
     )))
 }
 
-/// What the host needs to show artifact `sha256` of `page` in `mode` (beside `conversation`,
-/// in the inbox): its signed URL with a fresh nonce, and the context the bridge hands the page.
+/// What the host needs to show artifact `sha256` of `page` in `mode` to `access`'s caller
+/// (beside `conversation`, in the inbox): its signed URL with a fresh nonce, and the context the bridge hands the page.
 pub fn frame_view(
     state: &AppState,
-    membership: &Membership,
-    viewer: &Viewer,
+    access: &InboxAccess,
     page: &Page,
     sha256: &str,
     mode: Mode,
@@ -104,13 +106,17 @@ pub fn frame_view(
         &page.id,
         mode.as_str(),
         artifacts::now_secs(),
+        access
+            .embed()
+            .map_or(&[][..], |embed| &embed.allowed_origins[..]),
     );
+    let membership = &access.membership;
     let nonce = hex::encode(rand::random::<[u8; 16]>());
     let context = json!({
         "system": {
             "projectId": membership.project.id,
             "pageId": page.id,
-            "viewerUserId": viewer.user.id,
+            "viewerUserId": access.user_id(),
             "mountPoint": page.mount_point,
             "mode": mode.as_str(),
             "theme": "light",

@@ -14,7 +14,7 @@ use quire_store::NewArtifact;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
+use crate::auth::{InboxAccess, InboxCaller, Viewer};
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
@@ -64,10 +64,13 @@ pub async fn preview(
                     html: &artifact.html,
                 })
                 .await?;
+            let access = InboxAccess {
+                membership,
+                caller: InboxCaller::Member(viewer),
+            };
             Some(frame_view(
                 &state,
-                &membership,
-                &viewer,
+                &access,
                 &page,
                 &artifact.sha256,
                 Mode::Preview,
