@@ -6,13 +6,13 @@
 // the embed ends it at once. Screenshots of every screen, light, dark and phone width.
 
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { signIn } from "../lib/api.js";
 import { launch, signInThroughUi } from "../lib/browser.js";
 import { screenshots } from "../lib/screens.js";
 import { ADMIN, startServer } from "../lib/server.js";
+import { deliver, messagesFrom, text } from "../lib/whatsapp.js";
 
 const SUPPORT = {
   name: "Support line",
@@ -50,42 +50,10 @@ iframe{display:block;width:100%;height:calc(100vh - 46px);border:0}</style></hea
   });
 }
 
-async function deliverText(contact, text) {
+async function deliverText(contact, body) {
   wamids += 1;
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: SUPPORT.display_phone_number, phone_number_id: SUPPORT.phone_number_id },
-              contacts: [{ profile: { name: contact.name }, wa_id: contact.waId }],
-              messages: [
-                {
-                  from: contact.waId,
-                  id: `wamid.EMBED${String(wamids).padStart(6, "0")}`,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "text",
-                  text: { body: text },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  const signature = createHmac("sha256", SUPPORT.app_secret).update(body).digest("hex");
-  const response = await fetch(`${server.app}/api/v1/projects/${projectId}/webhooks/whatsapp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${signature}` },
-    body,
-  });
-  assert.equal(response.status, 200, await response.text());
+  const message = text(`wamid.EMBED${String(wamids).padStart(6, "0")}`, body);
+  await deliver(server.app, projectId, messagesFrom(contact, [message], SUPPORT), SUPPORT.app_secret);
 }
 
 before(async () => {
