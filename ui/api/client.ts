@@ -33,6 +33,8 @@ export type Connection = Schemas["ConnectionView"];
 export type Embed = Schemas["EmbedView"];
 export type CreatedEmbed = Schemas["CreatedEmbed"];
 export type EmbedSession = Schemas["EmbedSession"];
+export type PublicLink = Schemas["LinkView"];
+export type CreatedLink = Schemas["CreatedLink"];
 
 /** An API error: the HTTP status and the API's `{error:{code,message,details}}`. */
 export class ApiError extends Error {
@@ -63,6 +65,12 @@ export const embedToken: string | null =
     ? new URLSearchParams(location.search).get("token")
     : null;
 
+/** A public link's token, when this document shows a shared page (`/s/{token}`). */
+export const linkToken: string | null =
+  typeof location !== "undefined" && location.pathname.startsWith("/s/")
+    ? decodeURIComponent(location.pathname.slice(3))
+    : null;
+
 let csrf: string | null = null;
 
 export function setCsrfToken(token: string | null): void {
@@ -74,7 +82,8 @@ export function setCsrfToken(token: string | null): void {
  * CSRF token (checked on writes), or an embedded inbox's token.
  */
 export function credentialHeaders(): Record<string, string> {
-  if (embedToken) return { authorization: `Bearer ${embedToken}` };
+  const token = embedToken ?? linkToken;
+  if (token) return { authorization: `Bearer ${token}` };
   return csrf ? { "x-csrf-token": csrf } : {};
 }
 
@@ -85,6 +94,7 @@ const session: Middleware = {
     return request;
   },
   onResponse({ request, response }) {
+    if (linkToken) return response;
     if (response.status === 401 && embedToken) {
       window.dispatchEvent(new Event(EMBED_ENDED_EVENT));
     } else if (response.status === 401 && !new URL(request.url).pathname.endsWith("/auth/login")) {

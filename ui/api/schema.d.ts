@@ -651,6 +651,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/pages/{page}/public-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["public_links_list"];
+        put?: never;
+        post: operations["public_links_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/pages/{page}/public-links/{l}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["public_links_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/pages/{page}/publish": {
         parameters: {
             query?: never;
@@ -789,6 +821,38 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["connections_test_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/frame": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["public_frame"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["public_invoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1025,6 +1089,23 @@ export interface components {
             /** @description `owner`, `admin` or `member` (the default); only owners invite owners. */
             role?: string | null;
         };
+        CreateLinkRequest: {
+            /**
+             * @description Sites that may show the page in a frame besides Quire (`https://host[:port]`, `*.`
+             *     for subdomains); leave it out for none.
+             */
+            allowed_origins?: string[];
+            /**
+             * Format: int32
+             * @description Days until it stops working (1 to 3,650); leave it out for no expiry.
+             */
+            expires_in_days?: number | null;
+            /**
+             * @description Slugs of the project's functions the page may call through the link; every other
+             *     call is refused. Empty: none.
+             */
+            functions?: string[];
+        };
         CreatePageRequest: {
             /** @description npm dependencies of the first version: name → version range. */
             dependencies?: {
@@ -1069,6 +1150,13 @@ export interface components {
              *     `GET /api/v1/invitations/{token}` and accepts with `POST …/{token}/accept`.
              */
             token: string;
+        };
+        CreatedLink: {
+            link: components["schemas"]["LinkView"];
+            /** @description The secret; shown only in this response. */
+            token: string;
+            /** @description `<app>/s/<token>`: what to share. */
+            url: string;
         };
         CreatedPageView: components["schemas"]["PageView"] & {
             first?: null | components["schemas"]["SaveView"];
@@ -1366,6 +1454,34 @@ export interface components {
             saved_at: string;
             saved_by?: null | components["schemas"]["SaverView"];
         };
+        LinkList: {
+            links: components["schemas"]["LinkView"][];
+        };
+        /**
+         * @description A public link as its project's owners and admins see it; the token is never answered
+         *     again after creation.
+         */
+        LinkView: {
+            /** @description The sites that may show it in a frame besides Quire; empty: none. */
+            allowed_origins: string[];
+            created_at: string;
+            created_by?: string | null;
+            expires_at?: string | null;
+            /** @description The slugs of the functions the page may call through the link. */
+            functions: string[];
+            id: string;
+            /** @description When someone last opened it or called through it (to the minute). */
+            last_used_at?: string | null;
+            page_id: string;
+            revoked_at?: string | null;
+            /** @description `active`, `expired` or `revoked`. */
+            status: string;
+            /**
+             * @description The token's first characters.
+             * @example quire_link_Xa9q…
+             */
+            token_hint: string;
+        };
         /** @description Why code does not load, with its position when it is a syntax error. */
         LoadErrorView: {
             /** Format: int32 */
@@ -1498,6 +1614,14 @@ export interface components {
              */
             role: string;
             slug: string;
+        };
+        PublicInvokeRequest: {
+            /** @description `{"slug": …}` (or `{"id": …}`) of a function the link lists. */
+            function: components["schemas"]["FunctionRef"];
+            /** @description `public`, as the bridge sends it; no other mode is open to a link. */
+            mode?: string | null;
+            /** @description Sent to the function as the JSON body of its request (at most 1 MiB). */
+            payload?: Record<string, never>;
         };
         /** @description The body may be empty (or absent) to publish the head version. */
         PublishRequest: {
@@ -1713,11 +1837,13 @@ export type SchemaCreateConnectionRequest = components['schemas']['CreateConnect
 export type SchemaCreateEmbedRequest = components['schemas']['CreateEmbedRequest'];
 export type SchemaCreateFunctionRequest = components['schemas']['CreateFunctionRequest'];
 export type SchemaCreateInvitationRequest = components['schemas']['CreateInvitationRequest'];
+export type SchemaCreateLinkRequest = components['schemas']['CreateLinkRequest'];
 export type SchemaCreatePageRequest = components['schemas']['CreatePageRequest'];
 export type SchemaCreateProjectRequest = components['schemas']['CreateProjectRequest'];
 export type SchemaCreateTokenRequest = components['schemas']['CreateTokenRequest'];
 export type SchemaCreatedEmbed = components['schemas']['CreatedEmbed'];
 export type SchemaCreatedInvitation = components['schemas']['CreatedInvitation'];
+export type SchemaCreatedLink = components['schemas']['CreatedLink'];
 export type SchemaCreatedPageView = components['schemas']['CreatedPageView'];
 export type SchemaCreatedToken = components['schemas']['CreatedToken'];
 export type SchemaDeployResult = components['schemas']['DeployResult'];
@@ -1746,6 +1872,8 @@ export type SchemaInvocationView = components['schemas']['InvocationView'];
 export type SchemaInvokeRequest = components['schemas']['InvokeRequest'];
 export type SchemaLastCallView = components['schemas']['LastCallView'];
 export type SchemaLastSaveView = components['schemas']['LastSaveView'];
+export type SchemaLinkList = components['schemas']['LinkList'];
+export type SchemaLinkView = components['schemas']['LinkView'];
 export type SchemaLoadErrorView = components['schemas']['LoadErrorView'];
 export type SchemaLoginRequest = components['schemas']['LoginRequest'];
 export type SchemaLoginResponse = components['schemas']['LoginResponse'];
@@ -1760,6 +1888,7 @@ export type SchemaPageView = components['schemas']['PageView'];
 export type SchemaPreviewRequest = components['schemas']['PreviewRequest'];
 export type SchemaPreviewView = components['schemas']['PreviewView'];
 export type SchemaProjectView = components['schemas']['ProjectView'];
+export type SchemaPublicInvokeRequest = components['schemas']['PublicInvokeRequest'];
 export type SchemaPublishRequest = components['schemas']['PublishRequest'];
 export type SchemaPutCodeRequest = components['schemas']['PutCodeRequest'];
 export type SchemaPutMemberRequest = components['schemas']['PutMemberRequest'];
@@ -4958,6 +5087,177 @@ export interface operations {
             };
         };
     };
+    public_links_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_links_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLinkRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedLink"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the page is not published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_links_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+                /** @description link id */
+                l: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked (revoking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     pages_publish: {
         parameters: {
             query?: never;
@@ -5637,6 +5937,118 @@ export interface operations {
             };
             /** @description the app secret cannot be decrypted (the server's key changed): set it again */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_frame: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameView"];
+                };
+            };
+            /** @description `link_gone`: the link is not valid, expired or was revoked, or its page is no longer published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_invoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicInvokeRequest"];
+            };
+        };
+        responses: {
+            /** @description the function's body (JSON or text) with its content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_allowed`: the link does not list this function */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `link_gone`: the link no longer works */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description over the link's or the client address's rate limit (`public_link_rate_per_minute`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the function failed; the message is the function's */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,9 @@ pub struct ServerConfig {
     /// API calls one embedded inbox may make per minute, all its viewers together (0: no
     /// limit).
     pub embed_rate_per_minute: u32,
+    /// Function calls per minute through one public link, and from one client address
+    /// through any (0: no limit).
+    pub public_link_rate_per_minute: u32,
     /// How long invocation records gather before the background writer commits them.
     pub record_batch_window: Duration,
     /// Calls of one project that may run at once (0: no cap); see
@@ -45,6 +48,8 @@ pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
 /// A support desk of a few dozen people, each screen polling nothing (events are pushed) and
 /// loading a thread or a page now and then, stays well under this.
 pub const DEFAULT_EMBED_RATE_PER_MINUTE: u32 = 1200;
+/// As many as one signed-in viewer's: a public page's visitor is one person.
+pub const DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE: u32 = 600;
 /// Long enough that a batch holds thousands of records under load: each commit rewrites the
 /// pages it touched, and of a function with more than `KEPT_INVOCATIONS` records in a batch
 /// only the newest are written (the rest would be pruned at once). Short enough that little is
@@ -90,6 +95,7 @@ impl ServerConfig {
             invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
             login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
             embed_rate_per_minute: DEFAULT_EMBED_RATE_PER_MINUTE,
+            public_link_rate_per_minute: DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE,
             record_batch_window: DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: default_function_concurrency(
                 quire_functions::RuntimeConfig::default().workers,
@@ -115,6 +121,10 @@ impl fmt::Debug for ServerConfig {
                 &self.login_failures_per_address,
             )
             .field("embed_rate_per_minute", &self.embed_rate_per_minute)
+            .field(
+                "public_link_rate_per_minute",
+                &self.public_link_rate_per_minute,
+            )
             .field("record_batch_window", &self.record_batch_window)
             .field(
                 "function_concurrency_per_project",

@@ -41,8 +41,8 @@ use tower::ServiceBuilder;
 pub use config::{
     DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT,
     DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
-    DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL, ServerConfig,
-    default_function_concurrency,
+    DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
+    ServerConfig, default_function_concurrency,
 };
 pub use errors::ApiError;
 pub use state::AppState;

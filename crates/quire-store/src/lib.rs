@@ -59,6 +59,7 @@ mod messages;
 mod page_versions;
 mod pages;
 mod projects;
+mod public_links;
 mod secrets;
 mod sessions;
 pub mod testing;
@@ -96,6 +97,7 @@ pub use messages::{
 pub use page_versions::{NewPageVersion, PageHead, PageVersion};
 pub use pages::{INBOX_MOUNT_POINT, NewPage, Page, PageChanges, PageStatus, UnknownPageStatus};
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
+pub use public_links::{NewPublicLink, PublicLink};
 pub use secrets::SecretName;
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};

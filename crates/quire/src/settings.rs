@@ -123,6 +123,12 @@ pub const KEYS: &[Key] = &[
         help: "API calls per minute one embedded inbox may make, all its viewers together; 0: no limit",
     },
     Key {
+        name: "public_link_rate_per_minute",
+        env: "QUIRE_PUBLIC_LINK_RATE_PER_MINUTE",
+        default: "600",
+        help: "function calls per minute through one public link, and from one client address through any; 0: no limit",
+    },
+    Key {
         name: "function_concurrency_per_project",
         env: "QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT",
         default: "4 per CPU, at least 8",
@@ -189,6 +195,7 @@ struct FileSettings {
     invoke_rate_per_project: Option<u32>,
     login_failures_per_address: Option<u32>,
     embed_rate_per_minute: Option<u32>,
+    public_link_rate_per_minute: Option<u32>,
     function_concurrency_per_project: Option<u64>,
     function_queue_wait_ms: Option<u64>,
     whatsapp_api_url: Option<String>,
@@ -236,6 +243,7 @@ pub struct Settings {
     pub invoke_rate_per_project: u32,
     pub login_failures_per_address: u32,
     pub embed_rate_per_minute: u32,
+    pub public_link_rate_per_minute: u32,
     pub function_concurrency_per_project: usize,
     pub function_queue_wait: Duration,
     pub whatsapp_api_url: String,
@@ -365,6 +373,11 @@ impl Settings {
                 file.embed_rate_per_minute,
                 quire_server::DEFAULT_EMBED_RATE_PER_MINUTE,
             )?,
+            public_link_rate_per_minute: rate(
+                "QUIRE_PUBLIC_LINK_RATE_PER_MINUTE",
+                file.public_link_rate_per_minute,
+                quire_server::DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE,
+            )?,
             function_concurrency_per_project,
             function_queue_wait,
             whatsapp_api_url: trim_slash(
@@ -451,6 +464,7 @@ impl Settings {
             invoke_rate_per_project: self.invoke_rate_per_project,
             login_failures_per_address: self.login_failures_per_address,
             embed_rate_per_minute: self.embed_rate_per_minute,
+            public_link_rate_per_minute: self.public_link_rate_per_minute,
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: self.function_concurrency_per_project,
             function_queue_wait: self.function_queue_wait,
@@ -573,6 +587,10 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 
 /// `quire config`: the effective settings, secrets hidden.
 impl fmt::Display for Settings {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one line per setting: the list is the point"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |value: &Option<String>| {
             if value.is_some() {
@@ -652,6 +670,11 @@ impl fmt::Display for Settings {
             f,
             "embed_rate_per_minute   = {}",
             self.embed_rate_per_minute
+        )?;
+        writeln!(
+            f,
+            "public_link_rate_per_minute = {}",
+            self.public_link_rate_per_minute
         )?;
         writeln!(
             f,

@@ -133,6 +133,11 @@ pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<V
             "an embedded inbox's token opens only the inbox (its conversations, its page and its events); this call needs a member's session or API token",
         ));
     }
+    if token.starts_with(crate::pages::public_links::TOKEN_PREFIX) {
+        return Err(ApiError::forbidden(
+            "a public link's token opens only its page (POST /api/v1/public/frame and …/invoke); this call needs a member's session or API token",
+        ));
+    }
     let hash = tokens::sha256_hex(token);
     let found = state.credentials.token(&state.store, &hash).await?;
     let Some(known) = found.as_deref() else {

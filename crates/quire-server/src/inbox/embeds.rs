@@ -7,22 +7,16 @@
 
 use quire_store::{InboxEmbed, now_ms};
 
-use crate::auth::tokens::{random_token, sha256_hex};
+use crate::auth::tokens::new_prefixed_token;
 use crate::errors::ApiError;
-use crate::validate::shown;
 
 /// Embed tokens start with this, so the server tells them from API tokens, and leaked ones
 /// are easy to recognise.
 pub const TOKEN_PREFIX: &str = "quire_embed_";
 
-/// The most origins one embed names.
-pub const MAX_ORIGINS: usize = 20;
-
-/// A new embed token (192 random bits), its SHA-256 (what the store keeps) and its hint.
+/// A new embed token: its SHA-256 (what the store keeps), the token and its hint.
 pub fn new_token() -> (String, String, String) {
-    let token = format!("{TOKEN_PREFIX}{}", random_token(24));
-    let hint = format!("{}…", &token[..TOKEN_PREFIX.len() + 4]);
-    (sha256_hex(&token), token, hint)
+    new_prefixed_token(TOKEN_PREFIX)
 }
 
 pub fn is_embed_token(token: &str) -> bool {
@@ -74,68 +68,6 @@ pub fn refusal(embed: Option<&InboxEmbed>) -> Option<ApiError> {
     Some(ApiError::unauthorized(message))
 }
 
-/// Checks and normalises origins an embed may be framed by: `https://host[:port]` or
-/// `http://…` (for development), where the host's first label may be `*` for any subdomain.
-/// Lower-cased, without duplicates, in the order given.
-pub fn check_origins(field: &str, origins: &[String]) -> Result<Vec<String>, ApiError> {
-    if origins.is_empty() || origins.len() > MAX_ORIGINS {
-        return Err(ApiError::validation(
-            field,
-            format!(
-                "{field} has {} origins; name 1 to {MAX_ORIGINS} sites that may show the inbox, such as \"https://support.example.com\"",
-                origins.len()
-            ),
-        ));
-    }
-    let mut checked: Vec<String> = Vec::with_capacity(origins.len());
-    for origin in origins {
-        let normal = normalise_origin(origin).ok_or_else(|| {
-            ApiError::validation(
-                field,
-                format!(
-                    "{} is not an origin: write the scheme, host and port only, such as \"https://support.example.com\", \"http://localhost:3000\" or \"https://*.example.com\" for every subdomain",
-                    shown(origin)
-                ),
-            )
-        })?;
-        if !checked.contains(&normal) {
-            checked.push(normal);
-        }
-    }
-    Ok(checked)
-}
-
-fn normalise_origin(origin: &str) -> Option<String> {
-    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-    let (scheme, rest) = origin.split_once("://")?;
-    if !matches!(scheme, "http" | "https") || rest.is_empty() {
-        return None;
-    }
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (rest, None),
-    };
-    if port.is_some_and(|port| port.parse::<u16>().map_or(true, |p| p == 0)) {
-        return None;
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    let label_ok = |label: &&str| {
-        (1..=63).contains(&label.len())
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-    };
-    let wildcard = labels.first() == Some(&"*");
-    let named = if wildcard { &labels[1..] } else { &labels[..] };
-    // `https://*.com` would let any site in: a wildcard needs a registrable name under it.
-    if named.is_empty() || !named.iter().all(label_ok) || (wildcard && named.len() < 2) {
-        return None;
-    }
-    Some(origin)
-}
-
 /// The `frame-ancestors` sources of an embed's document: its allowed origins, which are
 /// already in the form a policy takes (a checked origin has no space, comma or semicolon).
 pub fn frame_ancestors(embed: &InboxEmbed) -> String {
@@ -146,59 +78,12 @@ pub fn frame_ancestors(embed: &InboxEmbed) -> String {
 mod tests {
     use super::*;
 
-    fn origins(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn origins_are_checked_and_normalised() {
-        let checked = check_origins(
-            "allowed_origins",
-            &origins(&[
-                "https://Support.Example.com/",
-                "http://127.0.0.1:4000",
-                "https://*.example.org",
-                "https://support.example.com",
-            ]),
-        )
-        .unwrap();
-        assert_eq!(
-            checked,
-            origins(&[
-                "https://support.example.com",
-                "http://127.0.0.1:4000",
-                "https://*.example.org"
-            ])
-        );
-        for bad in [
-            "example.com",
-            "ftp://example.com",
-            "https://example.com/path",
-            "https://*.com",
-            "https://*",
-            "https://ex ample.com",
-            "https://example.com:0",
-            "https://example.com:99999",
-            "https://a;b.com",
-            "https://",
-            "*",
-        ] {
-            let error = check_origins("allowed_origins", &origins(&[bad])).unwrap_err();
-            assert!(
-                error.message.contains("is not an origin"),
-                "{bad}: {}",
-                error.message
-            );
-        }
-        assert!(check_origins("allowed_origins", &[]).is_err());
-    }
-
     #[test]
     fn tokens_are_recognised_by_their_prefix_and_stored_as_a_hash() {
         let (hash, token, hint) = new_token();
         assert!(is_embed_token(&token));
         assert!(!is_embed_token("quire_pat_abc"));
-        assert_eq!(hash, sha256_hex(&token));
+        assert_eq!(hash, crate::auth::tokens::sha256_hex(&token));
         assert!(token.starts_with(hint.trim_end_matches('…')));
     }
 }

@@ -4,6 +4,7 @@
 
 mod access;
 mod build;
+pub mod public_links;
 mod rules;
 
 pub use access::{Mode, is_editor, load, load_for_inbox, load_with_head_lock, version_for_mode};

@@ -14,6 +14,8 @@ pub mod members;
 pub mod ops;
 pub mod pages;
 pub mod projects;
+pub mod public;
+pub mod public_links;
 pub mod tokens;
 pub mod views;
 pub mod whatsapp;
@@ -236,6 +238,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             inbox_embeds::revoke::revoke
         ))
         .routes(routes!(inbox_embeds::current::current))
+        .routes(routes!(
+            public_links::list::list,
+            public_links::create::create
+        ))
+        .routes(routes!(public_links::revoke::revoke))
+        .routes(routes!(public::frame::frame))
+        .routes(routes!(public::invoke::invoke))
         .split_for_parts();
     utoipa::Modify::modify(&ErrorResponses, &mut openapi);
     utoipa::Modify::modify(&OperationIds, &mut openapi);

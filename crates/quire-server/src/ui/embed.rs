@@ -6,13 +6,13 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use quire_store::InboxEmbed;
 use serde::Deserialize;
 
-use super::{FrameAncestors, Slot, StyleNonce, serve};
-use crate::auth::tokens::{random_token, sha256_hex};
+use super::{Slot, serve};
+use crate::auth::tokens::sha256_hex;
 use crate::inbox::embeds::{self, EmbedStatus};
 use crate::state::AppState;
 
@@ -39,7 +39,7 @@ pub(super) async fn inbox(
         Ok(embed) => embed,
         Err(error) => {
             tracing::warn!(message = %error.message, "cannot read an embedded inbox");
-            return unavailable();
+            return serve::unavailable();
         }
     };
     let embed = match embed {
@@ -47,19 +47,7 @@ pub(super) async fn inbox(
         other => return gone(other.as_deref()),
     };
     let ancestors = embeds::frame_ancestors(&embed);
-    let mut response = match slot.ready() {
-        Some(built) => serve::document(StatusCode::OK, &built),
-        None => serve::index(State(slot)).await,
-    };
-    let headers = response.headers_mut();
-    // The URL carries the token: never cached, never sent on as a referrer.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response.extensions_mut().insert(FrameAncestors(ancestors));
-    response
+    serve::shared_document(slot, ancestors).await
 }
 
 /// The page for a token that does not open an inbox: unknown, expired or revoked. It may be
@@ -83,39 +71,5 @@ fn gone(embed: Option<&InboxEmbed>) -> Response {
             "The link has no valid embed token. Copy the embed code again from Quire, under Settings → WhatsApp → Embedded inboxes.",
         ),
     };
-    let nonce = random_token(18);
-    let body = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"color-scheme\" content=\"light dark\">\n<title>{title}</title>\n\
-         <style nonce=\"{nonce}\">body{{font:15px/1.5 system-ui,sans-serif;display:grid;place-items:center;\
-         min-height:90vh;margin:0;padding:1rem;color:#1f2328}}@media (prefers-color-scheme:dark){{body{{color:#e6edf3;\
-         background:#0d1117}}}}main{{max-width:28rem;text-align:center}}h1{{font-size:1.15rem}}p{{opacity:.8}}</style>\n\
-         </head>\n<body>\n<main>\n<h1>{title}</h1>\n<p>{text}</p>\n</main>\n</body>\n</html>\n"
-    );
-    let mut response = serve::page(status, body);
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response.extensions_mut().insert(StyleNonce(nonce));
-    response
-        .extensions_mut()
-        .insert(FrameAncestors("*".to_owned()));
-    response
-}
-
-fn unavailable() -> Response {
-    let mut response = serve::page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"refresh\" content=\"5\">\n<title>The inbox is unavailable</title>\n</head>\n\
-         <body>\n<p>The inbox cannot be reached right now; this page tries again in a moment.</p>\n</body>\n</html>\n",
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    response
+    serve::notice(status, title, text)
 }

@@ -13,6 +13,7 @@ mod build;
 mod bundle_cache;
 mod declarations;
 mod embed;
+mod public_link;
 mod serve;
 
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
@@ -108,6 +109,10 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/embed/inbox",
             get(embed::inbox).with_state((slot.clone(), state.clone())),
+        )
+        .route(
+            "/s/{token}",
+            get(public_link::page).with_state((slot.clone(), state.clone())),
         )
         .with_state(slot)
 }

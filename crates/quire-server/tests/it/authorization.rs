@@ -648,6 +648,42 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/pages/pg/public-links",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/public-links",
+            Some(json!({ "functions": ["pg-fn"] })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/pages/pg/public-links/{link}",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        // A public link's token is the only credential of these: anyone else finds nothing.
+        row(
+            Method::POST,
+            "/api/v1/public/frame",
+            Some(json!({ "mode": "public" })),
+            Needs::Public,
+            StatusCode::NOT_FOUND,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/public/invoke",
+            Some(json!({ "function": { "slug": "pg-fn" }, "payload": {} })),
+            Needs::Public,
+            StatusCode::NOT_FOUND,
+        ),
         // An embedded inbox's own call: any other caller is told it is not one.
         row(
             Method::GET,
@@ -820,6 +856,46 @@ fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
 /// The token of project "p"'s embedded inbox in every world (every number, no expiry).
 const EMBED_TOKEN: &str = "quire_embed_matrix";
 
+/// Adds to project `p` an embedded inbox opened by `EMBED_TOKEN` and a public link to the
+/// page "pg" listing "pg-fn"; answers their ids.
+async fn shared_world(store: &quire_store::Store, p: &str, owner: &str) -> (String, String) {
+    let embed = store
+        .create_inbox_embed(
+            &quire_store::NewInboxEmbed {
+                id: &quire_store::new_id(),
+                project_id: p,
+                name: "Desk",
+                token_hash: &tokens::sha256_hex(EMBED_TOKEN),
+                token_hint: "quire_embed_mat…",
+                phone_number_id: None,
+                allowed_origins: &["https://desk.example.com".to_owned()],
+                theme: "system",
+                expires_at: None,
+            },
+            owner,
+        )
+        .await
+        .unwrap();
+    let pg = store.page(p, "pg").await.unwrap().unwrap();
+    let link = store
+        .create_public_link(
+            &quire_store::NewPublicLink {
+                id: &quire_store::new_id(),
+                project_id: p,
+                page_id: &pg.id,
+                token_hash: &tokens::sha256_hex("quire_link_matrix"),
+                token_hint: "quire_link_matr…",
+                functions: &["pg-fn".to_owned()],
+                allowed_origins: &[],
+                expires_at: None,
+            },
+            owner,
+        )
+        .await
+        .unwrap();
+    (embed.id, link.id)
+}
+
 /// The hash of `PASSWORD`, made once: Argon2 is slow on purpose.
 static LOGIN_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -903,23 +979,7 @@ async fn world(
         })
         .await
         .unwrap();
-    let embed = store
-        .create_inbox_embed(
-            &quire_store::NewInboxEmbed {
-                id: &quire_store::new_id(),
-                project_id: &p.id,
-                name: "Desk",
-                token_hash: &tokens::sha256_hex(EMBED_TOKEN),
-                token_hint: "quire_embed_mat…",
-                phone_number_id: None,
-                allowed_origins: &["https://desk.example.com".to_owned()],
-                theme: "system",
-                expires_at: None,
-            },
-            &owner.id,
-        )
-        .await
-        .unwrap();
+    let (embed, link) = shared_world(&store, &p.id, &owner.id).await;
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),
@@ -932,7 +992,8 @@ async fn world(
         ("{invitation}", invitation.id),
         ("{connection}", connection),
         ("{conversation}", conversation),
-        ("{embed}", embed.id),
+        ("{embed}", embed),
+        ("{link}", link),
     ];
     (app, identity, placeholders)
 }

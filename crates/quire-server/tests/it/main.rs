@@ -11,5 +11,6 @@ mod invitations;
 mod ops;
 mod pages;
 mod projects;
+mod public_links;
 mod server;
 mod ui;

@@ -1123,7 +1123,7 @@ async fn the_kapso_types_and_the_save_contract_are_published() {
     }
 }
 
-const ECHO: &str = r#"async function handler(request, env) {
+pub(crate) const ECHO: &str = r#"async function handler(request, env) {
   const payload = await request.json();
   return Response.json({
     payload,
@@ -1134,7 +1134,12 @@ const ECHO: &str = r#"async function handler(request, env) {
   });
 }"#;
 
-async fn deployed_function(app: &TestApp, project: &str, slug: &str, owner: &str) -> String {
+pub(crate) async fn deployed_function(
+    app: &TestApp,
+    project: &str,
+    slug: &str,
+    owner: &str,
+) -> String {
     let function = app
         .store()
         .create_function(&quire_store::NewFunction {

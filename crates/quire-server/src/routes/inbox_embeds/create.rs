@@ -11,11 +11,11 @@ use super::{EmbedTheme, EmbedView, expiry};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
-use crate::inbox::embeds::{check_origins, new_token};
+use crate::inbox::embeds::new_token;
 use crate::json::ApiJson;
 use crate::routes::whatsapp::create::check_phone_number_id;
 use crate::state::AppState;
-use crate::validate::{self, shown};
+use crate::validate::{self, check_origins, shown};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -11,10 +11,9 @@ use super::{EmbedTheme, EmbedView, embed_for, expiry, present};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
-use crate::inbox::embeds::check_origins;
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::validate;
+use crate::validate::{self, check_origins};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -82,43 +82,64 @@ pub async fn frame(
         .ok_or_else(|| ApiError::internal(&"a version that built has no artifact"))?;
     Ok(ApiJson(frame_view(
         &state,
-        &access,
+        &Viewing::of(&access, body.mode),
         &page,
         sha256,
-        body.mode,
         conversation.as_ref(),
     )))
 }
 
-/// What the host needs to show artifact `sha256` of `page` in `mode` to `access`'s caller
-/// (beside `conversation`, in the inbox): its signed URL with a fresh nonce, and the context the bridge hands the page.
+/// Who a frame is for: what its context and its signed URL carry.
+pub struct Viewing<'a> {
+    pub project_id: &'a str,
+    /// Null for an embedded inbox and a public link.
+    pub viewer_user_id: Option<&'a str>,
+    /// `preview`, `regular`, `embedded` or `public`.
+    pub mode: &'a str,
+    /// Origins besides the app's that may frame the page (an embed's or a link's sites).
+    pub framed_by: &'a [String],
+}
+
+impl<'a> Viewing<'a> {
+    /// A member's or an embedded inbox's view in `mode`.
+    pub fn of(access: &'a InboxAccess, mode: Mode) -> Self {
+        Self {
+            project_id: &access.membership.project.id,
+            viewer_user_id: access.user_id(),
+            mode: mode.as_str(),
+            framed_by: access
+                .embed()
+                .map_or(&[][..], |embed| &embed.allowed_origins[..]),
+        }
+    }
+}
+
+/// What the host needs to show artifact `sha256` of `page` as `viewing` says (beside
+/// `conversation`, in the inbox): its signed URL with a fresh nonce, and the context the
+/// bridge hands the page.
 pub fn frame_view(
     state: &AppState,
-    access: &InboxAccess,
+    viewing: &Viewing<'_>,
     page: &Page,
     sha256: &str,
-    mode: Mode,
     conversation: Option<&Conversation>,
 ) -> FrameView {
     let signed = artifacts::sign_url(
         state,
         sha256,
         &page.id,
-        mode.as_str(),
+        viewing.mode,
         artifacts::now_secs(),
-        access
-            .embed()
-            .map_or(&[][..], |embed| &embed.allowed_origins[..]),
+        viewing.framed_by,
     );
-    let membership = &access.membership;
     let nonce = hex::encode(rand::random::<[u8; 16]>());
     let context = json!({
         "system": {
-            "projectId": membership.project.id,
+            "projectId": viewing.project_id,
             "pageId": page.id,
-            "viewerUserId": access.user_id(),
+            "viewerUserId": viewing.viewer_user_id,
             "mountPoint": page.mount_point,
-            "mode": mode.as_str(),
+            "mode": viewing.mode,
             "theme": "light",
         },
         "context": { "conversation": conversation.map(conversation_context) },

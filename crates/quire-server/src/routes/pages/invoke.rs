@@ -98,6 +98,7 @@ pub async fn invoke(
             page_id: Some(page.id),
             mount_point: page.mount_point,
             mode: Some(mode.as_str().to_owned()),
+            public_link_id: None,
         },
         headers: HeaderMap::new(),
         body: body.payload.to_string().into_bytes(),

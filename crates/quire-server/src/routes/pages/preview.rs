@@ -20,7 +20,7 @@ use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::pages::{Mode, check_source_size, compile_over_head, load_with_head_lock};
 use crate::routes::pages::BuildView;
-use crate::routes::pages::frame::{FrameView, frame_view};
+use crate::routes::pages::frame::{FrameView, Viewing, frame_view};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -70,10 +70,9 @@ pub async fn preview(
             };
             Some(frame_view(
                 &state,
-                &access,
+                &Viewing::of(&access, Mode::Preview),
                 &page,
                 &artifact.sha256,
-                Mode::Preview,
                 None,
             ))
         }
