@@ -279,6 +279,15 @@ impl Store {
     }
 }
 
+/// The backend `tx` runs on, for the few statements whose SQL differs.
+fn backend_of(tx: &Tx) -> Backend {
+    if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 impl Backend {
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
