@@ -48,6 +48,7 @@ mod audit;
 pub mod backup;
 mod call_counts;
 mod conversations;
+mod early_statuses;
 mod error;
 mod events;
 mod functions;
@@ -80,6 +81,7 @@ pub use conversations::{
     Activity, ContactSeen, Conversation, ConversationCursor, ConversationFilter, conversation_in,
     mark_conversation_read, record_activity, set_conversation_metadata, upsert_conversation,
 };
+pub use early_statuses::HELD_FOR_MS;
 pub use error::StoreError;
 pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAudience};
 pub use functions::{

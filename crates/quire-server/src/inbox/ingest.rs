@@ -3,10 +3,11 @@
 //! to date, a new inbound message counts as unread and becomes the list's preview (unless an
 //! older one arrives late), and statuses move outbound messages forward only. A change for a
 //! number the project has not connected, and a status for a message Quire never stored, are
-//! counted and skipped. What changed goes out on the live stream, appended in the same
-//! transaction. The caller answers Meta only after this returns, so an acknowledged delivery
-//! is committed. Rows are written in one order whatever the delivery's (see [`Work`]), so
-//! concurrent deliveries never deadlock.
+//! counted and skipped (a status that may be a pending reply's is held for it instead; see
+//! `quire_store::apply_status`). What changed goes out on the live stream, appended in the
+//! same transaction. The caller answers Meta only after this returns, so an acknowledged
+//! delivery is committed. Rows are written in one order whatever the delivery's (see
+//! [`Work`]), so concurrent deliveries never deadlock.
 
 use quire_store::{
     Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange, Store,
@@ -32,6 +33,9 @@ pub struct Outcome {
     pub statuses_applied: usize,
     /// Statuses that came after a later one (or twice), and changed nothing.
     pub statuses_stale: usize,
+    /// Statuses of messages the project has not stored (yet), held while one of its replies
+    /// is on its way, in case they are that reply's.
+    pub statuses_held: usize,
     /// Statuses of messages the project never stored (or not outbound), dropped.
     pub statuses_unknown: usize,
     /// Statuses of a kind Quire does not know, skipped.
@@ -83,6 +87,7 @@ pub async fn ingest(
                 events.message_updated(&message, &connection.phone_number_id);
             }
             StatusChange::Stale => outcome.statuses_stale += 1,
+            StatusChange::Held => outcome.statuses_held += 1,
             StatusChange::Unknown => {
                 outcome.statuses_unknown += 1;
                 tracing::debug!(
