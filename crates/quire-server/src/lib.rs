@@ -278,6 +278,7 @@ pub async fn serve(
     let upkeep = tokio::spawn(telemetry::run_metrics_upkeep());
     let pruning = tokio::spawn(artifacts::run_pruning(state.store.clone()));
     let event_pruning = tokio::spawn(live::run_pruning(state.store.clone()));
+    let status_pruning = tokio::spawn(inbox::prune::run_pruning(state.store.clone()));
 
     let result = tokio::select! {
         finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
@@ -293,6 +294,7 @@ pub async fn serve(
     upkeep.abort();
     pruning.abort();
     event_pruning.abort();
+    status_pruning.abort();
     state.store.close().await;
     result
 }

@@ -8,7 +8,7 @@ use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::messages::MessageDirection;
-use crate::{Backend, Store, StoreError, Tx, new_ordered_id, parse_column};
+use crate::{Backend, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column};
 
 #[derive(Clone, Debug)]
 pub struct Conversation {
@@ -120,6 +120,9 @@ fn search_terms(contact: &StoredContact) -> String {
 ///
 /// A conversation found by the business-scoped user id keeps its key when the number becomes
 /// known (or is withheld again), so the contact stays one conversation.
+///
+/// On `PostgreSQL` the conversation stays locked until `tx` ends; a writer of several
+/// conversations takes them in one order (by contact key) so that two never wait on each other.
 pub async fn upsert_conversation(
     tx: &mut Tx,
     seen: &ContactSeen<'_>,
@@ -130,12 +133,19 @@ pub async fn upsert_conversation(
             what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
         });
     };
-    let found: Option<StoredContact> = sqlx::query_as(
+    // On PostgreSQL the row is locked from here on, even when nothing of it changes: what the
+    // transaction writes for this conversation next (its messages, their unread count) then
+    // waits behind any other writer of the conversation as a whole, never half-way.
+    let lock = match backend_of(tx) {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let found: Option<StoredContact> = sqlx::query_as(&format!(
         "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
          FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
          AND (contact_key = $3 OR business_user_id = $4) \
-         ORDER BY CASE WHEN contact_key = $3 THEN 0 ELSE 1 END LIMIT 1",
-    )
+         ORDER BY CASE WHEN contact_key = $3 THEN 0 ELSE 1 END LIMIT 1{lock}"
+    ))
     .bind(seen.project_id)
     .bind(seen.phone_number_id)
     .bind(key)

@@ -48,6 +48,7 @@ mod audit;
 pub mod backup;
 mod call_counts;
 mod conversations;
+mod early_statuses;
 mod error;
 mod events;
 mod functions;
@@ -82,6 +83,7 @@ pub use conversations::{
     Activity, ContactSeen, Conversation, ConversationCursor, ConversationFilter, conversation_in,
     mark_conversation_read, record_activity, set_conversation_metadata, upsert_conversation,
 };
+pub use early_statuses::HELD_FOR_MS;
 pub use error::StoreError;
 pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAudience};
 pub use functions::{
@@ -280,6 +282,15 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+}
+
+/// The backend `tx` runs on, for the few statements whose SQL differs.
+fn backend_of(tx: &Tx) -> Backend {
+    if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
     }
 }
 

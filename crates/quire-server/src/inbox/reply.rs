@@ -1,7 +1,8 @@
 //! Replies from the inbox. A reply is stored `pending` first (so it shows at once and is not
 //! lost if the send hangs), then sent through the Cloud API from the conversation's number to
-//! the contact, then marked `sent` with its `wamid` (which later status deliveries move on) or
-//! `failed` with WhatsApp's error, which the message then shows.
+//! the contact, then marked `sent` with its `wamid` (which status deliveries move on, even
+//! one that came before the wamid was written: it was held for it) or `failed` with
+//! WhatsApp's error, which the message then shows.
 
 use axum::http::StatusCode;
 use quire_store::{
