@@ -1408,6 +1408,8 @@ export interface components {
             logs: string;
             logs_truncated: boolean;
             ok: boolean;
+            /** @description The public link the call came through, if any. */
+            public_link_id?: string | null;
             /** Format: int64 */
             request_bytes: number;
             /** Format: int64 */
