@@ -135,7 +135,7 @@ test("a site on an allowed origin shows the inbox without a session; messages ar
 
     // A thread, and the Page tab: the published card with Maria's number, in embedded mode.
     await frame.locator(".conv-link", { hasText: MARIA.name }).click();
-    await frame.getByText("Where is my order #1042?").waitFor();
+    await frame.getByRole("list", { name: "Messages" }).getByText("Where is my order #1042?").waitFor();
     await frame.getByRole("tab", { name: "Page" }).click();
     const cardHandle = await frame.getByRole("tabpanel", { name: "Page" }).locator("iframe").elementHandle();
     const card = await cardHandle.contentFrame();
