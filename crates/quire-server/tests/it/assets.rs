@@ -253,3 +253,96 @@ async fn contents_are_served_on_the_usercontent_origin_only_immutable_and_inert(
         StatusCode::NOT_FOUND
     );
 }
+
+/// The page's artifact HTML of a save's answer.
+async fn artifact_of(app: &TestApp, saved: &serde_json::Value) -> String {
+    let sha = saved["build"]["artifact"]["sha256"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the save built: {saved}"));
+    app.store().artifact_html(sha).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_page_imports_assets_and_its_versions_keep_the_contents_they_were_built_with() {
+    let app = world(ServerConfig::local(0, 1)).await;
+    let owner = as_(&app, "owner@example.com").await;
+    // Over the inlining size, so the page links to it.
+    let mut first_png = PNG.to_vec();
+    first_png.resize(quire_compiler::INLINE_MAX_BYTES + 10, 1);
+    let first = upload(&owner, "logo.png", &first_png).await.json();
+    upload(&owner, "data.json", br#"{"title": "Orders"}"#).await;
+    let source = "import logo from \"./logo.png\";\nimport data from \"./data.json\";\nconsole.log(logo, data.title);\n";
+    let created = owner
+        .post(
+            "/api/v1/projects/p/pages",
+            &serde_json::json!({ "name": "Pg", "slug": "pg", "source": source }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let v1 = created.json()["first"].clone();
+    let html = artifact_of(&app, &v1).await;
+    let first_url = first["url"].as_str().unwrap();
+    assert!(html.contains(first_url), "{html}");
+    assert!(html.contains("Orders"), "the JSON is in the page");
+    let publish = owner
+        .post(
+            "/api/v1/projects/p/pages/pg/publish",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(publish.status, StatusCode::OK, "{}", publish.text());
+
+    // A new logo: the published page keeps the old one, which stays served.
+    let mut second_png = PNG.to_vec();
+    second_png.resize(quire_compiler::INLINE_MAX_BYTES + 10, 2);
+    let second = upload(&owner, "logo.png", &second_png).await.json();
+    assert_ne!(second["sha256"], first["sha256"]);
+    assert_eq!(usercontent(&app, &path_of(first_url)).await.body, first_png);
+    let v2 = owner
+        .put(
+            "/api/v1/projects/p/pages/pg/source",
+            &serde_json::json!({ "source": source }),
+        )
+        .await
+        .json();
+    let html = artifact_of(&app, &v2).await;
+    assert!(html.contains(second["url"].as_str().unwrap()), "{html}");
+    assert!(!html.contains(first_url));
+
+    // Deleted, the name's contents stay for the versions built with them; rolling back to
+    // version 1 brings the first logo back.
+    owner.delete(&format!("{ASSETS}/logo.png")).await;
+    let rollback = owner
+        .post(
+            "/api/v1/projects/p/pages/pg/publish",
+            &serde_json::json!({ "version": 1 }),
+        )
+        .await;
+    assert_eq!(rollback.status, StatusCode::OK, "{}", rollback.text());
+    assert_eq!(
+        usercontent(&app, &path_of(first_url)).await.status,
+        StatusCode::OK
+    );
+    let second_path = path_of(second["url"].as_str().unwrap());
+    assert_eq!(usercontent(&app, &second_path).await.status, StatusCode::OK);
+
+    // Now the import is of a name the project no longer has: an error at its line.
+    let broken = owner
+        .put(
+            "/api/v1/projects/p/pages/pg/source",
+            &serde_json::json!({ "source": source }),
+        )
+        .await
+        .json();
+    assert_eq!(broken["build"]["ok"], false, "{broken}");
+    let error = &broken["build"]["diagnostics"][0];
+    assert_eq!(error["code"], "UNRESOLVED_IMPORT");
+    assert_eq!(error["line"], 1);
+    assert!(
+        error["help"]
+            .as_str()
+            .unwrap()
+            .contains("no asset named \"logo.png\""),
+        "{error}"
+    );
+}
