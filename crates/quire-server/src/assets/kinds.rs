@@ -104,6 +104,21 @@ impl AssetKind {
             .iter()
             .find(|(matches, _)| matches(bytes))
             .map(|(_, kind)| *kind)
+            .or_else(|| Self::web_font(bytes))
+    }
+
+    /// WOFF and WOFF2 of any flavor: `infer` knows only TrueType's (`00 01 00 00`), not CFF
+    /// outlines (`OTTO`) or Apple's `true`.
+    fn web_font(bytes: &[u8]) -> Option<Self> {
+        let flavor = bytes.get(4..8)?;
+        if !matches!(flavor, b"\0\x01\0\0" | b"OTTO" | b"true") {
+            return None;
+        }
+        match bytes.get(..4)? {
+            b"wOF2" => Some(Self::Woff2),
+            b"wOFF" => Some(Self::Woff),
+            _ => None,
+        }
     }
 }
 
@@ -210,6 +225,12 @@ mod tests {
             check(AssetKind::Woff, b"wOFF\0\x01\0\0rest"),
             Ok(AssetKind::Woff)
         );
+        assert_eq!(
+            check(AssetKind::Woff2, b"wOF2OTTOrest"),
+            Ok(AssetKind::Woff2)
+        );
+        assert_eq!(check(AssetKind::Woff, b"wOFFtruerest"), Ok(AssetKind::Woff));
+        assert!(check(AssetKind::Woff2, b"wOF2\0\0\0\0rest").is_err());
         let text_as_png = check(AssetKind::Png, b"hello").unwrap_err();
         assert_eq!(text_as_png.found, "text");
         // An image named .txt is not text.
