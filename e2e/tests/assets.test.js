@@ -2,12 +2,14 @@
 // file renders with them (the image from the usercontent origin, the font readable from the
 // page's opaque origin); an SVG asset opened on its own does not run the script inside it;
 // a new content under the same name leaves the published page as it was until the next
-// publish.
+// publish. In the studio, the assets drawer uploads a file, previews it, and deletes it after
+// saying what that does.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { signIn } from "../lib/api.js";
-import { launch } from "../lib/browser.js";
+import { launch, signInThroughUi } from "../lib/browser.js";
+import { screenshots } from "../lib/screens.js";
 import { ADMIN, startServer } from "../lib/server.js";
 
 const PAGE = `import React, { useEffect, useState } from "react";
@@ -135,5 +137,36 @@ test("new content under an asset's name reaches the published page only with the
   await owner.ok("POST", "/api/v1/projects/default/pages/branded/publish", {});
   await openPublished(tab);
   await tab.getByRole("heading", { name: "Second edition" }).waitFor();
+  await tab.close();
+});
+
+test("the studio's assets drawer uploads, previews and deletes an asset", async () => {
+  const tab = await browser.page();
+  await tab.setViewportSize({ width: 1280, height: 860 });
+  await signInThroughUi(tab, server, ADMIN.email, ADMIN.password, "/p/default/pages/branded/edit");
+  await tab.getByRole("button", { name: "Assets" }).click();
+  const drawer = tab.getByRole("dialog", { name: "Assets" });
+  const list = drawer.getByRole("list", { name: "Assets" });
+  await list.getByRole("button", { name: "Delete logo.svg" }).waitFor();
+  await drawer.getByLabel("Upload assets").setInputFiles({
+    name: "badge.svg",
+    mimeType: "image/svg+xml",
+    buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><circle r="12" cx="12" cy="12" fill="tomato"/></svg>'),
+  });
+  const row = list.getByRole("listitem").filter({ hasText: "badge.svg" });
+  await row.getByText('import badge from "./badge.svg";').waitFor();
+  // The preview comes from the usercontent origin, which the app's policy lets images load from.
+  await tab.waitForFunction(() =>
+    [...document.querySelectorAll(".asset-preview img")].some((img) => img.naturalWidth === 24),
+  );
+  assert.equal(new URL(tab.url()).searchParams.get("panel"), "assets");
+  await screenshots(tab, "studio-assets");
+  await row.getByRole("button", { name: "Delete badge.svg" }).click();
+  const confirm = tab.getByRole("dialog", { name: "Delete badge.svg?" });
+  await confirm.getByText(/Saved versions that use it keep it/).waitFor();
+  await confirm.getByRole("button", { name: "Delete" }).click();
+  await row.waitFor({ state: "detached" });
+  const left = await owner.ok("GET", "/api/v1/projects/default/assets");
+  assert.ok(!left.assets.some((a) => a.name === "badge.svg"));
   await tab.close();
 });

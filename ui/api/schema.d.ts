@@ -972,6 +972,11 @@ export interface components {
             assets: components["schemas"]["AssetView"][];
             /**
              * Format: int64
+             * @description The largest one file may be (`asset_max_bytes`).
+             */
+            file_limit: number;
+            /**
+             * Format: int64
              * @description What they may take together (`project_assets_max_bytes`).
              */
             limit: number;
@@ -2877,7 +2882,7 @@ export interface operations {
         /** @description the file's bytes; their type is read from them, never from a header */
         requestBody: {
             content: {
-                "application/octet-stream": number[];
+                "application/octet-stream": string;
             };
         };
         responses: {

@@ -179,9 +179,16 @@ impl AppSecurityHeaders {
         }
     }
 
+    /// The studio previews page assets, which only the usercontent origin serves: images
+    /// load from there as from the app.
     fn policy(frame_src: &str, style_src: &str, frame_ancestors: &str) -> HeaderValue {
+        let img_src = if frame_src == "'none'" {
+            "'self' data:".to_owned()
+        } else {
+            format!("'self' data: {frame_src}")
+        };
         HeaderValue::from_str(&format!(
-            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src 'self' data:; connect-src 'self'; \
+            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src {img_src}; connect-src 'self'; \
              frame-src {frame_src}; frame-ancestors {frame_ancestors}; base-uri 'none'; object-src 'none'; form-action 'self'"
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))

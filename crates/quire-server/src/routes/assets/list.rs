@@ -19,6 +19,8 @@ pub struct AssetList {
     pub total_size: i64,
     /// What they may take together (`project_assets_max_bytes`).
     pub limit: u64,
+    /// The largest one file may be (`asset_max_bytes`).
+    pub file_limit: u64,
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{p}/assets", tag = "assets",
@@ -35,5 +37,6 @@ pub async fn list(
         total_size: assets.iter().map(|a| a.size).sum(),
         assets: assets.iter().map(|a| AssetView::new(&state, a)).collect(),
         limit: state.config.project_assets_max_bytes,
+        file_limit: state.config.asset_max_bytes,
     }))
 }

@@ -28,7 +28,7 @@ pub struct UploadQuery {
 
 #[utoipa::path(post, path = "/api/v1/projects/{p}/assets", tag = "assets",
     params(("p" = String, Path, description = "project id or slug"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes; their type is read from them, never from a header"),
+    request_body(content = String, content_type = "application/octet-stream", description = "the file's bytes; their type is read from them, never from a header"),
     responses((status = 201, body = AssetView, description = "a new asset"), (status = 200, body = AssetView, description = "the name existed and now has this content"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "the file is over `asset_max_bytes` (`asset_too_large`), or the project's assets would pass `project_assets_max_bytes` (`project_assets_too_large`)"),
