@@ -145,6 +145,11 @@ test("the studio's assets drawer uploads, previews and deletes an asset", async 
   await tab.setViewportSize({ width: 1280, height: 860 });
   await signInThroughUi(tab, server, ADMIN.email, ADMIN.password, "/p/default/pages/branded/edit");
   await tab.getByRole("button", { name: "Assets" }).click();
+  const drawerFirst = tab.getByRole("dialog", { name: "Assets" });
+  await drawerFirst.getByRole("button", { name: "Delete data.json" }).click();
+  const warning = tab.getByRole("dialog", { name: "Delete data.json?" });
+  await warning.getByText("Used by Branded.").waitFor();
+  await warning.getByRole("button", { name: "Cancel" }).click();
   const drawer = tab.getByRole("dialog", { name: "Assets" });
   const list = drawer.getByRole("list", { name: "Assets" });
   await list.getByRole("button", { name: "Delete logo.svg" }).waitFor();

@@ -986,6 +986,11 @@ export interface components {
              */
             total_size: number;
         };
+        /** @description A page that uses an asset. */
+        AssetUser: {
+            name: string;
+            slug: string;
+        };
         /** @description An asset as the project's members see it. */
         AssetView: {
             /**
@@ -1015,6 +1020,8 @@ export interface components {
              *     bytes.
              */
             url: string;
+            /** @description The pages whose saved head or published version was built with it (listing only). */
+            used_by?: components["schemas"]["AssetUser"][];
         };
         AuditEntryView: {
             action: string;
@@ -1908,6 +1915,7 @@ export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation
 export type SchemaAcknowledged = components['schemas']['Acknowledged'];
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
 export type SchemaAssetList = components['schemas']['AssetList'];
+export type SchemaAssetUser = components['schemas']['AssetUser'];
 export type SchemaAssetView = components['schemas']['AssetView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];

@@ -2,7 +2,8 @@
  * The project's assets: images, fonts and data files its pages import by name
  * (`import logo from "./logo.png"`). Drop files (or pick them) to upload; a name that exists
  * gets the new content, which pages take on their next save. Each row previews an image,
- * copies its import line, and (for owners and admins) deletes it after saying what that does.
+ * copies its import line, and (for owners and admins) deletes it after naming the pages that use
+ * it and saying what deleting does.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type DragEvent } from "react";
@@ -174,6 +175,11 @@ export function AssetsDrawer({ project, onClose }: { project: Project; onClose: 
         onClose={() => setDeleting(null)}
         onConfirm={() => deleting && remove.mutate(deleting)}
       >
+        {deleting?.used_by?.length ? (
+          <p>
+            Used by {deleting.used_by.map((page) => page.name).join(", ")}.
+          </p>
+        ) : null}
         <p>
           Saved versions that use it keep it, so a published page still shows it. The next save of a
           page that imports <code>./{deleting?.name}</code> fails until a file of that name is uploaded again.

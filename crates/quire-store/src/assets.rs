@@ -292,6 +292,24 @@ impl Store {
         .await?)
     }
 
+    /// Which pages use which asset names: (asset name, page slug, page name) for each page
+    /// whose head or published version was built with an asset of that name, by name and slug.
+    pub async fn asset_users(
+        &self,
+        project_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT u.name, p.slug, p.name FROM pages p \
+             JOIN page_versions v ON v.page_id = p.id \
+             AND (v.number = p.head_version OR v.number = p.published_version) \
+             JOIN page_version_assets u ON u.version_id = v.id \
+             WHERE p.project_id = $1 ORDER BY u.name, p.slug",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Deletes the contents no asset and no version refers to any more (left by deleted
     /// pages and projects). Answers how many went.
     pub async fn prune_asset_contents(&self) -> Result<u64, StoreError> {

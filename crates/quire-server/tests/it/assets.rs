@@ -291,6 +291,17 @@ async fn a_page_imports_assets_and_its_versions_keep_the_contents_they_were_buil
         )
         .await;
     assert_eq!(publish.status, StatusCode::OK, "{}", publish.text());
+    let listed = owner.get(ASSETS).await.json();
+    let logo = listed["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "logo.png")
+        .unwrap();
+    assert_eq!(
+        logo["used_by"],
+        serde_json::json!([{ "slug": "pg", "name": "Pg" }])
+    );
 
     // A new logo: the published page keeps the old one, which stays served.
     let mut second_png = PNG.to_vec();

@@ -172,6 +172,10 @@ async fn a_version_keeps_the_contents_it_was_built_with() {
             store.version_assets(&saved.id).await.unwrap(),
             [("logo.png".to_owned(), "old".to_owned())]
         );
+        assert_eq!(
+            store.asset_users(&w.project).await.unwrap(),
+            [("logo.png".to_owned(), "p".to_owned(), "P".to_owned())]
+        );
 
         // Replaced and then deleted, the name's old content stays for the version.
         store

@@ -1,11 +1,12 @@
-//! `GET /api/v1/projects/{p}/assets`: a project's assets by name, for every member.
+//! `GET /api/v1/projects/{p}/assets`: a project's assets by name, each with the pages that
+//! use it, for every member.
 
 use axum::extract::State;
 use quire_store::Role;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AssetView;
+use super::{AssetUser, AssetView};
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
@@ -33,9 +34,25 @@ pub async fn list(
 ) -> Result<ApiJson<AssetList>, ApiError> {
     let membership = viewer.require(&state, &project, Role::Member).await?;
     let assets = state.store.assets(&membership.project.id).await?;
+    let users = state.store.asset_users(&membership.project.id).await?;
+    let views = assets
+        .iter()
+        .map(|asset| {
+            let mut view = AssetView::new(&state, asset);
+            view.used_by = users
+                .iter()
+                .filter(|(name, _, _)| *name == asset.name)
+                .map(|(_, slug, page)| AssetUser {
+                    slug: slug.clone(),
+                    name: page.clone(),
+                })
+                .collect();
+            view
+        })
+        .collect();
     Ok(ApiJson(AssetList {
         total_size: assets.iter().map(|a| a.size).sum(),
-        assets: assets.iter().map(|a| AssetView::new(&state, a)).collect(),
+        assets: views,
         limit: state.config.project_assets_max_bytes,
         file_limit: state.config.asset_max_bytes,
     }))

@@ -34,6 +34,16 @@ pub struct AssetView {
     pub created_at: String,
     /// When the name last got new content.
     pub updated_at: String,
+    /// The pages whose saved head or published version was built with it (listing only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<AssetUser>,
+}
+
+/// A page that uses an asset.
+#[derive(Serialize, ToSchema)]
+pub struct AssetUser {
+    pub slug: String,
+    pub name: String,
 }
 
 impl AssetView {
@@ -48,6 +58,7 @@ impl AssetView {
             created_by: asset.created_by.clone(),
             created_at: timestamp(asset.created_at),
             updated_at: timestamp(asset.updated_at),
+            used_by: Vec::new(),
         }
     }
 }
