@@ -35,6 +35,7 @@ export type CreatedEmbed = Schemas["CreatedEmbed"];
 export type EmbedSession = Schemas["EmbedSession"];
 export type PublicLink = Schemas["LinkView"];
 export type CreatedLink = Schemas["CreatedLink"];
+export type Asset = Schemas["AssetView"];
 
 /** An API error: the HTTP status and the API's `{error:{code,message,details}}`. */
 export class ApiError extends Error {
@@ -131,6 +132,24 @@ export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
     body.error?.message ?? `The server answered ${response.status}.`,
     body.error?.details,
   );
+}
+
+/**
+ * Uploads `file` as the project's asset of its own name (a new content when the name exists).
+ * The body is the file's bytes, which the typed client does not send.
+ */
+export function uploadAsset(project: string, file: File): Promise<Asset> {
+  const url = `/api/v1/projects/${encodeURIComponent(project)}/assets?name=${encodeURIComponent(file.name)}`;
+  const answer = fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { ...credentialHeaders(), accept: "application/json", "content-type": "application/octet-stream" },
+    body: file,
+  }).then(async (response) => {
+    const body: unknown = await response.json().catch(() => undefined);
+    return response.ok ? { data: body as Asset, response } : { error: body, response };
+  });
+  return unwrap(answer);
 }
 
 /** What to show for an error of any kind. */

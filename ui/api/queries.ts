@@ -24,6 +24,7 @@ export const keys = {
     ["projects", project, "pages", page, "versions"] as const,
   version: (project: string, page: string, number: number) =>
     ["projects", project, "pages", page, "versions", number] as const,
+  assets: (project: string) => ["projects", project, "assets"] as const,
   members: (project: string) => ["projects", project, "members"] as const,
   invitations: (project: string) => ["projects", project, "invitations"] as const,
   audit: (project: string, filter: AuditFilter) => ["projects", project, "audit", filter] as const,
@@ -87,6 +88,14 @@ export function useVersions(project: string, page: string, enabled = true) {
         api.GET("/api/v1/projects/{p}/pages/{page}/versions", { params: pagePath(project, page) }),
       ),
     enabled,
+  });
+}
+
+/** The project's assets (images, fonts, data files), by name. */
+export function useAssets(project: string) {
+  return useQuery({
+    queryKey: keys.assets(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/assets", { params: { path: { p: project } } })),
   });
 }
 

@@ -214,6 +214,38 @@ export interface paths {
         patch: operations["projects_update"];
         trace?: never;
     };
+    "/api/v1/projects/{p}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["assets_list"];
+        put?: never;
+        post: operations["assets_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/assets/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["assets_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/audit": {
         parameters: {
             query?: never;
@@ -935,6 +967,61 @@ export interface components {
              * @description Bytes of HTML.
              */
             size: number;
+        };
+        AssetList: {
+            assets: components["schemas"]["AssetView"][];
+            /**
+             * Format: int64
+             * @description The largest one file may be (`asset_max_bytes`).
+             */
+            file_limit: number;
+            /**
+             * Format: int64
+             * @description What they may take together (`project_assets_max_bytes`).
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description What they take together, in bytes.
+             */
+            total_size: number;
+        };
+        /** @description A page that uses an asset. */
+        AssetUser: {
+            name: string;
+            slug: string;
+        };
+        /** @description An asset as the project's members see it. */
+        AssetView: {
+            /**
+             * @description The type read from the bytes, which it is served as.
+             * @example image/png
+             */
+            content_type: string;
+            created_at: string;
+            created_by?: string | null;
+            id: string;
+            /**
+             * @description The file name a page imports it by (`import logo from "./logo.png"`).
+             * @example logo.png
+             */
+            name: string;
+            /** @description Lowercase hex SHA-256 of the content. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description When the name last got new content. */
+            updated_at: string;
+            /**
+             * @description Where the content is served, on the usercontent origin; it never changes for these
+             *     bytes.
+             */
+            url: string;
+            /** @description The pages whose saved head or published version was built with it (listing only). */
+            used_by?: components["schemas"]["AssetUser"][];
         };
         AuditEntryView: {
             action: string;
@@ -1827,6 +1914,9 @@ export type SchemaAcceptInvitationRequest = components['schemas']['AcceptInvitat
 export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation'];
 export type SchemaAcknowledged = components['schemas']['Acknowledged'];
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
+export type SchemaAssetList = components['schemas']['AssetList'];
+export type SchemaAssetUser = components['schemas']['AssetUser'];
+export type SchemaAssetView = components['schemas']['AssetView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
 export type SchemaChangeEmailRequest = components['schemas']['ChangeEmailRequest'];
@@ -2712,6 +2802,190 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assets_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assets_upload: {
+        parameters: {
+            query: {
+                /**
+                 * @description The file name pages import it by: letters, digits, `.`, `_`, `-`, ending in `.png`,
+                 *     `.jpg`, `.jpeg`, `.gif`, `.webp`, `.avif`, `.svg`, `.woff2`, `.woff`, `.json`, `.csv`
+                 *     or `.txt`.
+                 */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; their type is read from them, never from a header */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description the name existed and now has this content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetView"];
+                };
+            };
+            /** @description a new asset */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the file is over `asset_max_bytes` (`asset_too_large`), or the project's assets would pass `project_assets_max_bytes` (`project_assets_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the name's extension is not one pages import (`asset_type_unsupported`), or the bytes are not what it says (`asset_type_mismatch`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assets_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description asset name or id */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted; the answer is what it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetView"];
                 };
             };
             403: {

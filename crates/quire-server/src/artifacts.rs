@@ -38,7 +38,8 @@ pub const UNSAVED_LIFETIME: Duration = Duration::from_hours(1);
 /// How often the unsaved artifacts are looked for.
 const PRUNE_EVERY: Duration = Duration::from_mins(10);
 
-/// Deletes, every ten minutes, the artifacts of previews that nobody saved. Every instance
+/// Deletes, every ten minutes, the artifacts of previews that nobody saved, and the asset
+/// contents nothing refers to any more. Every instance
 /// runs it; deleting what another instance just deleted costs nothing.
 pub async fn run_pruning(store: quire_store::Store) {
     let mut every = tokio::time::interval(PRUNE_EVERY);
@@ -54,6 +55,14 @@ pub async fn run_pruning(store: quire_store::Store) {
             Ok(pruned) => tracing::debug!(pruned, "deleted the artifacts of unsaved previews"),
             Err(error) => {
                 tracing::warn!(%error, "cannot delete the artifacts of unsaved previews; trying again in ten minutes");
+            }
+        }
+        // Asset contents that deleted pages and projects left behind.
+        match store.prune_asset_contents().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "deleted asset contents nothing refers to"),
+            Err(error) => {
+                tracing::warn!(%error, "cannot delete unused asset contents; trying again in ten minutes");
             }
         }
     }

@@ -38,6 +38,10 @@ pub struct ServerConfig {
     /// The WhatsApp Cloud API's base URL, with its version; replies are posted to
     /// `<this>/<phone number id>/messages`.
     pub whatsapp_api_url: String,
+    /// The largest page asset one upload may carry, in bytes.
+    pub asset_max_bytes: u64,
+    /// What one project's assets may take together, in bytes.
+    pub project_assets_max_bytes: u64,
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
@@ -57,6 +61,9 @@ pub const DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE: u32 = 600;
 pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(250);
 /// Long enough to ride out a burst of calls, short enough that a caller behind a project's
 /// looping calls hears about it before its own timeout.
+/// Room for a photo or a font; a page that needs more is better served from elsewhere.
+pub const DEFAULT_ASSET_MAX_BYTES: u64 = 5 * 1024 * 1024;
+pub const DEFAULT_PROJECT_ASSETS_MAX_BYTES: u64 = 100 * 1024 * 1024;
 pub const DEFAULT_FUNCTION_QUEUE_WAIT: Duration = Duration::from_secs(5);
 /// Meta's Graph API, at the version whose Cloud API messages Quire reads and sends.
 pub const DEFAULT_WHATSAPP_API_URL: &str = "https://graph.facebook.com/v21.0";
@@ -102,6 +109,8 @@ impl ServerConfig {
             ),
             function_queue_wait: DEFAULT_FUNCTION_QUEUE_WAIT,
             whatsapp_api_url: DEFAULT_WHATSAPP_API_URL.to_owned(),
+            asset_max_bytes: DEFAULT_ASSET_MAX_BYTES,
+            project_assets_max_bytes: DEFAULT_PROJECT_ASSETS_MAX_BYTES,
         }
     }
 }
@@ -132,6 +141,8 @@ impl fmt::Debug for ServerConfig {
             )
             .field("function_queue_wait", &self.function_queue_wait)
             .field("whatsapp_api_url", &self.whatsapp_api_url)
+            .field("asset_max_bytes", &self.asset_max_bytes)
+            .field("project_assets_max_bytes", &self.project_assets_max_bytes)
             .finish()
     }
 }

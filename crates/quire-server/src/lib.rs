@@ -4,6 +4,7 @@
 //! loads configuration and calls these.
 
 pub mod artifacts;
+pub mod assets;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
@@ -39,8 +40,9 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT,
-    DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+    DEFAULT_ASSET_MAX_BYTES, DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT,
+    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
+    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_PROJECT_ASSETS_MAX_BYTES,
     DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
     ServerConfig, default_function_concurrency,
 };
@@ -85,6 +87,7 @@ pub fn usercontent_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::ops::healthz))
         .merge(artifacts::routes(state.clone()))
+        .merge(assets::serve::routes())
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -122,6 +125,7 @@ async fn not_found(request: Request) -> Response {
         .into_response()
     } else if request.method() == axum::http::Method::GET
         && !request.uri().path().starts_with("/a/")
+        && !request.uri().path().starts_with("/u/")
     {
         // An artifact path stays a bare 404 here: the app origin has nothing of a page's.
         ui::unknown_path()
@@ -175,9 +179,16 @@ impl AppSecurityHeaders {
         }
     }
 
+    /// The studio previews page assets, which only the usercontent origin serves: images
+    /// load from there as from the app.
     fn policy(frame_src: &str, style_src: &str, frame_ancestors: &str) -> HeaderValue {
+        let img_src = if frame_src == "'none'" {
+            "'self' data:".to_owned()
+        } else {
+            format!("'self' data: {frame_src}")
+        };
         HeaderValue::from_str(&format!(
-            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src 'self' data:; connect-src 'self'; \
+            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src {img_src}; connect-src 'self'; \
              frame-src {frame_src}; frame-ancestors {frame_ancestors}; base-uri 'none'; object-src 'none'; form-action 'self'"
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))

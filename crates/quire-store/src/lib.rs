@@ -44,6 +44,7 @@ macro_rules! text_enum {
 }
 
 mod artifacts;
+mod assets;
 mod audit;
 pub mod backup;
 mod call_counts;
@@ -77,6 +78,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub use artifacts::NewArtifact;
+pub use assets::{Asset, AssetContent, NewAsset, PutAsset};
 pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
 pub use conversations::{

@@ -147,6 +147,18 @@ pub const KEYS: &[Key] = &[
         help: "the WhatsApp Cloud API's base URL with its version; inbox replies are posted to <this>/<phone number id>/messages",
     },
     Key {
+        name: "asset_max_bytes",
+        env: "QUIRE_ASSET_MAX_BYTES",
+        default: "5242880",
+        help: "the largest page asset (image, font, data file) one upload may carry, in bytes (5 MiB)",
+    },
+    Key {
+        name: "project_assets_max_bytes",
+        env: "QUIRE_PROJECT_ASSETS_MAX_BYTES",
+        default: "104857600",
+        help: "what one project's page assets may take together, in bytes (100 MiB)",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -199,6 +211,8 @@ struct FileSettings {
     function_concurrency_per_project: Option<u64>,
     function_queue_wait_ms: Option<u64>,
     whatsapp_api_url: Option<String>,
+    asset_max_bytes: Option<u64>,
+    project_assets_max_bytes: Option<u64>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -247,6 +261,8 @@ pub struct Settings {
     pub function_concurrency_per_project: usize,
     pub function_queue_wait: Duration,
     pub whatsapp_api_url: String,
+    pub asset_max_bytes: u64,
+    pub project_assets_max_bytes: u64,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -384,6 +400,16 @@ impl Settings {
                 &text("QUIRE_WHATSAPP_API_URL", file.whatsapp_api_url)
                     .unwrap_or_else(|| quire_server::DEFAULT_WHATSAPP_API_URL.to_owned()),
             ),
+            asset_max_bytes: number(
+                "QUIRE_ASSET_MAX_BYTES",
+                file.asset_max_bytes,
+                quire_server::DEFAULT_ASSET_MAX_BYTES,
+            )?,
+            project_assets_max_bytes: number(
+                "QUIRE_PROJECT_ASSETS_MAX_BYTES",
+                file.project_assets_max_bytes,
+                quire_server::DEFAULT_PROJECT_ASSETS_MAX_BYTES,
+            )?,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -407,6 +433,16 @@ impl Settings {
         }
         quire_store::Backend::from_url(&self.database_url)?;
         base_url("whatsapp_api_url", &self.whatsapp_api_url)?;
+        for (name, bytes) in [
+            ("asset_max_bytes", self.asset_max_bytes),
+            ("project_assets_max_bytes", self.project_assets_max_bytes),
+        ] {
+            if bytes == 0 {
+                bail!(
+                    "{name} is 0, which would refuse every asset: give a number of bytes, or leave it out for the default"
+                );
+            }
+        }
         Ok(())
     }
 
@@ -469,6 +505,8 @@ impl Settings {
             function_concurrency_per_project: self.function_concurrency_per_project,
             function_queue_wait: self.function_queue_wait,
             whatsapp_api_url: self.whatsapp_api_url.clone(),
+            asset_max_bytes: self.asset_max_bytes,
+            project_assets_max_bytes: self.project_assets_max_bytes,
         })
     }
 }
@@ -687,6 +725,12 @@ impl fmt::Display for Settings {
             self.function_queue_wait.as_millis()
         )?;
         writeln!(f, "whatsapp_api_url        = {:?}", self.whatsapp_api_url)?;
+        writeln!(f, "asset_max_bytes         = {}", self.asset_max_bytes)?;
+        writeln!(
+            f,
+            "project_assets_max_bytes = {}",
+            self.project_assets_max_bytes
+        )?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,

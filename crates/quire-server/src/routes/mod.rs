@@ -2,6 +2,7 @@
 //! it serves) and the operational endpoints.
 
 pub mod account;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod conversations;
@@ -148,6 +149,10 @@ impl utoipa::Modify for OperationIds {
 }
 
 /// The API routes and the `OpenAPI` document generated from them.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one line per route: the list is the point"
+)]
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(
@@ -243,6 +248,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             public_links::create::create
         ))
         .routes(routes!(public_links::revoke::revoke))
+        .routes(routes!(assets::list::list, assets::upload::upload))
+        .routes(routes!(assets::delete::delete))
         .routes(routes!(public::frame::frame))
         .routes(routes!(public::invoke::invoke))
         .split_for_parts();

@@ -669,6 +669,28 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/assets",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        // A JSON body is a JSON file, which pages may import.
+        row(
+            Method::POST,
+            "/api/v1/projects/p/assets?name=data.json",
+            Some(json!({ "rows": [1, 2] })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/assets/seed.txt",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
         // A public link's token is the only credential of these: anyone else finds nothing.
         row(
             Method::POST,
@@ -980,6 +1002,20 @@ async fn world(
         .await
         .unwrap();
     let (embed, link) = shared_world(&store, &p.id, &owner.id).await;
+    store
+        .put_asset(
+            &quire_store::NewAsset {
+                project_id: &p.id,
+                name: "seed.txt",
+                sha256: &tokens::sha256_hex("seed"),
+                bytes: b"seed",
+                content_type: "text/plain; charset=utf-8",
+            },
+            &owner.id,
+            None,
+        )
+        .await
+        .unwrap();
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),
