@@ -96,7 +96,16 @@ export function ShareDialog({
       title={`Share “${pageName}”`}
       onClose={close}
       wide
-      footer={<FormButtons form={formId} label="Create a link" busyLabel="Creating…" busy={create.isPending} onCancel={close} />}
+      footer={
+        <FormButtons
+          form={formId}
+          label="Create a link"
+          busyLabel="Creating…"
+          busy={create.isPending}
+          onCancel={close}
+          cancelLabel={made ? "Done" : "Cancel"}
+        />
+      }
     >
       <p className="muted">
         A public link shows the published version to anyone who has it, without signing in. It
