@@ -13,11 +13,16 @@ import { screenshots } from "../lib/screens.js";
 import { ADMIN, startServer } from "../lib/server.js";
 
 /** A status page that calls a listed function and one the link will not list. */
-const STATUS_PAGE = `import React, { useState } from "react";
+const STATUS_PAGE = `import React, { useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 
 function App() {
   const [out, setOut] = useState("Nothing yet");
+  // getContext() throws before the bridge is ready: read it once ready() resolves.
+  const [mode, setMode] = useState("…");
+  useEffect(() => {
+    kapso.ready().then(() => setMode(kapso.getContext()?.system.mode ?? "none"));
+  }, []);
   const call = async (slug: string) => {
     await kapso.ready();
     try {
@@ -30,7 +35,7 @@ function App() {
   return (
     <main style={{ fontFamily: "system-ui", padding: 24 }}>
       <h1>Order status</h1>
-      <p>Mode: {kapso.getContext()?.system.mode ?? "…"}</p>
+      <p>Mode: {mode}</p>
       <button onClick={() => call("order-status")}>Track</button>{" "}
       <button onClick={() => call("internal-report")}>Report</button>
       <pre>{out}</pre>
