@@ -1,4 +1,4 @@
-//! The one place a delivery is written. A whole delivery is one transaction: every message is
+//! The one place a delivery is written. A whole delivery commits at once: every message is
 //! stored once (a redelivered `wamid` is left as it is), its conversation is made or brought up
 //! to date, a new inbound message counts as unread and becomes the list's preview (unless an
 //! older one arrives late), and statuses move outbound messages forward only. A change for a
@@ -6,12 +6,21 @@
 //! counted and skipped. What changed goes out on the live stream, appended in the same
 //! transaction. The caller answers Meta only after this returns, so an acknowledged delivery
 //! is committed.
+//!
+//! Deliveries queue for one writer, which writes what gathered while it committed the last
+//! batch in one transaction (group commit): a commit, and on `PostgreSQL` the project's event
+//! lock, are paid once per batch, not once per delivery. A batch that fails is written again
+//! one delivery at a time, so a delivery the database refuses fails alone.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_store::{
     Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange, Store,
     StoreError, Tx, apply_status, insert_message, note_delivery, now_ms, record_activity,
     upsert_conversation,
 };
+use tokio::sync::oneshot;
 
 use super::events::InboxEvents;
 use super::targets::{TargetConnection, WebhookTarget};
@@ -19,6 +28,9 @@ use super::webhook::{Delivery, IncomingMessage};
 
 /// The longest preview a conversation keeps of its last message, in characters.
 const PREVIEW_CHARS: usize = 200;
+/// Deliveries written in one transaction at most: a batch holds the database's write lock
+/// (on `SQLite`) for a few milliseconds at most.
+const MAX_BATCH: usize = 128;
 
 /// What one delivery did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -41,19 +53,181 @@ pub struct Outcome {
     pub changes_other_field: usize,
 }
 
-/// Writes `delivery` to `target`'s project in one transaction.
-pub async fn ingest(
+/// Deliveries waiting for the writer, and whether a writer is on its way.
+#[derive(Default)]
+pub struct IngestQueue {
+    waiting: Mutex<Waiting>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    jobs: Vec<Job>,
+    /// At most one writer runs; it writes until nothing waits.
+    writing: bool,
+}
+
+struct Job {
+    target: Arc<WebhookTarget>,
+    delivery: Delivery,
+    written: oneshot::Sender<Result<Outcome, StoreError>>,
+}
+
+impl IngestQueue {
+    /// Writes `delivery` to `target`'s project; answers once it is committed.
+    pub async fn ingest(
+        self: &Arc<Self>,
+        store: &Store,
+        target: Arc<WebhookTarget>,
+        delivery: Delivery,
+    ) -> Result<Outcome, StoreError> {
+        let (written, outcome) = oneshot::channel();
+        let start_writer = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.jobs.push(Job {
+                target,
+                delivery,
+                written,
+            });
+            !std::mem::replace(&mut waiting.writing, true)
+        };
+        // A task of its own: a caller that goes away (its client hung up) must not take the
+        // other deliveries of its batch with it.
+        if start_writer {
+            tokio::spawn(self.clone().write_waiting(store.clone()));
+        }
+        outcome.await.unwrap_or_else(|_| {
+            Err(unavailable(
+                "the delivery writer stopped before writing it (see the log)",
+            ))
+        })
+    }
+
+    /// The writer: writes what waits, a batch at a time, until nothing does.
+    async fn write_waiting(self: Arc<Self>, store: Store) {
+        let _writer = Writer {
+            queue: &self,
+            store: &store,
+        };
+        loop {
+            let batch: Vec<Job> = {
+                let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+                if waiting.jobs.is_empty() {
+                    waiting.writing = false;
+                    return;
+                }
+                let count = waiting.jobs.len().min(MAX_BATCH);
+                waiting.jobs.drain(..count).collect()
+            };
+            write_batch(&store, batch).await;
+        }
+    }
+}
+
+/// The running writer. Should it panic, the deliveries of its batch fail (their callers
+/// answer 500 and Meta delivers them again) and a new writer takes those still waiting.
+struct Writer<'a> {
+    queue: &'a Arc<IngestQueue>,
+    store: &'a Store,
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let mut waiting = self
+            .queue
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        waiting.writing = !waiting.jobs.is_empty();
+        if waiting.writing {
+            tokio::spawn(self.queue.clone().write_waiting(self.store.clone()));
+        }
+    }
+}
+
+/// Writes `jobs` in one transaction and answers each; when that fails because of what was
+/// written, writes each alone.
+async fn write_batch(store: &Store, jobs: Vec<Job>) {
+    let together: Vec<(&WebhookTarget, &Delivery)> = jobs
+        .iter()
+        .map(|job| (job.target.as_ref(), &job.delivery))
+        .collect();
+    match write_together(store, &together).await {
+        Ok(outcomes) => {
+            crate::telemetry::record_whatsapp_delivery_batch();
+            for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                let _ = job.written.send(Ok(outcome));
+            }
+        }
+        Err(error) if jobs.len() == 1 || !error.is_refusal() => {
+            if jobs.len() > 1 {
+                tracing::warn!(%error, deliveries = jobs.len(), "could not write a batch of WhatsApp deliveries");
+            }
+            let reason = error.to_string();
+            let mut jobs = jobs.into_iter();
+            if let Some(first) = jobs.next() {
+                let _ = first.written.send(Err(error));
+            }
+            for job in jobs {
+                let _ = job.written.send(Err(unavailable(&reason)));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, deliveries = jobs.len(), "a batch of WhatsApp deliveries could not be written together; writing each alone");
+            for job in jobs {
+                let alone = write_together(store, &[(job.target.as_ref(), &job.delivery)])
+                    .await
+                    .map(|outcomes| outcomes.into_iter().next().unwrap_or_default());
+                if alone.is_ok() {
+                    crate::telemetry::record_whatsapp_delivery_batch();
+                }
+                let _ = job.written.send(alone);
+            }
+        }
+    }
+}
+
+/// The error of a delivery that was not written because the database failed.
+fn unavailable(reason: &str) -> StoreError {
+    StoreError::unavailable(format!("the delivery was not written: {reason}"))
+}
+
+/// Writes `deliveries` in one transaction; answers what each did, in order.
+async fn write_together(
     store: &Store,
-    target: &WebhookTarget,
+    deliveries: &[(&WebhookTarget, &Delivery)],
+) -> Result<Vec<Outcome>, StoreError> {
+    let now = now_ms();
+    let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
+    let mut noted = HashSet::new();
+    let mut outcomes = Vec::with_capacity(deliveries.len());
+    let mut tx = store.begin().await?;
+    for (target, delivery) in deliveries {
+        let events = events
+            .entry(target.project_id.as_str())
+            .or_insert_with(|| InboxEvents::new(&target.project_id));
+        outcomes.push(write_delivery(&mut tx, target, delivery, now, &mut noted, events).await?);
+    }
+    InboxEvents::commit_all(store, tx, events.values()).await?;
+    Ok(outcomes)
+}
+
+/// Writes `delivery` to `target`'s project inside `tx`; `noted` holds the connections whose
+/// last delivery time was written in `tx` already.
+async fn write_delivery<'a>(
+    tx: &mut Tx,
+    target: &'a WebhookTarget,
     delivery: &Delivery,
+    now: i64,
+    noted: &mut HashSet<&'a str>,
+    events: &mut InboxEvents,
 ) -> Result<Outcome, StoreError> {
     let mut outcome = Outcome {
         changes_other_field: delivery.other_fields,
         ..Outcome::default()
     };
-    let now = now_ms();
-    let mut events = InboxEvents::new(&target.project_id);
-    let mut tx = store.begin().await?;
     for change in &delivery.changes {
         outcome.statuses_other += change.other_statuses;
         let Some(connection) = target.connection(&change.phone_number_id) else {
@@ -65,9 +239,11 @@ pub async fn ingest(
             );
             continue;
         };
-        note_delivery(&mut tx, &connection.id, now).await?;
+        if noted.insert(connection.id.as_str()) {
+            note_delivery(tx, &connection.id, now).await?;
+        }
         for message in &change.messages {
-            let stored = store_message(&mut tx, target, connection, message, &mut events).await?;
+            let stored = store_message(tx, target, connection, message, events).await?;
             if stored {
                 outcome.messages_stored += 1;
             } else {
@@ -76,7 +252,7 @@ pub async fn ingest(
         }
         for status in &change.statuses {
             let change = apply_status(
-                &mut tx,
+                tx,
                 &target.project_id,
                 &status.wamid,
                 status.status,
@@ -101,7 +277,6 @@ pub async fn ingest(
             }
         }
     }
-    events.commit(store, tx).await?;
     Ok(outcome)
 }
 
