@@ -26,7 +26,7 @@
  * Dependency-free on purpose: it runs in the app origin next to the viewer's session.
  */
 
-export type PageMode = "regular" | "preview" | "embedded";
+export type PageMode = "regular" | "preview" | "embedded" | "public";
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
 
 /** The body of `POST …/frame`. */
@@ -45,8 +45,11 @@ export interface MountOptions {
   mode?: PageMode;
   /** The inbox conversation the page is shown beside, if any (goes into the context). */
   conversationId?: string;
-  /** The CSRF token of the viewer's session (sent as `X-CSRF-Token` on every write). */
-  csrfToken: () => string | null;
+  /**
+   * The headers that carry the viewer's credentials on each API call: a session's
+   * `X-CSRF-Token` (the cookie goes by itself), or an embedded inbox's `Authorization`.
+   */
+  credentials: () => Record<string, string>;
   /** The iframe's accessible name. */
   title?: string;
   /**
@@ -54,6 +57,11 @@ export interface MountOptions {
    * the host asks `POST …/frame` for one.
    */
   frame?: FrameGrant;
+  /**
+   * Where the host asks for the frame and sends the page's calls: by default the page routes
+   * of `project` and `page`; a public link's page uses `/api/v1/public/frame` and `…/invoke`.
+   */
+  endpoints?: { frame: string; invoke: string };
   /** The theme the page is told; without it, the viewer's system theme. */
   theme?: () => "light" | "dark";
   /** Set the iframe's height from the page's `resize` messages (default true). */
@@ -167,36 +175,32 @@ async function readError(response: Response): Promise<HostError> {
   return new HostError(response.status, code, message);
 }
 
-function apiHeaders(csrf: string | null): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: "application/json",
-  };
-  if (csrf) headers["x-csrf-token"] = csrf;
-  return headers;
+function apiHeaders(credentials: Record<string, string>): Record<string, string> {
+  return { "content-type": "application/json", accept: "application/json", ...credentials };
 }
 
-/** Asks the server for a frame of `page`: the signed artifact URL, the nonce and the context. */
+/** The page routes' frame endpoint of `page` of `project`. */
+function framePath(project: string, page: string): string {
+  return `/api/v1/projects/${encodeURIComponent(project)}/pages/${encodeURIComponent(page)}/frame`;
+}
+
+/** Asks the server (at `path`) for a frame: the signed artifact URL, the nonce and the context. */
 export async function requestFrame(
-  project: string,
-  page: string,
+  path: string,
   mode: PageMode,
-  csrf: string | null,
+  credentials: Record<string, string>,
   signal?: AbortSignal,
   conversationId?: string,
 ): Promise<FrameGrant> {
   const body: Record<string, string> = { mode };
   if (conversationId !== undefined) body.conversation_id = conversationId;
-  const response = await fetch(
-    `/api/v1/projects/${encodeURIComponent(project)}/pages/${encodeURIComponent(page)}/frame`,
-    {
-      method: "POST",
-      credentials: "same-origin",
-      headers: apiHeaders(csrf),
-      body: JSON.stringify(body),
-      signal,
-    },
-  );
+  const response = await fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: apiHeaders(credentials),
+    body: JSON.stringify(body),
+    signal,
+  });
   if (!response.ok) throw await readError(response);
   const grant: unknown = await response.json();
   if (!isRecord(grant) || typeof grant.url !== "string" || typeof grant.nonce !== "string") {
@@ -280,7 +284,7 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       const response = await fetch(invokePath, {
         method: "POST",
         credentials: "same-origin",
-        headers: apiHeaders(options.csrfToken()),
+        headers: apiHeaders(options.credentials()),
         body: JSON.stringify({ function: fn, payload: payload ?? null, mode }),
         signal: aborter.signal,
       });
@@ -402,10 +406,9 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     const grant =
       options.frame ??
       (await requestFrame(
-        options.project,
-        options.page,
+        options.endpoints?.frame ?? framePath(options.project, options.page),
         mode,
-        options.csrfToken(),
+        options.credentials(),
         aborter.signal,
         options.conversationId,
       ));
@@ -416,7 +419,9 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       isRecord(grant.context) && isRecord(grant.context.system) ? grant.context.system : {};
     const projectId = typeof system.projectId === "string" ? system.projectId : options.project;
     const pageId = typeof system.pageId === "string" ? system.pageId : options.page;
-    invokePath = `/api/v1/projects/${encodeURIComponent(projectId)}/pages/${encodeURIComponent(pageId)}/invoke`;
+    invokePath =
+      options.endpoints?.invoke ??
+      `/api/v1/projects/${encodeURIComponent(projectId)}/pages/${encodeURIComponent(pageId)}/invoke`;
 
     const frame = document.createElement("iframe");
     frame.setAttribute("sandbox", SANDBOX);
@@ -493,10 +498,9 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
     let grant: FrameGrant;
     try {
       grant = await requestFrame(
-        options.project,
-        options.page,
+        options.endpoints?.frame ?? framePath(options.project, options.page),
         mode,
-        options.csrfToken(),
+        options.credentials(),
         aborted.signal,
         conversationId,
       );

@@ -33,7 +33,7 @@ interface KapsoContext {
     viewerUserId: string | null;
     /** `"inbox_conversation_sidebar"` when mounted in the inbox, otherwise null. */
     mountPoint: string | null;
-    mode: "regular" | "preview" | "embedded";
+    mode: "regular" | "preview" | "embedded" | "public";
     theme: "light" | "dark";
   };
   context: {

@@ -5,8 +5,11 @@
 import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { embedToken, linkToken } from "./api/client";
 import { queryClient } from "./api/queries";
 import { App } from "./App";
+import { EmbeddedInbox } from "./screens/inbox/EmbeddedInbox";
+import { SharedPage } from "./screens/SharedPage";
 import { Toasts } from "./components/Toasts";
 import { applyTheme } from "./theme";
 import "./styles.css";
@@ -17,9 +20,7 @@ if (root) {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <Toasts>
-          <App />
-        </Toasts>
+        <Toasts>{embedToken ? <EmbeddedInbox /> : linkToken ? <SharedPage /> : <App />}</Toasts>
       </QueryClientProvider>
     </StrictMode>,
   );

@@ -4,12 +4,13 @@
 // QUIRE_TEST_DATABASE_URL (scripts/test sets it when PostgreSQL runs).
 
 import assert from "node:assert/strict";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { signIn } from "../lib/api.js";
 import { launch, signInThroughUi } from "../lib/browser.js";
 import { screenshots } from "../lib/screens.js";
 import { ADMIN, freshPostgresDatabase, startServer } from "../lib/server.js";
+import { deliver, messagesFrom, text } from "../lib/whatsapp.js";
 
 const NUMBER = { phone_number_id: "106540352242922", display_phone_number: "15550783881" };
 const APP_SECRET = "two-instances-app-secret";
@@ -55,40 +56,9 @@ test("a message delivered to one instance appears live in a browser on the other
   await signInThroughUi(page, second, ADMIN.email, ADMIN.password, "/p/default/inbox");
   await page.getByText("Live", { exact: true }).waitFor();
 
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: NUMBER,
-              contacts: [{ profile: { name: "Ana Souza" }, wa_id: "5511987654321" }],
-              messages: [
-                {
-                  from: "5511987654321",
-                  id: "wamid.TWOINSTANCES000001",
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "text",
-                  text: { body: "Olá! Is my order on its way?" },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  const signature = createHmac("sha256", APP_SECRET).update(body).digest("hex");
-  const delivered = await fetch(`${first.app}/api/v1/projects/${projectId}/webhooks/whatsapp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${signature}` },
-    body,
-  });
-  assert.equal(delivered.status, 200, await delivered.text());
+  const ana = { name: "Ana Souza", waId: "5511987654321" };
+  const message = text("wamid.TWOINSTANCES000001", "Olá! Is my order on its way?");
+  await deliver(first.app, projectId, messagesFrom(ana, [message], NUMBER), APP_SECRET);
 
   // No reload: the second instance heard of it through the database.
   await page.getByRole("link", { name: /Ana Souza/ }).waitFor({ timeout: 10_000 });

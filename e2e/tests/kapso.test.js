@@ -218,7 +218,7 @@ fetch("/api/v1/me").then((response) => response.json()).then((me: { csrf_token?:
     project: params.get("project")!,
     page: params.get("page")!,
     mode: "regular",
-    csrfToken: () => me.csrf_token ?? null,
+    credentials: () => (me.csrf_token ? { "x-csrf-token": me.csrf_token } : {}),
     autoResize: true,
     onResize: (height) => state.heights.push(height),
     onConsole: (level, args) => state.console.push(level + ": " + args.join(" ")),

@@ -30,6 +30,12 @@ export type AuditEntry = Schemas["AuditEntryView"];
 export type Conversation = Schemas["ConversationView"];
 export type Message = Schemas["MessageView"];
 export type Connection = Schemas["ConnectionView"];
+export type Embed = Schemas["EmbedView"];
+export type CreatedEmbed = Schemas["CreatedEmbed"];
+export type EmbedSession = Schemas["EmbedSession"];
+export type PublicLink = Schemas["LinkView"];
+export type CreatedLink = Schemas["CreatedLink"];
+export type Asset = Schemas["AssetView"];
 
 /** An API error: the HTTP status and the API's `{error:{code,message,details}}`. */
 export class ApiError extends Error {
@@ -48,25 +54,51 @@ export class ApiError extends Error {
 /** Fired on `window` when the server says the session is over (any 401 but sign-in's). */
 export const SIGNED_OUT_EVENT = "quire:signed-out";
 
-let csrf: string | null = null;
+/** Fired on `window` when an embedded inbox's token stops working (revoked or expired). */
+export const EMBED_ENDED_EVENT = "quire:embed-ended";
 
-/** The CSRF token of the current session, sent as `X-CSRF-Token` on every write. */
-export function csrfToken(): string | null {
-  return csrf;
-}
+/** Where an embedded inbox is served: its token is in the URL (`?token=`). */
+export const EMBED_PATH = "/embed/inbox";
+
+/** The embedded inbox's token, when this document is one; it is every call's credential. */
+export const embedToken: string | null =
+  typeof location !== "undefined" && location.pathname === EMBED_PATH
+    ? new URLSearchParams(location.search).get("token")
+    : null;
+
+/** A public link's token, when this document shows a shared page (`/s/{token}`). */
+export const linkToken: string | null =
+  typeof location !== "undefined" && location.pathname.startsWith("/s/")
+    ? decodeURIComponent(location.pathname.slice(3))
+    : null;
+
+let csrf: string | null = null;
 
 export function setCsrfToken(token: string | null): void {
   csrf = token;
 }
 
+/**
+ * The headers that carry this tab's credentials, besides the session cookie: the session's
+ * CSRF token (checked on writes), or an embedded inbox's token.
+ */
+export function credentialHeaders(): Record<string, string> {
+  const token = embedToken ?? linkToken;
+  if (token) return { authorization: `Bearer ${token}` };
+  return csrf ? { "x-csrf-token": csrf } : {};
+}
+
 const session: Middleware = {
   onRequest({ request }) {
-    if (request.method !== "GET" && csrf) request.headers.set("x-csrf-token", csrf);
+    for (const [name, value] of Object.entries(credentialHeaders())) request.headers.set(name, value);
     request.headers.set("accept", "application/json");
     return request;
   },
   onResponse({ request, response }) {
-    if (response.status === 401 && !new URL(request.url).pathname.endsWith("/auth/login")) {
+    if (linkToken) return response;
+    if (response.status === 401 && embedToken) {
+      window.dispatchEvent(new Event(EMBED_ENDED_EVENT));
+    } else if (response.status === 401 && !new URL(request.url).pathname.endsWith("/auth/login")) {
       csrf = null;
       window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
     }
@@ -100,6 +132,24 @@ export async function unwrap<T>(call: Promise<Answer<T>>): Promise<T> {
     body.error?.message ?? `The server answered ${response.status}.`,
     body.error?.details,
   );
+}
+
+/**
+ * Uploads `file` as the project's asset of its own name (a new content when the name exists).
+ * The body is the file's bytes, which the typed client does not send.
+ */
+export function uploadAsset(project: string, file: File): Promise<Asset> {
+  const url = `/api/v1/projects/${encodeURIComponent(project)}/assets?name=${encodeURIComponent(file.name)}`;
+  const answer = fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { ...credentialHeaders(), accept: "application/json", "content-type": "application/octet-stream" },
+    body: file,
+  }).then(async (response) => {
+    const body: unknown = await response.json().catch(() => undefined);
+    return response.ok ? { data: body as Asset, response } : { error: body, response };
+  });
+  return unwrap(answer);
 }
 
 /** What to show for an error of any kind. */

@@ -11,6 +11,8 @@
  * the tab retries at once.
  */
 import { useCallback, useEffect, useRef, useSyncExternalStore } from "react";
+import { credentialHeaders, embedToken } from "./client";
+import { HeaderEventSource } from "./headerEventSource";
 
 export type LiveState = "connecting" | "live" | "offline";
 
@@ -50,7 +52,7 @@ class ProjectStream {
   readonly watchers = new Set<() => void>();
   state: LiveState = "connecting";
   private users = 0;
-  private source: EventSource | null = null;
+  private source: EventSource | HeaderEventSource | null = null;
   private lastId: string | null = null;
   private failures = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
@@ -84,9 +86,9 @@ class ProjectStream {
 
   private open() {
     const after = this.lastId === null ? "" : `?after=${encodeURIComponent(this.lastId)}`;
-    const source = new EventSource(
-      `/api/v1/projects/${encodeURIComponent(this.project)}/events${after}`,
-    );
+    const url = `/api/v1/projects/${encodeURIComponent(this.project)}/events${after}`;
+    // An embedded inbox's credential is a header, which `EventSource` cannot send.
+    const source = embedToken ? new HeaderEventSource(url, credentialHeaders()) : new EventSource(url);
     this.source = source;
     source.addEventListener("ready", (event) => {
       this.lastId = (event as MessageEvent).lastEventId;

@@ -24,6 +24,7 @@ export const keys = {
     ["projects", project, "pages", page, "versions"] as const,
   version: (project: string, page: string, number: number) =>
     ["projects", project, "pages", page, "versions", number] as const,
+  assets: (project: string) => ["projects", project, "assets"] as const,
   members: (project: string) => ["projects", project, "members"] as const,
   invitations: (project: string) => ["projects", project, "invitations"] as const,
   audit: (project: string, filter: AuditFilter) => ["projects", project, "audit", filter] as const,
@@ -45,6 +46,7 @@ export const keys = {
   messages: (project: string, conversation: string) =>
     ["projects", project, "inbox", "messages", conversation] as const,
   connections: (project: string) => ["projects", project, "whatsapp", "connections"] as const,
+  embeds: (project: string) => ["projects", project, "inbox-embeds"] as const,
 };
 
 const path = (p: string) => ({ path: { p } });
@@ -89,6 +91,14 @@ export function useVersions(project: string, page: string, enabled = true) {
   });
 }
 
+/** The project's assets (images, fonts, data files), by name. */
+export function useAssets(project: string) {
+  return useQuery({
+    queryKey: keys.assets(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/assets", { params: { path: { p: project } } })),
+  });
+}
+
 /**
  * Forgets what is cached about the project's pages after a change to one: the list, and the
  * page under any of its names (id or slug), with its versions.
@@ -112,10 +122,11 @@ export function useVersion(project: string, page: string, number: number | null)
   });
 }
 
-export function useMembers(project: string) {
+export function useMembers(project: string, enabled = true) {
   return useQuery({
     queryKey: keys.members(project),
     queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/members", { params: path(project) })),
+    enabled,
   });
 }
 
@@ -314,6 +325,14 @@ export function useConnections(project: string, enabled = true) {
       unwrap(
         api.GET("/api/v1/projects/{p}/whatsapp/connections", { params: path(project) }),
       ),
+    enabled,
+  });
+}
+
+export function useEmbeds(project: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.embeds(project),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{p}/inbox-embeds", { params: path(project) })),
     enabled,
   });
 }

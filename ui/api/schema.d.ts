@@ -38,6 +38,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/embed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["embed_current"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations/{token}": {
         parameters: {
             query?: never;
@@ -196,6 +212,38 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["projects_update"];
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["assets_list"];
+        put?: never;
+        post: operations["assets_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/assets/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["assets_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{p}/audit": {
@@ -459,6 +507,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{p}/inbox-embeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["inbox_embeds_list"];
+        put?: never;
+        post: operations["inbox_embeds_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/inbox-embeds/{e}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["inbox_embeds_revoke"];
+        options?: never;
+        head?: never;
+        patch: operations["inbox_embeds_update"];
+        trace?: never;
+    };
     "/api/v1/projects/{p}/invitations": {
         parameters: {
             query?: never;
@@ -598,6 +678,38 @@ export interface paths {
         put?: never;
         post: operations["pages_preview"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/pages/{page}/public-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["public_links_list"];
+        put?: never;
+        post: operations["public_links_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/pages/{page}/public-links/{l}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["public_links_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -747,6 +859,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/frame": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["public_frame"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["public_invoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates": {
         parameters: {
             query?: never;
@@ -823,6 +967,61 @@ export interface components {
              * @description Bytes of HTML.
              */
             size: number;
+        };
+        AssetList: {
+            assets: components["schemas"]["AssetView"][];
+            /**
+             * Format: int64
+             * @description The largest one file may be (`asset_max_bytes`).
+             */
+            file_limit: number;
+            /**
+             * Format: int64
+             * @description What they may take together (`project_assets_max_bytes`).
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description What they take together, in bytes.
+             */
+            total_size: number;
+        };
+        /** @description A page that uses an asset. */
+        AssetUser: {
+            name: string;
+            slug: string;
+        };
+        /** @description An asset as the project's members see it. */
+        AssetView: {
+            /**
+             * @description The type read from the bytes, which it is served as.
+             * @example image/png
+             */
+            content_type: string;
+            created_at: string;
+            created_by?: string | null;
+            id: string;
+            /**
+             * @description The file name a page imports it by (`import logo from "./logo.png"`).
+             * @example logo.png
+             */
+            name: string;
+            /** @description Lowercase hex SHA-256 of the content. */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description Bytes.
+             */
+            size: number;
+            /** @description When the name last got new content. */
+            updated_at: string;
+            /**
+             * @description Where the content is served, on the usercontent origin; it never changes for these
+             *     bytes.
+             */
+            url: string;
+            /** @description The pages whose saved head or published version was built with it (listing only). */
+            used_by?: components["schemas"]["AssetUser"][];
         };
         AuditEntryView: {
             action: string;
@@ -926,6 +1125,28 @@ export interface components {
             /** @description Meta's id of the number (digits), from the app's WhatsApp API setup. */
             phone_number_id: string;
         };
+        CreateEmbedRequest: {
+            /**
+             * @description The sites that may show it in a frame: `https://host[:port]`, a `*.` first label for
+             *     any subdomain (1 to 20).
+             * @example [
+             *       "https://support.example.com"
+             *     ]
+             */
+            allowed_origins: string[];
+            /**
+             * Format: int32
+             * @description Days until it stops working (1 to 3,650); leave it out for no expiry.
+             */
+            expires_in_days?: number | null;
+            name: string;
+            /**
+             * @description Show only this number's conversations (Meta's phone number id of one of the
+             *     project's connections); leave it out for every number.
+             */
+            phone_number_id?: string | null;
+            theme?: null | components["schemas"]["EmbedTheme"];
+        };
         CreateFunctionRequest: {
             /** @description JavaScript: `async function handler(request, env)` or `export default { fetch }`. */
             code: string;
@@ -954,6 +1175,23 @@ export interface components {
             expires_in_days?: number | null;
             /** @description `owner`, `admin` or `member` (the default); only owners invite owners. */
             role?: string | null;
+        };
+        CreateLinkRequest: {
+            /**
+             * @description Sites that may show the page in a frame besides Quire (`https://host[:port]`, `*.`
+             *     for subdomains); leave it out for none.
+             */
+            allowed_origins?: string[];
+            /**
+             * Format: int32
+             * @description Days until it stops working (1 to 3,650); leave it out for no expiry.
+             */
+            expires_in_days?: number | null;
+            /**
+             * @description Slugs of the project's functions the page may call through the link; every other
+             *     call is refused. Empty: none.
+             */
+            functions?: string[];
         };
         CreatePageRequest: {
             /** @description npm dependencies of the first version: name → version range. */
@@ -986,12 +1224,26 @@ export interface components {
             /** @description Limit the token to this project (id or slug). */
             project?: string | null;
         };
+        CreatedEmbed: {
+            embed: components["schemas"]["EmbedView"];
+            /** @description The secret; shown only in this response. */
+            token: string;
+            /** @description What the site's frame opens: `<app>/embed/inbox?token=…`. */
+            url: string;
+        };
         CreatedInvitation: components["schemas"]["InvitationView"] & {
             /**
              * @description The link's secret, shown only in this answer: the invited person opens
              *     `GET /api/v1/invitations/{token}` and accepts with `POST …/{token}/accept`.
              */
             token: string;
+        };
+        CreatedLink: {
+            link: components["schemas"]["LinkView"];
+            /** @description The secret; shown only in this response. */
+            token: string;
+            /** @description `<app>/s/<token>`: what to share. */
+            url: string;
         };
         CreatedPageView: components["schemas"]["PageView"] & {
             first?: null | components["schemas"]["SaveView"];
@@ -1043,6 +1295,67 @@ export interface components {
             line: number;
             message: string;
             severity: components["schemas"]["DiagnosticSeverity"];
+        };
+        EmbedList: {
+            embeds: components["schemas"]["EmbedView"][];
+        };
+        EmbedPage: {
+            id: string;
+            name: string;
+            slug: string;
+        };
+        EmbedProject: {
+            id: string;
+            name: string;
+            slug: string;
+        };
+        EmbedSession: {
+            expires_at?: string | null;
+            name: string;
+            page?: null | components["schemas"]["EmbedPage"];
+            /** @description The one number it shows; null: every number of the project. */
+            phone_number_id?: string | null;
+            project: components["schemas"]["EmbedProject"];
+            /** @description `light`, `dark` or `system`. */
+            theme: string;
+        };
+        /**
+         * @description How an embedded inbox looks.
+         * @enum {string}
+         */
+        EmbedTheme: "light" | "dark" | "system";
+        /**
+         * @description An embedded inbox as its project's owners and admins see it; the token is never answered
+         *     again after creation.
+         */
+        EmbedView: {
+            /**
+             * @description The sites that may show it in a frame.
+             * @example [
+             *       "https://support.example.com"
+             *     ]
+             */
+            allowed_origins: string[];
+            created_at: string;
+            /** @description Who made it, while their account exists. */
+            created_by?: string | null;
+            expires_at?: string | null;
+            id: string;
+            /** @description When a call last came through it (to the minute). */
+            last_used_at?: string | null;
+            name: string;
+            /** @description The one number it shows (Meta's phone number id); null: every number of the project. */
+            phone_number_id?: string | null;
+            revoked_at?: string | null;
+            /** @description `active`, `expired` or `revoked`. */
+            status: string;
+            /** @description `light`, `dark` or `system`. */
+            theme: string;
+            /**
+             * @description The token's first characters.
+             * @example quire_embed_k3Zq…
+             */
+            token_hint: string;
         };
         /** @description The JSON body of every error response. */
         ErrorBody: {
@@ -1182,6 +1495,8 @@ export interface components {
             logs: string;
             logs_truncated: boolean;
             ok: boolean;
+            /** @description The public link the call came through, if any. */
+            public_link_id?: string | null;
             /** Format: int64 */
             request_bytes: number;
             /** Format: int64 */
@@ -1227,6 +1542,34 @@ export interface components {
             number: number;
             saved_at: string;
             saved_by?: null | components["schemas"]["SaverView"];
+        };
+        LinkList: {
+            links: components["schemas"]["LinkView"][];
+        };
+        /**
+         * @description A public link as its project's owners and admins see it; the token is never answered
+         *     again after creation.
+         */
+        LinkView: {
+            /** @description The sites that may show it in a frame besides Quire; empty: none. */
+            allowed_origins: string[];
+            created_at: string;
+            created_by?: string | null;
+            expires_at?: string | null;
+            /** @description The slugs of the functions the page may call through the link. */
+            functions: string[];
+            id: string;
+            /** @description When someone last opened it or called through it (to the minute). */
+            last_used_at?: string | null;
+            page_id: string;
+            revoked_at?: string | null;
+            /** @description `active`, `expired` or `revoked`. */
+            status: string;
+            /**
+             * @description The token's first characters.
+             * @example quire_link_Xa9q…
+             */
+            token_hint: string;
         };
         /** @description Why code does not load, with its position when it is a syntax error. */
         LoadErrorView: {
@@ -1361,6 +1704,14 @@ export interface components {
             role: string;
             slug: string;
         };
+        PublicInvokeRequest: {
+            /** @description `{"slug": …}` (or `{"id": …}`) of a function the link lists. */
+            function: components["schemas"]["FunctionRef"];
+            /** @description `public`, as the bridge sends it; no other mode is open to a link. */
+            mode?: string | null;
+            /** @description Sent to the function as the JSON body of its request (at most 1 MiB). */
+            payload?: Record<string, never>;
+        };
         /** @description The body may be empty (or absent) to publish the head version. */
         PublishRequest: {
             /**
@@ -1486,6 +1837,16 @@ export interface components {
             /** @description The new metadata: a JSON object, replacing the old one whole. */
             metadata: Record<string, never>;
         };
+        UpdateEmbedRequest: {
+            allowed_origins?: string[] | null;
+            /**
+             * Format: int32
+             * @description Days from now until it stops working (1 to 3,650); null: it never expires.
+             */
+            expires_in_days?: number | null;
+            name?: string | null;
+            theme?: null | components["schemas"]["EmbedTheme"];
+        };
         UpdateFunctionRequest: {
             /**
              * Format: int64
@@ -1553,6 +1914,9 @@ export type SchemaAcceptInvitationRequest = components['schemas']['AcceptInvitat
 export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation'];
 export type SchemaAcknowledged = components['schemas']['Acknowledged'];
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
+export type SchemaAssetList = components['schemas']['AssetList'];
+export type SchemaAssetUser = components['schemas']['AssetUser'];
+export type SchemaAssetView = components['schemas']['AssetView'];
 export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
 export type SchemaChangeEmailRequest = components['schemas']['ChangeEmailRequest'];
@@ -1562,17 +1926,27 @@ export type SchemaConnectionView = components['schemas']['ConnectionView'];
 export type SchemaConversationPage = components['schemas']['ConversationPage'];
 export type SchemaConversationView = components['schemas']['ConversationView'];
 export type SchemaCreateConnectionRequest = components['schemas']['CreateConnectionRequest'];
+export type SchemaCreateEmbedRequest = components['schemas']['CreateEmbedRequest'];
 export type SchemaCreateFunctionRequest = components['schemas']['CreateFunctionRequest'];
 export type SchemaCreateInvitationRequest = components['schemas']['CreateInvitationRequest'];
+export type SchemaCreateLinkRequest = components['schemas']['CreateLinkRequest'];
 export type SchemaCreatePageRequest = components['schemas']['CreatePageRequest'];
 export type SchemaCreateProjectRequest = components['schemas']['CreateProjectRequest'];
 export type SchemaCreateTokenRequest = components['schemas']['CreateTokenRequest'];
+export type SchemaCreatedEmbed = components['schemas']['CreatedEmbed'];
 export type SchemaCreatedInvitation = components['schemas']['CreatedInvitation'];
+export type SchemaCreatedLink = components['schemas']['CreatedLink'];
 export type SchemaCreatedPageView = components['schemas']['CreatedPageView'];
 export type SchemaCreatedToken = components['schemas']['CreatedToken'];
 export type SchemaDeployResult = components['schemas']['DeployResult'];
 export type SchemaDiagnosticSeverity = components['schemas']['DiagnosticSeverity'];
 export type SchemaDiagnosticView = components['schemas']['DiagnosticView'];
+export type SchemaEmbedList = components['schemas']['EmbedList'];
+export type SchemaEmbedPage = components['schemas']['EmbedPage'];
+export type SchemaEmbedProject = components['schemas']['EmbedProject'];
+export type SchemaEmbedSession = components['schemas']['EmbedSession'];
+export type SchemaEmbedTheme = components['schemas']['EmbedTheme'];
+export type SchemaEmbedView = components['schemas']['EmbedView'];
 export type SchemaErrorBody = components['schemas']['ErrorBody'];
 export type SchemaErrorDetail = components['schemas']['ErrorDetail'];
 export type SchemaFrameRequest = components['schemas']['FrameRequest'];
@@ -1590,6 +1964,8 @@ export type SchemaInvocationView = components['schemas']['InvocationView'];
 export type SchemaInvokeRequest = components['schemas']['InvokeRequest'];
 export type SchemaLastCallView = components['schemas']['LastCallView'];
 export type SchemaLastSaveView = components['schemas']['LastSaveView'];
+export type SchemaLinkList = components['schemas']['LinkList'];
+export type SchemaLinkView = components['schemas']['LinkView'];
 export type SchemaLoadErrorView = components['schemas']['LoadErrorView'];
 export type SchemaLoginRequest = components['schemas']['LoginRequest'];
 export type SchemaLoginResponse = components['schemas']['LoginResponse'];
@@ -1604,6 +1980,7 @@ export type SchemaPageView = components['schemas']['PageView'];
 export type SchemaPreviewRequest = components['schemas']['PreviewRequest'];
 export type SchemaPreviewView = components['schemas']['PreviewView'];
 export type SchemaProjectView = components['schemas']['ProjectView'];
+export type SchemaPublicInvokeRequest = components['schemas']['PublicInvokeRequest'];
 export type SchemaPublishRequest = components['schemas']['PublishRequest'];
 export type SchemaPutCodeRequest = components['schemas']['PutCodeRequest'];
 export type SchemaPutMemberRequest = components['schemas']['PutMemberRequest'];
@@ -1621,6 +1998,7 @@ export type SchemaTestResult = components['schemas']['TestResult'];
 export type SchemaTokenView = components['schemas']['TokenView'];
 export type SchemaUpdateConnectionRequest = components['schemas']['UpdateConnectionRequest'];
 export type SchemaUpdateConversationRequest = components['schemas']['UpdateConversationRequest'];
+export type SchemaUpdateEmbedRequest = components['schemas']['UpdateEmbedRequest'];
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
 export type SchemaUpdateProjectRequest = components['schemas']['UpdateProjectRequest'];
@@ -1714,6 +2092,52 @@ export interface operations {
                 content?: never;
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    embed_current: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedSession"];
+                };
+            };
+            /** @description the embed token is not valid, has expired or was revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller is not an embedded inbox */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2407,6 +2831,190 @@ export interface operations {
             };
         };
     };
+    assets_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assets_upload: {
+        parameters: {
+            query: {
+                /**
+                 * @description The file name pages import it by: letters, digits, `.`, `_`, `-`, ending in `.png`,
+                 *     `.jpg`, `.jpeg`, `.gif`, `.webp`, `.avif`, `.svg`, `.woff2`, `.woff`, `.json`, `.csv`
+                 *     or `.txt`.
+                 */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        /** @description the file's bytes; their type is read from them, never from a header */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description the name existed and now has this content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetView"];
+                };
+            };
+            /** @description a new asset */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the file is over `asset_max_bytes` (`asset_too_large`), or the project's assets would pass `project_assets_max_bytes` (`project_assets_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the name's extension is not one pages import (`asset_type_unsupported`), or the bytes are not what it says (`asset_type_mismatch`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assets_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description asset name or id */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted; the answer is what it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     audit_list: {
         parameters: {
             query?: {
@@ -2833,7 +3441,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the caller holds 32 streams on this server already */
+            /** @description the caller holds 32 streams on this server already (an embedded inbox: 1,000) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3715,6 +4323,223 @@ export interface operations {
             };
         };
     };
+    inbox_embeds_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_embeds_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEmbedRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedEmbed"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_embeds_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description embed id */
+                e: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked (revoking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inbox_embeds_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description embed id */
+                e: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEmbedRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbedView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     invitations_list: {
         parameters: {
             query?: never;
@@ -4339,7 +5164,7 @@ export interface operations {
                     "application/json": components["schemas"]["FrameView"];
                 };
             };
-            /** @description a member asked for a preview */
+            /** @description a member asked for a preview, or an embedded inbox for another mode than `embedded` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,6 +5345,177 @@ export interface operations {
             };
             /** @description `source_too_large`: the source is over 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_links_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_links_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLinkRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedLink"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the page is not published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_links_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+                /** @description link id */
+                l: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked (revoking again changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5217,6 +6213,118 @@ export interface operations {
             };
             /** @description the app secret cannot be decrypted (the server's key changed): set it again */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_frame: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameView"];
+                };
+            };
+            /** @description `link_gone`: the link is not valid, expired or was revoked, or its page is no longer published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_invoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicInvokeRequest"];
+            };
+        };
+        responses: {
+            /** @description the function's body (JSON or text) with its content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_allowed`: the link does not list this function */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `link_gone`: the link no longer works */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description over the link's or the client address's rate limit (`public_link_rate_per_minute`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the function failed; the message is the function's */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -113,17 +113,20 @@ export function FormButtons({
   busyLabel,
   busy,
   onCancel,
+  cancelLabel = "Cancel",
 }: {
   form: string;
   label: string;
   busyLabel: string;
   busy: boolean;
   onCancel: () => void;
+  /** "Done" once the dialog's work is done and closing loses nothing. */
+  cancelLabel?: string;
 }) {
   return (
     <>
       <button type="button" className="button" onClick={onCancel}>
-        Cancel
+        {cancelLabel}
       </button>
       <button type="submit" form={form} className="button button-primary" disabled={busy}>
         {busy ? busyLabel : label}

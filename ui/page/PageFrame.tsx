@@ -12,7 +12,7 @@ import {
   type MountedPage,
   type PageMode,
 } from "../../bridge/host";
-import { csrfToken } from "../api/client";
+import { credentialHeaders } from "../api/client";
 
 export interface PageFrameProps {
   project: string;
@@ -26,6 +26,8 @@ export interface PageFrameProps {
   context?: (granted: unknown) => unknown;
   /** The inbox conversation the page is shown beside; a change keeps the frame alive. */
   conversationId?: string;
+  /** Where the frame is asked for and calls go, when not the page's own routes (a public link). */
+  endpoints?: { frame: string; invoke: string };
   autoResize?: boolean;
   className?: string;
   onReady?: () => void;
@@ -43,6 +45,7 @@ export function PageFrame({
   theme,
   context,
   conversationId,
+  endpoints,
   autoResize,
   className,
   onReady,
@@ -71,8 +74,9 @@ export function PageFrame({
       title,
       frame: shown,
       conversationId: latest.current.conversationId,
+      endpoints,
       autoResize,
-      csrfToken,
+      credentials: credentialHeaders,
       theme: theme ? () => latest.current.theme ?? "light" : undefined,
       onReady: () => latest.current.onReady?.(),
       onConsole: (level, args) => latest.current.onConsole?.(level, args),

@@ -13,6 +13,7 @@ import { usePage } from "../api/queries";
 import { Notice } from "../components/Notice";
 import { PageConsole } from "../page/PageConsole";
 import { PageFrame } from "../page/PageFrame";
+import { ShareDialog } from "./ShareDialog";
 import { usePageConsole } from "../page/usePageConsole";
 import { paths } from "../paths";
 
@@ -72,6 +73,7 @@ export function DashboardView({
   const pageConsole = usePageConsole();
   const canEdit = canEditProject(project);
   const [consoleOpen, setConsoleOpen] = useState(readConsoleOpen);
+  const [sharing, setSharing] = useState(false);
   const toggle = useRef<HTMLButtonElement>(null);
   const showConsole = (open: boolean) => {
     setConsoleOpen(open);
@@ -107,6 +109,11 @@ export function DashboardView({
           <Link href={paths.studio(projectRef, page.slug)} className="button button-quiet button-small">
             Edit
           </Link>
+        ) : null}
+        {canEdit && page && isPublished ? (
+          <button type="button" className="button button-quiet button-small" onClick={() => setSharing(true)}>
+            Share
+          </button>
         ) : null}
         <div className="dashboard-tools">
           {pageConsole.errors > 0 ? (
@@ -179,6 +186,15 @@ export function DashboardView({
             showConsole(false);
             toggle.current?.focus();
           }}
+        />
+      ) : null}
+      {canEdit && page ? (
+        <ShareDialog
+          project={projectRef}
+          page={page.slug}
+          pageName={page.name}
+          open={sharing}
+          onClose={() => setSharing(false)}
         />
       ) : null}
     </div>

@@ -2,7 +2,7 @@
  * The page studio, `/p/{project}/pages/{page}/edit`: the source on the left, the live preview
  * on the right (compiled as you type, nothing saved), problems under the editor, the page's
  * console under the preview. Save (Ctrl/Cmd-S) stores a version, conflict-safe; Publish
- * serves it. Versions and settings open from the bar; `?panel=versions|settings` keeps them
+ * serves it. Versions, assets and settings open from the bar; `?panel=versions|assets|settings` keeps them
  * in the URL.
  */
 import { useMutation } from "@tanstack/react-query";
@@ -34,6 +34,7 @@ import { useTypeProblems } from "./useTypeProblems";
 import { useLeaveGuard } from "./useLeaveGuard";
 import { useSaveShortcut } from "../components/useSaveShortcut";
 import { VersionsDrawer } from "./VersionsDrawer";
+import { AssetsDrawer } from "./AssetsDrawer";
 
 export function Studio({ project, pageRef, user }: { project: Project; pageRef: string; user: User }) {
   const page = usePage(project.slug, pageRef);
@@ -59,7 +60,7 @@ export function Studio({ project, pageRef, user }: { project: Project; pageRef: 
   return <Editor key={page.data.id} project={project} page={page.data} user={user} />;
 }
 
-type Panel = "versions" | "settings" | null;
+type Panel = "versions" | "settings" | "assets" | null;
 
 function Editor({ project, page }: { project: Project; page: PageDetail; user: User }) {
   const [location, navigate] = useLocation();
@@ -195,6 +196,9 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
           <button type="button" className="button button-quiet" onClick={() => setPanel("versions")}>
             Versions
           </button>
+          <button type="button" className="button button-quiet" onClick={() => setPanel("assets")}>
+            Assets
+          </button>
           <button type="button" className="button button-quiet" onClick={() => setPanel("settings")}>
             Settings
           </button>
@@ -266,6 +270,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
           onOpenInEditor={(source) => editor.current?.replace(source)}
         />
       ) : null}
+      {panel === "assets" ? <AssetsDrawer project={project} onClose={() => setPanel(null)} /> : null}
       {panel === "settings" ? (
         <PageSettings project={project} page={page} onClose={() => setPanel(null)} />
       ) : null}

@@ -28,6 +28,7 @@ pub(crate) async fn bridge_script() -> Result<Arc<str>, Vec<Diagnostic>> {
                 format: OutputFormat::Iife,
                 vendor_react: false,
                 deps_shims: BTreeSet::new(),
+                assets: std::sync::Arc::default(),
             })
             .await?;
             Ok(Arc::from(bundled.js))

@@ -26,6 +26,7 @@ use crate::diagnostic::Diagnostic;
 const MEMORY_ENTRY_ID: &str = "\0quire:entry";
 const VENDOR_ID_PREFIX: &str = "\0quire-vendor:";
 const DEPS_ID_PREFIX: &str = "\0quire-deps:";
+const ASSET_ID_PREFIX: &str = "\0quire-asset:";
 /// The global the dependencies script defines: specifier → what the page takes from it.
 pub(crate) const DEPS_GLOBAL: &str = "__quireDeps";
 /// The global the vendor script defines: specifier → the module's `CommonJS` exports.
@@ -57,6 +58,8 @@ pub(crate) struct BundleRequest {
     pub vendor_react: bool,
     /// Package specifiers the entry takes from the dependencies global (see `deps`).
     pub deps_shims: BTreeSet<String>,
+    /// The entry's imports of the project's assets: specifier → module code (see `assets`).
+    pub assets: Arc<BTreeMap<String, String>>,
 }
 
 #[derive(Debug)]
@@ -85,6 +88,7 @@ struct QuirePlugin {
     node_modules: Option<PathBuf>,
     vendor_react: bool,
     deps_shims: BTreeSet<String>,
+    assets: Arc<BTreeMap<String, String>>,
     cwd: PathBuf,
     /// The directory of an entry read from disk: its CSS is named relative to it, so output
     /// does not depend on where the app's files were written.
@@ -118,6 +122,11 @@ impl Plugin for QuirePlugin {
         let specifier = args.specifier;
         if specifier == MEMORY_ENTRY_ID {
             return Ok(Some(HookResolveIdOutput::from_id(MEMORY_ENTRY_ID)));
+        }
+        if args.importer == Some(MEMORY_ENTRY_ID) && self.assets.contains_key(specifier) {
+            return Ok(Some(HookResolveIdOutput::from_id(format!(
+                "{ASSET_ID_PREFIX}{specifier}"
+            ))));
         }
         if specifier.starts_with("https://") {
             return Ok(Some(HookResolveIdOutput {
@@ -172,6 +181,17 @@ impl Plugin for QuirePlugin {
             return Ok(Some(HookLoadOutput {
                 code: source.to_string().into(),
                 module_type: Some(self.entry_type.clone()),
+                ..Default::default()
+            }));
+        }
+        if let Some(code) = args
+            .id
+            .strip_prefix(ASSET_ID_PREFIX)
+            .and_then(|specifier| self.assets.get(specifier))
+        {
+            return Ok(Some(HookLoadOutput {
+                code: code.clone().into(),
+                module_type: Some(ModuleType::Js),
                 ..Default::default()
             }));
         }
@@ -265,6 +285,7 @@ pub(crate) async fn bundle(request: BundleRequest) -> Result<Bundled, Vec<Diagno
         node_modules: request.node_modules.clone(),
         vendor_react: request.vendor_react,
         deps_shims: request.deps_shims,
+        assets: request.assets,
         cwd: cwd.clone(),
         entry_dir: match &request.entry {
             Entry::Path(path) => path.parent().map(Path::to_path_buf),
@@ -272,11 +293,6 @@ pub(crate) async fn bundle(request: BundleRequest) -> Result<Bundled, Vec<Diagno
         },
         state: state.clone(),
     };
-    let mut define = FxIndexMap::default();
-    define.insert(
-        "process.env.NODE_ENV".to_owned(),
-        "\"production\"".to_owned(),
-    );
     let options = BundlerOptions {
         input: Some(vec![InputItem {
             name: Some("page".to_owned()),
@@ -286,7 +302,10 @@ pub(crate) async fn bundle(request: BundleRequest) -> Result<Bundled, Vec<Diagno
         platform: Some(Platform::Browser),
         format: Some(request.format),
         minify: Some(RawMinifyOptions::Bool(true)),
-        define: Some(define),
+        define: Some(FxIndexMap::from_iter([(
+            "process.env.NODE_ENV".to_owned(),
+            "\"production\"".to_owned(),
+        )])),
         code_splitting: Some(CodeSplittingMode::Bool(false)),
         ..Default::default()
     };

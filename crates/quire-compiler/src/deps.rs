@@ -79,6 +79,7 @@ pub(crate) async fn build(entry: String, node_modules: &Path) -> Result<Script, 
         format: OutputFormat::Iife,
         vendor_react: true,
         deps_shims: BTreeSet::new(),
+        assets: std::sync::Arc::default(),
     })
     .await?;
     Ok(Script {

@@ -6,6 +6,7 @@
 //! vendor script ([`vendor`]) → assemble the document with the `kapso` bridge ([`bridge`]) and
 //! name it by its SHA-256 ([`html`]). Must run inside a tokio runtime (rolldown needs one).
 
+mod assets;
 mod bridge;
 mod bundle;
 mod deps;
@@ -27,6 +28,7 @@ use crate::bundle::{BundleRequest, Bundled, Entry, VENDOR_SPECIFIERS};
 use crate::scan::{ImportKind, Target, Uses};
 use crate::script_cache::{Script, ScriptCache};
 
+pub use crate::assets::{INLINE_MAX_BYTES, PageAsset, imported_assets};
 pub use crate::bridge::BRIDGE_PAGE_TS;
 pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
 /// The package store's types that the compiler's API takes, so its callers need not depend on
@@ -60,6 +62,9 @@ pub struct CompileInput {
     pub dependencies: BTreeMap<String, String>,
     /// The lock of an earlier compile of this page, to get the same packages again.
     pub lock: Option<Lock>,
+    /// The project's assets the page imports, by name (see [`imported_assets`]); an import
+    /// of a name not here is an error.
+    pub assets: BTreeMap<String, PageAsset>,
 }
 
 /// The result of a compile: diagnostics always, an artifact and a lock when there was no error.
@@ -134,8 +139,8 @@ impl Compiler {
         if !scanned.errors.is_empty() {
             return CompileOutput::failed(scanned.errors);
         }
-        let packages = match page_packages(source, &scanned.imports) {
-            Ok(packages) => packages,
+        let (packages, asset_modules) = match page_imports(source, &scanned.imports, input) {
+            Ok(found) => found,
             Err(errors) => return CompileOutput::failed(errors),
         };
         let mut dependencies = input.dependencies.clone();
@@ -171,7 +176,7 @@ impl Compiler {
             .collect();
         let node_modules = &installation.node_modules;
         let shims = uses.keys().cloned().collect();
-        let mut page = match bundle_page(source, node_modules, shims).await {
+        let mut page = match bundle_page(source, node_modules, shims, &asset_modules).await {
             Ok(page) => page,
             Err(diagnostics) => return CompileOutput::failed(diagnostics),
         };
@@ -187,10 +192,12 @@ impl Compiler {
                 Ok(script) => deps = Some(script),
                 // The whole page in one bundle is always right, only slower; and if that fails
                 // too, its diagnostics point into the page rather than a generated entry.
-                Err(_) => match bundle_page(source, node_modules, BTreeSet::new()).await {
-                    Ok(full) => page = full,
-                    Err(diagnostics) => return CompileOutput::failed(diagnostics),
-                },
+                Err(_) => {
+                    match bundle_page(source, node_modules, BTreeSet::new(), &asset_modules).await {
+                        Ok(full) => page = full,
+                        Err(diagnostics) => return CompileOutput::failed(diagnostics),
+                    }
+                }
             }
         }
         let uses_vendor = page.uses_vendor || deps.as_ref().is_some_and(|d| d.uses_vendor);
@@ -273,6 +280,7 @@ impl Compiler {
             format: OutputFormat::Iife,
             vendor_react: false,
             deps_shims: BTreeSet::new(),
+            assets: Arc::default(),
         })
         .await?;
         Ok(AppBundle {
@@ -281,6 +289,30 @@ impl Compiler {
             lock: installation.lock,
             node_modules: installation.node_modules,
         })
+    }
+}
+
+/// An asset import's specifier → its module's code.
+type AssetModules = Arc<BTreeMap<String, String>>;
+
+/// What a page imports: its npm packages and the modules of its assets, or the errors of
+/// every import it cannot have, in source order.
+fn page_imports(
+    source: &str,
+    imports: &[scan::Import],
+    input: &CompileInput,
+) -> Result<(BTreeMap<String, usize>, AssetModules), Vec<Diagnostic>> {
+    match (
+        page_packages(source, imports),
+        assets::modules(source, imports, &input.assets),
+    ) {
+        (Ok(packages), Ok(modules)) => Ok((packages, Arc::new(modules))),
+        (packages, modules) => {
+            let mut errors = packages.err().unwrap_or_default();
+            errors.extend(modules.err().unwrap_or_default());
+            errors.sort_by_key(|d| (d.line, d.column));
+            Err(errors)
+        }
     }
 }
 
@@ -297,12 +329,8 @@ fn page_packages(
             Target::Package(name) => {
                 packages.entry(name).or_insert(import.start);
             }
-            Target::Remote => {}
-            Target::Relative => errors.push(import_error(
-                source,
-                import,
-                "pages are a single file: inline this code, or import it from an npm package or an https:// URL",
-            )),
+            // Left to the browser; the project's assets (see `assets::modules`).
+            Target::Remote | Target::Relative => {}
             Target::Unsupported => errors.push(import_error(
                 source,
                 import,
@@ -321,6 +349,7 @@ async fn bundle_page(
     source: &str,
     node_modules: &Path,
     deps_shims: BTreeSet<String>,
+    assets: &AssetModules,
 ) -> Result<Bundled, Vec<Diagnostic>> {
     bundle::bundle(BundleRequest {
         entry: Entry::Memory {
@@ -331,6 +360,7 @@ async fn bundle_page(
         format: OutputFormat::Esm,
         vendor_react: true,
         deps_shims,
+        assets: assets.clone(),
     })
     .await
 }
@@ -359,7 +389,7 @@ fn too_large(source: &str) -> Diagnostic {
     Diagnostic::error_at("SOURCE_TOO_LARGE", message, PAGE_FILE, source, 0, 0).with_help(help)
 }
 
-fn import_error(source: &str, import: &scan::Import, help: &str) -> Diagnostic {
+pub(crate) fn import_error(source: &str, import: &scan::Import, help: &str) -> Diagnostic {
     let what = match import.kind {
         ImportKind::Static => "import",
         ImportKind::Dynamic => "dynamic import",

@@ -52,6 +52,7 @@ pub(crate) async fn build(node_modules: &Path) -> Result<Script, Vec<Diagnostic>
         format: OutputFormat::Iife,
         vendor_react: false,
         deps_shims: BTreeSet::new(),
+        assets: std::sync::Arc::default(),
     })
     .await?;
     Ok(Script {

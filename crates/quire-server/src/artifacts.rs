@@ -1,9 +1,11 @@
 //! Page artifacts on the usercontent origin: signed, expiring URLs and the one route that
 //! serves them.
 //!
-//! A URL is `{usercontent_url}/a/{sha256}?p={page}&m={mode}&exp={unix seconds}&sig={hex}`,
+//! A URL is `{usercontent_url}/a/{sha256}?p={page}&m={mode}&exp={unix seconds}[&fa={origins}]&sig={hex}`,
 //! where `sig` is HMAC-SHA256, keyed by the server's secret key, over the path and the query
-//! before `&sig=`. The app origin never serves artifact bytes; the usercontent origin serves
+//! before `&sig=`. `fa` names the origins besides the app's that may frame the page (an
+//! embedded inbox's sites, which frame the app that frames the page): `frame-ancestors`
+//! checks every ancestor. The app origin never serves artifact bytes; the usercontent origin serves
 //! nothing else, and serves them with a CSP sandbox so that a page never runs with an origin
 //! (`allow-same-origin` is never granted).
 
@@ -36,7 +38,8 @@ pub const UNSAVED_LIFETIME: Duration = Duration::from_hours(1);
 /// How often the unsaved artifacts are looked for.
 const PRUNE_EVERY: Duration = Duration::from_mins(10);
 
-/// Deletes, every ten minutes, the artifacts of previews that nobody saved. Every instance
+/// Deletes, every ten minutes, the artifacts of previews that nobody saved, and the asset
+/// contents nothing refers to any more. Every instance
 /// runs it; deleting what another instance just deleted costs nothing.
 pub async fn run_pruning(store: quire_store::Store) {
     let mut every = tokio::time::interval(PRUNE_EVERY);
@@ -52,6 +55,14 @@ pub async fn run_pruning(store: quire_store::Store) {
             Ok(pruned) => tracing::debug!(pruned, "deleted the artifacts of unsaved previews"),
             Err(error) => {
                 tracing::warn!(%error, "cannot delete the artifacts of unsaved previews; trying again in ten minutes");
+            }
+        }
+        // Asset contents that deleted pages and projects left behind.
+        match store.prune_asset_contents().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "deleted asset contents nothing refers to"),
+            Err(error) => {
+                tracing::warn!(%error, "cannot delete unused asset contents; trying again in ten minutes");
             }
         }
     }
@@ -70,10 +81,24 @@ pub struct SignedUrl {
 }
 
 /// Signs a URL for artifact `sha256` of `page_id`, opened in `mode`, valid from `now`
-/// (Unix seconds) for `URL_LIFETIME`.
-pub fn sign_url(state: &AppState, sha256: &str, page_id: &str, mode: &str, now: i64) -> SignedUrl {
+/// (Unix seconds) for `URL_LIFETIME`, which `framed_by` (origins, checked) may frame besides
+/// the app.
+pub fn sign_url(
+    state: &AppState,
+    sha256: &str,
+    page_id: &str,
+    mode: &str,
+    now: i64,
+    framed_by: &[String],
+) -> SignedUrl {
     let expires_at = now + i64::try_from(URL_LIFETIME.as_secs()).unwrap_or(600);
-    let unsigned = format!("/a/{sha256}?p={page_id}&m={mode}&exp={expires_at}");
+    let mut unsigned = format!("/a/{sha256}?p={page_id}&m={mode}&exp={expires_at}");
+    if !framed_by.is_empty() {
+        unsigned.push_str("&fa=");
+        unsigned.extend(url::form_urlencoded::byte_serialize(
+            framed_by.join(" ").as_bytes(),
+        ));
+    }
     let sig = hex::encode(
         mac(&state.config.secret_key, &unsigned)
             .finalize()
@@ -86,6 +111,16 @@ pub fn sign_url(state: &AppState, sha256: &str, page_id: &str, mode: &str, now: 
         ),
         expires_at,
     }
+}
+
+/// The origins a verified URL's `fa` names, when they can go in a policy as they are.
+fn framed_by(query: &str) -> Option<String> {
+    let (_, origins) =
+        url::form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "fa")?;
+    let fits = origins
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" .-:/*".contains(&b));
+    (fits && !origins.trim().is_empty()).then(|| origins.into_owned())
 }
 
 fn mac(key: &[u8; 32], message: &str) -> HmacSha256 {
@@ -226,8 +261,17 @@ async fn serve(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Some(csp) = &origin.csp {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    // `frame-ancestors` ends the policy: the URL's own origins go at its end.
+    let csp = match framed_by(request.uri().query().unwrap_or("")) {
+        Some(also) => origin
+            .csp
+            .as_ref()
+            .and_then(|csp| csp.to_str().ok())
+            .and_then(|csp| HeaderValue::from_str(&format!("{csp} {also}")).ok()),
+        None => origin.csp.clone(),
+    };
+    if let Some(csp) = csp {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

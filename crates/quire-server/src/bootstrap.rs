@@ -201,8 +201,14 @@ async fn seed_page(
     let source = crate::templates::find(page.template)
         .map(|t| t.source.to_owned())
         .unwrap_or_default();
-    let built =
-        crate::pages::compile(state, source, std::collections::BTreeMap::default(), None).await;
+    let built = crate::pages::compile(
+        state,
+        project_id,
+        source,
+        std::collections::BTreeMap::default(),
+        None,
+    )
+    .await?;
     let new = quire_store::NewPage {
         project_id,
         name: page.name,

@@ -22,6 +22,12 @@ pub struct ServerConfig {
     /// Failed sign-ins one client address may make per minute, whatever the e-mail addresses
     /// (0: no limit). The address is the connection's peer.
     pub login_failures_per_address: u32,
+    /// API calls one embedded inbox may make per minute, all its viewers together (0: no
+    /// limit).
+    pub embed_rate_per_minute: u32,
+    /// Function calls per minute through one public link, and from one client address
+    /// through any (0: no limit).
+    pub public_link_rate_per_minute: u32,
     /// How long invocation records gather before the background writer commits them.
     pub record_batch_window: Duration,
     /// Calls of one project that may run at once (0: no cap); see
@@ -32,6 +38,10 @@ pub struct ServerConfig {
     /// The WhatsApp Cloud API's base URL, with its version; replies are posted to
     /// `<this>/<phone number id>/messages`.
     pub whatsapp_api_url: String,
+    /// The largest page asset one upload may carry, in bytes.
+    pub asset_max_bytes: u64,
+    /// What one project's assets may take together, in bytes.
+    pub project_assets_max_bytes: u64,
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
@@ -39,6 +49,11 @@ pub const DEFAULT_INVOKE_RATE_PER_PROJECT: u32 = 6000;
 /// Enough for an office behind one address mistyping now and then; too few to guess passwords
 /// across many accounts.
 pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
+/// A support desk of a few dozen people, each screen polling nothing (events are pushed) and
+/// loading a thread or a page now and then, stays well under this.
+pub const DEFAULT_EMBED_RATE_PER_MINUTE: u32 = 1200;
+/// As many as one signed-in viewer's: a public page's visitor is one person.
+pub const DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE: u32 = 600;
 /// Long enough that a batch holds thousands of records under load: each commit rewrites the
 /// pages it touched, and of a function with more than `KEPT_INVOCATIONS` records in a batch
 /// only the newest are written (the rest would be pruned at once). Short enough that little is
@@ -46,6 +61,9 @@ pub const DEFAULT_LOGIN_FAILURES_PER_ADDRESS: u32 = 30;
 pub const DEFAULT_RECORD_BATCH_WINDOW: Duration = Duration::from_millis(250);
 /// Long enough to ride out a burst of calls, short enough that a caller behind a project's
 /// looping calls hears about it before its own timeout.
+/// Room for a photo or a font; a page that needs more is better served from elsewhere.
+pub const DEFAULT_ASSET_MAX_BYTES: u64 = 5 * 1024 * 1024;
+pub const DEFAULT_PROJECT_ASSETS_MAX_BYTES: u64 = 100 * 1024 * 1024;
 pub const DEFAULT_FUNCTION_QUEUE_WAIT: Duration = Duration::from_secs(5);
 /// Meta's Graph API, at the version whose Cloud API messages Quire reads and sends.
 pub const DEFAULT_WHATSAPP_API_URL: &str = "https://graph.facebook.com/v21.0";
@@ -83,12 +101,16 @@ impl ServerConfig {
             invoke_rate_per_viewer: DEFAULT_INVOKE_RATE_PER_VIEWER,
             invoke_rate_per_project: DEFAULT_INVOKE_RATE_PER_PROJECT,
             login_failures_per_address: DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+            embed_rate_per_minute: DEFAULT_EMBED_RATE_PER_MINUTE,
+            public_link_rate_per_minute: DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE,
             record_batch_window: DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: default_function_concurrency(
                 quire_functions::RuntimeConfig::default().workers,
             ),
             function_queue_wait: DEFAULT_FUNCTION_QUEUE_WAIT,
             whatsapp_api_url: DEFAULT_WHATSAPP_API_URL.to_owned(),
+            asset_max_bytes: DEFAULT_ASSET_MAX_BYTES,
+            project_assets_max_bytes: DEFAULT_PROJECT_ASSETS_MAX_BYTES,
         }
     }
 }
@@ -107,6 +129,11 @@ impl fmt::Debug for ServerConfig {
                 "login_failures_per_address",
                 &self.login_failures_per_address,
             )
+            .field("embed_rate_per_minute", &self.embed_rate_per_minute)
+            .field(
+                "public_link_rate_per_minute",
+                &self.public_link_rate_per_minute,
+            )
             .field("record_batch_window", &self.record_batch_window)
             .field(
                 "function_concurrency_per_project",
@@ -114,6 +141,8 @@ impl fmt::Debug for ServerConfig {
             )
             .field("function_queue_wait", &self.function_queue_wait)
             .field("whatsapp_api_url", &self.whatsapp_api_url)
+            .field("asset_max_bytes", &self.asset_max_bytes)
+            .field("project_assets_max_bytes", &self.project_assets_max_bytes)
             .finish()
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
-use quire_store::{ApiToken, Membership, Session, Store, User};
+use quire_store::{ApiToken, InboxEmbed, Membership, PublicLink, Session, Store, User};
 
 use crate::errors::ApiError;
 use crate::read_cache::ReadCache;
@@ -18,6 +18,10 @@ pub struct KnownCredentials {
     sessions: ReadCache<String, Option<Arc<KnownSession>>>,
     /// By (project id or slug, user id).
     memberships: ReadCache<(String, String), Option<Membership>>,
+    /// Embedded inboxes by the SHA-256 of their token, revoked and expired ones included.
+    embeds: ReadCache<String, Option<Arc<InboxEmbed>>>,
+    /// Public links by the SHA-256 of their token, revoked and expired ones included.
+    public_links: ReadCache<String, Option<Arc<PublicLink>>>,
 }
 
 /// A live session and its account (`None` once the account is gone).
@@ -81,6 +85,32 @@ impl KnownCredentials {
         self.memberships
             .get_or_load(store, key, async {
                 Ok(store.membership(project, user_id).await?)
+            })
+            .await
+    }
+
+    /// The embedded inbox whose token hashes to `hash`.
+    pub async fn embed(
+        &self,
+        store: &Store,
+        hash: &str,
+    ) -> Result<Option<Arc<InboxEmbed>>, ApiError> {
+        self.embeds
+            .get_or_load(store, hash.to_owned(), async {
+                Ok(store.inbox_embed_by_token(hash).await?.map(Arc::new))
+            })
+            .await
+    }
+
+    /// The public link whose token hashes to `hash`.
+    pub async fn public_link(
+        &self,
+        store: &Store,
+        hash: &str,
+    ) -> Result<Option<Arc<PublicLink>>, ApiError> {
+        self.public_links
+            .get_or_load(store, hash.to_owned(), async {
+                Ok(store.public_link_by_token(hash).await?.map(Arc::new))
             })
             .await
     }

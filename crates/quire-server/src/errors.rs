@@ -167,6 +167,12 @@ impl From<quire_store::StoreError> for ApiError {
                     "saved_at": crate::validate::timestamp(saved_at),
                 }))
             }
+            StoreError::OverQuota { used, size, limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "project_assets_too_large",
+                error.to_string(),
+            )
+            .with_details(serde_json::json!({ "used": used, "size": size, "limit": limit })),
             StoreError::LastOwner => Self::new(
                 StatusCode::CONFLICT,
                 "last_owner",

@@ -4,6 +4,7 @@
 //! loads configuration and calls these.
 
 pub mod artifacts;
+pub mod assets;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
@@ -39,8 +40,10 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
-    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
+    DEFAULT_ASSET_MAX_BYTES, DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT,
+    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
+    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_PROJECT_ASSETS_MAX_BYTES,
+    DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
     ServerConfig, default_function_concurrency,
 };
 pub use errors::ApiError;
@@ -84,6 +87,7 @@ pub fn usercontent_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::ops::healthz))
         .merge(artifacts::routes(state.clone()))
+        .merge(assets::serve::routes())
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -121,6 +125,7 @@ async fn not_found(request: Request) -> Response {
         .into_response()
     } else if request.method() == axum::http::Method::GET
         && !request.uri().path().starts_with("/a/")
+        && !request.uri().path().starts_with("/u/")
     {
         // An artifact path stays a bare 404 here: the app origin has nothing of a page's.
         ui::unknown_path()
@@ -168,18 +173,25 @@ impl AppSecurityHeaders {
             usercontent.clone()
         };
         Self {
-            csp: Self::policy(&frame_src, "'self'"),
+            csp: Self::policy(&frame_src, "'self'", "'self'"),
             frame_src,
             hsts: config.tls(),
         }
     }
 
-    fn policy(frame_src: &str, style_src: &str) -> HeaderValue {
+    /// The studio previews page assets, which only the usercontent origin serves: images
+    /// load from there as from the app.
+    fn policy(frame_src: &str, style_src: &str, frame_ancestors: &str) -> HeaderValue {
+        let img_src = if frame_src == "'none'" {
+            "'self' data:".to_owned()
+        } else {
+            format!("'self' data: {frame_src}")
+        };
         HeaderValue::from_str(&format!(
-            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src 'self' data:; connect-src 'self'; \
-             frame-src {frame_src}; frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'self'"
+            "default-src 'self'; script-src 'self'; style-src {style_src}; img-src {img_src}; connect-src 'self'; \
+             frame-src {frame_src}; frame-ancestors {frame_ancestors}; base-uri 'none'; object-src 'none'; form-action 'self'"
         ))
-        .expect("a policy of checked parts")
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))
     }
 }
 
@@ -198,23 +210,29 @@ async fn observe_app(
     let api = is_api(&request);
     let mut response = telemetry::observe(request, next).await;
     let nonce = response.extensions().get::<ui::StyleNonce>().cloned();
+    let ancestors = response.extensions().get::<ui::FrameAncestors>().cloned();
     let headers = response.headers_mut();
-    let csp = match nonce {
+    let csp = match (nonce, ancestors) {
         _ if api => HeaderValue::from_static(API_CONTENT_SECURITY_POLICY),
-        Some(ui::StyleNonce(nonce)) => {
-            AppSecurityHeaders::policy(&security.frame_src, &format!("'self' 'nonce-{nonce}'"))
-        }
-        None => security.csp,
+        (None, None) => security.csp,
+        (nonce, ancestors) => AppSecurityHeaders::policy(
+            &security.frame_src,
+            &nonce.map_or_else(
+                || "'self'".to_owned(),
+                |ui::StyleNonce(n)| format!("'self' 'nonce-{n}'"),
+            ),
+            &ancestors.map_or_else(|| "'self'".to_owned(), |ui::FrameAncestors(a)| a),
+        ),
     };
     headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // An embedded inbox's document sets its own (its URL carries a token).
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     if security.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -271,6 +289,7 @@ pub async fn serve(
     let upkeep = tokio::spawn(telemetry::run_metrics_upkeep());
     let pruning = tokio::spawn(artifacts::run_pruning(state.store.clone()));
     let event_pruning = tokio::spawn(live::run_pruning(state.store.clone()));
+    let status_pruning = tokio::spawn(inbox::prune::run_pruning(state.store.clone()));
 
     let result = tokio::select! {
         finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
@@ -286,6 +305,7 @@ pub async fn serve(
     upkeep.abort();
     pruning.abort();
     event_pruning.abort();
+    status_pruning.abort();
     state.store.close().await;
     result
 }

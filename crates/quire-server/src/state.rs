@@ -35,12 +35,16 @@ pub struct Inner {
     pub inbox: Inbox,
 }
 
-/// The sign-in rate limits of one app (those of function calls are the [`Invoker`]'s).
+/// The sign-in, embed and public link rate limits of one app (those of function calls are the [`Invoker`]'s).
 pub struct RateLimits {
     /// Failed sign-ins per e-mail address.
     pub login_failures: RateLimiter,
     /// Failed sign-ins per client address (see `rate_limit::ClientAddress`).
     pub login_failures_per_address: RateLimiter,
+    /// API calls per embedded inbox.
+    pub embed_calls: RateLimiter,
+    /// Function calls through public links, keyed per link and per client address.
+    pub public_link_calls: RateLimiter,
 }
 
 /// Failed sign-ins allowed per e-mail address and minute: enough for typos, too few to guess.
@@ -51,6 +55,8 @@ impl AppState {
         let rate_limits = RateLimits {
             login_failures: RateLimiter::per_minute(LOGIN_FAILURES_PER_MINUTE),
             login_failures_per_address: RateLimiter::per_minute(config.login_failures_per_address),
+            embed_calls: RateLimiter::per_minute(config.embed_rate_per_minute),
+            public_link_calls: RateLimiter::per_minute(config.public_link_rate_per_minute),
         };
         let invoker = Invoker::new(store.clone(), functions.clone(), config.clone());
         let live = Live::new(store.clone());

@@ -112,6 +112,7 @@ pub fn record_whatsapp_delivery(outcome: &crate::inbox::ingest::Outcome) {
     for (result, n) in [
         ("applied", outcome.statuses_applied),
         ("stale", outcome.statuses_stale),
+        ("held", outcome.statuses_held),
         ("unknown_message", outcome.statuses_unknown),
         ("unknown_status", outcome.statuses_other),
     ] {

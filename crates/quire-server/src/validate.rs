@@ -118,9 +118,122 @@ pub fn timestamp(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The most origins one embed or link names.
+pub const MAX_ORIGINS: usize = 20;
+
+/// Checks and normalises origins that may frame a document of Quire (an embedded inbox, a
+/// public link): `https://host[:port]` or
+/// `http://…` (for development), where the host's first label may be `*` for any subdomain.
+/// Lower-cased, without duplicates, in the order given.
+pub fn check_origins(field: &str, origins: &[String]) -> Result<Vec<String>, ApiError> {
+    if origins.is_empty() || origins.len() > MAX_ORIGINS {
+        return Err(ApiError::validation(
+            field,
+            format!(
+                "{field} has {} origins; name 1 to {MAX_ORIGINS} sites, such as \"https://support.example.com\"",
+                origins.len()
+            ),
+        ));
+    }
+    let mut checked: Vec<String> = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let normal = normalise_origin(origin).ok_or_else(|| {
+            ApiError::validation(
+                field,
+                format!(
+                    "{} is not an origin: write the scheme, host and port only, such as \"https://support.example.com\", \"http://localhost:3000\" or \"https://*.example.com\" for every subdomain",
+                    shown(origin)
+                ),
+            )
+        })?;
+        if !checked.contains(&normal) {
+            checked.push(normal);
+        }
+    }
+    Ok(checked)
+}
+
+fn normalise_origin(origin: &str) -> Option<String> {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = origin.split_once("://")?;
+    if !matches!(scheme, "http" | "https") || rest.is_empty() {
+        return None;
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    if port.is_some_and(|port| port.parse::<u16>().map_or(true, |p| p == 0)) {
+        return None;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |label: &&str| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    let wildcard = labels.first() == Some(&"*");
+    let named = if wildcard { &labels[1..] } else { &labels[..] };
+    // `https://*.com` would let any site in: a wildcard needs a registrable name under it.
+    if named.is_empty() || !named.iter().all(label_ok) || (wildcard && named.len() < 2) {
+        return None;
+    }
+    Some(origin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn origins(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn origins_are_checked_and_normalised() {
+        let checked = check_origins(
+            "allowed_origins",
+            &origins(&[
+                "https://Support.Example.com/",
+                "http://127.0.0.1:4000",
+                "https://*.example.org",
+                "https://support.example.com",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            checked,
+            origins(&[
+                "https://support.example.com",
+                "http://127.0.0.1:4000",
+                "https://*.example.org"
+            ])
+        );
+        for bad in [
+            "example.com",
+            "ftp://example.com",
+            "https://example.com/path",
+            "https://*.com",
+            "https://*",
+            "https://ex ample.com",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "https://a;b.com",
+            "https://",
+            "*",
+        ] {
+            let error = check_origins("allowed_origins", &origins(&[bad])).unwrap_err();
+            assert!(
+                error.message.contains("is not an origin"),
+                "{bad}: {}",
+                error.message
+            );
+        }
+        assert!(check_origins("allowed_origins", &[]).is_err());
+    }
 
     #[test]
     fn names_refuse_control_and_bidi_characters() {

@@ -8,7 +8,7 @@ use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::messages::MessageDirection;
-use crate::{Backend, Store, StoreError, Tx, new_ordered_id, parse_column};
+use crate::{Backend, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column};
 
 #[derive(Clone, Debug)]
 pub struct Conversation {
@@ -130,6 +130,9 @@ fn search_terms(contact: &StoredContact) -> String {
 ///
 /// A conversation found by the business-scoped user id keeps its key when the number becomes
 /// known (or is withheld again), so the contact stays one conversation.
+///
+/// On `PostgreSQL` the conversation stays locked until `tx` ends; a writer of several
+/// conversations takes them in one order (by contact key) so that two never wait on each other.
 pub async fn upsert_conversation(
     tx: &mut Tx,
     seen: &ContactSeen<'_>,
@@ -140,24 +143,36 @@ pub async fn upsert_conversation(
             what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
         });
     };
-    // Two lookups, each by its own index: written as one `OR`, SQLite (without statistics)
+    // On PostgreSQL the row is locked from here on, even when nothing of it changes: what the
+    // transaction writes for this conversation next (its messages, their unread count) then
+    // waits behind any other writer of the conversation as a whole, never half-way. On SQLite
+    // two lookups, each by its own index: written as one `OR`, SQLite (without statistics)
     // walked every conversation of the number instead.
-    let found: Option<StoredContact> = sqlx::query_as(
-        "SELECT 0 AS preference, id, whatsapp_config_id, phone_number, business_user_id, username, \
-         contact_name FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
-         AND contact_key = $3 \
-         UNION ALL \
-         SELECT 1 AS preference, id, whatsapp_config_id, phone_number, business_user_id, username, \
-         contact_name FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
-         AND business_user_id = $4 \
-         ORDER BY preference LIMIT 1",
-    )
-    .bind(seen.project_id)
-    .bind(seen.phone_number_id)
-    .bind(key)
-    .bind(seen.user_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let sql = match backend_of(tx) {
+        Backend::Postgres => {
+            "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
+             FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
+             AND (contact_key = $3 OR business_user_id = $4) \
+             ORDER BY CASE WHEN contact_key = $3 THEN 0 ELSE 1 END LIMIT 1 FOR UPDATE"
+        }
+        Backend::Sqlite => {
+            "SELECT 0 AS preference, id, whatsapp_config_id, phone_number, business_user_id, \
+             username, contact_name FROM conversations WHERE project_id = $1 \
+             AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
+             UNION ALL \
+             SELECT 1 AS preference, id, whatsapp_config_id, phone_number, business_user_id, \
+             username, contact_name FROM conversations WHERE project_id = $1 \
+             AND whatsapp_phone_number_id = $2 AND business_user_id = $4 \
+             ORDER BY preference LIMIT 1"
+        }
+    };
+    let found: Option<StoredContact> = sqlx::query_as(sql)
+        .bind(seen.project_id)
+        .bind(seen.phone_number_id)
+        .bind(key)
+        .bind(seen.user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     let or_kept =
         |given: Option<&str>, kept: Option<&String>| given.map(str::to_owned).or(kept.cloned());
     let contact = StoredContact {
@@ -309,6 +324,8 @@ pub struct ConversationFilter<'a> {
     pub search: Option<&'a str>,
     pub unread_only: bool,
     pub connection_id: Option<&'a str>,
+    /// Only the conversations of this number (Meta's phone number id).
+    pub phone_number_id: Option<&'a str>,
 }
 
 /// The words of a search as the full-text index takes them, or `None` when it has none.
@@ -507,6 +524,11 @@ impl Conditions {
         if let Some(connection) = filter.connection_id {
             sql.push(format!("c.whatsapp_config_id = ${next}"));
             texts.push(connection.to_owned());
+            next += 1;
+        }
+        if let Some(number) = filter.phone_number_id {
+            sql.push(format!("c.whatsapp_phone_number_id = ${next}"));
+            texts.push(number.to_owned());
         }
         Self {
             sql,

@@ -33,6 +33,16 @@ pub enum StoreError {
         /// When the head was saved, Unix milliseconds.
         saved_at: i64,
     },
+    #[error(
+        "the project's assets take {used} bytes; {size} more would pass the limit of {limit}: delete assets it no longer needs"
+    )]
+    OverQuota {
+        /// What the project's other assets take, in bytes.
+        used: i64,
+        /// The new content's size.
+        size: i64,
+        limit: i64,
+    },
     #[error("a project must keep at least one owner: make another member an owner first")]
     LastOwner,
     #[error("database error: {0}")]

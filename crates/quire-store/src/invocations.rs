@@ -32,6 +32,8 @@ pub struct InvocationRecord {
     pub logs_truncated: bool,
     pub request_bytes: i64,
     pub response_bytes: i64,
+    /// The public link the call came through, if any.
+    pub public_link_id: Option<String>,
 }
 
 impl FromRow<'_, AnyRow> for InvocationRecord {
@@ -52,6 +54,7 @@ impl FromRow<'_, AnyRow> for InvocationRecord {
             logs_truncated: row.try_get::<i64, _>("logs_truncated")? != 0,
             request_bytes: row.try_get("request_bytes")?,
             response_bytes: row.try_get("response_bytes")?,
+            public_link_id: row.try_get("public_link_id")?,
         })
     }
 }
@@ -65,13 +68,13 @@ const ROWS_PER_JSON_INSERT: usize = 500;
 const ROWS_PER_VALUES_INSERT: usize = 32;
 
 const COLUMNS: &str = "id, function_id, version, via, started_at, duration_ms, status, ok, error_code, \
-     error, error_stack, logs, logs_truncated, request_bytes, response_bytes";
+     error, error_stack, logs, logs_truncated, request_bytes, response_bytes, public_link_id";
 
 /// `PostgreSQL`: inserts the rows of a JSON array of arrays, each in [`COLUMNS`] order.
 const INSERT_FROM_JSON: &str = "INSERT INTO function_invocations ({columns}) \
      SELECT v->>0, v->>1, CAST(v->>2 AS BIGINT), v->>3, CAST(v->>4 AS BIGINT), \
      CAST(v->>5 AS BIGINT), CAST(v->>6 AS BIGINT), CAST(v->>7 AS BIGINT), v->>8, v->>9, \
-     v->>10, v->>11, CAST(v->>12 AS BIGINT), CAST(v->>13 AS BIGINT), CAST(v->>14 AS BIGINT) \
+     v->>10, v->>11, CAST(v->>12 AS BIGINT), CAST(v->>13 AS BIGINT), CAST(v->>14 AS BIGINT), v->>15 \
      FROM jsonb_array_elements(CAST($1 AS jsonb)) AS r(v)";
 
 /// `SQLite`: the `INSERT` of `rows` rows as plain `VALUES` with anonymous `?` parameters.
@@ -324,6 +327,7 @@ fn bind_record<'q>(
         .bind(i64::from(record.logs_truncated))
         .bind(record.request_bytes)
         .bind(record.response_bytes)
+        .bind(record.public_link_id.as_deref())
 }
 
 /// One record as the JSON array [`INSERT_FROM_JSON`] reads, under the new `id`.
@@ -344,5 +348,6 @@ fn record_row(id: &str, record: &InvocationRecord) -> serde_json::Value {
         i64::from(record.logs_truncated),
         record.request_bytes,
         record.response_bytes,
+        record.public_link_id,
     ])
 }

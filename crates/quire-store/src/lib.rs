@@ -44,13 +44,16 @@ macro_rules! text_enum {
 }
 
 mod artifacts;
+mod assets;
 mod audit;
 pub mod backup;
 mod call_counts;
 mod conversations;
+mod early_statuses;
 mod error;
 mod events;
 mod functions;
+mod inbox_embeds;
 mod invitations;
 mod invocations;
 mod kv;
@@ -58,6 +61,7 @@ mod messages;
 mod page_versions;
 mod pages;
 mod projects;
+mod public_links;
 mod secrets;
 mod sessions;
 pub mod testing;
@@ -74,6 +78,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub use artifacts::NewArtifact;
+pub use assets::{Asset, AssetContent, NewAsset, PutAsset};
 pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
 pub use conversations::{
@@ -81,11 +86,13 @@ pub use conversations::{
     conversations_in, mark_conversation_read, record_activity, set_conversation_metadata,
     upsert_conversation,
 };
+pub use early_statuses::HELD_FOR_MS;
 pub use error::StoreError;
 pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAudience};
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
 };
+pub use inbox_embeds::{InboxEmbed, InboxEmbedChanges, NewInboxEmbed};
 pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
 pub use messages::{
@@ -95,6 +102,7 @@ pub use messages::{
 pub use page_versions::{NewPageVersion, PageHead, PageVersion};
 pub use pages::{INBOX_MOUNT_POINT, NewPage, Page, PageChanges, PageStatus, UnknownPageStatus};
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
+pub use public_links::{NewPublicLink, PublicLink};
 pub use secrets::SecretName;
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};
@@ -309,6 +317,15 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// The backend `tx` runs on, for the few statements whose SQL differs.
+fn backend_of(tx: &Tx) -> Backend {
+    if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
 }
 
 impl Backend {

@@ -6,7 +6,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
-use crate::{Store, StoreError, Tx, new_ordered_id, parse_column};
+use crate::early_statuses::{self, StatusReport};
+use crate::{Store, StoreError, Tx, new_ordered_id, now_ms, parse_column};
 
 text_enum! {
     /// Who sent a message: the contact (`inbound`) or the business (`outbound`).
@@ -126,7 +127,10 @@ pub enum StatusChange {
     Applied(Box<Message>),
     /// The message is already as far or further (the update came late, or twice).
     Stale,
-    /// The project has no outbound message with this `wamid`.
+    /// The project has no outbound message with this `wamid` yet, but a reply of it is on its
+    /// way: the status is held, and applied if that reply's wamid turns out to be this one.
+    Held,
+    /// The project has no outbound message with this `wamid`, and none on its way.
     Unknown,
 }
 
@@ -159,7 +163,8 @@ pub async fn insert_message(
 }
 
 /// Moves the outbound message `wamid` of `project_id` to `status` (with `error` when it
-/// failed) if that is further than where it is.
+/// failed) if that is further than where it is. A status that comes before its reply's wamid
+/// is stored is held until it is (see `early_statuses.rs`).
 pub async fn apply_status(
     tx: &mut Tx,
     project_id: &str,
@@ -168,18 +173,43 @@ pub async fn apply_status(
     at: i64,
     error: Option<&serde_json::Value>,
 ) -> Result<StatusChange, StoreError> {
+    let report = StatusReport {
+        status,
+        at,
+        error: error.cloned(),
+    };
+    // A reply's answer may be naming this wamid right now: wait for it to commit, and keep it
+    // waiting until this transaction does, so the message does not move between the reads.
+    early_statuses::lock_wamid(tx, wamid).await?;
+    let change = move_status(tx, project_id, wamid, &report).await?;
+    if !matches!(change, StatusChange::Unknown)
+        || !early_statuses::reply_pending(tx, project_id).await?
+    {
+        return Ok(change);
+    }
+    early_statuses::hold(tx, project_id, wamid, &report, now_ms()).await?;
+    Ok(StatusChange::Held)
+}
+
+/// [`apply_status`] for a message that has its wamid; `Unknown` when none has it.
+async fn move_status(
+    tx: &mut Tx,
+    project_id: &str,
+    wamid: &str,
+    report: &StatusReport,
+) -> Result<StatusChange, StoreError> {
     let progress = MessageStatus::progress_sql();
     let applied: Option<Message> = sqlx::query_as(&format!(
         "UPDATE messages SET status = $1, status_at = $2, error = COALESCE($3, error) \
          WHERE project_id = $4 AND wamid = $5 AND direction = 'outbound' AND {progress} < $6 \
          RETURNING {COLUMNS}"
     ))
-    .bind(status.as_str())
-    .bind(at)
-    .bind(error.map(serde_json::Value::to_string))
+    .bind(report.status.as_str())
+    .bind(report.at)
+    .bind(report.error.as_ref().map(serde_json::Value::to_string))
     .bind(project_id)
     .bind(wamid)
-    .bind(status.progress())
+    .bind(report.status.progress())
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(message) = applied {
@@ -206,7 +236,9 @@ pub enum SendOutcome<'a> {
 }
 
 /// Records the Cloud API's answer for the `pending` message `message_id`: its `wamid` and
-/// `sent`, or `failed` with the error. `None` if the message is no longer pending.
+/// `sent`, or `failed` with the error. `None` if the message is no longer pending. Statuses
+/// that came for the wamid before it was stored are applied too; the message answered is
+/// where they left it.
 pub async fn finish_send(
     tx: &mut Tx,
     message_id: &str,
@@ -217,6 +249,34 @@ pub async fn finish_send(
         SendOutcome::Sent { wamid } => (Some(*wamid), MessageStatus::Sent, None),
         SendOutcome::Failed { error } => (None, MessageStatus::Failed, Some(error.to_string())),
     };
+    if let Some(wamid) = wamid {
+        // Before the wamid is written: a status holding it now is committed before we look.
+        early_statuses::lock_wamid(tx, wamid).await?;
+    }
+    let Some(mut message) = store_send_result(tx, message_id, wamid, status, error, at).await?
+    else {
+        return Ok(None);
+    };
+    if let Some(wamid) = wamid {
+        for held in early_statuses::take(tx, &message.project_id, wamid).await? {
+            let change = move_status(tx, &message.project_id, wamid, &held).await?;
+            if let StatusChange::Applied(moved) = change {
+                message = *moved;
+            }
+        }
+    }
+    Ok(Some(message))
+}
+
+/// The write of [`finish_send`] itself.
+async fn store_send_result(
+    tx: &mut Tx,
+    message_id: &str,
+    wamid: Option<&str>,
+    status: MessageStatus,
+    error: Option<String>,
+    at: i64,
+) -> Result<Option<Message>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "UPDATE messages SET wamid = COALESCE($1, wamid), status = $2, error = $3, status_at = $4 \
          WHERE id = $5 AND status = 'pending' RETURNING {COLUMNS}"

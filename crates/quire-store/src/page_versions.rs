@@ -123,6 +123,8 @@ pub struct NewPageVersion<'a> {
     /// `Some` exactly when the build succeeded.
     artifact: Option<NewArtifact<'a>>,
     lock: Option<String>,
+    /// The asset contents the build used: (name, SHA-256).
+    assets: Vec<(String, String)>,
 }
 
 impl<'a> NewPageVersion<'a> {
@@ -139,6 +141,7 @@ impl<'a> NewPageVersion<'a> {
             diagnostics: serde_json::to_string(diagnostics).unwrap_or_else(|_| "[]".to_owned()),
             artifact: None,
             lock: None,
+            assets: Vec::new(),
         }
     }
 
@@ -149,6 +152,13 @@ impl<'a> NewPageVersion<'a> {
             artifact: Some(artifact),
             ..self
         }
+    }
+
+    /// The asset contents the build used, as (name, SHA-256): kept with the version so a
+    /// content stays while a version needs it.
+    #[must_use]
+    pub fn with_assets(self, assets: Vec<(String, String)>) -> Self {
+        Self { assets, ..self }
     }
 
     /// The npm lock the build used (one that does not serialize is left out).
@@ -359,6 +369,7 @@ pub(crate) async fn insert_version(
     .bind(saved.lock.as_deref())
     .execute(&mut **tx)
     .await?;
+    crate::assets::record_version_assets(tx, &saved.id, &version.assets).await?;
     let details = serde_json::json!({
         "version": number,
         "build_ok": saved.build_ok,

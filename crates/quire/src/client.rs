@@ -100,6 +100,47 @@ impl ApiClient {
         ))
     }
 
+    /// Posts raw bytes (a page asset) and returns the JSON answer; an error response becomes
+    /// an error carrying the server's message.
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the Quire server at {}", self.base))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .context("cannot read the server's answer")?;
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if !status.is_success() {
+            let message = body["error"]["message"].as_str().unwrap_or(&text);
+            bail!("the server answered {status}: {message}");
+        }
+        Ok(body)
+    }
+
+    /// The bytes at `url` (an asset's content on the usercontent origin; no credentials).
+    pub async fn download(&self, url: &str) -> anyhow::Result<Vec<u8>> {
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!("{url} answered {status}");
+        }
+        Ok(response.bytes().await?.to_vec())
+    }
+
     pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
         self.send(Method::GET, path, None).await
     }

@@ -65,6 +65,8 @@ pub async fn run(args: CompileArgs) -> anyhow::Result<ExitCode> {
         source,
         dependencies,
         lock: lock.clone(),
+        // A page compiled alone has no project, so no assets: importing one is an error.
+        assets: BTreeMap::new(),
     };
     let output = compiler.compile(&input, &progress).await;
     progress.finish();

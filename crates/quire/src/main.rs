@@ -7,6 +7,7 @@ mod client;
 mod compile;
 mod functions;
 mod lock;
+mod page_assets;
 mod pages;
 mod restore;
 mod serve;

@@ -1,6 +1,7 @@
 //! `quire pages list|push|pull|publish|delete`: a project's pages from the command line, through the
 //! server's API with an API token. `push` saves a local TSX file as a page's new version
 //! (creating the page if needed), prints the build's diagnostics and exits 1 when it failed.
+//! Both carry the `assets/` folder beside the file (see `page_assets`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +21,8 @@ pub enum PagesCommand {
         remote: RemoteArgs,
     },
     /// Save a local .tsx file as a page's new version (the page is created if needed) and
-    /// show its build; exits 1 when the build failed.
+    /// show its build; exits 1 when the build failed. Files in an assets/ folder beside it
+    /// are uploaded first as the project's assets, those whose bytes changed.
     Push {
         /// The page's source file.
         file: PathBuf,
@@ -40,7 +42,8 @@ pub enum PagesCommand {
         #[command(flatten)]
         remote: RemoteArgs,
     },
-    /// Write a page's newest saved source to a file.
+    /// Write a page's newest saved source to a file, and the assets it imports to an assets/
+    /// folder beside it.
     Pull {
         /// The page (slug or id).
         page: String,
@@ -202,6 +205,7 @@ async fn push(
             .map(str::to_owned)
             .context("cannot take a slug from the file name; pass --slug")?,
     };
+    crate::page_assets::push(client, file).await?;
     let path = client.project_path(&format!("/pages/{slug}"));
     let (status, text) = client.send_raw(Method::GET, &path, None).await?;
     let saved = if status == StatusCode::NOT_FOUND {
@@ -251,6 +255,7 @@ async fn pull(client: &ApiClient, page: &str, output: Option<PathBuf>) -> anyhow
     let output = output.unwrap_or_else(|| PathBuf::from(format!("{}.tsx", text(&found["slug"]))));
     std::fs::write(&output, source)
         .with_context(|| format!("could not write {}", output.display()))?;
+    crate::page_assets::pull(client, &output, source).await?;
     let number = &found["head"]["number"];
     println!(
         "Wrote version {number} of {:?} to {}; push your edits with --base-version {number} so that nobody's later save is overwritten.",

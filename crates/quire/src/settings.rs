@@ -117,6 +117,18 @@ pub const KEYS: &[Key] = &[
         help: "failed sign-ins per minute from one client address (the connection's peer), whatever the e-mail; 0: no limit",
     },
     Key {
+        name: "embed_rate_per_minute",
+        env: "QUIRE_EMBED_RATE_PER_MINUTE",
+        default: "1200",
+        help: "API calls per minute one embedded inbox may make, all its viewers together; 0: no limit",
+    },
+    Key {
+        name: "public_link_rate_per_minute",
+        env: "QUIRE_PUBLIC_LINK_RATE_PER_MINUTE",
+        default: "600",
+        help: "function calls per minute through one public link, and from one client address through any; 0: no limit",
+    },
+    Key {
         name: "function_concurrency_per_project",
         env: "QUIRE_FUNCTION_CONCURRENCY_PER_PROJECT",
         default: "4 per CPU, at least 8",
@@ -133,6 +145,18 @@ pub const KEYS: &[Key] = &[
         env: "QUIRE_WHATSAPP_API_URL",
         default: quire_server::DEFAULT_WHATSAPP_API_URL,
         help: "the WhatsApp Cloud API's base URL with its version; inbox replies are posted to <this>/<phone number id>/messages",
+    },
+    Key {
+        name: "asset_max_bytes",
+        env: "QUIRE_ASSET_MAX_BYTES",
+        default: "5242880",
+        help: "the largest page asset (image, font, data file) one upload may carry, in bytes (5 MiB)",
+    },
+    Key {
+        name: "project_assets_max_bytes",
+        env: "QUIRE_PROJECT_ASSETS_MAX_BYTES",
+        default: "104857600",
+        help: "what one project's page assets may take together, in bytes (100 MiB)",
     },
     Key {
         name: "log",
@@ -182,9 +206,13 @@ struct FileSettings {
     invoke_rate_per_viewer: Option<u32>,
     invoke_rate_per_project: Option<u32>,
     login_failures_per_address: Option<u32>,
+    embed_rate_per_minute: Option<u32>,
+    public_link_rate_per_minute: Option<u32>,
     function_concurrency_per_project: Option<u64>,
     function_queue_wait_ms: Option<u64>,
     whatsapp_api_url: Option<String>,
+    asset_max_bytes: Option<u64>,
+    project_assets_max_bytes: Option<u64>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -228,9 +256,13 @@ pub struct Settings {
     pub invoke_rate_per_viewer: u32,
     pub invoke_rate_per_project: u32,
     pub login_failures_per_address: u32,
+    pub embed_rate_per_minute: u32,
+    pub public_link_rate_per_minute: u32,
     pub function_concurrency_per_project: usize,
     pub function_queue_wait: Duration,
     pub whatsapp_api_url: String,
+    pub asset_max_bytes: u64,
+    pub project_assets_max_bytes: u64,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -258,6 +290,10 @@ impl Settings {
     }
 
     /// Loads with `env` standing in for the process environment (tests pass their own).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one statement per setting: the list is the point"
+    )]
     pub fn load_from(
         overrides: &Overrides,
         env: impl Fn(&str) -> Option<String>,
@@ -348,12 +384,32 @@ impl Settings {
                 file.login_failures_per_address,
                 quire_server::DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
             )?,
+            embed_rate_per_minute: rate(
+                "QUIRE_EMBED_RATE_PER_MINUTE",
+                file.embed_rate_per_minute,
+                quire_server::DEFAULT_EMBED_RATE_PER_MINUTE,
+            )?,
+            public_link_rate_per_minute: rate(
+                "QUIRE_PUBLIC_LINK_RATE_PER_MINUTE",
+                file.public_link_rate_per_minute,
+                quire_server::DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE,
+            )?,
             function_concurrency_per_project,
             function_queue_wait,
             whatsapp_api_url: trim_slash(
                 &text("QUIRE_WHATSAPP_API_URL", file.whatsapp_api_url)
                     .unwrap_or_else(|| quire_server::DEFAULT_WHATSAPP_API_URL.to_owned()),
             ),
+            asset_max_bytes: number(
+                "QUIRE_ASSET_MAX_BYTES",
+                file.asset_max_bytes,
+                quire_server::DEFAULT_ASSET_MAX_BYTES,
+            )?,
+            project_assets_max_bytes: number(
+                "QUIRE_PROJECT_ASSETS_MAX_BYTES",
+                file.project_assets_max_bytes,
+                quire_server::DEFAULT_PROJECT_ASSETS_MAX_BYTES,
+            )?,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -377,6 +433,16 @@ impl Settings {
         }
         quire_store::Backend::from_url(&self.database_url)?;
         base_url("whatsapp_api_url", &self.whatsapp_api_url)?;
+        for (name, bytes) in [
+            ("asset_max_bytes", self.asset_max_bytes),
+            ("project_assets_max_bytes", self.project_assets_max_bytes),
+        ] {
+            if bytes == 0 {
+                bail!(
+                    "{name} is 0, which would refuse every asset: give a number of bytes, or leave it out for the default"
+                );
+            }
+        }
         Ok(())
     }
 
@@ -433,10 +499,14 @@ impl Settings {
             invoke_rate_per_viewer: self.invoke_rate_per_viewer,
             invoke_rate_per_project: self.invoke_rate_per_project,
             login_failures_per_address: self.login_failures_per_address,
+            embed_rate_per_minute: self.embed_rate_per_minute,
+            public_link_rate_per_minute: self.public_link_rate_per_minute,
             record_batch_window: quire_server::DEFAULT_RECORD_BATCH_WINDOW,
             function_concurrency_per_project: self.function_concurrency_per_project,
             function_queue_wait: self.function_queue_wait,
             whatsapp_api_url: self.whatsapp_api_url.clone(),
+            asset_max_bytes: self.asset_max_bytes,
+            project_assets_max_bytes: self.project_assets_max_bytes,
         })
     }
 }
@@ -555,6 +625,10 @@ pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 
 /// `quire config`: the effective settings, secrets hidden.
 impl fmt::Display for Settings {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one line per setting: the list is the point"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |value: &Option<String>| {
             if value.is_some() {
@@ -632,6 +706,16 @@ impl fmt::Display for Settings {
         )?;
         writeln!(
             f,
+            "embed_rate_per_minute   = {}",
+            self.embed_rate_per_minute
+        )?;
+        writeln!(
+            f,
+            "public_link_rate_per_minute = {}",
+            self.public_link_rate_per_minute
+        )?;
+        writeln!(
+            f,
             "function_concurrency_per_project = {}",
             self.function_concurrency_per_project
         )?;
@@ -641,6 +725,12 @@ impl fmt::Display for Settings {
             self.function_queue_wait.as_millis()
         )?;
         writeln!(f, "whatsapp_api_url        = {:?}", self.whatsapp_api_url)?;
+        writeln!(f, "asset_max_bytes         = {}", self.asset_max_bytes)?;
+        writeln!(
+            f,
+            "project_assets_max_bytes = {}",
+            self.project_assets_max_bytes
+        )?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,

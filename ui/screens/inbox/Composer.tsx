@@ -29,7 +29,8 @@ export function Composer({
   project: string;
   conversation: Conversation;
   blocked: ReactNode | null;
-  viewer: string;
+  /** The signed-in member's id; `null` in an embedded inbox. */
+  viewer: string | null;
   contactWroteAt: number | null;
   onBlocked: (reason: string) => void;
 }) {

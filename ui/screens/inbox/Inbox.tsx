@@ -17,6 +17,7 @@ import { cachedConversation, storeConversation } from "./cache";
 import { ConversationList, type NumberChoice } from "./ConversationList";
 import { DetailPanel } from "./DetailPanel";
 import { contactHandle, contactName, formatPhone } from "./format";
+import { useEmbed } from "./embed";
 import { Thread } from "./Thread";
 import { inboxHref, readInboxUrl, type InboxUrl } from "./url";
 import { useInboxKeys } from "./useInboxKeys";
@@ -42,7 +43,8 @@ export function Inbox({
 }: {
   project: Project;
   conversationId: string | undefined;
-  user: User;
+  /** The signed-in member; `null` in an embedded inbox. */
+  user: User | null;
 }) {
   const slug = project.slug;
   const search = useSearch();
@@ -51,7 +53,8 @@ export function Inbox({
   const editor = canEdit(project);
   const client = useQueryClient();
   const connections = useConnections(slug, editor);
-  const members = useMembers(slug);
+  const embed = useEmbed();
+  const members = useMembers(slug, !embed);
   const names = useMemo(
     () => new Map((members.data ?? []).map((m) => [m.user.id, m.user.name || m.user.email])),
     [members.data],
@@ -170,7 +173,9 @@ export function Inbox({
   const empty = (
     <div className="inbox-empty">
       <p className="inbox-empty-title">No conversations yet</p>
-      {editor && !connected ? (
+      {embed ? (
+        <p className="muted small">Messages to this inbox’s WhatsApp numbers arrive here as they come.</p>
+      ) : editor && !connected ? (
         <p className="muted small">
           Connect the project’s WhatsApp Business number: messages to it arrive here, and the team
           answers them together.
@@ -204,7 +209,7 @@ export function Inbox({
     <div className={`inbox inbox-view-${view}${noConversations ? " inbox-first-run" : ""}`}>
       <aside className="inbox-pane inbox-list-pane" aria-label="Conversations">
         <div className="inbox-list-head">
-          <h1 className="inbox-title">Inbox</h1>
+          <h1 className="inbox-title">{embed ? embed.name : "Inbox"}</h1>
           <LiveIndicator state={live} />
           {editor ? (
             <Link href={paths.whatsappSetup(slug)} className="button button-quiet button-small inbox-setup-link">
@@ -225,7 +230,12 @@ export function Inbox({
         />
       </aside>
       <section className="inbox-pane inbox-thread-pane" aria-label="Conversation">
-        {conversationId === undefined && noConversations ? (
+        {conversationId === undefined && noConversations && embed ? (
+          <div className="thread-placeholder">
+            <p className="inbox-empty-title">No conversations yet</p>
+            <p className="muted small">New messages appear here on their own, without reloading.</p>
+          </div>
+        ) : conversationId === undefined && noConversations ? (
           <Onboarding project={project} editor={editor} connected={connected} />
         ) : conversationId === undefined ? (
           <div className="thread-placeholder">
@@ -249,7 +259,7 @@ export function Inbox({
             project={slug}
             conversation={open}
             names={names}
-            viewer={user.id}
+            viewer={user?.id ?? null}
             blocked={blocked}
             onBlocked={(reason) => setRefusals((all) => ({ ...all, [open.whatsapp_phone_number_id]: reason }))}
             header={

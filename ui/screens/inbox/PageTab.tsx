@@ -3,17 +3,19 @@
  * frame with the selected conversation in its context (mode `regular`, auto-resize on). The
  * frame stays when the conversation changes: a page listening for context events gets one, any
  * other is reloaded in place. Owners and admins may switch to the head version (mode
- * `preview`) to try a draft. Says what to do when nothing is mounted or published.
+ * `preview`) to try a draft. Says what to do when nothing is mounted or published. In an
+ * embedded inbox: the published version only, in `embedded` mode.
  */
 import { useState } from "react";
 import { Link } from "wouter";
-import type { Page } from "../../api/client";
+import type { EmbedSession, Page } from "../../api/client";
 import { usePages } from "../../api/queries";
 import { LoadError } from "../../components/LoadError";
 import { PageFrame } from "../../page/PageFrame";
 import { usePageConsole } from "../../page/usePageConsole";
 import { paths } from "../../paths";
 import { useTheme } from "../../theme";
+import { useEmbed } from "./embed";
 
 export const MOUNT_POINT = "inbox_conversation_sidebar";
 
@@ -33,6 +35,90 @@ export function PageTab({
   conversationId: string;
   editor: boolean;
   /** Owners and admins: show the head version instead of the published one. */
+  draft: boolean;
+  onDraft: (draft: boolean) => void;
+}) {
+  const embed = useEmbed();
+  if (embed) return <EmbeddedPageTab embed={embed} project={project} conversationId={conversationId} />;
+  return <MemberPageTab project={project} conversationId={conversationId} editor={editor} draft={draft} onDraft={onDraft} />;
+}
+
+/** An embedded inbox's Page tab: the mounted page's published version, in `embedded` mode. */
+function EmbeddedPageTab({
+  embed,
+  project,
+  conversationId,
+}: {
+  embed: EmbedSession;
+  project: string;
+  conversationId: string;
+}) {
+  const theme = useTheme().theme;
+  const [failure, setFailure] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const page = embed.page;
+  if (!page) {
+    return (
+      <div className="inbox-empty page-tab-empty">
+        <p className="inbox-empty-title">No page here yet</p>
+        <p className="muted small">
+          When the team publishes a page for the inbox, it shows here beside every conversation.
+        </p>
+      </div>
+    );
+  }
+  if (failure) {
+    return (
+      <div className="inbox-empty page-tab-empty" role="alert">
+        <p className="inbox-empty-title">The page could not be opened</p>
+        <p className="muted small">{failure}</p>
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => {
+            setFailure(null);
+            setAttempt((n) => n + 1);
+          }}
+        >
+          Try again
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="page-tab">
+      <div className="page-tab-bar">
+        <span className="page-tab-name" title={page.name}>
+          {page.name}
+        </span>
+      </div>
+      <PageFrame
+        key={attempt}
+        project={project}
+        page={page.id}
+        mode="embedded"
+        title={page.name}
+        theme={theme}
+        conversationId={conversationId}
+        autoResize
+        className="page-frame inbox-page-frame"
+        onReady={() => setFailure(null)}
+        onFailed={(error) => setFailure(error.message)}
+      />
+    </div>
+  );
+}
+
+function MemberPageTab({
+  project,
+  conversationId,
+  editor,
+  draft,
+  onDraft,
+}: {
+  project: string;
+  conversationId: string;
+  editor: boolean;
   draft: boolean;
   onDraft: (draft: boolean) => void;
 }) {

@@ -31,7 +31,8 @@ export function Thread({
   conversation: Conversation;
   /** Members' names by user id, for who sent a reply. */
   names: Map<string, string>;
-  viewer: string;
+  /** The signed-in member's id; `null` in an embedded inbox. */
+  viewer: string | null;
   /** Why replies cannot be sent from here, if they cannot. */
   blocked: ReactNode | null;
   header: ReactNode;
@@ -56,7 +57,7 @@ export function Thread({
   };
   const first = newestFirst[newestFirst.length - 1]?.id ?? "";
   const last = newestFirst[0]?.id ?? "";
-  const lastIsMine = newestFirst[0]?.sent_by === viewer;
+  const lastIsMine = viewer !== null && newestFirst[0]?.sent_by === viewer;
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
@@ -108,7 +109,7 @@ export function Thread({
   const senderOf = (message: Message): string =>
     message.direction === "inbound"
       ? (conversation.contact_name ?? "Contact")
-      : message.sent_by === viewer
+      : viewer !== null && message.sent_by === viewer
         ? "You"
         : message.sent_by
           ? (names.get(message.sent_by) ?? "A former member")

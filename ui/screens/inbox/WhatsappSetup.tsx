@@ -3,6 +3,7 @@
  * each, what to enter in Meta's webhook setup (the callback URL and verify token, with copy
  * buttons), whether it can reply, when the last delivery came, a test event that goes through
  * the real webhook path and links to its conversation, replacing its secrets, and deleting it.
+ * Below them, the inbox's embeds in other sites (EmbedsSection.tsx).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
@@ -17,6 +18,7 @@ import { RelativeTime } from "../../components/RelativeTime";
 import { RowsSkeleton } from "../../components/RowsSkeleton";
 import { useToast } from "../../components/Toasts";
 import { paths } from "../../paths";
+import { EmbedsSection } from "./EmbedsSection";
 import { formatPhone } from "./format";
 import "./inbox.css";
 
@@ -99,6 +101,7 @@ export function WhatsappSetup({ project }: { project: Project }) {
           />
         ))}
       </div>
+      {connections.isSuccess ? <EmbedsSection project={slug} connections={list} /> : null}
       <ConnectionDialog project={slug} open={adding} connection={null} onClose={() => setAdding(false)} />
       <ConnectionDialog project={slug} open={editing !== null} connection={editing} onClose={() => setEditing(null)} />
       <Confirm

@@ -15,7 +15,7 @@ interface Reply {
   pending: Message;
 }
 
-export function useSendReply(project: string, viewer: string) {
+export function useSendReply(project: string, viewer: string | null) {
   const client = useQueryClient();
   const mutation = useMutation({
     mutationFn: ({ conversation, text }: Reply) =>

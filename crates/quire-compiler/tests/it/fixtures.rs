@@ -1,14 +1,16 @@
 //! The fixture runner: every folder under `tests/fixtures/` is a case with an `input.tsx`, an
 //! optional `dependencies.json` (as in package.json) and one expectation beside them:
 //! `diagnostics.snap` (the compile must fail with exactly these) or `page.snap` (it must
-//! succeed; the page's own script, its CSS and any warnings). A new case needs no Rust: add the
+//! succeed; the page's own script, its CSS and any warnings). Files in an `assets/` folder
+//! are the project's assets the page may import (`./<name>`), served at
+//! `https://usercontent.test/u/<name>`. A new case needs no Rust: add the
 //! folder and run `cargo insta test --accept` (or accept the `.snap.new` file) once.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use quire_compiler::{CompileInput, CompileOutput};
+use quire_compiler::{CompileInput, CompileOutput, PageAsset};
 use quire_npm::NoProgress;
 
 use crate::{compiler, page_script, registry_url};
@@ -40,7 +42,35 @@ fn input(case: &Path) -> CompileInput {
         source,
         dependencies,
         lock: None,
+        assets: assets(&case.join("assets")),
     }
+}
+
+/// The fixture's assets, typed by extension (the server reads the type from the bytes).
+fn assets(dir: &Path) -> BTreeMap<String, PageAsset> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(|entry| entry.expect("an asset entry").path())
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let content_type = match path.extension().and_then(|e| e.to_str()) {
+                Some("png") => "image/png",
+                Some("svg") => "image/svg+xml",
+                Some("woff2") => "font/woff2",
+                Some("json") => "application/json",
+                Some("csv") => "text/csv; charset=utf-8",
+                _ => "text/plain; charset=utf-8",
+            };
+            let asset = PageAsset {
+                url: format!("https://usercontent.test/u/{name}"),
+                content_type: content_type.to_owned(),
+                bytes: std::fs::read(&path).expect("the asset is readable"),
+            };
+            (name, asset)
+        })
+        .collect()
 }
 
 fn redact(text: &str) -> String {

@@ -1,8 +1,12 @@
 //! Who is calling: the `Viewer` extractor (session cookie or bearer token), CSRF and
 //! cross-site checks for state-changing calls, and role checks on projects.
 
+mod inbox_caller;
 pub mod password;
 pub mod tokens;
+
+pub(crate) use inbox_caller::live_embed;
+pub use inbox_caller::{InboxAccess, InboxCaller};
 
 use std::sync::atomic::Ordering;
 
@@ -124,6 +128,16 @@ where
 }
 
 pub(crate) async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, ApiError> {
+    if crate::inbox::embeds::is_embed_token(token) {
+        return Err(ApiError::forbidden(
+            "an embedded inbox's token opens only the inbox (its conversations, its page and its events); this call needs a member's session or API token",
+        ));
+    }
+    if token.starts_with(crate::pages::public_links::TOKEN_PREFIX) {
+        return Err(ApiError::forbidden(
+            "a public link's token opens only its page (POST /api/v1/public/frame and …/invoke); this call needs a member's session or API token",
+        ));
+    }
     let hash = tokens::sha256_hex(token);
     let found = state.credentials.token(&state.store, &hash).await?;
     let Some(known) = found.as_deref() else {
@@ -240,7 +254,7 @@ pub fn refuse_cross_site(method: &Method, headers: &HeaderMap) -> Result<(), Api
     Ok(())
 }
 
-fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -28,6 +28,14 @@ pub fn new_api_token() -> (String, String) {
     (token, hint)
 }
 
+/// A new token that starts with `prefix` (192 random bits): its SHA-256 (what the store
+/// keeps), the token, and the hint shown in lists.
+pub fn new_prefixed_token(prefix: &str) -> (String, String, String) {
+    let token = format!("{prefix}{}", random_token(24));
+    let hint = format!("{}…", &token[..prefix.len() + 4]);
+    (sha256_hex(&token), token, hint)
+}
+
 /// Invitation links carry this before their token.
 pub const INVITATION_PREFIX: &str = "quire_inv_";
 

@@ -3,16 +3,19 @@
 //! to date, a new inbound message counts as unread and becomes the list's preview (unless an
 //! older one arrives late), and statuses move outbound messages forward only. A change for a
 //! number the project has not connected, and a status for a message Quire never stored, are
-//! counted and skipped. What changed goes out on the live stream, appended in the same
-//! transaction. The caller answers Meta only after this returns, so an acknowledged delivery
-//! is committed.
+//! counted and skipped (a status that may be a pending reply's is held for it instead; see
+//! `quire_store::apply_status`). What changed goes out on the live stream, appended in the
+//! same transaction. The caller answers Meta only after this returns, so an acknowledged
+//! delivery is committed.
 //!
 //! Deliveries queue for one writer, which writes what gathered while it committed the last
 //! batch in one transaction (group commit): a commit, and on `PostgreSQL` the project's event
 //! lock, are paid once per batch, not once per delivery. A batch that fails is written again
-//! one delivery at a time, so a delivery the database refuses fails alone.
+//! one delivery at a time, so a delivery the database refuses fails alone. Rows are written in
+//! one order whatever the deliveries' (see [`Work`]), so the writers of two instances never
+//! deadlock.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_store::{
@@ -24,7 +27,7 @@ use tokio::sync::oneshot;
 
 use super::events::InboxEvents;
 use super::targets::{TargetConnection, WebhookTarget};
-use super::webhook::{Delivery, IncomingMessage};
+use super::webhook::{Delivery, IncomingMessage, StatusUpdate};
 
 /// The longest preview a conversation keeps of its last message, in characters.
 const PREVIEW_CHARS: usize = 200;
@@ -43,6 +46,9 @@ pub struct Outcome {
     pub statuses_applied: usize,
     /// Statuses that came after a later one (or twice), and changed nothing.
     pub statuses_stale: usize,
+    /// Statuses of messages the project has not stored (yet), held while one of its replies
+    /// is on its way, in case they are that reply's.
+    pub statuses_held: usize,
     /// Statuses of messages the project never stored (or not outbound), dropped.
     pub statuses_unknown: usize,
     /// Statuses of a kind Quire does not know, skipped.
@@ -199,85 +205,149 @@ async fn write_together(
     store: &Store,
     deliveries: &[(&WebhookTarget, &Delivery)],
 ) -> Result<Vec<Outcome>, StoreError> {
+    let mut outcomes: Vec<Outcome> = deliveries
+        .iter()
+        .map(|(_, delivery)| Outcome {
+            changes_other_field: delivery.other_fields,
+            ..Outcome::default()
+        })
+        .collect();
+    let work = Work::plan(deliveries, &mut outcomes);
     let now = now_ms();
     let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
-    let mut noted = HashSet::new();
-    let mut outcomes = Vec::with_capacity(deliveries.len());
     let mut tx = store.begin().await?;
-    for (target, delivery) in deliveries {
+    for connection in &work.connections {
+        note_delivery(&mut tx, &connection.id, now).await?;
+    }
+    for item in &work.messages {
+        let project = &item.target.project_id;
         let events = events
-            .entry(target.project_id.as_str())
-            .or_insert_with(|| InboxEvents::new(&target.project_id));
-        outcomes.push(write_delivery(&mut tx, target, delivery, now, &mut noted, events).await?);
+            .entry(project)
+            .or_insert_with(|| InboxEvents::new(project));
+        let outcome = &mut outcomes[item.delivery];
+        if store_message(&mut tx, item.target, item.connection, item.what, events).await? {
+            outcome.messages_stored += 1;
+        } else {
+            outcome.messages_repeated += 1;
+        }
+    }
+    for item in &work.statuses {
+        let project = &item.target.project_id;
+        let status = item.what;
+        let change = apply_status(
+            &mut tx,
+            project,
+            &status.wamid,
+            status.status,
+            status.at,
+            status.error.as_ref(),
+        )
+        .await?;
+        let outcome = &mut outcomes[item.delivery];
+        match change {
+            StatusChange::Applied(message) => {
+                outcome.statuses_applied += 1;
+                events
+                    .entry(project)
+                    .or_insert_with(|| InboxEvents::new(project))
+                    .message_updated(&message, &item.connection.phone_number_id);
+            }
+            StatusChange::Stale => outcome.statuses_stale += 1,
+            StatusChange::Held => outcome.statuses_held += 1,
+            StatusChange::Unknown => {
+                outcome.statuses_unknown += 1;
+                tracing::debug!(
+                    project = %project,
+                    wamid = %status.wamid,
+                    "a status names a message this project never sent; dropped"
+                );
+            }
+        }
     }
     InboxEvents::commit_all(store, tx, events.values()).await?;
     Ok(outcomes)
 }
 
-/// Writes `delivery` to `target`'s project inside `tx`; `noted` holds the connections whose
-/// last delivery time was written in `tx` already.
-async fn write_delivery<'a>(
-    tx: &mut Tx,
+/// A batch's writes in the order they take their locks: the connections (by id), then the
+/// conversations (by project, number and contact key), each with its messages in the order
+/// Meta sent them, then the statuses (by project and wamid). Two batches that touch the same
+/// rows take them in the same order, so on `PostgreSQL` neither holds a row the other waits
+/// for while waiting for one the other holds (a deadlock, which `PostgreSQL` would end by
+/// failing the batch).
+struct Work<'a> {
+    connections: Vec<&'a TargetConnection>,
+    messages: Vec<Item<'a, IncomingMessage>>,
+    statuses: Vec<Item<'a, StatusUpdate>>,
+}
+
+/// A message or status of the batch's delivery number `delivery`.
+struct Item<'a, T> {
+    delivery: usize,
     target: &'a WebhookTarget,
-    delivery: &Delivery,
-    now: i64,
-    noted: &mut HashSet<&'a str>,
-    events: &mut InboxEvents,
-) -> Result<Outcome, StoreError> {
-    let mut outcome = Outcome {
-        changes_other_field: delivery.other_fields,
-        ..Outcome::default()
-    };
-    for change in &delivery.changes {
-        outcome.statuses_other += change.other_statuses;
-        let Some(connection) = target.connection(&change.phone_number_id) else {
-            outcome.changes_unknown_number += 1;
-            tracing::warn!(
-                project = %target.project_id,
-                phone_number_id = %change.phone_number_id,
-                "a delivery names a WhatsApp number this project has not connected; its change was skipped"
-            );
-            continue;
-        };
-        if noted.insert(connection.id.as_str()) {
-            note_delivery(tx, &connection.id, now).await?;
-        }
-        for message in &change.messages {
-            let stored = store_message(tx, target, connection, message, events).await?;
-            if stored {
-                outcome.messages_stored += 1;
-            } else {
-                outcome.messages_repeated += 1;
-            }
-        }
-        for status in &change.statuses {
-            let change = apply_status(
-                tx,
-                &target.project_id,
-                &status.wamid,
-                status.status,
-                status.at,
-                status.error.as_ref(),
-            )
-            .await?;
-            match change {
-                StatusChange::Applied(message) => {
-                    outcome.statuses_applied += 1;
-                    events.message_updated(&message, &connection.phone_number_id);
-                }
-                StatusChange::Stale => outcome.statuses_stale += 1,
-                StatusChange::Unknown => {
-                    outcome.statuses_unknown += 1;
-                    tracing::debug!(
-                        project = %target.project_id,
-                        wamid = %status.wamid,
-                        "a status names a message this project never sent; dropped"
-                    );
-                }
-            }
-        }
+    connection: &'a TargetConnection,
+    what: &'a T,
+}
+
+impl<'a> Item<'a, IncomingMessage> {
+    /// What names the message's conversation: its project, number and contact.
+    fn conversation_key(&self) -> (&'a str, &'a str, Option<&'a str>) {
+        (
+            &self.target.project_id,
+            &self.connection.phone_number_id,
+            self.what.sender.contact_key(),
+        )
     }
-    Ok(outcome)
+}
+
+impl<'a> Work<'a> {
+    /// The work of `deliveries`; what each skips is counted in its `outcomes`.
+    fn plan(deliveries: &[(&'a WebhookTarget, &'a Delivery)], outcomes: &mut [Outcome]) -> Self {
+        let mut work = Self {
+            connections: Vec::new(),
+            messages: Vec::new(),
+            statuses: Vec::new(),
+        };
+        for (delivery_index, (target, delivery)) in deliveries.iter().enumerate() {
+            let outcome = &mut outcomes[delivery_index];
+            for change in &delivery.changes {
+                outcome.statuses_other += change.other_statuses;
+                let Some(connection) = target.connection(&change.phone_number_id) else {
+                    outcome.changes_unknown_number += 1;
+                    tracing::warn!(
+                        project = %target.project_id,
+                        phone_number_id = %change.phone_number_id,
+                        "a delivery names a WhatsApp number this project has not connected; its change was skipped"
+                    );
+                    continue;
+                };
+                work.connections.push(connection);
+                work.messages
+                    .extend(change.messages.iter().map(|what| Item {
+                        delivery: delivery_index,
+                        target,
+                        connection,
+                        what,
+                    }));
+                work.statuses
+                    .extend(change.statuses.iter().map(|what| Item {
+                        delivery: delivery_index,
+                        target,
+                        connection,
+                        what,
+                    }));
+            }
+        }
+        work.connections.sort_by(|a, b| a.id.cmp(&b.id));
+        work.connections.dedup_by(|a, b| a.id == b.id);
+        // Stable sorts: a conversation's messages, and a message's statuses, keep their order.
+        work.messages
+            .sort_by(|a, b| a.conversation_key().cmp(&b.conversation_key()));
+        work.statuses.sort_by(|a, b| {
+            (a.target.project_id.as_str(), a.what.wamid.as_str())
+                .cmp(&(b.target.project_id.as_str(), b.what.wamid.as_str()))
+        });
+        work
+    }
 }
 
 /// Stores one incoming message and brings its conversation up to date; answers whether it

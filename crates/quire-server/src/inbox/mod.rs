@@ -3,15 +3,18 @@
 //! ([`conversations`]: read, metadata), connection secrets at rest ([`secrets`]), and the
 //! deliveries Quire makes itself ([`deliveries`]: the connections' test event and the [`demo`]
 //! conversations). Every write announces itself on the live stream ([`events`], in the
-//! [`views`] the API answers with). Routes, the bootstrap and tests call these; nothing else
+//! [`views`] the API answers with). Statuses held for replies that never claimed them are
+//! pruned in the background ([`prune`]). Routes, the bootstrap and tests call these; nothing else
 //! writes a delivery.
 
 pub mod cloud_api;
 pub mod conversations;
 pub mod deliveries;
 pub mod demo;
+pub mod embeds;
 pub mod events;
 pub mod ingest;
+pub mod prune;
 pub mod receive;
 pub mod reply;
 pub mod secrets;

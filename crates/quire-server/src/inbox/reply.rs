@@ -1,7 +1,8 @@
 //! Replies from the inbox. A reply is stored `pending` first (so it shows at once and is not
 //! lost if the send hangs), then sent through the Cloud API from the conversation's number to
-//! the contact, then marked `sent` with its `wamid` (which later status deliveries move on) or
-//! `failed` with WhatsApp's error, which the message then shows.
+//! the contact, then marked `sent` with its `wamid` (which status deliveries move on, even
+//! one that came before the wamid was written: it was held for it) or `failed` with
+//! WhatsApp's error, which the message then shows.
 
 use axum::http::StatusCode;
 use quire_store::{
@@ -79,7 +80,7 @@ pub async fn record_send_result(
     Ok(message)
 }
 
-/// Sends `text` to `conversation`'s contact as `sender_id`. A message the Cloud API refused
+/// Sends `text` to `conversation`'s contact as `sender_id` (none: an embedded inbox). A message the Cloud API refused
 /// is answered like one it took, with status `failed` and WhatsApp's error; a conversation
 /// whose number is no longer connected (or has no access token) is refused before anything
 /// is stored.
@@ -87,7 +88,7 @@ pub async fn reply(
     state: &AppState,
     conversation: &Conversation,
     text: &str,
-    sender_id: &str,
+    sender_id: Option<&str>,
 ) -> Result<Message, ApiError> {
     let number = conversation
         .display_phone_number
@@ -141,8 +142,7 @@ pub async fn reply(
             )));
         }
     };
-    let pending =
-        record_outgoing(&state.store, conversation, text, Some(sender_id), now_ms()).await?;
+    let pending = record_outgoing(&state.store, conversation, text, sender_id, now_ms()).await?;
     let sent = state
         .inbox
         .cloud_api

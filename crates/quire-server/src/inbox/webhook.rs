@@ -53,6 +53,14 @@ pub struct Sender {
     pub name: Option<String>,
 }
 
+impl Sender {
+    /// What the sender's conversation is looked up by: the `wa_id`, else the business-scoped
+    /// user id.
+    pub fn contact_key(&self) -> Option<&str> {
+        self.wa_id.as_deref().or(self.user_id.as_deref())
+    }
+}
+
 #[derive(Debug)]
 pub struct IncomingMessage {
     pub wamid: String,

@@ -62,6 +62,8 @@ pub struct Caller {
     pub page_id: Option<String>,
     pub mount_point: Option<String>,
     pub mode: Option<String>,
+    /// The public link a page's call came through (its record names it).
+    pub public_link_id: Option<String>,
 }
 
 /// How a call reached the function; kept in its invocation record, and it decides the form of
@@ -127,7 +129,8 @@ impl Invoker {
         }
         let request = self.request(&target.function, &call.headers, call.body, &call.caller);
         let viewer = call.caller.viewer_user_id.as_deref();
-        let ran = self.run(target, request, call.via, viewer).await?;
+        let link = call.caller.public_link_id.as_deref();
+        let ran = self.run(target, request, call.via, viewer, link).await?;
         Ok(answer::answer(ran, call.via, &self.config.public_url))
     }
 

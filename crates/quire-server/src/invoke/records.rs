@@ -276,6 +276,7 @@ pub(super) fn invocation_record(
         logs_truncated,
         request_bytes: i64::try_from(outcome.request_bytes).unwrap_or(i64::MAX),
         response_bytes: i64::try_from(outcome.response_bytes).unwrap_or(i64::MAX),
+        public_link_id: None,
     }
 }
 
@@ -327,6 +328,7 @@ mod tests {
             logs_truncated: false,
             request_bytes: 2,
             response_bytes: 2,
+            public_link_id: None,
         }
     }
 

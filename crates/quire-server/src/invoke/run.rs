@@ -126,7 +126,7 @@ impl Invoker {
     }
 
     /// The one place a function runs: takes the call from the rate limits of `viewer` (a user
-    /// id) and the project, waits for a place in the project's share of the runtime, hands the
+    /// id, or a public link's caller) and the project, waits for a place in the project's share of the runtime, hands the
     /// deployed version its secrets and the project's KV, runs it under its limits and queues
     /// its invocation record (secret values redacted from the error and the logs). Undeployed →
     /// 422; over a rate limit, or no place within the queue wait → 429 with `Retry-After`.
@@ -136,6 +136,7 @@ impl Invoker {
         request: HttpRequest,
         via: Via,
         viewer: Option<&str>,
+        public_link_id: Option<&str>,
     ) -> Result<Ran, ApiError> {
         let function = &target.function;
         let Some(deployed) = &target.deployed else {
@@ -150,7 +151,7 @@ impl Invoker {
             .as_ref()
             .map_err(|why| ApiError::unprocessable(why.clone()))?;
         let redactor = secrets.redactor.clone();
-        let (outcome, record) = self
+        let (outcome, mut record) = self
             .execute(
                 target,
                 deployed.version,
@@ -160,6 +161,7 @@ impl Invoker {
                 via,
             )
             .await?;
+        record.public_link_id = public_link_id.map(str::to_owned);
         self.records
             .queue(&self.store, self.config.record_batch_window, record);
         Ok(Ran {

@@ -27,7 +27,7 @@ pub use self::follow::{Delivery, Follower, Start};
 use self::hub::Hub;
 pub use self::prune::{KEPT_FOR, KEPT_PER_PROJECT, run_pruning};
 use self::slots::StreamSlots;
-pub use self::slots::{STREAMS_PER_USER, StreamSlot};
+pub use self::slots::{STREAMS_PER_EMBED, STREAMS_PER_USER, StreamSlot};
 pub use self::visibility::Visibility;
 
 pub struct Live {
@@ -54,10 +54,10 @@ impl Live {
         self.hub.stop();
     }
 
-    /// A place for one more stream of `user_id`; `None` when they hold
-    /// [`STREAMS_PER_USER`] on this instance already.
-    pub fn take_slot(&self, user_id: &str) -> Option<StreamSlot> {
-        self.slots.take(user_id, STREAMS_PER_USER)
+    /// A place for one more stream of `owner` (an account, or an embedded inbox); `None`
+    /// when it holds `limit` on this instance already.
+    pub fn take_slot(&self, owner: &str, limit: usize) -> Option<StreamSlot> {
+        self.slots.take(owner, limit)
     }
 
     /// A stream of `project_id`'s events after the id the client `sent` (see

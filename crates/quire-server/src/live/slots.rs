@@ -1,4 +1,4 @@
-//! How many event streams each account holds open on this instance, bounded.
+//! How many event streams each account (or embedded inbox) holds open on this instance, bounded.
 //!
 //! A stream holds a connection, a task's worth of state and a place in a feed for as long as
 //! the client stays. The app opens one per project a tab shows (shared by the tab's
@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 
 /// Streams one account may hold open on one instance.
 pub const STREAMS_PER_USER: usize = 32;
+/// Streams one embedded inbox may hold open on one instance: every person of the team that
+/// embeds it shares its token.
+pub const STREAMS_PER_EMBED: usize = 1000;
 
 #[derive(Default)]
 pub(super) struct StreamSlots {

@@ -2,11 +2,11 @@
 //! published pages only), [`version_for_mode`] the version they may open it at.
 
 use quire_compiler::Lock;
-use quire_store::{Membership, Page, PageStatus, PageVersion, Role};
+use quire_store::{INBOX_MOUNT_POINT, Membership, Page, PageStatus, PageVersion, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
+use crate::auth::{InboxAccess, Viewer};
 use crate::errors::ApiError;
 use crate::state::AppState;
 use crate::validate::shown;
@@ -21,13 +21,43 @@ pub async fn load(
     needed: Role,
 ) -> Result<(Membership, Page), ApiError> {
     let membership = viewer.require(state, project, needed).await?;
-    let found = state
+    let found = find(state, &membership, page).await?;
+    Ok((membership, found))
+}
+
+/// The page `page` (id or slug) as a member with `membership` may see it.
+async fn find(state: &AppState, membership: &Membership, page: &str) -> Result<Page, ApiError> {
+    state
         .store
         .page(&membership.project.id, page)
         .await?
-        .filter(|p| is_editor(&membership) || p.status == PageStatus::Published)
-        .ok_or_else(|| no_such_page(&membership, page))?;
-    Ok((membership, found))
+        .filter(|p| is_editor(membership) || p.status == PageStatus::Published)
+        .ok_or_else(|| no_such_page(membership, page))
+}
+
+/// The page `page` as an inbox caller may open it in `mode`: a member as [`load`] finds it;
+/// an embedded inbox only the project's page mounted in the inbox, published, in `embedded`
+/// mode (any other page is 404 to it, as if it did not exist).
+pub async fn load_for_inbox(
+    state: &AppState,
+    access: &InboxAccess,
+    page: &str,
+    mode: Mode,
+) -> Result<Page, ApiError> {
+    let found = find(state, &access.membership, page).await?;
+    if access.embed().is_none() {
+        return Ok(found);
+    }
+    if mode != Mode::Embedded {
+        return Err(ApiError::forbidden(format!(
+            "an embedded inbox opens pages in embedded mode only, not {}",
+            mode.as_str()
+        )));
+    }
+    if found.mount_point.as_deref() != Some(INBOX_MOUNT_POINT) {
+        return Err(no_such_page(&access.membership, page));
+    }
+    Ok(found)
 }
 
 /// [`load`] for the owners and admins about to build the page's next version, with the npm

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use quire_compiler::{Artifact, CompileInput, CompileOutput, Lock, NoProgress};
-use quire_store::{NewArtifact, NewPageVersion, Page};
+use quire_compiler::{Artifact, CompileInput, CompileOutput, Lock, NoProgress, PageAsset};
+use quire_store::{NewArtifact, NewPageVersion, Page, StoreError};
 
 use super::rules::validate_dependencies;
 use crate::errors::ApiError;
@@ -17,6 +17,8 @@ pub struct Built {
     /// Name → npm range.
     pub dependencies: BTreeMap<String, String>,
     pub output: CompileOutput,
+    /// The asset contents the page imported: (name, SHA-256).
+    pub assets: Vec<(String, String)>,
 }
 
 impl Built {
@@ -33,10 +35,12 @@ impl Built {
         let Some(artifact) = self.artifact() else {
             return version;
         };
-        let version = version.with_artifact(NewArtifact {
-            sha256: &artifact.sha256,
-            html: &artifact.html,
-        });
+        let version = version
+            .with_artifact(NewArtifact {
+                sha256: &artifact.sha256,
+                html: &artifact.html,
+            })
+            .with_assets(self.assets.clone());
         match &self.output.lock {
             Some(lock) => version.with_lock(lock),
             None => version,
@@ -57,27 +61,63 @@ pub async fn compile_over_head(
     let dependencies = dependencies.unwrap_or_else(|| page.dependencies.clone());
     validate_dependencies(&dependencies)?;
     let lock = head_lock.filter(|_| dependencies == page.dependencies);
-    Ok(compile(state, source, dependencies, lock).await)
+    Ok(compile(state, &page.project_id, source, dependencies, lock).await?)
 }
 
-/// Compiles a page source. Runs outside any transaction: a compile may fetch packages.
+/// Compiles a page source of `project_id`, with the project's assets it imports. Runs
+/// outside any transaction: a compile may fetch packages.
 pub async fn compile(
     state: &AppState,
+    project_id: &str,
     source: String,
     dependencies: BTreeMap<String, String>,
     lock: Option<Lock>,
-) -> Built {
+) -> Result<Built, StoreError> {
+    let (assets, used) = page_assets(state, project_id, &source).await?;
     let input = CompileInput {
         source,
         dependencies,
         lock,
+        assets,
     };
     let started = std::time::Instant::now();
     let output = state.compiler.compile(&input, &NoProgress).await;
     crate::telemetry::record_compile(output.ok(), started.elapsed());
-    Built {
+    Ok(Built {
         source: input.source,
         dependencies: input.dependencies,
         output,
+        assets: used,
+    })
+}
+
+/// The project's assets `source` imports, for the compiler, and which contents they are. A
+/// name the project does not have is left out: the compiler reports the import.
+async fn page_assets(
+    state: &AppState,
+    project_id: &str,
+    source: &str,
+) -> Result<(BTreeMap<String, PageAsset>, Vec<(String, String)>), StoreError> {
+    let mut assets = BTreeMap::new();
+    let mut used = Vec::new();
+    for name in quire_compiler::imported_assets(source) {
+        let Some(asset) = state.store.asset(project_id, &name).await? else {
+            continue;
+        };
+        // By name only: an id is no file name.
+        if asset.name != name {
+            continue;
+        }
+        let Some(content) = state.store.asset_content(&asset.sha256).await? else {
+            continue;
+        };
+        let page_asset = PageAsset {
+            url: crate::assets::content_url(state, &asset.sha256),
+            content_type: content.content_type,
+            bytes: content.bytes,
+        };
+        used.push((name.clone(), asset.sha256));
+        assets.insert(name, page_asset);
     }
+    Ok((assets, used))
 }

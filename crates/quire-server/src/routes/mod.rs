@@ -2,17 +2,21 @@
 //! it serves) and the operational endpoints.
 
 pub mod account;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod conversations;
 pub mod events;
 pub mod functions;
+pub mod inbox_embeds;
 pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod ops;
 pub mod pages;
 pub mod projects;
+pub mod public;
+pub mod public_links;
 pub mod tokens;
 pub mod views;
 pub mod whatsapp;
@@ -145,6 +149,10 @@ impl utoipa::Modify for OperationIds {
 }
 
 /// The API routes and the `OpenAPI` document generated from them.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one line per route: the list is the point"
+)]
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(
@@ -226,6 +234,24 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             conversations::messages::messages,
             conversations::reply::reply
         ))
+        .routes(routes!(
+            inbox_embeds::list::list,
+            inbox_embeds::create::create
+        ))
+        .routes(routes!(
+            inbox_embeds::update::update,
+            inbox_embeds::revoke::revoke
+        ))
+        .routes(routes!(inbox_embeds::current::current))
+        .routes(routes!(
+            public_links::list::list,
+            public_links::create::create
+        ))
+        .routes(routes!(public_links::revoke::revoke))
+        .routes(routes!(assets::list::list, assets::upload::upload))
+        .routes(routes!(assets::delete::delete))
+        .routes(routes!(public::frame::frame))
+        .routes(routes!(public::invoke::invoke))
         .split_for_parts();
     utoipa::Modify::modify(&ErrorResponses, &mut openapi);
     utoipa::Modify::modify(&OperationIds, &mut openapi);

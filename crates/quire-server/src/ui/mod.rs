@@ -12,6 +12,8 @@ mod asset;
 mod build;
 mod bundle_cache;
 mod declarations;
+mod embed;
+mod public_link;
 mod serve;
 
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
@@ -63,6 +65,11 @@ static UI: OnceLock<Arc<Slot>> = OnceLock::new();
 #[derive(Clone)]
 pub(crate) struct StyleNonce(pub String);
 
+/// Who may frame a document other than the app's own origin (an embedded inbox's allowed
+/// origins), for its `Content-Security-Policy`.
+#[derive(Clone)]
+pub(crate) struct FrameAncestors(pub String);
+
 /// What a path that is neither the API's nor a screen's gets: the app itself with status 404,
 /// so a mistyped or outdated link shows the app's own "nothing here" screen. Before the UI
 /// is built, a plain 404.
@@ -99,5 +106,13 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/p/{project}/inbox/{conversation}", get(serve::index))
         .route("/p/{project}/settings/whatsapp", get(serve::index))
         .route("/assets/{file}", get(serve::asset))
+        .route(
+            "/embed/inbox",
+            get(embed::inbox).with_state((slot.clone(), state.clone())),
+        )
+        .route(
+            "/s/{token}",
+            get(public_link::page).with_state((slot.clone(), state.clone())),
+        )
         .with_state(slot)
 }

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::build::{Built, NONCE};
-use super::{Slot, StyleNonce};
+use super::{FrameAncestors, Slot, StyleNonce};
 use crate::artifacts::encoding::Accepted;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -93,6 +93,65 @@ pub(super) async fn asset(
             .headers_mut()
             .insert(header::CONTENT_ENCODING, coding);
     }
+    response
+}
+
+/// The app's document for a shared view (an embedded inbox, a public link), which `ancestors`
+/// may frame. Its URL carries a token: never cached, never sent on as a referrer.
+pub(super) async fn shared_document(slot: Arc<Slot>, ancestors: String) -> Response {
+    let mut response = match slot.ready() {
+        Some(built) => document(StatusCode::OK, &built),
+        None => index(State(slot)).await,
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response.extensions_mut().insert(FrameAncestors(ancestors));
+    response
+}
+
+/// A page that says why a shared document (an embedded inbox, a public link) cannot be shown,
+/// and who can fix it. It may be framed anywhere (it shows nothing of a project), so a site
+/// that frames it shows the reason instead of a browser error.
+pub(super) fn notice(status: StatusCode, title: &str, text: &str) -> Response {
+    let nonce = crate::auth::tokens::random_token(18);
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n<title>{title}</title>\n\
+         <style nonce=\"{nonce}\">body{{font:15px/1.5 system-ui,sans-serif;display:grid;place-items:center;\
+         min-height:90vh;margin:0;padding:1rem;color:#1f2328}}@media (prefers-color-scheme:dark){{body{{color:#e6edf3;\
+         background:#0d1117}}}}main{{max-width:28rem;text-align:center}}h1{{font-size:1.15rem}}p{{opacity:.8}}</style>\n\
+         </head>\n<body>\n<main>\n<h1>{title}</h1>\n<p>{text}</p>\n</main>\n</body>\n</html>\n"
+    );
+    let mut response = page(status, body);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response.extensions_mut().insert(StyleNonce(nonce));
+    response
+        .extensions_mut()
+        .insert(FrameAncestors("*".to_owned()));
+    response
+}
+
+/// The page for a shared document while the database does not answer.
+pub(super) fn unavailable() -> Response {
+    let mut response = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"refresh\" content=\"5\">\n<title>The inbox is unavailable</title>\n</head>\n\
+         <body>\n<p>The inbox cannot be reached right now; this page tries again in a moment.</p>\n</body>\n</html>\n",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     response
 }
 

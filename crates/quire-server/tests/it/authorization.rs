@@ -620,6 +620,100 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Member),
             StatusCode::OK,
         ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/inbox-embeds",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/inbox-embeds",
+            Some(json!({ "name": "Desk", "allowed_origins": ["https://desk.example.com"] })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::PATCH,
+            "/api/v1/projects/p/inbox-embeds/{embed}",
+            Some(json!({ "theme": "dark" })),
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/inbox-embeds/{embed}",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/pages/pg/public-links",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/public-links",
+            Some(json!({ "functions": ["pg-fn"] })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/pages/pg/public-links/{link}",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/assets",
+            None,
+            Needs::Role(Role::Member),
+            StatusCode::OK,
+        ),
+        // A JSON body is a JSON file, which pages may import.
+        row(
+            Method::POST,
+            "/api/v1/projects/p/assets?name=data.json",
+            Some(json!({ "rows": [1, 2] })),
+            Needs::Role(Role::Admin),
+            StatusCode::CREATED,
+        ),
+        row(
+            Method::DELETE,
+            "/api/v1/projects/p/assets/seed.txt",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        // A public link's token is the only credential of these: anyone else finds nothing.
+        row(
+            Method::POST,
+            "/api/v1/public/frame",
+            Some(json!({ "mode": "public" })),
+            Needs::Public,
+            StatusCode::NOT_FOUND,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/public/invoke",
+            Some(json!({ "function": { "slug": "pg-fn" }, "payload": {} })),
+            Needs::Public,
+            StatusCode::NOT_FOUND,
+        ),
+        // An embedded inbox's own call: any other caller is told it is not one.
+        row(
+            Method::GET,
+            "/api/v1/embed",
+            None,
+            Needs::Account,
+            StatusCode::FORBIDDEN,
+        ),
     ]
 }
 
@@ -781,6 +875,49 @@ fn expected(caller: Caller, needs: Needs, success: StatusCode) -> StatusCode {
     }
 }
 
+/// The token of project "p"'s embedded inbox in every world (every number, no expiry).
+const EMBED_TOKEN: &str = "quire_embed_matrix";
+
+/// Adds to project `p` an embedded inbox opened by `EMBED_TOKEN` and a public link to the
+/// page "pg" listing "pg-fn"; answers their ids.
+async fn shared_world(store: &quire_store::Store, p: &str, owner: &str) -> (String, String) {
+    let embed = store
+        .create_inbox_embed(
+            &quire_store::NewInboxEmbed {
+                id: &quire_store::new_id(),
+                project_id: p,
+                name: "Desk",
+                token_hash: &tokens::sha256_hex(EMBED_TOKEN),
+                token_hint: "quire_embed_mat…",
+                phone_number_id: None,
+                allowed_origins: &["https://desk.example.com".to_owned()],
+                theme: "system",
+                expires_at: None,
+            },
+            owner,
+        )
+        .await
+        .unwrap();
+    let pg = store.page(p, "pg").await.unwrap().unwrap();
+    let link = store
+        .create_public_link(
+            &quire_store::NewPublicLink {
+                id: &quire_store::new_id(),
+                project_id: p,
+                page_id: &pg.id,
+                token_hash: &tokens::sha256_hex("quire_link_matrix"),
+                token_hint: "quire_link_matr…",
+                functions: &["pg-fn".to_owned()],
+                allowed_origins: &[],
+                expires_at: None,
+            },
+            owner,
+        )
+        .await
+        .unwrap();
+    (embed.id, link.id)
+}
+
 /// The hash of `PASSWORD`, made once: Argon2 is slow on purpose.
 static LOGIN_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -864,6 +1001,21 @@ async fn world(
         })
         .await
         .unwrap();
+    let (embed, link) = shared_world(&store, &p.id, &owner.id).await;
+    store
+        .put_asset(
+            &quire_store::NewAsset {
+                project_id: &p.id,
+                name: "seed.txt",
+                sha256: &tokens::sha256_hex("seed"),
+                bytes: b"seed",
+                content_type: "text/plain; charset=utf-8",
+            },
+            &owner.id,
+            None,
+        )
+        .await
+        .unwrap();
     let identity = match caller {
         Caller::Anonymous => None,
         Caller::Member => Some((member, None)),
@@ -876,6 +1028,8 @@ async fn world(
         ("{invitation}", invitation.id),
         ("{connection}", connection),
         ("{conversation}", conversation),
+        ("{embed}", embed),
+        ("{link}", link),
     ];
     (app, identity, placeholders)
 }
@@ -931,6 +1085,100 @@ async fn every_route_answers_every_caller_as_the_roles_say() {
                     ));
                 }
             }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What an embedded inbox's token gets from a route: the inbox's own calls answer as they do
+/// a member (but pages open in `embedded` mode only, which no row asks for), public routes as
+/// they do anyone; every other route refuses it.
+fn expected_for_embed(row: &Row) -> StatusCode {
+    let inbox = [
+        (
+            Method::GET,
+            "/api/v1/projects/p/conversations",
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/api/v1/projects/p/conversations/{conversation}",
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/p/conversations/{conversation}/read",
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/api/v1/projects/p/conversations/{conversation}/messages",
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/p/conversations/{conversation}/messages",
+            StatusCode::CONFLICT,
+        ),
+        (Method::GET, "/api/v1/projects/p/events", StatusCode::OK),
+        (
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/frame",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/invoke",
+            StatusCode::FORBIDDEN,
+        ),
+        (Method::GET, "/api/v1/embed", StatusCode::OK),
+    ];
+    if let Some((.., status)) = inbox
+        .iter()
+        .find(|(method, path, _)| *method == row.method && *path == row.path)
+    {
+        return *status;
+    }
+    match row.needs {
+        Needs::Public => row.success,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+#[tokio::test]
+async fn an_embed_token_opens_the_inbox_and_nothing_else() {
+    let mut failures = Vec::new();
+    for row in rows() {
+        let (app, _, placeholders) = world(Caller::Member).await;
+        let client = Client {
+            app: &app,
+            auth: quire_test_utils::Auth::Bearer(EMBED_TOKEN.to_owned()),
+        };
+        let mut path = row.path.replace("{own_token}", "none");
+        let mut body = row.body.as_ref().map(Value::to_string);
+        for (placeholder, value) in &placeholders {
+            path = path.replace(placeholder, value);
+            body = body.map(|body| body.replace(placeholder, value));
+        }
+        let body: Option<Value> = body.map(|body| serde_json::from_str(&body).unwrap());
+        let request = client.request(row.method.clone(), &path, body.as_ref());
+        // The event stream never ends: its status is all this needs.
+        let status = if row.path.ends_with("/events") {
+            app.open(request).await.status()
+        } else {
+            app.send(request).await.status
+        };
+        let want = expected_for_embed(&row);
+        if status != want {
+            failures.push(format!(
+                "{} {}: got {status}, want {want}",
+                row.method, row.path
+            ));
         }
     }
     assert!(

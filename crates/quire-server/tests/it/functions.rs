@@ -696,6 +696,7 @@ fn page_caller(viewer: &str) -> Caller {
         page_id: Some("page-1".to_owned()),
         mount_point: Some("inbox_conversation_sidebar".to_owned()),
         mode: Some("preview".to_owned()),
+        public_link_id: None,
     }
 }
 

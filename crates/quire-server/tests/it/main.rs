@@ -1,6 +1,7 @@
 //! The server's API tests: the real router driven with `oneshot`, plus one real server.
 
 mod accounts;
+mod assets;
 mod audit;
 mod authorization;
 mod events;
@@ -11,5 +12,6 @@ mod invitations;
 mod ops;
 mod pages;
 mod projects;
+mod public_links;
 mod server;
 mod ui;

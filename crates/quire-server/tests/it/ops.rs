@@ -219,6 +219,10 @@ async fn responses_carry_request_ids_and_app_security_headers() {
         "frames only the usercontent origin: {csp}"
     );
     assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(
+        csp.contains("img-src 'self' data: http://127.0.0.1:8788;"),
+        "previews page assets from the usercontent origin: {csp}"
+    );
     assert_eq!(not_api.header("x-content-type-options"), Some("nosniff"));
     assert!(
         response.header("strict-transport-security").is_none(),

@@ -912,6 +912,7 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
             page_id,
             "preview",
             quire_server::artifacts::now_secs() - 601,
+            &[],
         );
         signed
             .url
@@ -940,6 +941,7 @@ async fn artifacts_are_served_only_by_the_usercontent_origin_with_a_valid_signat
         page_id,
         "preview",
         quire_server::artifacts::now_secs(),
+        &[],
     );
     let missing = missing
         .url
@@ -1121,7 +1123,7 @@ async fn the_kapso_types_and_the_save_contract_are_published() {
     }
 }
 
-const ECHO: &str = r#"async function handler(request, env) {
+pub(crate) const ECHO: &str = r#"async function handler(request, env) {
   const payload = await request.json();
   return Response.json({
     payload,
@@ -1132,7 +1134,12 @@ const ECHO: &str = r#"async function handler(request, env) {
   });
 }"#;
 
-async fn deployed_function(app: &TestApp, project: &str, slug: &str, owner: &str) -> String {
+pub(crate) async fn deployed_function(
+    app: &TestApp,
+    project: &str,
+    slug: &str,
+    owner: &str,
+) -> String {
     let function = app
         .store()
         .create_function(&quire_store::NewFunction {

@@ -187,6 +187,7 @@ async fn the_usercontent_listener_sends_whole_artifacts_to_a_slow_reader() {
         "page",
         "regular",
         quire_server::artifacts::now_secs(),
+        &[],
     );
     let path = &signed.url[signed.url.find("/a/").unwrap()..];
     let server = Running::start(state, without_metrics(app, usercontent));

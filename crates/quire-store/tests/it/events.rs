@@ -308,6 +308,7 @@ fn record(function_id: &str) -> InvocationRecord {
         logs_truncated: false,
         request_bytes: 0,
         response_bytes: 0,
+        public_link_id: None,
     }
 }
 

@@ -385,6 +385,7 @@ fn record(function_id: &str, started_at: i64) -> InvocationRecord {
         logs_truncated: false,
         request_bytes: 2,
         response_bytes: 10,
+        public_link_id: None,
     }
 }
 

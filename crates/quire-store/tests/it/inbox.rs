@@ -115,6 +115,24 @@ async fn inbound(
 
 /// An outbound message with `wamid` in `conversation`, as a reply leaves it once sent.
 async fn outbound(store: &Store, w: &World, conversation: &str, wamid: &str) -> String {
+    let pending = pending_reply(store, w, conversation).await;
+    let sent = answer(store, &pending, wamid).await;
+    assert_eq!(sent.status, MessageStatus::Sent);
+    assert_eq!(sent.wamid.as_deref(), Some(wamid));
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        finish_send(&mut tx, &pending, &SendOutcome::Sent { wamid }, 12)
+            .await
+            .unwrap()
+            .is_none(),
+        "only a pending message is finished"
+    );
+    tx.commit().await.unwrap();
+    sent.id
+}
+
+/// A reply stored pending in `conversation`, on its way to the Cloud API.
+async fn pending_reply(store: &Store, w: &World, conversation: &str) -> String {
     let mut tx = store.begin().await.unwrap();
     let pending = insert_message(
         &mut tx,
@@ -135,21 +153,19 @@ async fn outbound(store: &Store, w: &World, conversation: &str, wamid: &str) -> 
     .await
     .unwrap()
     .unwrap();
-    let sent = finish_send(&mut tx, &pending.id, &SendOutcome::Sent { wamid }, 11)
+    tx.commit().await.unwrap();
+    pending.id
+}
+
+/// Stores the Cloud API's answer `wamid` for the pending reply `message_id`.
+async fn answer(store: &Store, message_id: &str, wamid: &str) -> quire_store::Message {
+    let mut tx = store.begin().await.unwrap();
+    let sent = finish_send(&mut tx, message_id, &SendOutcome::Sent { wamid }, 11)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(sent.status, MessageStatus::Sent);
-    assert_eq!(sent.wamid.as_deref(), Some(wamid));
-    assert!(
-        finish_send(&mut tx, &pending.id, &SendOutcome::Sent { wamid }, 12)
-            .await
-            .unwrap()
-            .is_none(),
-        "only a pending message is finished"
-    );
     tx.commit().await.unwrap();
-    sent.id
+    sent
 }
 
 async fn status(
@@ -411,6 +427,119 @@ async fn statuses_only_move_a_message_forward() {
     .await;
 }
 
+async fn held_statuses(store: &Store, wamid: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM early_statuses WHERE wamid = $1")
+        .bind(wamid)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_status_before_its_replys_wamid_is_held_and_applied_with_the_wamid() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (conversation, _) = inbound(&store, &w, "14155550123", "wamid.in", "Hi", 1000).await;
+
+        // No reply on its way: a status of an unknown wamid is another tool's, and dropped.
+        let change = status(&store, &w.project, "wamid.early", MessageStatus::Sent, 20).await;
+        assert!(matches!(change, StatusChange::Unknown), "{change:?}");
+        assert_eq!(held_statuses(&store, "wamid.early").await, 0);
+
+        // A reply is on its way; Meta's statuses for it come before the Cloud API's answer.
+        let reply = pending_reply(&store, &w, &conversation).await;
+        for (early, at) in [(MessageStatus::Sent, 20), (MessageStatus::Delivered, 25)] {
+            let change = status(&store, &w.project, "wamid.early", early, at).await;
+            assert!(matches!(change, StatusChange::Held), "{early}: {change:?}");
+        }
+        // Held once, however often Meta repeats it.
+        status(&store, &w.project, "wamid.early", MessageStatus::Sent, 20).await;
+        assert_eq!(held_statuses(&store, "wamid.early").await, 2);
+        let sent = answer(&store, &reply, "wamid.early").await;
+        assert_eq!(sent.status, MessageStatus::Delivered);
+        assert_eq!(sent.status_at, 25);
+        assert_eq!(held_statuses(&store, "wamid.early").await, 0);
+        let change = status(&store, &w.project, "wamid.early", MessageStatus::Read, 30).await;
+        assert!(matches!(change, StatusChange::Applied(_)), "{change:?}");
+
+        // A failure that comes first ends the reply with its error.
+        let doomed = pending_reply(&store, &w, &conversation).await;
+        let change = status(
+            &store,
+            &w.project,
+            "wamid.doomed",
+            MessageStatus::Failed,
+            40,
+        )
+        .await;
+        assert!(matches!(change, StatusChange::Held), "{change:?}");
+        let failed = answer(&store, &doomed, "wamid.doomed").await;
+        assert_eq!(failed.status, MessageStatus::Failed);
+        assert_eq!(failed.error, Some(json!({ "code": 131_047 })));
+
+        // What waited longer than any answer takes is pruned; what did not is kept.
+        pending_reply(&store, &w, &conversation).await;
+        let change = status(
+            &store,
+            &w.project,
+            "wamid.elsewhere",
+            MessageStatus::Sent,
+            50,
+        )
+        .await;
+        assert!(matches!(change, StatusChange::Held), "{change:?}");
+        let now = quire_store::now_ms();
+        assert_eq!(
+            store
+                .prune_early_statuses(now - quire_store::HELD_FOR_MS)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(held_statuses(&store, "wamid.elsewhere").await, 1);
+        assert_eq!(store.prune_early_statuses(now + 1).await.unwrap(), 1);
+        assert_eq!(held_statuses(&store, "wamid.elsewhere").await, 0);
+    })
+    .await;
+}
+
+/// A reply's answer stored by one instance while another takes a status for it, at the same
+/// time, a hundred times: the status is never lost, whichever commits first. (Without the
+/// wamid lock, `PostgreSQL` lost it within the first few rounds: the status found no message
+/// and the answer nothing held, or the status read "no such message", then "already sent".)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_racing_its_replys_answer_on_another_instance_is_never_lost() {
+    for database in quire_store::testing::TestDatabase::all().await {
+        let answering = &database.store;
+        let receiving = Store::connect(&database.url).await.unwrap();
+        let w = world(answering).await;
+        let (conversation, _) = inbound(answering, &w, "14155550123", "wamid.in", "Hi", 1).await;
+        for round in 0..100 {
+            let wamid = format!("wamid.race.{round}");
+            let reply = pending_reply(answering, &w, &conversation).await;
+            let (sent, delivered) = tokio::join!(
+                answer(answering, &reply, &wamid),
+                status(&receiving, &w.project, &wamid, MessageStatus::Delivered, 20),
+            );
+            assert!(
+                matches!(delivered, StatusChange::Applied(_) | StatusChange::Held),
+                "{:?} round {round}: {delivered:?}",
+                answering.backend()
+            );
+            let now = answering
+                .message(&w.project, &sent.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                now.status,
+                MessageStatus::Delivered,
+                "round {round}: the status was lost"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_list_pages_by_newest_activity_and_filters() {
     each_backend(|store| async move {
@@ -470,6 +599,29 @@ async fn the_list_pages_by_newest_activity_and_filters() {
                 .unwrap()
                 .len(),
             7
+        );
+        let by_number = ConversationFilter {
+            phone_number_id: Some(NUMBER_ID),
+            ..ConversationFilter::default()
+        };
+        assert_eq!(
+            store
+                .conversations(&w.project, &by_number, 10)
+                .await
+                .unwrap()
+                .len(),
+            7
+        );
+        let by_other_number = ConversationFilter {
+            phone_number_id: Some("999"),
+            ..ConversationFilter::default()
+        };
+        assert!(
+            store
+                .conversations(&w.project, &by_other_number, 10)
+                .await
+                .unwrap()
+                .is_empty()
         );
         let by_other = ConversationFilter {
             connection_id: Some("nope"),
@@ -794,4 +946,94 @@ async fn metadata_in_tx(
     .unwrap();
     tx.commit().await.unwrap();
     updated
+}
+
+#[tokio::test]
+async fn embeds_are_created_found_by_token_changed_and_revoked_with_audit_entries() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let origins = vec!["https://app.example.com".to_owned()];
+        let new = quire_store::NewInboxEmbed {
+            id: "e1",
+            project_id: &w.project,
+            name: "Support desk",
+            token_hash: "hash-1",
+            token_hint: "quire_embed_ab…",
+            phone_number_id: Some(NUMBER_ID),
+            allowed_origins: &origins,
+            theme: "system",
+            expires_at: Some(4_000_000_000_000),
+        };
+        let created = store.create_inbox_embed(&new, &w.owner).await.unwrap();
+        assert_eq!(created.allowed_origins, origins);
+        assert_eq!(created.phone_number_id.as_deref(), Some(NUMBER_ID));
+        assert_eq!(created.created_by.as_deref(), Some(w.owner.as_str()));
+        assert_eq!(
+            store.inbox_embed_by_token("hash-1").await.unwrap(),
+            Some(created.clone())
+        );
+        assert_eq!(store.inbox_embed_by_token("hash-2").await.unwrap(), None);
+        assert_eq!(store.inbox_embed("other", "e1").await.unwrap(), None);
+
+        let wider = vec![
+            "https://app.example.com".to_owned(),
+            "https://*.example.org".to_owned(),
+        ];
+        let changes = quire_store::InboxEmbedChanges {
+            allowed_origins: Some(&wider),
+            expires_at: Some(None),
+            ..quire_store::InboxEmbedChanges::default()
+        };
+        let updated = store
+            .update_inbox_embed(&w.project, "e1", &changes, &w.owner)
+            .await
+            .unwrap();
+        assert_eq!(updated.allowed_origins, wider);
+        assert_eq!(updated.expires_at, None);
+        assert_eq!(updated.name, "Support desk");
+
+        store.touch_inbox_embed("e1", 5_000).await.unwrap();
+        store.touch_inbox_embed("e1", 6_000).await.unwrap();
+        let touched = store.inbox_embed(&w.project, "e1").await.unwrap().unwrap();
+        assert_eq!(touched.last_used_at, Some(5_000), "at most once a minute");
+
+        let revoked = store
+            .revoke_inbox_embed(&w.project, "e1", &w.owner)
+            .await
+            .unwrap();
+        assert!(revoked.revoked_at.is_some());
+        let again = store
+            .revoke_inbox_embed(&w.project, "e1", &w.owner)
+            .await
+            .unwrap();
+        assert_eq!(again.revoked_at, revoked.revoked_at);
+        assert_eq!(store.inbox_embeds(&w.project).await.unwrap().len(), 1);
+
+        store
+            .audit_embed_action(&revoked, "inbox_embed.reply", "c1", json!({"chars": 5}))
+            .await
+            .unwrap();
+        let log = store.audit_log(&w.project, None, 10).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
+        assert_eq!(
+            actions[..4],
+            [
+                "inbox_embed.reply",
+                "inbox_embed.revoke",
+                "inbox_embed.update",
+                "inbox_embed.create"
+            ]
+        );
+        assert_eq!(log[0].actor_id, None);
+        assert_eq!(log[0].details["embed_name"], "Support desk");
+        assert_eq!(
+            log[2].details["changed"],
+            json!(["allowed_origins", "expires_at"])
+        );
+        assert!(
+            !log.iter()
+                .any(|entry| entry.details.to_string().contains("hash-1"))
+        );
+    })
+    .await;
 }

@@ -2,6 +2,7 @@
 //! `PostgreSQL` too, so both backends keep the same semantics.
 
 mod accounts;
+mod assets;
 mod backup;
 mod changes;
 mod events;

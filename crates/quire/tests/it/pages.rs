@@ -39,36 +39,58 @@ fn seed_npm_store(data_dir: &std::path::Path) -> bool {
     })
 }
 
+/// A server with an owner, and their token for `quire pages`.
+struct Session {
+    data: tempfile::TempDir,
+    server: crate::Server,
+    token: String,
+}
+
+impl Session {
+    async fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut envs = vec![
+            ("QUIRE_ADMIN_EMAIL", "boss@example.com"),
+            ("QUIRE_ADMIN_PASSWORD", "a long enough password"),
+        ];
+        if seed_npm_store(data.path()) {
+            // Everything the pages need is in the store: work offline (a closed port), so a
+            // flaky network cannot fail the test.
+            envs.push(("QUIRE_NPM_REGISTRY", "http://127.0.0.1:9/"));
+        }
+        let server = start(data.path(), &envs).await;
+        let token = token_for(data.path(), "boss@example.com");
+        Self {
+            data,
+            server,
+            token,
+        }
+    }
+
+    /// `quire pages <args>` run in `dir`.
+    fn pages(&self, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+        quire(self.data.path())
+            .arg("pages")
+            .args(args)
+            .env("QUIRE_URL", &self.server.app)
+            .env("QUIRE_TOKEN", &self.token)
+            .env("QUIRE_PROJECT", "default")
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    }
+}
+
 #[tokio::test]
 #[expect(
     clippy::too_many_lines,
     reason = "one session at the command line: each step builds on the last"
 )]
 async fn push_publish_list_and_pull_a_page() {
-    let data = tempfile::tempdir().unwrap();
+    let session = Session::start().await;
+    let (data, server, token) = (&session.data, &session.server, &session.token);
     let work = tempfile::tempdir().unwrap();
-    let mut envs = vec![
-        ("QUIRE_ADMIN_EMAIL", "boss@example.com"),
-        ("QUIRE_ADMIN_PASSWORD", "a long enough password"),
-    ];
-    if seed_npm_store(data.path()) {
-        // Everything the pages need is in the store: work offline (a closed port), so a
-        // flaky network cannot fail the test.
-        envs.push(("QUIRE_NPM_REGISTRY", "http://127.0.0.1:9/"));
-    }
-    let server = start(data.path(), &envs).await;
-    let token = token_for(data.path(), "boss@example.com");
-    let pages = |args: &[&str]| {
-        quire(data.path())
-            .arg("pages")
-            .args(args)
-            .env("QUIRE_URL", &server.app)
-            .env("QUIRE_TOKEN", &token)
-            .env("QUIRE_PROJECT", "default")
-            .current_dir(work.path())
-            .output()
-            .unwrap()
-    };
+    let pages = |args: &[&str]| session.pages(work.path(), args);
 
     let empty = pages(&["list"]);
     assert!(empty.status.success(), "{}", stderr(&empty));
@@ -111,7 +133,7 @@ async fn push_publish_list_and_pull_a_page() {
             "{}/api/v1/projects/default/pages/orders/frame",
             server.app
         ))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .json(&serde_json::json!({ "mode": "regular" }))
         .send()
         .await
@@ -245,5 +267,43 @@ async fn push_publish_list_and_pull_a_page() {
         stderr(&bad_token).contains("not valid"),
         "{}",
         stderr(&bad_token)
+    );
+}
+
+#[tokio::test]
+async fn push_and_pull_carry_the_assets_folder() {
+    let session = Session::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let pages = |dir: &std::path::Path, args: &[&str]| session.pages(dir, args);
+    let source = "import data from \"./data.json\";\nconsole.log(data.title);\n";
+    std::fs::write(work.path().join("card.tsx"), source).unwrap();
+    std::fs::create_dir(work.path().join("assets")).unwrap();
+    let json = br#"{"title": "From the folder"}"#;
+    std::fs::write(work.path().join("assets/data.json"), json).unwrap();
+
+    let pushed = pages(work.path(), &["push", "card.tsx"]);
+    assert!(pushed.status.success(), "{}", stderr(&pushed));
+    assert!(
+        stdout(&pushed).contains("Uploaded assets/data.json."),
+        "{}",
+        stdout(&pushed)
+    );
+    assert!(stdout(&pushed).contains("built"), "{}", stdout(&pushed));
+    // Unchanged bytes are not sent again.
+    let again = pages(work.path(), &["push", "card.tsx"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(!stdout(&again).contains("Uploaded"), "{}", stdout(&again));
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let pulled = pages(elsewhere.path(), &["pull", "card"]);
+    assert!(pulled.status.success(), "{}", stderr(&pulled));
+    assert_eq!(
+        std::fs::read(elsewhere.path().join("assets/data.json")).unwrap(),
+        json
+    );
+    assert!(
+        stdout(&pulled).contains("Wrote assets/data.json."),
+        "{}",
+        stdout(&pulled)
     );
 }

@@ -4,7 +4,7 @@ use axum::extract::State;
 use quire_store::Role;
 
 use super::{ConversationView, conversation_for};
-use crate::auth::Viewer;
+use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
@@ -15,10 +15,10 @@ use crate::state::AppState;
     responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path((project, conversation)): Path<(String, String)>,
 ) -> Result<ApiJson<ConversationView>, ApiError> {
     let (_, conversation) =
-        conversation_for(&state, &viewer, &project, &conversation, Role::Member).await?;
+        conversation_for(&state, &caller, &project, &conversation, Role::Member).await?;
     Ok(ApiJson(ConversationView::from(&conversation)))
 }

@@ -1,7 +1,8 @@
 //! `GET /api/v1/projects/{p}/conversations?limit=30&cursor=…&q=…&unread=true&connection=…`:
 //! newest activity first, a page at a time (`next_cursor` fetches the next); `q` finds
 //! conversations whose contact name, username or number (any part of it), or one of whose
-//! messages, has words starting with every word of `q`.
+//! messages, has words starting with every word of `q`. An embedded inbox limited to one
+//! number lists that number's conversations only.
 
 use axum::extract::State;
 use quire_store::{ConversationFilter, Role};
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ConversationView, decode_cursor, encode_cursor, page_size};
-use crate::auth::Viewer;
+use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::{Path, Query};
 use crate::json::ApiJson;
@@ -46,11 +47,11 @@ pub struct ConversationPage {
     responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path(project): Path<String>,
     Query(query): Query<ConversationQuery>,
 ) -> Result<ApiJson<ConversationPage>, ApiError> {
-    let membership = viewer.require(&state, &project, Role::Member).await?;
+    let access = caller.require(&state, &project, Role::Member).await?;
     let limit = page_size(query.limit, 30)?;
     let cursor = query
         .cursor
@@ -79,10 +80,11 @@ pub async fn list(
         search,
         unread_only: query.unread.unwrap_or(false),
         connection_id: query.connection.as_deref(),
+        phone_number_id: access.scope(),
     };
     let conversations = state
         .store
-        .conversations(&membership.project.id, &filter, limit)
+        .conversations(&access.membership.project.id, &filter, limit)
         .await?;
     let next_cursor = conversations
         .last()

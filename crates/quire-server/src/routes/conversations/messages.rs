@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{MessageView, conversation_for, decode_cursor, encode_cursor, page_size};
-use crate::auth::Viewer;
+use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::{Path, Query};
 use crate::json::ApiJson;
@@ -35,12 +35,12 @@ pub struct MessagePage {
     responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn messages(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path((project, conversation)): Path<(String, String)>,
     Query(query): Query<MessageQuery>,
 ) -> Result<ApiJson<MessagePage>, ApiError> {
     let (_, conversation) =
-        conversation_for(&state, &viewer, &project, &conversation, Role::Member).await?;
+        conversation_for(&state, &caller, &project, &conversation, Role::Member).await?;
     let limit = page_size(query.limit, 50)?;
     let before = query
         .before

@@ -1,6 +1,6 @@
 //! Inbox conversations over HTTP: the list (newest activity first, in keyset pages, searched
 //! and filtered), a conversation, its metadata (owners and admins), marking it read, its
-//! messages and replies (every member). Their views are the inbox service's
+//! messages and replies (every member, and embedded inboxes within their scope). Their views are the inbox service's
 //! (`inbox/views.rs`), shared with its live events.
 
 pub mod get;
@@ -12,42 +12,45 @@ pub mod update;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use quire_store::{Conversation, Membership, Role};
+use quire_store::{Conversation, Role};
 
-use crate::auth::Viewer;
+use crate::auth::{InboxAccess, InboxCaller};
 use crate::errors::ApiError;
 use crate::state::AppState;
 use crate::validate::{MAX_REFERENCE_BYTES, shown};
 
 pub use crate::inbox::views::{ConversationView, MessageView};
 
-/// The caller's membership (at least `needed`) and the conversation `c` of project `p`.
+/// The caller's access (at least `needed`) and the conversation `c` of project `p`.
 pub async fn conversation_for(
     state: &AppState,
-    viewer: &Viewer,
+    caller: &InboxCaller,
     project: &str,
     conversation: &str,
     needed: Role,
-) -> Result<(Membership, Conversation), ApiError> {
-    let membership = viewer.require(state, project, needed).await?;
-    let found = find(state, &membership, conversation).await?;
-    Ok((membership, found))
+) -> Result<(InboxAccess, Conversation), ApiError> {
+    let access = caller.require(state, project, needed).await?;
+    let found = find(state, &access, conversation).await?;
+    Ok((access, found))
 }
 
-/// The conversation `conversation` of the member's project, or 404.
+/// The conversation `conversation` of the caller's project, or 404 (also when it is outside
+/// an embed's scope).
 pub async fn find(
     state: &AppState,
-    membership: &Membership,
+    access: &InboxAccess,
     conversation: &str,
 ) -> Result<Conversation, ApiError> {
+    let project = &access.membership.project;
     state
         .store
-        .conversation(&membership.project.id, conversation)
+        .conversation(&project.id, conversation)
         .await?
+        .filter(|found| access.sees(found))
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "project {:?} has no conversation {}",
-                membership.project.slug,
+                project.slug,
                 shown(conversation)
             ))
         })

@@ -5,7 +5,7 @@ use axum::extract::State;
 use quire_store::Role;
 
 use super::{ConversationView, conversation_for};
-use crate::auth::Viewer;
+use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::inbox;
@@ -17,14 +17,17 @@ use crate::state::AppState;
     responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody)))]
 pub async fn read(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path((project, conversation)): Path<(String, String)>,
 ) -> Result<ApiJson<ConversationView>, ApiError> {
-    let (membership, conversation) =
-        conversation_for(&state, &viewer, &project, &conversation, Role::Member).await?;
-    let updated =
-        inbox::conversations::mark_read(&state.store, &membership.project.id, &conversation.id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
+    let (access, conversation) =
+        conversation_for(&state, &caller, &project, &conversation, Role::Member).await?;
+    let updated = inbox::conversations::mark_read(
+        &state.store,
+        &access.membership.project.id,
+        &conversation.id,
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("the conversation was deleted meanwhile"))?;
     Ok(ApiJson(ConversationView::from(&updated)))
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{ConversationView, conversation_for};
-use crate::auth::Viewer;
+use crate::auth::{InboxCaller, Viewer};
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::inbox;
@@ -34,8 +34,14 @@ pub async fn update(
     Path((project, conversation)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateConversationRequest>,
 ) -> Result<ApiJson<ConversationView>, ApiError> {
-    let (membership, conversation) =
-        conversation_for(&state, &viewer, &project, &conversation, Role::Admin).await?;
+    let (access, conversation) = conversation_for(
+        &state,
+        &InboxCaller::Member(viewer.clone()),
+        &project,
+        &conversation,
+        Role::Admin,
+    )
+    .await?;
     let serde_json::Value::Object(metadata) = body.metadata else {
         return Err(ApiError::validation(
             "metadata",
@@ -51,7 +57,7 @@ pub async fn update(
     }
     let updated = inbox::conversations::set_metadata(
         &state.store,
-        &membership.project.id,
+        &access.membership.project.id,
         &conversation.id,
         &metadata,
         &viewer.user.id,

@@ -1,6 +1,7 @@
 //! `GET /api/v1/projects/{p}/events`: the project's live events as server-sent events, for
 //! every member (a browser's `EventSource` sends the session cookie; API clients send a
-//! bearer token). Resumes after `Last-Event-ID` (or `?after=`).
+//! bearer token; an embedded inbox its embed token, and gets only the events of its scope).
+//! Resumes after `Last-Event-ID` (or `?after=`).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -14,10 +15,10 @@ use quire_store::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::Viewer;
+use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::{Path, Query};
-use crate::live::{Access, Delivery, STREAMS_PER_USER};
+use crate::live::{Access, Delivery, STREAMS_PER_EMBED, STREAMS_PER_USER};
 use crate::state::AppState;
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
@@ -51,26 +52,33 @@ pub struct StreamQuery {
             project (checked before each batch of events) or the server stops; reconnect with `Last-Event-ID`."),
         (status = 400, body = ErrorBody, description = "`after` or `Last-Event-ID` is not an event id"),
         (status = 404, body = ErrorBody, description = "no such project, or the caller is not a member"),
-        (status = 429, body = ErrorBody, description = "the caller holds 32 streams on this server already"),
+        (status = 429, body = ErrorBody, description = "the caller holds 32 streams on this server already (an embedded inbox: 1,000)"),
         (status = 503, body = ErrorBody, description = "the database did not answer in time; retry")))]
 pub async fn stream(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path(project): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let membership = viewer.require(&state, &project, Role::Member).await?;
+    let access = caller.require(&state, &project, Role::Member).await?;
     let sent = resume_after(&headers, query.after)?;
-    let slot = state.live.take_slot(&viewer.user.id).ok_or_else(|| {
-        ApiError::too_many_requests(
-            KEEP_ALIVE.as_secs(),
-            format!(
-                "you hold {STREAMS_PER_USER} event streams on this server, the most one account may; close tabs or clients you no longer use"
-            ),
-        )
-    })?;
-    let project_id = membership.project.id;
+    let (limit, holder) = match &caller {
+        InboxCaller::Member(_) => (STREAMS_PER_USER, "one account"),
+        InboxCaller::Embed(_) => (STREAMS_PER_EMBED, "one embedded inbox"),
+    };
+    let slot = state
+        .live
+        .take_slot(&caller.stream_owner(), limit)
+        .ok_or_else(|| {
+            ApiError::too_many_requests(
+                KEEP_ALIVE.as_secs(),
+                format!(
+                    "{limit} event streams are open on this server already, the most {holder} may hold; close tabs or clients you no longer use"
+                ),
+            )
+        })?;
+    let project_id = access.membership.project.id;
     let access = Access::new(&state, &headers, &project_id);
     let follower = tokio::time::timeout(
         START_TIMEOUT,

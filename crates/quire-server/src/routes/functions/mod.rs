@@ -185,6 +185,8 @@ pub struct InvocationView {
     pub logs_truncated: bool,
     pub request_bytes: i64,
     pub response_bytes: i64,
+    /// The public link the call came through, if any.
+    pub public_link_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -214,6 +216,7 @@ impl From<&InvocationRecord> for InvocationView {
             logs_truncated: record.logs_truncated,
             request_bytes: record.request_bytes,
             response_bytes: record.response_bytes,
+            public_link_id: record.public_link_id.clone(),
         }
     }
 }

@@ -93,7 +93,16 @@ pub async fn create(
         (None, None) => None,
     };
     let built = match source {
-        Some(source) => Some(compile(&state, source, body.dependencies, None).await),
+        Some(source) => Some(
+            compile(
+                &state,
+                &membership.project.id,
+                source,
+                body.dependencies,
+                None,
+            )
+            .await?,
+        ),
         None => None,
     };
     let new = NewPage {

@@ -6,19 +6,21 @@
 //! open the published version, for every member. The nonce is not stored: the host keeps it
 //! and accepts the page's hello only with it. With a `conversation_id` (the inbox's Page tab),
 //! the context names that conversation of the same project, and its metadata is the context's.
+//! An embedded inbox opens only the page mounted in the inbox, published, in `embedded` mode,
+//! beside conversations in its scope; its context has no viewer (`viewerUserId: null`).
 
 use axum::extract::State;
-use quire_store::{Conversation, Membership, Page, Role};
+use quire_store::{Conversation, Page, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::artifacts;
-use crate::auth::Viewer;
+use crate::auth::{InboxAccess, InboxCaller};
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
-use crate::pages::{Mode, load, version_for_mode};
+use crate::pages::{Mode, load_for_inbox, version_for_mode};
 use crate::routes::conversations::find as find_conversation;
 use crate::state::AppState;
 use crate::validate::timestamp;
@@ -49,12 +51,12 @@ pub struct FrameView {
 #[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/frame", tag = "pages", request_body = FrameRequest,
     params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
     responses((status = 200, body = FrameView),
-        (status = 403, body = ErrorBody, description = "a member asked for a preview"),
+        (status = 403, body = ErrorBody, description = "a member asked for a preview, or an embedded inbox for another mode than `embedded`"),
         (status = 404, body = ErrorBody, description = "no such page, nothing published for regular and embedded mode, or no such conversation in the project"),
         (status = 422, body = ErrorBody, description = "the version to show did not build")))]
 pub async fn frame(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<FrameRequest>,
 ) -> Result<ApiJson<FrameView>, ApiError> {
@@ -66,53 +68,78 @@ pub async fn frame(
             "conversation_id must be a conversation's id (1 to 200 characters)",
         ));
     }
-    let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
+    let access = caller.require(&state, &project, Role::Member).await?;
+    let page = load_for_inbox(&state, &access, &page, body.mode).await?;
     let conversation = match &body.conversation_id {
-        Some(id) => Some(find_conversation(&state, &membership, id).await?),
+        Some(id) => Some(find_conversation(&state, &access, id).await?),
         None => None,
     };
-    let version = version_for_mode(&state, &membership, &page, body.mode).await?;
+    let membership = &access.membership;
+    let version = version_for_mode(&state, membership, &page, body.mode).await?;
     let sha256 = version
         .artifact_sha256
         .as_deref()
         .ok_or_else(|| ApiError::internal(&"a version that built has no artifact"))?;
     Ok(ApiJson(frame_view(
         &state,
-        &membership,
-        &viewer,
+        &Viewing::of(&access, body.mode),
         &page,
         sha256,
-        body.mode,
         conversation.as_ref(),
     )))
 }
 
-/// What the host needs to show artifact `sha256` of `page` in `mode` (beside `conversation`,
-/// in the inbox): its signed URL with a fresh nonce, and the context the bridge hands the page.
+/// Who a frame is for: what its context and its signed URL carry.
+pub struct Viewing<'a> {
+    pub project_id: &'a str,
+    /// Null for an embedded inbox and a public link.
+    pub viewer_user_id: Option<&'a str>,
+    /// `preview`, `regular`, `embedded` or `public`.
+    pub mode: &'a str,
+    /// Origins besides the app's that may frame the page (an embed's or a link's sites).
+    pub framed_by: &'a [String],
+}
+
+impl<'a> Viewing<'a> {
+    /// A member's or an embedded inbox's view in `mode`.
+    pub fn of(access: &'a InboxAccess, mode: Mode) -> Self {
+        Self {
+            project_id: &access.membership.project.id,
+            viewer_user_id: access.user_id(),
+            mode: mode.as_str(),
+            framed_by: access
+                .embed()
+                .map_or(&[][..], |embed| &embed.allowed_origins[..]),
+        }
+    }
+}
+
+/// What the host needs to show artifact `sha256` of `page` as `viewing` says (beside
+/// `conversation`, in the inbox): its signed URL with a fresh nonce, and the context the
+/// bridge hands the page.
 pub fn frame_view(
     state: &AppState,
-    membership: &Membership,
-    viewer: &Viewer,
+    viewing: &Viewing<'_>,
     page: &Page,
     sha256: &str,
-    mode: Mode,
     conversation: Option<&Conversation>,
 ) -> FrameView {
     let signed = artifacts::sign_url(
         state,
         sha256,
         &page.id,
-        mode.as_str(),
+        viewing.mode,
         artifacts::now_secs(),
+        viewing.framed_by,
     );
     let nonce = hex::encode(rand::random::<[u8; 16]>());
     let context = json!({
         "system": {
-            "projectId": membership.project.id,
+            "projectId": viewing.project_id,
             "pageId": page.id,
-            "viewerUserId": viewer.user.id,
+            "viewerUserId": viewing.viewer_user_id,
             "mountPoint": page.mount_point,
-            "mode": mode.as_str(),
+            "mode": viewing.mode,
             "theme": "light",
         },
         "context": { "conversation": conversation.map(conversation_context) },

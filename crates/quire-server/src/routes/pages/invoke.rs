@@ -2,7 +2,8 @@
 //! `kapso.invokeFunction`. The host sends it with the viewer's own credentials; the project
 //! comes from the path, never from the page, so a page can call only its own project's
 //! functions. The function learns who called from headers the server sets (viewer, page,
-//! mount point, mode) and strips from anything the page sent.
+//! mount point, mode) and strips from anything the page sent. An embedded inbox's page calls
+//! with the embed's token, in `embedded` mode only, without a viewer.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -11,12 +12,12 @@ use quire_store::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
+use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::invoke::{Call, Caller, FunctionSelector, Via};
 use crate::json::ApiJson;
-use crate::pages::{Mode, load, version_for_mode};
+use crate::pages::{Mode, load_for_inbox, version_for_mode};
 use crate::state::AppState;
 use crate::validate::MAX_REFERENCE_BYTES;
 
@@ -75,15 +76,17 @@ impl TryFrom<FunctionSelectorJson> for FunctionSelector {
         (status = 502, body = ErrorBody, description = "the function failed; the message is the function's")))]
 pub async fn invoke(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: InboxCaller,
     Path((project, page)): Path<(String, String)>,
     ApiJson(body): ApiJson<InvokeRequest>,
 ) -> Result<Response, ApiError> {
     let function = FunctionSelector::try_from(body.function)?;
     let mode = body.mode.unwrap_or(Mode::Regular);
-    let (membership, page) = load(&state, &viewer, &project, &page, Role::Member).await?;
+    let access = caller.require(&state, &project, Role::Member).await?;
+    let page = load_for_inbox(&state, &access, &page, mode).await?;
+    let membership = &access.membership;
     // The viewer may call the page's functions only where they may open the page.
-    version_for_mode(&state, &membership, &page, mode).await?;
+    version_for_mode(&state, membership, &page, mode).await?;
     let target = state
         .invoker
         .select(&membership.project.id, &function)
@@ -91,10 +94,11 @@ pub async fn invoke(
     let call = Call {
         via: Via::Page,
         caller: Caller {
-            viewer_user_id: Some(viewer.user.id),
+            viewer_user_id: access.user_id().map(str::to_owned),
             page_id: Some(page.id),
             mount_point: page.mount_point,
             mode: Some(mode.as_str().to_owned()),
+            public_link_id: None,
         },
         headers: HeaderMap::new(),
         body: body.payload.to_string().into_bytes(),

@@ -14,13 +14,13 @@ use quire_store::NewArtifact;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Viewer;
+use crate::auth::{InboxAccess, InboxCaller, Viewer};
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::json::ApiJson;
 use crate::pages::{Mode, check_source_size, compile_over_head, load_with_head_lock};
 use crate::routes::pages::BuildView;
-use crate::routes::pages::frame::{FrameView, frame_view};
+use crate::routes::pages::frame::{FrameView, Viewing, frame_view};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -64,13 +64,15 @@ pub async fn preview(
                     html: &artifact.html,
                 })
                 .await?;
+            let access = InboxAccess {
+                membership,
+                caller: InboxCaller::Member(viewer),
+            };
             Some(frame_view(
                 &state,
-                &membership,
-                &viewer,
+                &Viewing::of(&access, Mode::Preview),
                 &page,
                 &artifact.sha256,
-                Mode::Preview,
                 None,
             ))
         }

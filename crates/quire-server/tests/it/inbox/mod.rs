@@ -6,6 +6,7 @@
 mod connections;
 mod conversations;
 mod demo;
+mod embeds;
 mod live;
 mod replies;
 mod stand_in;

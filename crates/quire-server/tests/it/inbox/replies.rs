@@ -4,6 +4,7 @@
 
 use axum::http::StatusCode;
 use quire_server::ServerConfig;
+use quire_test_utils::testing::TestDatabase;
 use serde_json::{Value, json};
 
 use super::stand_in::{OUTSIDE_WINDOW, StandIn};
@@ -94,6 +95,51 @@ async fn a_reply_reaches_the_cloud_api_and_its_statuses_follow_it() {
         inbox.messages(maria["id"].as_str().unwrap()).await[0]["status"],
         "read"
     );
+}
+
+#[tokio::test]
+async fn statuses_that_come_before_the_cloud_api_answers_are_applied_to_the_reply() {
+    for database in TestDatabase::all().await {
+        let stand_in = StandIn::start().await;
+        let mut config = ServerConfig::local(8787, 8788);
+        config.whatsapp_api_url.clone_from(&stand_in.base_url);
+        let inbox = Inbox::with_database(database, config).await;
+        inbox.deliver(&fixture("text-message.json")).await;
+        let maria = inbox.conversation_named("Maria Lopez").await;
+        stand_in.answer_with(REPLY_WAMID);
+        let mut answer = stand_in.hold_next_answer();
+
+        let replying = reply(&inbox, &maria, "It left our warehouse this morning.");
+        let meta = async {
+            answer.arrived().await;
+            // Meta took the message and delivered it; its webhooks beat its answer to Quire.
+            inbox
+                .deliver(&status_delivery(&[
+                    (REPLY_WAMID, "sent", "1764845000"),
+                    (REPLY_WAMID, "delivered", "1764845002"),
+                ]))
+                .await;
+            answer.release();
+        };
+        let (sent, ()) = tokio::join!(replying, meta);
+
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
+        let message = sent.json();
+        assert_eq!(message["wamid"], REPLY_WAMID);
+        assert_eq!(message["status"], "delivered", "{message}");
+        assert_eq!(message["status_at"], "2025-12-04T10:43:22Z");
+        let thread = inbox.messages(maria["id"].as_str().unwrap()).await;
+        assert_eq!(thread[0]["id"], message["id"]);
+        assert_eq!(thread[0]["status"], "delivered");
+        // What comes after the answer moves it on as before.
+        inbox
+            .deliver(&status_delivery(&[(REPLY_WAMID, "read", "1764845009")]))
+            .await;
+        assert_eq!(
+            inbox.messages(maria["id"].as_str().unwrap()).await[0]["status"],
+            "read"
+        );
+    }
 }
 
 #[tokio::test]

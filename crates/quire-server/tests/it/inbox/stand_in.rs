@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
+use tokio::sync::oneshot;
 
 use super::{ACCESS_TOKEN, NUMBER_ID};
 
@@ -33,6 +34,34 @@ struct Shared {
     sent: Mutex<Vec<Sent>>,
     /// The wamids to answer with, in order; then made-up ones.
     wamids: Mutex<VecDeque<String>>,
+    /// The next send's answer waits for this; see [`StandIn::hold_next_answer`].
+    hold: Mutex<Option<Hold>>,
+}
+
+/// The stand-in's end of a held answer.
+struct Hold {
+    arrived: oneshot::Sender<()>,
+    release: oneshot::Receiver<()>,
+}
+
+/// The test's end of a held answer.
+pub struct HeldAnswer {
+    arrived: oneshot::Receiver<()>,
+    release: oneshot::Sender<()>,
+}
+
+impl HeldAnswer {
+    /// Waits until the send has reached the stand-in (its answer is then waiting).
+    pub async fn arrived(&mut self) {
+        (&mut self.arrived)
+            .await
+            .expect("the stand-in took the held send");
+    }
+
+    /// Lets the stand-in answer.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 pub struct StandIn {
@@ -76,6 +105,21 @@ impl StandIn {
             .lock()
             .unwrap()
             .push_back(wamid.to_owned());
+    }
+
+    /// Makes the next send wait, once taken, until the test releases it: as when Meta's answer
+    /// is slow and the message's first status webhooks come before it.
+    pub fn hold_next_answer(&self) -> HeldAnswer {
+        let (arrived_tx, arrived_rx) = oneshot::channel();
+        let (release_tx, release_rx) = oneshot::channel();
+        *self.shared.hold.lock().unwrap() = Some(Hold {
+            arrived: arrived_tx,
+            release: release_rx,
+        });
+        HeldAnswer {
+            arrived: arrived_rx,
+            release: release_tx,
+        }
     }
 
     pub fn sent(&self) -> Vec<Sent> {
@@ -216,6 +260,11 @@ async fn send(
         .unwrap()
         .pop_front()
         .unwrap_or_else(|| format!("wamid.stand-in.{}", shared.sent.lock().unwrap().len()));
+    let hold = shared.hold.lock().unwrap().take();
+    if let Some(hold) = hold {
+        let _ = hold.arrived.send(());
+        let _ = hold.release.await;
+    }
     let contact = if body.get("to").is_some() {
         json!({ "input": recipient, "wa_id": recipient })
     } else {

@@ -557,3 +557,102 @@ async fn a_delivery_notes_when_the_number_last_delivered() {
     let connection = inbox.connection_now().await;
     assert!(connection["last_delivery_at"].is_string(), "{connection}");
 }
+
+/// Two deliveries at once touching the same conversations and replies in opposite orders,
+/// and each with the same two messages of one contact in opposite orders (a redelivery), on
+/// both backends. A writer that locked rows in the order of the payload deadlocked here on
+/// `PostgreSQL` (which then fails one of the two deliveries) in about every other round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_in_opposite_orders_at_once_both_commit() {
+    const CONTACTS: usize = 6;
+    const ROUNDS: usize = 20;
+    for database in TestDatabase::all().await {
+        let inbox = Inbox::with_database(database, ServerConfig::local(8787, 8788)).await;
+        let wa_id = |contact: usize| format!("1415555{contact:04}");
+        let message = |contact: usize, wamid: String| {
+            json!({ "from": wa_id(contact), "id": wamid, "timestamp": "1764845000",
+                    "type": "text", "text": { "body": "Any news?" } })
+        };
+        let profiles: Vec<Value> = (0..CONTACTS)
+            .map(|i| json!({ "profile": { "name": format!("Contact {i}") }, "wa_id": wa_id(i) }))
+            .collect();
+        // The conversations exist already, as they mostly do.
+        let first: Vec<Value> = (0..CONTACTS)
+            .map(|i| message(i, format!("wamid.first.{i}")))
+            .collect();
+        inbox
+            .deliver(&super::delivery(
+                json!({ "contacts": profiles, "messages": first }),
+            ))
+            .await;
+        let mut conversation_ids = Vec::new();
+        for i in 0..CONTACTS {
+            let found = inbox.conversation_named(&format!("Contact {i}")).await;
+            conversation_ids.push(found["id"].as_str().unwrap().to_owned());
+        }
+
+        for round in 0..ROUNDS {
+            // A reply to every contact, whose statuses both deliveries carry.
+            let reply_wamid = |i: usize| format!("wamid.reply.{round}.{i}");
+            for (i, conversation_id) in conversation_ids.iter().enumerate() {
+                sent_reply(&inbox, conversation_id, &reply_wamid(i)).await;
+            }
+            let delivery = |name: &str, order: &[usize], pair: [&str; 2], status: &str| {
+                // The pair first: no other message of the contact locks its conversation before.
+                let mut messages: Vec<Value> = pair
+                    .iter()
+                    .map(|x| message(0, format!("wamid.pair.{round}.{x}")))
+                    .collect();
+                messages.extend(
+                    order
+                        .iter()
+                        .map(|&i| message(i, format!("wamid.{name}.{round}.{i}"))),
+                );
+                let statuses: Vec<Value> = order
+                    .iter()
+                    .map(|&i| json!({ "id": reply_wamid(i), "status": status, "timestamp": "1764845001", "recipient_id": wa_id(i) }))
+                    .collect();
+                super::delivery(
+                    json!({ "contacts": profiles, "messages": messages, "statuses": statuses }),
+                )
+            };
+            let forward: Vec<usize> = (0..CONTACTS).collect();
+            let backward: Vec<usize> = (0..CONTACTS).rev().collect();
+            let one = delivery("one", &forward, ["x", "y"], "delivered");
+            let other = delivery("other", &backward, ["y", "x"], "read");
+            let (one_signed, other_signed) = (sign(APP_SECRET, &one), sign(APP_SECRET, &other));
+            let (one, other) = tokio::join!(
+                inbox.deliver_signed(&one, Some(&one_signed)),
+                inbox.deliver_signed(&other, Some(&other_signed)),
+            );
+            for response in [one, other] {
+                assert_eq!(
+                    response.status,
+                    StatusCode::OK,
+                    "round {round}: {}",
+                    response.text()
+                );
+            }
+            for i in 0..CONTACTS {
+                let reply = message_by_wamid(&inbox, &reply_wamid(i)).await;
+                assert_eq!(
+                    reply.status,
+                    quire_store::MessageStatus::Read,
+                    "round {round}"
+                );
+            }
+        }
+        for (i, conversation_id) in conversation_ids.iter().enumerate() {
+            // The first message, then per round one from each delivery, a reply, and the
+            // pair (contact 0).
+            let pairs = if i == 0 { 2 * ROUNDS } else { 0 };
+            let stored = inbox
+                .app
+                .store()
+                .messages(conversation_id, None, 1000)
+                .await
+                .unwrap();
+            assert_eq!(stored.len(), 1 + 3 * ROUNDS + pairs, "contact {i}");
+        }
+    }
+}
