@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_store::{
-    Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange, Store,
-    StoreError, Tx, apply_status, insert_message, note_delivery, now_ms, record_activity,
+    Activity, Backend, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange,
+    Store, StoreError, Tx, apply_status, insert_message, note_delivery, now_ms, record_activity,
     upsert_conversation,
 };
 use tokio::sync::oneshot;
@@ -34,6 +34,10 @@ const PREVIEW_CHARS: usize = 200;
 /// Deliveries written in one transaction at most: a batch holds the database's write lock
 /// (on `SQLite`) for a few milliseconds at most.
 const MAX_BATCH: usize = 128;
+/// Writers at once on `PostgreSQL`, whose transactions run side by side (their rows are taken
+/// in one order, see [`Work`]); a writer's time there goes mostly to waiting for answers.
+/// `SQLite` writes one transaction at a time, so it has one writer.
+const POSTGRES_WRITERS: usize = 4;
 
 /// What one delivery did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +63,7 @@ pub struct Outcome {
     pub changes_other_field: usize,
 }
 
-/// Deliveries waiting for the writer, and whether a writer is on its way.
+/// Deliveries waiting for a writer, and how many writers run.
 #[derive(Default)]
 pub struct IngestQueue {
     waiting: Mutex<Waiting>,
@@ -68,8 +72,8 @@ pub struct IngestQueue {
 #[derive(Default)]
 struct Waiting {
     jobs: Vec<Job>,
-    /// At most one writer runs; it writes until nothing waits.
-    writing: bool,
+    /// Writers running (at most [`writers_for`] the store); each writes until nothing waits.
+    writers: usize,
 }
 
 struct Job {
@@ -94,7 +98,11 @@ impl IngestQueue {
                 delivery,
                 written,
             });
-            !std::mem::replace(&mut waiting.writing, true)
+            let start = waiting.writers < writers_for(store);
+            if start {
+                waiting.writers += 1;
+            }
+            start
         };
         // A task of its own: a caller that goes away (its client hung up) must not take the
         // other deliveries of its batch with it.
@@ -118,7 +126,7 @@ impl IngestQueue {
             let batch: Vec<Job> = {
                 let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
                 if waiting.jobs.is_empty() {
-                    waiting.writing = false;
+                    waiting.writers -= 1;
                     return;
                 }
                 let count = waiting.jobs.len().min(MAX_BATCH);
@@ -126,6 +134,14 @@ impl IngestQueue {
             };
             write_batch(&store, batch).await;
         }
+    }
+}
+
+/// How many writers run at once for `store`.
+fn writers_for(store: &Store) -> usize {
+    match store.backend() {
+        Backend::Postgres => POSTGRES_WRITERS,
+        Backend::Sqlite => 1,
     }
 }
 
@@ -146,8 +162,10 @@ impl Drop for Writer<'_> {
             .waiting
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        waiting.writing = !waiting.jobs.is_empty();
-        if waiting.writing {
+        if waiting.jobs.is_empty() {
+            waiting.writers -= 1;
+        } else {
+            // This writer's place goes to a new one.
             tokio::spawn(self.queue.clone().write_waiting(self.store.clone()));
         }
     }
