@@ -143,30 +143,26 @@ pub async fn upsert_conversation(
             what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
         });
     };
-    // On PostgreSQL the row is locked from here on, even when nothing of it changes: what the
-    // transaction writes for this conversation next (its messages, their unread count) then
-    // waits behind any other writer of the conversation as a whole, never half-way. On SQLite
-    // two lookups, each by its own index: written as one `OR`, SQLite (without statistics)
-    // walked every conversation of the number instead.
-    let sql = match backend_of(tx) {
-        Backend::Postgres => {
-            "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
-             FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
-             AND (contact_key = $3 OR business_user_id = $4) \
-             ORDER BY CASE WHEN contact_key = $3 THEN 0 ELSE 1 END LIMIT 1 FOR UPDATE"
-        }
-        Backend::Sqlite => {
-            "SELECT 0 AS preference, id, whatsapp_config_id, phone_number, business_user_id, \
-             username, contact_name FROM conversations WHERE project_id = $1 \
-             AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
-             UNION ALL \
-             SELECT 1 AS preference, id, whatsapp_config_id, phone_number, business_user_id, \
-             username, contact_name FROM conversations WHERE project_id = $1 \
-             AND whatsapp_phone_number_id = $2 AND business_user_id = $4 \
-             ORDER BY preference LIMIT 1"
-        }
+    // Two lookups, each by its own index: written as one `OR`, SQLite (without statistics)
+    // walked every conversation of the number, and so did PostgreSQL's generic plan of the
+    // prepared statement. On PostgreSQL the row is locked from here on, even when nothing of
+    // it changes: what the transaction writes for this conversation next (its messages, their
+    // unread count) then waits behind any other writer of the conversation as a whole.
+    const LOOKUP: &str = "SELECT 0 AS preference, id FROM conversations WHERE project_id = $1 \
+         AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
+         UNION ALL \
+         SELECT 1 AS preference, id FROM conversations WHERE project_id = $1 \
+         AND whatsapp_phone_number_id = $2 AND business_user_id = $4";
+    let lock = match backend_of(tx) {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
     };
-    let found: Option<StoredContact> = sqlx::query_as(sql)
+    let sql = format!(
+        "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
+         FROM conversations WHERE id = \
+         (SELECT id FROM ({LOOKUP}) found ORDER BY preference LIMIT 1){lock}"
+    );
+    let found: Option<StoredContact> = sqlx::query_as(&sql)
         .bind(seen.project_id)
         .bind(seen.phone_number_id)
         .bind(key)
