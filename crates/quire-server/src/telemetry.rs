@@ -127,6 +127,12 @@ pub fn record_whatsapp_delivery(outcome: &crate::inbox::ingest::Outcome) {
     }
 }
 
+/// One transaction of the delivery writer (see `inbox::ingest`): with the count of
+/// deliveries, how many it writes at once.
+pub fn record_whatsapp_delivery_batch() {
+    metrics::counter!("quire_whatsapp_delivery_batches_total").increment(1);
+}
+
 /// Every request's one layer of bookkeeping: its id (the client's `x-request-id` if it sent
 /// a short, plain one, else a new UUID), echoed in the response and carried by every log line of the request
 /// (a span); a count and a timing by route template (never by raw path, which would let clients

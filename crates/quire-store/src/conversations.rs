@@ -64,12 +64,22 @@ impl FromRow<'_, AnyRow> for Conversation {
     }
 }
 
+/// The columns every conversation read answers, of `c` and its connection `w`.
+macro_rules! columns {
+    () => {
+        "c.id, c.project_id, c.whatsapp_config_id, c.whatsapp_phone_number_id, \
+         c.contact_key, c.phone_number, c.business_user_id, c.username, c.contact_name, c.metadata, \
+         c.last_message_at, c.last_message_preview, c.last_message_direction, c.unread_count, \
+         c.created_at, w.display_phone_number"
+    };
+}
+
 /// Every conversation read goes through this: the columns, and the connection's number.
-const SELECT: &str = "SELECT c.id, c.project_id, c.whatsapp_config_id, c.whatsapp_phone_number_id, \
-     c.contact_key, c.phone_number, c.business_user_id, c.username, c.contact_name, c.metadata, \
-     c.last_message_at, c.last_message_preview, c.last_message_direction, c.unread_count, \
-     c.created_at, w.display_phone_number \
-     FROM conversations c LEFT JOIN whatsapp_connections w ON w.id = c.whatsapp_config_id";
+const SELECT: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM conversations c LEFT JOIN whatsapp_connections w ON w.id = c.whatsapp_config_id"
+);
 
 /// A contact as a delivery names it, on the number of connection `connection_id`.
 #[derive(Clone, Debug)]
@@ -133,25 +143,32 @@ pub async fn upsert_conversation(
             what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
         });
     };
-    // On PostgreSQL the row is locked from here on, even when nothing of it changes: what the
-    // transaction writes for this conversation next (its messages, their unread count) then
-    // waits behind any other writer of the conversation as a whole, never half-way.
+    // Two lookups, each by its own index: written as one `OR`, SQLite (without statistics)
+    // walked every conversation of the number, and so did PostgreSQL's generic plan of the
+    // prepared statement. On PostgreSQL the row is locked from here on, even when nothing of
+    // it changes: what the transaction writes for this conversation next (its messages, their
+    // unread count) then waits behind any other writer of the conversation as a whole.
+    const LOOKUP: &str = "SELECT 0 AS preference, id FROM conversations WHERE project_id = $1 \
+         AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
+         UNION ALL \
+         SELECT 1 AS preference, id FROM conversations WHERE project_id = $1 \
+         AND whatsapp_phone_number_id = $2 AND business_user_id = $4";
     let lock = match backend_of(tx) {
         Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
     };
-    let found: Option<StoredContact> = sqlx::query_as(&format!(
+    let sql = format!(
         "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
-         FROM conversations WHERE project_id = $1 AND whatsapp_phone_number_id = $2 \
-         AND (contact_key = $3 OR business_user_id = $4) \
-         ORDER BY CASE WHEN contact_key = $3 THEN 0 ELSE 1 END LIMIT 1{lock}"
-    ))
-    .bind(seen.project_id)
-    .bind(seen.phone_number_id)
-    .bind(key)
-    .bind(seen.user_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+         FROM conversations WHERE id = \
+         (SELECT id FROM ({LOOKUP}) found ORDER BY preference LIMIT 1){lock}"
+    );
+    let found: Option<StoredContact> = sqlx::query_as(&sql)
+        .bind(seen.project_id)
+        .bind(seen.phone_number_id)
+        .bind(key)
+        .bind(seen.user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     let or_kept =
         |given: Option<&str>, kept: Option<&String>| given.map(str::to_owned).or(kept.cloned());
     let contact = StoredContact {
@@ -272,6 +289,25 @@ pub async fn conversation_in(
         })
 }
 
+/// The conversations `ids` that exist, read inside a transaction (after changes in it), in no
+/// particular order.
+pub async fn conversations_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<Conversation>, StoreError> {
+    /// Ids per statement: `SQLite` finds each parameter by name, which costs more the more a
+    /// statement has.
+    const IDS_PER_STATEMENT: usize = 64;
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let places: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("{SELECT} WHERE c.id IN ({})", places.join(", "));
+        let mut query = sqlx::query_as(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        found.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(found)
+}
+
 /// Where a page of conversations starts: after the one at `(last_message_at, id)`.
 pub type ConversationCursor<'a> = (i64, &'a str);
 
@@ -332,21 +368,197 @@ impl Backend {
         }
     }
 
-    /// The condition that a conversation's contact or one of its messages matches the
-    /// full-text query bound as `$query` (`$1` is the project id).
-    fn search_condition(self, query: &str) -> String {
+    /// The condition that conversation `c` matches the full-text query bound as `$query` on
+    /// `side`, where one query with it is fast whichever way the database goes about it:
+    /// `PostgreSQL` keeps statistics of the contacts' index that let its planner choose
+    /// between walking the newest conversations and looking the matches up. (For messages it
+    /// chose plans that took seconds; `SQLite` keeps no statistics.)
+    fn planned_match(self, side: Side, query: &str) -> Option<String> {
+        match (self, side) {
+            (Backend::Postgres, Side::Contact) => {
+                Some(format!("c.search_vector @@ to_tsquery('simple', {query})"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The sides a search looks on, apart. On `SQLite` both at once: a window's check of the
+    /// messages is cheap once the index answered, so one walk stops as soon as either side
+    /// filled the page. On `PostgreSQL` apart: the contacts by the planner, and the messages,
+    /// whose check reads them, only as far as their own matches need.
+    fn search_sides(self) -> &'static [Side] {
         match self {
-            Backend::Sqlite => format!(
-                "(c.seq IN (SELECT rowid FROM conversations_search WHERE conversations_search MATCH {query}) \
-                 OR c.id IN (SELECT m.conversation_id FROM messages_search s JOIN messages m ON m.seq = s.rowid \
-                 WHERE messages_search MATCH {query} AND m.project_id = $1))"
+            Backend::Sqlite => &[Side::Either],
+            Backend::Postgres => &[Side::Contact, Side::Messages],
+        }
+    }
+
+    /// How many conversations a search checks one by one on `side`, newest first, window
+    /// after window, before it looks up the rest of that side's matches instead. Checking a
+    /// conversation costs about the same whatever the words; looking the matches up costs in
+    /// proportion to how many there are. So common words find their page among the newest
+    /// conversations, and rare words look their few matches up. Where the first window finds
+    /// nothing, the words are rare enough to look up at once.
+    fn search_windows(self, side: Side) -> &'static [i64] {
+        match (self, side) {
+            // Checking a conversation there reads its messages.
+            (Backend::Postgres, Side::Messages) => &[200, 1800],
+            // Cheap checks; on SQLite each window reads the index's matches again.
+            _ => &[2000],
+        }
+    }
+
+    /// How the look-up joins its matches to the conversations: in that order (`SQLite`
+    /// otherwise walks the conversations).
+    fn join_in_order(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CROSS JOIN",
+            Backend::Postgres => "JOIN",
+        }
+    }
+
+    /// The condition that conversation `c`, already at hand, matches the full-text query
+    /// bound as `$query` on `side`: checked for each conversation in turn, so it must not cost
+    /// in proportion to all the matches.
+    fn matches_one_by_one(self, side: Side, query: &str) -> String {
+        match (self, side) {
+            (_, Side::Either) => format!(
+                "({} OR {})",
+                self.matches_one_by_one(Side::Contact, query),
+                self.matches_one_by_one(Side::Messages, query)
             ),
-            Backend::Postgres => format!(
-                "(c.search_vector @@ to_tsquery('simple', {query}) \
-                 OR c.id IN (SELECT m.conversation_id FROM messages m \
-                 WHERE m.project_id = $1 AND m.search_vector @@ to_tsquery('simple', {query})))"
+            (Backend::Sqlite, Side::Contact) => format!(
+                "c.seq IN (SELECT rowid FROM conversations_search WHERE conversations_search MATCH {query})"
+            ),
+            // The index answers the matching message rowids once per query; each
+            // conversation's messages are then looked for among them through the thread index.
+            (Backend::Sqlite, Side::Messages) => format!(
+                "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id \
+                 AND m.seq IN (SELECT rowid FROM messages_search WHERE messages_search MATCH {query}))"
+            ),
+            (Backend::Postgres, Side::Contact) => {
+                format!("c.search_vector @@ to_tsquery('simple', {query})")
+            }
+            // Each conversation's messages are read through the thread index and tested there
+            // (`OFFSET 0` keeps the planner from asking the full-text index, whose answer costs
+            // in proportion to all the matches, once per conversation).
+            (Backend::Postgres, Side::Messages) => format!(
+                "EXISTS (SELECT 1 FROM (SELECT m.search_vector FROM messages m \
+                 WHERE m.conversation_id = c.id OFFSET 0) m \
+                 WHERE m.search_vector @@ to_tsquery('simple', {query}))"
             ),
         }
+    }
+
+    /// The ids of the conversations that match the full-text query bound as `$query` on
+    /// `side` (`$1` is the project id), looked up through the full-text index: costs in
+    /// proportion to the matches.
+    fn matching_ids(self, side: Side, query: &str) -> String {
+        match (self, side) {
+            (_, Side::Either) => format!(
+                "{} UNION {}",
+                self.matching_ids(Side::Contact, query),
+                self.matching_ids(Side::Messages, query)
+            ),
+            // `CROSS JOIN` makes the index find the rows; left to itself, SQLite walked every
+            // row of the project and asked the index about each.
+            (Backend::Sqlite, Side::Contact) => format!(
+                "SELECT h.id FROM conversations_search s CROSS JOIN conversations h ON h.seq = s.rowid \
+                 WHERE conversations_search MATCH {query}"
+            ),
+            (Backend::Sqlite, Side::Messages) => format!(
+                "SELECT DISTINCT m.conversation_id FROM messages_search s CROSS JOIN messages m \
+                 ON m.seq = s.rowid WHERE messages_search MATCH {query} AND m.project_id = $1"
+            ),
+            (Backend::Postgres, Side::Contact) => format!(
+                "SELECT h.id FROM conversations h WHERE h.project_id = $1 \
+                 AND h.search_vector @@ to_tsquery('simple', {query})"
+            ),
+            (Backend::Postgres, Side::Messages) => format!(
+                "SELECT DISTINCT m.conversation_id FROM messages m WHERE m.project_id = $1 \
+                 AND m.search_vector @@ to_tsquery('simple', {query})"
+            ),
+        }
+    }
+}
+
+/// What a search matches: the contact (name, username, business-scoped id, number), the
+/// text of one of the conversation's messages, or either. A page of matches is the newest of
+/// either, found on both sides at once or on each side apart and then merged.
+#[derive(Clone, Copy, Debug)]
+enum Side {
+    Contact,
+    Messages,
+    Either,
+}
+
+/// The conditions of a conversation listing, with the values they bind after `$1` (the
+/// project) and `$2` (the limit).
+struct Conditions {
+    sql: Vec<String>,
+    texts: Vec<String>,
+    before: Option<(i64, String)>,
+}
+
+impl Conditions {
+    /// The project's conversations after `before`, narrowed by `filter`'s unread and
+    /// connection (not its search or cursor).
+    fn new(filter: &ConversationFilter<'_>, before: Option<(i64, &str)>) -> Self {
+        let mut sql = vec!["c.project_id = $1".to_owned()];
+        let mut texts = Vec::new();
+        let mut next = 3;
+        if before.is_some() {
+            sql.push(format!(
+                "(c.last_message_at, c.id) < (${next}, ${})",
+                next + 1
+            ));
+            next += 2;
+        }
+        if filter.unread_only {
+            sql.push("c.unread_count > 0".to_owned());
+        }
+        if let Some(connection) = filter.connection_id {
+            sql.push(format!("c.whatsapp_config_id = ${next}"));
+            texts.push(connection.to_owned());
+            next += 1;
+        }
+        if let Some(number) = filter.phone_number_id {
+            sql.push(format!("c.whatsapp_phone_number_id = ${next}"));
+            texts.push(number.to_owned());
+        }
+        Self {
+            sql,
+            texts,
+            before: before.map(|(at, id)| (at, id.to_owned())),
+        }
+    }
+
+    /// The placeholder of the next value bound.
+    fn next_placeholder(&self) -> String {
+        format!(
+            "${}",
+            3 + 2 * usize::from(self.before.is_some()) + self.texts.len()
+        )
+    }
+
+    fn and(&self) -> String {
+        self.sql.join(" AND ")
+    }
+
+    /// Binds the values after the project and `limit`, then `more`.
+    fn bind<'q, O>(
+        &'q self,
+        query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+        more: &'q [String],
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        let mut query = query;
+        if let Some((at, id)) = &self.before {
+            query = query.bind(*at).bind(id.as_str());
+        }
+        for text in self.texts.iter().chain(more) {
+            query = query.bind(text.as_str());
+        }
+        query
     }
 }
 
@@ -358,48 +570,109 @@ impl Store {
         filter: &ConversationFilter<'_>,
         limit: i64,
     ) -> Result<Vec<Conversation>, StoreError> {
-        let mut conditions = vec!["c.project_id = $1".to_owned()];
-        let mut texts: Vec<String> = Vec::new();
-        let mut next = 3; // $1 the project, $2 the limit
-        if filter.before.is_some() {
-            conditions.push(format!(
-                "(c.last_message_at, c.id) < (${next}, ${})",
-                next + 1
-            ));
-            next += 2;
+        let listed = Conditions::new(filter, filter.before);
+        let Some(search) = filter.search else {
+            let sql = format!(
+                "{SELECT} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
+                listed.and()
+            );
+            let query = sqlx::query_as(&sql).bind(project_id).bind(limit);
+            return Ok(listed.bind(query, &[]).fetch_all(&self.pool).await?);
+        };
+        let Some(words) = search_words(search) else {
+            return Ok(Vec::new());
+        };
+        let full_text = vec![self.backend.prefix_query(&words)];
+        // The newest of each side's newest `limit` matches.
+        let mut found = Vec::new();
+        for &side in self.backend.search_sides() {
+            found.extend(
+                self.search_side(project_id, filter, side, &full_text, limit)
+                    .await?,
+            );
         }
-        if filter.unread_only {
-            conditions.push("c.unread_count > 0".to_owned());
+        found.sort_by(|a, b| (b.last_message_at, &b.id).cmp(&(a.last_message_at, &a.id)));
+        found.dedup_by(|a, b| a.id == b.id);
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
+    }
+
+    /// The newest `limit` conversations of the listing `filter` that match `full_text` on
+    /// `side`: the newest checked one by one, window after window, then the rest looked up.
+    async fn search_side(
+        &self,
+        project_id: &str,
+        filter: &ConversationFilter<'_>,
+        side: Side,
+        full_text: &[String],
+        limit: i64,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let listed = Conditions::new(filter, filter.before);
+        if let Some(condition) = self.backend.planned_match(side, &listed.next_placeholder()) {
+            let sql = format!(
+                "{SELECT} WHERE {} AND {condition} ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
+                listed.and()
+            );
+            let query = sqlx::query_as(&sql).bind(project_id).bind(limit);
+            return Ok(listed.bind(query, full_text).fetch_all(&self.pool).await?);
         }
-        if let Some(connection) = filter.connection_id {
-            conditions.push(format!("c.whatsapp_config_id = ${next}"));
-            texts.push(connection.to_owned());
-            next += 1;
-        }
-        if let Some(number) = filter.phone_number_id {
-            conditions.push(format!("c.whatsapp_phone_number_id = ${next}"));
-            texts.push(number.to_owned());
-            next += 1;
-        }
-        if let Some(search) = filter.search {
-            let Some(words) = search_words(search) else {
-                return Ok(Vec::new());
+        let mut found: Vec<Conversation> = Vec::new();
+        let mut after = filter.before.map(|(at, id)| (at, id.to_owned()));
+        for (n, &window) in self.backend.search_windows(side).iter().enumerate() {
+            let rest = limit - i64::try_from(found.len()).unwrap_or(limit);
+            let newer = Conditions::new(filter, after.as_ref().map(|(at, id)| (*at, id.as_str())));
+            let sql = format!(
+                "SELECT {} FROM (SELECT * FROM conversations c WHERE {} \
+                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT {window}) c \
+                 LEFT JOIN whatsapp_connections w ON w.id = c.whatsapp_config_id WHERE {} \
+                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
+                columns!(),
+                newer.and(),
+                self.backend
+                    .matches_one_by_one(side, &newer.next_placeholder())
+            );
+            let query = sqlx::query_as(&sql).bind(project_id).bind(rest);
+            let checked: Vec<Conversation> =
+                newer.bind(query, full_text).fetch_all(&self.pool).await?;
+            let none_found = checked.is_empty();
+            found.extend(checked);
+            if i64::try_from(found.len()).is_ok_and(|n| n >= limit) {
+                return Ok(found);
+            }
+            // Where the window ends: the next window, or the look-up, starts after it.
+            let sql = format!(
+                "SELECT c.last_message_at, c.id FROM conversations c WHERE {} \
+                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1 OFFSET $2",
+                newer.and()
+            );
+            let query = sqlx::query_as(&sql).bind(project_id).bind(window - 1);
+            let Some(end): Option<(i64, String)> =
+                newer.bind(query, &[]).fetch_all(&self.pool).await?.pop()
+            else {
+                // The window held every conversation left.
+                return Ok(found);
             };
-            conditions.push(self.backend.search_condition(&format!("${next}")));
-            texts.push(self.backend.prefix_query(&words));
+            after = Some(end);
+            if n == 0 && none_found {
+                break;
+            }
         }
+        // The rest: the matches older than the windows, looked up.
+        let older = Conditions::new(filter, after.as_ref().map(|(at, id)| (*at, id.as_str())));
         let sql = format!(
-            "{SELECT} WHERE {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
-            conditions.join(" AND ")
+            "WITH hits(id) AS MATERIALIZED ({}) \
+             SELECT {} FROM hits {} conversations c ON c.id = hits.id \
+             LEFT JOIN whatsapp_connections w ON w.id = c.whatsapp_config_id WHERE {} \
+             ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
+            self.backend.matching_ids(side, &older.next_placeholder()),
+            columns!(),
+            self.backend.join_in_order(),
+            older.and()
         );
-        let mut query = sqlx::query_as(&sql).bind(project_id).bind(limit);
-        if let Some((at, id)) = filter.before {
-            query = query.bind(at).bind(id);
-        }
-        for text in texts {
-            query = query.bind(text);
-        }
-        Ok(query.fetch_all(&self.pool).await?)
+        let rest = limit - i64::try_from(found.len()).unwrap_or(limit);
+        let query = sqlx::query_as(&sql).bind(project_id).bind(rest);
+        found.extend(older.bind(query, full_text).fetch_all(&self.pool).await?);
+        Ok(found)
     }
 
     /// The conversation `conversation_id` of `project_id`.

@@ -69,4 +69,21 @@ impl StoreError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. })
     }
+
+    /// Whether the database refused what it was given (a constraint, a value, a row that is
+    /// not there) rather than failing whatever it is given (unreachable, timed out, closed).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict { .. }
+                | Self::NotFound { .. }
+                | Self::Database(sqlx::Error::Database(_))
+        )
+    }
+
+    /// Work not done because the database failed (`reason`), for callers that share one
+    /// failure.
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Self::Database(sqlx::Error::Io(std::io::Error::other(reason.into())))
+    }
 }

@@ -181,6 +181,74 @@ impl Store {
         Ok(id)
     }
 
+    /// Appends `events`, all of one project, inside `tx`, in the order given (their ids
+    /// follow it), as [`Store::append_event`] appends one: the project's event lock once, the
+    /// rows in multi-row inserts, one `NOTIFY`. Call it last before the commit, then
+    /// [`Store::announce_events`].
+    pub async fn append_events(
+        &self,
+        tx: &mut Tx,
+        events: &[NewEvent<'_>],
+    ) -> Result<(), StoreError> {
+        /// Rows per statement: `SQLite` finds each parameter by name, which costs more the
+        /// more a statement has.
+        const ROWS_PER_STATEMENT: usize = 32;
+        let Some(first) = events.first() else {
+            return Ok(());
+        };
+        assert!(
+            events.iter().all(|e| e.project_id == first.project_id),
+            "append_events takes the events of one project"
+        );
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind(EVENT_LOCK_CLASS)
+                .bind(first.project_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let now = now_ms();
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let n = row * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO events (project_id, kind, audience, scope, data, created_at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                query = query
+                    .bind(event.project_id)
+                    .bind(event.kind)
+                    .bind(event.audience.as_str())
+                    .bind(event.scope)
+                    .bind(event.data.to_string())
+                    .bind(now);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(EVENTS_CHANNEL)
+                .bind(first.project_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Tells this process's readers that `project_id` has new committed events: call it after
     /// committing a transaction that appended some. It never waits.
     pub fn announce_events(&self, project_id: &str) {

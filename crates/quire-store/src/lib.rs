@@ -83,7 +83,8 @@ pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
 pub use conversations::{
     Activity, ContactSeen, Conversation, ConversationCursor, ConversationFilter, conversation_in,
-    mark_conversation_read, record_activity, set_conversation_metadata, upsert_conversation,
+    conversations_in, mark_conversation_read, record_activity, set_conversation_metadata,
+    upsert_conversation,
 };
 pub use early_statuses::HELD_FOR_MS;
 pub use error::StoreError;
@@ -121,6 +122,10 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// On `SQLite`, the one connection write transactions take: writers queue for it instead
+    /// of polling for the file's lock, and its page cache stays warm, since no other
+    /// connection's commit makes it drop what it holds. On `PostgreSQL`, the pool.
+    writer: AnyPool,
     backend: Backend,
     url: Arc<str>,
     /// Moves on every committed change to what callers may cache; see [`Store::generation`].
@@ -142,33 +147,33 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = match backend {
-            // One writer at a time is SQLite's model; WAL lets readers run beside it, and the
-            // busy timeout makes writers queue instead of failing with SQLITE_BUSY.
-            Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(8)
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                }),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        let connect = |options: AnyPoolOptions| async move {
+            options
+                .acquire_timeout(Duration::from_secs(15))
+                .connect(url)
+                .await
+                .map_err(|source| StoreError::Connect {
+                    url: redact_url(url),
+                    source,
+                })
         };
-        let pool = options
-            .acquire_timeout(Duration::from_secs(15))
-            .connect(url)
-            .await
-            .map_err(|source| StoreError::Connect {
-                url: redact_url(url),
-                source,
-            })?;
+        let (pool, writer) = match backend {
+            // One writer at a time is SQLite's model; WAL lets readers run beside it, and the
+            // busy timeout makes writes outside a transaction queue instead of failing with
+            // SQLITE_BUSY.
+            Backend::Sqlite => {
+                let pool = connect(sqlite_options(8, SQLITE_CACHE_KIB)).await?;
+                let writer = connect(sqlite_options(1, SQLITE_WRITER_CACHE_KIB)).await?;
+                (pool, writer)
+            }
+            Backend::Postgres => {
+                let pool = connect(AnyPoolOptions::new().max_connections(16)).await?;
+                (pool.clone(), pool)
+            }
+        };
         let store = Self {
             pool,
+            writer,
             backend,
             url: Arc::from(url),
             generation: Arc::default(),
@@ -267,7 +272,7 @@ impl Store {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        Ok(self.pool.begin_with(statement).await?)
+        Ok(self.writer.begin_with(statement).await?)
     }
 
     /// Checkpoints the `SQLite` write-ahead log into the main file (on shutdown) and closes.
@@ -280,11 +285,38 @@ impl Store {
             tracing::warn!(%error, "could not checkpoint the SQLite write-ahead log");
         }
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// The page cache of each `SQLite` reading connection, in KiB (`SQLite`'s default).
+const SQLITE_CACHE_KIB: i64 = 2000;
+/// The page cache of the `SQLite` writing connection, in KiB: it keeps what writes walk
+/// (the upper pages of every index they touch) from one transaction to the next.
+const SQLITE_WRITER_CACHE_KIB: i64 = 64 * 1024;
+
+/// `SQLite` connections, at most `connections`, each with a page cache of `cache_kib`.
+fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                         PRAGMA cache_size = -{cache_kib};"
+                    )
+                    .as_str(),
+                )
+                .await?;
+                Ok(())
+            })
+        })
 }
 
 /// The backend `tx` runs on, for the few statements whose SQL differs.

@@ -43,6 +43,8 @@ const DELIVERIES_PER_NEW_CONTACT: usize = 5;
 const NEW_CONTACT_SHARE: f64 = 0.2;
 /// Deliveries whose stored rows are compared with what the seed would write.
 const CHECKED_DELIVERIES: usize = 300;
+/// The server's count of the delivery writer's transactions.
+const BATCHES: &str = "quire_whatsapp_delivery_batches_total";
 
 /// The run's settings, from the environment.
 struct Settings {
@@ -249,8 +251,10 @@ impl Run<'_> {
             signed.len()
         );
         self.server.wait_quiet().await;
+        let batches = self.server.counter(BATCHES).await?;
         let usage = Usage::start(self.server.cpu_seconds());
-        let flood = webhook::flood(&self.server, signed, self.settings.senders).await;
+        let mut flood = webhook::flood(&self.server, signed, self.settings.senders).await;
+        flood.batches = self.server.counter(BATCHES).await? - batches;
         self.report
             .ingest(into, &flood, &usage.finish(self.server.cpu_seconds()));
         Ok(messages)

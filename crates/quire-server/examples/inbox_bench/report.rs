@@ -89,8 +89,10 @@ impl Report {
         #[expect(clippy::cast_precision_loss, reason = "a count of deliveries")]
         let cpu_per_delivery = seen.server_cpu / flood.deliveries as f64 * 1e6;
         let summary = flood.latencies.summary();
+        #[expect(clippy::cast_precision_loss, reason = "a count of deliveries")]
+        let per_batch = flood.deliveries as f64 / flood.batches;
         let line = format!(
-            "| {into} | {} | {:.1} | **{:.0}** | {:.1} | {:.1} | {:.1} | {cpu_per_delivery:.0} µs | {:.0}% | {:.1} → {:.1} |\n",
+            "| {into} | {} | {:.1} | **{:.0}** | {:.1} | {:.1} | {:.1} | {per_batch:.1} | {cpu_per_delivery:.0} µs | {:.0}% | {:.1} → {:.1} |\n",
             flood.deliveries,
             flood.seconds,
             flood.per_second(),
@@ -138,10 +140,10 @@ impl Report {
         println!("|---|---:|---:|---:|---:|---:|---:|");
         print!("{}", self.list);
         println!(
-            "\n| webhook ingestion, {} senders | deliveries | s | deliveries/s | p50 ms | p95 ms | p99 ms | server CPU/delivery | CPUs busy | load |",
+            "\n| webhook ingestion, {} senders | deliveries | s | deliveries/s | p50 ms | p95 ms | p99 ms | deliveries per commit | server CPU/delivery | CPUs busy | load |",
             self.senders
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         print!("{}", self.ingest);
         if !self.live.is_empty() {
             println!("\n| live | count | p50 ms | p95 ms | p99 ms | max ms | clients |");

@@ -79,6 +79,8 @@ pub struct Server {
     pub database_url: String,
     /// `http://127.0.0.1:<port>`
     pub base: String,
+    /// The server's Prometheus metrics.
+    metrics: String,
     pub http: reqwest::Client,
     /// The first owner's API token.
     pub owner_token: String,
@@ -92,6 +94,7 @@ impl Server {
         std::fs::create_dir_all(&data_dir)?;
         let database_url = database.url(&data_dir);
         let port = free_port()?;
+        let metrics_port = free_port()?;
         let log = std::fs::File::create(work.join("server.log"))?;
         let mut command = Command::new(binary);
         set_env(&mut command, &data_dir, &database_url);
@@ -102,6 +105,7 @@ impl Server {
                 "QUIRE_USERCONTENT_LISTEN",
                 format!("127.0.0.1:{}", free_port()?),
             )
+            .env("QUIRE_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
             .env("QUIRE_ADMIN_EMAIL", OWNER_EMAIL)
             .env("QUIRE_ADMIN_PASSWORD", PASSWORD)
             .stdout(Stdio::null())
@@ -119,6 +123,7 @@ impl Server {
             data_dir,
             database_url,
             base: format!("http://127.0.0.1:{port}"),
+            metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
             http,
             owner_token: String::new(),
         };
@@ -253,6 +258,22 @@ impl Server {
             display: display_phone_number.to_owned(),
             app_secret: app_secret.to_owned(),
         })
+    }
+
+    /// The value of the unlabelled counter `name` in the server's metrics (0 before it is
+    /// first counted).
+    pub async fn counter(&self, name: &str) -> anyhow::Result<f64> {
+        let text = self.http.get(&self.metrics).send().await?.text().await?;
+        Ok(text
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0.0))
     }
 
     /// CPU seconds the server process has used so far.

@@ -19,6 +19,8 @@ pub struct Flood {
     pub latencies: Latencies,
     /// Answers other than 200, by status and body.
     pub failures: BTreeMap<String, usize>,
+    /// Transactions the server's delivery writer committed meanwhile.
+    pub batches: f64,
 }
 
 impl Flood {
@@ -91,5 +93,6 @@ pub async fn flood(server: &Server, deliveries: Vec<Signed>, senders: usize) -> 
         seconds: started.elapsed().as_secs_f64(),
         latencies,
         failures,
+        batches: f64::NAN,
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use quire_store::{Audience, Message, NewEvent, Store, StoreError, Tx, conversation_in};
+use quire_store::{Audience, Message, NewEvent, Store, StoreError, Tx, conversations_in};
 use serde::Serialize;
 
 use super::views::{ConversationView, MessageView};
@@ -69,36 +69,64 @@ impl InboxEvents {
     /// conversation as it stands in `tx`. Call it last before committing, then
     /// [`InboxEvents::announce`] after.
     async fn append(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
-        let mut conversations = Vec::with_capacity(self.conversations.len());
-        for id in &self.conversations {
-            conversations.push(conversation_in(tx, id).await?);
+        let ids: Vec<&str> = self.conversations.iter().map(String::as_str).collect();
+        let mut conversations = conversations_in(tx, &ids).await?;
+        if let Some(missing) = ids
+            .iter()
+            .find(|id| !conversations.iter().any(|c| c.id == **id))
+        {
+            return Err(StoreError::NotFound {
+                what: format!("conversation {missing}"),
+            });
         }
+        // In the order of their ids, as the set holds them.
+        conversations.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut events = Vec::with_capacity(self.messages.len() + conversations.len());
         for (kind, scope, data) in &self.messages {
-            let event = NewEvent::new(&self.project_id, kind, Audience::Members, data.clone())
-                .scoped(scope);
-            store.append_event(tx, &event).await?;
+            events.push(
+                NewEvent::new(&self.project_id, kind, Audience::Members, data.clone())
+                    .scoped(scope),
+            );
         }
         for conversation in &conversations {
             let data = ConversationEvent {
                 conversation: ConversationView::from(conversation),
             };
-            let event = NewEvent::new(
-                &self.project_id,
-                "conversation.updated",
-                Audience::Members,
-                serde_json::to_value(data).unwrap_or_default(),
-            )
-            .scoped(&conversation.whatsapp_phone_number_id);
-            store.append_event(tx, &event).await?;
+            events.push(
+                NewEvent::new(
+                    &self.project_id,
+                    "conversation.updated",
+                    Audience::Members,
+                    serde_json::to_value(data).unwrap_or_default(),
+                )
+                .scoped(&conversation.whatsapp_phone_number_id),
+            );
         }
-        Ok(())
+        store.append_events(tx, &events).await
     }
 
     /// Appends the events, commits `tx` and announces them: a writer's last step.
-    pub async fn commit(&self, store: &Store, mut tx: Tx) -> Result<(), StoreError> {
-        self.append(store, &mut tx).await?;
+    pub async fn commit(&self, store: &Store, tx: Tx) -> Result<(), StoreError> {
+        Self::commit_all(store, tx, [self]).await
+    }
+
+    /// Appends the events of several projects (in the order of their project ids, so two such
+    /// transactions cannot wait for each other's event locks), commits `tx` and announces
+    /// them: the last step of a writer that wrote for several projects at once.
+    pub async fn commit_all<'a>(
+        store: &Store,
+        mut tx: Tx,
+        events: impl IntoIterator<Item = &'a InboxEvents>,
+    ) -> Result<(), StoreError> {
+        let mut events: Vec<&InboxEvents> = events.into_iter().collect();
+        events.sort_by(|a, b| a.project_id.cmp(&b.project_id));
+        for project in &events {
+            project.append(store, &mut tx).await?;
+        }
         tx.commit().await?;
-        self.announce(store);
+        for project in events {
+            project.announce(store);
+        }
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! The one place a delivery is written. A whole delivery is one transaction: every message is
+//! The one place a delivery is written. A whole delivery commits at once: every message is
 //! stored once (a redelivered `wamid` is left as it is), its conversation is made or brought up
 //! to date, a new inbound message counts as unread and becomes the list's preview (unless an
 //! older one arrives late), and statuses move outbound messages forward only. A change for a
@@ -6,14 +6,24 @@
 //! counted and skipped (a status that may be a pending reply's is held for it instead; see
 //! `quire_store::apply_status`). What changed goes out on the live stream, appended in the
 //! same transaction. The caller answers Meta only after this returns, so an acknowledged
-//! delivery is committed. Rows are written in one order whatever the delivery's (see
-//! [`Work`]), so concurrent deliveries never deadlock.
+//! delivery is committed.
+//!
+//! Deliveries queue for one writer, which writes what gathered while it committed the last
+//! batch in one transaction (group commit): a commit, and on `PostgreSQL` the project's event
+//! lock, are paid once per batch, not once per delivery. A batch that fails is written again
+//! one delivery at a time, so a delivery the database refuses fails alone. Rows are written in
+//! one order whatever the deliveries' (see [`Work`]), so the writers of two instances never
+//! deadlock.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_store::{
-    Activity, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange, Store,
-    StoreError, Tx, apply_status, insert_message, note_delivery, now_ms, record_activity,
+    Activity, Backend, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange,
+    Store, StoreError, Tx, apply_status, insert_message, note_delivery, now_ms, record_activity,
     upsert_conversation,
 };
+use tokio::sync::oneshot;
 
 use super::events::InboxEvents;
 use super::targets::{TargetConnection, WebhookTarget};
@@ -21,6 +31,13 @@ use super::webhook::{Delivery, IncomingMessage, StatusUpdate};
 
 /// The longest preview a conversation keeps of its last message, in characters.
 const PREVIEW_CHARS: usize = 200;
+/// Deliveries written in one transaction at most: a batch holds the database's write lock
+/// (on `SQLite`) for a few milliseconds at most.
+const MAX_BATCH: usize = 128;
+/// Writers at once on `PostgreSQL`, whose transactions run side by side (their rows are taken
+/// in one order, see [`Work`]); a writer's time there goes mostly to waiting for answers.
+/// `SQLite` writes one transaction at a time, so it has one writer.
+const POSTGRES_WRITERS: usize = 4;
 
 /// What one delivery did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -46,108 +63,307 @@ pub struct Outcome {
     pub changes_other_field: usize,
 }
 
-/// Writes `delivery` to `target`'s project in one transaction.
-pub async fn ingest(
+/// Deliveries waiting for a writer, and how many writers run.
+#[derive(Default)]
+pub struct IngestQueue {
+    waiting: Mutex<Waiting>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    jobs: Vec<Job>,
+    /// Writers running (at most [`writers_for`] the store); each writes until nothing waits.
+    writers: usize,
+}
+
+struct Job {
+    target: Arc<WebhookTarget>,
+    delivery: Delivery,
+    written: oneshot::Sender<Result<Outcome, StoreError>>,
+}
+
+impl IngestQueue {
+    /// Writes `delivery` to `target`'s project; answers once it is committed.
+    pub async fn ingest(
+        self: &Arc<Self>,
+        store: &Store,
+        target: Arc<WebhookTarget>,
+        delivery: Delivery,
+    ) -> Result<Outcome, StoreError> {
+        let (written, outcome) = oneshot::channel();
+        let start_writer = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.jobs.push(Job {
+                target,
+                delivery,
+                written,
+            });
+            let start = waiting.writers < writers_for(store);
+            if start {
+                waiting.writers += 1;
+            }
+            start
+        };
+        // A task of its own: a caller that goes away (its client hung up) must not take the
+        // other deliveries of its batch with it.
+        if start_writer {
+            tokio::spawn(self.clone().write_waiting(store.clone()));
+        }
+        outcome.await.unwrap_or_else(|_| {
+            Err(unavailable(
+                "the delivery writer stopped before writing it (see the log)",
+            ))
+        })
+    }
+
+    /// The writer: writes what waits, a batch at a time, until nothing does.
+    async fn write_waiting(self: Arc<Self>, store: Store) {
+        let _writer = Writer {
+            queue: &self,
+            store: &store,
+        };
+        loop {
+            let batch: Vec<Job> = {
+                let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+                if waiting.jobs.is_empty() {
+                    waiting.writers -= 1;
+                    return;
+                }
+                let count = waiting.jobs.len().min(MAX_BATCH);
+                waiting.jobs.drain(..count).collect()
+            };
+            write_batch(&store, batch).await;
+        }
+    }
+}
+
+/// How many writers run at once for `store`.
+fn writers_for(store: &Store) -> usize {
+    match store.backend() {
+        Backend::Postgres => POSTGRES_WRITERS,
+        Backend::Sqlite => 1,
+    }
+}
+
+/// The running writer. Should it panic, the deliveries of its batch fail (their callers
+/// answer 500 and Meta delivers them again) and a new writer takes those still waiting.
+struct Writer<'a> {
+    queue: &'a Arc<IngestQueue>,
+    store: &'a Store,
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let mut waiting = self
+            .queue
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if waiting.jobs.is_empty() {
+            waiting.writers -= 1;
+        } else {
+            // This writer's place goes to a new one.
+            tokio::spawn(self.queue.clone().write_waiting(self.store.clone()));
+        }
+    }
+}
+
+/// Writes `jobs` in one transaction and answers each; when that fails because of what was
+/// written, writes each alone.
+async fn write_batch(store: &Store, jobs: Vec<Job>) {
+    let together: Vec<(&WebhookTarget, &Delivery)> = jobs
+        .iter()
+        .map(|job| (job.target.as_ref(), &job.delivery))
+        .collect();
+    match write_together(store, &together).await {
+        Ok(outcomes) => {
+            crate::telemetry::record_whatsapp_delivery_batch();
+            for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                let _ = job.written.send(Ok(outcome));
+            }
+        }
+        Err(error) if jobs.len() == 1 || !error.is_refusal() => {
+            if jobs.len() > 1 {
+                tracing::warn!(%error, deliveries = jobs.len(), "could not write a batch of WhatsApp deliveries");
+            }
+            let reason = error.to_string();
+            let mut jobs = jobs.into_iter();
+            if let Some(first) = jobs.next() {
+                let _ = first.written.send(Err(error));
+            }
+            for job in jobs {
+                let _ = job.written.send(Err(unavailable(&reason)));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, deliveries = jobs.len(), "a batch of WhatsApp deliveries could not be written together; writing each alone");
+            for job in jobs {
+                let alone = write_together(store, &[(job.target.as_ref(), &job.delivery)])
+                    .await
+                    .map(|outcomes| outcomes.into_iter().next().unwrap_or_default());
+                if alone.is_ok() {
+                    crate::telemetry::record_whatsapp_delivery_batch();
+                }
+                let _ = job.written.send(alone);
+            }
+        }
+    }
+}
+
+/// The error of a delivery that was not written because the database failed.
+fn unavailable(reason: &str) -> StoreError {
+    StoreError::unavailable(format!("the delivery was not written: {reason}"))
+}
+
+/// Writes `deliveries` in one transaction; answers what each did, in order.
+async fn write_together(
     store: &Store,
-    target: &WebhookTarget,
-    delivery: &Delivery,
-) -> Result<Outcome, StoreError> {
-    let mut outcome = Outcome {
-        changes_other_field: delivery.other_fields,
-        ..Outcome::default()
-    };
-    let work = Work::plan(target, delivery, &mut outcome);
+    deliveries: &[(&WebhookTarget, &Delivery)],
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut outcomes: Vec<Outcome> = deliveries
+        .iter()
+        .map(|(_, delivery)| Outcome {
+            changes_other_field: delivery.other_fields,
+            ..Outcome::default()
+        })
+        .collect();
+    let work = Work::plan(deliveries, &mut outcomes);
     let now = now_ms();
-    let mut events = InboxEvents::new(&target.project_id);
+    let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
     let mut tx = store.begin().await?;
     for connection in &work.connections {
         note_delivery(&mut tx, &connection.id, now).await?;
     }
-    for (connection, message) in &work.messages {
-        let stored = store_message(&mut tx, target, connection, message, &mut events).await?;
-        if stored {
+    for item in &work.messages {
+        let project = &item.target.project_id;
+        let events = events
+            .entry(project)
+            .or_insert_with(|| InboxEvents::new(project));
+        let outcome = &mut outcomes[item.delivery];
+        if store_message(&mut tx, item.target, item.connection, item.what, events).await? {
             outcome.messages_stored += 1;
         } else {
             outcome.messages_repeated += 1;
         }
     }
-    for (connection, status) in &work.statuses {
+    for item in &work.statuses {
+        let project = &item.target.project_id;
+        let status = item.what;
         let change = apply_status(
             &mut tx,
-            &target.project_id,
+            project,
             &status.wamid,
             status.status,
             status.at,
             status.error.as_ref(),
         )
         .await?;
+        let outcome = &mut outcomes[item.delivery];
         match change {
             StatusChange::Applied(message) => {
                 outcome.statuses_applied += 1;
-                events.message_updated(&message, &connection.phone_number_id);
+                events
+                    .entry(project)
+                    .or_insert_with(|| InboxEvents::new(project))
+                    .message_updated(&message, &item.connection.phone_number_id);
             }
             StatusChange::Stale => outcome.statuses_stale += 1,
             StatusChange::Held => outcome.statuses_held += 1,
             StatusChange::Unknown => {
                 outcome.statuses_unknown += 1;
                 tracing::debug!(
-                    project = %target.project_id,
+                    project = %project,
                     wamid = %status.wamid,
                     "a status names a message this project never sent; dropped"
                 );
             }
         }
     }
-    events.commit(store, tx).await?;
-    Ok(outcome)
+    InboxEvents::commit_all(store, tx, events.values()).await?;
+    Ok(outcomes)
 }
 
-/// A delivery's writes in the order they take their locks: the connections (by id), then the
-/// conversations (by number and contact key), each with its messages in the order Meta sent
-/// them, then the statuses (by wamid). Two deliveries that touch the same rows take them in
-/// the same order, so on `PostgreSQL` neither holds a row the other waits for while waiting
-/// for one the other holds (a deadlock, which `PostgreSQL` would end by failing a delivery).
+/// A batch's writes in the order they take their locks: the connections (by id), then the
+/// conversations (by project, number and contact key), each with its messages in the order
+/// Meta sent them, then the statuses (by project and wamid). Two batches that touch the same
+/// rows take them in the same order, so on `PostgreSQL` neither holds a row the other waits
+/// for while waiting for one the other holds (a deadlock, which `PostgreSQL` would end by
+/// failing the batch).
 struct Work<'a> {
     connections: Vec<&'a TargetConnection>,
-    messages: Vec<(&'a TargetConnection, &'a IncomingMessage)>,
-    statuses: Vec<(&'a TargetConnection, &'a StatusUpdate)>,
+    messages: Vec<Item<'a, IncomingMessage>>,
+    statuses: Vec<Item<'a, StatusUpdate>>,
+}
+
+/// A message or status of the batch's delivery number `delivery`.
+struct Item<'a, T> {
+    delivery: usize,
+    target: &'a WebhookTarget,
+    connection: &'a TargetConnection,
+    what: &'a T,
+}
+
+impl<'a> Item<'a, IncomingMessage> {
+    /// What names the message's conversation: its project, number and contact.
+    fn conversation_key(&self) -> (&'a str, &'a str, Option<&'a str>) {
+        (
+            &self.target.project_id,
+            &self.connection.phone_number_id,
+            self.what.sender.contact_key(),
+        )
+    }
 }
 
 impl<'a> Work<'a> {
-    /// The work of `delivery`; what it skips is counted in `outcome`.
-    fn plan(target: &'a WebhookTarget, delivery: &'a Delivery, outcome: &mut Outcome) -> Self {
+    /// The work of `deliveries`; what each skips is counted in its `outcomes`.
+    fn plan(deliveries: &[(&'a WebhookTarget, &'a Delivery)], outcomes: &mut [Outcome]) -> Self {
         let mut work = Self {
             connections: Vec::new(),
             messages: Vec::new(),
             statuses: Vec::new(),
         };
-        for change in &delivery.changes {
-            outcome.statuses_other += change.other_statuses;
-            let Some(connection) = target.connection(&change.phone_number_id) else {
-                outcome.changes_unknown_number += 1;
-                tracing::warn!(
-                    project = %target.project_id,
-                    phone_number_id = %change.phone_number_id,
-                    "a delivery names a WhatsApp number this project has not connected; its change was skipped"
-                );
-                continue;
-            };
-            work.connections.push(connection);
-            work.messages
-                .extend(change.messages.iter().map(|message| (connection, message)));
-            work.statuses
-                .extend(change.statuses.iter().map(|status| (connection, status)));
+        for (delivery_index, (target, delivery)) in deliveries.iter().enumerate() {
+            let outcome = &mut outcomes[delivery_index];
+            for change in &delivery.changes {
+                outcome.statuses_other += change.other_statuses;
+                let Some(connection) = target.connection(&change.phone_number_id) else {
+                    outcome.changes_unknown_number += 1;
+                    tracing::warn!(
+                        project = %target.project_id,
+                        phone_number_id = %change.phone_number_id,
+                        "a delivery names a WhatsApp number this project has not connected; its change was skipped"
+                    );
+                    continue;
+                };
+                work.connections.push(connection);
+                work.messages
+                    .extend(change.messages.iter().map(|what| Item {
+                        delivery: delivery_index,
+                        target,
+                        connection,
+                        what,
+                    }));
+                work.statuses
+                    .extend(change.statuses.iter().map(|what| Item {
+                        delivery: delivery_index,
+                        target,
+                        connection,
+                        what,
+                    }));
+            }
         }
         work.connections.sort_by(|a, b| a.id.cmp(&b.id));
         work.connections.dedup_by(|a, b| a.id == b.id);
         // Stable sorts: a conversation's messages, and a message's statuses, keep their order.
         work.messages
-            .sort_by(|(a_connection, a), (b_connection, b)| {
-                (&a_connection.phone_number_id, a.sender.contact_key())
-                    .cmp(&(&b_connection.phone_number_id, b.sender.contact_key()))
-            });
-        work.statuses
-            .sort_by(|(_, a), (_, b)| a.wamid.cmp(&b.wamid));
+            .sort_by(|a, b| a.conversation_key().cmp(&b.conversation_key()));
+        work.statuses.sort_by(|a, b| {
+            (a.target.project_id.as_str(), a.what.wamid.as_str())
+                .cmp(&(b.target.project_id.as_str(), b.what.wamid.as_str()))
+        });
         work
     }
 }

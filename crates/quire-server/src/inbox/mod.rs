@@ -24,12 +24,17 @@ pub mod test_event;
 pub mod views;
 pub mod webhook;
 
+use std::sync::Arc;
+
 use cloud_api::CloudApi;
+use ingest::IngestQueue;
 use targets::WebhookTargets;
 
-/// What the inbox keeps per app: the projects' webhook targets and the Cloud API client.
+/// What the inbox keeps per app: the projects' webhook targets, the deliveries waiting to be
+/// written and the Cloud API client.
 pub struct Inbox {
     pub targets: WebhookTargets,
+    pub ingest: Arc<IngestQueue>,
     pub cloud_api: CloudApi,
 }
 
@@ -37,6 +42,7 @@ impl Inbox {
     pub fn new(whatsapp_api_url: &str) -> Self {
         Self {
             targets: WebhookTargets::default(),
+            ingest: Arc::default(),
             cloud_api: CloudApi::new(whatsapp_api_url),
         }
     }

@@ -4,7 +4,7 @@
 
 use quire_store::StoreError;
 
-use super::ingest::{Outcome, ingest};
+use super::ingest::Outcome;
 use super::webhook::{ParseError, parse};
 use crate::state::AppState;
 use crate::telemetry;
@@ -37,7 +37,11 @@ pub async fn receive(
         .filter(|target| signature.is_some_and(|header| target.signed(body, header)))
         .ok_or(ReceiveError::Unsigned)?;
     let delivery = parse(body)?;
-    let outcome = ingest(&state.store, &target, &delivery).await?;
+    let outcome = state
+        .inbox
+        .ingest
+        .ingest(&state.store, target, delivery)
+        .await?;
     telemetry::record_whatsapp_delivery(&outcome);
     Ok(outcome)
 }

@@ -103,6 +103,58 @@ async fn events_are_read_after_an_id_in_order_per_project() {
 }
 
 #[tokio::test]
+async fn events_appended_together_keep_their_order_and_what_each_says() {
+    each_backend(|store| async move {
+        let (_, a) = project(&store, "a").await;
+        let before = append(
+            &store,
+            &NewEvent::new(&a, "first", Audience::Members, json!({})),
+        )
+        .await;
+        // More than one statement's worth, so the rows go in several inserts.
+        let events: Vec<NewEvent<'_>> = (0..75)
+            .map(|n| {
+                let event = NewEvent::new(
+                    &a,
+                    if n % 2 == 0 { "even" } else { "odd" },
+                    if n % 5 == 0 {
+                        Audience::Editors
+                    } else {
+                        Audience::Members
+                    },
+                    json!({ "n": n }),
+                );
+                if n % 3 == 0 {
+                    event.scoped("15550001111")
+                } else {
+                    event
+                }
+            })
+            .collect();
+        let mut tx = store.begin().await.unwrap();
+        store.append_events(&mut tx, &events).await.unwrap();
+        store.append_events(&mut tx, &[]).await.unwrap();
+        tx.commit().await.unwrap();
+        store.announce_events(&a);
+
+        let stored = store.events_after(&a, before, 100).await.unwrap();
+        assert_eq!(stored.len(), 75);
+        assert!(stored.windows(2).all(|pair| pair[0].id < pair[1].id));
+        for (n, event) in stored.iter().enumerate() {
+            assert_eq!(event.kind, events[n].kind);
+            assert_eq!(event.audience, events[n].audience);
+            assert_eq!(event.scope.as_deref(), events[n].scope);
+            assert_eq!(
+                event.data,
+                json!({ "n": n }).to_string(),
+                "in the order given"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_event_of_a_transaction_rolled_back_is_never_seen() {
     each_backend(|store| async move {
         let (_, a) = project(&store, "a").await;

@@ -733,6 +733,123 @@ async fn search_finds_names_usernames_numbers_and_message_text() {
     .await;
 }
 
+/// Every page of a search for `q`, walked by cursor `page` at a time, as (time, id).
+async fn search_pages(
+    store: &Store,
+    project: &str,
+    q: &str,
+    unread_only: bool,
+    page: i64,
+) -> Vec<(i64, String)> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<(i64, String)> = None;
+    loop {
+        let filter = ConversationFilter {
+            before: cursor.as_ref().map(|(at, id)| (*at, id.as_str())),
+            search: Some(q),
+            unread_only,
+            ..ConversationFilter::default()
+        };
+        let found = store.conversations(project, &filter, page).await.unwrap();
+        seen.extend(found.iter().map(|c| (c.last_message_at, c.id.clone())));
+        if i64::try_from(found.len()).unwrap() < page {
+            return seen;
+        }
+        let last = found.last().unwrap();
+        cursor = Some((last.last_message_at, last.id.clone()));
+    }
+}
+
+#[tokio::test]
+async fn search_pages_are_exact_whether_the_words_are_common_or_rare() {
+    // More conversations than a search checks one by one before it looks matches up, so
+    // both ways, and the hand-over between them, give pages here.
+    const CONVERSATIONS: i64 = 2600;
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let rare = [5_i64, 480, 700, 1234, 2590];
+        let named_zed = [3_i64, 1999, 2400];
+        let text = |n: i64| {
+            let mut text = String::from("Hello");
+            if n % 3 == 0 {
+                text.push_str(" where is my order");
+            }
+            if rare.contains(&n) {
+                text.push_str(", the umbrella");
+            }
+            text
+        };
+        let mut tx = store.begin().await.unwrap();
+        for n in 0..CONVERSATIONS {
+            let number = format!("1415{n:07}");
+            let name = if named_zed.contains(&n) {
+                format!("Zed {n}")
+            } else {
+                format!("Person {n}")
+            };
+            let conversation =
+                upsert_conversation(&mut tx, &contact(&w, Some(&number), Some(&name)), n)
+                    .await
+                    .unwrap();
+            let body = text(n);
+            insert_message(
+                &mut tx,
+                &NewMessage {
+                    project_id: &w.project,
+                    conversation_id: &conversation,
+                    wamid: Some(&format!("wamid.{n}")),
+                    direction: MessageDirection::Inbound,
+                    kind: "text",
+                    body: Some(&body),
+                    data: &json!({ "body": body }),
+                    status: MessageStatus::Received,
+                    error: None,
+                    sent_by: None,
+                    created_at: n,
+                },
+            )
+            .await
+            .unwrap();
+            // Read conversations are the even ones.
+            let activity = Activity {
+                at: n,
+                preview: &body,
+                direction: MessageDirection::Inbound,
+                unread: n % 2 == 1,
+            };
+            record_activity(&mut tx, &conversation, &activity)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let times = |matching: &dyn Fn(i64) -> bool| -> Vec<i64> {
+            (0..CONVERSATIONS).rev().filter(|n| matching(*n)).collect()
+        };
+        for (q, unread_only, expected) in [
+            ("order", false, times(&|n| n % 3 == 0)),
+            ("umbrella", false, times(&|n| rare.contains(&n))),
+            ("zed", false, times(&|n| named_zed.contains(&n))),
+            ("order", true, times(&|n| n % 3 == 0 && n % 2 == 1)),
+            (
+                "umbrella",
+                true,
+                times(&|n| rare.contains(&n) && n % 2 == 1),
+            ),
+            ("nowhere", false, Vec::new()),
+        ] {
+            for page in [30, 7] {
+                let seen = search_pages(&store, &w.project, q, unread_only, page).await;
+                let seen_times: Vec<i64> = seen.iter().map(|(at, _)| *at).collect();
+                assert_eq!(
+                    seen_times, expected,
+                    "{q:?} (unread only: {unread_only}), {page} a page"
+                );
+            }
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn metadata_is_replaced_and_audited_by_its_keys() {
     each_backend(|store| async move {

@@ -9,6 +9,8 @@ use quire_store::SendOutcome;
 use quire_test_utils::testing::TestDatabase;
 use serde_json::{Value, json};
 
+use quire_test_utils::TestResponse;
+
 use super::{APP_SECRET, Inbox, SECOND_NUMBER_ID, fixture, status_delivery, text_delivery};
 
 const FIXTURE_WAMID: &str = "wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI1QjM0RjY3QTg5QkMwRDEyRTMA";
@@ -209,6 +211,132 @@ async fn a_redelivery_is_stored_once() {
     assert_eq!(inbox.messages(maria["id"].as_str().unwrap()).await.len(), 1);
     assert_eq!(inbox.conversation_named("Ken Ito").await["unread_count"], 2);
     assert_eq!(inbox.stored_message_count().await, 3);
+}
+
+/// Holds what the delivery writer needs before it can commit (`SQLite`'s write lock, the
+/// project's event lock on `PostgreSQL`) until the transaction answered is ended, so that
+/// deliveries posted meanwhile queue up and are written together.
+async fn hold_the_writer(inbox: &Inbox) -> quire_store::Tx {
+    let store = inbox.app.store();
+    let mut tx = store.begin().await.unwrap();
+    if store.backend() == quire_store::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(20805, hashtext($1))")
+            .bind(&inbox.project_id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx
+}
+
+/// Makes the database refuse to store a message whose text is `text`, as it may refuse what
+/// one delivery holds.
+async fn refuse_messages_reading(inbox: &Inbox, text: &str) {
+    let store = inbox.app.store();
+    let statements = match store.backend() {
+        quire_store::Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_for_the_test BEFORE INSERT ON messages WHEN new.body = '{text}' \
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+        )],
+        quire_store::Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_for_the_test() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN IF NEW.body = '{text}' THEN RAISE EXCEPTION 'refused for the test'; END IF; \
+                 RETURN NEW; END $$"
+            ),
+            "CREATE TRIGGER refuse_for_the_test BEFORE INSERT ON messages FOR EACH ROW \
+             EXECUTE FUNCTION refuse_for_the_test()"
+                .to_owned(),
+        ],
+    };
+    for statement in statements {
+        sqlx::raw_sql(&statement)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn deliveries_written_together_are_each_answered_and_one_refused_fails_alone() {
+    for database in TestDatabase::all().await {
+        let inbox = Inbox::with_database(database, ServerConfig::local(8787, 8788)).await;
+        refuse_messages_reading(&inbox, "Refuse me").await;
+        let senders = [
+            ("14155550001", "Ana", "Hello"),
+            ("14155550002", "Ben", "Refuse me"),
+            ("14155550003", "Caro", "Where is my order?"),
+            ("14155550001", "Ana", "Still there?"),
+            ("14155550004", "Dev", "Thanks"),
+        ];
+        let bodies: Vec<Vec<u8>> = senders
+            .iter()
+            .enumerate()
+            .map(|(n, (wa_id, name, text))| {
+                text_delivery(&[(
+                    wa_id,
+                    name,
+                    &format!("wamid.together{n}"),
+                    1_764_844_800 + i64::try_from(n).unwrap(),
+                    text,
+                )])
+            })
+            .collect();
+        let held = hold_the_writer(&inbox).await;
+        let signatures: Vec<String> = bodies.iter().map(|b| sign(APP_SECRET, b)).collect();
+        let posted = futures::future::join_all(
+            bodies
+                .iter()
+                .zip(&signatures)
+                .map(|(body, signature)| inbox.deliver_signed(body, Some(signature))),
+        );
+        let release = async {
+            // Long enough for every delivery to queue behind the held lock.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            held.commit().await.unwrap();
+        };
+        let (answers, ()) = tokio::join!(posted, release);
+        let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                StatusCode::OK,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::OK,
+                StatusCode::OK,
+                StatusCode::OK
+            ],
+            "{:?}",
+            answers.iter().map(TestResponse::text).collect::<Vec<_>>()
+        );
+        let ana = inbox.conversation_named("Ana").await;
+        assert_eq!(ana["unread_count"], 2);
+        assert_eq!(ana["last_message_preview"], "Still there?");
+        assert_eq!(inbox.conversation_named("Caro").await["unread_count"], 1);
+        assert_eq!(inbox.conversation_named("Dev").await["unread_count"], 1);
+        assert!(
+            inbox
+                .conversations("")
+                .await
+                .iter()
+                .all(|c| c["contact_name"] != "Ben"),
+            "the refused delivery left nothing"
+        );
+        assert_eq!(inbox.stored_message_count().await, 4);
+        let created = inbox
+            .app
+            .store()
+            .events_after(&inbox.project_id, 0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|event| event.kind == "message.created")
+            .count();
+        assert_eq!(
+            created, 4,
+            "one event per stored message, none for the refused one"
+        );
+    }
 }
 
 #[tokio::test]
