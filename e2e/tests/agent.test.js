@@ -158,7 +158,7 @@ const lastUserMessage = (request) => request.body.messages.filter((m) => m.role 
 test("a page is written, fixed from the compiler's and the preview's errors, and kept as drafts", async () => {
   const page = await studio("orders");
   const before = (await versions("orders")).length;
-  model.script({ text: fence(BROKEN), hold: true, pieces: 8 }, { text: fence(THROWS) }, { text: fence(CLEAN) });
+  model.script({ text: fence(BROKEN), hold: true, pieces: 3 }, { text: fence(THROWS) }, { text: fence(CLEAN) });
   const panel = await ask(page, PROMPT);
   await screenshots(page, "agent-prompt");
   const held = model.held();

@@ -347,16 +347,17 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-/// Splits a server-sent event stream into the data of its events, whatever the chunks' edges.
+/// Splits a server-sent event stream into the data of its events, whatever the chunks' edges
+/// (also the CLI's reader of a run's events).
 #[derive(Default)]
-struct EventReader {
+pub struct EventReader {
     pending: Vec<u8>,
     data: Option<String>,
 }
 
 impl EventReader {
     /// The data of every event `bytes` completes.
-    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
         self.pending.extend_from_slice(bytes);
         let mut done = Vec::new();
         while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
