@@ -255,6 +255,33 @@ test("a run stopped in the middle ends, keeps what was saved and stops asking", 
   await page.close();
 });
 
+test("a new page described in the New page dialog is written with the function it needs, as a draft", async () => {
+  const page = await browser.page();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${server.app}/p/default?new=1`);
+  const dialog = page.getByRole("dialog", { name: "New page" });
+  await dialog.getByLabel("Name").fill("Described");
+  await dialog.getByLabel("Description (optional)").fill("The last 10 orders, from a function that returns them");
+  await dialog.getByText("Describe it", { exact: true }).click();
+  await dialog.getByRole("button", { name: "Create page" }).click();
+  await page.waitForURL(/\/edit\?panel=agent$/);
+  const panel = page.getByRole("region", { name: "Page agent" });
+  await panel.getByText("Describe a page", { exact: true }).waitFor();
+  assert.equal(await panel.getByRole("textbox").inputValue(), "The last 10 orders, from a function that returns them");
+  const requestsBefore = model.requests.length;
+  const drafted = "```js function:last-orders\nasync function handler(request, env) {\n  return Response.json([]);\n}\n```\n";
+  model.script({ text: `${fence(CLEAN)}\nAnd the function:\n\n${drafted}` });
+  await panel.getByRole("button", { name: "Generate" }).click();
+  await panel.getByText(/Version 1 builds and renders cleanly/).waitFor({ timeout: 60_000 });
+  await panel.getByText("Drafted the function", { exact: false }).waitFor();
+  await preview(page, "Recent orders");
+  assert.match(lastUserMessage(model.requests[requestsBefore]), /^Write this page: The last 10 orders/);
+  const fn = await owner.ok("GET", "/api/v1/projects/default/functions/last-orders");
+  assert.equal(fn.status, "draft", "drafted, not deployed");
+  await screenshots(page, "agent-new-page");
+  await page.close();
+});
+
 test("an endpoint that is down ends the run with what to check", async () => {
   await model.stop();
   const page = await studio("down");

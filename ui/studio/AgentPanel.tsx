@@ -5,26 +5,33 @@
  * a Stop button; the answer itself streams into the editor. Without a configured model, it
  * says which settings to give the server.
  */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { Link } from "wouter";
 import { errorMessage } from "../api/client";
+import { paths } from "../paths";
 import { useToast } from "../components/Toasts";
 import type { Attempt, RunState, useAgentRun, useAgentStatus } from "./useAgentRun";
 
 export function AgentPanel({
+  project,
   status,
   agent,
   newPage,
+  initialPrompt,
   onClose,
   onPickLine,
 }: {
+  project: string;
   status: ReturnType<typeof useAgentStatus>;
   agent: ReturnType<typeof useAgentRun>;
   newPage: boolean;
+  /** What the prompt starts as (a new page's description). */
+  initialPrompt: string;
   onClose: () => void;
   onPickLine: (line: number, column: number) => void;
 }) {
   const toast = useToast();
-  const [prompt, setPrompt] = useState("");
+  const [prompt, setPrompt] = useState(initialPrompt);
   const [shareCode, setShareCode] = useState(false);
   const title = newPage ? "Describe a page" : "Ask for a change";
   const run = agent.run;
@@ -57,7 +64,7 @@ export function AgentPanel({
       </div>
     );
   } else if (run) {
-    body = <RunView run={run} onPickLine={onPickLine} />;
+    body = <RunView project={project} run={run} onPickLine={onPickLine} />;
   } else {
     body = (
       <form
@@ -184,9 +191,39 @@ function usageText(run: RunState): string {
   return `${format.format(usage.prompt_tokens)} prompt + ${format.format(usage.completion_tokens)} answer tokens`;
 }
 
-function RunView({ run, onPickLine }: { run: RunState; onPickLine: (line: number, column: number) => void }) {
+function RunView({
+  project,
+  run,
+  onPickLine,
+}: {
+  project: string;
+  run: RunState;
+  onPickLine: (line: number, column: number) => void;
+}) {
+  const list = useRef<HTMLDivElement>(null);
+  const latest = run.attempts[run.attempts.length - 1];
+  // Follow the newest attempt while the run goes, as a log would.
+  useEffect(() => {
+    if (run.phase === "running") list.current?.scrollTo({ top: list.current.scrollHeight });
+  }, [run.phase, run.attempts.length, latest?.status]);
   return (
-    <div className="agent-run">
+    <div className="agent-run" ref={list}>
+      {run.phase === "done" ? (
+        <p className="agent-message agent-message-ok" role="status">
+          Version {run.finalVersion} builds and renders cleanly. It is a draft: review it, then publish when it is
+          right. · {usageText(run)}
+        </p>
+      ) : null}
+      {run.phase === "failed" ? (
+        <p className="agent-message agent-message-error" role="alert">
+          {run.message} · {usageText(run)}
+        </p>
+      ) : null}
+      {run.phase === "stopped" ? (
+        <p className="agent-message" role="status">
+          Stopped. The versions saved so far stay as drafts. · {usageText(run)}
+        </p>
+      ) : null}
       <ol className="agent-attempts" aria-label="Attempts">
         {run.attempts.map((attempt) => (
           <li key={attempt.number} className={`agent-attempt agent-attempt-${attempt.status}`}>
@@ -195,6 +232,12 @@ function RunView({ run, onPickLine }: { run: RunState; onPickLine: (line: number
               <span className="agent-attempt-status">{statusText(attempt)}</span>
             </div>
             {attempt.retrying ? <p className="small muted agent-retry">{attempt.retrying}</p> : null}
+            {attempt.functions.map((fn) => (
+              <p key={fn.slug} className="small agent-function">
+                Drafted the function <Link href={paths.fn(project, fn.slug)}>{fn.slug}</Link> for you to review and
+                deploy{fn.loadError ? `; its code does not load yet: ${fn.loadError}` : ""}
+              </p>
+            ))}
             {attempt.status === "did_not_build" || attempt.problems.length > 0 ? (
               <ul className="agent-problems" aria-label={`Problems of attempt ${attempt.number}`}>
                 {attempt.diagnostics
@@ -230,22 +273,6 @@ function RunView({ run, onPickLine }: { run: RunState; onPickLine: (line: number
           </li>
         ))}
       </ol>
-      {run.phase === "done" ? (
-        <p className="agent-message agent-message-ok" role="status">
-          Version {run.finalVersion} builds and renders cleanly. It is a draft: review it, then publish when it is
-          right. · {usageText(run)}
-        </p>
-      ) : null}
-      {run.phase === "failed" ? (
-        <p className="agent-message agent-message-error" role="alert">
-          {run.message} · {usageText(run)}
-        </p>
-      ) : null}
-      {run.phase === "stopped" ? (
-        <p className="agent-message" role="status">
-          Stopped. The versions saved so far stay as drafts. · {usageText(run)}
-        </p>
-      ) : null}
     </div>
   );
 }

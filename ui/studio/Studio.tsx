@@ -88,9 +88,6 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
   const dirty = text !== savedText;
   useLeaveGuard(dirty);
 
-  const preview = usePreview(project.slug, page.id, text);
-  const typeCheck = useTypeCheck(text);
-  const typeProblems = typeCheck.problems;
   const pageConsole = usePageConsole();
   const agentStatus = useAgentStatus(project.slug);
   const [pendingCheck, setPendingCheck] = useState<{ attempt: number; source: string } | null>(null);
@@ -104,6 +101,11 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
     onCheck: (attempt, source) => setPendingCheck({ attempt, source }),
   });
   const agentRunning = agent.run?.phase === "running";
+  // While the model writes, the text is half a page: the preview waits for the whole of it.
+  const agentWriting = agentRunning && agent.run?.attempts.at(-1)?.status === "writing";
+  const preview = usePreview(project.slug, page.id, agentWriting ? null : text);
+  const typeCheck = useTypeCheck(text);
+  const typeProblems = typeCheck.problems;
   useAgentCheck(pendingCheck, text, preview.state, pageConsole.lines, typeCheck, (attempt, problems) => {
     setPendingCheck(null);
     void agent.report(attempt, problems);
@@ -281,9 +283,11 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
         <section className="studio-code" aria-label="Source">
           {panel === "agent" || agentRunning ? (
             <AgentPanel
+              project={project.slug}
               status={agentStatus}
               agent={agent}
               newPage={base === null || text.trim() === ""}
+              initialPrompt={base === null ? page.description : ""}
               onClose={() => setPanel(null)}
               onPickLine={(line, column) => editor.current?.goTo(line, column)}
             />
@@ -388,9 +392,9 @@ function useAgentCheck(
         }
       }
       for (const line of lines) {
+        // The message only: the stack points into the bundle (and its signed URL), not the source.
         if (line.level === "uncaught") {
-          const stack = line.stack.split("\n").slice(0, 4).join("\n");
-          problems.push({ source: "uncaught", message: stack ? `${line.text}\n${stack}` : line.text });
+          problems.push({ source: "uncaught", message: line.text });
         } else if (line.level === "error") {
           problems.push({ source: "console", message: line.text });
         }

@@ -32,6 +32,7 @@ type AgentEvent =
   | { type: "delta"; attempt: number; text: string }
   | { type: "retrying"; attempt: number; reason: string; wait_ms: number }
   | { type: "no_code"; attempt: number }
+  | { type: "function_drafted"; attempt: number; slug: string; load_error: string | null }
   | { type: "compiled"; attempt: number; ok: boolean; source: string; diagnostics: AgentDiagnostic[] }
   | { type: "saved"; attempt: number; version: number }
   | { type: "checking"; attempt: number; version: number }
@@ -46,6 +47,7 @@ const KINDS: AgentEvent["type"][] = [
   "delta",
   "retrying",
   "no_code",
+  "function_drafted",
   "compiled",
   "saved",
   "checking",
@@ -74,6 +76,8 @@ export interface Attempt {
   diagnostics: AgentDiagnostic[];
   problems: AgentProblem[];
   version: number | null;
+  /** Functions the answer drafted (saved as drafts), with why their code does not load. */
+  functions: { slug: string; loadError: string | null }[];
   /** The studio did not report in time; the compiler's word stood. */
   unchecked?: boolean;
 }
@@ -116,6 +120,7 @@ function fold(state: RunState, event: AgentEvent): RunState {
         diagnostics: [],
         problems: [],
         version: null,
+        functions: [],
       });
       break;
     case "delta":
@@ -126,6 +131,11 @@ function fold(state: RunState, event: AgentEvent): RunState {
       break;
     case "no_code":
       update(event.attempt, { status: "no_code" });
+      break;
+    case "function_drafted":
+      update(event.attempt, {
+        functions: [...(current(event.attempt)?.functions ?? []), { slug: event.slug, loadError: event.load_error }],
+      });
       break;
     case "compiled":
       update(event.attempt, {

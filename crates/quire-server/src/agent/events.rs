@@ -43,6 +43,14 @@ pub enum AgentEvent {
     },
     /// The answer held no code.
     NoCode { attempt: u32 },
+    /// The answer drafted a function the project did not have: it was saved as a draft (or,
+    /// drafted again, as its next version) for a person to review and deploy.
+    FunctionDrafted {
+        attempt: u32,
+        slug: String,
+        /// Why its code does not load, when it does not.
+        load_error: Option<String>,
+    },
     /// The attempt's page was compiled.
     Compiled {
         attempt: u32,
@@ -89,6 +97,7 @@ impl AgentEvent {
             Self::Delta { .. } => "delta",
             Self::Retrying { .. } => "retrying",
             Self::NoCode { .. } => "no_code",
+            Self::FunctionDrafted { .. } => "function_drafted",
             Self::Compiled { .. } => "compiled",
             Self::Saved { .. } => "saved",
             Self::Checking { .. } => "checking",

@@ -31,8 +31,12 @@ const RULES: &str = r#"You write pages for Quire, a platform for project pages. 
   for the project's functions and `kapso.getContext()` for who is looking and the theme.
   Show a loading state, an error message when a call fails, and an empty state.
 - Follow `kapso.getContext().system.theme` ("light" or "dark") for colours.
-- Answer with the WHOLE file in ONE ```tsx fenced code block. A sentence before it is fine;
-  nothing after it."#;
+- Answer with the WHOLE file in ONE ```tsx fenced code block. A sentence before it is fine.
+- Only when the page needs a server-side function the project does not have, write it too,
+  after the page, in a block fenced as ```js function:<slug> (a slug of a-z, 0-9 and -):
+  `async function handler(request, env) { const payload = await request.json(); …
+  return Response.json(result); }` with fetch, env.KV and env.<SECRET> available. It is saved
+  as a draft for a person to review and deploy; the page calls it by that slug."#;
 
 /// A function of the project, as the model may see it.
 pub struct FunctionBrief {

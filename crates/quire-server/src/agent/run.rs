@@ -6,11 +6,12 @@
 //! clean, when the attempts run out, when the model fails, or when someone stops it; the end
 //! goes to the audit log with the token counts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use quire_compiler::{Diagnostic, Lock, Severity};
-use quire_store::{NewAuditEntry, Page};
+use quire_store::{NewAuditEntry, NewFunction, Page};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -182,6 +183,8 @@ async fn attempts(
     attempts_made: &mut u32,
     versions: &mut Vec<i64>,
 ) -> Outcome {
+    // The functions this run drafted, by slug: a later attempt may revise them.
+    let drafted = &mut HashMap::new();
     let mut messages = match opening(state, run, params).await {
         Ok(messages) => messages,
         Err(message) => return Outcome::Internal(message),
@@ -213,6 +216,9 @@ async fn attempts(
             messages.push(prompt::no_code());
             continue;
         };
+        if let Err(message) = draft_functions(state, run, attempt, &reply.text, drafted).await {
+            return Outcome::Internal(message);
+        }
         messages.push(prompt::attempt(&source));
         let (page, head_lock) = match page_now(state, run).await {
             Ok(found) => found,
@@ -270,6 +276,68 @@ async fn attempts(
         messages.push(prompt::did_not_render(&source, &problems));
     }
     Outcome::Exhausted
+}
+
+/// Saves the functions the answer drafts: a slug the project lacks becomes a new function in
+/// `draft`; one this run drafted before gets the new code as its next version. A slug the
+/// project already had is left alone (the person's function is not the model's to change).
+async fn draft_functions(
+    state: &AppState,
+    run: &Run,
+    attempt: u32,
+    answer: &str,
+    drafted: &mut HashMap<String, String>,
+) -> Result<(), String> {
+    for (slug, code) in code::function_drafts(answer) {
+        if crate::validate::slug("slug", &slug).is_err()
+            || crate::routes::functions::check_code(&code).is_err()
+        {
+            continue;
+        }
+        let load_error = crate::routes::functions::load_check(state, &code)
+            .await
+            .map(|error| error.to_stored());
+        if let Some(id) = drafted.get(&slug) {
+            state
+                .store
+                .put_function_code(id, &code, load_error.as_deref(), &run.user_id)
+                .await
+                .map_err(|error| error.to_string())?;
+        } else {
+            let existing = state
+                .store
+                .function(&run.project_id, &slug)
+                .await
+                .map_err(|error| error.to_string())?;
+            if existing.is_some() {
+                continue;
+            }
+            let function = state
+                .store
+                .create_function(&NewFunction {
+                    project_id: &run.project_id,
+                    name: &slug,
+                    slug: &slug,
+                    code: &code,
+                    load_error: load_error.as_deref(),
+                    public_endpoint: false,
+                    timeout_ms: crate::functions::DEFAULT_TIMEOUT_MS,
+                    memory_mb: crate::functions::DEFAULT_MEMORY_MB,
+                    author_id: &run.user_id,
+                })
+                .await
+                .map_err(|error| error.to_string())?;
+            drafted.insert(slug.clone(), function.id);
+        }
+        run.emit(AgentEvent::FunctionDrafted {
+            attempt,
+            slug,
+            load_error: load_error
+                .as_deref()
+                .map(|stored| crate::routes::functions::LoadErrorView::from_stored(stored).message),
+        });
+    }
+    Ok(())
 }
 
 /// Waits for the studio's check of a saved attempt. A studio that never answers (closed, or
