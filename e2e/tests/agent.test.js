@@ -266,8 +266,8 @@ test("a new page described in the New page dialog is written with the function i
   await dialog.getByRole("button", { name: "Create page" }).click();
   await page.waitForURL(/\/edit\?panel=agent$/);
   const panel = page.getByRole("region", { name: "Page agent" });
-  await panel.getByText("Describe a page", { exact: true }).waitFor();
-  assert.equal(await panel.getByRole("textbox").inputValue(), "The last 10 orders, from a function that returns them");
+  const request = panel.getByRole("textbox", { name: "Describe a page" });
+  assert.equal(await request.inputValue(), "The last 10 orders, from a function that returns them");
   const requestsBefore = model.requests.length;
   const drafted = "```js function:last-orders\nasync function handler(request, env) {\n  return Response.json([]);\n}\n```\n";
   model.script({ text: `${fence(CLEAN)}\nAnd the function:\n\n${drafted}` });

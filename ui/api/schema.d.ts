@@ -1080,6 +1080,14 @@ export interface components {
         } | {
             /** Format: int32 */
             attempt: number;
+            /** @description Why its code does not load, when it does not. */
+            load_error?: string | null;
+            slug: string;
+            /** @enum {string} */
+            type: "function_drafted";
+        } | {
+            /** Format: int32 */
+            attempt: number;
             diagnostics: Record<string, never>[];
             ok: boolean;
             /** @description The page as taken from the answer. */

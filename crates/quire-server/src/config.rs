@@ -68,7 +68,7 @@ impl AgentConfig {
             model: None,
             max_attempts: DEFAULT_AGENT_MAX_ATTEMPTS,
             runs_per_hour: DEFAULT_AGENT_RUNS_PER_HOUR,
-            check_timeout: Duration::from_secs(60),
+            check_timeout: Duration::from_mins(1),
         }
     }
 }

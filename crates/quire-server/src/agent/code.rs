@@ -21,19 +21,15 @@ fn blocks(answer: &str) -> Vec<Block<'_>> {
         };
         let info = after[..newline].trim();
         let body = &after[newline + 1..];
-        match find_closing_fence(body) {
-            Some((end, next)) => {
-                found.push(Block {
-                    info,
-                    body: &body[..end],
-                });
-                rest = &body[next..];
-            }
-            None => {
-                found.push(Block { info, body });
-                break;
-            }
-        }
+        let Some((end, next)) = find_closing_fence(body) else {
+            found.push(Block { info, body });
+            break;
+        };
+        found.push(Block {
+            info,
+            body: &body[..end],
+        });
+        rest = &body[next..];
     }
     found
 }

@@ -89,7 +89,7 @@ impl Agent {
     }
 
     /// Starts a run; its events follow with [`Agent::run`] and [`follow`].
-    pub fn start(&self, state: &AppState, request: RunRequest) -> Result<Arc<Run>, ApiError> {
+    pub fn start(&self, state: &AppState, request: &RunRequest) -> Result<Arc<Run>, ApiError> {
         let Some(model) = self.model.clone() else {
             return Err(not_configured());
         };

@@ -22,9 +22,9 @@ const PAUSES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the endpoint may take to answer the request at all (a local model may load first).
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(180);
+const ANSWER_TIMEOUT: Duration = Duration::from_mins(3);
 /// How long the stream may go quiet between two chunks.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+const IDLE_TIMEOUT: Duration = Duration::from_mins(2);
 /// How much of an error body is repeated in a message.
 const BODY_EXCERPT: usize = 300;
 
@@ -146,9 +146,12 @@ impl ChatModel {
                 Ok(response) => return self.read(response, progress).await,
                 Err(failure) => failure,
             };
-            let Some(pause) = failure.retry.filter(|_| tries < TRIES) else {
+            let Retry::After(pause) = failure.retry else {
                 return Err(failure.error);
             };
+            if tries >= TRIES {
+                return Err(failure.error);
+            }
             let wait = pause.unwrap_or(PAUSES[(tries as usize - 1).min(PAUSES.len() - 1)]);
             progress(Progress::Retrying {
                 reason: failure.error.to_string(),
@@ -167,7 +170,7 @@ impl ChatModel {
             Err(_) => {
                 return Err(Failure {
                     error: self.timeout(ANSWER_TIMEOUT),
-                    retry: Some(None),
+                    retry: Retry::After(None),
                 });
             }
             Ok(Err(error)) => {
@@ -176,7 +179,7 @@ impl ChatModel {
                         url: self.url.clone(),
                         cause: error.without_url().to_string(),
                     },
-                    retry: Some(None),
+                    retry: Retry::After(None),
                 });
             }
             Ok(Ok(response)) => response,
@@ -203,7 +206,11 @@ impl ChatModel {
                 status: status.as_u16(),
                 body: excerpt(&text),
             },
-            retry: may_pass.then_some(retry_after),
+            retry: if may_pass {
+                Retry::After(retry_after)
+            } else {
+                Retry::Never
+            },
         })
     }
 
@@ -249,10 +256,10 @@ impl ChatModel {
             }
         }
         // The connection ended without `[DONE]`: what came is the answer, if anything did.
-        if let Some(data) = events.finish() {
-            if data != "[DONE]" {
-                self.chunk(&data, &mut reply, progress)?;
-            }
+        if let Some(data) = events.finish()
+            && data != "[DONE]"
+        {
+            self.chunk(&data, &mut reply, progress)?;
         }
         if reply.text.is_empty() {
             return Err(self.malformed("the stream ended before any text"));
@@ -324,11 +331,17 @@ impl ChatModel {
     }
 }
 
-/// A request that failed; `retry` is `Some` when it may pass (holding the server's
-/// `Retry-After`, if it sent one).
+/// A request that failed, and whether it may pass.
 struct Failure {
     error: ModelError,
-    retry: Option<Option<Duration>>,
+    retry: Retry,
+}
+
+enum Retry {
+    /// Asking again would get the same answer (a 400, a 401…).
+    Never,
+    /// It may pass: after the server's `Retry-After`, when it sent one.
+    After(Option<Duration>),
 }
 
 fn usage_of(value: &Value) -> Option<Usage> {

@@ -170,10 +170,8 @@ pub(super) async fn drive(state: &AppState, run: &Arc<Run>, model: &ChatModel, p
     run.emit(event);
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the loop's outputs live in `drive`, which must read them after a stop"
-)]
+/// The attempts; what they leave behind (`totals`, `attempts_made`, `versions`) lives in
+/// [`drive`], which reads it after a stop too.
 async fn attempts(
     state: &AppState,
     run: &Run,

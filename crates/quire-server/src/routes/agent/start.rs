@@ -50,7 +50,7 @@ pub async fn start(
     let (_, page) = load(&state, &viewer, &project, &page, Role::Admin).await?;
     let run = state.agent.start(
         &state,
-        RunRequest {
+        &RunRequest {
             project_id: page.project_id.clone(),
             page_id: page.id.clone(),
             user_id: viewer.user.id.clone(),
