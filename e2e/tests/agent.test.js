@@ -282,6 +282,31 @@ test("a new page described in the New page dialog is written with the function i
   await page.close();
 });
 
+test("quire pages generate prints each attempt's diagnostics and ends with a draft that builds", async () => {
+  const { token } = await owner.ok("POST", "/api/v1/tokens", { name: "cli" });
+  const requestsBefore = model.requests.length;
+  model.script({ text: fence(BROKEN) }, { text: fence(CLEAN) });
+  const { stdout, stderr } = await server.cli([
+    "pages",
+    "generate",
+    "A list of orders",
+    "--slug",
+    "from-cli",
+    "--url",
+    server.app,
+    "--token",
+    token,
+  ]);
+  assert.match(stderr, /Created page "from-cli"/);
+  assert.match(stderr, /Attempt 1: asking[\s\S]*does not build:[\s\S]*error\[/);
+  assert.match(stderr, /Attempt 2: asking[\s\S]*builds[\s\S]*saved as version 1/);
+  assert.match(stdout, /Version 1 of "from-cli" builds\. It is a draft/);
+  assert.equal(model.requests.length, requestsBefore + 2);
+  assert.match(lastUserMessage(model.requests[requestsBefore + 1]), /did not build/);
+  const versions = await owner.ok("GET", "/api/v1/projects/default/pages/from-cli/versions");
+  assert.equal(versions[0].generated.prompt, "A list of orders");
+});
+
 test("an endpoint that is down ends the run with what to check", async () => {
   await model.stop();
   const page = await studio("down");
