@@ -76,7 +76,7 @@ try {
     const seconds = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 500));
     const audit = await owner.ok("GET", "/api/v1/projects/default/audit?action=page.generate&limit=1");
-    const entry = (audit.entries ?? audit)[0];
+    const entry = audit[0];
     const details = entry?.details ?? {};
     results.push({
       n: index + 1,

@@ -208,7 +208,7 @@ test("a page is written, fixed from the compiler's and the preview's errors, and
 
   // The run in the audit log with its token counts (the stand-in's 1,200 + 300 per answer).
   const audit = await owner.ok("GET", "/api/v1/projects/default/audit?action=page.generate");
-  const entry = audit.entries?.[0] ?? audit[0];
+  const entry = audit[0];
   assert.equal(entry.details.outcome, "done");
   assert.equal(entry.details.attempts, 3);
   assert.equal(entry.details.prompt_tokens, 3600);
