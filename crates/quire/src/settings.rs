@@ -1062,6 +1062,43 @@ mod tests {
     }
 
     #[test]
+    fn the_page_agent_is_off_without_a_url_needs_a_model_with_one_and_hides_its_key() {
+        let off = Settings::load_from(&Overrides::default(), env_of(&[])).unwrap();
+        assert!(off.ai.is_none());
+        assert_eq!(off.agent_max_attempts, 5);
+        let no_model = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[("QUIRE_AI_URL", "http://127.0.0.1:11434/v1")]),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            no_model.to_string().contains("QUIRE_AI_MODEL"),
+            "{no_model}"
+        );
+        let on = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[
+                ("QUIRE_AI_URL", "http://127.0.0.1:11434/v1/"),
+                ("QUIRE_AI_MODEL", "qwen2.5-coder:7b"),
+                ("QUIRE_AI_API_KEY", "sk-very-secret-key-123"),
+                ("QUIRE_AGENT_MAX_ATTEMPTS", "3"),
+            ]),
+        )
+        .unwrap();
+        let ai = on.ai.as_ref().unwrap();
+        assert_eq!(ai.url, "http://127.0.0.1:11434/v1");
+        assert_eq!(on.agent_max_attempts, 3);
+        assert!(!on.to_string().contains("sk-very-secret-key-123"));
+        assert!(!format!("{ai:?}").contains("sk-very-secret-key-123"));
+        let zero = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[("QUIRE_AGENT_MAX_ATTEMPTS", "0")]),
+        );
+        assert!(zero.is_err(), "at least one attempt");
+    }
+
+    #[test]
     fn urls_are_kept_as_origins() {
         let settings = Settings::load_from(
             &Overrides::default(),

@@ -155,6 +155,15 @@ async fn events(client: &quire_test_utils::Client<'_>, run: &str) -> Vec<Value> 
         .collect()
 }
 
+/// Starts a run on page "pg" that takes the compiler's word; answers its id.
+async fn start(client: &quire_test_utils::Client<'_>) -> String {
+    let started = client
+        .post(RUNS, &json!({ "prompt": "Orders", "check": "compiler" }))
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
+    started.json()["id"].as_str().unwrap().to_owned()
+}
+
 fn kinds(events: &[Value]) -> Vec<&str> {
     events
         .iter()
@@ -175,11 +184,7 @@ async fn a_run_retries_a_failing_endpoint_fixes_a_build_error_and_keeps_the_vers
     )
     .await;
     let owner = as_(&app, "owner@example.com").await;
-    let started = owner
-        .post(RUNS, &json!({ "prompt": "Orders", "check": "compiler" }))
-        .await;
-    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
-    let run = started.json()["id"].as_str().unwrap().to_owned();
+    let run = start(&owner).await;
     let events = events(&owner, &run).await;
     assert_eq!(
         kinds(&events),
@@ -236,13 +241,7 @@ async fn a_run_retries_a_failing_endpoint_fixes_a_build_error_and_keeps_the_vers
 async fn an_error_that_will_not_pass_ends_the_run_at_once_with_unknown_tokens() {
     let (app, stand_in) = agent_world(vec![Scripted::Status(401)], 10).await;
     let owner = as_(&app, "owner@example.com").await;
-    let run = owner
-        .post(RUNS, &json!({ "prompt": "Orders", "check": "compiler" }))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let run = start(&owner).await;
     let events = events(&owner, &run).await;
     let last = events.last().unwrap();
     assert_eq!(last["type"], "failed");
@@ -265,13 +264,7 @@ async fn one_run_per_page_stop_ends_it_and_runs_are_limited_per_person() {
     };
     let (app, _) = agent_world(vec![slow, answer(CLEAN, None)], 2).await;
     let owner = as_(&app, "owner@example.com").await;
-    let first = owner
-        .post(RUNS, &json!({ "prompt": "Orders", "check": "compiler" }))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let first = start(&owner).await;
     let busy = owner.post(RUNS, &json!({ "prompt": "Again" })).await;
     assert_eq!(busy.status, StatusCode::CONFLICT);
     assert_eq!(busy.error_code(), "agent_run_active");
@@ -287,11 +280,8 @@ async fn one_run_per_page_stop_ends_it_and_runs_are_limited_per_person() {
     let first_events = events(&owner, &first).await;
     assert_eq!(first_events.last().unwrap()["type"], "stopped");
 
-    let second = owner
-        .post(RUNS, &json!({ "prompt": "Orders", "check": "compiler" }))
-        .await;
-    assert_eq!(second.status, StatusCode::ACCEPTED, "{}", second.text());
-    let second_events = events(&owner, second.json()["id"].as_str().unwrap()).await;
+    let second = start(&owner).await;
+    let second_events = events(&owner, &second).await;
     assert_eq!(second_events.last().unwrap()["type"], "done");
 
     let limited = owner.post(RUNS, &json!({ "prompt": "Orders" })).await;
