@@ -168,12 +168,15 @@ test("a page is written, fixed from the compiler's and the preview's errors, and
   // Streaming, proven: the answer is in the editor while its last piece is still held back.
   const partial = await editorText(page, (t) => t.includes('import { formatMoney } from "./money";'), "the first lines");
   assert.ok(!partial.includes("createRoot(document"), "the last piece has not been sent yet");
+  const source = page.getByRole("textbox", { name: /^Source of/ });
+  assert.equal(await source.getAttribute("contenteditable"), "false", "nobody types under the agent");
   await panel.getByText(/Attempt 1 of 4 · writing/).waitFor();
   await screenshots(page, "agent-streaming");
   model.release();
 
   await panel.getByText(/Version \d+ builds and renders cleanly/).waitFor({ timeout: 90_000 });
   await preview(page, "Recent orders");
+  assert.equal(await source.getAttribute("contenteditable"), "true", "editable again");
   await screenshots(page, "agent-done");
 
   // Three requests: the prompt, then the compiler's diagnostics, then the preview's error.

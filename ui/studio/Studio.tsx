@@ -162,9 +162,9 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
 
   const doSave = useCallback(() => {
     const source = editor.current?.text() ?? text;
-    if (save.isPending) return;
+    if (save.isPending || agentRunning) return;
     save.mutate({ source, baseVersion: base });
-  }, [save, base, text]);
+  }, [save, base, text, agentRunning]);
   useSaveShortcut(doSave);
 
   const publish = useMutation({
@@ -256,7 +256,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
           <button
             type="button"
             className="button"
-            disabled={save.isPending || (!dirty && base !== null)}
+            disabled={save.isPending || agentRunning || (!dirty && base !== null)}
             onClick={doSave}
             title="Save a new version (Ctrl/Cmd-S)"
           >
@@ -296,6 +296,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
             ref={editor}
             initialText={initial}
             problems={problems}
+            readOnly={agentRunning}
             label={`Source of ${page.name}`}
             onChange={setText}
             onSave={doSave}
