@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, unwrap, type Schemas } from "../api/client";
+import { ApiError, api, unwrap, type Schemas } from "../api/client";
 import { codeOf as codeOfAnswer } from "./agentCode";
 
 export type AgentProblem = Schemas["Problem"];
@@ -250,6 +250,16 @@ export function useAgentRun(project: string, page: string, hooks: AgentHooks) {
         );
         lastShown.current = null;
         follow(started.id, started.model, started.max_attempts);
+      } catch (error) {
+        // A run already works on this page (another tab, or this one before a reload): follow
+        // it instead; its stream replays it from the start.
+        const active = (error as ApiError).details as { run?: string } | null;
+        if (error instanceof ApiError && error.code === "agent_run_active" && active?.run) {
+          lastShown.current = null;
+          follow(active.run, "", 0);
+          return;
+        }
+        throw error;
       } finally {
         setStarting(false);
       }
