@@ -326,7 +326,7 @@ test("without a model the studio says which settings to give, and runs are refus
     const session = await signIn(bare, ADMIN.email, ADMIN.password);
     await session.ok("POST", "/api/v1/projects/default/pages", { name: "Bare", slug: "bare", template: "blank" });
     const refused = await session.request("POST", "/api/v1/projects/default/pages/bare/agent/runs", { prompt: "x" });
-    assert.equal(refused.status, 503);
+    assert.equal(refused.status, 409);
     assert.equal(refused.body.error.code, "agent_not_configured");
     const page = await browser.page();
     await page.setViewportSize({ width: 1280, height: 800 });

@@ -5689,7 +5689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `agent_run_active`: a run is working on this page; `details.run` names it */
+            /** @description `agent_not_configured`: no model is configured (the message says what to set); `agent_run_active`: a run is working on this page (`details.run` names it) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5700,15 +5700,6 @@ export interface operations {
             };
             /** @description the caller started as many runs this hour as allowed */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `agent_not_configured`: no model is configured; the message says what to set */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };

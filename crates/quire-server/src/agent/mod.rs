@@ -176,10 +176,11 @@ impl Agent {
     }
 }
 
-/// The answer when no model is configured: what to set.
+/// The answer when no model is configured: what to set. A conflict with the server's
+/// configuration, not a failure of the server: 409, like other requests the state refuses.
 pub fn not_configured() -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        axum::http::StatusCode::CONFLICT,
         "agent_not_configured",
         "no model is configured for the page agent: set QUIRE_AI_URL (an OpenAI-compatible API, \
          e.g. http://127.0.0.1:11434/v1 for Ollama) and QUIRE_AI_MODEL, plus QUIRE_AI_API_KEY \

@@ -704,7 +704,7 @@ fn rows() -> Vec<Row> {
             "/api/v1/projects/p/pages/pg/agent/runs",
             Some(json!({ "prompt": "a page" })),
             Needs::Role(Role::Admin),
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::CONFLICT,
         ),
         // No run of that id: the right callers are told so.
         row(

@@ -38,9 +38,9 @@ pub struct StartRunRequest {
     params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
     responses((status = 202, body = RunView, description = "started; follow `GET /api/v1/projects/{p}/agent/runs/{id}/events`"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "`agent_run_active`: a run is working on this page; `details.run` names it"),
-        (status = 429, body = ErrorBody, description = "the caller started as many runs this hour as allowed"),
-        (status = 503, body = ErrorBody, description = "`agent_not_configured`: no model is configured; the message says what to set")))]
+        (status = 409, body = ErrorBody, description = "`agent_not_configured`: no model is configured (the message says what to set); \
+            `agent_run_active`: a run is working on this page (`details.run` names it)"),
+        (status = 429, body = ErrorBody, description = "the caller started as many runs this hour as allowed")))]
 pub async fn start(
     State(state): State<AppState>,
     viewer: Viewer,
