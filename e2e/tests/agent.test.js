@@ -249,6 +249,7 @@ test("a run stopped in the middle ends, keeps what was saved and stops asking", 
   await editorText(page, (t) => t.includes("type Order"), "the answer so far");
   await panel.getByRole("button", { name: "Stop" }).click();
   await panel.getByText("Stopped. The versions saved so far stay as drafts.", { exact: false }).waitFor();
+  await panel.getByText("the run ended before it finished").waitFor();
   const deadline = Date.now() + 5_000;
   while (!model.closed.includes(requestsBefore + 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.ok(model.closed.includes(requestsBefore + 1), "the request to the model was dropped");

@@ -177,6 +177,8 @@ function statusText(attempt: Attempt): string {
       return `saved as v${attempt.version}, checking the preview`;
     case "problems":
       return `v${attempt.version}: the preview found ${attempt.problems.length} ${attempt.problems.length === 1 ? "problem" : "problems"}`;
+    case "interrupted":
+      return attempt.version != null ? `saved as v${attempt.version}, then the run ended` : "the run ended before it finished";
     case "clean":
       return attempt.unchecked
         ? `v${attempt.version} builds (the preview did not report back)`

@@ -65,7 +65,9 @@ export type AttemptStatus =
   | "saved"
   | "checking"
   | "problems"
-  | "clean";
+  | "clean"
+  /** The run ended (stopped, or the endpoint failed) before this attempt did. */
+  | "interrupted";
 
 export interface Attempt {
   number: number;
@@ -98,6 +100,13 @@ export interface AgentHooks {
   onText(text: string): void;
   onSaved(version: number, source: string): void;
   onCheck(attempt: number, source: string): void;
+}
+
+/** The last attempt, when the run ended while it was under way. */
+function interrupt(attempts: Attempt[]): Attempt[] {
+  const last = attempts[attempts.length - 1];
+  if (!last || !["writing", "compiling", "saved", "checking"].includes(last.status)) return attempts;
+  return [...attempts.slice(0, -1), { ...last, status: "interrupted" }];
 }
 
 function fold(state: RunState, event: AgentEvent): RunState {
@@ -161,9 +170,9 @@ function fold(state: RunState, event: AgentEvent): RunState {
       update(event.attempt, { status: "clean" });
       return { ...state, attempts, phase: "done", usage: event.usage, finalVersion: event.version };
     case "failed":
-      return { ...state, attempts, phase: "failed", message: event.message, usage: event.usage };
+      return { ...state, attempts: interrupt(attempts), phase: "failed", message: event.message, usage: event.usage };
     case "stopped":
-      return { ...state, attempts, phase: "stopped", usage: event.usage };
+      return { ...state, attempts: interrupt(attempts), phase: "stopped", usage: event.usage };
   }
   return { ...state, attempts };
 }
