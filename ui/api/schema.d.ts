@@ -214,6 +214,70 @@ export interface paths {
         patch: operations["projects_update"];
         trace?: never;
     };
+    "/api/v1/projects/{p}/agent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["agent_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/agent/runs/{run}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["runs_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/agent/runs/{run}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["runs_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{p}/agent/runs/{run}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["runs_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/assets": {
         parameters: {
             query?: never;
@@ -635,6 +699,22 @@ export interface paths {
         patch: operations["pages_update"];
         trace?: never;
     };
+    "/api/v1/projects/{p}/pages/{page}/agent/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["runs_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{p}/pages/{page}/frame": {
         parameters: {
             query?: never;
@@ -959,6 +1039,114 @@ export interface components {
             /** @description Always true: the delivery is stored. */
             ok: boolean;
         };
+        /** @description One event of an agent run. */
+        AgentEvent: {
+            /**
+             * @description Whether the run waits for the studio's type and preview check of each attempt that
+             *     builds (`studio`), or takes the compiler's word (`compiler`).
+             */
+            check: string;
+            /** Format: int32 */
+            max_attempts: number;
+            model: string;
+            page_id: string;
+            run: string;
+            /** @enum {string} */
+            type: "started";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            /** @enum {string} */
+            type: "attempt";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            text: string;
+            /** @enum {string} */
+            type: "delta";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            reason: string;
+            /** @enum {string} */
+            type: "retrying";
+            /** Format: int64 */
+            wait_ms: number;
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            /** @enum {string} */
+            type: "no_code";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            /** @description Why its code does not load, when it does not. */
+            load_error?: string | null;
+            slug: string;
+            /** @enum {string} */
+            type: "function_drafted";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            diagnostics: Record<string, never>[];
+            ok: boolean;
+            /** @description The page as taken from the answer. */
+            source: string;
+            /** @enum {string} */
+            type: "compiled";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            /** @enum {string} */
+            type: "saved";
+            /** Format: int64 */
+            version: number;
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            /** @enum {string} */
+            type: "checking";
+            /** Format: int64 */
+            version: number;
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            problems: components["schemas"]["Problem"][];
+            timed_out: boolean;
+            /** @enum {string} */
+            type: "checked";
+        } | {
+            /** Format: int32 */
+            attempt: number;
+            /** @enum {string} */
+            type: "done";
+            usage: components["schemas"]["UsageView"];
+            /** Format: int64 */
+            version: number;
+        } | {
+            code: string;
+            message: string;
+            /** @enum {string} */
+            type: "failed";
+            usage: components["schemas"]["UsageView"];
+        } | {
+            /** @enum {string} */
+            type: "stopped";
+            usage: components["schemas"]["UsageView"];
+        };
+        AgentStatusView: {
+            /** @description Whether a model is configured (`QUIRE_AI_URL` and `QUIRE_AI_MODEL`). */
+            configured: boolean;
+            /**
+             * Format: int32
+             * @description Attempts one run may make.
+             */
+            max_attempts: number;
+            /** @description When not configured: what to set. */
+            message?: string | null;
+            /** @description The model's name, when configured. */
+            model?: string | null;
+        };
         ArtifactView: {
             /** @description Lowercase hex SHA-256 of the HTML; the artifact's identity. */
             sha256: string;
@@ -1052,6 +1240,20 @@ export interface components {
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        /**
+         * @description Who checks an attempt that builds.
+         * @enum {string}
+         */
+        Check: "studio" | "compiler";
+        CheckRequest: {
+            /**
+             * Format: int32
+             * @description The attempt checked (the `checking` event's).
+             */
+            attempt: number;
+            /** @description What the studio found; empty when the page type-checks and renders without errors. */
+            problems: components["schemas"]["Problem"][];
         };
         ConnectionList: {
             connections: components["schemas"]["ConnectionView"][];
@@ -1449,6 +1651,18 @@ export interface components {
             timeout_ms: number;
             updated_at: string;
         };
+        /** @description The page agent's record of a version it saved, kept with the version. */
+        Generation: {
+            /**
+             * Format: int32
+             * @description Which attempt of the run (1 is the first).
+             */
+            attempt: number;
+            /** @description What the person asked for. */
+            prompt: string;
+            /** @description The agent run's id. */
+            run: string;
+        };
         HeadView: {
             build: components["schemas"]["BuildView"];
             id: string;
@@ -1693,6 +1907,28 @@ export interface components {
             build: components["schemas"]["BuildView"];
             frame?: null | components["schemas"]["FrameView"];
         };
+        /**
+         * @description A problem the studio found in a built attempt: a type error, or an error the preview
+         *     raised or logged.
+         */
+        Problem: {
+            /** Format: int32 */
+            column?: number | null;
+            /**
+             * Format: int32
+             * @description Where in the source, when known (1-based).
+             */
+            line?: number | null;
+            /** @description The message, at most 2,000 characters. */
+            message: string;
+            /**
+             * @description `typescript` (a type error), `uncaught` (an error the page threw) or `console` (a
+             *     `console.error` line).
+             */
+            source: components["schemas"]["ProblemSource"];
+        };
+        /** @enum {string} */
+        ProblemSource: "typescript" | "uncaught" | "console";
         ProjectView: {
             created_at: string;
             id: string;
@@ -1737,6 +1973,19 @@ export interface components {
             /** @description 1 to 4,096 characters. */
             text: string;
         };
+        /** @description A run that was started. */
+        RunView: {
+            /** @description The run's id: its events are at `GET /api/v1/projects/{p}/agent/runs/{id}/events`. */
+            id: string;
+            /**
+             * Format: int32
+             * @description Attempts the run may make.
+             */
+            max_attempts: number;
+            /** @description The model asked. */
+            model: string;
+            page_id: string;
+        };
         SaveSourceRequest: {
             /**
              * Format: int64
@@ -1768,6 +2017,22 @@ export interface components {
             created_at: string;
             name: string;
             updated_at: string;
+        };
+        StartRunRequest: {
+            /**
+             * @description Who checks an attempt that builds: `studio` (the default: the run waits for
+             *     `POST …/agent/runs/{run}/check`) or `compiler` (no browser, e.g. the command line).
+             */
+            check?: components["schemas"]["Check"];
+            /** @description Write a new page rather than change the current source (default false). */
+            new_page?: boolean;
+            /** @description What to build, or what to change (at most 4,000 characters). */
+            prompt: string;
+            /**
+             * @description Let the model read the project's function code; without it the model sees their slugs
+             *     and names only (default false).
+             */
+            share_function_code?: boolean;
         };
         /** @description A named starting source. */
         Template: {
@@ -1872,6 +2137,16 @@ export interface components {
         UpdateProjectRequest: {
             name: string;
         };
+        /**
+         * @description Token counts of a run so far; a count is null when an answer of the endpoint came without
+         *     one (some servers send none).
+         */
+        UsageView: {
+            /** Format: int64 */
+            completion_tokens?: number | null;
+            /** Format: int64 */
+            prompt_tokens?: number | null;
+        };
         UserView: {
             email: string;
             id: string;
@@ -1895,6 +2170,7 @@ export interface components {
             dependencies: {
                 [key: string]: string;
             };
+            generated?: null | components["schemas"]["Generation"];
             /** @description Whether this is the newest version. */
             head: boolean;
             id: string;
@@ -1913,6 +2189,8 @@ export interface components {
 export type SchemaAcceptInvitationRequest = components['schemas']['AcceptInvitationRequest'];
 export type SchemaAcceptedInvitation = components['schemas']['AcceptedInvitation'];
 export type SchemaAcknowledged = components['schemas']['Acknowledged'];
+export type SchemaAgentEvent = components['schemas']['AgentEvent'];
+export type SchemaAgentStatusView = components['schemas']['AgentStatusView'];
 export type SchemaArtifactView = components['schemas']['ArtifactView'];
 export type SchemaAssetList = components['schemas']['AssetList'];
 export type SchemaAssetUser = components['schemas']['AssetUser'];
@@ -1921,6 +2199,8 @@ export type SchemaAuditEntryView = components['schemas']['AuditEntryView'];
 export type SchemaBuildView = components['schemas']['BuildView'];
 export type SchemaChangeEmailRequest = components['schemas']['ChangeEmailRequest'];
 export type SchemaChangePasswordRequest = components['schemas']['ChangePasswordRequest'];
+export type SchemaCheck = components['schemas']['Check'];
+export type SchemaCheckRequest = components['schemas']['CheckRequest'];
 export type SchemaConnectionList = components['schemas']['ConnectionList'];
 export type SchemaConnectionView = components['schemas']['ConnectionView'];
 export type SchemaConversationPage = components['schemas']['ConversationPage'];
@@ -1955,6 +2235,7 @@ export type SchemaFunctionDetail = components['schemas']['FunctionDetail'];
 export type SchemaFunctionListItem = components['schemas']['FunctionListItem'];
 export type SchemaFunctionRef = components['schemas']['FunctionRef'];
 export type SchemaFunctionView = components['schemas']['FunctionView'];
+export type SchemaGeneration = components['schemas']['Generation'];
 export type SchemaHeadView = components['schemas']['HeadView'];
 export type SchemaHeaderView = components['schemas']['HeaderView'];
 export type SchemaInvitationPreview = components['schemas']['InvitationPreview'];
@@ -1979,6 +2260,8 @@ export type SchemaPageListItem = components['schemas']['PageListItem'];
 export type SchemaPageView = components['schemas']['PageView'];
 export type SchemaPreviewRequest = components['schemas']['PreviewRequest'];
 export type SchemaPreviewView = components['schemas']['PreviewView'];
+export type SchemaProblem = components['schemas']['Problem'];
+export type SchemaProblemSource = components['schemas']['ProblemSource'];
 export type SchemaProjectView = components['schemas']['ProjectView'];
 export type SchemaPublicInvokeRequest = components['schemas']['PublicInvokeRequest'];
 export type SchemaPublishRequest = components['schemas']['PublishRequest'];
@@ -1987,10 +2270,12 @@ export type SchemaPutMemberRequest = components['schemas']['PutMemberRequest'];
 export type SchemaPutSecretRequest = components['schemas']['PutSecretRequest'];
 export type SchemaRenameRequest = components['schemas']['RenameRequest'];
 export type SchemaReplyRequest = components['schemas']['ReplyRequest'];
+export type SchemaRunView = components['schemas']['RunView'];
 export type SchemaSaveSourceRequest = components['schemas']['SaveSourceRequest'];
 export type SchemaSaveView = components['schemas']['SaveView'];
 export type SchemaSaverView = components['schemas']['SaverView'];
 export type SchemaSecretView = components['schemas']['SecretView'];
+export type SchemaStartRunRequest = components['schemas']['StartRunRequest'];
 export type SchemaTemplate = components['schemas']['Template'];
 export type SchemaTestEventView = components['schemas']['TestEventView'];
 export type SchemaTestRequest = components['schemas']['TestRequest'];
@@ -2002,6 +2287,7 @@ export type SchemaUpdateEmbedRequest = components['schemas']['UpdateEmbedRequest
 export type SchemaUpdateFunctionRequest = components['schemas']['UpdateFunctionRequest'];
 export type SchemaUpdatePageRequest = components['schemas']['UpdatePageRequest'];
 export type SchemaUpdateProjectRequest = components['schemas']['UpdateProjectRequest'];
+export type SchemaUsageView = components['schemas']['UsageView'];
 export type SchemaUserView = components['schemas']['UserView'];
 export type SchemaVersionDetailView = components['schemas']['VersionDetailView'];
 export type SchemaVersionRef = components['schemas']['VersionRef'];
@@ -2803,6 +3089,220 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    agent_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentStatusView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runs_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description the run's id */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRequest"];
+            };
+        };
+        responses: {
+            /** @description taken: the run goes on (problems) or ends (none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_waiting`: the run is not waiting for that attempt's check */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runs_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description the run's id */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events, each `event: <type>` and `data: <JSON>` with that `type`: `started`, then per attempt `attempt`, `delta` (the answer's text as it comes), `retrying`, `no_code`, `compiled` {ok, source, diagnostics}, `saved` {version}, `checking` (the run waits for `POST …/check`), `checked` {problems}; and last `done`, `failed` {code, message} or `stopped`, with the token counts. The stream replays the run from its first event and ends after its last. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["AgentEvent"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runs_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description the run's id */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description stopping: the stream ends with `stopped` (or the end it had reached) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             403: {
                 headers: {
@@ -5120,6 +5620,86 @@ export interface operations {
             };
             /** @description the slug is taken, or another page holds the inbox mount point (the message and `details.page` name it) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an error: `error.code` says which, `error.message` says what to do */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runs_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description project id or slug */
+                p: string;
+                /** @description page id or slug */
+                page: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRunRequest"];
+            };
+        };
+        responses: {
+            /** @description started; follow `GET /api/v1/projects/{p}/agent/runs/{id}/events` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `agent_not_configured`: no model is configured (the message says what to set); `agent_run_active`: a run is working on this page (`details.run` names it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller started as many runs this hour as allowed */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,8 @@
 /**
  * "New page": a name, a slug derived from it as you type (editable, checked as you type), a
- * description and a template. Creating saves the template as version 1 and opens the studio.
+ * description and a template. Creating saves the template as version 1 and opens the studio;
+ * "Describe it" creates the page empty and opens the studio's page agent, the description as
+ * its request.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -13,6 +15,13 @@ import { NameAndSlugFields, isSlugTaken, useNameAndSlug } from "../components/Na
 import { TemplatePicker } from "../components/TemplatePicker";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
+
+/** Not a template of the server's: the page starts empty and the page agent writes it. */
+const DESCRIBE = {
+  name: "describe",
+  title: "Describe it",
+  description: "The page agent writes it from your words; you review it and publish",
+};
 
 export function NewPageDialog({
   project,
@@ -41,7 +50,12 @@ export function NewPageDialog({
       unwrap(
         api.POST("/api/v1/projects/{p}/pages", {
           params: { path: { p: project.slug } },
-          body: { name: fields.name.trim(), slug: fields.slug, description: description.trim(), template },
+          body: {
+            name: fields.name.trim(),
+            slug: fields.slug,
+            description: description.trim(),
+            template: template === DESCRIBE.name ? undefined : template,
+          },
         }),
       ),
     onSuccess: async (created) => {
@@ -49,7 +63,8 @@ export function NewPageDialog({
       if (created.first && !created.first.build.ok) {
         toast({ tone: "error", text: "Created; the first build failed — the studio shows why." });
       }
-      navigate(paths.studio(project.slug, created.slug));
+      const studio = paths.studio(project.slug, created.slug);
+      navigate(template === DESCRIBE.name ? `${studio}?panel=agent` : studio);
     },
   });
 
@@ -101,7 +116,7 @@ export function NewPageDialog({
             placeholder="What this page shows, and for whom"
           />
         </label>
-        <TemplatePicker group="template" templates={templates.data ?? []} chosen={template} onChoose={setTemplate}>
+        <TemplatePicker group="template" templates={templates.data ? [...templates.data, DESCRIBE] : []} chosen={template} onChoose={setTemplate}>
           {templates.isPending ? <p className="muted small">Loading templates…</p> : null}
           {templates.isError ? (
             <p className="field-error">The templates could not be loaded: {errorMessage(templates.error)}</p>

@@ -15,7 +15,7 @@ import {
 } from "@codemirror/language";
 import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic } from "@codemirror/lint";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
-import { EditorSelection, EditorState, Prec, type Extension } from "@codemirror/state";
+import { Compartment, EditorSelection, EditorState, Prec, type Extension } from "@codemirror/state";
 import {
   EditorView,
   crosshairCursor,
@@ -104,6 +104,10 @@ function toDiagnostics(state: EditorState, problems: Problem[]): Diagnostic[] {
   });
 }
 
+function editability(readOnly: boolean): Extension {
+  return [EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)];
+}
+
 export const CodeEditor = forwardRef<
   CodeEditorHandle,
   {
@@ -119,6 +123,8 @@ export const CodeEditor = forwardRef<
   const view = useRef<EditorView | null>(null);
   const callbacks = useRef({ onChange, onSave });
   callbacks.current = { onChange, onSave };
+  // Read-only can change after the editor is made (while the page agent writes).
+  const editable = useRef(new Compartment());
 
   useEffect(() => {
     if (!host.current) return;
@@ -153,8 +159,7 @@ export const CodeEditor = forwardRef<
             ...lintKeymap,
             indentWithTab,
           ]),
-          EditorState.readOnly.of(readOnly ?? false),
-          EditorView.editable.of(!readOnly),
+          editable.current.of(editability(readOnly ?? false)),
           EditorView.contentAttributes.of({ "aria-label": label }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) callbacks.current.onChange?.(update.state.doc.toString());
@@ -169,6 +174,10 @@ export const CodeEditor = forwardRef<
     };
     // The editor is created once; later texts arrive through `replace`.
   }, []);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: editable.current.reconfigure(editability(readOnly ?? false)) });
+  }, [readOnly]);
 
   useEffect(() => {
     const editor = view.current;

@@ -9,7 +9,7 @@ import type { FrameGrant } from "../../bridge/host";
 import type { PageDetail, Project } from "../api/client";
 import { PageConsole } from "../page/PageConsole";
 import { PageFrame } from "../page/PageFrame";
-import { usePageConsole } from "../page/usePageConsole";
+import type { PageConsole as PageConsoleState } from "../page/usePageConsole";
 import { useTheme } from "../theme";
 import { ContextPanel, mergeContext, usePreviewContext } from "./ContextPanel";
 import type { usePreview } from "./usePreview";
@@ -20,10 +20,13 @@ export function PreviewPane({
   project,
   page,
   preview,
+  pageConsole,
 }: {
   project: Project;
   page: PageDetail;
   preview: ReturnType<typeof usePreview>;
+  /** The page's console: the studio reads its errors for the page agent's check. */
+  pageConsole: PageConsoleState;
 }) {
   const appTheme = useTheme().theme;
   const [theme, setTheme] = useState<"light" | "dark">(appTheme);
@@ -31,7 +34,6 @@ export function PreviewPane({
   const [showContext, setShowContext] = useState(false);
   const [consoleOpen, setConsoleOpen] = useState(true);
   const testContext = usePreviewContext(project.slug, page.id);
-  const pageConsole = usePageConsole();
   const { clear } = pageConsole;
   const frame = preview.lastGood?.frame;
   // The frame on screen; a newer one loads hidden beside it and takes its place once its

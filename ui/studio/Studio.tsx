@@ -6,7 +6,7 @@
  * in the URL.
  */
 import { useMutation } from "@tanstack/react-query";
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useSearch } from "wouter";
 import {
   ApiError,
@@ -30,7 +30,10 @@ import { PageSettings } from "./PageSettings";
 import { PreviewPane } from "./PreviewPane";
 import { ProblemsPanel, problemsOf } from "./ProblemsPanel";
 import { usePreview } from "./usePreview";
-import { useTypeProblems } from "./useTypeProblems";
+import { useTypeCheck } from "./useTypeProblems";
+import { usePageConsole } from "../page/usePageConsole";
+import { AgentPanel } from "./AgentPanel";
+import { useAgentRun, useAgentStatus, type AgentProblem } from "./useAgentRun";
 import { useLeaveGuard } from "./useLeaveGuard";
 import { useSaveShortcut } from "../components/useSaveShortcut";
 import { VersionsDrawer } from "./VersionsDrawer";
@@ -60,7 +63,12 @@ export function Studio({ project, pageRef, user }: { project: Project; pageRef: 
   return <Editor key={page.data.id} project={project} page={page.data} user={user} />;
 }
 
-type Panel = "versions" | "settings" | "assets" | null;
+type Panel = "versions" | "settings" | "assets" | "agent" | null;
+
+/** How long a built attempt's preview runs before the studio reports its errors to the agent. */
+const CHECK_SETTLE_MS = 2000;
+/** How long the check waits for the type checker before it reports without it. */
+const CHECK_TYPES_MS = 10_000;
 
 function Editor({ project, page }: { project: Project; page: PageDetail; user: User }) {
   const [location, navigate] = useLocation();
@@ -80,8 +88,28 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
   const dirty = text !== savedText;
   useLeaveGuard(dirty);
 
-  const preview = usePreview(project.slug, page.id, text);
-  const typeProblems = useTypeProblems(text);
+  const pageConsole = usePageConsole();
+  const agentStatus = useAgentStatus(project.slug);
+  const [pendingCheck, setPendingCheck] = useState<{ attempt: number; source: string } | null>(null);
+  const agent = useAgentRun(project.slug, page.id, {
+    onText: (next) => editor.current?.replace(next),
+    onSaved: (version, source) => {
+      setBase(version);
+      setSavedText(source);
+      void invalidatePages(project.slug);
+    },
+    onCheck: (attempt, source) => setPendingCheck({ attempt, source }),
+  });
+  const agentRunning = agent.run?.phase === "running";
+  // While the model writes, the text is half a page: the preview waits for the whole of it.
+  const agentWriting = agentRunning && agent.run?.attempts.at(-1)?.status === "writing";
+  const preview = usePreview(project.slug, page.id, agentWriting ? null : text);
+  const typeCheck = useTypeCheck(text);
+  const typeProblems = typeCheck.problems;
+  useAgentCheck(pendingCheck, text, preview.state, pageConsole.lines, typeCheck, (attempt, problems) => {
+    setPendingCheck(null);
+    void agent.report(attempt, problems);
+  });
   const headBuild = page.head?.build;
   const problems = useMemo(() => {
     const state = preview.state;
@@ -134,9 +162,9 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
 
   const doSave = useCallback(() => {
     const source = editor.current?.text() ?? text;
-    if (save.isPending) return;
+    if (save.isPending || agentRunning) return;
     save.mutate({ source, baseVersion: base });
-  }, [save, base, text]);
+  }, [save, base, text, agentRunning]);
   useSaveShortcut(doSave);
 
   const publish = useMutation({
@@ -193,6 +221,14 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
         </span>
         <div className="studio-actions">
           <ThemeButton />
+          <button
+            type="button"
+            className="button button-quiet"
+            aria-pressed={panel === "agent"}
+            onClick={() => setPanel(panel === "agent" && !agentRunning ? null : "agent")}
+          >
+            {agentRunning ? "Agent working…" : base === null ? "Describe a page" : "Ask for a change"}
+          </button>
           <button type="button" className="button button-quiet" onClick={() => setPanel("versions")}>
             Versions
           </button>
@@ -220,7 +256,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
           <button
             type="button"
             className="button"
-            disabled={save.isPending || (!dirty && base !== null)}
+            disabled={save.isPending || agentRunning || (!dirty && base !== null)}
             onClick={doSave}
             title="Save a new version (Ctrl/Cmd-S)"
           >
@@ -245,10 +281,22 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
       </header>
       <div className="studio-main">
         <section className="studio-code" aria-label="Source">
+          {panel === "agent" || agentRunning ? (
+            <AgentPanel
+              project={project.slug}
+              status={agentStatus}
+              agent={agent}
+              newPage={base === null || text.trim() === ""}
+              initialPrompt={base === null ? page.description : ""}
+              onClose={() => setPanel(null)}
+              onPickLine={(line, column) => editor.current?.goTo(line, column)}
+            />
+          ) : null}
           <CodeEditor
             ref={editor}
             initialText={initial}
             problems={problems}
+            readOnly={agentRunning}
             label={`Source of ${page.name}`}
             onChange={setText}
             onSave={doSave}
@@ -259,7 +307,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
             onPick={(problem) => editor.current?.goTo(problem.line, problem.column)}
           />
         </section>
-        <PreviewPane project={project} page={page} preview={preview} />
+        <PreviewPane project={project} page={page} preview={preview} pageConsole={pageConsole} />
       </div>
       {panel === "versions" ? (
         <VersionsDrawer
@@ -310,4 +358,50 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
       </Confirm>
     </div>
   );
+}
+
+/**
+ * The studio's side of the page agent's check: once the saved attempt is in the editor and its
+ * preview has run for a moment (and the type checker has looked at it, when it is running),
+ * report its type errors and the preview's uncaught and console errors.
+ */
+function useAgentCheck(
+  pending: { attempt: number; source: string } | null,
+  text: string,
+  preview: ReturnType<typeof usePreview>["state"],
+  lines: ReturnType<typeof usePageConsole>["lines"],
+  typeCheck: ReturnType<typeof useTypeCheck>,
+  report: (attempt: number, problems: AgentProblem[]) => void,
+) {
+  const latest = useRef({ text, preview, lines, typeCheck, report });
+  latest.current = { text, preview, lines, typeCheck, report };
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setInterval(() => {
+      const { text, preview, lines, typeCheck, report } = latest.current;
+      if (text !== pending.source || preview.status !== "built" || preview.text !== pending.source) return;
+      const waited = performance.now() - preview.at;
+      if (waited < CHECK_SETTLE_MS) return;
+      const typesDone = !typeCheck.ready || typeCheck.checked === pending.source;
+      if (!typesDone && waited < CHECK_TYPES_MS) return;
+      clearInterval(timer);
+      const problems: AgentProblem[] = [];
+      if (typeCheck.checked === pending.source) {
+        for (const problem of typeCheck.problems) {
+          if (problem.severity !== "error") continue;
+          problems.push({ source: "typescript", message: problem.message, line: problem.line, column: problem.column });
+        }
+      }
+      for (const line of lines) {
+        // The message only: the stack points into the bundle (and its signed URL), not the source.
+        if (line.level === "uncaught") {
+          problems.push({ source: "uncaught", message: line.text });
+        } else if (line.level === "error") {
+          problems.push({ source: "console", message: line.text });
+        }
+      }
+      report(pending.attempt, problems.slice(0, 50));
+    }, 250);
+    return () => clearInterval(timer);
+  }, [pending]);
 }

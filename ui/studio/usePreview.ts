@@ -12,8 +12,8 @@ export const DEBOUNCE_MS = 300;
 export type PreviewState =
   | { status: "idle" }
   | { status: "compiling" }
-  | { status: "built"; frame: FrameGrant; build: Build; at: number }
-  | { status: "failed"; build: Build }
+  | { status: "built"; frame: FrameGrant; build: Build; at: number; text: string }
+  | { status: "failed"; build: Build; text: string }
   | { status: "error"; message: string };
 
 /** Compiles `text` whenever it settles; `null` text (nothing loaded yet) does nothing. */
@@ -40,10 +40,10 @@ export function usePreview(project: string, page: string, text: string | null) {
         if (mine !== sequence.current) return;
         if (answer.build.ok && answer.frame) {
           const at = performance.now();
-          setState({ status: "built", frame: answer.frame as FrameGrant, build: answer.build, at });
+          setState({ status: "built", frame: answer.frame as FrameGrant, build: answer.build, at, text });
           setLastGood({ frame: answer.frame as FrameGrant, at });
         } else {
-          setState({ status: "failed", build: answer.build });
+          setState({ status: "failed", build: answer.build, text });
         }
       } catch (error) {
         if (controller.signal.aborted || mine !== sequence.current) return;

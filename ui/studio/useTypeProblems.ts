@@ -23,8 +23,16 @@ function problemOf(diagnostic: TypeDiagnostic): Problem {
 }
 
 export function useTypeProblems(text: string): Problem[] {
+  return useTypeCheck(text).problems;
+}
+
+/** The type problems with the text they were found in (the check lags the editor). */
+export function useTypeCheck(text: string): { problems: Problem[]; checked: string | null; ready: boolean } {
   const ready = useSyncExternalStore(subscribe, status) === "ready";
-  const [problems, setProblems] = useState<Problem[]>([]);
+  const [result, setResult] = useState<{ problems: Problem[]; checked: string | null }>({
+    problems: [],
+    checked: null,
+  });
 
   useEffect(() => {
     typescript.startWhenIdle();
@@ -39,7 +47,7 @@ export function useTypeProblems(text: string): Problem[] {
         .then((diagnostics) => diagnostics.filter((d) => d.kind === "type").map(problemOf))
         .catch(() => [])
         .then((found) => {
-          if (current) setProblems(found);
+          if (current) setResult({ problems: found, checked: text });
         });
     }, DEBOUNCE_MS);
     return () => {
@@ -48,5 +56,5 @@ export function useTypeProblems(text: string): Problem[] {
     };
   }, [text, ready]);
 
-  return ready ? problems : [];
+  return ready ? { ...result, ready } : { problems: [], checked: null, ready };
 }

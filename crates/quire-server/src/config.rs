@@ -42,6 +42,67 @@ pub struct ServerConfig {
     pub asset_max_bytes: u64,
     /// What one project's assets may take together, in bytes.
     pub project_assets_max_bytes: u64,
+    /// The page agent: its model and limits.
+    pub agent: AgentConfig,
+}
+
+/// The page agent's settings: the model it asks (none: the agent is off) and its limits.
+#[derive(Clone)]
+pub struct AgentConfig {
+    pub model: Option<ModelEndpoint>,
+    /// Attempts one run may make before it stops with the last diagnostics.
+    pub max_attempts: u32,
+    /// Runs one person may start per hour (0: no limit).
+    pub runs_per_hour: u32,
+    /// How long a run waits for the studio to report a built attempt's type and preview errors.
+    pub check_timeout: Duration,
+}
+
+pub const DEFAULT_AGENT_MAX_ATTEMPTS: u32 = 5;
+pub const DEFAULT_AGENT_RUNS_PER_HOUR: u32 = 60;
+
+impl AgentConfig {
+    /// The agent with no model: every run is refused with what to configure.
+    pub fn off() -> Self {
+        Self {
+            model: None,
+            max_attempts: DEFAULT_AGENT_MAX_ATTEMPTS,
+            runs_per_hour: DEFAULT_AGENT_RUNS_PER_HOUR,
+            check_timeout: Duration::from_mins(1),
+        }
+    }
+}
+
+/// An OpenAI-compatible chat completions endpoint.
+#[derive(Clone)]
+pub struct ModelEndpoint {
+    /// The API's base URL, e.g. `http://127.0.0.1:11434/v1`; requests go to
+    /// `<this>/chat/completions` (a URL that already ends so is taken as it is).
+    pub url: String,
+    pub model: String,
+    /// Sent as `Authorization: Bearer …`; never logged, never sent to a browser.
+    pub api_key: Option<String>,
+}
+
+impl fmt::Debug for ModelEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModelEndpoint")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl fmt::Debug for AgentConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentConfig")
+            .field("model", &self.model)
+            .field("max_attempts", &self.max_attempts)
+            .field("runs_per_hour", &self.runs_per_hour)
+            .field("check_timeout", &self.check_timeout)
+            .finish()
+    }
 }
 
 pub const DEFAULT_INVOKE_RATE_PER_VIEWER: u32 = 600;
@@ -111,6 +172,7 @@ impl ServerConfig {
             whatsapp_api_url: DEFAULT_WHATSAPP_API_URL.to_owned(),
             asset_max_bytes: DEFAULT_ASSET_MAX_BYTES,
             project_assets_max_bytes: DEFAULT_PROJECT_ASSETS_MAX_BYTES,
+            agent: AgentConfig::off(),
         }
     }
 }
@@ -143,6 +205,7 @@ impl fmt::Debug for ServerConfig {
             .field("whatsapp_api_url", &self.whatsapp_api_url)
             .field("asset_max_bytes", &self.asset_max_bytes)
             .field("project_assets_max_bytes", &self.project_assets_max_bytes)
+            .field("agent", &self.agent)
             .finish()
     }
 }

@@ -3,6 +3,7 @@
 //! the operators' own listener, and `serve` to run them with graceful shutdown. The binary only
 //! loads configuration and calls these.
 
+pub mod agent;
 pub mod artifacts;
 pub mod assets;
 pub mod auth;
@@ -40,11 +41,12 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 pub use config::{
-    DEFAULT_ASSET_MAX_BYTES, DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT,
-    DEFAULT_INVOKE_RATE_PER_PROJECT, DEFAULT_INVOKE_RATE_PER_VIEWER,
-    DEFAULT_LOGIN_FAILURES_PER_ADDRESS, DEFAULT_PROJECT_ASSETS_MAX_BYTES,
-    DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE, DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL,
-    ServerConfig, default_function_concurrency,
+    AgentConfig, DEFAULT_AGENT_MAX_ATTEMPTS, DEFAULT_AGENT_RUNS_PER_HOUR, DEFAULT_ASSET_MAX_BYTES,
+    DEFAULT_EMBED_RATE_PER_MINUTE, DEFAULT_FUNCTION_QUEUE_WAIT, DEFAULT_INVOKE_RATE_PER_PROJECT,
+    DEFAULT_INVOKE_RATE_PER_VIEWER, DEFAULT_LOGIN_FAILURES_PER_ADDRESS,
+    DEFAULT_PROJECT_ASSETS_MAX_BYTES, DEFAULT_PUBLIC_LINK_RATE_PER_MINUTE,
+    DEFAULT_RECORD_BATCH_WINDOW, DEFAULT_WHATSAPP_API_URL, ModelEndpoint, ServerConfig,
+    default_function_concurrency,
 };
 pub use errors::ApiError;
 pub use state::AppState;

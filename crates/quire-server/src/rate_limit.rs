@@ -29,8 +29,10 @@ pub const MAX_KEYS: usize = 100_000;
 const WINDOW: Duration = Duration::from_mins(1);
 
 pub struct RateLimiter {
-    /// Calls per minute; 0 turns the limit off.
+    /// Calls per window; 0 turns the limit off.
     per_minute: u32,
+    /// The window the calls are counted over: a minute unless made with [`Self::per_window`].
+    window: Duration,
     max_keys: usize,
     /// Hashes the keys with a per-process random key: nobody can aim for a collision.
     hasher: RandomState,
@@ -58,8 +60,14 @@ impl Buckets {
 
 impl RateLimiter {
     pub fn per_minute(per_minute: u32) -> Self {
+        Self::per_window(per_minute, WINDOW)
+    }
+
+    /// `calls` per `window`, in bursts of up to as many.
+    pub fn per_window(calls: u32, window: Duration) -> Self {
         Self {
-            per_minute,
+            per_minute: calls,
+            window,
             max_keys: MAX_KEYS,
             hasher: RandomState::new(),
             buckets: Mutex::default(),
@@ -87,7 +95,7 @@ impl RateLimiter {
         if self.per_minute == 0 {
             return Ok(());
         }
-        let interval = WINDOW / self.per_minute;
+        let interval = self.window / self.per_minute;
         let hash = self.hasher.hash_one(key);
         let mut guard = self.buckets.lock().expect("rate limiter lock");
         let buckets = &mut *guard;
@@ -115,7 +123,8 @@ impl RateLimiter {
         };
         let current = current.max(now);
         // The bucket is empty when refilling it would take longer than the window allows.
-        let earliest = current.saturating_duration_since(now + WINDOW.saturating_sub(interval));
+        let earliest =
+            current.saturating_duration_since(now + self.window.saturating_sub(interval));
         if !earliest.is_zero() {
             return Err(earliest);
         }

@@ -1,6 +1,6 @@
 //! The state every handler shares: the store, the configuration, the page compiler, the
 //! function runtime and the services over them (the invoke path, the live event stream, the
-//! inbox).
+//! inbox, the page agent).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use quire_compiler::Compiler;
 use quire_functions::Runtime;
 use quire_store::Store;
 
+use crate::agent::Agent;
 use crate::config::ServerConfig;
 use crate::credentials::KnownCredentials;
 use crate::inbox::Inbox;
@@ -33,6 +34,8 @@ pub struct Inner {
     pub live: Live,
     /// WhatsApp deliveries in, replies out.
     pub inbox: Inbox,
+    /// The page agent's runs on this instance.
+    pub agent: Agent,
 }
 
 /// The sign-in, embed and public link rate limits of one app (those of function calls are the [`Invoker`]'s).
@@ -61,6 +64,7 @@ impl AppState {
         let invoker = Invoker::new(store.clone(), functions.clone(), config.clone());
         let live = Live::new(store.clone());
         let inbox = Inbox::new(&config.whatsapp_api_url);
+        let agent = Agent::new(config.agent.clone());
         Self(Arc::new(Inner {
             store,
             config,
@@ -71,6 +75,7 @@ impl AppState {
             rate_limits,
             live,
             inbox,
+            agent,
         }))
     }
 }

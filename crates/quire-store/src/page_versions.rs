@@ -39,6 +39,8 @@ pub struct PageVersion {
     lock: Option<String>,
     /// The artifact's size in bytes, when it built.
     pub artifact_size: Option<i64>,
+    /// For a version the page agent saved: its record (run, attempt, prompt), as written.
+    pub generation: Option<serde_json::Value>,
 }
 
 impl PageVersion {
@@ -51,7 +53,7 @@ impl PageVersion {
 
 const VERSION_COLUMNS: &str = "v.id, v.page_id, v.number, v.source, v.dependencies, v.author_id, \
      u.name AS author_name, v.created_at, v.build_ok, v.diagnostics, v.artifact_sha256, v.lock, \
-     a.size AS artifact_size";
+     a.size AS artifact_size, v.generation";
 
 impl FromRow<'_, AnyRow> for PageVersion {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -69,6 +71,9 @@ impl FromRow<'_, AnyRow> for PageVersion {
             artifact_sha256: row.try_get("artifact_sha256")?,
             lock: row.try_get("lock")?,
             artifact_size: row.try_get("artifact_size")?,
+            generation: row
+                .try_get::<Option<String>, _>("generation")?
+                .and_then(|json| serde_json::from_str(&json).ok()),
         })
     }
 }
@@ -125,6 +130,8 @@ pub struct NewPageVersion<'a> {
     lock: Option<String>,
     /// The asset contents the build used: (name, SHA-256).
     assets: Vec<(String, String)>,
+    /// The page agent's record of the version, as JSON text, when an agent run saved it.
+    generation: Option<String>,
 }
 
 impl<'a> NewPageVersion<'a> {
@@ -142,6 +149,17 @@ impl<'a> NewPageVersion<'a> {
             artifact: None,
             lock: None,
             assets: Vec::new(),
+            generation: None,
+        }
+    }
+
+    /// Marks the version as written by the page agent, with its record (run, attempt,
+    /// prompt).
+    #[must_use]
+    pub fn with_generation(self, generation: &impl Serialize) -> Self {
+        Self {
+            generation: serde_json::to_string(generation).ok(),
+            ..self
         }
     }
 
@@ -350,11 +368,15 @@ pub(crate) async fn insert_version(
         artifact_sha256: version.artifact.as_ref().map(|a| a.sha256.to_owned()),
         lock: version.lock.clone(),
         artifact_size,
+        generation: version
+            .generation
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok()),
     };
     sqlx::query(
         "INSERT INTO page_versions (id, page_id, number, source, dependencies, author_id, \
-         created_at, build_ok, diagnostics, artifact_sha256, lock) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         created_at, build_ok, diagnostics, artifact_sha256, lock, generation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&saved.id)
     .bind(page_id)
@@ -367,6 +389,7 @@ pub(crate) async fn insert_version(
     .bind(&version.diagnostics)
     .bind(saved.artifact_sha256.as_deref())
     .bind(saved.lock.as_deref())
+    .bind(version.generation.as_deref())
     .execute(&mut **tx)
     .await?;
     crate::assets::record_version_assets(tx, &saved.id, &version.assets).await?;

@@ -100,6 +100,30 @@ impl ApiClient {
         ))
     }
 
+    /// Opens a server-sent event stream; an error response becomes an error carrying the
+    /// server's message.
+    pub async fn stream(&self, path: &str) -> anyhow::Result<reqwest::Response> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the Quire server at {}", self.base))?;
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+                .unwrap_or(text);
+            bail!("the server answered {status}: {message}");
+        }
+        Ok(response)
+    }
+
     /// Posts raw bytes (a page asset) and returns the JSON answer; an error response becomes
     /// an error carrying the server's message.
     pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {

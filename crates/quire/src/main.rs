@@ -6,6 +6,7 @@ mod backup;
 mod client;
 mod compile;
 mod functions;
+mod generate;
 mod lock;
 mod page_assets;
 mod pages;

@@ -1,4 +1,4 @@
-//! `quire pages list|push|pull|publish|delete`: a project's pages from the command line, through the
+//! `quire pages list|push|pull|publish|delete|generate` (`generate` in `generate.rs`): a project's pages from the command line, through the
 //! server's API with an API token. `push` saves a local TSX file as a page's new version
 //! (creating the page if needed), prints the build's diagnostics and exits 1 when it failed.
 //! Both carry the `assets/` folder beside the file (see `page_assets`).
@@ -63,6 +63,9 @@ pub enum PagesCommand {
         #[command(flatten)]
         remote: RemoteArgs,
     },
+    /// Have the page agent write the page (or change it), fixing what the compiler reports,
+    /// up to the server's attempts; each attempt that builds is saved as a draft version.
+    Generate(crate::generate::GenerateArgs),
     /// Publish a page's newest version, or the version given (an older one rolls back).
     Publish {
         /// The page (slug or id).
@@ -108,6 +111,7 @@ pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
             number,
             remote,
         } => publish(&ApiClient::new(&remote), &page, number).await,
+        PagesCommand::Generate(args) => crate::generate::generate(args).await,
         PagesCommand::Delete { page, yes, remote } => {
             delete(&ApiClient::new(&remote), &page, yes).await
         }

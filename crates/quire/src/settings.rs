@@ -159,6 +159,36 @@ pub const KEYS: &[Key] = &[
         help: "what one project's page assets may take together, in bytes (100 MiB)",
     },
     Key {
+        name: "ai_url",
+        env: "QUIRE_AI_URL",
+        default: "(none: the page agent is off)",
+        help: "the page agent's model: an OpenAI-compatible API's base URL, e.g. http://127.0.0.1:11434/v1 for Ollama (requests go to <this>/chat/completions)",
+    },
+    Key {
+        name: "ai_model",
+        env: "QUIRE_AI_MODEL",
+        default: "(none)",
+        help: "the model the page agent asks, e.g. qwen2.5-coder:14b; needed with ai_url",
+    },
+    Key {
+        name: "ai_api_key",
+        env: "QUIRE_AI_API_KEY",
+        default: "(none)",
+        help: "sent as a bearer token to ai_url when the endpoint needs one; never logged or sent to a browser",
+    },
+    Key {
+        name: "agent_max_attempts",
+        env: "QUIRE_AGENT_MAX_ATTEMPTS",
+        default: "5",
+        help: "attempts one page agent run makes before it stops with the last problems",
+    },
+    Key {
+        name: "agent_runs_per_hour",
+        env: "QUIRE_AGENT_RUNS_PER_HOUR",
+        default: "60",
+        help: "page agent runs one person may start per hour; 0: no limit",
+    },
+    Key {
         name: "log",
         env: "QUIRE_LOG",
         default: "info",
@@ -213,6 +243,11 @@ struct FileSettings {
     whatsapp_api_url: Option<String>,
     asset_max_bytes: Option<u64>,
     project_assets_max_bytes: Option<u64>,
+    ai_url: Option<String>,
+    ai_model: Option<String>,
+    ai_api_key: Option<String>,
+    agent_max_attempts: Option<u64>,
+    agent_runs_per_hour: Option<u32>,
     log: Option<String>,
     log_format: Option<LogFormat>,
 }
@@ -263,6 +298,10 @@ pub struct Settings {
     pub whatsapp_api_url: String,
     pub asset_max_bytes: u64,
     pub project_assets_max_bytes: u64,
+    /// The page agent's model endpoint; `None` when `ai_url` is not set.
+    pub ai: Option<quire_server::ModelEndpoint>,
+    pub agent_max_attempts: u32,
+    pub agent_runs_per_hour: u32,
     pub log: String,
     pub log_format: LogFormat,
 }
@@ -410,6 +449,21 @@ impl Settings {
                 file.project_assets_max_bytes,
                 quire_server::DEFAULT_PROJECT_ASSETS_MAX_BYTES,
             )?,
+            ai: model_endpoint(
+                text("QUIRE_AI_URL", file.ai_url),
+                text("QUIRE_AI_MODEL", file.ai_model),
+                text("QUIRE_AI_API_KEY", file.ai_api_key),
+            )?,
+            agent_max_attempts: agent_attempts(number(
+                "QUIRE_AGENT_MAX_ATTEMPTS",
+                file.agent_max_attempts,
+                u64::from(quire_server::DEFAULT_AGENT_MAX_ATTEMPTS),
+            )?)?,
+            agent_runs_per_hour: rate(
+                "QUIRE_AGENT_RUNS_PER_HOUR",
+                file.agent_runs_per_hour,
+                quire_server::DEFAULT_AGENT_RUNS_PER_HOUR,
+            )?,
             log: text("QUIRE_LOG", file.log).unwrap_or_else(|| "info".to_owned()),
             log_format,
             data_dir,
@@ -507,7 +561,50 @@ impl Settings {
             whatsapp_api_url: self.whatsapp_api_url.clone(),
             asset_max_bytes: self.asset_max_bytes,
             project_assets_max_bytes: self.project_assets_max_bytes,
+            agent: quire_server::AgentConfig {
+                model: self.ai.clone(),
+                max_attempts: self.agent_max_attempts,
+                runs_per_hour: self.agent_runs_per_hour,
+                ..quire_server::AgentConfig::off()
+            },
         })
+    }
+}
+
+/// The page agent's endpoint: none without a URL; a URL needs a model.
+fn model_endpoint(
+    url: Option<String>,
+    model: Option<String>,
+    api_key: Option<String>,
+) -> anyhow::Result<Option<quire_server::ModelEndpoint>> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let url = trim_slash(&url);
+    let valid = reqwest::Url::parse(&url)
+        .ok()
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !valid {
+        bail!(
+            "ai_url {url:?} must be an http:// or https:// URL of an OpenAI-compatible API, such as http://127.0.0.1:11434/v1"
+        );
+    }
+    let Some(model) = model else {
+        bail!(
+            "ai_url is set but ai_model is not: set QUIRE_AI_MODEL to the model to ask, e.g. qwen2.5-coder:14b"
+        );
+    };
+    Ok(Some(quire_server::ModelEndpoint {
+        url,
+        model,
+        api_key,
+    }))
+}
+
+fn agent_attempts(attempts: u64) -> anyhow::Result<u32> {
+    match u32::try_from(attempts) {
+        Ok(attempts @ 1..=20) => Ok(attempts),
+        _ => bail!("agent_max_attempts is {attempts}: give 1 to 20"),
     }
 }
 
@@ -731,6 +828,23 @@ impl fmt::Display for Settings {
             "project_assets_max_bytes = {}",
             self.project_assets_max_bytes
         )?;
+        writeln!(
+            f,
+            "ai_url                  = {:?}",
+            self.ai.as_ref().map(|ai| ai.url.as_str())
+        )?;
+        writeln!(
+            f,
+            "ai_model                = {:?}",
+            self.ai.as_ref().map(|ai| ai.model.as_str())
+        )?;
+        writeln!(
+            f,
+            "ai_api_key              = {}",
+            hidden(&self.ai.as_ref().and_then(|ai| ai.api_key.clone()))
+        )?;
+        writeln!(f, "agent_max_attempts      = {}", self.agent_max_attempts)?;
+        writeln!(f, "agent_runs_per_hour     = {}", self.agent_runs_per_hour)?;
         writeln!(f, "log                     = {:?}", self.log)?;
         write!(
             f,
@@ -945,6 +1059,43 @@ mod tests {
             stand_in.server_config().unwrap().whatsapp_api_url,
             "http://127.0.0.1:9090/v21.0"
         );
+    }
+
+    #[test]
+    fn the_page_agent_is_off_without_a_url_needs_a_model_with_one_and_hides_its_key() {
+        let off = Settings::load_from(&Overrides::default(), env_of(&[])).unwrap();
+        assert!(off.ai.is_none());
+        assert_eq!(off.agent_max_attempts, 5);
+        let no_model = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[("QUIRE_AI_URL", "http://127.0.0.1:11434/v1")]),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            no_model.to_string().contains("QUIRE_AI_MODEL"),
+            "{no_model}"
+        );
+        let on = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[
+                ("QUIRE_AI_URL", "http://127.0.0.1:11434/v1/"),
+                ("QUIRE_AI_MODEL", "qwen2.5-coder:7b"),
+                ("QUIRE_AI_API_KEY", "sk-very-secret-key-123"),
+                ("QUIRE_AGENT_MAX_ATTEMPTS", "3"),
+            ]),
+        )
+        .unwrap();
+        let ai = on.ai.as_ref().unwrap();
+        assert_eq!(ai.url, "http://127.0.0.1:11434/v1");
+        assert_eq!(on.agent_max_attempts, 3);
+        assert!(!on.to_string().contains("sk-very-secret-key-123"));
+        assert!(!format!("{ai:?}").contains("sk-very-secret-key-123"));
+        let zero = Settings::load_from(
+            &Overrides::default(),
+            env_of(&[("QUIRE_AGENT_MAX_ATTEMPTS", "0")]),
+        );
+        assert!(zero.is_err(), "at least one attempt");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! it serves) and the operational endpoints.
 
 pub mod account;
+pub mod agent;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -217,6 +218,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pages::invoke::invoke))
         .routes(routes!(pages::kapso_types::kapso_types))
         .routes(routes!(pages::templates::templates))
+        .routes(routes!(agent::status::status))
+        .routes(routes!(agent::start::start))
+        .routes(routes!(agent::events::events))
+        .routes(routes!(agent::check::check))
+        .routes(routes!(agent::stop::stop))
         .routes(routes!(whatsapp::list::list, whatsapp::create::create))
         .routes(routes!(whatsapp::update::update, whatsapp::delete::delete))
         .routes(routes!(whatsapp::test_event::test_event))

@@ -691,6 +691,43 @@ fn rows() -> Vec<Row> {
             Needs::Role(Role::Admin),
             StatusCode::OK,
         ),
+        row(
+            Method::GET,
+            "/api/v1/projects/p/agent",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::OK,
+        ),
+        // The test app has no model: the right callers reach the check that says so.
+        row(
+            Method::POST,
+            "/api/v1/projects/p/pages/pg/agent/runs",
+            Some(json!({ "prompt": "a page" })),
+            Needs::Role(Role::Admin),
+            StatusCode::CONFLICT,
+        ),
+        // No run of that id: the right callers are told so.
+        row(
+            Method::GET,
+            "/api/v1/projects/p/agent/runs/no-such-run/events",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::NOT_FOUND,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/agent/runs/no-such-run/check",
+            Some(json!({ "attempt": 1, "problems": [] })),
+            Needs::Role(Role::Admin),
+            StatusCode::NOT_FOUND,
+        ),
+        row(
+            Method::POST,
+            "/api/v1/projects/p/agent/runs/no-such-run/stop",
+            None,
+            Needs::Role(Role::Admin),
+            StatusCode::NOT_FOUND,
+        ),
         // A public link's token is the only credential of these: anyone else finds nothing.
         row(
             Method::POST,

@@ -1,6 +1,7 @@
 //! The server's API tests: the real router driven with `oneshot`, plus one real server.
 
 mod accounts;
+mod agent;
 mod assets;
 mod audit;
 mod authorization;

@@ -238,3 +238,35 @@ async fn text_that_is_not_json_reads_as_no_dependencies_no_diagnostics_no_lock_a
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_generated_version_keeps_its_record_and_a_saved_one_has_none() {
+    each_backend(|store| async move {
+        let (owner, _, page) = page(&store).await;
+        let person = save_built(&store, &page, &owner).await;
+        assert_eq!(person.generation, None);
+        let record = json!({ "run": "r1", "attempt": 2, "prompt": "a list of orders" });
+        let generated = NewPageVersion::new("v2", &dependencies(), &Vec::<Value>::new())
+            .with_generation(&record);
+        let saved = store
+            .save_page_version(&page, &generated, &owner, None)
+            .await
+            .unwrap();
+        assert_eq!(saved.generation.as_ref(), Some(&record));
+        let versions = store.page_versions(&page).await.unwrap();
+        assert_eq!(versions[0].generation.as_ref(), Some(&record), "read back");
+        assert_eq!(versions[1].generation, None);
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT generation FROM page_versions WHERE page_id = $1 AND number = 2",
+        )
+        .bind(&page)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            stored.as_deref(),
+            Some(r#"{"attempt":2,"prompt":"a list of orders","run":"r1"}"#)
+        );
+    })
+    .await;
+}

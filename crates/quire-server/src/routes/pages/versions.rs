@@ -9,6 +9,7 @@ use quire_store::{Page, PageVersion, Role};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::agent::Generation;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
@@ -33,6 +34,9 @@ pub struct VersionView {
     pub published: bool,
     /// Whether this is the newest version.
     pub head: bool,
+    /// Present when the page agent wrote this version: the run, its attempt and the prompt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generation>,
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{p}/pages/{page}/versions", tag = "pages",
@@ -69,6 +73,10 @@ impl VersionView {
             build: BuildView::from(version),
             published: page.published_version == Some(version.number),
             head: page.head_version == Some(version.number),
+            generated: version
+                .generation
+                .clone()
+                .and_then(|record| serde_json::from_value(record).ok()),
         }
     }
 }
