@@ -30,6 +30,7 @@ import { PageSettings } from "./PageSettings";
 import { PreviewPane } from "./PreviewPane";
 import { ProblemsPanel, problemsOf } from "./ProblemsPanel";
 import { usePreview } from "./usePreview";
+import { useAnnouncedPreview } from "./useAnnouncedPreview";
 import { useTypeProblems } from "./useTypeProblems";
 import { useLeaveGuard } from "./useLeaveGuard";
 import { useSaveShortcut } from "../components/useSaveShortcut";
@@ -62,7 +63,7 @@ export function Studio({ project, pageRef, user }: { project: Project; pageRef: 
 
 type Panel = "versions" | "settings" | "assets" | null;
 
-function Editor({ project, page }: { project: Project; page: PageDetail; user: User }) {
+function Editor({ project, page, user }: { project: Project; page: PageDetail; user: User }) {
   const [location, navigate] = useLocation();
   const search = useSearch();
   const panel = new URLSearchParams(search).get("panel") as Panel;
@@ -80,7 +81,27 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
   const dirty = text !== savedText;
   useLeaveGuard(dirty);
 
-  const preview = usePreview(project.slug, page.id, text);
+  const ownPreview = usePreview(project.slug, page.id, text);
+  // A build `quire dev` announced shows while this editor has no unsaved edits, until a newer
+  // compile of its own.
+  const announced = useAnnouncedPreview(project.slug, page.id, user.id);
+  const fromDev =
+    announced !== null && !dirty && announced.at > (ownPreview.lastGood?.at ?? -1) ? announced : null;
+  const preview = useMemo(
+    () =>
+      fromDev
+        ? {
+            state: {
+              status: "built" as const,
+              frame: fromDev.frame,
+              build: { ok: true, diagnostics: [], artifact: null },
+              at: fromDev.at,
+            },
+            lastGood: { frame: fromDev.frame, at: fromDev.at },
+          }
+        : ownPreview,
+    [fromDev, ownPreview],
+  );
   const typeProblems = useTypeProblems(text);
   const headBuild = page.head?.build;
   const problems = useMemo(() => {
@@ -259,7 +280,7 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
             onPick={(problem) => editor.current?.goTo(problem.line, problem.column)}
           />
         </section>
-        <PreviewPane project={project} page={page} preview={preview} />
+        <PreviewPane project={project} page={page} preview={preview} fromDev={fromDev?.by ?? (fromDev ? "" : null)} />
       </div>
       {panel === "versions" ? (
         <VersionsDrawer

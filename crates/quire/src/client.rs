@@ -11,9 +11,9 @@ pub struct RemoteArgs {
     /// The Quire server's URL.
     #[arg(long, env = "QUIRE_URL", default_value = "http://127.0.0.1:8787")]
     pub url: String,
-    /// An API token (`quire token create`).
+    /// An API token (`quire token create`) [default: the one `quire login` kept for the server]
     #[arg(long, env = "QUIRE_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Option<String>,
     /// The project (id or slug).
     #[arg(long, env = "QUIRE_PROJECT", default_value = "default")]
     pub project: String,
@@ -27,13 +27,33 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(remote: &RemoteArgs) -> Self {
-        Self {
+    pub fn new(remote: &RemoteArgs) -> anyhow::Result<Self> {
+        Self::connect(&remote.url, remote.token.clone(), &remote.project)
+    }
+
+    /// A client of the server at `url` for `project`, with `token` or else the one `quire
+    /// login` kept for that server.
+    pub fn connect(url: &str, token: Option<String>, project: &str) -> anyhow::Result<Self> {
+        let base = url.trim_end_matches('/').to_owned();
+        let token = match token {
+            Some(token) => token,
+            None => crate::credentials::token_for(&base)?.with_context(|| {
+                format!(
+                    "you are not signed in to {base}: run `quire login`, or pass --token (or QUIRE_TOKEN)"
+                )
+            })?,
+        };
+        Ok(Self {
             http: reqwest::Client::new(),
-            base: remote.url.trim_end_matches('/').to_owned(),
-            token: remote.token.clone(),
-            project: remote.project.clone(),
-        }
+            base,
+            token,
+            project: project.to_owned(),
+        })
+    }
+
+    /// The server's URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// `/api/v1/projects/{project}` followed by `rest`.
