@@ -50,10 +50,11 @@ function Live({ project, pageId, name, user }: { project: Project; pageId: strin
   if (shown) frames.push(shown);
   if (next && next !== shown) frames.push(next);
   const status = announced
-    ? `Live · built ${announced.time}${announced.by ? ` by ${announced.by}’s quire dev` : ""}`
+    ? `Live · ${announced.time}`
     : headFailed
       ? "Waiting for quire dev: save the page’s file"
-      : "The saved version · waiting for quire dev";
+      : "Saved version · waiting for quire dev";
+  const statusTitle = announced?.by ? `Built by ${announced.by}’s quire dev` : undefined;
 
   return (
     <div className="dashboard">
@@ -63,7 +64,7 @@ function Live({ project, pageId, name, user }: { project: Project; pageId: strin
         </Link>
         <h1 className="dashboard-title">{name}</h1>
         <div className="dashboard-tools">
-          <span className="small muted" role="status">
+          <span className="small muted" role="status" title={statusTitle}>
             {status}
           </span>
         </div>

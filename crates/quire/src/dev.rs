@@ -241,7 +241,7 @@ impl Dev {
             );
             return;
         }
-        crate::pages::print_diagnostics(&answer["build"]["diagnostics"], &path);
+        crate::pages::print_diagnostics(&answer["build"]["diagnostics"], Path::new(&shown));
         let took = started.elapsed().as_millis();
         if answer["build"]["ok"] == true {
             println!("{shown}: built in {took} ms; the open previews show it");

@@ -227,7 +227,7 @@ function App() {
   return (
     <main style={{ fontFamily: "system-ui", padding: 24 }}>
       <h1>Hello</h1>
-      <p>Edit pages/hello.tsx and save: `quire dev` shows the change here.</p>
+      <p>Edit pages/hello.tsx and save it while quire dev runs: this preview follows.</p>
       <button onClick={ask}>Call functions/hello.js</button>
       <pre>{answer}</pre>
     </main>

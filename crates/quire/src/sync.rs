@@ -204,7 +204,7 @@ pub async fn push_one(
                 diagnostics,
                 ..
             } => {
-                print_diagnostics(&diagnostics, &path);
+                print_diagnostics(&diagnostics, std::path::Path::new(&shown));
                 let what = if ok { "built" } else { "did not build" };
                 let new = if created { " (a new page)" } else { "" };
                 println!("{shown}: saved version {number}{new}: {what}");
