@@ -111,8 +111,9 @@ pub async fn preview(
     }))
 }
 
-/// Tells the page's open previews about a build: `page.previewed` {page_id, sha256, url
-/// (signed, no fragment: each host adds its own nonce), expires_at, context, by {id, name}}.
+/// Tells the page's open previews about a build: `page.previewed` `{page_id, sha256, url,
+/// expires_at, context, by: {id, name}}`, the URL signed and without its fragment (each host
+/// adds a nonce of its own).
 async fn announce(
     state: &AppState,
     access: &InboxAccess,
