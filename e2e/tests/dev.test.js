@@ -2,7 +2,8 @@
 // and `pull` of a project folder, a conflicting push refused; `quire dev`: a saved page file
 // repaints the open previews (the dev preview and the studio's) without a reload, a broken one
 // prints its diagnostic in the terminal, a saved function is checked, deployed and invoked,
-// and the keys save and quit.
+// and the keys save and quit; `quire dev --offline` compiles here, serves the same sandbox and
+// runs the folder's functions here, with nothing from the server.
 
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -14,7 +15,8 @@ import { promisify } from "node:util";
 import { signIn } from "../lib/api.js";
 import { launch, signInThroughUi } from "../lib/browser.js";
 import { screenshots } from "../lib/screens.js";
-import { ADMIN, QUIRE_BIN, startServer } from "../lib/server.js";
+import { ADMIN, NPM_STORE, QUIRE_BIN, startServer } from "../lib/server.js";
+import { createServer } from "node:net";
 
 let server;
 let browser;
@@ -106,8 +108,12 @@ test("login keeps a private token; init, push and pull a folder; a conflicting p
 });
 
 /** A running `quire dev`, its output gathered. */
-function startDev(cwd, args = []) {
-  const child = spawn(QUIRE_BIN, ["dev", ...args], { cwd, env: env(), stdio: ["pipe", "pipe", "pipe"] });
+function startDev(cwd, args = [], extraEnv = {}) {
+  const child = spawn(QUIRE_BIN, ["dev", ...args], {
+    cwd,
+    env: { ...env(), ...extraEnv },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const dev = {
     child,
     output: "",
@@ -189,6 +195,62 @@ test("quire dev: saved files repaint the open previews without a reload, errors 
     await dev.waitFor(/pages\/hello\.tsx: saved version \d+: built/, from);
     const head = await owner.ok("GET", "/api/v1/projects/default/pages/hello");
     assert.match(head.head.source, /<h1>Kept<\/h1>/);
+    dev.child.stdin.write("q");
+    assert.equal(await dev.exited, 0);
+  } finally {
+    dev.child.kill();
+  }
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+test("quire dev --offline compiles here, serves the page sandboxed and runs its functions here", async () => {
+  await ok(["init", "c", "--url", "http://127.0.0.1:9"]);
+  const c = join(home, "c");
+  await writeFile(
+    join(c, "functions/hello.js"),
+    "async function handler(request, env) {\n  const { name } = await request.json();\n  return Response.json({ greeting: `${env.GREETING}, ${name}!` });\n}\n",
+  );
+  const port = await freePort();
+  const dev = startDev(c, ["--offline", "--listen", `127.0.0.1:${port}`, "--store", NPM_STORE], {
+    // Nothing from the network: the packages are in the store, the server is not there.
+    QUIRE_NPM_REGISTRY: "http://127.0.0.1:9/",
+    QUIRE_SECRET_GREETING: "Salut",
+  });
+  try {
+    await dev.waitFor(/pages\/hello\.tsx: built here in \d+ ms/, 0, 120_000);
+    const url = dev.output.match(/pages\/hello\.tsx: (http\S+)/)[1];
+    assert.equal(url, `http://127.0.0.1:${port}/p/hello`);
+    const page = await browser.page();
+    await page.setViewportSize({ width: 1000, height: 700 });
+    await page.goto(url);
+    const frame = () => page.frameLocator("#stage .frame:not(.next) iframe");
+    await frame().getByRole("heading", { name: "Hello" }).waitFor({ timeout: 30_000 });
+    await frame().getByRole("button", { name: "Call functions/hello.js" }).click();
+    await frame().getByText('{"greeting":"Salut, Quire!"}').waitFor();
+    const artifact = page.frames().find((f) => f.url().includes("/a/"));
+    assert.equal(await artifact.evaluate(() => window.origin), "null", "the page runs in an opaque origin");
+
+    await page.evaluate(() => (window.quireNoReload = true));
+    let from = dev.output.length;
+    await edit(join(c, "pages/hello.tsx"), "<h1>Hello</h1>", "<h1>Offline edit</h1>");
+    await dev.waitFor(/pages\/hello\.tsx: built here/, from);
+    await frame().getByRole("heading", { name: "Offline edit" }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.quireNoReload), true, "the tab was not reloaded");
+
+    from = dev.output.length;
+    await edit(join(c, "pages/hello.tsx"), "<h1>Offline edit</h1>", "<h1>Offline edit</h2>");
+    await dev.waitFor(/does not build/, from);
+    assert.match(dev.output.slice(from), /error\[[A-Z_]+\][\s\S]*pages\/hello\.tsx:\d+:\d+/);
     dev.child.stdin.write("q");
     assert.equal(await dev.exited, 0);
   } finally {

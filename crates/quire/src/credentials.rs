@@ -141,15 +141,14 @@ pub async fn run(args: LoginArgs) -> anyhow::Result<ExitCode> {
     let from_project = crate::project::Project::find(None)
         .ok()
         .map(|project| project.config.server);
-    let url = match args.url.or(from_project) {
-        Some(url) => url,
-        None => {
-            let typed = ask("Server URL [http://127.0.0.1:8787]: ", false)?;
-            if typed.trim().is_empty() {
-                "http://127.0.0.1:8787".to_owned()
-            } else {
-                typed.trim().to_owned()
-            }
+    let url = if let Some(url) = args.url.or(from_project) {
+        url
+    } else {
+        let typed = ask("Server URL [http://127.0.0.1:8787]: ", false)?;
+        if typed.trim().is_empty() {
+            "http://127.0.0.1:8787".to_owned()
+        } else {
+            typed.trim().to_owned()
         }
     };
     let url = server_key(&url);

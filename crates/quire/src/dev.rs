@@ -4,7 +4,7 @@
 //!   `announce`): its diagnostics print here with code frames, and every open preview of the
 //!   page — the studio's, and the dev preview this prints the URL of — loads the build at once
 //!   through the live event `page.previewed`.
-//! - A saved function is loaded in QuickJS here (its load error printed with line and column)
+//! - A saved function is loaded in `QuickJS` here (its load error printed with line and column)
 //!   and, with `--deploy`, saved and deployed.
 //! - Keys: `s` saves versions of what changed (conflict-checked, as `quire push`), `p`
 //!   publishes what `s` saved, `o` opens the preview, `q` quits. When standard input is not a
@@ -27,7 +27,7 @@ use crate::project::{Kind, Project, sha256_hex};
 use crate::sync::{FolderArgs, Pushed, publish, push_one};
 
 /// How long to wait after a file event for the rest of an editor's save.
-const SETTLE: Duration = Duration::from_millis(15);
+pub(crate) const SETTLE: Duration = Duration::from_millis(15);
 
 /// Watch the project folder: preview pages as they are saved, check functions.
 #[derive(Debug, clap::Args)]
@@ -37,6 +37,17 @@ pub struct DevArgs {
     /// Also save and deploy a function each time its file is saved and loads.
     #[arg(long)]
     pub deploy: bool,
+    /// No server: compile here (packages from the local store) and serve the preview on this
+    /// machine, its function calls run here (secrets from `QUIRE_SECRET_<NAME>`).
+    #[arg(long)]
+    pub offline: bool,
+    /// Where the offline preview listens (its artifacts get a second port beside it).
+    #[arg(long, default_value = "127.0.0.1:8790", requires = "offline")]
+    pub listen: std::net::SocketAddr,
+    /// The npm package store for offline compiles [default: `$QUIRE_DATA_DIR/npm`, else
+    /// `./quire-data/npm`]
+    #[arg(long, value_name = "DIR", requires = "offline")]
+    pub store: Option<PathBuf>,
 }
 
 enum Input {
@@ -48,9 +59,6 @@ struct Dev {
     project: Project,
     client: ApiClient,
     deploy: bool,
-    /// The hash of each file as last handled, so an editor's several events for one save, or
-    /// a save without changes, do nothing.
-    handled: HashMap<PathBuf, String>,
     /// What `s` saved this session, for `p`.
     saved: Vec<(Kind, String, i64)>,
     /// The page last saved, whose preview `o` opens.
@@ -59,18 +67,16 @@ struct Dev {
 }
 
 pub async fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
+    if args.offline {
+        let project = Project::find(args.folder.dir.as_deref())?;
+        return crate::offline::run(project, args.listen, args.store).await;
+    }
     let (project, client) = args.folder.open()?;
-    let (sender, mut inputs) = mpsc::unbounded_channel();
-    let _watcher = watch(&project, sender.clone())?;
-    let _mode = crate::terminal::InputMode::set(true);
-    read_keys(sender);
-    let pages = project.slugs(Kind::Page)?;
     let mut dev = Dev {
-        current: pages.first().cloned(),
+        current: project.slugs(Kind::Page).first().cloned(),
         project,
         client,
         deploy: args.deploy,
-        handled: HashMap::new(),
         saved: Vec::new(),
         runtime: None,
     };
@@ -78,16 +84,52 @@ pub async fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         "Watching {} for saved pages and functions.",
         dev.project.root.display()
     );
+    let project = dev.project.clone();
+    follow(
+        &project,
+        &mut dev,
+        "Keys: s save versions of what changed, p publish them, o open the preview, q quit.",
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a dev loop does with saved files and keys.
+pub(crate) trait Handler {
+    /// Where page `slug`'s preview is.
+    fn preview_url(&self, slug: &str) -> String;
+    /// `slug` of `kind` was saved with `text`, other bytes than last time (or it is the first
+    /// look at a page).
+    async fn saved(&mut self, kind: Kind, slug: &str, text: &str);
+    /// A key was pressed; answers false to quit.
+    async fn key(&mut self, key: char) -> bool;
+}
+
+/// The dev loop: prints each page's preview URL and `keys`, shows every page once, then hands
+/// `handler` each file saved with new bytes (an editor's several events for one save settle
+/// first) and each key, until a key quits or Ctrl-C.
+pub(crate) async fn follow(
+    project: &Project,
+    handler: &mut impl Handler,
+    keys: &str,
+) -> anyhow::Result<()> {
+    let (sender, mut inputs) = mpsc::unbounded_channel();
+    let _watcher = watch(project, sender.clone())?;
+    let _mode = crate::terminal::InputMode::set(true);
+    read_keys(sender);
+    let pages = project.slugs(Kind::Page);
     for slug in &pages {
-        println!(
-            "  {}: {}",
-            dev.shown(Kind::Page, slug),
-            dev.preview_url(slug)
-        );
+        let shown = project.shown(&project.file(Kind::Page, slug));
+        println!("  {shown}: {}", handler.preview_url(slug));
     }
-    println!("Keys: s save versions of what changed, p publish them, o open the preview, q quit.");
+    println!("{keys}");
+    let mut seen: HashMap<PathBuf, String> = HashMap::new();
     for slug in &pages {
-        dev.page_saved(slug).await;
+        let path = project.file(Kind::Page, slug);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            seen.insert(path, sha256_hex(&text));
+            handler.saved(Kind::Page, slug, &text).await;
+        }
     }
     let quit = tokio::signal::ctrl_c();
     tokio::pin!(quit);
@@ -96,7 +138,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
             input = inputs.recv() => input,
             _ = &mut quit => None,
         };
-        let Some(first) = first else { break };
+        let Some(first) = first else { return Ok(()) };
         let mut batch = vec![first];
         if matches!(batch[0], Input::Changed(_)) {
             tokio::time::sleep(SETTLE).await;
@@ -114,15 +156,24 @@ pub async fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
             }
         }
         for path in changed {
-            dev.file_saved(&path).await;
+            let Some((kind, slug)) = project.classify(&path) else {
+                continue;
+            };
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let sha = sha256_hex(&text);
+            if seen.get(&path) != Some(&sha) {
+                seen.insert(path, sha);
+                handler.saved(kind, &slug, &text).await;
+            }
         }
         for key in keys {
-            if !dev.key(key).await {
-                return Ok(ExitCode::SUCCESS);
+            if !handler.key(key).await {
+                return Ok(());
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Watches `pages/` and `functions/` (made if missing), sending each path an event names.
@@ -169,33 +220,6 @@ impl Dev {
         self.project.shown(&self.project.file(kind, slug))
     }
 
-    /// The dev preview of page `slug`: the app's full-window preview that follows `quire dev`.
-    fn preview_url(&self, slug: &str) -> String {
-        format!(
-            "{}/p/{}/pages/{}/dev",
-            self.client.base(),
-            self.project.config.project,
-            slug
-        )
-    }
-
-    async fn file_saved(&mut self, path: &Path) {
-        let Some((kind, slug)) = self.project.classify(path) else {
-            return;
-        };
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return;
-        };
-        let sha = sha256_hex(&text);
-        if self.handled.get(path) == Some(&sha) {
-            return;
-        }
-        match kind {
-            Kind::Page => self.page_saved(&slug).await,
-            Kind::Function => self.function_saved(&slug, &text).await,
-        }
-    }
-
     /// Compiles page `slug` on the server and shows it in every open preview.
     async fn page_saved(&mut self, slug: &str) {
         let path = self.project.file(Kind::Page, slug);
@@ -203,7 +227,6 @@ impl Dev {
         let Ok(source) = std::fs::read_to_string(&path) else {
             return;
         };
-        self.handled.insert(path.clone(), sha256_hex(&source));
         self.current = Some(slug.to_owned());
         let started = Instant::now();
         let mut body = json!({ "source": source, "announce": true });
@@ -252,20 +275,12 @@ impl Dev {
 
     /// Loads function `slug`'s code here; with `--deploy`, saves and deploys it when it loads.
     async fn function_saved(&mut self, slug: &str, code: &str) {
-        let path = self.project.file(Kind::Function, slug);
-        self.handled.insert(path, sha256_hex(code));
         let shown = self.shown(Kind::Function, slug);
         let runtime = self.runtime.get_or_insert_with(|| {
             quire_functions::Runtime::new(quire_functions::RuntimeConfig::default())
         });
         if let Err(error) = runtime.validate(code).await {
-            let position = match &error {
-                quire_functions::LoadError::Syntax { line, column, .. } => {
-                    format!(":{line}:{column}")
-                }
-                _ => String::new(),
-            };
-            eprintln!("{shown}{position}: error: {error}");
+            eprintln!("{shown}{}: error: {error}", position(&error));
             return;
         }
         if !self.deploy {
@@ -299,8 +314,26 @@ impl Dev {
             Err(error) => eprintln!("{shown}: {error:#}"),
         }
     }
+}
 
-    /// Handles a key; answers false to quit.
+impl Handler for Dev {
+    /// The dev preview of page `slug`: the app's full-window preview that follows `quire dev`.
+    fn preview_url(&self, slug: &str) -> String {
+        format!(
+            "{}/p/{}/pages/{}/dev",
+            self.client.base(),
+            self.project.config.project,
+            slug
+        )
+    }
+
+    async fn saved(&mut self, kind: Kind, slug: &str, text: &str) {
+        match kind {
+            Kind::Page => self.page_saved(slug).await,
+            Kind::Function => self.function_saved(slug, text).await,
+        }
+    }
+
     async fn key(&mut self, key: char) -> bool {
         match key.to_ascii_lowercase() {
             's' => {
@@ -315,14 +348,16 @@ impl Dev {
         }
         true
     }
+}
 
+impl Dev {
     /// Saves a version of every page and function whose file changed since the last pull or
     /// push, as `quire push` does.
     async fn save(&mut self) -> anyhow::Result<()> {
         let mut state = self.project.state()?;
         let mut any = false;
         for kind in [Kind::Page, Kind::Function] {
-            for slug in self.project.slugs(kind)? {
+            for slug in self.project.slugs(kind) {
                 let pushed =
                     push_one(&self.project, &self.client, &mut state, kind, &slug, false).await?;
                 if let Pushed::Saved { version, ok } = pushed {
@@ -361,20 +396,32 @@ impl Dev {
             println!("No page to open: add one in pages/.");
             return;
         };
-        let url = self.preview_url(slug);
-        let opener = if cfg!(target_os = "macos") {
-            "open"
-        } else {
-            "xdg-open"
-        };
-        match std::process::Command::new(opener)
-            .arg(&url)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-        {
-            Ok(_) => println!("Opened {url}"),
-            Err(_) => println!("Open {url} in your browser."),
-        }
+        open_in_browser(&self.preview_url(slug));
+    }
+}
+
+/// `:line:column` of a load error that has them.
+pub(crate) fn position(error: &quire_functions::LoadError) -> String {
+    match error {
+        quire_functions::LoadError::Syntax { line, column, .. } => format!(":{line}:{column}"),
+        _ => String::new(),
+    }
+}
+
+/// Opens `url` in the user's browser, or says to.
+pub(crate) fn open_in_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(_) => println!("Opened {url}"),
+        Err(_) => println!("Open {url} in your browser."),
     }
 }

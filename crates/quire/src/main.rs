@@ -9,6 +9,7 @@ mod credentials;
 mod dev;
 mod functions;
 mod lock;
+mod offline;
 mod page_assets;
 mod pages;
 mod project;

@@ -62,6 +62,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 /// A project folder: where it is and its `quire.json`.
+#[derive(Clone)]
 pub struct Project {
     pub root: PathBuf,
     pub config: Config,
@@ -165,10 +166,10 @@ impl Project {
     }
 
     /// The slugs of `kind` with a file in the folder, sorted.
-    pub fn slugs(&self, kind: Kind) -> anyhow::Result<Vec<String>> {
+    pub fn slugs(&self, kind: Kind) -> Vec<String> {
         let dir = self.root.join(kind.folder());
         let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(Vec::new());
+            return Vec::new();
         };
         let mut slugs: Vec<String> = entries
             .filter_map(Result::ok)
@@ -180,7 +181,7 @@ impl Project {
             .filter_map(|path| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
             .collect();
         slugs.sort();
-        Ok(slugs)
+        slugs
     }
 
     /// Which kind of file `path` is, and its slug; `None` for any other file.

@@ -295,7 +295,7 @@ async fn member_name(client: &ApiClient, user_id: &str) -> Option<String> {
 pub async fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
     let (project, client) = args.folder.open()?;
     let mut state = project.state()?;
-    let pages = project.slugs(Kind::Page)?;
+    let pages = project.slugs(Kind::Page);
     if let Some(first) = pages.first() {
         crate::page_assets::push(&client, &project.file(Kind::Page, first)).await?;
     }
@@ -303,7 +303,7 @@ pub async fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
     let mut pushed = 0;
     for (kind, slugs) in [
         (Kind::Page, pages),
-        (Kind::Function, project.slugs(Kind::Function)?),
+        (Kind::Function, project.slugs(Kind::Function)),
     ] {
         for slug in slugs {
             match push_one(&project, &client, &mut state, kind, &slug, args.force).await? {
