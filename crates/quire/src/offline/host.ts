@@ -4,7 +4,7 @@
  * function calls answered by the local `quire dev`. Each build `quire dev` reports over
  * `/events` loads hidden beside the shown frame and takes its place once its page started.
  */
-import { mountPage, type MountedPage } from "./bridge-host";
+import { mountPage, type MountedPage } from "../../../../bridge/host";
 
 const slug = document.body.dataset.page ?? "";
 const stage = document.getElementById("stage") as HTMLElement;

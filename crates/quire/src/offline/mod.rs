@@ -154,7 +154,9 @@ impl Handler for Session {
 async fn bundle_host(project: &Project, compiler: &Compiler) -> anyhow::Result<String> {
     let dir = project.root.join(".quire/offline/host");
     std::fs::create_dir_all(&dir).with_context(|| format!("could not make {}", dir.display()))?;
-    std::fs::write(dir.join("main.ts"), HOST_TS)?;
+    // In the repository it imports bridge/host.ts where it is (so the type check sees both).
+    let entry = HOST_TS.replace("\"../../../../bridge/host\"", "\"./bridge-host\"");
+    std::fs::write(dir.join("main.ts"), entry)?;
     std::fs::write(dir.join("bridge-host.ts"), BRIDGE_HOST_TS)?;
     let bundle = compiler
         .bundle_app(
