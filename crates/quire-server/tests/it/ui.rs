@@ -152,6 +152,7 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
         "/p/default",
         "/p/default/pages/orders",
         "/p/default/pages/orders/edit",
+        "/p/default/pages/orders/dev",
     ] {
         let response = get(&app, route).await;
         assert_eq!(response.status, StatusCode::OK, "{route}");
