@@ -280,7 +280,12 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
             onPick={(problem) => editor.current?.goTo(problem.line, problem.column)}
           />
         </section>
-        <PreviewPane project={project} page={page} preview={preview} fromDev={fromDev?.by ?? (fromDev ? "" : null)} />
+        <PreviewPane
+          project={project}
+          page={page}
+          preview={preview}
+          fromDev={fromDev ? (fromDev.by ?? "") : null}
+        />
       </div>
       {panel === "versions" ? (
         <VersionsDrawer
