@@ -187,14 +187,29 @@ test("quire dev: saved files repaint the open previews without a reload, errors 
     const invoked = await ok(["functions", "invoke", "hello", "--url", server.app, "--payload", '{"name":"Ada"}']);
     assert.match(invoked.stdout, /Bonjour, Ada!/);
 
-    // `s` saves a version of the fixed page; `q` quits.
+    // The studio with unsaved edits keeps showing its own text; the dev preview follows.
+    await studio.getByRole("textbox", { name: /^Source of/ }).click();
+    await studio.keyboard.press("ControlOrMeta+End");
+    await studio.keyboard.insertText("\n// an unsaved edit\n");
+    await studio.getByText("Unsaved changes").waitFor();
+    await studioFrame().getByRole("heading", { name: "Hello from a" }).waitFor({ timeout: 30_000 });
     from = dev.output.length;
     await edit(join(b, "pages/hello.tsx"), "<h1>Saved in my editor</h2>", "<h1>Kept</h1>");
     await dev.waitFor(/pages\/hello\.tsx: built in/, from);
+    await liveFrame().getByRole("heading", { name: "Kept" }).waitFor({ timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await studioFrame().getByRole("heading", { name: "Kept" }).count(), 0, "the studio keeps its own");
+
+    // `s` saves a version of what changed, `p` publishes it, `q` quits.
     dev.child.stdin.write("s");
     await dev.waitFor(/pages\/hello\.tsx: saved version \d+: built/, from);
     const head = await owner.ok("GET", "/api/v1/projects/default/pages/hello");
     assert.match(head.head.source, /<h1>Kept<\/h1>/);
+    from = dev.output.length;
+    dev.child.stdin.write("p");
+    await dev.waitFor(/pages\/hello\.tsx: published version \d+/, from);
+    const published = await owner.ok("GET", "/api/v1/projects/default/pages/hello");
+    assert.equal(published.published_version, head.head.number);
     dev.child.stdin.write("q");
     assert.equal(await dev.exited, 0);
   } finally {
