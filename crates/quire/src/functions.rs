@@ -272,7 +272,7 @@ async fn upload_code(
 ) -> anyhow::Result<Uploaded> {
     let path = function_path(api, slug, "");
     let (status, _) = api.send_raw(Method::GET, &path, None).await?;
-    let detail = if status == StatusCode::NOT_FOUND {
+    if status == StatusCode::NOT_FOUND {
         let mut body = settings.json();
         body.insert("name".to_owned(), json!(name.unwrap_or(slug)));
         body.insert("slug".to_owned(), json!(slug));
@@ -285,19 +285,17 @@ async fn upload_code(
             version: created["head_version"].as_i64().unwrap_or(1),
             load_error: created["load_error"].clone(),
         });
-    } else {
-        // Any other failure (no access, server down) is reported with the server's message.
-        api.get(&path).await?;
-        let detail = api
-            .put(&format!("{path}/code"), &json!({ "code": code }))
+    }
+    // Any other failure (no access, server down) is reported with the server's message.
+    api.get(&path).await?;
+    let detail = api
+        .put(&format!("{path}/code"), &json!({ "code": code }))
+        .await?;
+    let changes = settings.json();
+    if !changes.is_empty() {
+        api.send(Method::PATCH, &path, Some(&Value::Object(changes)))
             .await?;
-        let changes = settings.json();
-        if !changes.is_empty() {
-            api.send(Method::PATCH, &path, Some(&Value::Object(changes)))
-                .await?;
-        }
-        detail
-    };
+    }
     Ok(Uploaded {
         created: false,
         version: detail["head_version"].as_i64().unwrap_or_default(),
