@@ -19,6 +19,7 @@ import { PageList } from "./screens/PageList";
 import { ProjectList } from "./screens/ProjectList";
 import { SignIn } from "./screens/SignIn";
 import { Studio } from "./studio/Studio";
+import { DevPreview } from "./studio/DevPreview";
 import { FunctionList } from "./functions/FunctionList";
 import { FunctionScreen } from "./functions/FunctionScreen";
 import { Inbox } from "./screens/inbox/Inbox";
@@ -166,6 +167,13 @@ function Screens({ me }: { me: Me }) {
             {(project) => (
               <Studio project={project} pageRef={params.page} user={me.user} />
             )}
+          </ProjectScreen>
+        )}
+      </Route>
+      <Route path="/p/:project/pages/:page/dev">
+        {(params) => (
+          <ProjectScreen me={me} framed={shell}>
+            {(project) => <DevPreview project={project} pageRef={params.page} user={me.user} />}
           </ProjectScreen>
         )}
       </Route>

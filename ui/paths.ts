@@ -9,6 +9,8 @@ export const paths = {
   project: (project: string) => `/p/${seg(project)}`,
   dashboard: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}`,
   studio: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}/edit`,
+  /** The full-window preview that follows `quire dev` (the CLI prints it). */
+  devPreview: (project: string, page: string) => `/p/${seg(project)}/pages/${seg(page)}/dev`,
   functions: (project: string) => `/p/${seg(project)}/functions`,
   fn: (project: string, fn: string) => `/p/${seg(project)}/functions/${seg(fn)}`,
   members: (project: string) => `/p/${seg(project)}/members`,

@@ -35,6 +35,7 @@ const KINDS = [
   "page.saved",
   "page.published",
   "page.unpublished",
+  "page.previewed",
   "function.called",
   "conversation.updated",
   "message.created",

@@ -1895,6 +1895,16 @@ export interface components {
             updated_at: string;
         };
         PreviewRequest: {
+            /**
+             * @description Show a build that succeeds in every open preview of the page (the studio's, `quire
+             *     dev`'s), through the live event `page.previewed`. Default false: only this caller sees it.
+             */
+            announce?: boolean;
+            /**
+             * @description Values for `kapso.getContext()` in this preview, over the server's: any of `context`,
+             *     `vars` and `metadata` (`system` is the server's). At most 64 KiB as JSON.
+             */
+            context?: Record<string, never> | null;
             /** @description npm dependencies: name → version range. Absent: the head version's, and its lock. */
             dependencies?: {
                 [key: string]: string;
@@ -3914,7 +3924,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events, each `id: <event id>`, `event: <kind>`, `data: <JSON>`, oldest first: `page.saved` {page_id, version, build_ok} and `function.called` {function_ids} (owners and admins only), `page.published` {page_id, version}, `page.unpublished` {page_id}; from the inbox `message.created` and `message.updated` {message}, `conversation.updated` {conversation}, in the views the conversation routes answer with. Every stream starts with `event: ready` {after}, whose id is where it starts, so a reconnect resumes from there even before the first event; a resumed stream then sends every stored event after the given id. When that id is no longer stored (events are kept 24 hours, at most 10,000 per project), the stream starts with `event: reset` {after} instead: reload what you show, the stream goes on after `after`. A comment line every 15 seconds keeps the connection open. The stream ends when the caller may no longer see the project (checked before each batch of events) or the server stops; reconnect with `Last-Event-ID`. */
+            /** @description Server-sent events, each `id: <event id>`, `event: <kind>`, `data: <JSON>`, oldest first: `page.saved` {page_id, version, build_ok} and `function.called` {function_ids} and `page.previewed` {page_id, sha256, url, expires_at, context, by} (a `quire dev` build to show in every open preview; the url is signed and has no nonce) (owners and admins only), `page.published` {page_id, version}, `page.unpublished` {page_id}; from the inbox `message.created` and `message.updated` {message}, `conversation.updated` {conversation}, in the views the conversation routes answer with. Every stream starts with `event: ready` {after}, whose id is where it starts, so a reconnect resumes from there even before the first event; a resumed stream then sends every stored event after the given id. When that id is no longer stored (events are kept 24 hours, at most 10,000 per project), the stream starts with `event: reset` {after} instead: reload what you show, the stream goes on after `after`. A comment line every 15 seconds keeps the connection open. The stream ends when the caller may no longer see the project (checked before each batch of events) or the server stops; reconnect with `Last-Event-ID`. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -21,12 +21,15 @@ export function PreviewPane({
   page,
   preview,
   pageConsole,
+  fromDev = null,
 }: {
   project: Project;
   page: PageDetail;
-  preview: ReturnType<typeof usePreview>;
+  preview: Pick<ReturnType<typeof usePreview>, "state" | "lastGood">;
   /** The page's console: the studio reads its errors for the page agent's check. */
   pageConsole: PageConsoleState;
+  /** Set when the preview shows a build `quire dev` announced: who ran it ("" unknown). */
+  fromDev?: string | null;
 }) {
   const appTheme = useTheme().theme;
   const [theme, setTheme] = useState<"light" | "dark">(appTheme);
@@ -58,9 +61,11 @@ export function PreviewPane({
         ? { text: "Does not compile: showing the last good render", tone: "warn" }
         : { text: "Does not compile yet: see Problems", tone: "error" };
     if (state.status === "error") return { text: state.message, tone: "error" };
+    if (state.status === "built" && fromDev !== null)
+      return { text: fromDev ? `From quire dev (${fromDev})` : "From quire dev", tone: "ok" };
     if (state.status === "built") return { text: "Up to date", tone: "ok" };
     return { text: "Waiting for the first compile…", tone: "quiet" };
-  }, [state, frame]);
+  }, [state, frame, fromDev]);
 
   return (
     <section className="studio-preview" aria-label="Preview">

@@ -34,6 +34,7 @@ import { useTypeCheck } from "./useTypeProblems";
 import { usePageConsole } from "../page/usePageConsole";
 import { AgentPanel } from "./AgentPanel";
 import { useAgentRun, useAgentStatus, type AgentProblem } from "./useAgentRun";
+import { useAnnouncedPreview } from "./useAnnouncedPreview";
 import { useLeaveGuard } from "./useLeaveGuard";
 import { useSaveShortcut } from "../components/useSaveShortcut";
 import { VersionsDrawer } from "./VersionsDrawer";
@@ -70,7 +71,7 @@ const CHECK_SETTLE_MS = 2000;
 /** How long the check waits for the type checker before it reports without it. */
 const CHECK_TYPES_MS = 10_000;
 
-function Editor({ project, page }: { project: Project; page: PageDetail; user: User }) {
+function Editor({ project, page, user }: { project: Project; page: PageDetail; user: User }) {
   const [location, navigate] = useLocation();
   const search = useSearch();
   const panel = new URLSearchParams(search).get("panel") as Panel;
@@ -103,10 +104,34 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
   const agentRunning = agent.run?.phase === "running";
   // While the model writes, the text is half a page: the preview waits for the whole of it.
   const agentWriting = agentRunning && agent.run?.attempts.at(-1)?.status === "writing";
-  const preview = usePreview(project.slug, page.id, agentWriting ? null : text);
+  const ownPreview = usePreview(project.slug, page.id, agentWriting ? null : text);
+  // A build `quire dev` announced shows while this editor has no unsaved edits and no agent
+  // run, until a newer compile of its own.
+  const announced = useAnnouncedPreview(project.slug, page.id, user.id);
+  const fromDev =
+    announced !== null && !dirty && !agentRunning && announced.at > (ownPreview.lastGood?.at ?? -1)
+      ? announced
+      : null;
+  const preview = useMemo(
+    () =>
+      fromDev
+        ? {
+            state: {
+              status: "built" as const,
+              frame: fromDev.frame,
+              build: { ok: true, diagnostics: [], artifact: null },
+              at: fromDev.at,
+              // The file `quire dev` built is on someone's disk, not here.
+              text: "",
+            },
+            lastGood: { frame: fromDev.frame, at: fromDev.at },
+          }
+        : ownPreview,
+    [fromDev, ownPreview],
+  );
   const typeCheck = useTypeCheck(text);
   const typeProblems = typeCheck.problems;
-  useAgentCheck(pendingCheck, text, preview.state, pageConsole.lines, typeCheck, (attempt, problems) => {
+  useAgentCheck(pendingCheck, text, ownPreview.state, pageConsole.lines, typeCheck, (attempt, problems) => {
     setPendingCheck(null);
     void agent.report(attempt, problems);
   });
@@ -307,7 +332,13 @@ function Editor({ project, page }: { project: Project; page: PageDetail; user: U
             onPick={(problem) => editor.current?.goTo(problem.line, problem.column)}
           />
         </section>
-        <PreviewPane project={project} page={page} preview={preview} pageConsole={pageConsole} />
+        <PreviewPane
+          project={project}
+          page={page}
+          preview={preview}
+          pageConsole={pageConsole}
+          fromDev={fromDev ? (fromDev.by ?? "") : null}
+        />
       </div>
       {panel === "versions" ? (
         <VersionsDrawer

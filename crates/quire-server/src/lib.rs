@@ -49,6 +49,8 @@ pub use config::{
     default_function_concurrency,
 };
 pub use errors::ApiError;
+/// What `kapso.getContext()` answers a page, for `quire dev --offline` to grant the same.
+pub use routes::pages::frame::page_context;
 pub use state::AppState;
 
 /// JSON bodies above this are refused before parsing (a page source is at most 1 MiB).

@@ -93,6 +93,15 @@ pub struct ContactSeen<'a> {
     pub name: Option<&'a str>,
 }
 
+/// The conversation of a contact, by its key or else its business-scoped id: two lookups,
+/// each by its own index (written as one `OR`, `SQLite`, without statistics, walked every
+/// conversation of the number).
+const CONTACT_LOOKUP: &str = "SELECT 0 AS preference, id FROM conversations WHERE project_id = $1 \
+     AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
+     UNION ALL \
+     SELECT 1 AS preference, id FROM conversations WHERE project_id = $1 \
+     AND whatsapp_phone_number_id = $2 AND business_user_id = $4";
+
 /// The contact fields of a stored conversation, as the upsert compares them.
 #[derive(Debug, PartialEq, FromRow)]
 struct StoredContact {
@@ -143,16 +152,9 @@ pub async fn upsert_conversation(
             what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
         });
     };
-    // Two lookups, each by its own index: written as one `OR`, SQLite (without statistics)
-    // walked every conversation of the number, and so did PostgreSQL's generic plan of the
-    // prepared statement. On PostgreSQL the row is locked from here on, even when nothing of
-    // it changes: what the transaction writes for this conversation next (its messages, their
-    // unread count) then waits behind any other writer of the conversation as a whole.
-    const LOOKUP: &str = "SELECT 0 AS preference, id FROM conversations WHERE project_id = $1 \
-         AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
-         UNION ALL \
-         SELECT 1 AS preference, id FROM conversations WHERE project_id = $1 \
-         AND whatsapp_phone_number_id = $2 AND business_user_id = $4";
+    // On PostgreSQL the row is locked from here on, even when nothing of it changes: what the
+    // transaction writes for this conversation next (its messages, their unread count) then
+    // waits behind any other writer of the conversation as a whole.
     let lock = match backend_of(tx) {
         Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
@@ -160,7 +162,7 @@ pub async fn upsert_conversation(
     let sql = format!(
         "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
          FROM conversations WHERE id = \
-         (SELECT id FROM ({LOOKUP}) found ORDER BY preference LIMIT 1){lock}"
+         (SELECT id FROM ({CONTACT_LOOKUP}) found ORDER BY preference LIMIT 1){lock}"
     );
     let found: Option<StoredContact> = sqlx::query_as(&sql)
         .bind(seen.project_id)

@@ -249,6 +249,16 @@ impl Store {
         Ok(())
     }
 
+    /// Appends `event` on its own (a change that stores nothing else, such as a preview shown
+    /// to the project's other editors), commits and announces it. Answers its id.
+    pub async fn append_event_alone(&self, event: &NewEvent<'_>) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let id = self.append_event(&mut tx, event).await?;
+        tx.commit().await?;
+        self.announce_events(event.project_id);
+        Ok(id)
+    }
+
     /// Tells this process's readers that `project_id` has new committed events: call it after
     /// committing a transaction that appended some. It never waits.
     pub fn announce_events(&self, project_id: &str) {

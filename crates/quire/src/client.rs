@@ -8,15 +8,16 @@ use serde_json::Value;
 /// Where the server is and who is calling.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteArgs {
-    /// The Quire server's URL.
-    #[arg(long, env = "QUIRE_URL", default_value = "http://127.0.0.1:8787")]
-    pub url: String,
-    /// An API token (`quire token create`).
+    /// The Quire server's URL [default: the project folder's (quire.json), else
+    /// `http://127.0.0.1:8787`]
+    #[arg(long, env = "QUIRE_URL")]
+    pub url: Option<String>,
+    /// An API token (`quire token create`) [default: the one `quire login` kept for the server]
     #[arg(long, env = "QUIRE_TOKEN", hide_env_values = true)]
-    pub token: String,
-    /// The project (id or slug).
-    #[arg(long, env = "QUIRE_PROJECT", default_value = "default")]
-    pub project: String,
+    pub token: Option<String>,
+    /// The project (id or slug) [default: the project folder's (quire.json), else default]
+    #[arg(long, env = "QUIRE_PROJECT")]
+    pub project: Option<String>,
 }
 
 pub struct ApiClient {
@@ -27,13 +28,46 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    pub fn new(remote: &RemoteArgs) -> Self {
-        Self {
+    /// A client as `remote` says, the project folder around the current directory (if any)
+    /// filling in the server and project it leaves out.
+    pub fn new(remote: &RemoteArgs) -> anyhow::Result<Self> {
+        let folder = crate::project::Project::find(None).ok().map(|p| p.config);
+        let url = remote
+            .url
+            .clone()
+            .or_else(|| folder.as_ref().map(|c| c.server.clone()))
+            .unwrap_or_else(|| "http://127.0.0.1:8787".to_owned());
+        let project = remote
+            .project
+            .clone()
+            .or_else(|| folder.map(|c| c.project))
+            .unwrap_or_else(|| "default".to_owned());
+        Self::connect(&url, remote.token.clone(), &project)
+    }
+
+    /// A client of the server at `url` for `project`, with `token` or else the one `quire
+    /// login` kept for that server.
+    pub fn connect(url: &str, token: Option<String>, project: &str) -> anyhow::Result<Self> {
+        let base = url.trim_end_matches('/').to_owned();
+        let token = match token {
+            Some(token) => token,
+            None => crate::credentials::token_for(&base)?.with_context(|| {
+                format!(
+                    "you are not signed in to {base}: run `quire login`, or pass --token (or QUIRE_TOKEN)"
+                )
+            })?,
+        };
+        Ok(Self {
             http: reqwest::Client::new(),
-            base: remote.url.trim_end_matches('/').to_owned(),
-            token: remote.token.clone(),
-            project: remote.project.clone(),
-        }
+            base,
+            token,
+            project: project.to_owned(),
+        })
+    }
+
+    /// The server's URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// `/api/v1/projects/{project}` followed by `rest`.

@@ -51,14 +51,7 @@ pub async fn run(args: CompileArgs) -> anyhow::Result<ExitCode> {
     let lock = read_lock(&lock_path)?;
     let dependencies = parse_deps(&args.deps)?;
 
-    let store_dir = args.store.clone().unwrap_or_else(default_store_dir);
-    let cache_dir = store_dir
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("compiler-cache");
-    let store = PackageStore::open(&store_dir, RegistryConfig::from_environment())
-        .with_context(|| format!("could not open the package store {}", store_dir.display()))?;
-    let compiler = Compiler::new(store, cache_dir);
+    let compiler = local_compiler(args.store.clone())?;
 
     let progress = CliProgress::new();
     let input = CompileInput {
@@ -122,6 +115,19 @@ fn default_lock_path(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}.lock.json"))
 }
 
+/// A compiler over the npm package store `store` (default: [`default_store_dir`]), its cache
+/// beside the store.
+pub(crate) fn local_compiler(store: Option<PathBuf>) -> anyhow::Result<Compiler> {
+    let store_dir = store.unwrap_or_else(default_store_dir);
+    let cache_dir = store_dir
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("compiler-cache");
+    let packages = PackageStore::open(&store_dir, RegistryConfig::from_environment())
+        .with_context(|| format!("could not open the package store {}", store_dir.display()))?;
+    Ok(Compiler::new(packages, cache_dir))
+}
+
 fn default_store_dir() -> PathBuf {
     std::env::var_os("QUIRE_DATA_DIR")
         .filter(|dir| !dir.is_empty())
@@ -129,7 +135,7 @@ fn default_store_dir() -> PathBuf {
         .join("npm")
 }
 
-fn read_lock(path: &Path) -> anyhow::Result<Option<Lock>> {
+pub(crate) fn read_lock(path: &Path) -> anyhow::Result<Option<Lock>> {
     match std::fs::read_to_string(path) {
         Ok(text) => serde_json::from_str(&text).map(Some).with_context(|| {
             format!(

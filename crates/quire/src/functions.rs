@@ -122,7 +122,7 @@ impl Settings {
 
 pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
     match command {
-        FunctionsCommand::List { remote } => list(&ApiClient::new(&remote)).await,
+        FunctionsCommand::List { remote } => list(&ApiClient::new(&remote)?).await,
         FunctionsCommand::Deploy {
             file,
             slug,
@@ -137,13 +137,13 @@ pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
                 timeout_ms,
                 memory_mb,
             };
-            deploy(&ApiClient::new(&remote), &file, slug, name, &settings).await
+            deploy(&ApiClient::new(&remote)?, &file, slug, name, &settings).await
         }
         FunctionsCommand::Invoke {
             function,
             payload,
             remote,
-        } => invoke(&ApiClient::new(&remote), &function, &payload).await,
+        } => invoke(&ApiClient::new(&remote)?, &function, &payload).await,
         FunctionsCommand::Secret(SecretCommand::Set {
             function,
             name,
@@ -161,7 +161,7 @@ pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
                     "standard input was empty; pipe the value in, e.g. `printf %s \"$VALUE\" | quire functions secret set {function} {name}`"
                 );
             }
-            let api = ApiClient::new(&remote);
+            let api = ApiClient::new(&remote)?;
             api.put(
                 &function_path(&api, &function, &format!("/secrets/{name}")),
                 &json!({ "value": value }),
@@ -171,7 +171,7 @@ pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         FunctionsCommand::Secret(SecretCommand::List { function, remote }) => {
-            let api = ApiClient::new(&remote);
+            let api = ApiClient::new(&remote)?;
             let names = api.get(&function_path(&api, &function, "/secrets")).await?;
             for secret in names.as_array().into_iter().flatten() {
                 println!(
@@ -187,7 +187,7 @@ pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
             name,
             remote,
         }) => {
-            let api = ApiClient::new(&remote);
+            let api = ApiClient::new(&remote)?;
             api.send(
                 Method::DELETE,
                 &function_path(&api, &function, &format!("/secrets/{name}")),
@@ -201,7 +201,7 @@ pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
             function,
             limit,
             remote,
-        } => logs(&ApiClient::new(&remote), &function, limit).await,
+        } => logs(&ApiClient::new(&remote)?, &function, limit).await,
     }
 }
 
@@ -251,6 +251,85 @@ fn default_slug(file: &Path) -> anyhow::Result<String> {
         .with_context(|| format!("cannot take a slug from {}; pass --slug", file.display()))
 }
 
+/// What uploading a function's code came to.
+pub struct Uploaded {
+    /// The function was made by this upload.
+    pub created: bool,
+    /// The new head version.
+    pub version: i64,
+    /// Why the code does not load (`{message, line, column}`), or null.
+    pub load_error: Value,
+}
+
+/// Stores `code` as function `slug`'s new head version, making the function (named `name`,
+/// default the slug) when it does not exist, and applies `settings`.
+async fn upload_code(
+    api: &ApiClient,
+    slug: &str,
+    name: Option<&str>,
+    code: &str,
+    settings: &Settings,
+) -> anyhow::Result<Uploaded> {
+    let path = function_path(api, slug, "");
+    let (status, _) = api.send_raw(Method::GET, &path, None).await?;
+    if status == StatusCode::NOT_FOUND {
+        let mut body = settings.json();
+        body.insert("name".to_owned(), json!(name.unwrap_or(slug)));
+        body.insert("slug".to_owned(), json!(slug));
+        body.insert("code".to_owned(), json!(code));
+        let created = api
+            .post(&api.project_path("/functions"), &Value::Object(body))
+            .await?;
+        return Ok(Uploaded {
+            created: true,
+            version: created["head_version"].as_i64().unwrap_or(1),
+            load_error: created["load_error"].clone(),
+        });
+    }
+    // Any other failure (no access, server down) is reported with the server's message.
+    api.get(&path).await?;
+    let detail = api
+        .put(&format!("{path}/code"), &json!({ "code": code }))
+        .await?;
+    let changes = settings.json();
+    if !changes.is_empty() {
+        api.send(Method::PATCH, &path, Some(&Value::Object(changes)))
+            .await?;
+    }
+    Ok(Uploaded {
+        created: false,
+        version: detail["head_version"].as_i64().unwrap_or_default(),
+        load_error: detail["load_error"].clone(),
+    })
+}
+
+/// Uploads `code` as function `slug`'s new version: the folder's `quire push` and `quire
+/// dev`, without settings.
+pub async fn upload(api: &ApiClient, slug: &str, code: &str) -> anyhow::Result<Uploaded> {
+    let settings = Settings {
+        public: None,
+        timeout_ms: None,
+        memory_mb: None,
+    };
+    upload_code(api, slug, None, code, &settings).await
+}
+
+/// `file:line:column: error: message` for a load error (`{message, line, column}`).
+pub fn load_error_line(file: &str, error: &Value) -> String {
+    let position = match (error["line"].as_u64(), error["column"].as_u64()) {
+        (Some(line), Some(column)) => format!(":{line}:{column}"),
+        _ => String::new(),
+    };
+    format!("{file}{position}: error: {}", text(&error["message"]))
+}
+
+/// Deploys function `slug`'s head version; answers the deploy result (`status` is
+/// `deployed` when the code loaded, else `error` says why).
+pub async fn deploy_head(api: &ApiClient, slug: &str) -> anyhow::Result<Value> {
+    api.post(&function_path(api, slug, "/deploy"), &json!({}))
+        .await
+}
+
 async fn deploy(
     api: &ApiClient,
     file: &Path,
@@ -264,28 +343,13 @@ async fn deploy(
         Some(slug) => slug,
         None => default_slug(file)?,
     };
-    let path = function_path(api, &slug, "");
-    let (status, _) = api.send_raw(Method::GET, &path, None).await?;
-    if status == StatusCode::NOT_FOUND {
-        let mut body = settings.json();
-        body.insert("name".to_owned(), json!(name.as_deref().unwrap_or(&slug)));
-        body.insert("slug".to_owned(), json!(slug));
-        body.insert("code".to_owned(), json!(code));
-        api.post(&api.project_path("/functions"), &Value::Object(body))
-            .await?;
+    if upload_code(api, &slug, name.as_deref(), &code, settings)
+        .await?
+        .created
+    {
         println!("created function {slug}");
-    } else {
-        // Any other failure (no access, server down) is reported with the server's message.
-        api.get(&path).await?;
-        api.put(&format!("{path}/code"), &json!({ "code": code }))
-            .await?;
-        let changes = settings.json();
-        if !changes.is_empty() {
-            api.send(Method::PATCH, &path, Some(&Value::Object(changes)))
-                .await?;
-        }
     }
-    let result = api.post(&format!("{path}/deploy"), &json!({})).await?;
+    let result = deploy_head(api, &slug).await?;
     if result["status"] == "deployed" {
         println!(
             "deployed {slug} version {}; invoke it with `quire functions invoke {slug} --payload '{{}}'`",
@@ -293,15 +357,9 @@ async fn deploy(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let error = &result["error"];
-    let position = match (error["line"].as_u64(), error["column"].as_u64()) {
-        (Some(line), Some(column)) => format!(":{line}:{column}"),
-        _ => String::new(),
-    };
     eprintln!(
-        "{}{position}: error: {}",
-        file.display(),
-        text(&error["message"])
+        "{}",
+        load_error_line(&file.display().to_string(), &result["error"])
     );
     eprintln!(
         "{slug} was not deployed (version {} is saved as a draft); fix the code and deploy again",

@@ -44,7 +44,7 @@ pub struct GenerateArgs {
 }
 
 pub async fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    let client = ApiClient::new(&args.remote);
+    let client = ApiClient::new(&args.remote)?;
     let page_path = client.project_path(&format!("/pages/{}", args.slug));
     let (status, text) = client.send_raw(Method::GET, &page_path, None).await?;
     if !status.is_success() && status != StatusCode::NOT_FOUND {

@@ -5,14 +5,20 @@ mod admin;
 mod backup;
 mod client;
 mod compile;
+mod credentials;
+mod dev;
 mod functions;
 mod generate;
 mod lock;
+mod offline;
 mod page_assets;
 mod pages;
+mod project;
 mod restore;
 mod serve;
 mod settings;
+mod sync;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -55,6 +61,18 @@ enum Command {
     /// A project's functions on a Quire server: list, deploy a .js file, invoke, secrets, logs.
     #[command(subcommand)]
     Functions(functions::FunctionsCommand),
+    /// Sign in to a Quire server and keep an API token for it in your config directory.
+    Login(credentials::LoginArgs),
+    /// Make a project folder: pages/, functions/, quire.json, kapso.d.ts, tsconfig.json.
+    Init(project::InitArgs),
+    /// Bring the project's pages and functions down into the project folder.
+    Pull(sync::PullArgs),
+    /// Send every page and function whose file changed up as a new version; refused for a
+    /// file someone changed on the server since your pull, unless --force.
+    Push(sync::PushArgs),
+    /// Watch the project folder: a saved page is compiled and shown in every open preview, a
+    /// saved function is checked; keys save, publish, open the preview and quit.
+    Dev(dev::DevArgs),
     /// Copy the database (online, while the server runs) and its secret key into one file.
     Backup(backup::BackupArgs),
     /// Put a backup back as the data directory's database; the server must be stopped.
@@ -90,6 +108,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compile(args) => compile::run(args).await,
         Command::Pages(command) => pages::run(command).await,
         Command::Functions(command) => functions::run(command).await,
+        Command::Login(args) => credentials::run(args).await,
+        Command::Init(args) => project::init(&args),
+        Command::Pull(args) => sync::pull(&args).await,
+        Command::Push(args) => sync::push(&args).await,
+        Command::Dev(args) => dev::run(args).await,
         command => {
             let settings = Settings::load(&cli.overrides)?;
             match command {
@@ -102,7 +125,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{settings}");
                     Ok(ExitCode::SUCCESS)
                 }
-                Command::Compile(_) | Command::Pages(_) | Command::Functions(_) => {
+                Command::Compile(_)
+                | Command::Pages(_)
+                | Command::Functions(_)
+                | Command::Login(_)
+                | Command::Init(_)
+                | Command::Pull(_)
+                | Command::Push(_)
+                | Command::Dev(_) => {
                     unreachable!("handled above")
                 }
             }

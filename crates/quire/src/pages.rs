@@ -80,7 +80,7 @@ pub enum PagesCommand {
 
 pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
     match command {
-        PagesCommand::List { remote } => list(&ApiClient::new(&remote)).await,
+        PagesCommand::List { remote } => list(&ApiClient::new(&remote)?).await,
         PagesCommand::Push {
             file,
             slug,
@@ -90,7 +90,7 @@ pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
             remote,
         } => {
             push(
-                &ApiClient::new(&remote),
+                &ApiClient::new(&remote)?,
                 &file,
                 &Target {
                     slug,
@@ -105,15 +105,15 @@ pub async fn run(command: PagesCommand) -> anyhow::Result<ExitCode> {
             page,
             output,
             remote,
-        } => pull(&ApiClient::new(&remote), &page, output).await,
+        } => pull(&ApiClient::new(&remote)?, &page, output).await,
         PagesCommand::Publish {
             page,
             number,
             remote,
-        } => publish(&ApiClient::new(&remote), &page, number).await,
+        } => publish(&ApiClient::new(&remote)?, &page, number).await,
         PagesCommand::Generate(args) => crate::generate::generate(args).await,
         PagesCommand::Delete { page, yes, remote } => {
-            delete(&ApiClient::new(&remote), &page, yes).await
+            delete(&ApiClient::new(&remote)?, &page, yes).await
         }
     }
 }
@@ -186,6 +186,74 @@ struct Target<'a> {
     base_version: Option<i64>,
 }
 
+/// What a save of a page's source came to.
+pub enum Saved {
+    /// A version was stored (`created`: the page too); `ok` says whether it built.
+    Version {
+        created: bool,
+        number: i64,
+        ok: bool,
+        size: i64,
+        diagnostics: Value,
+    },
+    /// Refused: the head is no longer the base version. `message` names who saved it.
+    Conflict { message: String },
+}
+
+/// Saves `source` as page `slug`'s new version on top of `base_version` (`None`: on top of
+/// any head), creating the page (named `name`, default the slug) when it does not exist.
+pub async fn save_page(
+    client: &ApiClient,
+    slug: &str,
+    name: Option<&str>,
+    source: &str,
+    base_version: Option<i64>,
+) -> anyhow::Result<Saved> {
+    let path = client.project_path(&format!("/pages/{slug}"));
+    let (status, text) = client.send_raw(Method::GET, &path, None).await?;
+    let (created, saved) = if status == StatusCode::NOT_FOUND {
+        let body = json!({ "name": name.unwrap_or(slug), "slug": slug, "source": source });
+        let created = client.post(&client.project_path("/pages"), &body).await?;
+        (true, created["first"].clone())
+    } else if status.is_success() {
+        let body = json!({ "source": source, "base_version": base_version });
+        let (status, text) = client
+            .send_raw(
+                Method::PUT,
+                &format!("{path}/source"),
+                Some((body.to_string(), "application/json")),
+            )
+            .await?;
+        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status == StatusCode::CONFLICT && answer["error"]["code"] == "head_moved" {
+            return Ok(Saved::Conflict {
+                message: error_message(&text),
+            });
+        }
+        if !status.is_success() {
+            bail!("the server answered {status}: {}", error_message(&text));
+        }
+        (false, answer)
+    } else {
+        bail!("the server answered {status}: {}", error_message(&text));
+    };
+    Ok(Saved::Version {
+        created,
+        number: saved["version"]["number"].as_i64().unwrap_or_default(),
+        ok: saved["build"]["ok"].as_bool().unwrap_or(false),
+        size: saved["build"]["artifact"]["size"].as_i64().unwrap_or(0),
+        diagnostics: saved["build"]["diagnostics"].clone(),
+    })
+}
+
+/// Prints a build's diagnostics on stderr, named after the local `file`.
+pub fn print_diagnostics(value: &Value, file: &Path) {
+    match diagnostics(value, file) {
+        Some(diagnostics) => eprint!("{}", render_diagnostics(&diagnostics)),
+        None => eprintln!("{value:#}"),
+    }
+}
+
 async fn push(
     client: &ApiClient,
     file: &Path,
@@ -200,7 +268,6 @@ async fn push(
     }
     let source = std::fs::read_to_string(file)
         .with_context(|| format!("could not read the page {}", file.display()))?;
-    let name = target.name;
     let slug = match target.slug.clone() {
         Some(slug) => slug,
         None => file
@@ -210,43 +277,51 @@ async fn push(
             .context("cannot take a slug from the file name; pass --slug")?,
     };
     crate::page_assets::push(client, file).await?;
-    let path = client.project_path(&format!("/pages/{slug}"));
-    let (status, text) = client.send_raw(Method::GET, &path, None).await?;
-    let saved = if status == StatusCode::NOT_FOUND {
-        let body = json!({ "name": name.unwrap_or(&slug), "slug": slug, "source": source });
-        let created = client.post(&client.project_path("/pages"), &body).await?;
-        println!("Created page {slug:?}.");
-        created["first"].clone()
-    } else if status.is_success() {
-        let body = json!({ "source": source, "base_version": target.base_version });
-        client.put(&format!("{path}/source"), &body).await?
-    } else {
-        bail!("the server answered {status}: {}", error_message(&text));
+    let saved = save_page(client, &slug, target.name, &source, target.base_version).await?;
+    let (created, number, ok, size, diagnostics) = match saved {
+        Saved::Version {
+            created,
+            number,
+            ok,
+            size,
+            diagnostics,
+        } => (created, number, ok, size, diagnostics),
+        Saved::Conflict { message } => {
+            bail!("the server answered 409 Conflict: {message}")
+        }
     };
-    let number = saved["version"]["number"].as_i64().unwrap_or_default();
-    let ok = saved["build"]["ok"].as_bool().unwrap_or(false);
-    match diagnostics(&saved["build"]["diagnostics"], file) {
-        Some(diagnostics) => eprint!("{}", render_diagnostics(&diagnostics)),
-        None => eprintln!("{:#}", saved["build"]["diagnostics"]),
+    if created {
+        println!("Created page {slug:?}.");
     }
+    print_diagnostics(&diagnostics, file);
     if !ok {
         eprintln!(
             "Saved version {number} of {slug:?}, but it did not build: fix the errors above and push again. The published version is unchanged."
         );
         return Ok(ExitCode::FAILURE);
     }
-    let size = saved["build"]["artifact"]["size"].as_i64().unwrap_or(0);
     println!("Saved version {number} of {slug:?}: built ({size} bytes).");
     if publish_after {
-        let page = client
-            .post(&format!("{path}/publish"), &json!({ "version": number }))
-            .await?;
-        println!(
-            "Published version {} of {slug:?}.",
-            page["published_version"]
-        );
+        let published = publish_version(client, &slug, Some(number)).await?;
+        println!("Published version {published} of {slug:?}.");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Publishes `version` of `page` (default: the newest) and answers the published number.
+pub async fn publish_version(
+    client: &ApiClient,
+    page: &str,
+    version: Option<i64>,
+) -> anyhow::Result<i64> {
+    let body = version.map_or_else(|| json!({}), |number| json!({ "version": number }));
+    let published = client
+        .post(
+            &client.project_path(&format!("/pages/{page}/publish")),
+            &body,
+        )
+        .await?;
+    Ok(published["published_version"].as_i64().unwrap_or_default())
 }
 
 async fn pull(client: &ApiClient, page: &str, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
@@ -270,18 +345,8 @@ async fn pull(client: &ApiClient, page: &str, output: Option<PathBuf>) -> anyhow
 }
 
 async fn publish(client: &ApiClient, page: &str, version: Option<i64>) -> anyhow::Result<ExitCode> {
-    let body = version.map_or_else(|| json!({}), |number| json!({ "version": number }));
-    let published = client
-        .post(
-            &client.project_path(&format!("/pages/{page}/publish")),
-            &body,
-        )
-        .await?;
-    println!(
-        "Published version {} of {:?}.",
-        published["published_version"],
-        text(&published["slug"])
-    );
+    let number = publish_version(client, page, version).await?;
+    println!("Published version {number} of {page:?}.");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -96,6 +96,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/p/{project}", get(serve::index))
         .route("/p/{project}/pages/{page}", get(serve::index))
         .route("/p/{project}/pages/{page}/edit", get(serve::index))
+        .route("/p/{project}/pages/{page}/dev", get(serve::index))
         .route("/p/{project}/members", get(serve::index))
         .route("/p/{project}/audit", get(serve::index))
         .route("/account", get(serve::index))

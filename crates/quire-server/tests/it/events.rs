@@ -622,3 +622,61 @@ async fn on_postgres_a_reconnect_to_another_instance_misses_nothing() {
     assert!(seen.id < missed[0].id && missed[0].id < missed[1].id && missed[1].id < live.id);
     stream.quiet().await;
 }
+
+#[tokio::test]
+async fn an_announced_preview_reaches_owners_and_admins_with_a_signed_url_and_no_nonce() {
+    let w = World::new().await;
+    let owner = as_(&w.app, "owner@example.com").await;
+    let admin = as_(&w.app, "admin@example.com").await;
+    let member = as_(&w.app, "member@example.com").await;
+    let page = create_page(&owner, "orders").await;
+    let mut admins_stream = EventStream::open(&admin, EVENTS, None)
+        .await
+        .caught_up()
+        .await;
+    let mut members_stream = EventStream::open(&member, EVENTS, None)
+        .await
+        .caught_up()
+        .await;
+    let preview = "/api/v1/projects/p/pages/orders/preview";
+    // The studio's own previews are its own: nothing is announced.
+    let quiet = owner.post(preview, &json!({ "source": PAGE })).await;
+    assert_eq!(quiet.status, StatusCode::OK, "{}", quiet.text());
+    let body = json!({ "source": PAGE.replace("Orders", "Live"), "announce": true,
+        "context": { "vars": { "region": "eu" } } });
+    let answer = owner.post(preview, &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let answer = answer.json();
+    let previewed = admins_stream.next().await;
+    assert_eq!(previewed.kind, "page.previewed");
+    let data = &previewed.data;
+    assert_eq!(data["page_id"], page);
+    assert_eq!(data["sha256"], answer["build"]["artifact"]["sha256"]);
+    let url = data["url"].as_str().unwrap();
+    assert!(
+        answer["frame"]["url"].as_str().unwrap().starts_with(url) && !url.contains('#'),
+        "the answer's URL, without the nonce: {url}"
+    );
+    assert_eq!(data["context"]["vars"], json!({ "region": "eu" }));
+    assert_eq!(
+        answer["frame"]["context"]["vars"],
+        json!({ "region": "eu" })
+    );
+    assert_eq!(data["context"]["system"]["mode"], "preview");
+    assert!(data["by"]["name"].is_string());
+    members_stream.quiet().await;
+    admins_stream.quiet().await;
+
+    // A broken source is not announced; a context that sets `system` is refused.
+    let broken = json!({ "source": "export default (", "announce": true });
+    assert_eq!(owner.post(preview, &broken).await.status, StatusCode::OK);
+    let system = json!({ "source": PAGE, "context": { "system": { "mode": "regular" } } });
+    let refused = owner.post(preview, &system).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        refused.text()
+    );
+    admins_stream.quiet().await;
+}

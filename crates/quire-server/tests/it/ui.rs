@@ -55,6 +55,15 @@ fn attribute(html: &str, tag: &str, attribute: &str) -> String {
     rest[from..from + rest[from..].find('"').unwrap()].to_owned()
 }
 
+/// Screens of the app: each answers the index.
+const APP_ROUTES: [&str; 5] = [
+    "/login",
+    "/p/default",
+    "/p/default/pages/orders",
+    "/p/default/pages/orders/edit",
+    "/p/default/pages/orders/dev",
+];
+
 #[tokio::test]
 async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script() {
     let app = TestApp::new().await;
@@ -147,12 +156,7 @@ async fn the_index_and_assets_are_served_with_their_types_and_no_inline_script()
     );
     assert!(css.text().contains(":root[data-theme=\"dark\"]"));
 
-    for route in [
-        "/login",
-        "/p/default",
-        "/p/default/pages/orders",
-        "/p/default/pages/orders/edit",
-    ] {
+    for route in APP_ROUTES {
         let response = get(&app, route).await;
         assert_eq!(response.status, StatusCode::OK, "{route}");
         assert_eq!(

@@ -41,7 +41,7 @@ pub struct StreamQuery {
     responses(
         (status = 200, content_type = "text/event-stream", body = String, description = "Server-sent events, each \
             `id: <event id>`, `event: <kind>`, `data: <JSON>`, oldest first: `page.saved` {page_id, version, build_ok} \
-            and `function.called` {function_ids} (owners and admins only), `page.published` {page_id, version}, \
+            and `function.called` {function_ids} and `page.previewed` {page_id, sha256, url, expires_at, context, by} (a `quire dev` build to show in every open preview; the url is signed and has no nonce) (owners and admins only), `page.published` {page_id, version}, \
             `page.unpublished` {page_id}; from the inbox `message.created` and `message.updated` {message}, \
             `conversation.updated` {conversation}, in the views the conversation routes answer with. Every stream starts with `event: ready` {after}, whose id is where it \
             starts, so a reconnect resumes from there even before the first event; a resumed stream then sends every \

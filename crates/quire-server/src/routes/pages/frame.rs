@@ -133,25 +133,46 @@ pub fn frame_view(
         viewing.framed_by,
     );
     let nonce = hex::encode(rand::random::<[u8; 16]>());
-    let context = json!({
-        "system": {
-            "projectId": viewing.project_id,
-            "pageId": page.id,
-            "viewerUserId": viewing.viewer_user_id,
-            "mountPoint": page.mount_point,
-            "mode": viewing.mode,
-            "theme": "light",
-        },
-        "context": { "conversation": conversation.map(conversation_context) },
-        "vars": {},
-        "metadata": conversation.map_or_else(|| json!({}), |c| c.metadata.clone()),
-    });
+    let context = page_context(
+        viewing.project_id,
+        &page.id,
+        viewing.viewer_user_id,
+        page.mount_point.as_deref(),
+        viewing.mode,
+        conversation,
+    );
     FrameView {
         url: format!("{}#nonce={nonce}", signed.url),
         nonce,
         expires_at: timestamp(signed.expires_at * 1000),
         context,
     }
+}
+
+/// What `kapso.getContext()` answers for page `page_id` shown in `mode` (beside
+/// `conversation`, in the inbox): `{system, context: {conversation}, vars, metadata}`. Also
+/// what `quire dev --offline` grants, so both have one shape.
+pub fn page_context(
+    project_id: &str,
+    page_id: &str,
+    viewer_user_id: Option<&str>,
+    mount_point: Option<&str>,
+    mode: &str,
+    conversation: Option<&Conversation>,
+) -> serde_json::Value {
+    json!({
+        "system": {
+            "projectId": project_id,
+            "pageId": page_id,
+            "viewerUserId": viewer_user_id,
+            "mountPoint": mount_point,
+            "mode": mode,
+            "theme": "light",
+        },
+        "context": { "conversation": conversation.map(conversation_context) },
+        "vars": {},
+        "metadata": conversation.map_or_else(|| json!({}), |c| c.metadata.clone()),
+    })
 }
 
 /// A conversation as `kapso.getContext()` names it (Kapso's `KapsoConversation`).

@@ -6,12 +6,18 @@
 //! so the editor keeps showing the last good render. The artifact is stored like any other
 //! (the usercontent origin of any instance serves it) and pruned once no version refers to it
 //! and it has not been previewed or saved for an hour.
+//!
+//! With `announce` (what `quire dev` sends when a page file is saved), a build that succeeds
+//! is also shown to every open preview of the page: the event `page.previewed` (owners and
+//! admins only) carries the artifact's signed URL, without a nonce (each host makes its own),
+//! and the context, so the studio and the dev preview load it at once.
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use quire_store::NewArtifact;
+use quire_store::{Audience, NewArtifact, NewEvent};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::auth::{InboxAccess, InboxCaller, Viewer};
@@ -30,7 +36,18 @@ pub struct PreviewRequest {
     pub source: String,
     /// npm dependencies: name → version range. Absent: the head version's, and its lock.
     pub dependencies: Option<BTreeMap<String, String>>,
+    /// Show a build that succeeds in every open preview of the page (the studio's, `quire
+    /// dev`'s), through the live event `page.previewed`. Default false: only this caller sees it.
+    #[serde(default)]
+    pub announce: bool,
+    /// Values for `kapso.getContext()` in this preview, over the server's: any of `context`,
+    /// `vars` and `metadata` (`system` is the server's). At most 64 KiB as JSON.
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+/// The most JSON a preview's own context may take.
+const MAX_CONTEXT_BYTES: usize = 64 * 1024;
 
 #[derive(Serialize, ToSchema)]
 pub struct PreviewView {
@@ -54,6 +71,9 @@ pub async fn preview(
     let (membership, page, head_lock) =
         load_with_head_lock(&state, &viewer, &project, &page).await?;
     check_source_size(&body.source)?;
+    if let Some(context) = &body.context {
+        check_context(context)?;
+    }
     let built = compile_over_head(&state, &page, head_lock, body.source, body.dependencies).await?;
     let frame = match built.artifact() {
         Some(artifact) => {
@@ -68,13 +88,20 @@ pub async fn preview(
                 membership,
                 caller: InboxCaller::Member(viewer),
             };
-            Some(frame_view(
+            let mut frame = frame_view(
                 &state,
                 &Viewing::of(&access, Mode::Preview),
                 &page,
                 &artifact.sha256,
                 None,
-            ))
+            );
+            for (key, value) in body.context.into_iter().flatten() {
+                frame.context[key] = value;
+            }
+            if body.announce {
+                announce(&state, &access, &page, &artifact.sha256, &frame).await?;
+            }
+            Some(frame)
         }
         None => None,
     };
@@ -82,4 +109,58 @@ pub async fn preview(
         build: BuildView::from(&built),
         frame,
     }))
+}
+
+/// Tells the page's open previews about a build: `page.previewed` `{page_id, sha256, url,
+/// expires_at, context, by: {id, name}}`, the URL signed and without its fragment (each host
+/// adds a nonce of its own).
+async fn announce(
+    state: &AppState,
+    access: &InboxAccess,
+    page: &quire_store::Page,
+    sha256: &str,
+    frame: &FrameView,
+) -> Result<(), ApiError> {
+    let url = frame.url.split('#').next().unwrap_or_default();
+    let by = match &access.caller {
+        InboxCaller::Member(viewer) => json!({ "id": viewer.user.id, "name": viewer.user.name }),
+        InboxCaller::Embed(_) => serde_json::Value::Null,
+    };
+    let event = NewEvent::new(
+        &page.project_id,
+        "page.previewed",
+        Audience::Editors,
+        json!({
+            "page_id": page.id,
+            "sha256": sha256,
+            "url": url,
+            "expires_at": frame.expires_at,
+            "context": frame.context,
+            "by": by,
+        }),
+    );
+    state.store.append_event_alone(&event).await?;
+    Ok(())
+}
+
+fn check_context(context: &serde_json::Map<String, serde_json::Value>) -> Result<(), ApiError> {
+    if let Some(key) = context
+        .keys()
+        .find(|key| !["context", "vars", "metadata"].contains(&key.as_str()))
+    {
+        return Err(ApiError::validation(
+            "context",
+            format!(
+                "a preview's context sets `context`, `vars` and `metadata`, not {key:?} (`system` is the server's)"
+            ),
+        ));
+    }
+    let size = serde_json::to_string(context).map_or(usize::MAX, |json| json.len());
+    if size > MAX_CONTEXT_BYTES {
+        return Err(ApiError::validation(
+            "context",
+            format!("the preview's context is {size} bytes of JSON; at most {MAX_CONTEXT_BYTES}"),
+        ));
+    }
+    Ok(())
 }

@@ -1,0 +1,95 @@
+/**
+ * The dev preview, `/p/{project}/pages/{page}/dev`: the URL `quire dev` prints. The page fills
+ * the window (mode `preview`): first its saved head version, then each build `quire dev`
+ * announces as the page's file is saved, without a reload of this tab. A newer build loads
+ * hidden beside the shown one and takes its place once its page has started. Owners and
+ * admins only, as every preview.
+ */
+import { useState } from "react";
+import { Link } from "wouter";
+import type { FrameGrant } from "../../bridge/host";
+import { ApiError, errorMessage, type Project, type User } from "../api/client";
+import { usePage } from "../api/queries";
+import { Notice } from "../components/Notice";
+import { PageFrame } from "../page/PageFrame";
+import { paths } from "../paths";
+import { useAnnouncedPreview } from "./useAnnouncedPreview";
+
+export function DevPreview({ project, pageRef, user }: { project: Project; pageRef: string; user: User }) {
+  const page = usePage(project.slug, pageRef);
+  if (page.isPending) return <Notice tone="quiet" title="Opening the preview…" />;
+  if (page.isError) {
+    const missing = page.error instanceof ApiError && page.error.status === 404;
+    return (
+      <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
+        {missing
+          ? "Save its file while `quire dev` runs and press s to create it. "
+          : `${errorMessage(page.error)} `}
+        <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+      </Notice>
+    );
+  }
+  if (project.role === "member") {
+    return (
+      <Notice tone="info" title="Only owners and admins see previews">
+        You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link> once
+        it is published.
+      </Notice>
+    );
+  }
+  return <Live key={page.data.id} project={project} pageId={page.data.id} name={page.data.name} user={user} />;
+}
+
+function Live({ project, pageId, name, user }: { project: Project; pageId: string; name: string; user: User }) {
+  const announced = useAnnouncedPreview(project.slug, pageId, user.id);
+  // The head version until the first announced build; `null` grant: asked of the server.
+  const [shown, setShown] = useState<FrameGrant | "head" | null>("head");
+  const [headFailed, setHeadFailed] = useState(false);
+  const next = announced?.frame;
+  const frames: (FrameGrant | "head")[] = [];
+  if (shown) frames.push(shown);
+  if (next && next !== shown) frames.push(next);
+  const status = announced
+    ? `Live · ${announced.time}`
+    : headFailed
+      ? "Waiting for quire dev: save the page’s file"
+      : "Saved version · waiting for quire dev";
+  const statusTitle = announced?.by ? `Built by ${announced.by}’s quire dev` : undefined;
+
+  return (
+    <div className="dashboard">
+      <header className="dashboard-bar">
+        <Link href={paths.studio(project.slug, pageId)} className="back" aria-label={`Open ${name} in the studio`}>
+          ← Studio
+        </Link>
+        <h1 className="dashboard-title">{name}</h1>
+        <div className="dashboard-tools">
+          <span className="small muted" role="status" title={statusTitle}>
+            {status}
+          </span>
+        </div>
+      </header>
+      <div className="dashboard-frame dev-preview-stage">
+        {frames.map((grant) => (
+          <PageFrame
+            key={grant === "head" ? "head" : grant.nonce}
+            project={project.slug}
+            page={pageId}
+            mode="preview"
+            title={`Preview of ${name}`}
+            frame={grant === "head" ? undefined : grant}
+            autoResize={false}
+            className={grant === shown ? "dev-preview-frame" : "dev-preview-frame preview-frame-next"}
+            onReady={() => setShown(grant)}
+            onFailed={() => {
+              if (grant === "head") {
+                setHeadFailed(true);
+                if (shown === "head") setShown(null);
+              } else setShown(grant);
+            }}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}
