@@ -92,6 +92,7 @@ test("every screen and its main action with the keyboard alone", async () => {
   await tabTo(page, /^Source of/);
   await page.keyboard.press("ControlOrMeta+End");
   await page.keyboard.type("\n// typed, not clicked\n");
+  await page.getByText("Unsaved changes").waitFor();
   await page.keyboard.press("ControlOrMeta+s");
   await page.getByRole("status").getByText(/^Saved version 2/).waitFor();
 
