@@ -120,6 +120,10 @@ test("invite by link, accept in another browser, tokens, audit log and a new pas
   const changed = page.getByRole("status").locator(".toast", { hasText: `${INVITED.name} is now admin` });
   await changed.getByRole("button", { name: "Undo" }).click();
   await page.getByText(`${INVITED.name} is now member`).waitFor();
+  // The toast comes with the answer; the list shows it once it has read the members again.
+  await page.waitForFunction((select) => select.value === "member", await invitedRole.elementHandle(), {
+    timeout: 10_000,
+  });
   assert.equal(await invitedRole.inputValue(), "member", "undo puts the old role back");
   await invitedRole.selectOption("admin");
   await page.getByText(`${INVITED.name} is now admin`).last().waitFor();
