@@ -97,10 +97,16 @@ pub(super) async fn drive(state: &AppState, run: &Arc<Run>, model: &ChatModel, p
     let mut totals = Totals::default();
     let mut attempts_made = 0;
     let mut versions = Vec::new();
-    let outcome = tokio::select! {
-        outcome = attempts(state, run, model, &params, &mut totals, &mut attempts_made, &mut versions) => outcome,
-        () = run.stop_requested() => Outcome::Stopped,
-    };
+    let outcome = attempts(
+        state,
+        run,
+        model,
+        &params,
+        &mut totals,
+        &mut attempts_made,
+        &mut versions,
+    )
+    .await;
     let usage = totals.view();
     let (label, event) = match outcome {
         Outcome::Done { attempt, version } => (
@@ -190,22 +196,21 @@ async fn attempts(
     for attempt in 1..=params.max_attempts {
         *attempts_made = attempt;
         run.emit(AgentEvent::Attempt { attempt });
-        let reply = model
-            .complete(&messages, &mut |progress| match progress {
-                Progress::Text(text) => run.emit(AgentEvent::Delta {
-                    attempt,
-                    text: text.to_owned(),
-                }),
-                Progress::Retrying { reason, wait } => run.emit(AgentEvent::Retrying {
-                    attempt,
-                    reason,
-                    wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                }),
-            })
-            .await;
-        let reply = match reply {
-            Ok(reply) => reply,
-            Err(error) => return Outcome::ModelFailed(error.to_string()),
+        let mut progress = |progress: Progress| match progress {
+            Progress::Text(text) => run.emit(AgentEvent::Delta {
+                attempt,
+                text: text.to_owned(),
+            }),
+            Progress::Retrying { reason, wait } => run.emit(AgentEvent::Retrying {
+                attempt,
+                reason,
+                wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            }),
+        };
+        let reply = match unless_stopped(run, model.complete(&messages, &mut progress)).await {
+            None => return Outcome::Stopped,
+            Some(Ok(reply)) => reply,
+            Some(Err(error)) => return Outcome::ModelFailed(error.to_string()),
         };
         totals.add(reply.usage);
         let Some(source) = code::extract(&reply.text) else {
@@ -267,13 +272,27 @@ async fn attempts(
         if params.check == Check::Compiler {
             return Outcome::Done { attempt, version };
         }
-        let problems = check(run, attempt, version, params.check_timeout).await;
+        let Some(problems) =
+            unless_stopped(run, check(run, attempt, version, params.check_timeout)).await
+        else {
+            return Outcome::Stopped;
+        };
         if problems.is_empty() {
             return Outcome::Done { attempt, version };
         }
         messages.push(prompt::did_not_render(&source, &problems));
     }
     Outcome::Exhausted
+}
+
+/// `work`, unless the run is stopped first. Only the waits (for the model, for the studio's
+/// check) are cut short this way: a write to the store always runs to its end, since a future
+/// dropped inside a transaction would leave `SQLite`'s one write connection mid-statement.
+async fn unless_stopped<T>(run: &Run, work: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        () = run.stop_requested() => None,
+        value = work => Some(value),
+    }
 }
 
 /// Saves the functions the answer drafts: a slug the project lacks becomes a new function in
