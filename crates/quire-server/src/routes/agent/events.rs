@@ -3,12 +3,10 @@
 //! `failed` or `stopped`), when the stream ends.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::HeaderValue;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use axum::response::sse::Event as SseEvent;
 use futures::StreamExt;
 
 use super::find_run;
@@ -16,9 +14,8 @@ use crate::agent::events::AgentEvent;
 use crate::auth::Viewer;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
+use crate::routes::events::stream::sse_response;
 use crate::state::AppState;
-
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 #[utoipa::path(get, path = "/api/v1/projects/{p}/agent/runs/{run}/events", tag = "agent",
     params(("p" = String, Path, description = "project id or slug"), ("run" = String, Path, description = "the run's id")),
@@ -39,11 +36,5 @@ pub async fn events(
         let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
         Ok::<_, Infallible>(SseEvent::default().event(event.kind()).data(data))
     });
-    let mut response = Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
-        .into_response();
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(sse_response(events))
 }

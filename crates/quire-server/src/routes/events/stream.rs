@@ -98,14 +98,22 @@ pub async fn stream(
     })
     .flatten()
     .map(|delivery| Ok::<_, Infallible>(sse_event(&delivery)));
+    Ok(sse_response(events))
+}
+
+/// `events` as a server-sent event stream, with a comment every [`KEEP_ALIVE`] so idle
+/// connections stay open, and unbuffered by proxies (nginx would hold events back).
+pub(crate) fn sse_response<S>(events: S) -> Response
+where
+    S: futures::Stream<Item = Result<SseEvent, Infallible>> + Send + 'static,
+{
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response();
-    // Proxies that buffer answers (nginx) would hold events back.
     response
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    response
 }
 
 /// The id to resume after: `Last-Event-ID` (what `EventSource` sends on a reconnect), else
