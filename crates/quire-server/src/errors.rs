@@ -173,6 +173,9 @@ impl From<quire_store::StoreError> for ApiError {
                 error.to_string(),
             )
             .with_details(serde_json::json!({ "used": used, "size": size, "limit": limit })),
+            StoreError::AssetGone { .. } => {
+                Self::new(StatusCode::CONFLICT, "asset_gone", error.to_string())
+            }
             StoreError::LastOwner => Self::new(
                 StatusCode::CONFLICT,
                 "last_owner",

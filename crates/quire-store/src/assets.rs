@@ -329,20 +329,27 @@ impl Store {
 }
 
 /// Records, in a save's transaction, the contents (name, SHA-256) its version was built with.
+/// A content deleted since the compile read it (its asset deleted meanwhile) fails the save
+/// with [`StoreError::AssetGone`].
 pub(crate) async fn record_version_assets(
     tx: &mut Tx,
     version_id: &str,
     used: &[(String, String)],
 ) -> Result<(), StoreError> {
     for (name, sha256) in used {
-        sqlx::query(
-            "INSERT INTO page_version_assets (version_id, name, sha256) VALUES ($1, $2, $3)",
+        let recorded = sqlx::query(
+            "INSERT INTO page_version_assets (version_id, name, sha256) SELECT $1, $2, $3 \
+             WHERE EXISTS (SELECT 1 FROM asset_contents WHERE sha256 = $3)",
         )
         .bind(version_id)
         .bind(name)
         .bind(sha256)
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            return Err(StoreError::AssetGone { name: name.clone() });
+        }
     }
     Ok(())
 }

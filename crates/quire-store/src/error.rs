@@ -13,6 +13,10 @@ pub enum StoreError {
     #[error("{what} not found")]
     NotFound { what: String },
     #[error(
+        "the asset {name:?} was deleted while the page was being built; nothing was saved. Save again: the import of a missing asset is then reported at its line"
+    )]
+    AssetGone { name: String },
+    #[error(
         "the mount point {mount_point} is held by page {page_name:?} ({page_slug}); a project mounts one page there: unmount that page first"
     )]
     MountPointTaken {

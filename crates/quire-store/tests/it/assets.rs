@@ -192,6 +192,25 @@ async fn a_version_keeps_the_contents_it_was_built_with() {
             .unwrap();
         assert_eq!(store.asset_content("new").await.unwrap(), None);
         assert_eq!(store.prune_asset_contents().await.unwrap(), 0);
+
+        // A save built with a content deleted since (the asset went during its compile)
+        // fails clearly, and saves nothing.
+        let stale = NewPageVersion::new("src 2", &BTreeMap::new(), &json!([]))
+            .with_artifact(NewArtifact {
+                sha256: "art2",
+                html: "<p>2",
+            })
+            .with_assets(vec![("logo.png".to_owned(), "new".to_owned())]);
+        let gone = store
+            .save_page_version(&page.id, &stale, &w.owner, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&gone, StoreError::AssetGone { name } if name == "logo.png"),
+            "{gone}"
+        );
+        let versions = store.page_versions(&page.id).await.unwrap();
+        assert_eq!(versions.len(), 1, "the failed save left no version");
         assert_eq!(
             store.asset_content("old").await.unwrap().unwrap().bytes,
             b"old"
