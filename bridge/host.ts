@@ -21,6 +21,9 @@
  *      context (a new frame grant) and sends it to a page that listens; a page that does not,
  *      or whose artifact changed meanwhile, is reloaded with the new grant in the same iframe
  *      element, so the frame keeps its place and size.
+ *   7. A warm frame is a shell (a page's artifact without its page, which the studio's
+ *      preview compiles answer beside the artifact) loaded ahead of time; `runPage` sends it
+ *      the next build's script and CSS and resolves once the page says it started.
  *
  * Messages from any other window, with a wrong nonce, malformed, or over 256 KiB are dropped.
  * Dependency-free on purpose: it runs in the app origin next to the viewer's session.
@@ -89,7 +92,18 @@ export interface MountedPage {
    * supersedes one still under way.
    */
   setConversation(conversationId: string | undefined): Promise<ConversationChange>;
+  /**
+   * Runs a page in this frame, which must be a shell: resolves once the page ran and painted
+   * (or threw); rejects when the frame never started or the page never answered.
+   */
+  runPage(page: WarmPage): Promise<void>;
   destroy(): void;
+}
+
+/** What a shell needs to run a page: its module script and CSS. */
+export interface WarmPage {
+  script: string;
+  css: string;
 }
 
 /**
@@ -248,6 +262,8 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
   let loaded: { resolve: () => void; reject: (e: Error) => void } | null = null;
   // The path the host framed; invocations use it and nothing from the page's messages.
   let invokePath = "";
+  // The page run in this shell, once `runPage` sent it: resolved when it says it started.
+  let pageStarted: (() => void) | null = null;
 
   let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   const ready = new Promise<void>((resolve, reject) => {
@@ -353,6 +369,11 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       case "error": {
         if (typeof data.message !== "string") return;
         options.onError?.(data.message, typeof data.stack === "string" ? data.stack : "");
+        return;
+      }
+      case "kapso:started": {
+        pageStarted?.();
+        pageStarted = null;
         return;
       }
       case "kapso:listening": {
@@ -541,6 +562,22 @@ export function mountPage(container: HTMLElement, options: MountOptions): Mounte
       return listening;
     },
     setConversation,
+    async runPage(page: WarmPage): Promise<void> {
+      await ready;
+      if (destroyed || !port) throw new Error("the page was closed");
+      const shown = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pageStarted = null;
+          reject(new Error("the page did not start in its warm frame"));
+        }, HANDSHAKE_TIMEOUT_MS);
+        pageStarted = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      port.postMessage({ type: "page", script: page.script, css: page.css });
+      return shown;
+    },
     setContext(next: unknown): void {
       context = next;
       if (port && !destroyed) port.postMessage({ type: "context", context: withTheme(next, options.theme) });

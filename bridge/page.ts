@@ -26,6 +26,11 @@
  *                                                          handshake when it listened before
  *    Console and error messages raised before the handshake are buffered (up to 100) and sent
  *    once the port arrives.
+ * 3. A shell (an artifact without its page, `<html data-quire-shell>`: the studio's warm
+ *    frames) takes one page over the port, after the handshake:
+ *      host → frame  {type:"page", script, css}            the page's module script and CSS
+ *      frame → host  {type:"kapso:started"}                 the page ran and painted (or threw)
+ *    Any other document ignores `page`.
  */
 
 // The public types (`Kapso`, `KapsoContext`, …) come from kapso.d.ts, the declarations pages
@@ -33,7 +38,8 @@
 type HostMessage =
   | { type: "result"; id: number; ok: true; value: unknown }
   | { type: "result"; id: number; ok: false; error: { message: string } }
-  | { type: "context"; context: KapsoContext };
+  | { type: "context"; context: KapsoContext }
+  | { type: "page"; script: string; css: string };
 
 (() => {
   const READY_TIMEOUT_MS = 10_000;
@@ -52,6 +58,8 @@ type HostMessage =
 
   let port: MessagePort | null = null;
   let context: KapsoContext | null = null;
+  // A shell waits for its one page; every other document has its page already.
+  let awaitingPage = document.documentElement.hasAttribute("data-quire-shell");
   let nextId = 1;
   const pending = new Map<
     number,
@@ -118,6 +126,11 @@ type HostMessage =
       clearTimeout(call.timer);
       if (message.ok) call.resolve(message.value);
       else call.reject(new Error(String(message.error?.message ?? "the function failed")));
+    } else if (message.type === "page") {
+      if (!awaitingPage || typeof message.script !== "string" || typeof message.css !== "string")
+        return;
+      awaitingPage = false;
+      runPage(message.script, message.css);
     } else if (message.type === "context") {
       context = message.context;
       for (const listener of contextListeners) {
@@ -128,6 +141,40 @@ type HostMessage =
         }
       }
     }
+  };
+
+  /**
+   * Runs a shell's page as the artifact would have: its CSS, then its module script. Says
+   * `kapso:started` once the script ran and the first render it caused is in the document (a
+   * change under `<body>`, or a quiet 100 ms after the script), so the host swaps in a painted
+   * page; a script that throws says so too, as a whole artifact would show its blank page.
+   */
+  const runPage = (script: string, css: string): void => {
+    let told = false;
+    const started = (): void => {
+      if (told) return;
+      told = true;
+      observer?.disconnect();
+      send({ type: "kapso:started" });
+    };
+    const observer =
+      typeof MutationObserver === "function" ? new MutationObserver(() => started()) : null;
+    const ran = (): void => {
+      observer?.observe(document.body, { childList: true, subtree: true, characterData: true });
+      setTimeout(started, 100);
+    };
+    (window as unknown as { __quireRan?: () => void }).__quireRan = ran;
+    window.addEventListener("error", ran, { once: true });
+    if (css !== "") {
+      const style = document.createElement("style");
+      style.textContent = css;
+      document.head.appendChild(style);
+    }
+    const element = document.createElement("script");
+    element.type = "module";
+    // The line after the page's last runs once its module has (top-level awaits included).
+    element.textContent = `${script}\n;globalThis.__quireRan?.();\n`;
+    document.body.appendChild(element);
   };
 
   window.addEventListener("message", (event: MessageEvent) => {

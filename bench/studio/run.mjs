@@ -6,6 +6,8 @@
 //   - the app's JavaScript as served gzipped (and brotli), before the language-service worker
 //                                                                           target ≤ 450 KB
 //   - keystroke → preview repainted with the new text, less the debounce     target ≤ 150 ms
+//     (the moment the new frame takes the shown one's place: a warm frame swaps once its page
+//     ran and changed the document; a whole artifact's frame at its bridge's handshake)
 //   - save (Ctrl/Cmd-S) → version stored and said so                       target ≤ 100 ms
 //
 // Medians of ROUNDS rounds (default 7). Run from the repository root:
@@ -32,6 +34,8 @@ const median = (values) => {
 
 const server = await startServer();
 const results = { interactive: [], repaint: [], compiled: [], save: [] };
+/** Rounds whose repaint ran the page in the warm frame loaded before the keystroke. */
+let warmRepaints = 0;
 const sizes = {};
 let owner;
 try {
@@ -82,6 +86,14 @@ try {
       // Timed in the page, at animation frames: Playwright's own waits poll up to every 500 ms.
       const shownFrame = ".preview-frame:not(.preview-frame-next) iframe";
       const before = await page.evaluate((selector) => document.querySelector(selector)?.src, shownFrame);
+      // The frames loaded before typing: the shown one, and the warm one once it is there.
+      await page.waitForFunction(() => document.querySelectorAll(".preview-stage iframe").length >= 2, null, {
+        polling: "raf",
+        timeout: 30_000,
+      });
+      const loaded = await page.evaluate(() =>
+        [...document.querySelectorAll(".preview-stage iframe")].map((frame) => frame.src),
+      );
       const typed = Date.now();
       const compiled = page.waitForResponse((r) => r.url().endsWith("/preview"));
       await page.keyboard.insertText(source.replace(/>Load[^<]*</, `>${label}<`));
@@ -93,6 +105,8 @@ try {
         { polling: "raf", timeout: 30_000 },
       );
       results.repaint.push(Date.now() - typed - DEBOUNCE_MS);
+      if (loaded.includes(await page.evaluate((selector) => document.querySelector(selector)?.src, shownFrame)))
+        warmRepaints += 1;
       await frame.getByRole("button", { name: label }).waitFor({ timeout: 30_000 });
 
       // Save → stored and said so.
@@ -116,6 +130,7 @@ console.log(`| measure | median | rounds | target |\n|---|---:|---|---|`);
 console.log(row("editor interactive after a cold load", results.interactive, "≤ 1000 ms"));
 console.log(row("keystroke → preview compiled (after the debounce)", results.compiled, "—"));
 console.log(row("keystroke → preview repainted (after the debounce)", results.repaint, "≤ 150 ms"));
+console.log(`(${warmRepaints} of ${results.repaint.length} repaints ran in the warm frame)`);
 console.log(row("save → version stored", results.save, "≤ 100 ms"));
 console.log(
   `\napp script: ${sizes.identity} bytes plain, ${sizes.gzip} gzip as served (${sizes.gzipOwn} at gzip -9), ${sizes.br} brotli; target ≤ 460800 gzip`,

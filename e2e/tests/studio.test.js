@@ -191,6 +191,67 @@ test("break, fix, save, publish, view as a member, compare, roll back, delete", 
   await page.close();
 });
 
+test("the preview follows the text in its warm frame: React started ahead, the context and the console there", async () => {
+  const source = (label) =>
+    [
+      'import React, { useEffect, useState } from "react";',
+      'import { createRoot } from "react-dom/client";',
+      "function App() {",
+      '  const [theme, setTheme] = useState("unknown");',
+      "  useEffect(() => {",
+      "    kapso.ready().then(() => setTheme(String(kapso.getContext().system.theme)));",
+      "    return kapso.on(\"context\", (context) => setTheme(String(context.system.theme)));",
+      "  }, []);",
+      `  console.log("rendered ${label}");`,
+      `  return <main><h1>${label}</h1><p>theme {theme}</p></main>;`,
+      "}",
+      'createRoot(document.getElementById("root")!).render(<App />);',
+      "",
+    ].join("\n");
+  await owner.ok("POST", "/api/v1/projects/default/pages", { name: "Warm", slug: "warm", template: "blank" });
+  await owner.ok("PUT", "/api/v1/projects/default/pages/warm/source", { source: source("First render") });
+  const own = await launch();
+  try {
+    const page = await own.page();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signInThroughUi(page, server, ADMIN.email, ADMIN.password, "/p/default/pages/warm/edit");
+    await preview(page, { role: "heading", name: "First render" });
+    // Once the first render is shown, a warm frame (the shell: bridge and React) loads beside it.
+    await page.waitForFunction(() => document.querySelectorAll(".preview-stage iframe").length === 2);
+    const warm = await page.evaluate(() => document.querySelector(".preview-frame-next iframe").src);
+
+    await page.getByRole("textbox", { name: /^Source of/ }).waitFor();
+    await setText(page, source("Second render"));
+    const frame = await preview(page, { role: "heading", name: "Second render" });
+    const shown = await page.evaluate(() => document.querySelector(".preview-frame:not(.preview-frame-next) iframe").src);
+    assert.equal(shown, warm, "the change ran in the warm frame");
+    await frame.getByText("theme light").waitFor();
+    await page.getByRole("group", { name: "Preview theme" }).getByRole("button", { name: "Dark" }).click();
+    await frame.getByText("theme dark").waitFor();
+    await page.locator("#preview-console").getByText("rendered Second render").first().waitFor();
+    assert.equal(
+      await page.locator("#preview-console").getByText("rendered First render").count(),
+      0,
+      "the console starts afresh with each render",
+    );
+    // The next warm frame loads for the change after.
+    await page.waitForFunction(
+      (used) => [...document.querySelectorAll(".preview-frame-next iframe")].some((f) => f.src !== used),
+      warm,
+    );
+    const warmAgain = await page.evaluate(() => document.querySelector(".preview-frame-next iframe").src);
+    await setText(page, source("Third render"));
+    await preview(page, { role: "heading", name: "Third render" });
+    assert.equal(
+      await page.evaluate(() => document.querySelector(".preview-frame:not(.preview-frame-next) iframe").src),
+      warmAgain,
+      "and so did the one after",
+    );
+  } finally {
+    await own.close();
+  }
+});
+
 test("two editors save from the same version: the second is offered a merge, nothing is lost", async () => {
   await owner.ok("POST", "/api/v1/projects/default/pages", {
     name: "Shared",

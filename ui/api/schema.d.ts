@@ -1916,6 +1916,7 @@ export interface components {
             /** @description The compile's outcome; nothing was saved either way. */
             build: components["schemas"]["BuildView"];
             frame?: null | components["schemas"]["FrameView"];
+            warm?: null | components["schemas"]["WarmView"];
         };
         /**
          * @description A problem the studio found in a built attempt: a type error, or an error the preview
@@ -2189,6 +2190,20 @@ export interface components {
             /** @description Whether this is the version the page serves. */
             published: boolean;
         };
+        /**
+         * @description A build taken apart for a warm frame: a host that has `shell` loaded runs `script` (with
+         *     `css`) there instead of loading the whole artifact.
+         */
+        WarmView: {
+            /** @description The page's CSS. */
+            css: string;
+            /** @description A frame of the shell, to load ahead of the next build. */
+            frame: components["schemas"]["FrameView"];
+            /** @description The page's module script. */
+            script: string;
+            /** @description The shell's SHA-256: two builds with the same one run in the same kind of frame. */
+            shell: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2302,6 +2317,7 @@ export type SchemaUserView = components['schemas']['UserView'];
 export type SchemaVersionDetailView = components['schemas']['VersionDetailView'];
 export type SchemaVersionRef = components['schemas']['VersionRef'];
 export type SchemaVersionView = components['schemas']['VersionView'];
+export type SchemaWarmView = components['schemas']['WarmView'];
 export type $defs = Record<string, never>;
 export interface operations {
     auth_login: {

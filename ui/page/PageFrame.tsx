@@ -4,13 +4,14 @@
  * compile granted, a chosen theme and a test context), and in the inbox's Page tab beside a
  * conversation (switching conversations keeps the frame: see `setConversation`).
  */
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 import {
   mountPage,
   type ConsoleLevel,
   type FrameGrant,
   type MountedPage,
   type PageMode,
+  type WarmPage,
 } from "../../bridge/host";
 import { credentialHeaders } from "../api/client";
 
@@ -30,7 +31,11 @@ export interface PageFrameProps {
   endpoints?: { frame: string; invoke: string };
   autoResize?: boolean;
   className?: string;
+  /** A page to run in this frame, which is then a warm one (a shell: see bridge/host.ts). */
+  warmPage?: WarmPage;
   onReady?: () => void;
+  /** `page` ran and painted. */
+  onStarted?: () => void;
   onFailed?: (error: Error) => void;
   onConsole?: (level: ConsoleLevel, args: string[]) => void;
   onPageError?: (message: string, stack: string) => void;
@@ -48,7 +53,9 @@ export function PageFrame({
   endpoints,
   autoResize,
   className,
+  warmPage,
   onReady,
+  onStarted,
   onFailed,
   onConsole,
   onPageError,
@@ -59,8 +66,8 @@ export function PageFrame({
   // The conversation the mounted frame was last asked to show.
   const shownConversation = useRef(conversationId);
   // Callbacks and settings change on every render; the frame must not be rebuilt for that.
-  const latest = useRef({ onReady, onFailed, onConsole, onPageError, theme, context, conversationId });
-  latest.current = { onReady, onFailed, onConsole, onPageError, theme, context, conversationId };
+  const latest = useRef({ onReady, onStarted, onFailed, onConsole, onPageError, theme, context, conversationId });
+  latest.current = { onReady, onStarted, onFailed, onConsole, onPageError, theme, context, conversationId };
 
   useEffect(() => {
     const element = container.current;
@@ -94,8 +101,29 @@ export function PageFrame({
       mounted.current = null;
       page_.destroy();
     };
-    // `theme`, `context` and `conversationId` reach the live page below, not by rebuilding the frame.
-  }, [project, page, mode, title, autoResize, frame]);
+    // `theme`, `context`, `conversationId` and `title` reach the live page below, not by
+    // rebuilding the frame (a warm frame would lose the page it runs).
+  }, [project, page, mode, autoResize, frame]);
+
+  useEffect(() => {
+    mounted.current?.iframe?.setAttribute("title", title);
+  }, [title]);
+
+  // A warm frame's page: sent as soon as the render that brings it commits (a layout effect,
+  // not after the paint), shown once it started.
+  useLayoutEffect(() => {
+    const page_ = mounted.current;
+    if (!page_ || !warmPage) return;
+    page_.runPage(warmPage).then(
+      () => {
+        if (mounted.current === page_) latest.current.onStarted?.();
+      },
+      (error: unknown) => {
+        if (mounted.current === page_)
+          latest.current.onFailed?.(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }, [warmPage]);
 
   // Another conversation: the page gets its context as an event, or is reloaded in place.
   useEffect(() => {

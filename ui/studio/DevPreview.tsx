@@ -1,19 +1,19 @@
 /**
  * The dev preview, `/p/{project}/pages/{page}/dev`: the URL `quire dev` prints. The page fills
  * the window (mode `preview`): first its saved head version, then each build `quire dev`
- * announces as the page's file is saved, without a reload of this tab. A newer build loads
- * hidden beside the shown one and takes its place once its page has started. Owners and
- * admins only, as every preview.
+ * announces as the page's file is saved, without a reload of this tab. A newer build runs in
+ * the warm frame or loads hidden beside the shown one, and takes its place once its page has
+ * started (see useFrameSwap). Owners and admins only, as every preview.
  */
 import { useState } from "react";
 import { Link } from "wouter";
-import type { FrameGrant } from "../../bridge/host";
 import { ApiError, errorMessage, type Project, type User } from "../api/client";
 import { usePage } from "../api/queries";
 import { Notice } from "../components/Notice";
 import { PageFrame } from "../page/PageFrame";
 import { paths } from "../paths";
 import { useAnnouncedPreview } from "./useAnnouncedPreview";
+import { useFrameSwap } from "./useFrameSwap";
 
 export function DevPreview({ project, pageRef, user }: { project: Project; pageRef: string; user: User }) {
   const page = usePage(project.slug, pageRef);
@@ -42,13 +42,9 @@ export function DevPreview({ project, pageRef, user }: { project: Project; pageR
 
 function Live({ project, pageId, name, user }: { project: Project; pageId: string; name: string; user: User }) {
   const announced = useAnnouncedPreview(project.slug, pageId, user.id);
-  // The head version until the first announced build; `null` grant: asked of the server.
-  const [shown, setShown] = useState<FrameGrant | "head" | null>("head");
+  // The head version (the server grants its frame) until the first announced build.
+  const { slots, started, cold } = useFrameSwap(announced ?? "head");
   const [headFailed, setHeadFailed] = useState(false);
-  const next = announced?.frame;
-  const frames: (FrameGrant | "head")[] = [];
-  if (shown) frames.push(shown);
-  if (next && next !== shown) frames.push(next);
   const status = announced
     ? `Live · ${announced.time}`
     : headFailed
@@ -70,22 +66,23 @@ function Live({ project, pageId, name, user }: { project: Project; pageId: strin
         </div>
       </header>
       <div className="dashboard-frame dev-preview-stage">
-        {frames.map((grant) => (
+        {slots.map((slot) => (
           <PageFrame
-            key={grant === "head" ? "head" : grant.nonce}
+            key={slot.key}
             project={project.slug}
             page={pageId}
             mode="preview"
             title={`Preview of ${name}`}
-            frame={grant === "head" ? undefined : grant}
+            frame={slot.frame}
+            warmPage={slot.page}
             autoResize={false}
-            className={grant === shown ? "dev-preview-frame" : "dev-preview-frame preview-frame-next"}
-            onReady={() => setShown(grant)}
+            className={slot.role === "shown" ? "dev-preview-frame" : "dev-preview-frame preview-frame-next"}
+            onReady={slot.page ? undefined : () => started(slot.key)}
+            onStarted={() => started(slot.key)}
             onFailed={() => {
-              if (grant === "head") {
-                setHeadFailed(true);
-                if (shown === "head") setShown(null);
-              } else setShown(grant);
+              if (slot.key === "head") setHeadFailed(true);
+              if (slot.role === "warm") cold(slot.key);
+              else started(slot.key);
             }}
           />
         ))}

@@ -5,13 +5,13 @@
  * and the test context; the page's console sits underneath.
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { FrameGrant } from "../../bridge/host";
 import type { PageDetail, Project } from "../api/client";
 import { PageConsole } from "../page/PageConsole";
 import { PageFrame } from "../page/PageFrame";
 import type { PageConsole as PageConsoleState } from "../page/usePageConsole";
 import { useTheme } from "../theme";
 import { ContextPanel, mergeContext, usePreviewContext } from "./ContextPanel";
+import { useFrameSwap } from "./useFrameSwap";
 import type { usePreview } from "./usePreview";
 
 type Width = "full" | "sidebar";
@@ -39,12 +39,8 @@ export function PreviewPane({
   const testContext = usePreviewContext(project.slug, page.id);
   const { clear } = pageConsole;
   const frame = preview.lastGood?.frame;
-  // The frame on screen; a newer one loads hidden beside it and takes its place once its
-  // page has started, so the preview never blanks between two renders.
-  const [shown, setShown] = useState<FrameGrant | null>(null);
-  const frames = [shown, frame !== shown ? frame : null].filter(
-    (grant): grant is FrameGrant => grant != null,
-  );
+  // The frame on screen, the next build's beside it until its page started, and a warm one.
+  const { slots, started, cold } = useFrameSwap(preview.lastGood);
 
   // Each new render starts a fresh console, as a reload would.
   useEffect(() => clear(), [frame, clear]);
@@ -105,21 +101,23 @@ export function PreviewPane({
       </div>
       {showContext ? <ContextPanel context={testContext} /> : null}
       <div className={`preview-stage preview-stage-${width} preview-stage-${theme}`}>
-        {frames.length > 0 ? (
-          frames.map((grant) => (
+        {slots.length > 0 ? (
+          slots.map((slot) => (
             <PageFrame
-              key={grant.nonce}
+              key={slot.key}
               project={project.slug}
               page={page.id}
               mode="preview"
               title={`Preview of ${page.name}`}
-              frame={grant}
+              frame={slot.frame}
+              warmPage={slot.page}
               theme={theme}
               context={context}
               autoResize={false}
-              className={grant === shown ? "preview-frame" : "preview-frame preview-frame-next"}
-              onReady={() => setShown(grant)}
-              onFailed={() => setShown(grant)}
+              className={slot.role === "shown" ? "preview-frame" : "preview-frame preview-frame-next"}
+              onReady={slot.page ? undefined : () => started(slot.key)}
+              onStarted={() => started(slot.key)}
+              onFailed={() => (slot.role === "warm" ? cold(slot.key) : started(slot.key))}
               onConsole={pageConsole.log}
               onPageError={pageConsole.uncaught}
             />

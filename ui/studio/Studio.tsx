@@ -119,12 +119,13 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
             state: {
               status: "built" as const,
               frame: fromDev.frame,
+              warm: fromDev.warm,
               build: { ok: true, diagnostics: [], artifact: null },
               at: fromDev.at,
               // The file `quire dev` built is on someone's disk, not here.
               text: "",
             },
-            lastGood: { frame: fromDev.frame, at: fromDev.at },
+            lastGood: { frame: fromDev.frame, warm: fromDev.warm, at: fromDev.at },
           }
         : ownPreview,
     [fromDev, ownPreview],

@@ -6,9 +6,12 @@
 import { useState } from "react";
 import type { FrameGrant } from "../../bridge/host";
 import { useProjectEvents } from "../api/events";
+import type { WarmBuild } from "./useFrameSwap";
 
 export interface Announced {
   frame: FrameGrant;
+  /** The build's warm parts, when its event carried them. */
+  warm: WarmBuild | null;
   /** `performance.now()` when it arrived. */
   at: number;
   /** The wall-clock time it arrived, for people. */
@@ -23,6 +26,7 @@ interface PreviewedData {
   expires_at?: unknown;
   context?: unknown;
   by?: { name?: unknown } | null;
+  warm?: { shell?: unknown; url?: unknown; script?: unknown; css?: unknown } | null;
 }
 
 function freshNonce(): string {
@@ -37,17 +41,25 @@ export function useAnnouncedPreview(project: string, pageId: string, viewerUserI
     if (event.kind !== "page.previewed") return;
     const data = (event.data ?? {}) as PreviewedData;
     if (data.page_id !== pageId || typeof data.url !== "string") return;
-    const nonce = freshNonce();
     const context = structuredClone(data.context ?? {}) as { system?: Record<string, unknown> };
     // The context was made for whoever ran `quire dev`; this viewer is who looks.
     if (context.system) context.system.viewerUserId = viewerUserId;
+    const expires = typeof data.expires_at === "string" ? data.expires_at : "";
+    const grant = (url: string): FrameGrant => {
+      const nonce = freshNonce();
+      return { url: `${url}#nonce=${nonce}`, nonce, expires_at: expires, context };
+    };
+    const warm = data.warm;
     setAnnounced({
-      frame: {
-        url: `${data.url}#nonce=${nonce}`,
-        nonce,
-        expires_at: typeof data.expires_at === "string" ? data.expires_at : "",
-        context,
-      },
+      frame: grant(data.url),
+      warm:
+        warm &&
+        typeof warm.shell === "string" &&
+        typeof warm.url === "string" &&
+        typeof warm.script === "string" &&
+        typeof warm.css === "string"
+          ? { shell: warm.shell, frame: grant(warm.url), script: warm.script, css: warm.css }
+          : null,
       at: performance.now(),
       time: new Date().toLocaleTimeString(),
       by: typeof data.by?.name === "string" ? data.by.name : null,

@@ -6,13 +6,14 @@
 import { useEffect, useRef, useState } from "react";
 import type { FrameGrant } from "../../bridge/host";
 import { api, errorMessage, unwrap, type Build } from "../api/client";
+import type { WarmBuild } from "./useFrameSwap";
 
 export const DEBOUNCE_MS = 300;
 
 export type PreviewState =
   | { status: "idle" }
   | { status: "compiling" }
-  | { status: "built"; frame: FrameGrant; build: Build; at: number; text: string }
+  | { status: "built"; frame: FrameGrant; warm?: WarmBuild | null; build: Build; at: number; text: string }
   | { status: "failed"; build: Build; text: string }
   | { status: "error"; message: string };
 
@@ -20,7 +21,9 @@ export type PreviewState =
 export function usePreview(project: string, page: string, text: string | null) {
   const [state, setState] = useState<PreviewState>({ status: "idle" });
   // The last frame that built, kept while newer texts fail to compile.
-  const [lastGood, setLastGood] = useState<{ frame: FrameGrant; at: number } | null>(null);
+  const [lastGood, setLastGood] = useState<{ frame: FrameGrant; warm?: WarmBuild | null; at: number } | null>(
+    null,
+  );
   const sequence = useRef(0);
 
   useEffect(() => {
@@ -40,8 +43,10 @@ export function usePreview(project: string, page: string, text: string | null) {
         if (mine !== sequence.current) return;
         if (answer.build.ok && answer.frame) {
           const at = performance.now();
-          setState({ status: "built", frame: answer.frame as FrameGrant, build: answer.build, at, text });
-          setLastGood({ frame: answer.frame as FrameGrant, at });
+          const frame = answer.frame as FrameGrant;
+          const warm = answer.warm ? { ...answer.warm, frame: answer.warm.frame as FrameGrant } : null;
+          setState({ status: "built", frame, warm, build: answer.build, at, text });
+          setLastGood({ frame, warm, at });
         } else {
           setState({ status: "failed", build: answer.build, text });
         }

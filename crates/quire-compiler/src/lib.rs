@@ -31,6 +31,7 @@ use crate::script_cache::{Script, ScriptCache};
 pub use crate::assets::{INLINE_MAX_BYTES, PageAsset, imported_assets};
 pub use crate::bridge::BRIDGE_PAGE_TS;
 pub use crate::diagnostic::{Diagnostic, Severity, render_diagnostics};
+pub use crate::html::{SplitArtifact, split_artifact};
 /// The package store's types that the compiler's API takes, so its callers need not depend on
 /// quire-npm themselves.
 pub use quire_npm::{Lock, NoProgress, PackageStore, Progress, ProgressEvent, RegistryConfig};

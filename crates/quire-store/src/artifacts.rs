@@ -14,8 +14,17 @@ impl Store {
     /// Keeps an artifact that no version refers to (yet): a preview's. It lives until
     /// [`Store::prune_artifacts`] finds it unreferenced and older than its cut-off.
     pub async fn put_artifact(&self, artifact: &NewArtifact<'_>) -> Result<(), StoreError> {
+        self.put_artifacts(std::slice::from_ref(artifact)).await
+    }
+
+    /// [`Store::put_artifact`] for several at once, in one transaction: a preview and the
+    /// shell its warm frame loads.
+    pub async fn put_artifacts(&self, artifacts: &[NewArtifact<'_>]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        put(&mut tx, artifact, now_ms()).await?;
+        let now = now_ms();
+        for artifact in artifacts {
+            put(&mut tx, artifact, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -664,6 +664,19 @@ async fn an_announced_preview_reaches_owners_and_admins_with_a_signed_url_and_no
     );
     assert_eq!(data["context"]["system"]["mode"], "preview");
     assert!(data["by"]["name"].is_string());
+    // The warm parts, the shell's URL without a nonce too.
+    let warm = &data["warm"];
+    assert_eq!(warm["shell"], answer["warm"]["shell"]);
+    assert_eq!(warm["script"], answer["warm"]["script"]);
+    let shell_url = warm["url"].as_str().unwrap();
+    assert!(
+        answer["warm"]["frame"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(shell_url)
+            && !shell_url.contains('#'),
+        "{shell_url}"
+    );
     members_stream.quiet().await;
     admins_stream.quiet().await;
 

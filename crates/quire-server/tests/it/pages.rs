@@ -1431,9 +1431,39 @@ async fn a_preview_compiles_without_saving_and_frames_what_built() {
         "the previewed source is served"
     );
 
+    // The warm parts: the page's script apart, and a shell (bridge and React, no page) with a
+    // frame of its own, shared by builds of the same dependencies.
+    let warm = &good["warm"];
+    assert!(
+        warm["script"].as_str().unwrap().contains("second edition"),
+        "{warm}"
+    );
+    assert_eq!(warm["css"], "");
+    assert_eq!(warm["frame"]["context"], good["frame"]["context"]);
+    assert_ne!(warm["frame"]["nonce"], good["frame"]["nonce"]);
+    let shell_url = warm["frame"]["url"].as_str().unwrap();
+    let shell = w
+        .app
+        .send_usercontent(get(&on_usercontent(shell_url)))
+        .await;
+    assert_eq!(shell.status, StatusCode::OK, "{}", shell.text());
+    let shell = shell.text();
+    assert!(
+        shell.contains("<html lang=\"en\" data-quire-shell>"),
+        "{shell}"
+    );
+    assert!(shell.contains("kapso:hello") && !shell.contains("second edition"));
+    assert!(shell_url.contains(&format!("/a/{}?", warm["shell"].as_str().unwrap())));
+    let other = preview(&PAGE_V2.replace("second edition", "third edition"))
+        .await
+        .json();
+    assert_eq!(other["warm"]["shell"], warm["shell"], "the same shell");
+    assert_ne!(other["frame"]["url"], good["frame"]["url"]);
+
     let broken = preview(BROKEN).await.json();
     assert_eq!(broken["build"]["ok"], false, "{broken}");
     assert!(broken["frame"].is_null(), "no frame for what did not build");
+    assert!(broken["warm"].is_null(), "nor warm parts");
     assert!(broken["build"]["diagnostics"][0]["line"].as_u64().unwrap() > 0);
 
     let page = owner.get(&page_path("orders", "")).await.json();

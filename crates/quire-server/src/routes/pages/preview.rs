@@ -7,10 +7,17 @@
 //! (the usercontent origin of any instance serves it) and pruned once no version refers to it
 //! and it has not been previewed or saved for an hour.
 //!
+//! A build also answers its warm parts: the shell (the artifact without its page, stored
+//! beside it: builds of the same dependencies share it) with a frame of its own, and the
+//! page's script and CSS. A host loads that shell hidden ahead of time, and shows the next
+//! build whose shell is the same by running its page there: no download, React already
+//! started (see bridge/page.ts).
+//!
 //! With `announce` (what `quire dev` sends when a page file is saved), a build that succeeds
 //! is also shown to every open preview of the page: the event `page.previewed` (owners and
 //! admins only) carries the artifact's signed URL, without a nonce (each host makes its own),
-//! and the context, so the studio and the dev preview load it at once.
+//! the context, and the warm parts (the shell's URL likewise) when the page's script and CSS
+//! take at most 64 KiB, so the studio and the dev preview show it at once.
 
 use std::collections::BTreeMap;
 
@@ -55,7 +62,26 @@ pub struct PreviewView {
     pub build: BuildView,
     /// Where to show it, when it built.
     pub frame: Option<FrameView>,
+    /// The same build for a warm frame, when it built (see the module's documentation).
+    pub warm: Option<WarmView>,
 }
+
+/// A build taken apart for a warm frame: a host that has `shell` loaded runs `script` (with
+/// `css`) there instead of loading the whole artifact.
+#[derive(Serialize, ToSchema)]
+pub struct WarmView {
+    /// The shell's SHA-256: two builds with the same one run in the same kind of frame.
+    pub shell: String,
+    /// A frame of the shell, to load ahead of the next build.
+    pub frame: FrameView,
+    /// The page's module script.
+    pub script: String,
+    /// The page's CSS.
+    pub css: String,
+}
+
+/// The most script and CSS an announced build carries for warm frames in its event.
+const MAX_ANNOUNCED_WARM_BYTES: usize = 64 * 1024;
 
 #[utoipa::path(post, path = "/api/v1/projects/{p}/pages/{page}/preview", tag = "pages", request_body = PreviewRequest,
     params(("p" = String, Path, description = "project id or slug"), ("page" = String, Path, description = "page id or slug")),
@@ -75,53 +101,87 @@ pub async fn preview(
         check_context(context)?;
     }
     let built = compile_over_head(&state, &page, head_lock, body.source, body.dependencies).await?;
-    let frame = match built.artifact() {
-        Some(artifact) => {
-            state
-                .store
-                .put_artifact(&NewArtifact {
-                    sha256: &artifact.sha256,
-                    html: &artifact.html,
-                })
-                .await?;
-            let access = InboxAccess {
-                membership,
-                caller: InboxCaller::Member(viewer),
-            };
-            let mut frame = frame_view(
-                &state,
-                &Viewing::of(&access, Mode::Preview),
-                &page,
-                &artifact.sha256,
-                None,
-            );
-            for (key, value) in body.context.into_iter().flatten() {
-                frame.context[key] = value;
-            }
-            if body.announce {
-                announce(&state, &access, &page, &artifact.sha256, &frame).await?;
-            }
-            Some(frame)
-        }
-        None => None,
+    let Some(artifact) = built.artifact() else {
+        return Ok(ApiJson(PreviewView {
+            build: BuildView::from(&built),
+            frame: None,
+            warm: None,
+        }));
     };
+    let split = quire_compiler::split_artifact(&artifact.html);
+    let mut stored = vec![NewArtifact {
+        sha256: &artifact.sha256,
+        html: &artifact.html,
+    }];
+    if let Some(split) = &split {
+        stored.push(NewArtifact {
+            sha256: &split.shell.sha256,
+            html: &split.shell.html,
+        });
+    }
+    state.store.put_artifacts(&stored).await?;
+    let access = InboxAccess {
+        membership,
+        caller: InboxCaller::Member(viewer),
+    };
+    let viewing = Viewing::of(&access, Mode::Preview);
+    let mut frame = frame_view(&state, &viewing, &page, &artifact.sha256, None);
+    for (key, value) in body.context.into_iter().flatten() {
+        frame.context[key] = value;
+    }
+    let warm = split.map(|split| {
+        let shell_frame = frame_view(&state, &viewing, &page, &split.shell.sha256, None);
+        WarmView {
+            shell: split.shell.sha256,
+            frame: FrameView {
+                context: frame.context.clone(),
+                ..shell_frame
+            },
+            script: split.script,
+            css: split.css,
+        }
+    });
+    if body.announce {
+        announce(
+            &state,
+            &access,
+            &page,
+            &artifact.sha256,
+            &frame,
+            warm.as_ref(),
+        )
+        .await?;
+    }
     Ok(ApiJson(PreviewView {
         build: BuildView::from(&built),
-        frame,
+        frame: Some(frame),
+        warm,
     }))
 }
 
 /// Tells the page's open previews about a build: `page.previewed` `{page_id, sha256, url,
-/// expires_at, context, by: {id, name}}`, the URL signed and without its fragment (each host
-/// adds a nonce of its own).
+/// expires_at, context, by: {id, name}, warm?: {shell, url, script, css}}`, the URLs signed
+/// and without their fragment (each host adds a nonce of its own).
 async fn announce(
     state: &AppState,
     access: &InboxAccess,
     page: &quire_store::Page,
     sha256: &str,
     frame: &FrameView,
+    warm: Option<&WarmView>,
 ) -> Result<(), ApiError> {
-    let url = frame.url.split('#').next().unwrap_or_default();
+    let without_nonce = |url: &str| url.split('#').next().unwrap_or_default().to_owned();
+    let url = without_nonce(&frame.url);
+    let warm = warm
+        .filter(|warm| warm.script.len() + warm.css.len() <= MAX_ANNOUNCED_WARM_BYTES)
+        .map(|warm| {
+            json!({
+                "shell": warm.shell,
+                "url": without_nonce(&warm.frame.url),
+                "script": warm.script,
+                "css": warm.css,
+            })
+        });
     let by = match &access.caller {
         InboxCaller::Member(viewer) => json!({ "id": viewer.user.id, "name": viewer.user.name }),
         InboxCaller::Embed(_) => serde_json::Value::Null,
@@ -137,6 +197,7 @@ async fn announce(
             "expires_at": frame.expires_at,
             "context": frame.context,
             "by": by,
+            "warm": warm,
         }),
     );
     state.store.append_event_alone(&event).await?;
