@@ -8,7 +8,7 @@ use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::messages::MessageDirection;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::{
     Backend, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column, positional,
@@ -214,21 +214,19 @@ pub async fn upsert_conversations(
         );
     }
     let found = find_contacts(tx, contacts, &keys).await?;
+    // The batch's projects and numbers, borrowed from it.
+    let names: HashSet<&str> = contacts
+        .iter()
+        .flat_map(|(seen, _)| [seen.project_id, seen.phone_number_id])
+        .collect();
+    let borrowed = |name: &str| names.get(name).copied().unwrap_or_default();
     // Each contact in turn finds its conversation as the ones before left it: by its key
     // first, by its business-scoped id then, else a new one.
     let mut rows: Vec<Upsert<'_>> = found
         .into_iter()
         .map(|found| Upsert {
-            project_id: contacts
-                .iter()
-                .map(|(seen, _)| seen.project_id)
-                .find(|p| *p == found.project_id)
-                .unwrap_or_default(),
-            phone_number_id: contacts
-                .iter()
-                .map(|(seen, _)| seen.phone_number_id)
-                .find(|n| *n == found.whatsapp_phone_number_id)
-                .unwrap_or_default(),
+            project_id: borrowed(&found.project_id),
+            phone_number_id: borrowed(&found.whatsapp_phone_number_id),
             contact_key: found.contact_key.clone(),
             given: StoredContact::default(),
             merged: found.contact.clone(),
@@ -237,18 +235,27 @@ pub async fn upsert_conversations(
             seen: false,
         })
         .collect();
+    let mut by_key: HashMap<(&str, &str, String), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            (
+                (row.project_id, row.phone_number_id, row.contact_key.clone()),
+                i,
+            )
+        })
+        .collect();
     let mut conversation_of = Vec::with_capacity(contacts.len());
     for ((seen, at), key) in contacts.iter().zip(&keys) {
-        let same_number = |row: &Upsert<'_>| {
-            row.project_id == seen.project_id && row.phone_number_id == seen.phone_number_id
-        };
-        let index = rows
-            .iter()
-            .position(|row| same_number(row) && row.contact_key == *key)
+        let number = (seen.project_id, seen.phone_number_id);
+        let index = by_key
+            .get(&(number.0, number.1, (*key).to_owned()))
+            .copied()
             .or_else(|| {
                 let user_id = seen.user_id?;
                 rows.iter().position(|row| {
-                    same_number(row) && row.merged.business_user_id.as_deref() == Some(user_id)
+                    (row.project_id, row.phone_number_id) == number
+                        && row.merged.business_user_id.as_deref() == Some(user_id)
                 })
             })
             .unwrap_or_else(|| {
@@ -262,6 +269,7 @@ pub async fn upsert_conversations(
                     at: *at,
                     seen: false,
                 });
+                by_key.insert((number.0, number.1, (*key).to_owned()), rows.len() - 1);
                 rows.len() - 1
             });
         let row = &mut rows[index];
@@ -328,6 +336,23 @@ async fn find_contacts(
     Ok(found)
 }
 
+/// What the upsert of [`write_contacts`] sets: what the batch said over the row as it is when
+/// the upsert reaches it (another writer may have changed it since it was read).
+const UPSERT_SET: &str = "whatsapp_config_id = excluded.whatsapp_config_id, \
+     phone_number = COALESCE(excluded.phone_number, conversations.phone_number), \
+     business_user_id = COALESCE(excluded.business_user_id, conversations.business_user_id), \
+     username = COALESCE(excluded.username, conversations.username), \
+     contact_name = COALESCE(excluded.contact_name, conversations.contact_name), \
+     search_terms = excluded.search_terms";
+
+/// When the upsert of [`write_contacts`] writes a row that is there: only when it changes
+/// (a write of the search terms is a write of the search index).
+const UPSERT_WHEN: &str = "conversations.whatsapp_config_id IS DISTINCT FROM excluded.whatsapp_config_id \
+     OR conversations.phone_number IS DISTINCT FROM COALESCE(excluded.phone_number, conversations.phone_number) \
+     OR conversations.business_user_id IS DISTINCT FROM COALESCE(excluded.business_user_id, conversations.business_user_id) \
+     OR conversations.username IS DISTINCT FROM COALESCE(excluded.username, conversations.username) \
+     OR conversations.contact_name IS DISTINCT FROM COALESCE(excluded.contact_name, conversations.contact_name)";
+
 /// Writes the conversations of `rows` a contact named (the others were only looked at) in
 /// multi-row upserts in one order, and answers each row's id (empty for a row no contact
 /// named).
@@ -359,27 +384,14 @@ async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<Stri
             &b.contact_key,
         ))
     });
-    // `given` over the row as it is when the upsert reaches it (another writer may have
-    // changed it since it was read): the merged fields are written only where they changed.
-    let update = "whatsapp_config_id = excluded.whatsapp_config_id, \
-         phone_number = COALESCE(excluded.phone_number, conversations.phone_number), \
-         business_user_id = COALESCE(excluded.business_user_id, conversations.business_user_id), \
-         username = COALESCE(excluded.username, conversations.username), \
-         contact_name = COALESCE(excluded.contact_name, conversations.contact_name), \
-         search_terms = excluded.search_terms";
-    let changed = "conversations.whatsapp_config_id IS DISTINCT FROM excluded.whatsapp_config_id \
-         OR conversations.phone_number IS DISTINCT FROM COALESCE(excluded.phone_number, conversations.phone_number) \
-         OR conversations.business_user_id IS DISTINCT FROM COALESCE(excluded.business_user_id, conversations.business_user_id) \
-         OR conversations.username IS DISTINCT FROM COALESCE(excluded.username, conversations.username) \
-         OR conversations.contact_name IS DISTINCT FROM COALESCE(excluded.contact_name, conversations.contact_name)";
     let mut written: Vec<FoundContact> = Vec::new();
     for chunk in row_chunks(&order, ROWS) {
         let sql = format!(
             "INSERT INTO conversations (id, project_id, whatsapp_config_id, whatsapp_phone_number_id, \
              contact_key, phone_number, business_user_id, username, contact_name, last_message_at, \
              created_at, search_terms) VALUES {} \
-             ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) DO UPDATE SET {update} \
-             WHERE {changed} RETURNING {FOUND_COLUMNS}",
+             ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) DO UPDATE SET {UPSERT_SET} \
+             WHERE {UPSERT_WHEN} RETURNING {FOUND_COLUMNS}",
             values_rows(chunk.len(), VALUES, 1)
         );
         let sql = positional(backend, &sql);
@@ -402,13 +414,27 @@ async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<Stri
         }
         written.extend(query.fetch_all(&mut **tx).await?);
     }
+    let written_as: HashMap<(&str, &str, &str), usize> = order
+        .iter()
+        .map(|&i| {
+            let row = &rows[i];
+            (
+                (
+                    row.project_id,
+                    row.phone_number_id,
+                    row.contact_key.as_str(),
+                ),
+                i,
+            )
+        })
+        .collect();
     for row in written {
-        let Some(&i) = order.iter().find(|&&i| {
-            let at = &rows[i];
-            at.project_id == row.project_id
-                && at.phone_number_id == row.whatsapp_phone_number_id
-                && at.contact_key == row.contact_key
-        }) else {
+        let as_written = (
+            row.project_id.as_str(),
+            row.whatsapp_phone_number_id.as_str(),
+            row.contact_key.as_str(),
+        );
+        let Some(&i) = written_as.get(&as_written) else {
             continue;
         };
         // Another writer changed the contact between the read and the upsert: its search
@@ -423,23 +449,26 @@ async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<Stri
         }
         ids[i] = row.id;
     }
-    // A new conversation another writer made meanwhile, as this one would have (so the
-    // upsert changed nothing and answered nothing): looked up by its key.
     for &i in &order {
         if ids[i].is_empty() {
-            let row = &rows[i];
-            ids[i] = sqlx::query_scalar(
-                "SELECT id FROM conversations WHERE project_id = $1 \
-                 AND whatsapp_phone_number_id = $2 AND contact_key = $3",
-            )
-            .bind(row.project_id)
-            .bind(row.phone_number_id)
-            .bind(row.contact_key.as_str())
-            .fetch_one(&mut **tx)
-            .await?;
+            ids[i] = made_meanwhile(tx, &rows[i]).await?;
         }
     }
     Ok(ids)
+}
+
+/// The id of the new conversation of `row` that another writer made meanwhile, as this one
+/// would have (so the upsert changed nothing and answered nothing).
+async fn made_meanwhile(tx: &mut Tx, row: &Upsert<'_>) -> Result<String, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE project_id = $1 \
+         AND whatsapp_phone_number_id = $2 AND contact_key = $3",
+    )
+    .bind(row.project_id)
+    .bind(row.phone_number_id)
+    .bind(row.contact_key.as_str())
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 /// A message a conversation just got, as its list entry shows it.

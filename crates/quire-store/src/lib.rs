@@ -301,6 +301,9 @@ const SQLITE_CACHE_KIB: i64 = 2000;
 const SQLITE_WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// `SQLite` connections, at most `connections`, each with a page cache of `cache_kib`.
+/// Temporary data stays in memory (`temp_store`): a statement that writes many rows keeps the
+/// pages it may have to undo in a statement journal, which otherwise spills to a file of its
+/// own past 64 KiB (a batch of deliveries made one, wrote and deleted it, in each statement).
 fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(connections)
@@ -310,7 +313,7 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
                     format!(
                         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                         PRAGMA cache_size = -{cache_kib};"
+                         PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
                     )
                     .as_str(),
                 )
