@@ -8,7 +8,12 @@ use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::messages::MessageDirection;
-use crate::{Backend, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::{
+    Backend, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column, positional,
+    row_chunks, values_rows,
+};
 
 #[derive(Clone, Debug)]
 pub struct Conversation {
@@ -93,25 +98,46 @@ pub struct ContactSeen<'a> {
     pub name: Option<&'a str>,
 }
 
-/// The conversation of a contact, by its key or else its business-scoped id: two lookups,
-/// each by its own index (written as one `OR`, `SQLite`, without statistics, walked every
-/// conversation of the number).
-const CONTACT_LOOKUP: &str = "SELECT 0 AS preference, id FROM conversations WHERE project_id = $1 \
-     AND whatsapp_phone_number_id = $2 AND contact_key = $3 \
-     UNION ALL \
-     SELECT 1 AS preference, id FROM conversations WHERE project_id = $1 \
-     AND whatsapp_phone_number_id = $2 AND business_user_id = $4";
-
-/// The contact fields of a stored conversation, as the upsert compares them.
-#[derive(Debug, PartialEq, FromRow)]
+/// The contact fields of a conversation, as the upsert merges and compares them.
+#[derive(Clone, Debug, Default, PartialEq, FromRow)]
 struct StoredContact {
-    id: String,
     whatsapp_config_id: Option<String>,
     phone_number: Option<String>,
     business_user_id: Option<String>,
     username: Option<String>,
     contact_name: Option<String>,
 }
+
+impl StoredContact {
+    /// What `seen` says, over what is known: a field it leaves out keeps its value.
+    fn merge(&mut self, seen: &ContactSeen<'_>) {
+        let take = |field: &mut Option<String>, given: Option<&str>| {
+            if let Some(given) = given {
+                *field = Some(given.to_owned());
+            }
+        };
+        take(&mut self.whatsapp_config_id, Some(seen.connection_id));
+        take(&mut self.phone_number, seen.wa_id);
+        take(&mut self.business_user_id, seen.user_id);
+        take(&mut self.username, seen.username);
+        take(&mut self.contact_name, seen.name);
+    }
+}
+
+/// A stored conversation as the upsert reads it.
+#[derive(Debug, FromRow)]
+struct FoundContact {
+    id: String,
+    project_id: String,
+    whatsapp_phone_number_id: String,
+    contact_key: String,
+    search_terms: String,
+    #[sqlx(flatten)]
+    contact: StoredContact,
+}
+
+const FOUND_COLUMNS: &str = "id, project_id, whatsapp_phone_number_id, contact_key, search_terms, \
+     whatsapp_config_id, phone_number, business_user_id, username, contact_name";
 
 /// The text the search index holds for a contact: name, username, business-scoped id, and
 /// every suffix of the number from three digits up, so that a prefix query (what the index
@@ -135,110 +161,312 @@ fn search_terms(contact: &StoredContact) -> String {
 
 /// The conversation of the contact `seen`, made when it is new; the contact's name, username
 /// and ids are brought up to date. `at` is when a new conversation's first message was sent.
-/// Answers the conversation's id.
-///
-/// A conversation found by the business-scoped user id keeps its key when the number becomes
-/// known (or is withheld again), so the contact stays one conversation.
-///
-/// On `PostgreSQL` the conversation stays locked until `tx` ends; a writer of several
-/// conversations takes them in one order (by contact key) so that two never wait on each other.
+/// Answers the conversation's id. See [`upsert_conversations`].
 pub async fn upsert_conversation(
     tx: &mut Tx,
     seen: &ContactSeen<'_>,
     at: i64,
 ) -> Result<String, StoreError> {
-    let Some(key) = seen.wa_id.or(seen.user_id) else {
-        return Err(StoreError::NotFound {
-            what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
-        });
-    };
-    // On PostgreSQL the row is locked from here on, even when nothing of it changes: what the
-    // transaction writes for this conversation next (its messages, their unread count) then
-    // waits behind any other writer of the conversation as a whole.
-    let lock = match backend_of(tx) {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "SELECT id, whatsapp_config_id, phone_number, business_user_id, username, contact_name \
-         FROM conversations WHERE id = \
-         (SELECT id FROM ({CONTACT_LOOKUP}) found ORDER BY preference LIMIT 1){lock}"
-    );
-    let found: Option<StoredContact> = sqlx::query_as(&sql)
-        .bind(seen.project_id)
-        .bind(seen.phone_number_id)
-        .bind(key)
-        .bind(seen.user_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let or_kept =
-        |given: Option<&str>, kept: Option<&String>| given.map(str::to_owned).or(kept.cloned());
-    let contact = StoredContact {
-        id: found.as_ref().map_or_else(new_ordered_id, |f| f.id.clone()),
-        whatsapp_config_id: Some(seen.connection_id.to_owned()),
-        phone_number: or_kept(
-            seen.wa_id,
-            found.as_ref().and_then(|f| f.phone_number.as_ref()),
-        ),
-        business_user_id: or_kept(
-            seen.user_id,
-            found.as_ref().and_then(|f| f.business_user_id.as_ref()),
-        ),
-        username: or_kept(
-            seen.username,
-            found.as_ref().and_then(|f| f.username.as_ref()),
-        ),
-        contact_name: or_kept(
-            seen.name,
-            found.as_ref().and_then(|f| f.contact_name.as_ref()),
-        ),
-    };
-    if found.as_ref() == Some(&contact) {
-        return Ok(contact.id);
+    let mut ids = upsert_conversations(tx, &[(seen.clone(), at)]).await?;
+    Ok(ids.pop().unwrap_or_default())
+}
+
+/// A conversation [`upsert_conversations`] writes.
+struct Upsert<'a> {
+    project_id: &'a str,
+    phone_number_id: &'a str,
+    contact_key: String,
+    /// As stored, when it is.
+    found: Option<FoundContact>,
+    /// What the contacts of the batch said, in their order: written over what is stored.
+    given: StoredContact,
+    /// What it will hold: `given` over what was found.
+    merged: StoredContact,
+    /// When a new conversation's first message was sent.
+    at: i64,
+    /// Whether a contact of the batch is this conversation's.
+    seen: bool,
+}
+
+/// The conversations of the contacts `contacts` (each with when its message was sent), in a
+/// few statements, as if each were upserted in turn: a conversation is found by the contact's
+/// key or else its business-scoped user id, made when it is new (`at` being when its first
+/// message was sent), and its contact's name, username and ids are brought up to date with
+/// what each contact said, in order. Answers each contact's conversation id.
+///
+/// A conversation found by the business-scoped user id keeps its key when the number becomes
+/// known (or is withheld again), so the contact stays one conversation.
+///
+/// On `PostgreSQL` the conversations stay locked until `tx` ends, taken in one order (by
+/// project, number and contact key), so two writers never wait on each other.
+pub async fn upsert_conversations(
+    tx: &mut Tx,
+    contacts: &[(ContactSeen<'_>, i64)],
+) -> Result<Vec<String>, StoreError> {
+    let mut keys = Vec::with_capacity(contacts.len());
+    for (seen, _) in contacts {
+        keys.push(
+            seen.wa_id
+                .or(seen.user_id)
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "a contact id (wa_id or user_id) in the delivery".to_owned(),
+                })?,
+        );
     }
-    let terms = search_terms(&contact);
-    if found.is_some() {
-        sqlx::query(
-            "UPDATE conversations SET whatsapp_config_id = $1, phone_number = $2, business_user_id = $3, \
-             username = $4, contact_name = $5, search_terms = $6 WHERE id = $7",
-        )
-        .bind(&contact.whatsapp_config_id)
-        .bind(&contact.phone_number)
-        .bind(&contact.business_user_id)
-        .bind(&contact.username)
-        .bind(&contact.contact_name)
-        .bind(&terms)
-        .bind(&contact.id)
-        .execute(&mut **tx)
-        .await?;
-        return Ok(contact.id);
+    let found = find_contacts(tx, contacts, &keys).await?;
+    // The batch's projects and numbers, borrowed from it.
+    let names: HashSet<&str> = contacts
+        .iter()
+        .flat_map(|(seen, _)| [seen.project_id, seen.phone_number_id])
+        .collect();
+    let borrowed = |name: &str| names.get(name).copied().unwrap_or_default();
+    // Each contact in turn finds its conversation as the ones before left it: by its key
+    // first, by its business-scoped id then, else a new one.
+    let mut rows: Vec<Upsert<'_>> = found
+        .into_iter()
+        .map(|found| Upsert {
+            project_id: borrowed(&found.project_id),
+            phone_number_id: borrowed(&found.whatsapp_phone_number_id),
+            contact_key: found.contact_key.clone(),
+            given: StoredContact::default(),
+            merged: found.contact.clone(),
+            found: Some(found),
+            at: 0,
+            seen: false,
+        })
+        .collect();
+    let mut by_key: HashMap<(&str, &str, String), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            (
+                (row.project_id, row.phone_number_id, row.contact_key.clone()),
+                i,
+            )
+        })
+        .collect();
+    let mut conversation_of = Vec::with_capacity(contacts.len());
+    for ((seen, at), key) in contacts.iter().zip(&keys) {
+        let number = (seen.project_id, seen.phone_number_id);
+        let index = by_key
+            .get(&(number.0, number.1, (*key).to_owned()))
+            .copied()
+            .or_else(|| {
+                let user_id = seen.user_id?;
+                rows.iter().position(|row| {
+                    (row.project_id, row.phone_number_id) == number
+                        && row.merged.business_user_id.as_deref() == Some(user_id)
+                })
+            })
+            .unwrap_or_else(|| {
+                rows.push(Upsert {
+                    project_id: seen.project_id,
+                    phone_number_id: seen.phone_number_id,
+                    contact_key: (*key).to_owned(),
+                    found: None,
+                    given: StoredContact::default(),
+                    merged: StoredContact::default(),
+                    at: *at,
+                    seen: false,
+                });
+                by_key.insert((number.0, number.1, (*key).to_owned()), rows.len() - 1);
+                rows.len() - 1
+            });
+        let row = &mut rows[index];
+        if !row.seen {
+            row.at = *at;
+        }
+        row.given.merge(seen);
+        row.merged.merge(seen);
+        row.seen = true;
+        conversation_of.push(index);
     }
-    // Another delivery may create the same conversation meanwhile (on PostgreSQL); the
-    // conflict clause makes the later one an update instead of an error.
+    let ids = write_contacts(tx, &mut rows).await?;
+    Ok(conversation_of
+        .into_iter()
+        .map(|index| ids[index].clone())
+        .collect())
+}
+
+/// The stored conversations that `contacts` (whose keys are `keys`) may be: those with one
+/// of the keys, or with the business-scoped id of one, of their project and number.
+async fn find_contacts(
+    tx: &mut Tx,
+    contacts: &[(ContactSeen<'_>, i64)],
+    keys: &[&str],
+) -> Result<Vec<FoundContact>, StoreError> {
+    /// Values looked up per statement.
+    const ROWS: usize = 256;
+    type Wanted<'a> = (BTreeSet<&'a str>, BTreeSet<&'a str>);
+    let mut numbers: BTreeMap<(&str, &str), Wanted<'_>> = BTreeMap::new();
+    for ((seen, _), key) in contacts.iter().zip(keys) {
+        let (keys, user_ids) = numbers
+            .entry((seen.project_id, seen.phone_number_id))
+            .or_default();
+        keys.insert(key);
+        user_ids.extend(seen.user_id);
+    }
+    let backend = backend_of(tx);
+    let mut found: Vec<FoundContact> = Vec::new();
+    for ((project_id, phone_number_id), (keys, user_ids)) in &numbers {
+        let keys: Vec<&str> = keys.iter().copied().collect();
+        let user_ids: Vec<&str> = user_ids.iter().copied().collect();
+        for (column, values) in [("contact_key", &keys), ("business_user_id", &user_ids)] {
+            for chunk in row_chunks(values, ROWS) {
+                let sql = format!(
+                    "SELECT {FOUND_COLUMNS} FROM conversations WHERE project_id = $1 \
+                     AND whatsapp_phone_number_id = $2 AND {column} IN {}",
+                    values_rows(1, chunk.len(), 3)
+                );
+                let sql = positional(backend, &sql);
+                let mut query = sqlx::query_as(&sql)
+                    .bind(*project_id)
+                    .bind(*phone_number_id);
+                for value in chunk {
+                    query = query.bind(*value);
+                }
+                found.extend(query.fetch_all(&mut **tx).await?);
+            }
+        }
+    }
+    // One row per conversation, in one order, whatever the database's.
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found.dedup_by(|a, b| a.id == b.id);
+    found.sort_by(|a, b| a.contact_key.cmp(&b.contact_key));
+    Ok(found)
+}
+
+/// What the upsert of [`write_contacts`] sets: what the batch said over the row as it is when
+/// the upsert reaches it (another writer may have changed it since it was read).
+const UPSERT_SET: &str = "whatsapp_config_id = excluded.whatsapp_config_id, \
+     phone_number = COALESCE(excluded.phone_number, conversations.phone_number), \
+     business_user_id = COALESCE(excluded.business_user_id, conversations.business_user_id), \
+     username = COALESCE(excluded.username, conversations.username), \
+     contact_name = COALESCE(excluded.contact_name, conversations.contact_name), \
+     search_terms = excluded.search_terms";
+
+/// When the upsert of [`write_contacts`] writes a row that is there: only when it changes
+/// (a write of the search terms is a write of the search index).
+const UPSERT_WHEN: &str = "conversations.whatsapp_config_id IS DISTINCT FROM excluded.whatsapp_config_id \
+     OR conversations.phone_number IS DISTINCT FROM COALESCE(excluded.phone_number, conversations.phone_number) \
+     OR conversations.business_user_id IS DISTINCT FROM COALESCE(excluded.business_user_id, conversations.business_user_id) \
+     OR conversations.username IS DISTINCT FROM COALESCE(excluded.username, conversations.username) \
+     OR conversations.contact_name IS DISTINCT FROM COALESCE(excluded.contact_name, conversations.contact_name)";
+
+/// Writes the conversations of `rows` a contact named (the others were only looked at) in
+/// multi-row upserts in one order, and answers each row's id (empty for a row no contact
+/// named).
+async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<String>, StoreError> {
+    /// Values per row, and rows per statement.
+    const VALUES: usize = 12;
+    const ROWS: usize = 256;
+    let backend = backend_of(tx);
+    let mut ids: Vec<String> = rows
+        .iter()
+        .map(|row| row.found.as_ref().map(|f| f.id.clone()).unwrap_or_default())
+        .collect();
+    // A conversation that is there and stays as it is needs no write, except on PostgreSQL,
+    // where the upsert takes its lock: what the transaction writes for it next (its
+    // messages, their unread count) waits behind any other writer of the conversation.
+    let mut order: Vec<usize> = (0..rows.len())
+        .filter(|&i| {
+            let row = &rows[i];
+            row.seen
+                && (backend == Backend::Postgres
+                    || row.found.as_ref().is_none_or(|f| f.contact != row.merged))
+        })
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&rows[a], &rows[b]);
+        (a.project_id, a.phone_number_id, &a.contact_key).cmp(&(
+            b.project_id,
+            b.phone_number_id,
+            &b.contact_key,
+        ))
+    });
+    let mut written: Vec<FoundContact> = Vec::new();
+    for chunk in row_chunks(&order, ROWS) {
+        let sql = format!(
+            "INSERT INTO conversations (id, project_id, whatsapp_config_id, whatsapp_phone_number_id, \
+             contact_key, phone_number, business_user_id, username, contact_name, last_message_at, \
+             created_at, search_terms) VALUES {} \
+             ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) DO UPDATE SET {UPSERT_SET} \
+             WHERE {UPSERT_WHEN} RETURNING {FOUND_COLUMNS}",
+            values_rows(chunk.len(), VALUES, 1)
+        );
+        let sql = positional(backend, &sql);
+        let mut query = sqlx::query_as(&sql);
+        for &i in chunk {
+            let row = &rows[i];
+            query = query
+                .bind(new_ordered_id())
+                .bind(row.project_id)
+                .bind(row.given.whatsapp_config_id.as_deref())
+                .bind(row.phone_number_id)
+                .bind(row.contact_key.as_str())
+                .bind(row.given.phone_number.as_deref())
+                .bind(row.given.business_user_id.as_deref())
+                .bind(row.given.username.as_deref())
+                .bind(row.given.contact_name.as_deref())
+                .bind(row.at)
+                .bind(row.at)
+                .bind(search_terms(&row.merged));
+        }
+        written.extend(query.fetch_all(&mut **tx).await?);
+    }
+    let written_as: HashMap<(&str, &str, &str), usize> = order
+        .iter()
+        .map(|&i| {
+            let row = &rows[i];
+            (
+                (
+                    row.project_id,
+                    row.phone_number_id,
+                    row.contact_key.as_str(),
+                ),
+                i,
+            )
+        })
+        .collect();
+    for row in written {
+        let as_written = (
+            row.project_id.as_str(),
+            row.whatsapp_phone_number_id.as_str(),
+            row.contact_key.as_str(),
+        );
+        let Some(&i) = written_as.get(&as_written) else {
+            continue;
+        };
+        // Another writer changed the contact between the read and the upsert: its search
+        // terms follow what it holds now.
+        let terms = search_terms(&row.contact);
+        if terms != row.search_terms {
+            sqlx::query("UPDATE conversations SET search_terms = $1 WHERE id = $2")
+                .bind(&terms)
+                .bind(&row.id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        ids[i] = row.id;
+    }
+    for &i in &order {
+        if ids[i].is_empty() {
+            ids[i] = made_meanwhile(tx, &rows[i]).await?;
+        }
+    }
+    Ok(ids)
+}
+
+/// The id of the new conversation of `row` that another writer made meanwhile, as this one
+/// would have (so the upsert changed nothing and answered nothing).
+async fn made_meanwhile(tx: &mut Tx, row: &Upsert<'_>) -> Result<String, StoreError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO conversations (id, project_id, whatsapp_config_id, whatsapp_phone_number_id, \
-         contact_key, phone_number, business_user_id, username, contact_name, last_message_at, \
-         created_at, search_terms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
-         ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) DO UPDATE SET \
-         whatsapp_config_id = excluded.whatsapp_config_id, \
-         phone_number = COALESCE(excluded.phone_number, conversations.phone_number), \
-         business_user_id = COALESCE(excluded.business_user_id, conversations.business_user_id), \
-         username = COALESCE(excluded.username, conversations.username), \
-         contact_name = COALESCE(excluded.contact_name, conversations.contact_name), \
-         search_terms = excluded.search_terms \
-         RETURNING id",
+        "SELECT id FROM conversations WHERE project_id = $1 \
+         AND whatsapp_phone_number_id = $2 AND contact_key = $3",
     )
-    .bind(&contact.id)
-    .bind(seen.project_id)
-    .bind(&contact.whatsapp_config_id)
-    .bind(seen.phone_number_id)
-    .bind(key)
-    .bind(&contact.phone_number)
-    .bind(&contact.business_user_id)
-    .bind(&contact.username)
-    .bind(&contact.contact_name)
-    .bind(at)
-    .bind(&terms)
+    .bind(row.project_id)
+    .bind(row.phone_number_id)
+    .bind(row.contact_key.as_str())
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -259,21 +487,60 @@ pub async fn record_activity(
     conversation_id: &str,
     activity: &Activity<'_>,
 ) -> Result<(), StoreError> {
-    // Every right-hand side reads the row as it was, in both backends.
-    sqlx::query(
-        "UPDATE conversations SET unread_count = unread_count + $1, \
-         last_message_preview = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message_preview END, \
-         last_message_direction = CASE WHEN $2 >= last_message_at THEN $4 ELSE last_message_direction END, \
-         last_message_at = CASE WHEN $2 >= last_message_at THEN $2 ELSE last_message_at END \
-         WHERE id = $5",
-    )
-    .bind(i64::from(activity.unread))
-    .bind(activity.at)
-    .bind(activity.preview)
-    .bind(activity.direction.as_str())
-    .bind(conversation_id)
-    .execute(&mut **tx)
-    .await?;
+    record_activities(tx, &[(conversation_id, activity)]).await
+}
+
+/// Brings the conversations' list entries up to date with new messages, as if
+/// [`record_activity`] ran for each in turn, in one statement per 128 conversations.
+pub async fn record_activities(
+    tx: &mut Tx,
+    activities: &[(&str, &Activity<'_>)],
+) -> Result<(), StoreError> {
+    /// Values per row, and rows per statement.
+    const VALUES: usize = 5;
+    const ROWS: usize = 128;
+    // Per conversation: the unread count to add, and the latest message (the last of those
+    // sent at the same time).
+    let mut each: BTreeMap<&str, (i64, &Activity<'_>)> = BTreeMap::new();
+    for &(conversation_id, activity) in activities {
+        let unread = i64::from(activity.unread);
+        each.entry(conversation_id)
+            .and_modify(|(count, latest)| {
+                *count += unread;
+                if activity.at >= latest.at {
+                    *latest = activity;
+                }
+            })
+            .or_insert((unread, activity));
+    }
+    let each: Vec<(&str, (i64, &Activity<'_>))> = each.into_iter().collect();
+    let backend = backend_of(tx);
+    for chunk in row_chunks(&each, ROWS) {
+        // Every right-hand side reads the row as it was, in both backends.
+        let sql = format!(
+            "WITH a (id, unread, at, preview, direction) AS (VALUES {}) \
+             UPDATE conversations SET unread_count = conversations.unread_count + a.unread, \
+             last_message_preview = CASE WHEN a.at >= conversations.last_message_at \
+             THEN a.preview ELSE conversations.last_message_preview END, \
+             last_message_direction = CASE WHEN a.at >= conversations.last_message_at \
+             THEN a.direction ELSE conversations.last_message_direction END, \
+             last_message_at = CASE WHEN a.at >= conversations.last_message_at \
+             THEN a.at ELSE conversations.last_message_at END \
+             FROM a WHERE conversations.id = a.id",
+            values_rows(chunk.len(), VALUES, 1)
+        );
+        let sql = positional(backend, &sql);
+        let mut query = sqlx::query(&sql);
+        for (conversation_id, (unread, activity)) in chunk {
+            query = query
+                .bind(*conversation_id)
+                .bind(*unread)
+                .bind(activity.at)
+                .bind(activity.preview)
+                .bind(activity.direction.as_str());
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -294,13 +561,14 @@ pub async fn conversation_in(
 /// The conversations `ids` that exist, read inside a transaction (after changes in it), in no
 /// particular order.
 pub async fn conversations_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<Conversation>, StoreError> {
-    /// Ids per statement: `SQLite` finds each parameter by name, which costs more the more a
-    /// statement has.
-    const IDS_PER_STATEMENT: usize = 64;
+    /// Ids per statement.
+    const IDS: usize = 256;
     let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let places: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("{SELECT} WHERE c.id IN ({})", places.join(", "));
+    for chunk in row_chunks(ids, IDS) {
+        let sql = positional(
+            backend_of(tx),
+            &format!("{SELECT} WHERE c.id IN {}", values_rows(1, chunk.len(), 1)),
+        );
         let mut query = sqlx::query_as(&sql);
         for id in chunk {
             query = query.bind(*id);
@@ -757,7 +1025,6 @@ mod tests {
     #[test]
     fn a_number_is_found_by_any_part_of_it() {
         let contact = StoredContact {
-            id: "c".into(),
             whatsapp_config_id: None,
             phone_number: Some("14155550123".into()),
             business_user_id: None,

@@ -18,7 +18,9 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 use tokio::sync::broadcast;
 
-use crate::{Backend, Store, StoreError, Tx, now_ms, parse_column};
+use crate::{
+    Backend, Store, StoreError, Tx, now_ms, parse_column, positional, row_chunks, values_rows,
+};
 
 /// The `PostgreSQL` channel on which a committed event names its project.
 const EVENTS_CHANNEL: &str = "quire_events";
@@ -190,9 +192,9 @@ impl Store {
         tx: &mut Tx,
         events: &[NewEvent<'_>],
     ) -> Result<(), StoreError> {
-        /// Rows per statement: `SQLite` finds each parameter by name, which costs more the
-        /// more a statement has.
-        const ROWS_PER_STATEMENT: usize = 32;
+        /// Values per row, and rows per statement.
+        const VALUES: usize = 6;
+        const ROWS: usize = 128;
         let Some(first) = events.first() else {
             return Ok(());
         };
@@ -208,25 +210,12 @@ impl Store {
                 .await?;
         }
         let now = now_ms();
-        for chunk in events.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|row| {
-                    let n = row * 6;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${})",
-                        n + 1,
-                        n + 2,
-                        n + 3,
-                        n + 4,
-                        n + 5,
-                        n + 6
-                    )
-                })
-                .collect();
+        for chunk in row_chunks(events, ROWS) {
             let sql = format!(
                 "INSERT INTO events (project_id, kind, audience, scope, data, created_at) VALUES {}",
-                rows.join(", ")
+                values_rows(chunk.len(), VALUES, 1)
             );
+            let sql = positional(self.backend, &sql);
             let mut query = sqlx::query(&sql);
             for event in chunk {
                 query = query

@@ -83,8 +83,8 @@ pub use audit::{ACCOUNT_ACTIONS, AuditEntry, AuditFilter, NewAuditEntry};
 pub use call_counts::{CallCount, CallTotals, LastCall, hour_of};
 pub use conversations::{
     Activity, ContactSeen, Conversation, ConversationCursor, ConversationFilter, conversation_in,
-    conversations_in, mark_conversation_read, record_activity, set_conversation_metadata,
-    upsert_conversation,
+    conversations_in, mark_conversation_read, record_activities, record_activity,
+    set_conversation_metadata, upsert_conversation, upsert_conversations,
 };
 pub use early_statuses::HELD_FOR_MS;
 pub use error::StoreError;
@@ -98,6 +98,7 @@ pub use invocations::InvocationRecord;
 pub use messages::{
     Message, MessageCursor, MessageDirection, MessageStatus, NewMessage, SendOutcome, StatusChange,
     UnknownMessageDirection, UnknownMessageStatus, apply_status, finish_send, insert_message,
+    insert_messages,
 };
 pub use page_versions::{NewPageVersion, PageHead, PageVersion};
 pub use pages::{INBOX_MOUNT_POINT, NewPage, Page, PageChanges, PageStatus, UnknownPageStatus};
@@ -300,6 +301,9 @@ const SQLITE_CACHE_KIB: i64 = 2000;
 const SQLITE_WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// `SQLite` connections, at most `connections`, each with a page cache of `cache_kib`.
+/// Temporary data stays in memory (`temp_store`): a statement that writes many rows keeps the
+/// pages it may have to undo in a statement journal, which otherwise spills to a file of its
+/// own past 64 KiB (a batch of deliveries made one, wrote and deleted it, in each statement).
 fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(connections)
@@ -309,7 +313,7 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
                     format!(
                         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                         PRAGMA cache_size = -{cache_kib};"
+                         PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
                     )
                     .as_str(),
                 )
@@ -317,6 +321,72 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// `items` in slices for multi-row statements: at most `most` rows each (`most` a power of
+/// two), and each a power of two long, so that a statement of any row count is one of a few
+/// texts and the connection's statement cache keeps them all prepared. Keep `most` times the
+/// values per row under the lower of the backends' limits (`SQLite`'s 32,766 bound values,
+/// `PostgreSQL`'s 65,535).
+fn row_chunks<T>(items: &[T], most: usize) -> impl Iterator<Item = &[T]> {
+    debug_assert!(most.is_power_of_two());
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.len().min(most);
+        // The largest power of two not above `len`.
+        let take = 1 << (usize::BITS - 1 - len.leading_zeros());
+        let (chunk, after) = rest.split_at(take);
+        rest = after;
+        Some(chunk)
+    })
+}
+
+/// `sql`, whose placeholders are `$1`, `$2`, … each once and in that order, as `backend`
+/// binds it fastest: on `SQLite` with plain `?` (bound in the same order), since it looks a
+/// numbered parameter's name up by walking the list of all of them, which makes binding a
+/// statement of a thousand values cost a million steps.
+fn positional(backend: Backend, sql: &str) -> String {
+    if backend == Backend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    let mut expected = 1;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let digits = rest[at + 1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - at - 1);
+        debug_assert_eq!(
+            rest[at + 1..at + 1 + digits].parse::<usize>().ok(),
+            Some(expected),
+            "placeholders in order, each once: {sql}"
+        );
+        expected += 1;
+        out.push('?');
+        rest = &rest[at + 1 + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The rows of a multi-row `VALUES`: `rows` tuples of `columns` placeholders, numbered from
+/// `$first` on (`($1, $2), ($3, $4)`).
+fn values_rows(rows: usize, columns: usize, first: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let n = first + row * columns + column;
+            let _ = write!(sql, "{}${n}", if column == 0 { "" } else { ", " });
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// The backend `tx` runs on, for the few statements whose SQL differs.
@@ -388,4 +458,36 @@ where
         index: column.to_owned(),
         source: Box::new(error),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_go_in_chunks_of_powers_of_two() {
+        let items: Vec<usize> = (0..300).collect();
+        let sizes: Vec<usize> = row_chunks(&items, 128).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [128, 128, 32, 8, 4]);
+        let again: Vec<usize> = row_chunks(&items, 128).flatten().copied().collect();
+        assert_eq!(again, items);
+        assert_eq!(row_chunks(&items[..1], 128).count(), 1);
+        assert_eq!(row_chunks(&items[..0], 128).count(), 0);
+    }
+
+    #[test]
+    fn sqlite_binds_in_order() {
+        let sql = format!("SELECT $1 WHERE a IN {}", values_rows(2, 2, 2));
+        assert_eq!(
+            positional(Backend::Sqlite, &sql),
+            "SELECT ? WHERE a IN (?, ?), (?, ?)"
+        );
+        assert_eq!(positional(Backend::Postgres, &sql), sql);
+    }
+
+    #[test]
+    fn values_rows_number_their_placeholders() {
+        assert_eq!(values_rows(2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(values_rows(1, 1, 1), "($1)");
+    }
 }

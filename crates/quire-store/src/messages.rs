@@ -3,11 +3,16 @@
 //! (`pending < sent < delivered < read`; `failed` ends it). The writes take the caller's
 //! transaction, so a delivery or a reply commits whole.
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::early_statuses::{self, StatusReport};
-use crate::{Store, StoreError, Tx, new_ordered_id, now_ms, parse_column};
+use crate::{
+    Store, StoreError, Tx, backend_of, new_ordered_id, now_ms, parse_column, positional,
+    row_chunks, values_rows,
+};
 
 text_enum! {
     /// Who sent a message: the contact (`inbound`) or the business (`outbound`).
@@ -140,26 +145,62 @@ pub async fn insert_message(
     tx: &mut Tx,
     new: &NewMessage<'_>,
 ) -> Result<Option<Message>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "INSERT INTO messages (id, project_id, conversation_id, wamid, direction, type, body, data, \
-         status, error, sent_by, created_at, status_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
-         ON CONFLICT (project_id, wamid) DO NOTHING RETURNING {COLUMNS}"
-    ))
-    .bind(new_ordered_id())
-    .bind(new.project_id)
-    .bind(new.conversation_id)
-    .bind(new.wamid)
-    .bind(new.direction.as_str())
-    .bind(new.kind)
-    .bind(new.body)
-    .bind(new.data.to_string())
-    .bind(new.status.as_str())
-    .bind(new.error.map(serde_json::Value::to_string))
-    .bind(new.sent_by)
-    .bind(new.created_at)
-    .fetch_optional(&mut **tx)
-    .await?)
+    Ok(insert_messages(tx, std::slice::from_ref(new))
+        .await?
+        .pop()
+        .flatten())
+}
+
+/// Stores `messages` in a few multi-row statements, in the order given; answers for each the
+/// message stored, or `None` when its project already had a message with its `wamid` (a
+/// redelivery, or an earlier one of `messages`), in which case nothing is written for it.
+pub async fn insert_messages(
+    tx: &mut Tx,
+    messages: &[NewMessage<'_>],
+) -> Result<Vec<Option<Message>>, StoreError> {
+    /// Values per row, and rows per statement.
+    const VALUES: usize = 13;
+    const ROWS: usize = 256;
+    let backend = backend_of(tx);
+    let ids: Vec<String> = messages.iter().map(|_| new_ordered_id()).collect();
+    let mut stored: HashMap<String, Message> = HashMap::with_capacity(messages.len());
+    let mut done = 0;
+    for chunk in row_chunks(messages, ROWS) {
+        let sql = format!(
+            "INSERT INTO messages ({COLUMNS}) VALUES {} \
+             ON CONFLICT (project_id, wamid) DO NOTHING RETURNING {COLUMNS}",
+            values_rows(chunk.len(), VALUES, 1)
+        );
+        let sql = positional(backend, &sql);
+        let mut query = sqlx::query_as::<_, Message>(&sql);
+        for (new, id) in chunk.iter().zip(&ids[done..]) {
+            query = query
+                .bind(id.as_str())
+                .bind(new.project_id)
+                .bind(new.conversation_id)
+                .bind(new.wamid)
+                .bind(new.direction.as_str())
+                .bind(new.kind)
+                .bind(new.body)
+                .bind(new.data.to_string())
+                .bind(new.status.as_str())
+                .bind(new.error.map(serde_json::Value::to_string))
+                .bind(new.sent_by)
+                .bind(new.created_at)
+                .bind(new.created_at);
+        }
+        done += chunk.len();
+        stored.extend(
+            query
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(|message| (message.id.clone(), message)),
+        );
+    }
+    // The rows come back in no set order; a message whose wamid was taken (before, or by an
+    // earlier one of `messages`) met the conflict and did not come back.
+    Ok(ids.iter().map(|id| stored.remove(id)).collect())
 }
 
 /// Moves the outbound message `wamid` of `project_id` to `status` (with `error` when it

@@ -10,7 +10,11 @@
 //!
 //! Deliveries queue for one writer, which writes what gathered while it committed the last
 //! batch in one transaction (group commit): a commit, and on `PostgreSQL` the project's event
-//! lock, are paid once per batch, not once per delivery. A batch that fails is written again
+//! lock, are paid once per batch, not once per delivery. The batch's messages take a few
+//! multi-row statements, not a few each: one upsert for all their conversations, one insert
+//! for the messages, one update for the conversations' unread counts and previews, and their
+//! events (each statement a hand-off to `SQLite`'s worker thread, or a round trip to
+//! `PostgreSQL`). A batch that fails is written again
 //! one delivery at a time, so a delivery the database refuses fails alone. Rows are written in
 //! one order whatever the deliveries' (see [`Work`]), so the writers of two instances never
 //! deadlock.
@@ -19,9 +23,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_store::{
-    Activity, Backend, ContactSeen, MessageDirection, MessageStatus, NewMessage, StatusChange,
-    Store, StoreError, Tx, apply_status, insert_message, note_delivery, now_ms, record_activity,
-    upsert_conversation,
+    Activity, Backend, ContactSeen, Message, MessageDirection, MessageStatus, NewMessage,
+    StatusChange, Store, StoreError, Tx, apply_status, insert_messages, note_delivery, now_ms,
+    record_activities, upsert_conversations,
 };
 use tokio::sync::oneshot;
 
@@ -237,17 +241,20 @@ async fn write_together(
     for connection in &work.connections {
         note_delivery(&mut tx, &connection.id, now).await?;
     }
-    for item in &work.messages {
+    let stored = store_messages(&mut tx, &work.messages).await?;
+    for (item, stored) in work.messages.iter().zip(stored) {
+        let outcome = &mut outcomes[item.delivery];
+        let Some(stored) = stored else {
+            outcome.messages_repeated += 1;
+            continue;
+        };
+        outcome.messages_stored += 1;
         let project = &item.target.project_id;
         let events = events
             .entry(project)
             .or_insert_with(|| InboxEvents::new(project));
-        let outcome = &mut outcomes[item.delivery];
-        if store_message(&mut tx, item.target, item.connection, item.what, events).await? {
-            outcome.messages_stored += 1;
-        } else {
-            outcome.messages_repeated += 1;
-        }
+        events.message_created(&stored, &item.connection.phone_number_id);
+        events.conversation_updated(&stored.conversation_id);
     }
     for item in &work.statuses {
         let project = &item.target.project_id;
@@ -287,8 +294,9 @@ async fn write_together(
 }
 
 /// A batch's writes in the order they take their locks: the connections (by id), then the
-/// conversations (by project, number and contact key), each with its messages in the order
-/// Meta sent them, then the statuses (by project and wamid). Two batches that touch the same
+/// conversations (by project, number and contact key, all in one upsert), then their messages
+/// (in that order, each conversation's in the order Meta sent them), then the statuses (by
+/// project and wamid). Two batches that touch the same
 /// rows take them in the same order, so on `PostgreSQL` neither holds a row the other waits
 /// for while waiting for one the other holds (a deadlock, which `PostgreSQL` would end by
 /// failing the batch).
@@ -368,57 +376,83 @@ impl<'a> Work<'a> {
     }
 }
 
-/// Stores one incoming message and brings its conversation up to date; answers whether it
-/// was new.
-async fn store_message(
+/// Stores the incoming messages `items` (in [`Work`]'s order) and brings their conversations
+/// up to date, in a few multi-row statements; answers each message stored, or `None` for one
+/// stored before (a redelivery, or an earlier one of `items`).
+async fn store_messages(
     tx: &mut Tx,
-    target: &WebhookTarget,
-    connection: &TargetConnection,
-    message: &IncomingMessage,
-    events: &mut InboxEvents,
-) -> Result<bool, StoreError> {
-    let sender = &message.sender;
-    let seen = ContactSeen {
-        project_id: &target.project_id,
-        connection_id: &connection.id,
-        phone_number_id: &connection.phone_number_id,
-        wa_id: sender.wa_id.as_deref(),
-        user_id: sender.user_id.as_deref(),
-        username: sender.username.as_deref(),
-        name: sender.name.as_deref(),
-    };
-    let conversation = upsert_conversation(tx, &seen, message.sent_at).await?;
-    let body = message.content.body();
-    let new = NewMessage {
-        project_id: &target.project_id,
-        conversation_id: &conversation,
-        wamid: Some(&message.wamid),
-        direction: MessageDirection::Inbound,
-        kind: &message.kind,
-        body: body.as_deref(),
-        data: &message.data,
-        status: MessageStatus::Received,
-        error: None,
-        sent_by: None,
-        created_at: message.sent_at,
-    };
-    let Some(stored) = insert_message(tx, &new).await? else {
-        return Ok(false);
-    };
-    let preview: String = message
-        .content
-        .preview(&message.kind)
-        .chars()
-        .take(PREVIEW_CHARS)
+    items: &[Item<'_, IncomingMessage>],
+) -> Result<Vec<Option<Message>>, StoreError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let contacts: Vec<(ContactSeen<'_>, i64)> = items
+        .iter()
+        .map(|item| {
+            let sender = &item.what.sender;
+            let seen = ContactSeen {
+                project_id: &item.target.project_id,
+                connection_id: &item.connection.id,
+                phone_number_id: &item.connection.phone_number_id,
+                wa_id: sender.wa_id.as_deref(),
+                user_id: sender.user_id.as_deref(),
+                username: sender.username.as_deref(),
+                name: sender.name.as_deref(),
+            };
+            (seen, item.what.sent_at)
+        })
         .collect();
-    let activity = Activity {
-        at: message.sent_at,
-        preview: &preview,
-        direction: MessageDirection::Inbound,
-        unread: true,
-    };
-    record_activity(tx, &conversation, &activity).await?;
-    events.message_created(&stored, &connection.phone_number_id);
-    events.conversation_updated(&conversation);
-    Ok(true)
+    let conversations = upsert_conversations(tx, &contacts).await?;
+    let bodies: Vec<Option<String>> = items.iter().map(|item| item.what.content.body()).collect();
+    let new: Vec<NewMessage<'_>> = items
+        .iter()
+        .zip(&conversations)
+        .zip(&bodies)
+        .map(|((item, conversation), body)| NewMessage {
+            project_id: &item.target.project_id,
+            conversation_id: conversation,
+            wamid: Some(&item.what.wamid),
+            direction: MessageDirection::Inbound,
+            kind: &item.what.kind,
+            body: body.as_deref(),
+            data: &item.what.data,
+            status: MessageStatus::Received,
+            error: None,
+            sent_by: None,
+            created_at: item.what.sent_at,
+        })
+        .collect();
+    let stored = insert_messages(tx, &new).await?;
+    // Each new message's conversation, time and preview.
+    let previews: Vec<(&str, i64, String)> = items
+        .iter()
+        .zip(&stored)
+        .filter_map(|(item, stored)| {
+            let conversation = stored.as_ref()?.conversation_id.as_str();
+            let message = item.what;
+            let preview = message
+                .content
+                .preview(&message.kind)
+                .chars()
+                .take(PREVIEW_CHARS)
+                .collect();
+            Some((conversation, message.sent_at, preview))
+        })
+        .collect();
+    let activities: Vec<Activity<'_>> = previews
+        .iter()
+        .map(|(_, at, preview)| Activity {
+            at: *at,
+            preview,
+            direction: MessageDirection::Inbound,
+            unread: true,
+        })
+        .collect();
+    let each: Vec<(&str, &Activity<'_>)> = previews
+        .iter()
+        .zip(&activities)
+        .map(|((conversation, ..), activity)| (*conversation, activity))
+        .collect();
+    record_activities(tx, &each).await?;
+    Ok(stored)
 }

@@ -5,8 +5,9 @@
 use quire_store::{
     Activity, ContactSeen, Conversation, ConversationFilter, MessageDirection, MessageStatus,
     NewMessage, NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError,
-    WhatsappConnectionChanges, apply_status, finish_send, insert_message, mark_conversation_read,
-    record_activity, set_conversation_metadata, upsert_conversation,
+    WhatsappConnectionChanges, apply_status, finish_send, insert_message, insert_messages,
+    mark_conversation_read, record_activities, record_activity, set_conversation_metadata,
+    upsert_conversation, upsert_conversations,
 };
 use serde_json::json;
 
@@ -253,6 +254,163 @@ async fn connections_are_created_changed_and_deleted_with_audit_entries() {
         let update = &store.audit_log(&w.project, None, 10).await.unwrap()[1];
         assert_eq!(update.details["changed"], json!(["name", "access_token"]));
         assert!(!update.details.to_string().contains("sealed"));
+    })
+    .await;
+}
+
+/// Stores the inbound messages `wamids` sent at `ats` in the conversations `ids` as a batch
+/// does, checks which were new, and records their activity with a late message of
+/// `late_in`.
+async fn batch_messages(
+    tx: &mut quire_store::Tx,
+    w: &World,
+    ids: &[String],
+    wamids: &[&str],
+    ats: &[i64],
+    late_in: &str,
+) {
+    let data = json!({});
+    let new: Vec<NewMessage<'_>> = ids
+        .iter()
+        .zip(wamids)
+        .zip(ats)
+        .map(|((conversation, wamid), at)| NewMessage {
+            project_id: &w.project,
+            conversation_id: conversation,
+            wamid: Some(wamid),
+            direction: MessageDirection::Inbound,
+            kind: "text",
+            body: Some(wamid),
+            data: &data,
+            status: MessageStatus::Received,
+            error: None,
+            sent_by: None,
+            created_at: *at,
+        })
+        .collect();
+    let stored = insert_messages(tx, &new).await.unwrap();
+    let stored_wamids: Vec<Option<&str>> = stored
+        .iter()
+        .map(|m| m.as_ref().and_then(|m| m.wamid.as_deref()))
+        .collect();
+    assert_eq!(
+        stored_wamids,
+        [
+            Some("wamid.1"),
+            Some("wamid.2"),
+            Some("wamid.3"),
+            None,
+            None,
+            Some("wamid.4")
+        ],
+        "a wamid stored before, or earlier in the batch, is not stored again"
+    );
+    for (message, conversation) in stored.iter().zip(ids) {
+        if let Some(message) = message {
+            assert_eq!(&message.conversation_id, conversation);
+        }
+    }
+    let activities: Vec<(&str, Activity<'_>)> = stored
+        .iter()
+        .zip(&new)
+        .filter(|(stored, _)| stored.is_some())
+        .map(|(_, new)| {
+            let activity = Activity {
+                at: new.created_at,
+                preview: new.body.unwrap_or_default(),
+                direction: MessageDirection::Inbound,
+                unread: true,
+            };
+            (new.conversation_id, activity)
+        })
+        .collect();
+    // One late message: it counts, and leaves the preview alone.
+    let late = Activity {
+        at: 500,
+        preview: "late",
+        direction: MessageDirection::Inbound,
+        unread: true,
+    };
+    let mut each: Vec<(&str, &Activity<'_>)> = activities.iter().map(|(c, a)| (*c, a)).collect();
+    each.push((late_in, &late));
+    record_activities(tx, &each).await.unwrap();
+}
+
+/// A batch in a few statements does what one contact, message and activity after another
+/// would: the same contact twice is one conversation (found by its number or its
+/// business-scoped id, new or stored), its last name wins, a wamid twice is stored once, and
+/// the unread count and preview add up.
+#[tokio::test]
+async fn a_batch_writes_as_one_message_after_another_would() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (stored_before, _) = inbound(&store, &w, "14155550100", "wamid.0", "Hi", 1000).await;
+        let hidden = ContactSeen {
+            user_id: Some("US.batch1"),
+            ..contact(&w, None, Some("Fox"))
+        };
+        let revealed = ContactSeen {
+            wa_id: Some("15145550199"),
+            ..hidden.clone()
+        };
+        let contacts = [
+            (contact(&w, Some("14155550100"), Some("Ana")), 2000),
+            (hidden.clone(), 2001),
+            (contact(&w, Some("14155550101"), Some("Ben")), 2002),
+            (revealed, 2003),
+            (contact(&w, Some("14155550100"), Some("Ana Maria")), 2004),
+            (contact(&w, Some("14155550101"), None), 2005),
+        ];
+        let mut tx = store.begin().await.unwrap();
+        let ids = upsert_conversations(&mut tx, &contacts).await.unwrap();
+        assert_eq!(ids[0], stored_before);
+        assert_eq!(ids[4], stored_before);
+        assert_eq!(
+            ids[1], ids[3],
+            "the business-scoped id finds the new conversation"
+        );
+        assert_eq!(ids[2], ids[5]);
+        assert_ne!(ids[1], ids[2]);
+        let wamids = [
+            "wamid.1", "wamid.2", "wamid.3", "wamid.2", "wamid.0", "wamid.4",
+        ];
+        let ats: Vec<i64> = contacts.iter().map(|(_, at)| *at).collect();
+        batch_messages(&mut tx, &w, &ids, &wamids, &ats, &stored_before).await;
+        tx.commit().await.unwrap();
+
+        let conversation = |id: String| {
+            let store = store.clone();
+            let project = w.project.clone();
+            async move { store.conversation(&project, &id).await.unwrap().unwrap() }
+        };
+        let ana = conversation(ids[0].clone()).await;
+        assert_eq!(ana.contact_name.as_deref(), Some("Ana Maria"));
+        assert_eq!(
+            ana.unread_count, 3,
+            "wamid.0 before, wamid.1 and the late one"
+        );
+        assert_eq!(ana.last_message_preview, "wamid.1");
+        assert_eq!(ana.last_message_at, 2000);
+        let fox = conversation(ids[1].clone()).await;
+        assert_eq!(fox.contact_key, "US.batch1");
+        assert_eq!(fox.phone_number.as_deref(), Some("15145550199"));
+        assert_eq!(fox.unread_count, 1);
+        assert_eq!(fox.last_message_preview, "wamid.2");
+        let ben = conversation(ids[2].clone()).await;
+        assert_eq!(ben.contact_name.as_deref(), Some("Ben"), "kept");
+        assert_eq!(ben.unread_count, 2);
+        assert_eq!(ben.last_message_preview, "wamid.4");
+        assert_eq!(ben.last_message_at, 2005);
+        // The search index follows the contacts as the batch left them.
+        for (search, found) in [("Maria", &ids[0]), ("5550199", &ids[1]), ("Ben", &ids[2])] {
+            let filter = ConversationFilter {
+                search: Some(search),
+                ..ConversationFilter::default()
+            };
+            let listed = store.conversations(&w.project, &filter, 10).await.unwrap();
+            let listed: Vec<&str> = listed.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(listed, [found.as_str()], "{search}");
+        }
     })
     .await;
 }

@@ -257,6 +257,25 @@ async fn refuse_messages_reading(inbox: &Inbox, text: &str) {
     }
 }
 
+/// Posts `bodies` at once while the writer is held, so that they are written together.
+async fn post_together(inbox: &Inbox, bodies: &[Vec<u8>]) -> Vec<TestResponse> {
+    let held = hold_the_writer(inbox).await;
+    let signatures: Vec<String> = bodies.iter().map(|b| sign(APP_SECRET, b)).collect();
+    let posted = futures::future::join_all(
+        bodies
+            .iter()
+            .zip(&signatures)
+            .map(|(body, signature)| inbox.deliver_signed(body, Some(signature))),
+    );
+    let release = async {
+        // Long enough for every delivery to queue behind the held lock.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        held.commit().await.unwrap();
+    };
+    let (answers, ()) = tokio::join!(posted, release);
+    answers
+}
+
 #[tokio::test]
 async fn deliveries_written_together_are_each_answered_and_one_refused_fails_alone() {
     for database in TestDatabase::all().await {
@@ -282,20 +301,7 @@ async fn deliveries_written_together_are_each_answered_and_one_refused_fails_alo
                 )])
             })
             .collect();
-        let held = hold_the_writer(&inbox).await;
-        let signatures: Vec<String> = bodies.iter().map(|b| sign(APP_SECRET, b)).collect();
-        let posted = futures::future::join_all(
-            bodies
-                .iter()
-                .zip(&signatures)
-                .map(|(body, signature)| inbox.deliver_signed(body, Some(signature))),
-        );
-        let release = async {
-            // Long enough for every delivery to queue behind the held lock.
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            held.commit().await.unwrap();
-        };
-        let (answers, ()) = tokio::join!(posted, release);
+        let answers = post_together(&inbox, &bodies).await;
         let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
         assert_eq!(
             statuses,
@@ -336,6 +342,87 @@ async fn deliveries_written_together_are_each_answered_and_one_refused_fails_alo
             created, 4,
             "one event per stored message, none for the refused one"
         );
+    }
+}
+
+/// A batch written in multi-row statements: a wamid twice in it is stored once (both
+/// deliveries answered), a contact named by its business-scoped id in one delivery and by its
+/// number as well in another is one conversation, and a status of a reply comes through with
+/// the contact's new message.
+#[tokio::test]
+async fn a_batch_stores_a_wamid_once_and_a_contact_as_one_conversation() {
+    for database in TestDatabase::all().await {
+        let inbox = Inbox::with_database(database, ServerConfig::local(8787, 8788)).await;
+        inbox
+            .deliver(&text_delivery(&[(
+                "14155550001",
+                "Ana",
+                "wamid.before",
+                1_764_844_800,
+                "Hello",
+            )]))
+            .await;
+        let ana = inbox.conversation_named("Ana").await;
+        let reply = sent_reply(&inbox, ana["id"].as_str().unwrap(), "wamid.reply").await;
+        let hidden = |wa_id: Option<&str>, wamid: &str| {
+            let mut contact = json!({ "profile": { "name": "Fox" }, "user_id": "US.fox" });
+            let mut message = json!({ "from_user_id": "US.fox", "id": wamid,
+                "timestamp": "1764844810", "type": "text", "text": { "body": wamid } });
+            if let Some(wa_id) = wa_id {
+                contact["wa_id"] = json!(wa_id);
+                message["from"] = json!(wa_id);
+            }
+            super::delivery(json!({ "contacts": [contact], "messages": [message] }))
+        };
+        let bodies = vec![
+            text_delivery(&[("14155550001", "Ana", "wamid.twice", 1_764_844_801, "Again")]),
+            hidden(None, "wamid.fox1"),
+            text_delivery(&[("14155550001", "Ana", "wamid.twice", 1_764_844_801, "Again")]),
+            status_delivery(&[("wamid.reply", "read", "1764844811")]),
+            hidden(Some("15145550199"), "wamid.fox2"),
+            text_delivery(&[("14155550001", "Ana", "wamid.before", 1_764_844_800, "Hello")]),
+        ];
+        let before = inbox
+            .app
+            .store()
+            .latest_event_id(&inbox.project_id)
+            .await
+            .unwrap();
+        let answers = post_together(&inbox, &bodies).await;
+        for answer in &answers {
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        }
+        let ana = inbox.conversation_named("Ana").await;
+        assert_eq!(ana["unread_count"], 2, "wamid.before and wamid.twice");
+        assert_eq!(ana["last_message_preview"], "Again");
+        let fox: Vec<Value> = inbox
+            .conversations("")
+            .await
+            .into_iter()
+            .filter(|c| c["contact_name"] == "Fox")
+            .collect();
+        assert_eq!(fox.len(), 1, "{fox:?}");
+        assert_eq!(fox[0]["unread_count"], 2);
+        assert_eq!(fox[0]["phone_number"], "15145550199");
+        // Ana's two inbound messages and the reply, Fox's two.
+        assert_eq!(inbox.stored_message_count().await, 5);
+        let reply = inbox
+            .app
+            .store()
+            .message(&inbox.project_id, &reply)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply.status, quire_store::MessageStatus::Read);
+        let events = inbox
+            .app
+            .store()
+            .events_after(&inbox.project_id, before, 100)
+            .await
+            .unwrap();
+        let count = |kind: &str| events.iter().filter(|e| e.kind == kind).count();
+        assert_eq!(count("message.created"), 3, "one per message stored now");
+        assert_eq!(count("message.updated"), 1, "the reply read");
     }
 }
 
