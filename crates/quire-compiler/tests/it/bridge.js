@@ -23,6 +23,8 @@ globalThis.history = { replaceState() {} };
 // by its box, taller content by its scrollHeight (never less than the frame's clientHeight).
 const root = { clientHeight: 600, scrollHeight: 600, boxHeight: 321.5 };
 root.getBoundingClientRect = () => ({ height: root.boxHeight });
+// An artifact, not a shell (`<html data-quire-shell>`): it takes no page from the host.
+root.hasAttribute = (name) => (name === "data-quire-shell" ? false : assert.fail(`hasAttribute(${name})`));
 globalThis.document = { documentElement: root };
 globalThis.ResizeObserver = class {
   observe() {}
@@ -125,6 +127,11 @@ async function hosted() {
   await tick();
   await tick();
   assert.deepEqual(seen, ["c9"], "unsubscribed listeners are not called");
+  // A page sent to an artifact that has its own is ignored (the fake document could not run it).
+  host.postMessage({ type: "page", script: "globalThis.ranAPage = true", css: "" });
+  await tick();
+  await tick();
+  assert.equal(globalThis.ranAPage, undefined);
 
   const logged = next(host);
   console.warn("careful", 42);
