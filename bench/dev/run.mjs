@@ -13,6 +13,7 @@
 // QUIRE_BIN picks the binary (default target/release/quire). Needs Chromium and e2e's npm
 // packages, which scripts/e2e installs. Prints a table; nothing here is a timed assertion.
 
+import "../release-bin.mjs";
 import { spawn, execFile } from "node:child_process";
 import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,9 +22,8 @@ import { promisify } from "node:util";
 import { signIn } from "../../e2e/lib/api.js";
 import { launch, signInThroughUi } from "../../e2e/lib/browser.js";
 import { createPage, deployEchoFunction } from "../../e2e/lib/fixtures.js";
-import { ADMIN, REPO, startServer } from "../../e2e/lib/server.js";
+import { ADMIN, startServer } from "../../e2e/lib/server.js";
 
-process.env.QUIRE_BIN ??= join(REPO, "target/release/quire");
 const QUIRE_BIN = process.env.QUIRE_BIN;
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 

@@ -19,14 +19,13 @@
 // QUIRE_BIN picks the binary (default target/release/quire). Needs Chromium and e2e's npm
 // packages, which scripts/e2e installs. Prints a table; nothing here is a timed assertion.
 
+import "../release-bin.mjs";
 import { gzipSync } from "node:zlib";
-import { join } from "node:path";
 import { signIn } from "../../e2e/lib/api.js";
 import { launch, signInThroughUi } from "../../e2e/lib/browser.js";
 import { createPage, deployEchoFunction } from "../../e2e/lib/fixtures.js";
-import { ADMIN, REPO, startServer } from "../../e2e/lib/server.js";
+import { ADMIN, startServer } from "../../e2e/lib/server.js";
 
-process.env.QUIRE_BIN ??= join(REPO, "target/release/quire");
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 /** The preview's debounce (ui/studio/usePreview.ts). */
 const DEBOUNCE_MS = 300;
