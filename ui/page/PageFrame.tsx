@@ -31,10 +31,13 @@ export interface PageFrameProps {
   endpoints?: { frame: string; invoke: string };
   autoResize?: boolean;
   className?: string;
-  /** A page to run in this frame, which is then a warm one (a shell: see bridge/host.ts). */
+  /**
+   * A page to run in this frame, which must be a shell (a warm frame: see bridge/host.ts)
+   * already mounted without one: it is sent when this prop changes, not at mount.
+   */
   warmPage?: WarmPage;
   onReady?: () => void;
-  /** `page` ran and painted. */
+  /** `warmPage` ran and painted. */
   onStarted?: () => void;
   onFailed?: (error: Error) => void;
   onConsole?: (level: ConsoleLevel, args: string[]) => void;
