@@ -254,7 +254,8 @@ pub struct Listeners {
     pub metrics: Option<TcpListener>,
 }
 
-/// Serves both origins until `shutdown` completes, then stops accepting, ends the event
+/// Serves both origins (and checkpoints `SQLite`'s log beside the writers) until `shutdown`
+/// completes, then stops accepting, ends the event
 /// streams, lets in-flight requests finish (at most `shutdown_grace`), writes the invocation records still queued,
 /// and checkpoints and closes the store.
 pub async fn serve(
@@ -294,6 +295,10 @@ pub async fn serve(
     let pruning = tokio::spawn(artifacts::run_pruning(state.store.clone()));
     let event_pruning = tokio::spawn(live::run_pruning(state.store.clone()));
     let status_pruning = tokio::spawn(inbox::prune::run_pruning(state.store.clone()));
+    let checkpoints = tokio::spawn({
+        let store = state.store.clone();
+        async move { store.run_checkpoints().await }
+    });
 
     let result = tokio::select! {
         finished = &mut servers => finished.unwrap_or_else(|e| Err(std::io::Error::other(e))),
@@ -310,6 +315,7 @@ pub async fn serve(
     pruning.abort();
     event_pruning.abort();
     status_pruning.abort();
+    checkpoints.abort();
     state.store.close().await;
     result
 }

@@ -11,7 +11,7 @@ use crate::messages::MessageDirection;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::{
-    Backend, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column, positional,
+    Backend, StatementTexts, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column,
     row_chunks, values_rows,
 };
 
@@ -297,6 +297,8 @@ async fn find_contacts(
 ) -> Result<Vec<FoundContact>, StoreError> {
     /// Values looked up per statement.
     const ROWS: usize = 256;
+    /// By key, then by business-scoped id.
+    static TEXTS: [StatementTexts; 2] = [StatementTexts::new(), StatementTexts::new()];
     type Wanted<'a> = (BTreeSet<&'a str>, BTreeSet<&'a str>);
     let mut numbers: BTreeMap<(&str, &str), Wanted<'_>> = BTreeMap::new();
     for ((seen, _), key) in contacts.iter().zip(keys) {
@@ -311,18 +313,18 @@ async fn find_contacts(
     for ((project_id, phone_number_id), (keys, user_ids)) in &numbers {
         let keys: Vec<&str> = keys.iter().copied().collect();
         let user_ids: Vec<&str> = user_ids.iter().copied().collect();
-        for (column, values) in [("contact_key", &keys), ("business_user_id", &user_ids)] {
+        let columns = [("contact_key", &keys), ("business_user_id", &user_ids)];
+        for ((column, values), texts) in columns.into_iter().zip(&TEXTS) {
             for chunk in row_chunks(values, ROWS) {
-                let sql = format!(
-                    "SELECT {FOUND_COLUMNS} FROM conversations WHERE project_id = $1 \
-                     AND whatsapp_phone_number_id = $2 AND {column} IN {}",
-                    values_rows(1, chunk.len(), 3)
-                );
-                let sql = positional(backend, &sql);
-                let mut query = sqlx::query_as(&sql)
-                    .bind(*project_id)
-                    .bind(*phone_number_id);
-                for value in chunk {
+                let sql = texts.get(backend, chunk.statement_rows, || {
+                    format!(
+                        "SELECT {FOUND_COLUMNS} FROM conversations WHERE project_id = $1 \
+                         AND whatsapp_phone_number_id = $2 AND {column} IN {}",
+                        values_rows(1, chunk.statement_rows, 3)
+                    )
+                });
+                let mut query = sqlx::query_as(sql).bind(*project_id).bind(*phone_number_id);
+                for (_, value) in chunk.padded() {
                     query = query.bind(*value);
                 }
                 found.extend(query.fetch_all(&mut **tx).await?);
@@ -335,6 +337,11 @@ async fn find_contacts(
     found.sort_by(|a, b| a.contact_key.cmp(&b.contact_key));
     Ok(found)
 }
+
+/// The columns [`write_contacts`] writes.
+const CONTACT_COLUMNS: &str = "id, project_id, whatsapp_config_id, whatsapp_phone_number_id, \
+     contact_key, phone_number, business_user_id, username, contact_name, last_message_at, \
+     created_at, search_terms";
 
 /// What the upsert of [`write_contacts`] sets: what the batch said over the row as it is when
 /// the upsert reaches it (another writer may have changed it since it was read).
@@ -357,8 +364,8 @@ const UPSERT_WHEN: &str = "conversations.whatsapp_config_id IS DISTINCT FROM exc
 /// multi-row upserts in one order, and answers each row's id (empty for a row no contact
 /// named).
 async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<String>, StoreError> {
-    /// Values per row, and rows per statement.
-    const VALUES: usize = 12;
+    /// Values per row (its place, then the columns), and rows per statement.
+    const VALUES: usize = 13;
     const ROWS: usize = 256;
     let backend = backend_of(tx);
     let mut ids: Vec<String> = rows
@@ -386,19 +393,22 @@ async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<Stri
     });
     let mut written: Vec<FoundContact> = Vec::new();
     for chunk in row_chunks(&order, ROWS) {
-        let sql = format!(
-            "INSERT INTO conversations (id, project_id, whatsapp_config_id, whatsapp_phone_number_id, \
-             contact_key, phone_number, business_user_id, username, contact_name, last_message_at, \
-             created_at, search_terms) VALUES {} \
-             ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) DO UPDATE SET {UPSERT_SET} \
-             WHERE {UPSERT_WHEN} RETURNING {FOUND_COLUMNS}",
-            values_rows(chunk.len(), VALUES, 1)
-        );
-        let sql = positional(backend, &sql);
-        let mut query = sqlx::query_as(&sql);
-        for &i in chunk {
+        static TEXTS: StatementTexts = StatementTexts::new();
+        let sql = TEXTS.get(backend, chunk.statement_rows, || {
+            format!(
+                "WITH v (n, {CONTACT_COLUMNS}) AS (VALUES {}) \
+                 INSERT INTO conversations ({CONTACT_COLUMNS}) \
+                 SELECT {CONTACT_COLUMNS} FROM v WHERE n > 0 \
+                 ON CONFLICT (project_id, whatsapp_phone_number_id, contact_key) \
+                 DO UPDATE SET {UPSERT_SET} WHERE {UPSERT_WHEN} RETURNING {FOUND_COLUMNS}",
+                values_rows(chunk.statement_rows, VALUES, 1)
+            )
+        });
+        let mut query = sqlx::query_as(sql);
+        for (n, &i) in chunk.padded() {
             let row = &rows[i];
             query = query
+                .bind(n)
                 .bind(new_ordered_id())
                 .bind(row.project_id)
                 .bind(row.given.whatsapp_config_id.as_deref())
@@ -487,17 +497,19 @@ pub async fn record_activity(
     conversation_id: &str,
     activity: &Activity<'_>,
 ) -> Result<(), StoreError> {
-    record_activities(tx, &[(conversation_id, activity)]).await
+    record_activities(tx, &[(conversation_id, activity)]).await?;
+    Ok(())
 }
 
 /// Brings the conversations' list entries up to date with new messages, as if
-/// [`record_activity`] ran for each in turn, in one statement per 128 conversations.
+/// [`record_activity`] ran for each in turn, in one statement per 128 conversations. Answers
+/// the conversations as they now stand, in no set order.
 pub async fn record_activities(
     tx: &mut Tx,
     activities: &[(&str, &Activity<'_>)],
-) -> Result<(), StoreError> {
-    /// Values per row, and rows per statement.
-    const VALUES: usize = 5;
+) -> Result<Vec<Conversation>, StoreError> {
+    /// Values per row (its place, then the columns), and rows per statement.
+    const VALUES: usize = 6;
     const ROWS: usize = 128;
     // Per conversation: the unread count to add, and the latest message (the last of those
     // sent at the same time).
@@ -515,34 +527,48 @@ pub async fn record_activities(
     }
     let each: Vec<(&str, (i64, &Activity<'_>))> = each.into_iter().collect();
     let backend = backend_of(tx);
+    let mut updated = Vec::with_capacity(each.len());
     for chunk in row_chunks(&each, ROWS) {
         // Every right-hand side reads the row as it was, in both backends.
-        let sql = format!(
-            "WITH a (id, unread, at, preview, direction) AS (VALUES {}) \
-             UPDATE conversations SET unread_count = conversations.unread_count + a.unread, \
-             last_message_preview = CASE WHEN a.at >= conversations.last_message_at \
-             THEN a.preview ELSE conversations.last_message_preview END, \
-             last_message_direction = CASE WHEN a.at >= conversations.last_message_at \
-             THEN a.direction ELSE conversations.last_message_direction END, \
-             last_message_at = CASE WHEN a.at >= conversations.last_message_at \
-             THEN a.at ELSE conversations.last_message_at END \
-             FROM a WHERE conversations.id = a.id",
-            values_rows(chunk.len(), VALUES, 1)
-        );
-        let sql = positional(backend, &sql);
-        let mut query = sqlx::query(&sql);
-        for (conversation_id, (unread, activity)) in chunk {
+        static TEXTS: StatementTexts = StatementTexts::new();
+        let sql = TEXTS.get(backend, chunk.statement_rows, || {
+            format!(
+                "WITH a (n, id, unread, at, preview, direction) AS (VALUES {}) \
+                 UPDATE conversations SET unread_count = conversations.unread_count + a.unread, \
+                 last_message_preview = CASE WHEN a.at >= conversations.last_message_at \
+                 THEN a.preview ELSE conversations.last_message_preview END, \
+                 last_message_direction = CASE WHEN a.at >= conversations.last_message_at \
+                 THEN a.direction ELSE conversations.last_message_direction END, \
+                 last_message_at = CASE WHEN a.at >= conversations.last_message_at \
+                 THEN a.at ELSE conversations.last_message_at END \
+                 FROM a WHERE a.n > 0 AND conversations.id = a.id RETURNING {UPDATED_COLUMNS}",
+                values_rows(chunk.statement_rows, VALUES, 1)
+            )
+        });
+        let mut query = sqlx::query_as(sql);
+        for (n, (conversation_id, (unread, activity))) in chunk.padded() {
             query = query
+                .bind(n)
                 .bind(*conversation_id)
                 .bind(*unread)
                 .bind(activity.at)
                 .bind(activity.preview)
                 .bind(activity.direction.as_str());
         }
-        query.execute(&mut **tx).await?;
+        updated.extend(query.fetch_all(&mut **tx).await?);
     }
-    Ok(())
+    Ok(updated)
 }
+
+/// The columns of [`SELECT`], as an update of `conversations` answers them.
+const UPDATED_COLUMNS: &str = "conversations.id, conversations.project_id, \
+     conversations.whatsapp_config_id, conversations.whatsapp_phone_number_id, \
+     conversations.contact_key, conversations.phone_number, conversations.business_user_id, \
+     conversations.username, conversations.contact_name, conversations.metadata, \
+     conversations.last_message_at, conversations.last_message_preview, \
+     conversations.last_message_direction, conversations.unread_count, conversations.created_at, \
+     (SELECT w.display_phone_number FROM whatsapp_connections w \
+     WHERE w.id = conversations.whatsapp_config_id) AS display_phone_number";
 
 /// The conversation `conversation_id`, read inside a transaction (after a change in it).
 pub async fn conversation_in(
@@ -565,12 +591,15 @@ pub async fn conversations_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<Conversat
     const IDS: usize = 256;
     let mut found = Vec::with_capacity(ids.len());
     for chunk in row_chunks(ids, IDS) {
-        let sql = positional(
-            backend_of(tx),
-            &format!("{SELECT} WHERE c.id IN {}", values_rows(1, chunk.len(), 1)),
-        );
-        let mut query = sqlx::query_as(&sql);
-        for id in chunk {
+        static TEXTS: StatementTexts = StatementTexts::new();
+        let sql = TEXTS.get(backend_of(tx), chunk.statement_rows, || {
+            format!(
+                "{SELECT} WHERE c.id IN {}",
+                values_rows(1, chunk.statement_rows, 1)
+            )
+        });
+        let mut query = sqlx::query_as(sql);
+        for (_, id) in chunk.padded() {
             query = query.bind(*id);
         }
         found.extend(query.fetch_all(&mut **tx).await?);

@@ -19,7 +19,7 @@ use sqlx::{FromRow, Row};
 use tokio::sync::broadcast;
 
 use crate::{
-    Backend, Store, StoreError, Tx, now_ms, parse_column, positional, row_chunks, values_rows,
+    Backend, StatementTexts, Store, StoreError, Tx, now_ms, parse_column, row_chunks, values_rows,
 };
 
 /// The `PostgreSQL` channel on which a committed event names its project.
@@ -51,23 +51,26 @@ pub struct NewEvent<'a> {
     /// Narrows who receives it within the audience (a `WhatsApp` phone number id, for embeds
     /// limited to one number); `None` is the whole project.
     pub scope: Option<&'a str>,
-    /// What clients receive as the event's data.
-    pub data: serde_json::Value,
+    /// What clients receive as the event's data: JSON text, as it is stored and sent.
+    pub data: String,
 }
 
 impl<'a> NewEvent<'a> {
+    /// An event whose data is `data` as JSON (written straight to text: a writer of many
+    /// events builds no JSON tree first).
     pub fn new(
         project_id: &'a str,
         kind: &'a str,
         audience: Audience,
-        data: serde_json::Value,
+        data: impl serde::Serialize,
     ) -> Self {
         Self {
             project_id,
             kind,
             audience,
             scope: None,
-            data,
+            // Only a map with keys that are not strings fails, and no event data has one.
+            data: serde_json::to_string(&data).unwrap_or_else(|_| "null".to_owned()),
         }
     }
 
@@ -169,7 +172,7 @@ impl Store {
         .bind(event.kind)
         .bind(event.audience.as_str())
         .bind(event.scope)
-        .bind(event.data.to_string())
+        .bind(event.data.as_str())
         .bind(now_ms())
         .fetch_one(&mut **tx)
         .await?;
@@ -192,8 +195,8 @@ impl Store {
         tx: &mut Tx,
         events: &[NewEvent<'_>],
     ) -> Result<(), StoreError> {
-        /// Values per row, and rows per statement.
-        const VALUES: usize = 6;
+        /// Values per row (its place, then the columns), and rows per statement.
+        const VALUES: usize = 7;
         const ROWS: usize = 128;
         let Some(first) = events.first() else {
             return Ok(());
@@ -211,19 +214,27 @@ impl Store {
         }
         let now = now_ms();
         for chunk in row_chunks(events, ROWS) {
-            let sql = format!(
-                "INSERT INTO events (project_id, kind, audience, scope, data, created_at) VALUES {}",
-                values_rows(chunk.len(), VALUES, 1)
-            );
-            let sql = positional(self.backend, &sql);
-            let mut query = sqlx::query(&sql);
-            for event in chunk {
+            // Ids follow the rows' order.
+            static TEXTS: StatementTexts = StatementTexts::new();
+            let sql = TEXTS.get(self.backend, chunk.statement_rows, || {
+                format!(
+                    "WITH v (n, project_id, kind, audience, scope, data, created_at) \
+                     AS (VALUES {}) \
+                     INSERT INTO events (project_id, kind, audience, scope, data, created_at) \
+                     SELECT project_id, kind, audience, scope, data, created_at FROM v \
+                     WHERE n > 0 ORDER BY n",
+                    values_rows(chunk.statement_rows, VALUES, 1)
+                )
+            });
+            let mut query = sqlx::query(sql);
+            for (n, event) in chunk.padded() {
                 query = query
+                    .bind(n)
                     .bind(event.project_id)
                     .bind(event.kind)
                     .bind(event.audience.as_str())
                     .bind(event.scope)
-                    .bind(event.data.to_string())
+                    .bind(event.data.as_str())
                     .bind(now);
             }
             query.execute(&mut **tx).await?;

@@ -48,6 +48,7 @@ mod assets;
 mod audit;
 pub mod backup;
 mod call_counts;
+mod checkpoint;
 mod conversations;
 mod early_statuses;
 mod error;
@@ -70,12 +71,14 @@ mod users;
 mod whatsapp;
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
+
+use checkpoint::WRITER_CHECKPOINT_PAGES;
 
 pub use artifacts::NewArtifact;
 pub use assets::{Asset, AssetContent, NewAsset, PutAsset};
@@ -109,7 +112,8 @@ pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};
 pub use users::User;
 pub use whatsapp::{
-    NewWhatsappConnection, WhatsappConnection, WhatsappConnectionChanges, note_delivery,
+    DELIVERY_NOTED_EVERY_MS, NewWhatsappConnection, WhatsappConnection, WhatsappConnectionChanges,
+    note_delivery,
 };
 
 /// Which database a `Store` talks to.
@@ -133,6 +137,8 @@ pub struct Store {
     generation: Arc<AtomicU64>,
     /// News of committed events for the live stream; see [`Store::event_wakes`].
     wakes: Arc<events::Wakes>,
+    /// Told of every write transaction; see [`Store::run_checkpoints`].
+    checkpoints: Arc<tokio::sync::Notify>,
 }
 
 /// The `PostgreSQL` channel on which instances announce changes to each other.
@@ -179,6 +185,7 @@ impl Store {
             url: Arc::from(url),
             generation: Arc::default(),
             wakes: Arc::default(),
+            checkpoints: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -270,7 +277,10 @@ impl Store {
     /// IMMEDIATE`), so two writers queue on the busy timeout instead of deadlocking on upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let statement = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Sqlite => {
+                self.checkpoints.notify_one();
+                "BEGIN IMMEDIATE"
+            }
             Backend::Postgres => "BEGIN",
         };
         Ok(self.writer.begin_with(statement).await?)
@@ -304,16 +314,21 @@ const SQLITE_WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// Temporary data stays in memory (`temp_store`): a statement that writes many rows keeps the
 /// pages it may have to undo in a statement journal, which otherwise spills to a file of its
 /// own past 64 KiB (a batch of deliveries made one, wrote and deleted it, in each statement).
+/// Checkpoints are [`Store::run_checkpoints`]'s, mostly.
 fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(connections)
+        // A connection to a local file does not go away; sqlx's test before handing one out
+        // is a round trip to the connection's thread, which writers pay on every transaction.
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute(
                     format!(
                         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                         PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY;"
+                         PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY; \
+                         PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
                     )
                     .as_str(),
                 )
@@ -324,24 +339,65 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
 }
 
 /// `items` in slices for multi-row statements: at most `most` rows each (`most` a power of
-/// two), and each a power of two long, so that a statement of any row count is one of a few
-/// texts and the connection's statement cache keeps them all prepared. Keep `most` times the
-/// values per row under the lower of the backends' limits (`SQLite`'s 32,766 bound values,
-/// `PostgreSQL`'s 65,535).
-fn row_chunks<T>(items: &[T], most: usize) -> impl Iterator<Item = &[T]> {
+/// two), so a batch takes one statement per `most` rows. Each statement is written for a
+/// power of two of rows, the slice's rows and then padding (see [`RowChunk::padded`]), so a
+/// statement of any row count is one of a few texts and the connection's statement cache keeps
+/// them all prepared. Keep `most` times the values per row under the lower of the backends'
+/// limits (`SQLite`'s 32,766 bound values, `PostgreSQL`'s 65,535).
+fn row_chunks<T>(items: &[T], most: usize) -> impl Iterator<Item = RowChunk<'_, T>> {
     debug_assert!(most.is_power_of_two());
-    let mut rest = items;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let len = rest.len().min(most);
-        // The largest power of two not above `len`.
-        let take = 1 << (usize::BITS - 1 - len.leading_zeros());
-        let (chunk, after) = rest.split_at(take);
-        rest = after;
-        Some(chunk)
+    items.chunks(most).map(|rows| RowChunk {
+        rows,
+        statement_rows: rows.len().next_power_of_two(),
     })
+}
+
+/// The texts of one multi-row statement, one per backend and row count (see [`row_chunks`]),
+/// each made once: a batch writer would otherwise spend more time writing out a statement of
+/// a hundred rows than the database spends reading it from its statement cache. Keep one in
+/// a `static` beside the statement.
+struct StatementTexts([OnceLock<String>; 2 * STATEMENT_SIZES]);
+
+/// Row counts a multi-row statement may be written for: the powers of two up to 512.
+const STATEMENT_SIZES: usize = 10;
+
+impl StatementTexts {
+    const fn new() -> Self {
+        Self([const { OnceLock::new() }; 2 * STATEMENT_SIZES])
+    }
+
+    /// The statement for `backend` and `rows` (a power of two), as [`positional`] binds it;
+    /// `text` writes it, with `$n` placeholders, the first time.
+    fn get(&self, backend: Backend, rows: usize, text: impl FnOnce() -> String) -> &str {
+        debug_assert!(rows.is_power_of_two() && rows < 1 << STATEMENT_SIZES);
+        let size = rows.trailing_zeros() as usize;
+        let slot = match backend {
+            Backend::Sqlite => size,
+            Backend::Postgres => STATEMENT_SIZES + size,
+        };
+        self.0[slot].get_or_init(|| positional(backend, &text()))
+    }
+}
+
+/// The rows of one multi-row statement (see [`row_chunks`]).
+struct RowChunk<'a, T> {
+    rows: &'a [T],
+    /// The rows the statement is written for: `rows`, then padding.
+    statement_rows: usize,
+}
+
+impl<'a, T> RowChunk<'a, T> {
+    /// Each of the statement's rows with its place among the rows, from 1; padding repeats the
+    /// last row in place 0. A statement that writes filters its rows on their place (`WHERE
+    /// n > 0`); an `IN` list may take the repeats as they are.
+    fn padded(&self) -> impl Iterator<Item = (i64, &'a T)> {
+        let rows = self.rows;
+        let last = rows.last();
+        (0..self.statement_rows).filter_map(move |i| match rows.get(i) {
+            Some(row) => Some((i64::try_from(i + 1).unwrap_or(i64::MAX), row)),
+            None => last.map(|row| (0, row)),
+        })
+    }
 }
 
 /// `sql`, whose placeholders are `$1`, `$2`, … each once and in that order, as `backend`
@@ -465,14 +521,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_go_in_chunks_of_powers_of_two() {
+    fn rows_go_in_statements_of_powers_of_two() {
         let items: Vec<usize> = (0..300).collect();
-        let sizes: Vec<usize> = row_chunks(&items, 128).map(<[usize]>::len).collect();
-        assert_eq!(sizes, [128, 128, 32, 8, 4]);
-        let again: Vec<usize> = row_chunks(&items, 128).flatten().copied().collect();
+        let sizes: Vec<(usize, usize)> = row_chunks(&items, 128)
+            .map(|chunk| (chunk.rows.len(), chunk.statement_rows))
+            .collect();
+        assert_eq!(sizes, [(128, 128), (128, 128), (44, 64)]);
+        let again: Vec<usize> = row_chunks(&items, 128)
+            .flat_map(|chunk| chunk.rows)
+            .copied()
+            .collect();
         assert_eq!(again, items);
         assert_eq!(row_chunks(&items[..1], 128).count(), 1);
         assert_eq!(row_chunks(&items[..0], 128).count(), 0);
+    }
+
+    #[test]
+    fn padding_repeats_the_last_row_in_place_zero() {
+        let items = [10, 20, 30];
+        let chunk = row_chunks(&items, 128).next().unwrap();
+        let rows: Vec<(i64, i32)> = chunk.padded().map(|(n, row)| (n, *row)).collect();
+        assert_eq!(rows, [(1, 10), (2, 20), (3, 30), (0, 30)]);
     }
 
     #[test]

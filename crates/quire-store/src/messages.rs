@@ -3,15 +3,15 @@
 //! (`pending < sent < delivered < read`; `failed` ends it). The writes take the caller's
 //! transaction, so a delivery or a reply commits whole.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::early_statuses::{self, StatusReport};
 use crate::{
-    Store, StoreError, Tx, backend_of, new_ordered_id, now_ms, parse_column, positional,
-    row_chunks, values_rows,
+    StatementTexts, Store, StoreError, Tx, backend_of, new_ordered_id, now_ms, parse_column,
+    positional, row_chunks, values_rows,
 };
 
 text_enum! {
@@ -125,6 +125,27 @@ pub struct NewMessage<'a> {
     pub created_at: i64,
 }
 
+impl NewMessage<'_> {
+    /// The message as stored with the id `id`.
+    fn stored_as(&self, id: &str) -> Message {
+        Message {
+            id: id.to_owned(),
+            project_id: self.project_id.to_owned(),
+            conversation_id: self.conversation_id.to_owned(),
+            wamid: self.wamid.map(str::to_owned),
+            direction: self.direction,
+            kind: self.kind.to_owned(),
+            body: self.body.map(str::to_owned),
+            data: self.data.clone(),
+            status: self.status,
+            error: self.error.cloned(),
+            sent_by: self.sent_by.map(str::to_owned),
+            created_at: self.created_at,
+            status_at: self.created_at,
+        }
+    }
+}
+
 /// What a status update did to the message it names.
 #[derive(Debug)]
 pub enum StatusChange {
@@ -158,24 +179,31 @@ pub async fn insert_messages(
     tx: &mut Tx,
     messages: &[NewMessage<'_>],
 ) -> Result<Vec<Option<Message>>, StoreError> {
-    /// Values per row, and rows per statement.
-    const VALUES: usize = 13;
+    /// Values per row (its place, then the columns), and rows per statement.
+    const VALUES: usize = 14;
     const ROWS: usize = 256;
     let backend = backend_of(tx);
     let ids: Vec<String> = messages.iter().map(|_| new_ordered_id()).collect();
-    let mut stored: HashMap<String, Message> = HashMap::with_capacity(messages.len());
-    let mut done = 0;
-    for chunk in row_chunks(messages, ROWS) {
-        let sql = format!(
-            "INSERT INTO messages ({COLUMNS}) VALUES {} \
-             ON CONFLICT (project_id, wamid) DO NOTHING RETURNING {COLUMNS}",
-            values_rows(chunk.len(), VALUES, 1)
-        );
-        let sql = positional(backend, &sql);
-        let mut query = sqlx::query_as::<_, Message>(&sql);
-        for (new, id) in chunk.iter().zip(&ids[done..]) {
+    let rows: Vec<(&NewMessage<'_>, &str)> = messages
+        .iter()
+        .zip(ids.iter().map(String::as_str))
+        .collect();
+    let mut stored: Vec<bool> = Vec::with_capacity(rows.len());
+    for chunk in row_chunks(&rows, ROWS) {
+        static TEXTS: StatementTexts = StatementTexts::new();
+        let sql = TEXTS.get(backend, chunk.statement_rows, || {
+            format!(
+                "WITH v (n, {COLUMNS}) AS (VALUES {}) \
+                 INSERT INTO messages ({COLUMNS}) SELECT {COLUMNS} FROM v WHERE n > 0 \
+                 ON CONFLICT (project_id, wamid) DO NOTHING",
+                values_rows(chunk.statement_rows, VALUES, 1)
+            )
+        });
+        let mut query = sqlx::query(sql);
+        for (n, (new, id)) in chunk.padded() {
             query = query
-                .bind(id.as_str())
+                .bind(n)
+                .bind(id)
                 .bind(new.project_id)
                 .bind(new.conversation_id)
                 .bind(new.wamid)
@@ -189,18 +217,39 @@ pub async fn insert_messages(
                 .bind(new.created_at)
                 .bind(new.created_at);
         }
-        done += chunk.len();
-        stored.extend(
-            query
-                .fetch_all(&mut **tx)
-                .await?
-                .into_iter()
-                .map(|message| (message.id.clone(), message)),
-        );
+        let inserted = query.execute(&mut **tx).await?.rows_affected();
+        if usize::try_from(inserted).is_ok_and(|inserted| inserted == chunk.rows.len()) {
+            stored.extend(chunk.rows.iter().map(|_| true));
+        } else {
+            // A wamid was taken (before, or by an earlier one of `messages`): the rows that
+            // are there under their new ids are the ones stored. Rare (Meta delivering again),
+            // so it costs a statement only then.
+            let chunk_ids: Vec<&str> = chunk.rows.iter().map(|(_, id)| *id).collect();
+            let found = existing_messages(tx, &chunk_ids).await?;
+            stored.extend(chunk_ids.iter().map(|id| found.contains(*id)));
+        }
     }
-    // The rows come back in no set order; a message whose wamid was taken (before, or by an
-    // earlier one of `messages`) met the conflict and did not come back.
-    Ok(ids.iter().map(|id| stored.remove(id)).collect())
+    Ok(rows
+        .into_iter()
+        .zip(stored)
+        .map(|((new, id), stored)| stored.then(|| new.stored_as(id)))
+        .collect())
+}
+
+/// Which of the messages `ids` (at most a few hundred) exist.
+async fn existing_messages(tx: &mut Tx, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+    let sql = positional(
+        backend_of(tx),
+        &format!(
+            "SELECT id FROM messages WHERE id IN {}",
+            values_rows(1, ids.len(), 1)
+        ),
+    );
+    let mut query = sqlx::query_scalar(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
 }
 
 /// Moves the outbound message `wamid` of `project_id` to `status` (with `error` when it

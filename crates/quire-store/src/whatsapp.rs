@@ -71,7 +71,7 @@ const COLUMNS: &str = "id, project_id, name, phone_number_id, display_phone_numb
 
 /// How often a connection's `last_delivery_at` is written at most: every delivery writes in
 /// the same transaction, and one row written by all of them would queue them on its lock.
-const DELIVERY_TOUCH_INTERVAL_MS: i64 = 1000;
+pub const DELIVERY_NOTED_EVERY_MS: i64 = 1000;
 
 fn number_conflict(error: sqlx::Error, phone_number_id: &str) -> StoreError {
     match StoreError::from(error) {
@@ -106,7 +106,7 @@ pub async fn note_delivery(tx: &mut Tx, connection_id: &str, at: i64) -> Result<
     )
     .bind(at)
     .bind(connection_id)
-    .bind(at - DELIVERY_TOUCH_INTERVAL_MS)
+    .bind(at - DELIVERY_NOTED_EVERY_MS)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -4,9 +4,11 @@
 //! lock is then held for the commit only), then announces them once committed. Each is scoped
 //! to its conversation's number, so an embed limited to one number sees only its own.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
-use quire_store::{Audience, Message, NewEvent, Store, StoreError, Tx, conversations_in};
+use quire_store::{
+    Audience, Conversation, Message, NewEvent, Store, StoreError, Tx, conversations_in,
+};
 use serde::Serialize;
 
 use super::views::{ConversationView, MessageView};
@@ -15,9 +17,11 @@ use super::views::{ConversationView, MessageView};
 #[derive(Debug)]
 pub struct InboxEvents {
     project_id: String,
-    messages: Vec<(&'static str, String, serde_json::Value)>,
-    /// Conversations whose list entry changed, announced with their state at commit.
-    conversations: BTreeSet<String>,
+    /// Each message event's kind, number and data.
+    messages: Vec<(&'static str, String, String)>,
+    /// Conversations whose list entry changed (by id), announced with their state at commit:
+    /// as the writer last wrote it, or else as read then.
+    conversations: BTreeMap<String, Option<Conversation>>,
 }
 
 #[derive(Serialize)]
@@ -35,7 +39,7 @@ impl InboxEvents {
         Self {
             project_id: project_id.to_owned(),
             messages: Vec::new(),
-            conversations: BTreeSet::new(),
+            conversations: BTreeMap::new(),
         }
     }
 
@@ -51,44 +55,57 @@ impl InboxEvents {
 
     /// A conversation's list entry changed (preview, unread count, contact, metadata).
     pub fn conversation_updated(&mut self, conversation_id: &str) {
-        self.conversations.insert(conversation_id.to_owned());
+        self.conversations
+            .entry(conversation_id.to_owned())
+            .or_default();
+    }
+
+    /// A conversation's list entry changed, and `conversation` is how the writer left it: the
+    /// last change the transaction makes to it, so it need not be read again.
+    pub fn conversation_written(&mut self, conversation: Conversation) {
+        self.conversations
+            .insert(conversation.id.clone(), Some(conversation));
     }
 
     fn message(&mut self, kind: &'static str, message: &Message, phone_number_id: &str) {
         let data = MessageEvent {
             message: MessageView::from(message),
         };
-        self.messages.push((
-            kind,
-            phone_number_id.to_owned(),
-            serde_json::to_value(data).unwrap_or_default(),
-        ));
+        let data = NewEvent::new(&self.project_id, kind, Audience::Members, data).data;
+        self.messages.push((kind, phone_number_id.to_owned(), data));
     }
 
     /// Appends the gathered events inside `tx`: the messages' first, then each touched
     /// conversation as it stands in `tx`. Call it last before committing, then
     /// [`InboxEvents::announce`] after.
     async fn append(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
-        let ids: Vec<&str> = self.conversations.iter().map(String::as_str).collect();
-        let mut conversations = conversations_in(tx, &ids).await?;
-        if let Some(missing) = ids
+        let to_read: Vec<&str> = self
+            .conversations
             .iter()
-            .find(|id| !conversations.iter().any(|c| c.id == **id))
-        {
+            .filter(|(_, written)| written.is_none())
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let read = conversations_in(tx, &to_read).await?;
+        if let Some(missing) = to_read.iter().find(|id| !read.iter().any(|c| c.id == **id)) {
             return Err(StoreError::NotFound {
                 what: format!("conversation {missing}"),
             });
         }
-        // In the order of their ids, as the set holds them.
+        let mut conversations: Vec<&Conversation> =
+            self.conversations.values().flatten().chain(&read).collect();
+        // In the order of their ids, as the map holds them.
         conversations.sort_by(|a, b| a.id.cmp(&b.id));
         let mut events = Vec::with_capacity(self.messages.len() + conversations.len());
         for (kind, scope, data) in &self.messages {
-            events.push(
-                NewEvent::new(&self.project_id, kind, Audience::Members, data.clone())
-                    .scoped(scope),
-            );
+            events.push(NewEvent {
+                project_id: &self.project_id,
+                kind,
+                audience: Audience::Members,
+                scope: Some(scope),
+                data: data.clone(),
+            });
         }
-        for conversation in &conversations {
+        for conversation in conversations {
             let data = ConversationEvent {
                 conversation: ConversationView::from(conversation),
             };
@@ -97,7 +114,7 @@ impl InboxEvents {
                     &self.project_id,
                     "conversation.updated",
                     Audience::Members,
-                    serde_json::to_value(data).unwrap_or_default(),
+                    data,
                 )
                 .scoped(&conversation.whatsapp_phone_number_id),
             );

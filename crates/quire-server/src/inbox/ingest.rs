@@ -19,13 +19,13 @@
 //! one order whatever the deliveries' (see [`Work`]), so the writers of two instances never
 //! deadlock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use quire_store::{
-    Activity, Backend, ContactSeen, Message, MessageDirection, MessageStatus, NewMessage,
-    StatusChange, Store, StoreError, Tx, apply_status, insert_messages, note_delivery, now_ms,
-    record_activities, upsert_conversations,
+    Activity, Backend, ContactSeen, Conversation, DELIVERY_NOTED_EVERY_MS, Message,
+    MessageDirection, MessageStatus, NewMessage, StatusChange, Store, StoreError, Tx, apply_status,
+    insert_messages, note_delivery, now_ms, record_activities, upsert_conversations,
 };
 use tokio::sync::oneshot;
 
@@ -71,6 +71,9 @@ pub struct Outcome {
 #[derive(Default)]
 pub struct IngestQueue {
     waiting: Mutex<Waiting>,
+    /// When this instance last wrote each connection's last delivery time (by connection id):
+    /// a batch skips the statement when it would change nothing (see [`note_delivery`]).
+    noted: Mutex<HashMap<String, i64>>,
 }
 
 #[derive(Default)]
@@ -136,7 +139,7 @@ impl IngestQueue {
                 let count = waiting.jobs.len().min(MAX_BATCH);
                 waiting.jobs.drain(..count).collect()
             };
-            write_batch(&store, batch).await;
+            self.write_batch(&store, batch).await;
         }
     }
 }
@@ -175,43 +178,144 @@ impl Drop for Writer<'_> {
     }
 }
 
-/// Writes `jobs` in one transaction and answers each; when that fails because of what was
-/// written, writes each alone.
-async fn write_batch(store: &Store, jobs: Vec<Job>) {
-    let together: Vec<(&WebhookTarget, &Delivery)> = jobs
-        .iter()
-        .map(|job| (job.target.as_ref(), &job.delivery))
-        .collect();
-    match write_together(store, &together).await {
-        Ok(outcomes) => {
-            crate::telemetry::record_whatsapp_delivery_batch();
-            for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                let _ = job.written.send(Ok(outcome));
-            }
-        }
-        Err(error) if jobs.len() == 1 || !error.is_refusal() => {
-            if jobs.len() > 1 {
-                tracing::warn!(%error, deliveries = jobs.len(), "could not write a batch of WhatsApp deliveries");
-            }
-            let reason = error.to_string();
-            let mut jobs = jobs.into_iter();
-            if let Some(first) = jobs.next() {
-                let _ = first.written.send(Err(error));
-            }
-            for job in jobs {
-                let _ = job.written.send(Err(unavailable(&reason)));
-            }
-        }
-        Err(error) => {
-            tracing::warn!(%error, deliveries = jobs.len(), "a batch of WhatsApp deliveries could not be written together; writing each alone");
-            for job in jobs {
-                let alone = write_together(store, &[(job.target.as_ref(), &job.delivery)])
-                    .await
-                    .map(|outcomes| outcomes.into_iter().next().unwrap_or_default());
-                if alone.is_ok() {
-                    crate::telemetry::record_whatsapp_delivery_batch();
+impl IngestQueue {
+    /// Writes `jobs` in one transaction and answers each; when that fails because of what was
+    /// written, writes each alone.
+    async fn write_batch(&self, store: &Store, jobs: Vec<Job>) {
+        let together: Vec<(&WebhookTarget, &Delivery)> = jobs
+            .iter()
+            .map(|job| (job.target.as_ref(), &job.delivery))
+            .collect();
+        match self.write_together(store, &together).await {
+            Ok(outcomes) => {
+                crate::telemetry::record_whatsapp_delivery_batch();
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    let _ = job.written.send(Ok(outcome));
                 }
-                let _ = job.written.send(alone);
+            }
+            Err(error) if jobs.len() == 1 || !error.is_refusal() => {
+                if jobs.len() > 1 {
+                    tracing::warn!(%error, deliveries = jobs.len(), "could not write a batch of WhatsApp deliveries");
+                }
+                let reason = error.to_string();
+                let mut jobs = jobs.into_iter();
+                if let Some(first) = jobs.next() {
+                    let _ = first.written.send(Err(error));
+                }
+                for job in jobs {
+                    let _ = job.written.send(Err(unavailable(&reason)));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, deliveries = jobs.len(), "a batch of WhatsApp deliveries could not be written together; writing each alone");
+                for job in jobs {
+                    let alone = self
+                        .write_together(store, &[(job.target.as_ref(), &job.delivery)])
+                        .await
+                        .map(|outcomes| outcomes.into_iter().next().unwrap_or_default());
+                    if alone.is_ok() {
+                        crate::telemetry::record_whatsapp_delivery_batch();
+                    }
+                    let _ = job.written.send(alone);
+                }
+            }
+        }
+    }
+
+    /// Writes `deliveries` in one transaction; answers what each did, in order.
+    async fn write_together(
+        &self,
+        store: &Store,
+        deliveries: &[(&WebhookTarget, &Delivery)],
+    ) -> Result<Vec<Outcome>, StoreError> {
+        let mut outcomes: Vec<Outcome> = deliveries
+            .iter()
+            .map(|(_, delivery)| Outcome {
+                changes_other_field: delivery.other_fields,
+                ..Outcome::default()
+            })
+            .collect();
+        let work = Work::plan(deliveries, &mut outcomes);
+        let now = now_ms();
+        let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
+        let mut tx = store.begin().await?;
+        for connection in &work.connections {
+            if self.note_due(&connection.id, now) {
+                note_delivery(&mut tx, &connection.id, now).await?;
+            }
+        }
+        let (stored, conversations) = store_messages(&mut tx, &work.messages).await?;
+        for (item, stored) in work.messages.iter().zip(stored) {
+            let outcome = &mut outcomes[item.delivery];
+            let Some(stored) = stored else {
+                outcome.messages_repeated += 1;
+                continue;
+            };
+            outcome.messages_stored += 1;
+            let project = &item.target.project_id;
+            let events = events
+                .entry(project)
+                .or_insert_with(|| InboxEvents::new(project));
+            events.message_created(&stored, &item.connection.phone_number_id);
+            events.conversation_updated(&stored.conversation_id);
+        }
+        // Each is the conversation of a message stored above, whose project has its events.
+        for conversation in conversations {
+            if let Some(events) = events.get_mut(conversation.project_id.as_str()) {
+                events.conversation_written(conversation);
+            }
+        }
+        for item in &work.statuses {
+            let project = &item.target.project_id;
+            let status = item.what;
+            let change = apply_status(
+                &mut tx,
+                project,
+                &status.wamid,
+                status.status,
+                status.at,
+                status.error.as_ref(),
+            )
+            .await?;
+            let outcome = &mut outcomes[item.delivery];
+            match change {
+                StatusChange::Applied(message) => {
+                    outcome.statuses_applied += 1;
+                    events
+                        .entry(project)
+                        .or_insert_with(|| InboxEvents::new(project))
+                        .message_updated(&message, &item.connection.phone_number_id);
+                }
+                StatusChange::Stale => outcome.statuses_stale += 1,
+                StatusChange::Held => outcome.statuses_held += 1,
+                StatusChange::Unknown => {
+                    outcome.statuses_unknown += 1;
+                    tracing::debug!(
+                        project = %project,
+                        wamid = %status.wamid,
+                        "a status names a message this project never sent; dropped"
+                    );
+                }
+            }
+        }
+        InboxEvents::commit_all(store, tx, events.values()).await?;
+        Ok(outcomes)
+    }
+
+    /// Whether this batch writes `connection_id`'s last delivery time at `now`: not when this
+    /// instance wrote it less than [`DELIVERY_NOTED_EVERY_MS`] ago, which would change nothing
+    /// and cost a statement.
+    fn note_due(&self, connection_id: &str, now: i64) -> bool {
+        let mut noted = self.noted.lock().unwrap_or_else(PoisonError::into_inner);
+        match noted.get_mut(connection_id) {
+            Some(at) if now - *at < DELIVERY_NOTED_EVERY_MS => false,
+            Some(at) => {
+                *at = now;
+                true
+            }
+            None => {
+                noted.insert(connection_id.to_owned(), now);
+                true
             }
         }
     }
@@ -220,77 +324,6 @@ async fn write_batch(store: &Store, jobs: Vec<Job>) {
 /// The error of a delivery that was not written because the database failed.
 fn unavailable(reason: &str) -> StoreError {
     StoreError::unavailable(format!("the delivery was not written: {reason}"))
-}
-
-/// Writes `deliveries` in one transaction; answers what each did, in order.
-async fn write_together(
-    store: &Store,
-    deliveries: &[(&WebhookTarget, &Delivery)],
-) -> Result<Vec<Outcome>, StoreError> {
-    let mut outcomes: Vec<Outcome> = deliveries
-        .iter()
-        .map(|(_, delivery)| Outcome {
-            changes_other_field: delivery.other_fields,
-            ..Outcome::default()
-        })
-        .collect();
-    let work = Work::plan(deliveries, &mut outcomes);
-    let now = now_ms();
-    let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
-    let mut tx = store.begin().await?;
-    for connection in &work.connections {
-        note_delivery(&mut tx, &connection.id, now).await?;
-    }
-    let stored = store_messages(&mut tx, &work.messages).await?;
-    for (item, stored) in work.messages.iter().zip(stored) {
-        let outcome = &mut outcomes[item.delivery];
-        let Some(stored) = stored else {
-            outcome.messages_repeated += 1;
-            continue;
-        };
-        outcome.messages_stored += 1;
-        let project = &item.target.project_id;
-        let events = events
-            .entry(project)
-            .or_insert_with(|| InboxEvents::new(project));
-        events.message_created(&stored, &item.connection.phone_number_id);
-        events.conversation_updated(&stored.conversation_id);
-    }
-    for item in &work.statuses {
-        let project = &item.target.project_id;
-        let status = item.what;
-        let change = apply_status(
-            &mut tx,
-            project,
-            &status.wamid,
-            status.status,
-            status.at,
-            status.error.as_ref(),
-        )
-        .await?;
-        let outcome = &mut outcomes[item.delivery];
-        match change {
-            StatusChange::Applied(message) => {
-                outcome.statuses_applied += 1;
-                events
-                    .entry(project)
-                    .or_insert_with(|| InboxEvents::new(project))
-                    .message_updated(&message, &item.connection.phone_number_id);
-            }
-            StatusChange::Stale => outcome.statuses_stale += 1,
-            StatusChange::Held => outcome.statuses_held += 1,
-            StatusChange::Unknown => {
-                outcome.statuses_unknown += 1;
-                tracing::debug!(
-                    project = %project,
-                    wamid = %status.wamid,
-                    "a status names a message this project never sent; dropped"
-                );
-            }
-        }
-    }
-    InboxEvents::commit_all(store, tx, events.values()).await?;
-    Ok(outcomes)
 }
 
 /// A batch's writes in the order they take their locks: the connections (by id), then the
@@ -378,13 +411,14 @@ impl<'a> Work<'a> {
 
 /// Stores the incoming messages `items` (in [`Work`]'s order) and brings their conversations
 /// up to date, in a few multi-row statements; answers each message stored, or `None` for one
-/// stored before (a redelivery, or an earlier one of `items`).
+/// stored before (a redelivery, or an earlier one of `items`), and the conversations of those
+/// stored as they now stand.
 async fn store_messages(
     tx: &mut Tx,
     items: &[Item<'_, IncomingMessage>],
-) -> Result<Vec<Option<Message>>, StoreError> {
+) -> Result<(Vec<Option<Message>>, Vec<Conversation>), StoreError> {
     if items.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let contacts: Vec<(ContactSeen<'_>, i64)> = items
         .iter()
@@ -453,6 +487,6 @@ async fn store_messages(
         .zip(&activities)
         .map(|((conversation, ..), activity)| (*conversation, activity))
         .collect();
-    record_activities(tx, &each).await?;
-    Ok(stored)
+    let conversations = record_activities(tx, &each).await?;
+    Ok((stored, conversations))
 }
