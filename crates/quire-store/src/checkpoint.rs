@@ -2,7 +2,7 @@
 //! of its own, beside the writer, instead of in the writer's commits.
 //!
 //! Left to itself, `SQLite` checkpoints in the commit that takes the log past 1,000 pages: that
-//! commit copies them all and syncs both files while every writer waits behind it (a quarter
+//! commit copies them all and syncs both files while every writer waits behind it (a fifth
 //! of the delivery writer's time under a flood of webhooks). Here a checkpointer copies what
 //! the writers committed a few milliseconds after they did, without waiting for them or for
 //! readers (`PASSIVE`). The writer's own checkpoint stays, at [`WRITER_CHECKPOINT_PAGES`]: it
