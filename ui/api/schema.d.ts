@@ -1301,7 +1301,9 @@ export interface components {
             last_message_direction?: string | null;
             last_message_preview: string;
             /** @description Free JSON the team keeps about the conversation; pages get it as `metadata`. */
-            metadata: Record<string, never>;
+            metadata: {
+                [key: string]: unknown;
+            };
             /**
              * @description The contact's phone number (`wa_id`), unless they hide it behind a username.
              * @example 14155550123
@@ -2111,7 +2113,9 @@ export interface components {
         };
         UpdateConversationRequest: {
             /** @description The new metadata: a JSON object, replacing the old one whole. */
-            metadata: Record<string, never>;
+            metadata: {
+                [key: string]: unknown;
+            };
         };
         UpdateEmbedRequest: {
             allowed_origins?: string[] | null;

@@ -174,8 +174,7 @@ function Metadata({ project, conversation, editor }: { project: string; conversa
       unwrap(
         api.PATCH("/api/v1/projects/{p}/conversations/{c}", {
           params: { path: { p: project, c: conversation.id } },
-          // The schema says only "an object" (openapi-typescript reads that as no properties).
-          body: { metadata: metadata as Record<string, never> },
+          body: { metadata },
         }),
       ),
     onSuccess: (updated) => {

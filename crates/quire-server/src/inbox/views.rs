@@ -28,7 +28,7 @@ pub struct ConversationView {
     pub whatsapp_phone_number_id: String,
     pub display_phone_number: Option<String>,
     /// Free JSON the team keeps about the conversation; pages get it as `metadata`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub metadata: serde_json::Value,
     pub last_message_at: String,
     pub last_message_preview: String,

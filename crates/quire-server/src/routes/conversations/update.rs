@@ -21,7 +21,7 @@ pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 #[serde(deny_unknown_fields)]
 pub struct UpdateConversationRequest {
     /// The new metadata: a JSON object, replacing the old one whole.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub metadata: serde_json::Value,
 }
 
