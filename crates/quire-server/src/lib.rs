@@ -255,9 +255,9 @@ pub struct Listeners {
 }
 
 /// Serves both origins (and checkpoints `SQLite`'s log beside the writers) until `shutdown`
-/// completes, then stops accepting, ends the event
-/// streams, lets in-flight requests finish (at most `shutdown_grace`), writes the invocation records still queued,
-/// and checkpoints and closes the store.
+/// completes, then stops accepting, ends the event streams, lets in-flight requests finish (at
+/// most `shutdown_grace`), writes the invocation records still queued, and checkpoints and
+/// closes the store.
 pub async fn serve(
     state: AppState,
     listeners: Listeners,

@@ -69,13 +69,30 @@ impl FromRow<'_, AnyRow> for Conversation {
     }
 }
 
+/// `columns` of the table named `table`, as SQL: `"c"; "id", "name"` is `c.id, c.name`.
+macro_rules! qualified {
+    ($table:literal; $first:literal $(, $column:literal)* $(,)?) => {
+        concat!($table, ".", $first $(, ", ", $table, ".", $column)*)
+    };
+}
+
+/// The columns of a conversation itself, as every read answers them, of the table named `$t`.
+macro_rules! own_columns {
+    ($t:literal) => {
+        qualified!(
+            $t;
+            "id", "project_id", "whatsapp_config_id", "whatsapp_phone_number_id", "contact_key",
+            "phone_number", "business_user_id", "username", "contact_name", "metadata",
+            "last_message_at", "last_message_preview", "last_message_direction", "unread_count",
+            "created_at",
+        )
+    };
+}
+
 /// The columns every conversation read answers, of `c` and its connection `w`.
 macro_rules! columns {
     () => {
-        "c.id, c.project_id, c.whatsapp_config_id, c.whatsapp_phone_number_id, \
-         c.contact_key, c.phone_number, c.business_user_id, c.username, c.contact_name, c.metadata, \
-         c.last_message_at, c.last_message_preview, c.last_message_direction, c.unread_count, \
-         c.created_at, w.display_phone_number"
+        concat!(own_columns!("c"), ", w.display_phone_number")
     };
 }
 
@@ -491,14 +508,19 @@ pub struct Activity<'a> {
     pub unread: bool,
 }
 
-/// Brings the conversation's list entry up to date with a new message.
+/// Brings the conversation's list entry up to date with a new message; answers the
+/// conversation as it now stands.
 pub async fn record_activity(
     tx: &mut Tx,
     conversation_id: &str,
     activity: &Activity<'_>,
-) -> Result<(), StoreError> {
-    record_activities(tx, &[(conversation_id, activity)]).await?;
-    Ok(())
+) -> Result<Conversation, StoreError> {
+    record_activities(tx, &[(conversation_id, activity)])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("conversation {conversation_id}"),
+        })
 }
 
 /// Brings the conversations' list entries up to date with new messages, as if
@@ -560,15 +582,13 @@ pub async fn record_activities(
     Ok(updated)
 }
 
-/// The columns of [`SELECT`], as an update of `conversations` answers them.
-const UPDATED_COLUMNS: &str = "conversations.id, conversations.project_id, \
-     conversations.whatsapp_config_id, conversations.whatsapp_phone_number_id, \
-     conversations.contact_key, conversations.phone_number, conversations.business_user_id, \
-     conversations.username, conversations.contact_name, conversations.metadata, \
-     conversations.last_message_at, conversations.last_message_preview, \
-     conversations.last_message_direction, conversations.unread_count, conversations.created_at, \
-     (SELECT w.display_phone_number FROM whatsapp_connections w \
-     WHERE w.id = conversations.whatsapp_config_id) AS display_phone_number";
+/// The columns of [`SELECT`], as an update of `conversations` answers them (`RETURNING`
+/// names only the updated table, by its name, so the connection's number comes by a subquery).
+const UPDATED_COLUMNS: &str = concat!(
+    own_columns!("conversations"),
+    ", (SELECT w.display_phone_number FROM whatsapp_connections w \
+     WHERE w.id = conversations.whatsapp_config_id) AS display_phone_number"
+);
 
 /// The conversation `conversation_id`, read inside a transaction (after a change in it).
 pub async fn conversation_in(

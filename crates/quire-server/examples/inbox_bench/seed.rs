@@ -260,7 +260,8 @@ impl Writer {
                 unread: true,
             },
         )
-        .await
+        .await?;
+        Ok(())
     }
 
     /// As `inbox::reply` stores a reply after the agent read the thread, and as status

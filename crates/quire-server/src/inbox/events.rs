@@ -17,16 +17,16 @@ use super::views::{ConversationView, MessageView};
 #[derive(Debug)]
 pub struct InboxEvents {
     project_id: String,
-    /// Each message event's kind, number and data.
-    messages: Vec<(&'static str, String, String)>,
+    /// Each message event's kind, number and message.
+    messages: Vec<(&'static str, String, MessageView)>,
     /// Conversations whose list entry changed (by id), announced with their state at commit:
     /// as the writer last wrote it, or else as read then.
     conversations: BTreeMap<String, Option<Conversation>>,
 }
 
 #[derive(Serialize)]
-struct MessageEvent {
-    message: MessageView,
+struct MessageEvent<'a> {
+    message: &'a MessageView,
 }
 
 #[derive(Serialize)]
@@ -68,11 +68,8 @@ impl InboxEvents {
     }
 
     fn message(&mut self, kind: &'static str, message: &Message, phone_number_id: &str) {
-        let data = MessageEvent {
-            message: MessageView::from(message),
-        };
-        let data = NewEvent::new(&self.project_id, kind, Audience::Members, data).data;
-        self.messages.push((kind, phone_number_id.to_owned(), data));
+        self.messages
+            .push((kind, phone_number_id.to_owned(), MessageView::from(message)));
     }
 
     /// Appends the gathered events inside `tx`: the messages' first, then each touched
@@ -96,14 +93,16 @@ impl InboxEvents {
         // In the order of their ids, as the map holds them.
         conversations.sort_by(|a, b| a.id.cmp(&b.id));
         let mut events = Vec::with_capacity(self.messages.len() + conversations.len());
-        for (kind, scope, data) in &self.messages {
-            events.push(NewEvent {
-                project_id: &self.project_id,
-                kind,
-                audience: Audience::Members,
-                scope: Some(scope),
-                data: data.clone(),
-            });
+        for (kind, scope, message) in &self.messages {
+            events.push(
+                NewEvent::new(
+                    &self.project_id,
+                    kind,
+                    Audience::Members,
+                    MessageEvent { message },
+                )
+                .scoped(scope),
+            );
         }
         for conversation in conversations {
             let data = ConversationEvent {

@@ -53,10 +53,10 @@ pub async fn record_outgoing(
         direction: MessageDirection::Outbound,
         unread: false,
     };
-    record_activity(&mut tx, &conversation.id, &activity).await?;
+    let updated = record_activity(&mut tx, &conversation.id, &activity).await?;
     let mut events = InboxEvents::new(&conversation.project_id);
     events.message_created(&message, &conversation.whatsapp_phone_number_id);
-    events.conversation_updated(&conversation.id);
+    events.conversation_written(updated);
     events.commit(store, tx).await?;
     Ok(message)
 }

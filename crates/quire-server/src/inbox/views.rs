@@ -63,7 +63,7 @@ impl From<&Conversation> for ConversationView {
 }
 
 /// A message of a conversation.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessageView {
     pub id: String,
     pub conversation_id: String,
