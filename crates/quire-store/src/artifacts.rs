@@ -60,7 +60,7 @@ impl Store {
 /// time keep a concurrent [`Store::prune_artifacts`] from deleting what a version is about to
 /// refer to. Answers its size in bytes.
 pub(crate) async fn put(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     artifact: &NewArtifact<'_>,
     now: i64,
 ) -> Result<i64, StoreError> {

@@ -70,7 +70,7 @@ const ASSET_COLUMNS: &str = "a.id, a.project_id, a.name, a.sha256, c.size, c.con
      a.created_by, a.created_at, a.updated_at";
 
 async fn asset_in(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     name_or_id: &str,
 ) -> Result<Option<Asset>, StoreError> {
@@ -87,7 +87,7 @@ async fn asset_in(
 }
 
 /// Deletes `sha256`'s content when no asset and no version refers to it any more.
-async fn drop_if_unused(tx: &mut Tx, sha256: &str) -> Result<(), StoreError> {
+async fn drop_if_unused(tx: &mut Tx<'_>, sha256: &str) -> Result<(), StoreError> {
     sqlx::query(
         "DELETE FROM asset_contents WHERE sha256 = $1 \
          AND NOT EXISTS (SELECT 1 FROM assets WHERE sha256 = $1) \
@@ -332,7 +332,7 @@ impl Store {
 /// A content deleted since the compile read it (its asset deleted meanwhile) fails the save
 /// with [`StoreError::AssetGone`].
 pub(crate) async fn record_version_assets(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     version_id: &str,
     used: &[(String, String)],
 ) -> Result<(), StoreError> {

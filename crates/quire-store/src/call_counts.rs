@@ -60,7 +60,10 @@ impl FromRow<'_, AnyRow> for LastCall {
 }
 
 /// Adds `counts` to the counters inside `tx`.
-pub(crate) async fn add_call_counts(tx: &mut Tx, counts: &[CallCount]) -> Result<(), StoreError> {
+pub(crate) async fn add_call_counts(
+    tx: &mut Tx<'_>,
+    counts: &[CallCount],
+) -> Result<(), StoreError> {
     for count in counts {
         sqlx::query(
             "INSERT INTO function_call_counts (function_id, hour, calls, errors) \

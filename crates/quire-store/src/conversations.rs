@@ -180,7 +180,7 @@ fn search_terms(contact: &StoredContact) -> String {
 /// and ids are brought up to date. `at` is when a new conversation's first message was sent.
 /// Answers the conversation's id. See [`upsert_conversations`].
 pub async fn upsert_conversation(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     seen: &ContactSeen<'_>,
     at: i64,
 ) -> Result<String, StoreError> {
@@ -217,7 +217,7 @@ struct Upsert<'a> {
 /// On `PostgreSQL` the conversations stay locked until `tx` ends, taken in one order (by
 /// project, number and contact key), so two writers never wait on each other.
 pub async fn upsert_conversations(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     contacts: &[(ContactSeen<'_>, i64)],
 ) -> Result<Vec<String>, StoreError> {
     let mut keys = Vec::with_capacity(contacts.len());
@@ -308,7 +308,7 @@ pub async fn upsert_conversations(
 /// The stored conversations that `contacts` (whose keys are `keys`) may be: those with one
 /// of the keys, or with the business-scoped id of one, of their project and number.
 async fn find_contacts(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     contacts: &[(ContactSeen<'_>, i64)],
     keys: &[&str],
 ) -> Result<Vec<FoundContact>, StoreError> {
@@ -380,7 +380,10 @@ const UPSERT_WHEN: &str = "conversations.whatsapp_config_id IS DISTINCT FROM exc
 /// Writes the conversations of `rows` a contact named (the others were only looked at) in
 /// multi-row upserts in one order, and answers each row's id (empty for a row no contact
 /// named).
-async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<String>, StoreError> {
+async fn write_contacts(
+    tx: &mut Tx<'_>,
+    rows: &mut [Upsert<'_>],
+) -> Result<Vec<String>, StoreError> {
     /// Values per row (its place, then the columns), and rows per statement.
     const VALUES: usize = 13;
     const ROWS: usize = 256;
@@ -486,7 +489,7 @@ async fn write_contacts(tx: &mut Tx, rows: &mut [Upsert<'_>]) -> Result<Vec<Stri
 
 /// The id of the new conversation of `row` that another writer made meanwhile, as this one
 /// would have (so the upsert changed nothing and answered nothing).
-async fn made_meanwhile(tx: &mut Tx, row: &Upsert<'_>) -> Result<String, StoreError> {
+async fn made_meanwhile(tx: &mut Tx<'_>, row: &Upsert<'_>) -> Result<String, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM conversations WHERE project_id = $1 \
          AND whatsapp_phone_number_id = $2 AND contact_key = $3",
@@ -511,7 +514,7 @@ pub struct Activity<'a> {
 /// Brings the conversation's list entry up to date with a new message; answers the
 /// conversation as it now stands.
 pub async fn record_activity(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     conversation_id: &str,
     activity: &Activity<'_>,
 ) -> Result<Conversation, StoreError> {
@@ -527,7 +530,7 @@ pub async fn record_activity(
 /// [`record_activity`] ran for each in turn, in one statement per 128 conversations. Answers
 /// the conversations as they now stand, in no set order.
 pub async fn record_activities(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     activities: &[(&str, &Activity<'_>)],
 ) -> Result<Vec<Conversation>, StoreError> {
     /// Values per row (its place, then the columns), and rows per statement.
@@ -592,7 +595,7 @@ const UPDATED_COLUMNS: &str = concat!(
 
 /// The conversation `conversation_id`, read inside a transaction (after a change in it).
 pub async fn conversation_in(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     conversation_id: &str,
 ) -> Result<Conversation, StoreError> {
     sqlx::query_as(&format!("{SELECT} WHERE c.id = $1"))
@@ -606,7 +609,10 @@ pub async fn conversation_in(
 
 /// The conversations `ids` that exist, read inside a transaction (after changes in it), in no
 /// particular order.
-pub async fn conversations_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<Conversation>, StoreError> {
+pub async fn conversations_in(
+    tx: &mut Tx<'_>,
+    ids: &[&str],
+) -> Result<Vec<Conversation>, StoreError> {
     /// Ids per statement.
     const IDS: usize = 256;
     let mut found = Vec::with_capacity(ids.len());
@@ -1014,7 +1020,7 @@ impl Store {
 /// with the top-level keys, sorted, not the values); `None` when the project has no such
 /// conversation.
 pub async fn set_conversation_metadata(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     conversation_id: &str,
     metadata: &serde_json::Map<String, serde_json::Value>,
@@ -1050,7 +1056,7 @@ pub async fn set_conversation_metadata(
 /// Marks every message of a conversation read inside `tx` (its unread count becomes 0);
 /// `None` when the project has no such conversation.
 pub async fn mark_conversation_read(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     conversation_id: &str,
 ) -> Result<Option<Conversation>, StoreError> {

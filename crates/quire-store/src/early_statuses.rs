@@ -49,7 +49,7 @@ impl FromRow<'_, sqlx::any::AnyRow> for StatusReport {
 /// On `PostgreSQL`, waits for every other transaction that applies a status to `wamid` or
 /// stores it, and keeps them waiting until `tx` ends. (`SQLite` runs one writer at a time:
 /// there is nobody to wait for.)
-pub(crate) async fn lock_wamid(tx: &mut Tx, wamid: &str) -> Result<(), StoreError> {
+pub(crate) async fn lock_wamid(tx: &mut Tx<'_>, wamid: &str) -> Result<(), StoreError> {
     if backend_of(tx) == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
             .bind(WAMID_LOCK_CLASS)
@@ -61,7 +61,7 @@ pub(crate) async fn lock_wamid(tx: &mut Tx, wamid: &str) -> Result<(), StoreErro
 }
 
 /// Whether a reply of `project_id` is on its way to the Cloud API (stored, no wamid yet).
-pub(crate) async fn reply_pending(tx: &mut Tx, project_id: &str) -> Result<bool, StoreError> {
+pub(crate) async fn reply_pending(tx: &mut Tx<'_>, project_id: &str) -> Result<bool, StoreError> {
     let pending: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM messages WHERE project_id = $1 AND status = 'pending' LIMIT 1",
     )
@@ -74,7 +74,7 @@ pub(crate) async fn reply_pending(tx: &mut Tx, project_id: &str) -> Result<bool,
 /// Holds `report` of `wamid` (received at `now`) until the wamid is stored; a status held
 /// already is kept as it was.
 pub(crate) async fn hold(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     wamid: &str,
     report: &StatusReport,
@@ -97,7 +97,7 @@ pub(crate) async fn hold(
 
 /// Takes the statuses held for `wamid` of `project_id` (removing them), earliest first.
 pub(crate) async fn take(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     wamid: &str,
 ) -> Result<Vec<StatusReport>, StoreError> {

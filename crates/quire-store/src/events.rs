@@ -155,7 +155,11 @@ impl Store {
     /// [`Store::announce_events`] so this process's readers hear of it too (`SQLite` has no
     /// `NOTIFY`). A transaction that appends events of several projects must append them in
     /// the order of their project ids, so two such transactions cannot wait for each other.
-    pub async fn append_event(&self, tx: &mut Tx, event: &NewEvent<'_>) -> Result<i64, StoreError> {
+    pub async fn append_event(
+        &self,
+        tx: &mut Tx<'_>,
+        event: &NewEvent<'_>,
+    ) -> Result<i64, StoreError> {
         if self.backend == Backend::Postgres {
             // Drawing the id while holding the lock makes one project's ids commit in order.
             sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
@@ -192,7 +196,7 @@ impl Store {
     /// [`Store::announce_events`].
     pub async fn append_events(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         events: &[NewEvent<'_>],
     ) -> Result<(), StoreError> {
         /// Values per row (its place, then the columns), and rows per statement.

@@ -88,7 +88,11 @@ fn origins_json(origins: &[String]) -> String {
     serde_json::to_string(origins).unwrap_or_else(|_| "[]".to_owned())
 }
 
-async fn embed_in(tx: &mut Tx, project_id: &str, embed_id: &str) -> Result<InboxEmbed, StoreError> {
+async fn embed_in(
+    tx: &mut Tx<'_>,
+    project_id: &str,
+    embed_id: &str,
+) -> Result<InboxEmbed, StoreError> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM inbox_embeds WHERE project_id = $1 AND id = $2"
     ))
@@ -103,7 +107,7 @@ async fn embed_in(tx: &mut Tx, project_id: &str, embed_id: &str) -> Result<Inbox
 }
 
 async fn audit(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     action: &str,
     embed: &InboxEmbed,
     actor_id: &str,

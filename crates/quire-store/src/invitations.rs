@@ -203,7 +203,7 @@ impl Store {
 
 /// Marks the invitation used by `user_id`, writes the membership and the audit entry.
 async fn claim(
-    tx: &mut crate::Tx,
+    tx: &mut crate::Tx<'_>,
     id: &str,
     user_id: &str,
     account_created: bool,

@@ -196,7 +196,7 @@ impl Store {
     /// are appended in project order).
     async fn called_by_project(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         counts: &[CallCount],
     ) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
         let mut function_ids: Vec<&str> = counts.iter().map(|c| c.function_id.as_str()).collect();

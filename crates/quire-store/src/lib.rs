@@ -69,9 +69,10 @@ pub mod testing;
 mod tokens;
 mod users;
 mod whatsapp;
+mod write_connection;
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -79,6 +80,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 use checkpoint::WRITER_CHECKPOINT_PAGES;
+use write_connection::Waiting;
 
 pub use artifacts::NewArtifact;
 pub use assets::{Asset, AssetContent, NewAsset, PutAsset};
@@ -115,6 +117,7 @@ pub use whatsapp::{
     DELIVERY_NOTED_EVERY_MS, NewWhatsappConnection, WhatsappConnection, WhatsappConnectionChanges,
     note_delivery,
 };
+pub use write_connection::WriteConnection;
 
 /// Which database a `Store` talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,12 +142,14 @@ pub struct Store {
     wakes: Arc<events::Wakes>,
     /// Told of every write transaction; see [`Store::run_checkpoints`].
     checkpoints: Arc<tokio::sync::Notify>,
+    /// Writers waiting for a write connection; see [`WriteConnection::wanted`].
+    writers_waiting: Arc<AtomicUsize>,
 }
 
 /// The `PostgreSQL` channel on which instances announce changes to each other.
 const CHANGES_CHANNEL: &str = "quire_changes";
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -186,6 +191,7 @@ impl Store {
             generation: Arc::default(),
             wakes: Arc::default(),
             checkpoints: Arc::default(),
+            writers_waiting: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -275,15 +281,22 @@ impl Store {
 
     /// Starts a write transaction. On `SQLite` it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so two writers queue on the busy timeout instead of deadlocking on upgrade.
-    pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let statement = match self.backend {
+    pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
+        let statement = self.begin_statement();
+        let _waiting = Waiting::count(&self.writers_waiting);
+        Ok(self.writer.begin_with(statement).await?)
+    }
+
+    /// The statement that starts a write transaction (see [`Store::begin`]); on `SQLite` the
+    /// checkpointer hears of it.
+    fn begin_statement(&self) -> &'static str {
+        match self.backend {
             Backend::Sqlite => {
                 self.checkpoints.notify_one();
                 "BEGIN IMMEDIATE"
             }
             Backend::Postgres => "BEGIN",
-        };
-        Ok(self.writer.begin_with(statement).await?)
+        }
     }
 
     /// Checkpoints the `SQLite` write-ahead log into the main file (on shutdown) and closes.
@@ -446,7 +459,7 @@ fn values_rows(rows: usize, columns: usize, first: usize) -> String {
 }
 
 /// The backend `tx` runs on, for the few statements whose SQL differs.
-fn backend_of(tx: &Tx) -> Backend {
+fn backend_of(tx: &Tx<'_>) -> Backend {
     if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
         Backend::Postgres
     } else {

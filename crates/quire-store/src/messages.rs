@@ -163,7 +163,7 @@ pub enum StatusChange {
 /// Stores `new`; `None` when its project already has a message with its `wamid` (a
 /// redelivery), in which case nothing is written.
 pub async fn insert_message(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     new: &NewMessage<'_>,
 ) -> Result<Option<Message>, StoreError> {
     Ok(insert_messages(tx, std::slice::from_ref(new))
@@ -176,7 +176,7 @@ pub async fn insert_message(
 /// message stored, or `None` when its project already had a message with its `wamid` (a
 /// redelivery, or an earlier one of `messages`), in which case nothing is written for it.
 pub async fn insert_messages(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     messages: &[NewMessage<'_>],
 ) -> Result<Vec<Option<Message>>, StoreError> {
     /// Values per row (its place, then the columns), and rows per statement.
@@ -237,7 +237,7 @@ pub async fn insert_messages(
 }
 
 /// Which of the messages `ids` (at most a few hundred) exist.
-async fn existing_messages(tx: &mut Tx, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+async fn existing_messages(tx: &mut Tx<'_>, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
     let sql = positional(
         backend_of(tx),
         &format!(
@@ -256,7 +256,7 @@ async fn existing_messages(tx: &mut Tx, ids: &[&str]) -> Result<HashSet<String>,
 /// failed) if that is further than where it is. A status that comes before its reply's wamid
 /// is stored is held until it is (see `early_statuses.rs`).
 pub async fn apply_status(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     wamid: &str,
     status: MessageStatus,
@@ -283,7 +283,7 @@ pub async fn apply_status(
 
 /// [`apply_status`] for a message that has its wamid; `Unknown` when none has it.
 async fn move_status(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     wamid: &str,
     report: &StatusReport,
@@ -330,7 +330,7 @@ pub enum SendOutcome<'a> {
 /// that came for the wamid before it was stored are applied too; the message answered is
 /// where they left it.
 pub async fn finish_send(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     message_id: &str,
     outcome: &SendOutcome<'_>,
     at: i64,
@@ -360,7 +360,7 @@ pub async fn finish_send(
 
 /// The write of [`finish_send`] itself.
 async fn store_send_result(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     message_id: &str,
     wamid: Option<&str>,
     status: MessageStatus,

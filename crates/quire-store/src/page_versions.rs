@@ -286,7 +286,7 @@ impl Store {
 }
 
 /// Why a save from `base` was refused: the head as it is now, and who saved it.
-async fn head_moved(tx: &mut Tx, page_id: &str, base: i64) -> Result<StoreError, StoreError> {
+async fn head_moved(tx: &mut Tx<'_>, page_id: &str, base: i64) -> Result<StoreError, StoreError> {
     let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
         "SELECT v.number, v.created_at, u.name FROM pages p \
          JOIN page_versions v ON v.page_id = p.id AND v.number = p.head_version \
@@ -317,7 +317,7 @@ async fn head_moved(tx: &mut Tx, page_id: &str, base: i64) -> Result<StoreError,
 /// records the save. The `UPDATE … RETURNING` takes the page's row lock first, so concurrent
 /// saves of one page queue instead of claiming the same number.
 pub(crate) async fn insert_version(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     page_id: &str,
     version: &NewPageVersion<'_>,

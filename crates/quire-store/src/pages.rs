@@ -426,7 +426,7 @@ pub(crate) fn page_saved<'a>(project_id: &'a str, version: &PageVersion) -> NewE
     )
 }
 
-pub(crate) async fn page_in_tx(tx: &mut Tx, page_id: &str) -> Result<Page, StoreError> {
+pub(crate) async fn page_in_tx(tx: &mut Tx<'_>, page_id: &str) -> Result<Page, StoreError> {
     sqlx::query_as(&format!("SELECT {PAGE_COLUMNS} FROM pages WHERE id = $1"))
         .bind(page_id)
         .fetch_optional(&mut **tx)
@@ -438,7 +438,7 @@ pub(crate) async fn page_in_tx(tx: &mut Tx, page_id: &str) -> Result<Page, Store
 
 /// Refuses to mount a second page: the conflict names the page that holds the mount point.
 async fn ensure_mount_free(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     project_id: &str,
     except_page: Option<&str>,
 ) -> Result<(), StoreError> {

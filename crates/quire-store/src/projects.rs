@@ -327,7 +327,7 @@ impl Store {
 
 /// Inserts the membership, or updates its role when `exists`.
 pub(crate) async fn write_membership(
-    tx: &mut crate::Tx,
+    tx: &mut crate::Tx<'_>,
     project_id: &str,
     user_id: &str,
     role: Role,
@@ -350,7 +350,7 @@ pub(crate) async fn write_membership(
 }
 
 pub(crate) async fn current_role(
-    tx: &mut crate::Tx,
+    tx: &mut crate::Tx<'_>,
     project_id: &str,
     user_id: &str,
 ) -> Result<Option<Role>, StoreError> {
@@ -368,7 +368,7 @@ pub(crate) async fn current_role(
 }
 
 async fn ensure_another_owner(
-    tx: &mut crate::Tx,
+    tx: &mut crate::Tx<'_>,
     project_id: &str,
     user_id: &str,
 ) -> Result<(), StoreError> {

@@ -76,7 +76,11 @@ fn to_json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
 }
 
-async fn link_in(tx: &mut Tx, project_id: &str, link_id: &str) -> Result<PublicLink, StoreError> {
+async fn link_in(
+    tx: &mut Tx<'_>,
+    project_id: &str,
+    link_id: &str,
+) -> Result<PublicLink, StoreError> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM public_links WHERE project_id = $1 AND id = $2"
     ))

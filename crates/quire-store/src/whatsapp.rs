@@ -99,7 +99,11 @@ async fn connection_in(
 
 /// Notes a delivery to `connection_id` at `at` (a no-op when one was noted within the last
 /// second), in the delivery's transaction.
-pub async fn note_delivery(tx: &mut Tx, connection_id: &str, at: i64) -> Result<(), StoreError> {
+pub async fn note_delivery(
+    tx: &mut Tx<'_>,
+    connection_id: &str,
+    at: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE whatsapp_connections SET last_delivery_at = $1 \
          WHERE id = $2 AND (last_delivery_at IS NULL OR last_delivery_at <= $3)",

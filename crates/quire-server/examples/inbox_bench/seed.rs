@@ -185,7 +185,7 @@ impl Writer {
     /// The contact's conversation, made as a first delivery makes it; answers its id.
     async fn conversation(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         contact: &Contact,
         thread: &Thread,
     ) -> Result<String, StoreError> {
@@ -206,7 +206,7 @@ impl Writer {
     /// Writes `thread` one step at a time through the writers; answers the conversation.
     async fn step_by_step(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         contact: &Contact,
         thread: &Thread,
     ) -> Result<String, StoreError> {
@@ -228,7 +228,7 @@ impl Writer {
     /// As `inbox::ingest::store_message` writes a new message.
     async fn incoming(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         conversation: &str,
         message: &Incoming,
     ) -> Result<(), StoreError> {
@@ -268,7 +268,7 @@ impl Writer {
     /// deliveries move it on.
     async fn reply(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         conversation: &str,
         text: &str,
         at: i64,
@@ -319,7 +319,7 @@ impl Writer {
     /// `rows`, flushed in batches) and its list entry.
     async fn as_rows(
         &self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         rows: &mut RowBuffer,
         contact: &Contact,
         thread: &Thread,
@@ -369,7 +369,7 @@ impl RowBuffer {
 
     async fn push(
         &mut self,
-        tx: &mut Tx,
+        tx: &mut Tx<'_>,
         conversation: &str,
         row: MessageRow,
     ) -> Result<(), StoreError> {
@@ -380,7 +380,7 @@ impl RowBuffer {
         Ok(())
     }
 
-    async fn flush(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
+    async fn flush(&mut self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         if self.rows.is_empty() {
             return Ok(());
         }

@@ -49,7 +49,7 @@ pub async fn set_metadata(
 /// Commits `tx` with `conversation.updated` for `conversation`.
 async fn commit_updated(
     store: &Store,
-    tx: Tx,
+    tx: Tx<'_>,
     conversation: &Conversation,
 ) -> Result<(), StoreError> {
     let mut events = InboxEvents::new(&conversation.project_id);

@@ -75,7 +75,7 @@ impl InboxEvents {
     /// Appends the gathered events inside `tx`: the messages' first, then each touched
     /// conversation as it stands in `tx`. Call it last before committing, then
     /// [`InboxEvents::announce`] after.
-    async fn append(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
+    async fn append(&self, store: &Store, tx: &mut Tx<'_>) -> Result<(), StoreError> {
         let to_read: Vec<&str> = self
             .conversations
             .iter()
@@ -122,7 +122,7 @@ impl InboxEvents {
     }
 
     /// Appends the events, commits `tx` and announces them: a writer's last step.
-    pub async fn commit(&self, store: &Store, tx: Tx) -> Result<(), StoreError> {
+    pub async fn commit(&self, store: &Store, tx: Tx<'_>) -> Result<(), StoreError> {
         Self::commit_all(store, tx, [self]).await
     }
 
@@ -131,7 +131,7 @@ impl InboxEvents {
     /// them: the last step of a writer that wrote for several projects at once.
     pub async fn commit_all<'a>(
         store: &Store,
-        mut tx: Tx,
+        mut tx: Tx<'_>,
         events: impl IntoIterator<Item = &'a InboxEvents>,
     ) -> Result<(), StoreError> {
         let mut events: Vec<&InboxEvents> = events.into_iter().collect();

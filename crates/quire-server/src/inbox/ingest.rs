@@ -14,18 +14,20 @@
 //! multi-row statements, not a few each: one upsert for all their conversations, one insert
 //! for the messages, one update for the conversations' unread counts and previews, and their
 //! events (each statement a hand-off to `SQLite`'s worker thread, or a round trip to
-//! `PostgreSQL`). A batch that fails is written again
-//! one delivery at a time, so a delivery the database refuses fails alone. Rows are written in
-//! one order whatever the deliveries' (see [`Work`]), so the writers of two instances never
-//! deadlock.
+//! `PostgreSQL`). A writer holds its connection while batches follow one another, and
+//! `SQLite`'s runs on a thread of its own (see [`spawn_writer`]). A batch that fails is
+//! written again one delivery at a time, so a delivery the database refuses fails alone. Rows
+//! are written in one order whatever the deliveries' (see [`Work`]), so the writers of two
+//! instances never deadlock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use quire_store::{
     Activity, Backend, ContactSeen, Conversation, DELIVERY_NOTED_EVERY_MS, Message,
-    MessageDirection, MessageStatus, NewMessage, StatusChange, Store, StoreError, Tx, apply_status,
-    insert_messages, note_delivery, now_ms, record_activities, upsert_conversations,
+    MessageDirection, MessageStatus, NewMessage, StatusChange, Store, StoreError, Tx,
+    WriteConnection, apply_status, insert_messages, note_delivery, now_ms, record_activities,
+    upsert_conversations,
 };
 use tokio::sync::oneshot;
 
@@ -114,7 +116,7 @@ impl IngestQueue {
         // A task of its own: a caller that goes away (its client hung up) must not take the
         // other deliveries of its batch with it.
         if start_writer {
-            tokio::spawn(self.clone().write_waiting(store.clone()));
+            spawn_writer(store, self.clone().write_waiting(store.clone()));
         }
         outcome.await.unwrap_or_else(|_| {
             Err(unavailable(
@@ -129,6 +131,8 @@ impl IngestQueue {
             queue: &self,
             store: &store,
         };
+        // Held while batches follow one another, and let go when another writer wants it.
+        let mut connection: Option<WriteConnection> = None;
         loop {
             let batch: Vec<Job> = {
                 let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
@@ -139,9 +143,53 @@ impl IngestQueue {
                 let count = waiting.jobs.len().min(MAX_BATCH);
                 waiting.jobs.drain(..count).collect()
             };
-            self.write_batch(&store, batch).await;
+            let held = match connection.take() {
+                Some(held) => Ok(held),
+                None => store.write_connection().await,
+            };
+            match held {
+                Ok(mut held) => {
+                    if self.write_batch(&mut held, batch).await && !held.wanted() {
+                        connection = Some(held);
+                    }
+                }
+                Err(error) => fail_all(batch, error),
+            }
         }
     }
+}
+
+/// Starts `writer` where writers of `store` run. On `SQLite`, a thread of its own: each of a
+/// batch's statements is a hand-off to `SQLite`'s thread and back, and an answer from outside
+/// the server's runtime would wait in its queue behind the HTTP requests (about a sixth of
+/// what a batch took); on its own thread the writer goes on as soon as the answer is there.
+/// On `PostgreSQL`, the server's runtime, whose I/O its connections use.
+fn spawn_writer(store: &Store, writer: impl Future<Output = ()> + Send + 'static) {
+    static SQLITE_WRITERS: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    match store.backend() {
+        Backend::Sqlite => {
+            SQLITE_WRITERS
+                .get_or_init(sqlite_writer_thread)
+                .spawn(writer);
+        }
+        Backend::Postgres => {
+            tokio::spawn(writer);
+        }
+    }
+}
+
+/// The thread `SQLite` writers run on (see [`spawn_writer`]), for as long as the process.
+fn sqlite_writer_thread() -> tokio::runtime::Handle {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the delivery writer");
+    let handle = runtime.handle().clone();
+    std::thread::Builder::new()
+        .name("quire-deliveries".to_owned())
+        .spawn(move || runtime.block_on(std::future::pending::<()>()))
+        .expect("a thread for the delivery writer");
+    handle
 }
 
 /// How many writers run at once for `store`.
@@ -173,44 +221,43 @@ impl Drop for Writer<'_> {
             waiting.writers -= 1;
         } else {
             // This writer's place goes to a new one.
-            tokio::spawn(self.queue.clone().write_waiting(self.store.clone()));
+            spawn_writer(
+                self.store,
+                self.queue.clone().write_waiting(self.store.clone()),
+            );
         }
     }
 }
 
 impl IngestQueue {
-    /// Writes `jobs` in one transaction and answers each; when that fails because of what was
-    /// written, writes each alone.
-    async fn write_batch(&self, store: &Store, jobs: Vec<Job>) {
+    /// Writes `jobs` in one transaction on `connection` and answers each; when that fails
+    /// because of what was written, writes each alone. Answers whether all went well (after
+    /// an error the connection is let go, so the pool tests it).
+    async fn write_batch(&self, connection: &mut WriteConnection, jobs: Vec<Job>) -> bool {
         let together: Vec<(&WebhookTarget, &Delivery)> = jobs
             .iter()
             .map(|job| (job.target.as_ref(), &job.delivery))
             .collect();
-        match self.write_together(store, &together).await {
+        match self.write_together(connection, &together).await {
             Ok(outcomes) => {
                 crate::telemetry::record_whatsapp_delivery_batch();
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
                     let _ = job.written.send(Ok(outcome));
                 }
+                true
             }
             Err(error) if jobs.len() == 1 || !error.is_refusal() => {
                 if jobs.len() > 1 {
                     tracing::warn!(%error, deliveries = jobs.len(), "could not write a batch of WhatsApp deliveries");
                 }
-                let reason = error.to_string();
-                let mut jobs = jobs.into_iter();
-                if let Some(first) = jobs.next() {
-                    let _ = first.written.send(Err(error));
-                }
-                for job in jobs {
-                    let _ = job.written.send(Err(unavailable(&reason)));
-                }
+                fail_all(jobs, error);
+                false
             }
             Err(error) => {
                 tracing::warn!(%error, deliveries = jobs.len(), "a batch of WhatsApp deliveries could not be written together; writing each alone");
                 for job in jobs {
                     let alone = self
-                        .write_together(store, &[(job.target.as_ref(), &job.delivery)])
+                        .write_together(connection, &[(job.target.as_ref(), &job.delivery)])
                         .await
                         .map(|outcomes| outcomes.into_iter().next().unwrap_or_default());
                     if alone.is_ok() {
@@ -218,6 +265,7 @@ impl IngestQueue {
                     }
                     let _ = job.written.send(alone);
                 }
+                false
             }
         }
     }
@@ -225,7 +273,7 @@ impl IngestQueue {
     /// Writes `deliveries` in one transaction; answers what each did, in order.
     async fn write_together(
         &self,
-        store: &Store,
+        connection: &mut WriteConnection,
         deliveries: &[(&WebhookTarget, &Delivery)],
     ) -> Result<Vec<Outcome>, StoreError> {
         let mut outcomes: Vec<Outcome> = deliveries
@@ -238,13 +286,16 @@ impl IngestQueue {
         let work = Work::plan(deliveries, &mut outcomes);
         let now = now_ms();
         let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
-        let mut tx = store.begin().await?;
+        let store = connection.store().clone();
+        let mut tx = connection.begin().await?;
+
         for connection in &work.connections {
             if self.note_due(&connection.id, now) {
                 note_delivery(&mut tx, &connection.id, now).await?;
             }
         }
         let (stored, conversations) = store_messages(&mut tx, &work.messages).await?;
+
         for (item, stored) in work.messages.iter().zip(stored) {
             let outcome = &mut outcomes[item.delivery];
             let Some(stored) = stored else {
@@ -298,7 +349,7 @@ impl IngestQueue {
                 }
             }
         }
-        InboxEvents::commit_all(store, tx, events.values()).await?;
+        InboxEvents::commit_all(&store, tx, events.values()).await?;
         Ok(outcomes)
     }
 
@@ -318,6 +369,19 @@ impl IngestQueue {
                 true
             }
         }
+    }
+}
+
+/// Answers `jobs` that were not written because of `error`: the first with it, the others
+/// with its text.
+fn fail_all(jobs: Vec<Job>, error: StoreError) {
+    let reason = error.to_string();
+    let mut jobs = jobs.into_iter();
+    if let Some(first) = jobs.next() {
+        let _ = first.written.send(Err(error));
+    }
+    for job in jobs {
+        let _ = job.written.send(Err(unavailable(&reason)));
     }
 }
 
@@ -414,7 +478,7 @@ impl<'a> Work<'a> {
 /// stored before (a redelivery, or an earlier one of `items`), and the conversations of those
 /// stored as they now stand.
 async fn store_messages(
-    tx: &mut Tx,
+    tx: &mut Tx<'_>,
     items: &[Item<'_, IncomingMessage>],
 ) -> Result<(Vec<Option<Message>>, Vec<Conversation>), StoreError> {
     if items.is_empty() {

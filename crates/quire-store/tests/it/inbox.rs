@@ -262,7 +262,7 @@ async fn connections_are_created_changed_and_deleted_with_audit_entries() {
 /// does, checks which were new, and records their activity with a late message of
 /// `late_in`.
 async fn batch_messages(
-    tx: &mut quire_store::Tx,
+    tx: &mut quire_store::Tx<'_>,
     w: &World,
     ids: &[String],
     wamids: &[&str],

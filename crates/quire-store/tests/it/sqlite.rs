@@ -87,3 +87,35 @@ async fn a_write_on_one_connection_is_seen_by_the_next_read_on_another() {
         );
     }
 }
+
+/// A writer that holds the write connection across transactions (the delivery writer in a
+/// flood) learns when another writer waits for it, and that writer gets it once it is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_write_connection_is_wanted_by_a_waiting_writer() {
+    let db = TestDatabase::sqlite().await;
+    let mut held = db.store.write_connection().await.unwrap();
+    let tx = held.begin().await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(!held.wanted(), "no other writer waits yet");
+    let store = db.store.clone();
+    let other = tokio::spawn(async move {
+        let tx = store.begin().await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while !held.wanted() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "the held connection was never wanted");
+    assert!(
+        !other.is_finished(),
+        "the other writer wrote while the connection was held"
+    );
+    drop(held);
+    tokio::time::timeout(std::time::Duration::from_secs(10), other)
+        .await
+        .expect("the other writer did not get the connection once it was let go")
+        .unwrap();
+}

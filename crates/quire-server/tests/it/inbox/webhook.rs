@@ -216,7 +216,7 @@ async fn a_redelivery_is_stored_once() {
 /// Holds what the delivery writer needs before it can commit (`SQLite`'s write lock, the
 /// project's event lock on `PostgreSQL`) until the transaction answered is ended, so that
 /// deliveries posted meanwhile queue up and are written together.
-async fn hold_the_writer(inbox: &Inbox) -> quire_store::Tx {
+async fn hold_the_writer(inbox: &Inbox) -> quire_store::Tx<'static> {
     let store = inbox.app.store();
     let mut tx = store.begin().await.unwrap();
     if store.backend() == quire_store::Backend::Postgres {
