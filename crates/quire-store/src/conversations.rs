@@ -822,22 +822,36 @@ enum Side {
 struct Conditions {
     sql: Vec<String>,
     texts: Vec<String>,
-    before: Option<(i64, String)>,
+    /// Where the listing starts (exclusive) and ends (inclusive), newest first.
+    bounds: Vec<(i64, String)>,
 }
 
 impl Conditions {
     /// The project's conversations after `before`, narrowed by `filter`'s unread and
     /// connection (not its search or cursor).
     fn new(filter: &ConversationFilter<'_>, before: Option<(i64, &str)>) -> Self {
+        Self::between(filter, before, None)
+    }
+
+    /// As [`Conditions::new`], down to `last` (included).
+    fn between(
+        filter: &ConversationFilter<'_>,
+        before: Option<(i64, &str)>,
+        last: Option<(i64, &str)>,
+    ) -> Self {
         let mut sql = vec!["c.project_id = $1".to_owned()];
         let mut texts = Vec::new();
+        let mut bounds = Vec::new();
         let mut next = 3;
-        if before.is_some() {
-            sql.push(format!(
-                "(c.last_message_at, c.id) < (${next}, ${})",
-                next + 1
-            ));
-            next += 2;
+        for (bound, compare) in [(before, "<"), (last, ">=")] {
+            if let Some((at, id)) = bound {
+                sql.push(format!(
+                    "(c.last_message_at, c.id) {compare} (${next}, ${})",
+                    next + 1
+                ));
+                bounds.push((at, id.to_owned()));
+                next += 2;
+            }
         }
         if filter.unread_only {
             sql.push("c.unread_count > 0".to_owned());
@@ -851,19 +865,12 @@ impl Conditions {
             sql.push(format!("c.whatsapp_phone_number_id = ${next}"));
             texts.push(number.to_owned());
         }
-        Self {
-            sql,
-            texts,
-            before: before.map(|(at, id)| (at, id.to_owned())),
-        }
+        Self { sql, texts, bounds }
     }
 
     /// The placeholder of the next value bound.
     fn next_placeholder(&self) -> String {
-        format!(
-            "${}",
-            3 + 2 * usize::from(self.before.is_some()) + self.texts.len()
-        )
+        format!("${}", 3 + 2 * self.bounds.len() + self.texts.len())
     }
 
     fn and(&self) -> String {
@@ -877,7 +884,7 @@ impl Conditions {
         more: &'q [String],
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
         let mut query = query;
-        if let Some((at, id)) = &self.before {
+        for (at, id) in &self.bounds {
             query = query.bind(*at).bind(id.as_str());
         }
         for text in self.texts.iter().chain(more) {
@@ -944,39 +951,43 @@ impl Store {
         let mut found: Vec<Conversation> = Vec::new();
         let mut after = filter.before.map(|(at, id)| (at, id.to_owned()));
         for (n, &window) in self.backend.search_windows(side).iter().enumerate() {
-            let rest = limit - i64::try_from(found.len()).unwrap_or(limit);
             let newer = Conditions::new(filter, after.as_ref().map(|(at, id)| (*at, id.as_str())));
-            let sql = format!(
-                "SELECT {} FROM (SELECT * FROM conversations c WHERE {} \
-                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT {window}) c \
-                 LEFT JOIN whatsapp_connections w ON w.id = c.whatsapp_config_id WHERE {} \
-                 ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
-                columns!(),
-                newer.and(),
-                self.backend
-                    .matches_one_by_one(side, &newer.next_placeholder())
-            );
-            let query = sqlx::query_as(&sql).bind(project_id).bind(rest);
-            let checked: Vec<Conversation> =
-                newer.bind(query, full_text).fetch_all(&self.pool).await?;
-            let none_found = checked.is_empty();
-            found.extend(checked);
-            if i64::try_from(found.len()).is_ok_and(|n| n >= limit) {
-                return Ok(found);
-            }
-            // Where the window ends: the next window, or the look-up, starts after it.
+            // Where the window ends, found first: the check walks the window newest first and
+            // stops as soon as the page is full. (Checking a window read by a subquery made
+            // the database check all of it, to sort what it found.)
             let sql = format!(
                 "SELECT c.last_message_at, c.id FROM conversations c WHERE {} \
                  ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1 OFFSET $2",
                 newer.and()
             );
             let query = sqlx::query_as(&sql).bind(project_id).bind(window - 1);
-            let Some(end): Option<(i64, String)> =
-                newer.bind(query, &[]).fetch_all(&self.pool).await?.pop()
-            else {
+            let end: Option<(i64, String)> =
+                newer.bind(query, &[]).fetch_all(&self.pool).await?.pop();
+            let checked = Conditions::between(
+                filter,
+                after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                end.as_ref().map(|(at, id)| (*at, id.as_str())),
+            );
+            let sql = format!(
+                "{SELECT} WHERE {} AND {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
+                checked.and(),
+                self.backend
+                    .matches_one_by_one(side, &checked.next_placeholder())
+            );
+            let rest = limit - i64::try_from(found.len()).unwrap_or(limit);
+            let query = sqlx::query_as(&sql).bind(project_id).bind(rest);
+            let matches: Vec<Conversation> =
+                checked.bind(query, full_text).fetch_all(&self.pool).await?;
+            let none_found = matches.is_empty();
+            found.extend(matches);
+            if i64::try_from(found.len()).is_ok_and(|n| n >= limit) {
+                return Ok(found);
+            }
+            let Some(end) = end else {
                 // The window held every conversation left.
                 return Ok(found);
             };
+            // The next window, or the look-up, starts after it.
             after = Some(end);
             if n == 0 && none_found {
                 break;
