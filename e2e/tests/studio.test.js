@@ -191,6 +191,43 @@ test("break, fix, save, publish, view as a member, compare, roll back, delete", 
   await page.close();
 });
 
+test("on a phone the studio's bar keeps one row: the other actions are in More", async () => {
+  await owner.ok("POST", "/api/v1/projects/default/pages", {
+    name: "Pocket",
+    slug: "pocket",
+    template: "blank",
+  });
+  await owner.ok("POST", "/api/v1/projects/default/pages/pocket/publish", {});
+  const page = await browser.page();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.app}/p/default/pages/pocket/edit`);
+  await preview(page, { role: "heading", name: "New page" });
+  const more = page.getByRole("button", { name: "More" });
+  const row = [
+    page.getByRole("button", { name: "Ask for a change" }),
+    more,
+    page.getByRole("button", { name: "Save", exact: true }),
+    page.getByRole("button", { name: "Publish", exact: true }),
+  ];
+  const tops = await Promise.all(row.map(async (button) => Math.round((await button.boundingBox()).y)));
+  assert.ok(Math.max(...tops) - Math.min(...tops) <= 2, `the actions sit at ${tops.join(", ")}`);
+  assert.equal(await page.getByRole("button", { name: "Versions" }).count(), 0, "Versions is in the menu");
+
+  await more.click();
+  const menu = page.getByRole("menu", { name: "More actions" });
+  const items = await menu.getByRole("menuitem").allInnerTexts();
+  assert.deepEqual(items, ["Versions", "Assets", "Settings", "View", "Unpublish"]);
+  await screenshots(page, "studio-more");
+  await page.keyboard.press("Escape");
+  await menu.waitFor({ state: "detached" });
+
+  await more.click();
+  await menu.getByRole("menuitem", { name: "Versions" }).click();
+  await page.getByRole("dialog", { name: "Versions" }).waitFor();
+  assert.equal(await menu.count(), 0, "a choice closes the menu");
+  await page.close();
+});
+
 test("the preview follows the text in its warm frame: React started ahead, the context and the console there", async () => {
   const source = (label) =>
     [

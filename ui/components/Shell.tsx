@@ -7,10 +7,10 @@ import { paths } from "../paths";
 import { chooseTheme, useTheme, type ThemeChoice } from "../theme";
 
 const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: "light", light: "dark", dark: "system" };
-const THEME_LABEL: Record<ThemeChoice, string> = {
-  system: "◐ System",
-  light: "☀ Light",
-  dark: "☾ Dark",
+const THEME_LABEL: Record<ThemeChoice, [sign: string, word: string]> = {
+  system: ["◐", "System"],
+  light: ["☀", "Light"],
+  dark: ["☾", "Dark"],
 };
 
 export function ThemeButton() {
@@ -23,7 +23,7 @@ export function ThemeButton() {
       aria-label={`Theme: ${choice}. Switch to ${NEXT_THEME[choice]}`}
       onClick={() => chooseTheme(NEXT_THEME[choice])}
     >
-      {THEME_LABEL[choice]}
+      {THEME_LABEL[choice][0]} <span className="theme-choice-word">{THEME_LABEL[choice][1]}</span>
     </button>
   );
 }

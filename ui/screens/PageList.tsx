@@ -62,7 +62,7 @@ export function PageList({ project }: { project: Project }) {
     <section aria-labelledby="pages-title">
       <div className="section-head">
         <h1 id="pages-title" className="page-title">
-          {project.name} <span className="muted">· pages</span>
+          {project.name} <span className="muted title-aside">· pages</span>
         </h1>
         {editor ? (
           <button type="button" className="button button-primary" onClick={openNew}>

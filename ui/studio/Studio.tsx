@@ -20,6 +20,7 @@ import {
 import { invalidatePages, usePage } from "../api/queries";
 import { Confirm } from "../components/Dialog";
 import { Notice } from "../components/Notice";
+import { MoreActions, type MoreItem } from "../components/MoreMenu";
 import { ThemeButton } from "../components/Shell";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";
@@ -226,6 +227,19 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
   const headIsPublished = base !== null && page.published_version === base;
   const headBuilt = page.head?.number === base ? (page.head?.build.ok ?? false) : true;
 
+  // Beside Save and Publish; on a phone, in a menu, so the bar keeps one row.
+  const moreActions: MoreItem[] = [
+    { label: "Versions", onSelect: () => setPanel("versions") },
+    { label: "Assets", onSelect: () => setPanel("assets") },
+    { label: "Settings", onSelect: () => setPanel("settings") },
+    ...(page.published_version != null
+      ? [
+          { label: "View", href: paths.dashboard(project.slug, page.slug) },
+          { label: "Unpublish", onSelect: () => unpublish.mutate(), disabled: unpublish.isPending },
+        ]
+      : []),
+  ];
+
   return (
     <div className="studio">
       <header className="studio-bar">
@@ -255,30 +269,7 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
           >
             {agentRunning ? "Agent working…" : base === null ? "Describe a page" : "Ask for a change"}
           </button>
-          <button type="button" className="button button-quiet" onClick={() => setPanel("versions")}>
-            Versions
-          </button>
-          <button type="button" className="button button-quiet" onClick={() => setPanel("assets")}>
-            Assets
-          </button>
-          <button type="button" className="button button-quiet" onClick={() => setPanel("settings")}>
-            Settings
-          </button>
-          {page.published_version != null ? (
-            <>
-              <Link href={paths.dashboard(project.slug, page.slug)} className="button button-quiet">
-                View
-              </Link>
-              <button
-                type="button"
-                className="button button-quiet"
-                disabled={unpublish.isPending}
-                onClick={() => unpublish.mutate()}
-              >
-                Unpublish
-              </button>
-            </>
-          ) : null}
+          <MoreActions items={moreActions} />
           <button
             type="button"
             className="button"

@@ -1,0 +1,107 @@
+/**
+ * Actions of a bar without room for them all on a phone (the studio's): side by side where
+ * there is room, and on a phone in a More menu, so the bar keeps one row. The menu closes on
+ * a choice, a click elsewhere and Escape.
+ */
+import { useEffect, useRef, useState } from "react";
+import { Link } from "wouter";
+import { usePhoneWidth } from "./usePhoneWidth";
+
+/** An action, or a place to go (`href`). */
+export type MoreItem =
+  | { label: string; onSelect: () => void; disabled?: boolean }
+  | { label: string; href: string };
+
+export function MoreActions({ items }: { items: MoreItem[] }) {
+  const phone = usePhoneWidth();
+  if (phone) return <MoreMenu items={items} />;
+  return (
+    <>
+      {items.map((item) => (
+        <Action key={item.label} item={item} className="button button-quiet" />
+      ))}
+    </>
+  );
+}
+
+function MoreMenu({ items }: { items: MoreItem[] }) {
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const away = (event: PointerEvent) => {
+      if (!root.current?.contains(event.target as Node)) setOpen(false);
+    };
+    const escape = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setOpen(false);
+    };
+    document.addEventListener("pointerdown", away);
+    document.addEventListener("keydown", escape);
+    // The first action takes the focus, so the keyboard goes on from there.
+    root.current?.querySelector<HTMLElement>("[role=menuitem]:not(:disabled)")?.focus();
+    return () => {
+      document.removeEventListener("pointerdown", away);
+      document.removeEventListener("keydown", escape);
+    };
+  }, [open]);
+  return (
+    <div className="more-menu" ref={root}>
+      <button
+        type="button"
+        className="button button-quiet"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        More <span aria-hidden="true">▾</span>
+      </button>
+      {open ? (
+        <div className="more-menu-list" role="menu" aria-label="More actions">
+          {items.map((item) => (
+            <Action
+              key={item.label}
+              item={item}
+              className="more-menu-item"
+              role="menuitem"
+              onChosen={() => setOpen(false)}
+            />
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function Action({
+  item,
+  className,
+  role,
+  onChosen,
+}: {
+  item: MoreItem;
+  className: string;
+  role?: "menuitem";
+  onChosen?: () => void;
+}) {
+  if ("href" in item) {
+    return (
+      <Link href={item.href} role={role} className={className} onClick={onChosen}>
+        {item.label}
+      </Link>
+    );
+  }
+  return (
+    <button
+      type="button"
+      role={role}
+      className={className}
+      disabled={item.disabled}
+      onClick={() => {
+        onChosen?.();
+        item.onSelect();
+      }}
+    >
+      {item.label}
+    </button>
+  );
+}
