@@ -281,10 +281,25 @@ impl Store {
 
     /// Starts a write transaction. On `SQLite` it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so two writers queue on the busy timeout instead of deadlocking on upgrade.
+    ///
+    /// The transaction starts in a task of its own, which finishes whatever becomes of the
+    /// caller: sqlx's `SQLite` driver checks a custom `BEGIN` in a second step, and a caller
+    /// dropped between the two (a client that hung up) would leave the one write connection
+    /// inside a transaction nobody ends, failing every later write. A transaction whose
+    /// caller went away is rolled back as it drops.
     pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
         let statement = self.begin_statement();
-        let _waiting = Waiting::count(&self.writers_waiting);
-        Ok(self.writer.begin_with(statement).await?)
+        let (writer, waiting) = (self.writer.clone(), self.writers_waiting.clone());
+        let starting = tokio::spawn(async move {
+            let _waiting = Waiting::count(&waiting);
+            writer.begin_with(statement).await
+        });
+        match starting.await {
+            Ok(started) => Ok(started?),
+            Err(stopped) => Err(StoreError::unavailable(format!(
+                "a write transaction could not start: {stopped}"
+            ))),
+        }
     }
 
     /// The statement that starts a write transaction (see [`Store::begin`]); on `SQLite` the

@@ -119,3 +119,33 @@ async fn a_held_write_connection_is_wanted_by_a_waiting_writer() {
         .expect("the other writer did not get the connection once it was let go")
         .unwrap();
 }
+
+/// A caller that goes away while its transaction starts (a client that hung up, a stopped
+/// agent run) leaves no transaction open behind it: sqlx's `SQLite` driver checks a custom
+/// `BEGIN` in a second step, and a caller dropped between the two used to leave the one
+/// write connection inside a transaction nobody ends, so every later write failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_whose_caller_went_away_while_it_started_leaves_none_open() {
+    let db = TestDatabase::sqlite().await;
+    // Polled a few times, a little apart, then dropped wherever it got to.
+    for round in 0..600_u64 {
+        let mut starting = std::pin::pin!(db.store.begin());
+        for _ in 0..=round % 12 {
+            let polled =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(starting.as_mut().poll(cx))).await;
+            if polled.is_ready() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(round * 37 % 300));
+        }
+    }
+    let tx = tokio::time::timeout(std::time::Duration::from_secs(20), db.store.begin())
+        .await
+        .expect("a transaction starts after the dropped ones")
+        .expect("the write connection is not left inside a transaction");
+    tx.commit().await.unwrap();
+    db.store
+        .create_user("after@example.com", "After", "h")
+        .await
+        .expect("a write after the dropped transactions succeeds");
+}
