@@ -27,7 +27,7 @@ export function FunctionList({ project }: { project: Project }) {
     <section aria-labelledby="functions-title">
       <div className="section-head">
         <h1 id="functions-title" className="page-title">
-          {project.name} <span className="muted">· functions</span>
+          {project.name} <span className="muted title-aside">· functions</span>
         </h1>
         {editor ? (
           <button type="button" className="button button-primary" onClick={openNew}>

@@ -63,7 +63,7 @@ export function AuditLog({ project }: { project: Project }) {
     <section aria-labelledby="audit-title">
       <div className="section-head">
         <h1 id="audit-title" className="page-title">
-          {project.name} <span className="muted">· audit log</span>
+          {project.name} <span className="muted title-aside">· audit log</span>
         </h1>
       </div>
       <form className="filters" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>

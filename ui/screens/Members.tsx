@@ -109,7 +109,7 @@ export function Members({ project, user }: { project: Project; user: User }) {
     <section aria-labelledby="members-title">
       <div className="section-head">
         <h1 id="members-title" className="page-title">
-          {project.name} <span className="muted">· members</span>
+          {project.name} <span className="muted title-aside">· members</span>
         </h1>
         {editor ? (
           <button type="button" className="button button-primary" onClick={openInvite}>

@@ -34,7 +34,9 @@ impl Store {
 }
 
 impl WriteConnection {
-    /// Starts a write transaction on this connection, as [`Store::begin`] does on the pool's.
+    /// Starts a write transaction on this connection, as [`Store::begin`] does on the pool's,
+    /// but in the caller's task: a holder dropped half-way through would leave the connection
+    /// inside a transaction, so hold it only in a task nothing cancels (the delivery writer's).
     pub async fn begin(&mut self) -> Result<Tx<'_>, StoreError> {
         let statement = self.store.begin_statement();
         Ok(self.connection.begin_with(statement).await?)
