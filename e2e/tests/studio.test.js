@@ -220,6 +220,7 @@ test("on a phone the studio's bar keeps one row: the other actions are in More",
   await screenshots(page, "studio-more");
   await page.keyboard.press("Escape");
   await menu.waitFor({ state: "detached" });
+  assert.ok(await more.evaluate((button) => button === document.activeElement), "Escape gives the focus back to More");
 
   await more.click();
   await menu.getByRole("menuitem", { name: "Versions" }).click();

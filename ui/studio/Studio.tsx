@@ -20,7 +20,7 @@ import {
 import { invalidatePages, usePage } from "../api/queries";
 import { Confirm } from "../components/Dialog";
 import { Notice } from "../components/Notice";
-import { MoreActions, type MoreItem } from "../components/MoreMenu";
+import { MoreActions, type MoreItem } from "../components/MoreActions";
 import { ThemeButton } from "../components/Shell";
 import { useToast } from "../components/Toasts";
 import { paths } from "../paths";

@@ -288,14 +288,12 @@ impl IngestQueue {
         let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
         let store = connection.store().clone();
         let mut tx = connection.begin().await?;
-
         for connection in &work.connections {
             if self.note_due(&connection.id, now) {
                 note_delivery(&mut tx, &connection.id, now).await?;
             }
         }
         let (stored, conversations) = store_messages(&mut tx, &work.messages).await?;
-
         for (item, stored) in work.messages.iter().zip(stored) {
             let outcome = &mut outcomes[item.delivery];
             let Some(stored) = stored else {

@@ -27,13 +27,17 @@ export function MoreActions({ items }: { items: MoreItem[] }) {
 function MoreMenu({ items }: { items: MoreItem[] }) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!open) return;
     const away = (event: PointerEvent) => {
       if (!root.current?.contains(event.target as Node)) setOpen(false);
     };
+    // Escape gives the focus back to the button that opened the menu.
     const escape = (event: KeyboardEvent) => {
-      if (event.key === "Escape") setOpen(false);
+      if (event.key !== "Escape") return;
+      setOpen(false);
+      toggle.current?.focus();
     };
     document.addEventListener("pointerdown", away);
     document.addEventListener("keydown", escape);
@@ -47,6 +51,7 @@ function MoreMenu({ items }: { items: MoreItem[] }) {
   return (
     <div className="more-menu" ref={root}>
       <button
+        ref={toggle}
         type="button"
         className="button button-quiet"
         aria-haspopup="menu"
