@@ -8,6 +8,7 @@ use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::messages::MessageDirection;
+use crate::search_text::fold;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::{
@@ -667,7 +668,7 @@ fn search_words(search: &str) -> Option<Vec<String>> {
     };
     let words: Vec<String> = words
         .into_iter()
-        .filter(|word| !word.is_empty())
+        .filter(|word| !fold(word).is_empty())
         .take(MAX_WORDS)
         .map(|word| word.chars().take(MAX_WORD_CHARS).collect())
         .collect();
@@ -675,21 +676,32 @@ fn search_words(search: &str) -> Option<Vec<String>> {
 }
 
 impl Backend {
-    /// The full-text query that finds texts with a word starting with each of `words`.
-    fn prefix_query(self, words: &[String]) -> String {
+    /// What a search for `words` binds (see [`Conditions::bind`]): the full-text query that
+    /// finds texts with a word starting with each of them, then on `SQLite` each word as a
+    /// message's search words hold its start (`" order"`, see `search_text.rs`), for the
+    /// one-by-one check of messages.
+    fn search_values(self, words: &[String]) -> Vec<String> {
         match self {
-            // Quoted, so a word is never read as an FTS5 operator.
-            Backend::Sqlite => words
-                .iter()
-                .map(|word| format!("\"{word}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND "),
+            Backend::Sqlite => {
+                let words: Vec<String> = words.iter().map(|word| fold(word)).collect();
+                // Quoted, so a word is never read as an FTS5 operator.
+                let query = words
+                    .iter()
+                    .map(|word| format!("\"{word}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                std::iter::once(query)
+                    .chain(words.iter().map(|word| format!(" {word}")))
+                    .collect()
+            }
             // Words hold letters and digits only: nothing in them is tsquery syntax.
-            Backend::Postgres => words
-                .iter()
-                .map(|word| format!("{word}:*"))
-                .collect::<Vec<_>>()
-                .join(" & "),
+            Backend::Postgres => vec![
+                words
+                    .iter()
+                    .map(|word| format!("{word}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            ],
         }
     }
 
@@ -707,32 +719,6 @@ impl Backend {
         }
     }
 
-    /// The sides a search looks on, apart. On `SQLite` both at once: a window's check of the
-    /// messages is cheap once the index answered, so one walk stops as soon as either side
-    /// filled the page. On `PostgreSQL` apart: the contacts by the planner, and the messages,
-    /// whose check reads them, only as far as their own matches need.
-    fn search_sides(self) -> &'static [Side] {
-        match self {
-            Backend::Sqlite => &[Side::Either],
-            Backend::Postgres => &[Side::Contact, Side::Messages],
-        }
-    }
-
-    /// How many conversations a search checks one by one on `side`, newest first, window
-    /// after window, before it looks up the rest of that side's matches instead. Checking a
-    /// conversation costs about the same whatever the words; looking the matches up costs in
-    /// proportion to how many there are. So common words find their page among the newest
-    /// conversations, and rare words look their few matches up. Where the first window finds
-    /// nothing, the words are rare enough to look up at once.
-    fn search_windows(self, side: Side) -> &'static [i64] {
-        match (self, side) {
-            // Checking a conversation there reads its messages.
-            (Backend::Postgres, Side::Messages) => &[200, 1800],
-            // Cheap checks; on SQLite each window reads the index's matches again.
-            _ => &[2000],
-        }
-    }
-
     /// How the look-up joins its matches to the conversations: in that order (`SQLite`
     /// otherwise walks the conversations).
     fn join_in_order(self) -> &'static str {
@@ -742,25 +728,24 @@ impl Backend {
         }
     }
 
-    /// The condition that conversation `c`, already at hand, matches the full-text query
-    /// bound as `$query` on `side`: checked for each conversation in turn, so it must not cost
-    /// in proportion to all the matches.
-    fn matches_one_by_one(self, side: Side, query: &str) -> String {
+    /// The condition that conversation `c`, already at hand, matches the search whose values
+    /// ([`Backend::search_values`]) are bound from `$first` on, on `side`: checked for each
+    /// conversation in turn, so it must not cost in proportion to all the matches.
+    fn matches_one_by_one(self, side: Side, first: usize, words: usize) -> String {
+        let query = format!("${first}");
         match (self, side) {
-            (_, Side::Either) => format!(
-                "({} OR {})",
-                self.matches_one_by_one(Side::Contact, query),
-                self.matches_one_by_one(Side::Messages, query)
-            ),
             (Backend::Sqlite, Side::Contact) => format!(
                 "c.seq IN (SELECT rowid FROM conversations_search WHERE conversations_search MATCH {query})"
             ),
-            // The index answers the matching message rowids once per query; each
-            // conversation's messages are then looked for among them through the thread index.
-            (Backend::Sqlite, Side::Messages) => format!(
-                "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id \
-                 AND m.seq IN (SELECT rowid FROM messages_search WHERE messages_search MATCH {query}))"
-            ),
+            // Each conversation's messages, read through the thread index, hold every word's
+            // start in their search words: a test that costs the same whatever the word.
+            (Backend::Sqlite, Side::Messages) => {
+                let tests: Vec<String> = (first + 1..=first + words)
+                    .map(|word| format!(" AND instr(m.search_text, ${word}) > 0"))
+                    .collect();
+                let tests = tests.concat();
+                format!("EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id{tests})")
+            }
             (Backend::Postgres, Side::Contact) => {
                 format!("c.search_vector @@ to_tsquery('simple', {query})")
             }
@@ -780,11 +765,6 @@ impl Backend {
     /// proportion to the matches.
     fn matching_ids(self, side: Side, query: &str) -> String {
         match (self, side) {
-            (_, Side::Either) => format!(
-                "{} UNION {}",
-                self.matching_ids(Side::Contact, query),
-                self.matching_ids(Side::Messages, query)
-            ),
             // `CROSS JOIN` makes the index find the rows; left to itself, SQLite walked every
             // row of the project and asked the index about each.
             (Backend::Sqlite, Side::Contact) => format!(
@@ -807,14 +787,31 @@ impl Backend {
     }
 }
 
-/// What a search matches: the contact (name, username, business-scoped id, number), the
-/// text of one of the conversation's messages, or either. A page of matches is the newest of
-/// either, found on both sides at once or on each side apart and then merged.
+/// What a search matches: the contact (name, username, business-scoped id, number) or the
+/// text of one of the conversation's messages. A page of matches is the newest of either, found
+/// on each side apart and then merged: each side checks its conversations in its own way, and
+/// only as far as its own matches need (a name's search never reads the messages of 2,000
+/// conversations).
 #[derive(Clone, Copy, Debug)]
 enum Side {
     Contact,
     Messages,
-    Either,
+}
+
+impl Side {
+    /// How many conversations a search checks one by one on this side, newest first, window
+    /// after window, before it looks up the rest of that side's matches instead. Checking a
+    /// conversation costs about the same whatever the words; looking the matches up costs in
+    /// proportion to how many there are. So common words find their page among the newest
+    /// conversations, and rare words look their few matches up. Where the first window finds
+    /// nothing, the words are rare enough to look up at once.
+    fn windows(self) -> &'static [i64] {
+        match self {
+            // Checking a conversation reads its messages.
+            Self::Messages => &[200, 1800],
+            Self::Contact => &[2000],
+        }
+    }
 }
 
 /// The conditions of a conversation listing, with the values they bind after `$1` (the
@@ -868,9 +865,14 @@ impl Conditions {
         Self { sql, texts, bounds }
     }
 
+    /// The number of the next value's placeholder (`$n`).
+    fn next_number(&self) -> usize {
+        3 + 2 * self.bounds.len() + self.texts.len()
+    }
+
     /// The placeholder of the next value bound.
     fn next_placeholder(&self) -> String {
-        format!("${}", 3 + 2 * self.bounds.len() + self.texts.len())
+        format!("${}", self.next_number())
     }
 
     fn and(&self) -> String {
@@ -914,10 +916,10 @@ impl Store {
         let Some(words) = search_words(search) else {
             return Ok(Vec::new());
         };
-        let full_text = vec![self.backend.prefix_query(&words)];
+        let full_text = self.backend.search_values(&words);
         // The newest of each side's newest `limit` matches.
         let mut found = Vec::new();
-        for &side in self.backend.search_sides() {
+        for side in [Side::Contact, Side::Messages] {
             found.extend(
                 self.search_side(project_id, filter, side, &full_text, limit)
                     .await?,
@@ -950,7 +952,7 @@ impl Store {
         }
         let mut found: Vec<Conversation> = Vec::new();
         let mut after = filter.before.map(|(at, id)| (at, id.to_owned()));
-        for (n, &window) in self.backend.search_windows(side).iter().enumerate() {
+        for (n, &window) in side.windows().iter().enumerate() {
             let newer = Conditions::new(filter, after.as_ref().map(|(at, id)| (*at, id.as_str())));
             // Where the window ends, found first: the check walks the window newest first and
             // stops as soon as the page is full. (Checking a window read by a subquery made
@@ -972,7 +974,7 @@ impl Store {
                 "{SELECT} WHERE {} AND {} ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2",
                 checked.and(),
                 self.backend
-                    .matches_one_by_one(side, &checked.next_placeholder())
+                    .matches_one_by_one(side, checked.next_number(), full_text.len() - 1)
             );
             let rest = limit - i64::try_from(found.len()).unwrap_or(limit);
             let query = sqlx::query_as(&sql).bind(project_id).bind(rest);
@@ -1118,8 +1120,12 @@ mod tests {
             ])
         );
         assert_eq!(search_words("\"*() -"), None);
-        let words = search_words("a b").unwrap();
-        assert_eq!(Backend::Sqlite.prefix_query(&words), "\"a\"* AND \"b\"*");
-        assert_eq!(Backend::Postgres.prefix_query(&words), "a:* & b:*");
+        let words = search_words("Órder b").unwrap();
+        assert_eq!(
+            Backend::Sqlite.search_values(&words),
+            ["\"order\"* AND \"b\"*", " order", " b"],
+            "the index's query, then each word as a message's search words hold it"
+        );
+        assert_eq!(Backend::Postgres.search_values(&words), ["órder:* & b:*"]);
     }
 }

@@ -63,6 +63,7 @@ mod page_versions;
 mod pages;
 mod projects;
 mod public_links;
+mod search_text;
 mod secrets;
 mod sessions;
 pub mod testing;
@@ -109,6 +110,7 @@ pub use page_versions::{NewPageVersion, PageHead, PageVersion};
 pub use pages::{INBOX_MOUNT_POINT, NewPage, Page, PageChanges, PageStatus, UnknownPageStatus};
 pub use projects::{Member, Membership, Project, Role, UnknownRole};
 pub use public_links::{NewPublicLink, PublicLink};
+pub use search_text::search_text;
 pub use secrets::SecretName;
 pub use sessions::Session;
 pub use tokens::{ApiToken, NewApiToken};
@@ -194,6 +196,7 @@ impl Store {
             writers_waiting: Arc::default(),
         };
         store.migrate().await?;
+        store.write_missing_search_texts().await?;
         Ok(store)
     }
 

@@ -9,9 +9,10 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::early_statuses::{self, StatusReport};
+use crate::search_text::search_text;
 use crate::{
-    StatementTexts, Store, StoreError, Tx, backend_of, new_ordered_id, now_ms, parse_column,
-    positional, row_chunks, values_rows,
+    Backend, StatementTexts, Store, StoreError, Tx, backend_of, new_ordered_id, now_ms,
+    parse_column, positional, row_chunks, values_rows,
 };
 
 text_enum! {
@@ -110,6 +111,9 @@ impl FromRow<'_, AnyRow> for Message {
 
 const COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
      status, error, sent_by, created_at, status_at";
+/// The columns a new message writes on `SQLite`: [`COLUMNS`] and its words for search.
+const SQLITE_WRITTEN_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, \
+     body, data, status, error, sent_by, created_at, status_at, search_text";
 
 pub struct NewMessage<'a> {
     pub project_id: &'a str,
@@ -179,10 +183,14 @@ pub async fn insert_messages(
     tx: &mut Tx<'_>,
     messages: &[NewMessage<'_>],
 ) -> Result<Vec<Option<Message>>, StoreError> {
-    /// Values per row (its place, then the columns), and rows per statement.
-    const VALUES: usize = 14;
+    /// Rows per statement.
     const ROWS: usize = 256;
     let backend = backend_of(tx);
+    // On SQLite each message also keeps its words for search (see `search_text.rs`).
+    let (columns, values) = match backend {
+        Backend::Sqlite => (SQLITE_WRITTEN_COLUMNS, 15),
+        Backend::Postgres => (COLUMNS, 14),
+    };
     let ids: Vec<String> = messages.iter().map(|_| new_ordered_id()).collect();
     let rows: Vec<(&NewMessage<'_>, &str)> = messages
         .iter()
@@ -193,10 +201,10 @@ pub async fn insert_messages(
         static TEXTS: StatementTexts = StatementTexts::new();
         let sql = TEXTS.get(backend, chunk.statement_rows, || {
             format!(
-                "WITH v (n, {COLUMNS}) AS (VALUES {}) \
-                 INSERT INTO messages ({COLUMNS}) SELECT {COLUMNS} FROM v WHERE n > 0 \
+                "WITH v (n, {columns}) AS (VALUES {}) \
+                 INSERT INTO messages ({columns}) SELECT {columns} FROM v WHERE n > 0 \
                  ON CONFLICT (project_id, wamid) DO NOTHING",
-                values_rows(chunk.statement_rows, VALUES, 1)
+                values_rows(chunk.statement_rows, values, 1)
             )
         });
         let mut query = sqlx::query(sql);
@@ -216,6 +224,9 @@ pub async fn insert_messages(
                 .bind(new.sent_by)
                 .bind(new.created_at)
                 .bind(new.created_at);
+            if backend == Backend::Sqlite {
+                query = query.bind(new.body.map(search_text));
+            }
         }
         let inserted = query.execute(&mut **tx).await?.rows_affected();
         if usize::try_from(inserted).is_ok_and(|inserted| inserted == chunk.rows.len()) {
@@ -435,5 +446,55 @@ impl Store {
         .bind(wamid)
         .fetch_optional(&self.pool)
         .await?)
+    }
+}
+
+impl Store {
+    /// On `SQLite`, writes the search words of the messages stored before message search kept
+    /// them (migration 0014), a few hundred at a time; after that, once, there is nothing to do
+    /// (the migration's partial index answers so at once).
+    pub(crate) async fn write_missing_search_texts(&self) -> Result<(), StoreError> {
+        const ROWS: usize = 256;
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let missing: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM messages WHERE search_text IS NULL AND body IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if missing == 0 {
+            return Ok(());
+        }
+        tracing::info!(
+            messages = missing,
+            "writing the search words of the messages stored before this version (once)"
+        );
+        loop {
+            let mut tx = self.begin().await?;
+            let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT seq, body FROM messages WHERE search_text IS NULL AND body IS NOT NULL \
+                 ORDER BY seq LIMIT {ROWS}"
+            ))
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let sql = positional(
+                Backend::Sqlite,
+                &format!(
+                    "WITH v (seq, words) AS (VALUES {}) \
+                     UPDATE messages SET search_text = v.words FROM v WHERE messages.seq = v.seq",
+                    values_rows(rows.len(), 2, 1)
+                ),
+            );
+            let mut query = sqlx::query(&sql);
+            for (seq, body) in &rows {
+                query = query.bind(*seq).bind(search_text(body));
+            }
+            query.execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
     }
 }

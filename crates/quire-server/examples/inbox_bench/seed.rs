@@ -24,7 +24,7 @@ use anyhow::Context;
 use quire_store::{
     Activity, Backend, ContactSeen, MessageDirection, MessageStatus, NewMessage, SendOutcome,
     Store, StoreError, Tx, apply_status, finish_send, insert_message, mark_conversation_read,
-    new_ordered_id, now_ms, record_activity, upsert_conversation,
+    new_ordered_id, now_ms, record_activity, search_text, upsert_conversation,
 };
 use rand::Rng;
 use serde_json::json;
@@ -40,9 +40,11 @@ const CONVERSATIONS_PER_TX: usize = 250;
 pub const STEP_BY_STEP: usize = 200;
 /// The longest thread the history has.
 const MAX_THREAD: usize = 3000;
-/// The columns `insert_message` writes.
+/// The columns `insert_message` writes, and on `SQLite` the message's words for search too.
 const MESSAGE_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
      status, error, sent_by, created_at, status_at";
+const SQLITE_MESSAGE_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, \
+     body, data, status, error, sent_by, created_at, status_at, search_text";
 
 /// A contact with a conversation on one of the numbers.
 #[derive(Clone, Debug)]
@@ -350,6 +352,7 @@ struct RowBuffer {
     /// Rows per statement: `SQLite` looks bound parameters up by name, which grows with their
     /// number (see bench/invoke), so its statements stay small.
     per_statement: usize,
+    backend: Backend,
     project_id: String,
     agent_id: String,
 }
@@ -362,6 +365,7 @@ impl RowBuffer {
                 Backend::Sqlite => 16,
                 Backend::Postgres => 200,
             },
+            backend,
             project_id: writer.project_id.clone(),
             agent_id: writer.agent_id.clone(),
         }
@@ -384,20 +388,26 @@ impl RowBuffer {
         if self.rows.is_empty() {
             return Ok(());
         }
+        let (columns, per_row) = match self.backend {
+            Backend::Sqlite => (SQLITE_MESSAGE_COLUMNS, 14),
+            Backend::Postgres => (MESSAGE_COLUMNS, 13),
+        };
         let values: Vec<String> = (0..self.rows.len())
             .map(|row| {
-                let first = row * 13 + 1;
-                let places: Vec<String> = (first..first + 13).map(|n| format!("${n}")).collect();
+                let first = row * per_row + 1;
+                let places: Vec<String> =
+                    (first..first + per_row).map(|n| format!("${n}")).collect();
                 format!("({})", places.join(", "))
             })
             .collect();
         let sql = format!(
-            "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES {}",
+            "INSERT INTO messages ({columns}) VALUES {}",
             values.join(", ")
         );
         let mut query = sqlx::query(&sql);
         for (conversation, row) in self.rows.drain(..) {
             let sent_by = row.by_agent.then(|| self.agent_id.clone());
+            let words = row.body.as_deref().map(search_text);
             query = query
                 .bind(new_ordered_id())
                 .bind(self.project_id.clone())
@@ -412,6 +422,9 @@ impl RowBuffer {
                 .bind(sent_by)
                 .bind(row.created_at)
                 .bind(row.status_at);
+            if self.backend == Backend::Sqlite {
+                query = query.bind(words);
+            }
         }
         query.execute(&mut **tx).await?;
         Ok(())

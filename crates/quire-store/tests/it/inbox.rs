@@ -2,6 +2,7 @@
 //! keyset pages, filters and search), messages stored once per wamid, and status updates that
 //! only move forward.
 
+use quire_store::testing::TestDatabase;
 use quire_store::{
     Activity, ContactSeen, Conversation, ConversationFilter, MessageDirection, MessageStatus,
     NewMessage, NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError,
@@ -889,6 +890,103 @@ async fn search_finds_names_usernames_numbers_and_message_text() {
         );
     })
     .await;
+}
+
+/// The ids of the conversations a search for `q` finds in `w`'s project.
+async fn found(store: &Store, w: &World, q: &str) -> Vec<String> {
+    let filter = ConversationFilter {
+        search: Some(q),
+        ..ConversationFilter::default()
+    };
+    let found = store.conversations(&w.project, &filter, 10).await.unwrap();
+    found.into_iter().map(|c| c.id).collect()
+}
+
+#[tokio::test]
+async fn on_sqlite_message_search_folds_case_and_the_accents_of_latin_letters() {
+    let db = TestDatabase::sqlite().await;
+    let w = world(&db.store).await;
+    let (olga, _) = inbound(
+        &db.store,
+        &w,
+        "3512345678",
+        "wamid.o",
+        "Olá! Meu pedido NÃO chegou",
+        1,
+    )
+    .await;
+    let (ivan, _) = inbound(
+        &db.store,
+        &w,
+        "7912345678",
+        "wamid.i",
+        "Привет, где заказ?",
+        2,
+    )
+    .await;
+    for q in ["nao", "NÃO cheg", "OLA", "ola pedido"] {
+        assert_eq!(found(&db.store, &w, q).await, [olga.as_str()], "{q:?}");
+    }
+    assert_eq!(found(&db.store, &w, "ЗАКАЗ").await, [ivan.as_str()]);
+    assert!(
+        found(&db.store, &w, "edido").await.is_empty(),
+        "words' starts only"
+    );
+}
+
+/// Messages stored before message search kept their words (migration 0014) get them when the
+/// store opens, and are found from then on.
+#[tokio::test]
+async fn on_sqlite_messages_stored_before_their_search_words_get_them_on_start() {
+    let db = TestDatabase::sqlite().await;
+    let w = world(&db.store).await;
+    let mut conversations = Vec::new();
+    // More than one round of the rewrite (256 messages).
+    for n in 0..300 {
+        let text = if n % 100 == 7 {
+            "where is my umbrella"
+        } else {
+            "hello"
+        };
+        let at = 1000 - n;
+        let (id, _) = inbound(
+            &db.store,
+            &w,
+            &format!("1555{n:07}"),
+            &format!("wamid.{n}"),
+            text,
+            at,
+        )
+        .await;
+        if n % 100 == 7 {
+            conversations.push(id);
+        }
+    }
+    sqlx::query("UPDATE messages SET search_text = NULL")
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        found(&db.store, &w, "umbrella").await.is_empty(),
+        "without their words, the index holds nothing of them"
+    );
+    db.store.close().await;
+    let reopened = Store::connect(&db.url).await.unwrap();
+    assert_eq!(found(&reopened, &w, "umbrella").await, conversations);
+    let missing: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages WHERE search_text IS NULL AND body IS NOT NULL",
+    )
+    .fetch_one(reopened.pool())
+    .await
+    .unwrap();
+    assert_eq!(missing, 0);
+    let indexed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages_search WHERE messages_search MATCH 'umbrella'",
+    )
+    .fetch_one(reopened.pool())
+    .await
+    .unwrap();
+    assert_eq!(indexed, 3, "the full-text index has the words again");
 }
 
 /// Every page of a search for `q`, walked by cursor `page` at a time, as (time, id).
