@@ -218,6 +218,18 @@ test("on a phone the studio's bar keeps one row: the other actions are in More",
   const items = await menu.getByRole("menuitem").allInnerTexts();
   assert.deepEqual(items, ["Versions", "Assets", "Settings", "View", "Unpublish"]);
   await screenshots(page, "studio-more");
+  // The keyboard moves as in any menu: from the first action down, around from the top, to the end.
+  const focused = () => page.evaluate(() => document.activeElement?.textContent);
+  assert.equal(await focused(), "Versions", "the first action takes the focus");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await focused(), "Assets");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await focused(), "Unpublish", "ArrowUp from the first goes around to the last");
+  await page.keyboard.press("Home");
+  assert.equal(await focused(), "Versions");
+  await page.keyboard.press("End");
+  assert.equal(await focused(), "Unpublish");
   await page.keyboard.press("Escape");
   await menu.waitFor({ state: "detached" });
   assert.ok(await more.evaluate((button) => button === document.activeElement), "Escape gives the focus back to More");

@@ -1,7 +1,8 @@
 /**
  * Actions of a bar without room for them all on a phone (the studio's): side by side where
  * there is room, and on a phone in a More menu, so the bar keeps one row. The menu closes on
- * a choice, a click elsewhere and Escape.
+ * a choice, a click elsewhere, Escape and Tab; the arrow keys, Home and End move among its
+ * actions, as in any menu.
  */
 import { useEffect, useRef, useState } from "react";
 import { Link } from "wouter";
@@ -61,7 +62,15 @@ function MoreMenu({ items }: { items: MoreItem[] }) {
         More <span aria-hidden="true">▾</span>
       </button>
       {open ? (
-        <div className="more-menu-list" role="menu" aria-label="More actions">
+        <div
+          className="more-menu-list"
+          role="menu"
+          aria-label="More actions"
+          onKeyDown={(event) => {
+            if (event.key === "Tab") setOpen(false);
+            else if (moveFocus(event.currentTarget, event.key)) event.preventDefault();
+          }}
+        >
           {items.map((item) => (
             <Action
               key={item.label}
@@ -75,6 +84,23 @@ function MoreMenu({ items }: { items: MoreItem[] }) {
       ) : null}
     </div>
   );
+}
+
+/** Moves the focus among `menu`'s enabled actions for the arrow keys, Home and End (wrapping
+ * around); says whether `key` was one of them. */
+function moveFocus(menu: HTMLElement, key: string): boolean {
+  const actions = [...menu.querySelectorAll<HTMLElement>("[role=menuitem]:not(:disabled)")];
+  if (actions.length === 0) return false;
+  const at = actions.indexOf(document.activeElement as HTMLElement);
+  const next: Record<string, number> = {
+    ArrowDown: (at + 1) % actions.length,
+    ArrowUp: at <= 0 ? actions.length - 1 : at - 1,
+    Home: 0,
+    End: actions.length - 1,
+  };
+  if (!(key in next)) return false;
+  actions[next[key]]?.focus();
+  return true;
 }
 
 function Action({
