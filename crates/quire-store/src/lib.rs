@@ -338,8 +338,12 @@ impl Store {
 /// The page cache of each `SQLite` reading connection, in KiB (`SQLite`'s default).
 const SQLITE_CACHE_KIB: i64 = 2000;
 /// The page cache of the `SQLite` writing connection, in KiB: it keeps what writes walk
-/// (the upper pages of every index they touch) from one transaction to the next.
-const SQLITE_WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// (the upper pages of every index they touch) from one transaction to the next. Not more:
+/// while the file is under 1 GiB, a commit after a b-tree rebalanced pages walks the whole
+/// cache (`SQLite` swaps the pages through the page number past 1 GiB, and the commit then
+/// drops every cached page past the file's end by visiting them all), which at 64 MiB took a
+/// seventh of the writer's time (bench/inbox, run I).
+const SQLITE_WRITER_CACHE_KIB: i64 = 16 * 1024;
 
 /// `SQLite` connections, at most `connections`, each with a page cache of `cache_kib`.
 /// Temporary data stays in memory (`temp_store`): a statement that writes many rows keeps the
