@@ -235,6 +235,14 @@ test("on a phone the studio's bar keeps one row: the other actions are in More",
   assert.ok(await more.evaluate((button) => button === document.activeElement), "Escape gives the focus back to More");
 
   await more.click();
+  await page.keyboard.press("Tab");
+  await menu.waitFor({ state: "detached" });
+  assert.ok(
+    await more.evaluate((button) => button === document.activeElement),
+    "Tab closes the menu and gives the focus back to More, not to the editor",
+  );
+
+  await more.click();
   await menu.getByRole("menuitem", { name: "Versions" }).click();
   await page.getByRole("dialog", { name: "Versions" }).waitFor();
   assert.equal(await menu.count(), 0, "a choice closes the menu");

@@ -1,8 +1,8 @@
 /**
  * Actions of a bar without room for them all on a phone (the studio's): side by side where
  * there is room, and on a phone in a More menu, so the bar keeps one row. The menu closes on
- * a choice, a click elsewhere, Escape and Tab; the arrow keys, Home and End move among its
- * actions, as in any menu.
+ * a choice, a click elsewhere, Escape and Tab (the last two give the focus back to More); the
+ * arrow keys, Home and End move among its actions, as in any menu.
  */
 import { useEffect, useRef, useState } from "react";
 import { Link } from "wouter";
@@ -67,8 +67,13 @@ function MoreMenu({ items }: { items: MoreItem[] }) {
           role="menu"
           aria-label="More actions"
           onKeyDown={(event) => {
-            if (event.key === "Tab") setOpen(false);
-            else if (moveFocus(event.currentTarget, event.key)) event.preventDefault();
+            // Tab closes it as Escape does: the focus goes back to More (the next Tab goes on
+            // from there), never to an action that is about to go away.
+            if (event.key === "Tab") {
+              event.preventDefault();
+              setOpen(false);
+              toggle.current?.focus();
+            } else if (moveFocus(event.currentTarget, event.key)) event.preventDefault();
           }}
         >
           {items.map((item) => (

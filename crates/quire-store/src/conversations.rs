@@ -668,7 +668,7 @@ fn search_words(search: &str) -> Option<Vec<String>> {
     };
     let words: Vec<String> = words
         .into_iter()
-        .filter(|word| !fold(word).is_empty())
+        .filter(|word| !word.is_empty())
         .take(MAX_WORDS)
         .map(|word| word.chars().take(MAX_WORD_CHARS).collect())
         .collect();

@@ -111,9 +111,6 @@ impl FromRow<'_, AnyRow> for Message {
 
 const COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
      status, error, sent_by, created_at, status_at";
-/// The columns a new message writes on `SQLite`: [`COLUMNS`] and its words for search.
-const SQLITE_WRITTEN_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, \
-     body, data, status, error, sent_by, created_at, status_at, search_text";
 
 pub struct NewMessage<'a> {
     pub project_id: &'a str,
@@ -187,10 +184,7 @@ pub async fn insert_messages(
     const ROWS: usize = 256;
     let backend = backend_of(tx);
     // On SQLite each message also keeps its words for search (see `search_text.rs`).
-    let (columns, values) = match backend {
-        Backend::Sqlite => (SQLITE_WRITTEN_COLUMNS, 15),
-        Backend::Postgres => (COLUMNS, 14),
-    };
+    let keeps_words = backend == Backend::Sqlite;
     let ids: Vec<String> = messages.iter().map(|_| new_ordered_id()).collect();
     let rows: Vec<(&NewMessage<'_>, &str)> = messages
         .iter()
@@ -200,6 +194,13 @@ pub async fn insert_messages(
     for chunk in row_chunks(&rows, ROWS) {
         static TEXTS: StatementTexts = StatementTexts::new();
         let sql = TEXTS.get(backend, chunk.statement_rows, || {
+            let columns = if keeps_words {
+                format!("{COLUMNS}, search_text")
+            } else {
+                COLUMNS.to_owned()
+            };
+            // Its place, the columns, and the words where kept.
+            let values = 14 + usize::from(keeps_words);
             format!(
                 "WITH v (n, {columns}) AS (VALUES {}) \
                  INSERT INTO messages ({columns}) SELECT {columns} FROM v WHERE n > 0 \
@@ -224,7 +225,7 @@ pub async fn insert_messages(
                 .bind(new.sent_by)
                 .bind(new.created_at)
                 .bind(new.created_at);
-            if backend == Backend::Sqlite {
+            if keeps_words {
                 query = query.bind(new.body.map(search_text));
             }
         }

@@ -40,11 +40,9 @@ const CONVERSATIONS_PER_TX: usize = 250;
 pub const STEP_BY_STEP: usize = 200;
 /// The longest thread the history has.
 const MAX_THREAD: usize = 3000;
-/// The columns `insert_message` writes, and on `SQLite` the message's words for search too.
+/// The columns `insert_message` writes (on `SQLite` also the message's words for search).
 const MESSAGE_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
      status, error, sent_by, created_at, status_at";
-const SQLITE_MESSAGE_COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, \
-     body, data, status, error, sent_by, created_at, status_at, search_text";
 
 /// A contact with a conversation on one of the numbers.
 #[derive(Clone, Debug)]
@@ -388,9 +386,11 @@ impl RowBuffer {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let (columns, per_row) = match self.backend {
-            Backend::Sqlite => (SQLITE_MESSAGE_COLUMNS, 14),
-            Backend::Postgres => (MESSAGE_COLUMNS, 13),
+        let keeps_words = self.backend == Backend::Sqlite;
+        let (columns, per_row) = if keeps_words {
+            (format!("{MESSAGE_COLUMNS}, search_text"), 14)
+        } else {
+            (MESSAGE_COLUMNS.to_owned(), 13)
         };
         let values: Vec<String> = (0..self.rows.len())
             .map(|row| {
@@ -422,7 +422,7 @@ impl RowBuffer {
                 .bind(sent_by)
                 .bind(row.created_at)
                 .bind(row.status_at);
-            if self.backend == Backend::Sqlite {
+            if keeps_words {
                 query = query.bind(words);
             }
         }
