@@ -307,7 +307,9 @@ pub async fn upsert_conversations(
 }
 
 /// The stored conversations that `contacts` (whose keys are `keys`) may be: those with one
-/// of the keys, or with the business-scoped id of one, of their project and number.
+/// of the keys, or with the business-scoped id of one, of their project and number. One
+/// statement for the whole batch, whatever its numbers (each is a hand-off to `SQLite`'s
+/// thread, or a round trip to `PostgreSQL`).
 async fn find_contacts(
     tx: &mut Tx<'_>,
     contacts: &[(ContactSeen<'_>, i64)],
@@ -315,39 +317,48 @@ async fn find_contacts(
 ) -> Result<Vec<FoundContact>, StoreError> {
     /// Values looked up per statement.
     const ROWS: usize = 256;
-    /// By key, then by business-scoped id.
-    static TEXTS: [StatementTexts; 2] = [StatementTexts::new(), StatementTexts::new()];
-    type Wanted<'a> = (BTreeSet<&'a str>, BTreeSet<&'a str>);
-    let mut numbers: BTreeMap<(&str, &str), Wanted<'_>> = BTreeMap::new();
+    // Each value once: (by the contact key rather than the business-scoped id, project,
+    // number, value).
+    let mut wanted: BTreeSet<(bool, &str, &str, &str)> = BTreeSet::new();
     for ((seen, _), key) in contacts.iter().zip(keys) {
-        let (keys, user_ids) = numbers
-            .entry((seen.project_id, seen.phone_number_id))
-            .or_default();
-        keys.insert(key);
-        user_ids.extend(seen.user_id);
+        wanted.insert((true, seen.project_id, seen.phone_number_id, key));
+        if let Some(user_id) = seen.user_id {
+            wanted.insert((false, seen.project_id, seen.phone_number_id, user_id));
+        }
     }
+    let wanted: Vec<_> = wanted.into_iter().collect();
     let backend = backend_of(tx);
     let mut found: Vec<FoundContact> = Vec::new();
-    for ((project_id, phone_number_id), (keys, user_ids)) in &numbers {
-        let keys: Vec<&str> = keys.iter().copied().collect();
-        let user_ids: Vec<&str> = user_ids.iter().copied().collect();
-        let columns = [("contact_key", &keys), ("business_user_id", &user_ids)];
-        for ((column, values), texts) in columns.into_iter().zip(&TEXTS) {
-            for chunk in row_chunks(values, ROWS) {
-                let sql = texts.get(backend, chunk.statement_rows, || {
-                    format!(
-                        "SELECT {FOUND_COLUMNS} FROM conversations WHERE project_id = $1 \
-                         AND whatsapp_phone_number_id = $2 AND {column} IN {}",
-                        values_rows(1, chunk.statement_rows, 3)
-                    )
-                });
-                let mut query = sqlx::query_as(sql).bind(*project_id).bind(*phone_number_id);
-                for (_, value) in chunk.padded() {
-                    query = query.bind(*value);
-                }
-                found.extend(query.fetch_all(&mut **tx).await?);
-            }
+    for chunk in row_chunks(&wanted, ROWS) {
+        static TEXTS: StatementTexts = StatementTexts::new();
+        let sql = TEXTS.get(backend, chunk.statement_rows, || {
+            // CROSS JOIN: SQLite takes the tables in the order written, so each value is
+            // looked up in the index (its planner may scan a whole index otherwise).
+            let by = |column: &str, by_key: i32| {
+                format!(
+                    "SELECT {FOUND_COLUMNS} FROM w CROSS JOIN conversations \
+                     WHERE w_n > 0 AND w_by_key = {by_key} AND project_id = w_project \
+                     AND whatsapp_phone_number_id = w_number AND {column} = w_value"
+                )
+            };
+            format!(
+                "WITH w (w_n, w_by_key, w_project, w_number, w_value) AS (VALUES {}) \
+                 {} UNION ALL {}",
+                values_rows(chunk.statement_rows, 5, 1),
+                by("contact_key", 1),
+                by("business_user_id", 0),
+            )
+        });
+        let mut query = sqlx::query_as(sql);
+        for (n, (by_key, project_id, phone_number_id, value)) in chunk.padded() {
+            query = query
+                .bind(n)
+                .bind(i32::from(*by_key))
+                .bind(*project_id)
+                .bind(*phone_number_id)
+                .bind(*value);
         }
+        found.extend(query.fetch_all(&mut **tx).await?);
     }
     // One row per conversation, in one order, whatever the database's.
     found.sort_by(|a, b| a.id.cmp(&b.id));

@@ -345,6 +345,12 @@ const SQLITE_CACHE_KIB: i64 = 2000;
 /// seventh of the writer's time (bench/inbox, run I).
 const SQLITE_WRITER_CACHE_KIB: i64 = 16 * 1024;
 
+/// How much of the `SQLite` database file each connection reads through a memory map rather
+/// than by copying each page out of the operating system's cache (`SQLite` maps at most 2 GiB
+/// as built here, and reads the rest as before). Ingestion into a history of a million
+/// messages takes a fifteenth less CPU per delivery (bench/inbox, run J).
+const SQLITE_MMAP_BYTES: i64 = 2 * 1024 * 1024 * 1024;
+
 /// `SQLite` connections, at most `connections`, each with a page cache of `cache_kib`.
 /// Temporary data stays in memory (`temp_store`): a statement that writes many rows keeps the
 /// pages it may have to undo in a statement journal, which otherwise spills to a file of its
@@ -363,7 +369,8 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
                         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
                          PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY; \
-                         PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
+                         PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}; \
+                         PRAGMA mmap_size = {SQLITE_MMAP_BYTES};"
                     )
                     .as_str(),
                 )

@@ -50,16 +50,33 @@ pub fn process_cpu_seconds(pid: u32) -> f64 {
     seconds
 }
 
-pub fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
+/// The server's memory: its peak resident set, and at the end what of it is its own
+/// (anonymous) and what is files mapped into it (the database, which `SQLite` reads through a
+/// memory map: pages of the operating system's file cache, counted once per connection that
+/// mapped them), in MiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub peak: f64,
+    pub own: f64,
+    pub files: f64,
+}
+
+impl Memory {
+    pub fn of(pid: u32) -> Self {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let mib = |field: &str| {
             status
                 .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .find_map(|line| line.strip_prefix(field))
                 .and_then(|value| value.split_whitespace().next()?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
+                .map_or(f64::NAN, |kib| kib / 1024.0)
+        };
+        Self {
+            peak: mib("VmHWM:"),
+            own: mib("RssAnon:"),
+            files: mib("RssFile:") + mib("RssShmem:"),
+        }
+    }
 }
 
 /// The machine over one phase: started with [`Usage::start`], read with [`Usage::finish`].

@@ -220,7 +220,7 @@ async fn run(settings: &Settings, database: &Database, work: &Path) -> anyhow::R
     if settings.clients > 0 {
         run.live(existing).await?;
     }
-    run.report.peak_rss_mib = run.server.peak_rss_mib();
+    run.report.memory = Some(run.server.memory());
     run.store.close().await;
     run.server.stop()?;
     Ok(run.report)

@@ -19,7 +19,7 @@ pub struct Report {
     list: String,
     ingest: String,
     live: String,
-    pub peak_rss_mib: f64,
+    pub memory: Option<crate::machine::Memory>,
 }
 
 fn machine(seen: &Seen) -> String {
@@ -49,7 +49,7 @@ impl Report {
             list: String::new(),
             ingest: String::new(),
             live: String::new(),
-            peak_rss_mib: f64::NAN,
+            memory: None,
         }
     }
 
@@ -150,6 +150,11 @@ impl Report {
             println!("|---|---:|---:|---:|---:|---:|---:|");
             print!("{}", self.live);
         }
-        println!("\nserver peak RSS: {:.0} MiB", self.peak_rss_mib);
+        if let Some(memory) = self.memory {
+            println!(
+                "\nserver peak RSS: {:.0} MiB; at the end {:.0} MiB its own and {:.0} MiB of mapped files (the database, read through a memory map)",
+                memory.peak, memory.own, memory.files
+            );
+        }
     }
 }

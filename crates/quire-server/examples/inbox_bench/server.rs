@@ -282,8 +282,8 @@ impl Server {
     }
 
     /// Peak resident memory of the server, in MiB.
-    pub fn peak_rss_mib(&self) -> f64 {
-        crate::machine::peak_rss_mib(self.child.id())
+    pub fn memory(&self) -> crate::machine::Memory {
+        crate::machine::Memory::of(self.child.id())
     }
 
     /// Stops the server (SIGTERM, as an operator would) and waits for it.
@@ -322,7 +322,10 @@ fn set_env(command: &mut Command, data_dir: &Path, database_url: &str) {
     command
         .env("QUIRE_DATA_DIR", data_dir)
         .env("QUIRE_DATABASE_URL", database_url)
-        .env("QUIRE_LOG", "warn");
+        .env(
+            "QUIRE_LOG",
+            std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        );
 }
 
 fn free_port() -> anyhow::Result<u16> {

@@ -457,6 +457,73 @@ async fn a_contact_is_one_conversation_whatever_ids_it_is_named_by() {
     .await;
 }
 
+/// One batch may name a contact on two numbers: each number has a conversation of its own,
+/// found by the number the message came to, whether by the contact's key or its
+/// business-scoped id (one statement looks all of them up).
+#[tokio::test]
+async fn a_batch_finds_each_numbers_own_conversation_of_a_contact() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let second_number = "106540352242923";
+        let second = store
+            .create_whatsapp_connection(&new_connection("w2", &w.project, second_number), &w.owner)
+            .await
+            .unwrap();
+        let first = contact(&w, None, None);
+        let on_second = ContactSeen {
+            connection_id: &second.id,
+            phone_number_id: second_number,
+            ..first.clone()
+        };
+        let batch = |at: i64| {
+            [
+                (
+                    ContactSeen {
+                        wa_id: Some("14155550100"),
+                        ..first.clone()
+                    },
+                    at,
+                ),
+                (
+                    ContactSeen {
+                        wa_id: Some("14155550100"),
+                        ..on_second.clone()
+                    },
+                    at + 1,
+                ),
+                (
+                    ContactSeen {
+                        user_id: Some("US.both"),
+                        ..first.clone()
+                    },
+                    at + 2,
+                ),
+                (
+                    ContactSeen {
+                        user_id: Some("US.both"),
+                        ..on_second.clone()
+                    },
+                    at + 3,
+                ),
+            ]
+        };
+        let mut tx = store.begin().await.unwrap();
+        let made = upsert_conversations(&mut tx, &batch(1000)).await.unwrap();
+        tx.commit().await.unwrap();
+        let distinct: std::collections::HashSet<&String> = made.iter().collect();
+        assert_eq!(distinct.len(), 4, "a conversation per contact and number");
+
+        let mut tx = store.begin().await.unwrap();
+        let mut again = batch(2000);
+        again.reverse();
+        let found = upsert_conversations(&mut tx, &again).await.unwrap();
+        tx.commit().await.unwrap();
+        let found: Vec<String> = found.into_iter().rev().collect();
+        assert_eq!(found, made, "each found by its own number");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_message_is_stored_once_and_counts_as_unread_once() {
     each_backend(|store| async move {
