@@ -165,7 +165,12 @@ function Screens({ me }: { me: Me }) {
         {(params) => (
           <ProjectScreen me={me} framed={shell}>
             {(project) => (
-              <Studio project={project} pageRef={params.page} user={me.user} />
+              <Studio
+                project={project}
+                pageRef={params.page}
+                user={me.user}
+                framed={(children) => shell(children, params.project)}
+              />
             )}
           </ProjectScreen>
         )}
@@ -173,7 +178,14 @@ function Screens({ me }: { me: Me }) {
       <Route path="/p/:project/pages/:page/dev">
         {(params) => (
           <ProjectScreen me={me} framed={shell}>
-            {(project) => <DevPreview project={project} pageRef={params.page} user={me.user} />}
+            {(project) => (
+              <DevPreview
+                project={project}
+                pageRef={params.page}
+                user={me.user}
+                framed={(children) => shell(children, params.project)}
+              />
+            )}
           </ProjectScreen>
         )}
       </Route>

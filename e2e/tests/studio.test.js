@@ -310,7 +310,7 @@ test("the preview follows the text in its warm frame: React started ahead, the c
   }
 });
 
-test("two editors save from the same version: the second is offered a merge, nothing is lost", async () => {
+test("two editors save from the same version: the second is offered a merge (at a phone's width too), nothing is lost", async () => {
   await owner.ok("POST", "/api/v1/projects/default/pages", {
     name: "Shared",
     slug: "shared",
@@ -335,11 +335,18 @@ test("two editors save from the same version: the second is offered a merge, not
   await conflict.waitFor();
   assert.equal(await versionCount("shared"), base + 1, "the conflicting save stored nothing");
   await screenshots(second, "conflict");
+  // At a phone's width the two texts are one, theirs inline: "Take" puts a change of theirs
+  // in, and what was taken stays when the window widens again.
+  const size = second.viewportSize();
+  await second.setViewportSize({ width: 390, height: 844 });
+  await conflict.getByRole("button", { name: `Take v${base + 1}` }).click();
+  await second.setViewportSize(size);
   await conflict.getByRole("button", { name: "Save merged text as the next version" }).click();
   await second.getByText(`Saved version ${base + 2}`).waitFor();
   const head = (await owner.ok("GET", "/api/v1/projects/default/pages/shared")).head;
   assert.equal(head.number, base + 2);
-  assert.match(head.source, /Second editor/);
+  assert.match(head.source, /First editor/, "their change, taken");
+  assert.doesNotMatch(head.source, /Second editor/);
   await first.close();
   await second.close();
 });

@@ -1,10 +1,12 @@
 /**
  * Someone saved this page since the editor loaded it. Nothing is overwritten: their version
- * is on the left, the editor's text on the right (editable; the arrows take a change of
- * theirs), and saving the right side makes the next version on top of theirs.
+ * is on the left, the editor's text on the right (editable; the arrows, or on a phone the
+ * "Take" buttons, take a change of theirs), and saving the right side makes the next version
+ * on top of theirs.
  */
 import { useRef } from "react";
 import { Dialog } from "../components/Dialog";
+import { usePhoneWidth } from "../components/usePhoneWidth";
 import { DiffView, type DiffViewHandle } from "./DiffView";
 
 export function ConflictDialog({
@@ -23,6 +25,8 @@ export function ConflictDialog({
   onSave: (merged: string) => void;
 }) {
   const diff = useRef<DiffViewHandle>(null);
+  const phone = usePhoneWidth();
+  const take = `Take v${theirNumber}`;
   return (
     <Dialog
       open
@@ -47,7 +51,7 @@ export function ConflictDialog({
     >
       <p className="muted">
         Your text was not saved, and theirs was not changed. Take what you need from version{" "}
-        {theirNumber} with the arrows, then save.
+        {theirNumber} {phone ? `with “${take}” on a change` : "with the arrows"}, then save.
       </p>
       <DiffView
         ref={diff}
@@ -56,6 +60,7 @@ export function ConflictDialog({
         leftLabel={`Version ${theirNumber} (saved)`}
         rightLabel="Your text"
         editable
+        takeLabel={take}
       />
     </Dialog>
   );

@@ -66,7 +66,7 @@ export function PreviewPane({
   return (
     <section className="studio-preview" aria-label="Preview">
       <div className="preview-bar">
-        <span className={`preview-status preview-status-${status.tone}`} role="status">
+        <span className={`preview-status preview-status-${status.tone}`} role="status" title={status.text}>
           {status.text}
         </span>
         <div className="segmented" role="group" aria-label="Preview width">

@@ -6,7 +6,7 @@
  * in the URL.
  */
 import { useMutation } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useSearch } from "wouter";
 import {
   ApiError,
@@ -41,24 +41,55 @@ import { useSaveShortcut } from "../components/useSaveShortcut";
 import { VersionsDrawer } from "./VersionsDrawer";
 import { AssetsDrawer } from "./AssetsDrawer";
 
-export function Studio({ project, pageRef, user }: { project: Project; pageRef: string; user: User }) {
+/** What the studio and the dev preview, the two tools on one page, are given. */
+export interface PageToolProps {
+  project: Project;
+  pageRef: string;
+  user: User;
+  /** Frames what is said instead of the tool (loading, a missing page, a member) in the app's top bar. */
+  framed: (children: ReactNode) => ReactNode;
+}
+
+/**
+ * The studio of `pageRef`. Until its editor opens (loading, a missing page, a member who may
+ * not edit), what it says is shown inside `framed`: the app's top bar, so there is a way on.
+ */
+export function Studio({ project, pageRef, user, framed }: PageToolProps) {
   const page = usePage(project.slug, pageRef);
-  if (page.isPending) return <Notice tone="quiet" title="Opening the studio…" />;
+  if (page.isPending) return <>{framed(<Notice tone="quiet" title="Opening the studio…" />)}</>;
   if (page.isError) {
     const missing = page.error instanceof ApiError && page.error.status === 404;
     return (
-      <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
-        {missing ? "It may have been deleted or renamed. " : `${errorMessage(page.error)} `}
-        <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
-      </Notice>
+      <>
+        {framed(
+          <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
+            {missing ? "It may have been deleted or renamed. " : `${errorMessage(page.error)} `}
+            <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+          </Notice>,
+        )}
+      </>
     );
   }
   if (project.role === "member") {
+    const published = (page.data.published_version ?? null) !== null;
     return (
-      <Notice tone="info" title="Only owners and admins edit pages">
-        You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link>{" "}
-        once it is published.
-      </Notice>
+      <>
+        {framed(
+          <Notice tone="info" title="Only owners and admins edit pages">
+            {published ? (
+              <>
+                You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link>,
+                as it was last published.
+              </>
+            ) : (
+              <>
+                “{page.data.name}” is not published yet: you can view it once an owner or admin publishes
+                it. <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+              </>
+            )}
+          </Notice>,
+        )}
+      </>
     );
   }
   // Keyed by page id: another page gets a fresh editor and history.
