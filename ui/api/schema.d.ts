@@ -1840,6 +1840,8 @@ export interface components {
             id: string;
             /** @description The member who sent it (outbound). */
             sent_by?: string | null;
+            /** @description The embedded inbox it was written in (outbound, no member), by its name then. */
+            sent_via?: string | null;
             /** @description `received` (inbound), or `pending`, `sent`, `delivered`, `read`, `failed` (outbound). */
             status: string;
             status_at: string;

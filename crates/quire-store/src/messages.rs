@@ -81,6 +81,9 @@ pub struct Message {
     pub error: Option<serde_json::Value>,
     /// The member who sent an outbound message.
     pub sent_by: Option<String>,
+    /// The embedded inbox an outbound message was written in (its name then), where no member
+    /// sent it.
+    pub sent_via: Option<String>,
     /// Inbound: WhatsApp's timestamp; outbound: when it was written.
     pub created_at: i64,
     /// When the status last moved.
@@ -103,6 +106,7 @@ impl FromRow<'_, AnyRow> for Message {
             status: parse_column(row, "status")?,
             error: error.and_then(|text| serde_json::from_str(&text).ok()),
             sent_by: row.try_get("sent_by")?,
+            sent_via: row.try_get("sent_via")?,
             created_at: row.try_get("created_at")?,
             status_at: row.try_get("status_at")?,
         })
@@ -110,7 +114,7 @@ impl FromRow<'_, AnyRow> for Message {
 }
 
 const COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
-     status, error, sent_by, created_at, status_at";
+     status, error, sent_by, sent_via, created_at, status_at";
 
 pub struct NewMessage<'a> {
     pub project_id: &'a str,
@@ -123,6 +127,7 @@ pub struct NewMessage<'a> {
     pub status: MessageStatus,
     pub error: Option<&'a serde_json::Value>,
     pub sent_by: Option<&'a str>,
+    pub sent_via: Option<&'a str>,
     pub created_at: i64,
 }
 
@@ -141,6 +146,7 @@ impl NewMessage<'_> {
             status: self.status,
             error: self.error.cloned(),
             sent_by: self.sent_by.map(str::to_owned),
+            sent_via: self.sent_via.map(str::to_owned),
             created_at: self.created_at,
             status_at: self.created_at,
         }
@@ -200,7 +206,7 @@ pub async fn insert_messages(
                 COLUMNS.to_owned()
             };
             // Its place, the columns, and the words where kept.
-            let values = 14 + usize::from(keeps_words);
+            let values = 15 + usize::from(keeps_words);
             format!(
                 "WITH v (n, {columns}) AS (VALUES {}) \
                  INSERT INTO messages ({columns}) SELECT {columns} FROM v WHERE n > 0 \
@@ -223,6 +229,7 @@ pub async fn insert_messages(
                 .bind(new.status.as_str())
                 .bind(new.error.map(serde_json::Value::to_string))
                 .bind(new.sent_by)
+                .bind(new.sent_via)
                 .bind(new.created_at)
                 .bind(new.created_at);
             if keeps_words {

@@ -104,8 +104,8 @@ export function Thread({
   }, [hasNextPage, isFetchingNextPage, fetchNextPage, first]);
 
   const inboundAt = lastInboundAt(newestFirst);
-  // Who wrote a message: the contact, or a member ("You" for the viewer). A reply without a
-  // member was sent by Quire itself (the demo, a test).
+  // Who wrote a message: the contact, a member ("You" for the viewer), or an embedded inbox
+  // (by its name). A reply with neither was sent by Quire itself (the demo's history).
   const senderOf = (message: Message): string =>
     message.direction === "inbound"
       ? (conversation.contact_name ?? "Contact")
@@ -113,7 +113,9 @@ export function Thread({
         ? "You"
         : message.sent_by
           ? (names.get(message.sent_by) ?? "A former member")
-          : "Team";
+          : message.sent_via
+            ? `${message.sent_via} (embedded inbox)`
+            : "Team";
   const send = useSendReply(project, viewer);
   const toast = useToast();
   const retry = (text: string) =>

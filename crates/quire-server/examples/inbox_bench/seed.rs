@@ -246,6 +246,7 @@ impl Writer {
                 status: MessageStatus::Received,
                 error: None,
                 sent_by: None,
+                sent_via: None,
                 created_at: message.sent_at_ms(),
             },
         )
@@ -288,6 +289,7 @@ impl Writer {
                 status: MessageStatus::Pending,
                 error: None,
                 sent_by: Some(&self.agent_id),
+                sent_via: None,
                 created_at: at,
             },
         )

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::deliveries::{
     Contact, OwnDeliveryError, deliver, message, message_delivery, status_delivery,
 };
-use super::reply::{record_outgoing, record_send_result};
+use super::reply::{Author, record_outgoing, record_send_result};
 use crate::state::AppState;
 
 /// The demo number's Meta id (made up; no real delivery names it).
@@ -262,7 +262,8 @@ pub async fn play(state: &AppState, connection: &WhatsappConnection) -> Result<(
                     };
                     let sent_at = now_secs - minutes_ago * 60;
                     let pending =
-                        record_outgoing(store, &conversation, text, None, sent_at * 1000).await?;
+                        record_outgoing(store, &conversation, text, Author::Quire, sent_at * 1000)
+                            .await?;
                     let sent = wamid(n);
                     record_send_result(
                         store,

@@ -515,6 +515,7 @@ async fn store_messages(
             status: MessageStatus::Received,
             error: None,
             sent_by: None,
+            sent_via: None,
             created_at: item.what.sent_at,
         })
         .collect();

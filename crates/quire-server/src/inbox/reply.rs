@@ -20,12 +20,39 @@ use crate::state::AppState;
 /// The most a text message holds, in characters (WhatsApp's limit).
 pub const MAX_TEXT_CHARS: usize = 4096;
 
-/// Stores an outgoing text of `conversation` as `pending`, written at `at` by `sender_id`.
+/// Who writes a reply.
+#[derive(Debug, Clone, Copy)]
+pub enum Author<'a> {
+    /// A member, by account id.
+    Member(&'a str),
+    /// An embedded inbox, by its name.
+    Embed(&'a str),
+    /// Quire itself (the demo's history).
+    Quire,
+}
+
+impl<'a> Author<'a> {
+    fn sent_by(self) -> Option<&'a str> {
+        match self {
+            Self::Member(id) => Some(id),
+            Self::Embed(_) | Self::Quire => None,
+        }
+    }
+
+    fn sent_via(self) -> Option<&'a str> {
+        match self {
+            Self::Embed(name) => Some(name),
+            Self::Member(_) | Self::Quire => None,
+        }
+    }
+}
+
+/// Stores an outgoing text of `conversation` as `pending`, written at `at` by `author`.
 pub async fn record_outgoing(
     store: &Store,
     conversation: &Conversation,
     text: &str,
-    sender_id: Option<&str>,
+    author: Author<'_>,
     at: i64,
 ) -> Result<Message, StoreError> {
     let mut tx = store.begin().await?;
@@ -39,7 +66,8 @@ pub async fn record_outgoing(
         data: &json!({ "body": text }),
         status: MessageStatus::Pending,
         error: None,
-        sent_by: sender_id,
+        sent_by: author.sent_by(),
+        sent_via: author.sent_via(),
         created_at: at,
     };
     let message = insert_message(&mut tx, &new)
@@ -80,7 +108,7 @@ pub async fn record_send_result(
     Ok(message)
 }
 
-/// Sends `text` to `conversation`'s contact as `sender_id` (none: an embedded inbox). A message the Cloud API refused
+/// Sends `text` to `conversation`'s contact, written by `author`. A message the Cloud API refused
 /// is answered like one it took, with status `failed` and WhatsApp's error; a conversation
 /// whose number is no longer connected (or has no access token) is refused before anything
 /// is stored.
@@ -88,7 +116,7 @@ pub async fn reply(
     state: &AppState,
     conversation: &Conversation,
     text: &str,
-    sender_id: Option<&str>,
+    author: Author<'_>,
 ) -> Result<Message, ApiError> {
     let number = conversation
         .display_phone_number
@@ -142,7 +170,7 @@ pub async fn reply(
             )));
         }
     };
-    let pending = record_outgoing(&state.store, conversation, text, sender_id, now_ms()).await?;
+    let pending = record_outgoing(&state.store, conversation, text, author, now_ms()).await?;
     let sent = state
         .inbox
         .cloud_api

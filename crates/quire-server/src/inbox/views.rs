@@ -88,6 +88,8 @@ pub struct MessageView {
     pub error: Option<serde_json::Value>,
     /// The member who sent it (outbound).
     pub sent_by: Option<String>,
+    /// The embedded inbox it was written in (outbound, no member), by its name then.
+    pub sent_via: Option<String>,
     pub created_at: String,
     pub status_at: String,
 }
@@ -105,6 +107,7 @@ impl From<&Message> for MessageView {
             status: message.status.to_string(),
             error: message.error.clone(),
             sent_by: message.sent_by.clone(),
+            sent_via: message.sent_via.clone(),
             created_at: timestamp(message.created_at),
             status_at: timestamp(message.status_at),
         }

@@ -95,6 +95,7 @@ async fn inbound(
             status: MessageStatus::Received,
             error: None,
             sent_by: None,
+            sent_via: None,
             created_at: at,
         },
     )
@@ -149,6 +150,7 @@ async fn pending_reply(store: &Store, w: &World, conversation: &str) -> String {
             status: MessageStatus::Pending,
             error: None,
             sent_by: Some(&w.owner),
+            sent_via: None,
             created_at: 10,
         },
     )
@@ -286,6 +288,7 @@ async fn batch_messages(
             status: MessageStatus::Received,
             error: None,
             sent_by: None,
+            sent_via: None,
             created_at: *at,
         })
         .collect();
@@ -1128,6 +1131,7 @@ async fn search_pages_are_exact_whether_the_words_are_common_or_rare() {
                     status: MessageStatus::Received,
                     error: None,
                     sent_by: None,
+                    sent_via: None,
                     created_at: n,
                 },
             )

@@ -263,7 +263,7 @@ async fn an_embed_sees_only_the_conversations_of_its_number() {
 }
 
 #[tokio::test]
-async fn an_embed_replies_and_its_reply_is_audited_in_its_name() {
+async fn an_embed_replies_in_its_name_on_the_message_and_in_the_audit_log() {
     let stand_in = StandIn::start().await;
     let mut config = ServerConfig::local(8787, 8788);
     config.whatsapp_api_url.clone_from(&stand_in.base_url);
@@ -285,7 +285,12 @@ async fn an_embed_replies_and_its_reply_is_audited_in_its_name() {
     assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
     assert_eq!(sent.json()["status"], "sent");
     assert_eq!(sent.json()["sent_by"], Value::Null, "no member sent it");
+    assert_eq!(sent.json()["sent_via"], "Help desk", "the embed wrote it");
     assert_eq!(stand_in.sent().len(), 1);
+    // The thread says so too, to the members who read it.
+    let thread = inbox.messages(maria["id"].as_str().unwrap()).await;
+    assert_eq!(thread[0]["id"], sent.json()["id"]);
+    assert_eq!(thread[0]["sent_via"], "Help desk");
 
     let owner = inbox.as_("owner@example.com").await;
     let audit = owner

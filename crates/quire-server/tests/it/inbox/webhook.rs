@@ -25,10 +25,15 @@ async fn sent_reply(inbox: &Inbox, conversation_id: &str, wamid: &str) -> String
         .await
         .unwrap()
         .unwrap();
-    let pending =
-        quire_server::inbox::reply::record_outgoing(store, &conversation, "On its way", None, 1)
-            .await
-            .unwrap();
+    let pending = quire_server::inbox::reply::record_outgoing(
+        store,
+        &conversation,
+        "On its way",
+        quire_server::inbox::reply::Author::Quire,
+        1,
+    )
+    .await
+    .unwrap();
     quire_server::inbox::reply::record_send_result(
         store,
         &conversation,
