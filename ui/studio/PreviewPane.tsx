@@ -69,7 +69,7 @@ export function PreviewPane({
         <span className={`preview-status preview-status-${status.tone}`} role="status" title={status.text}>
           {status.text}
         </span>
-        <div className="segmented" role="group" aria-label="Preview width">
+        <div className="segmented preview-width" role="group" aria-label="Preview width">
           <button type="button" aria-pressed={width === "full"} onClick={() => setWidth("full")}>
             Full width
           </button>
