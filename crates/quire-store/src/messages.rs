@@ -205,8 +205,8 @@ pub async fn insert_messages(
             } else {
                 COLUMNS.to_owned()
             };
-            // Its place, the columns, and the words where kept.
-            let values = 15 + usize::from(keeps_words);
+            // Its place, then the columns.
+            let values = 1 + columns.split(',').count();
             format!(
                 "WITH v (n, {columns}) AS (VALUES {}) \
                  INSERT INTO messages ({columns}) SELECT {columns} FROM v WHERE n > 0 \

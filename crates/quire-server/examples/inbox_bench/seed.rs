@@ -389,11 +389,12 @@ impl RowBuffer {
             return Ok(());
         }
         let keeps_words = self.backend == Backend::Sqlite;
-        let (columns, per_row) = if keeps_words {
-            (format!("{MESSAGE_COLUMNS}, search_text"), 14)
+        let columns = if keeps_words {
+            format!("{MESSAGE_COLUMNS}, search_text")
         } else {
-            (MESSAGE_COLUMNS.to_owned(), 13)
+            MESSAGE_COLUMNS.to_owned()
         };
+        let per_row = columns.split(',').count();
         let values: Vec<String> = (0..self.rows.len())
             .map(|row| {
                 let first = row * per_row + 1;

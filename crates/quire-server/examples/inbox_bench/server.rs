@@ -281,7 +281,7 @@ impl Server {
         crate::machine::process_cpu_seconds(self.child.id())
     }
 
-    /// Peak resident memory of the server, in MiB.
+    /// The server's memory now, and its peak (see [`crate::machine::Memory`]).
     pub fn memory(&self) -> crate::machine::Memory {
         crate::machine::Memory::of(self.child.id())
     }

@@ -11,6 +11,7 @@ use quire_store::{Conversation, InboxEmbed, Membership, Role, now_ms};
 use super::{Viewer, bearer_token, refuse_cross_site};
 use crate::errors::ApiError;
 use crate::inbox::embeds;
+use crate::inbox::reply::Author;
 use crate::state::AppState;
 use crate::validate::{MAX_REFERENCE_BYTES, shown};
 
@@ -143,6 +144,14 @@ impl InboxAccess {
         match &self.caller {
             InboxCaller::Member(viewer) => Some(&viewer.user.id),
             InboxCaller::Embed(_) => None,
+        }
+    }
+
+    /// Who a reply the caller sends is written by: the member, or the embed by its name.
+    pub fn author(&self) -> Author<'_> {
+        match &self.caller {
+            InboxCaller::Member(viewer) => Author::Member(&viewer.user.id),
+            InboxCaller::Embed(embed) => Author::Embed(&embed.name),
         }
     }
 

@@ -15,7 +15,7 @@ use super::{MessageView, conversation_for};
 use crate::auth::InboxCaller;
 use crate::errors::{ApiError, ErrorBody};
 use crate::extract::Path;
-use crate::inbox::reply::{Author, MAX_TEXT_CHARS, reply as send_reply};
+use crate::inbox::reply::{MAX_TEXT_CHARS, reply as send_reply};
 use crate::json::ApiJson;
 use crate::state::AppState;
 
@@ -48,12 +48,7 @@ pub async fn reply(
             ),
         ));
     }
-    let author = match (access.embed(), access.user_id()) {
-        (Some(embed), _) => Author::Embed(&embed.name),
-        (None, Some(member)) => Author::Member(member),
-        (None, None) => Author::Quire,
-    };
-    let message = send_reply(&state, &conversation, &body.text, author).await?;
+    let message = send_reply(&state, &conversation, &body.text, access.author()).await?;
     if let Some(embed) = access.embed() {
         let details = json!({ "message_id": message.id, "status": message.status.to_string() });
         state
