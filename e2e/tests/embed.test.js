@@ -1,7 +1,8 @@
 // The embedded inbox in a real browser: an owner makes an embed in the WhatsApp setup and
 // copies its URL; a page served from another loopback port (another origin, as a customer's
 // help desk would be) frames it with no Quire session: the conversations, a thread and the
-// Page tab with the published page work, a new message arrives live; a page on an origin the
+// Page tab with the published page work, a reply goes out in the embed's name, a new message
+// arrives live; a page on an origin the
 // embed does not name is refused by the browser; a draft is never shown embedded; revoking
 // the embed ends it at once. Screenshots of every screen, light, dark and phone width.
 
@@ -10,6 +11,7 @@ import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { signIn } from "../lib/api.js";
 import { launch, signInThroughUi } from "../lib/browser.js";
+import { startCloudApi } from "../lib/cloudApi.js";
 import { screenshots } from "../lib/screens.js";
 import { ADMIN, startServer } from "../lib/server.js";
 import { deliver, messagesFrom, text } from "../lib/whatsapp.js";
@@ -19,11 +21,13 @@ const SUPPORT = {
   phone_number_id: "106540352242922",
   display_phone_number: "15550783881",
   app_secret: "4f2a9c1e7b3d5a8f0e6c2b9d1a7e3f5c",
+  access_token: "EAAG-support-line-token",
 };
 const MARIA = { name: "Maria Lopez", waId: "14155550123" };
 const KEN = { name: "Ken Ito", waId: "819012345678" };
 const DRAFT_MARKER = "Unreleased layout";
 
+let cloud;
 let server;
 let browser;
 let owner;
@@ -57,7 +61,8 @@ async function deliverText(contact, body) {
 }
 
 before(async () => {
-  server = await startServer();
+  cloud = await startCloudApi(SUPPORT);
+  server = await startServer({ env: { QUIRE_WHATSAPP_API_URL: cloud.url } });
   browser = await launch();
   owner = await signIn(server, ADMIN.email, ADMIN.password);
   const me = await owner.ok("GET", "/api/v1/me");
@@ -80,6 +85,7 @@ after(async () => {
   await allowed?.close();
   await refused?.close();
   await server?.stop();
+  await cloud?.close();
 });
 
 /** The embedded inbox's frame in `page` (the site's), once the app has loaded in it. */
@@ -145,6 +151,19 @@ test("a site on an allowed origin shows the inbox without a session; messages ar
     assert.equal(await card.evaluate(() => kapso.getContext().system.mode), "embedded");
     assert.equal(await card.evaluate(() => kapso.getContext().system.viewerUserId), null);
     await screenshots(page, "embed-inbox-page-tab");
+
+    // A reply goes out through the Cloud API, in the embed's name.
+    const reply = frame.getByRole("textbox", { name: /Reply to Maria Lopez/ });
+    await reply.fill("It left our warehouse this morning.");
+    await reply.press("Enter");
+    const sent = frame.locator(".msg-out").filter({ hasText: "It left our warehouse this morning." });
+    await sent.getByRole("img", { name: "Sent" }).waitFor();
+    await sent.getByText("Acme help desk (embedded inbox)").waitFor();
+    const request = cloud.state.requests.at(-1);
+    assert.deepEqual(request.problems, []);
+    assert.equal(request.body.to, MARIA.waId);
+    assert.equal(request.body.text.body, "It left our warehouse this morning.");
+    await screenshots(page, "embed-inbox-reply");
 
     // A new conversation arrives over the live stream, without a reload.
     const loadedAt = await frame.evaluate(() => performance.timeOrigin);

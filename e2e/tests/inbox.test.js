@@ -1,6 +1,5 @@
 // The inbox in a real browser, against a real `quire serve` whose WhatsApp Cloud API base URL
-// points at a stand-in started here (an HTTP server on a loopback port that checks each send's
-// shape and answers as the Cloud API does; nothing leaves the machine): a signed webhook
+// points at a stand-in (`lib/cloudApi.js`; nothing leaves the machine): a signed webhook
 // delivery makes its conversation appear; the Page tab shows the mounted page with that
 // conversation's phone number, and switching conversations changes it without reloading the
 // frame; a reply reaches the stand-in and shows as sent; a refused one (131047) shows WhatsApp's
@@ -8,17 +7,16 @@
 // use the inbox but not the setup. Screenshots of every screen, light, dark and phone width.
 
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { signIn } from "../lib/api.js";
 import { launch, signInThroughUi } from "../lib/browser.js";
+import { startCloudApi } from "../lib/cloudApi.js";
 import { addMember } from "../lib/fixtures.js";
 import { screenshots } from "../lib/screens.js";
 import { ADMIN, startServer } from "../lib/server.js";
 import { deliver as deliverSigned, messagesFrom as messagesTo } from "../lib/whatsapp.js";
 
 const MEMBER = { email: "agent@example.com", password: "an agent's long password" };
-const API_VERSION = "v21.0";
 
 /** The number the tests' deliveries are for, connected in `before` through the API. */
 const SUPPORT = {
@@ -32,91 +30,6 @@ const SUPPORT = {
 const MARIA = { name: "Maria Lopez", waId: "14155550123" };
 const KEN = { name: "Ken Ito", waId: "819012345678" };
 
-/**
- * The Cloud API stand-in: `POST /<version>/<phone number id>/messages` with the connection's
- * bearer token and Meta's text-message body, answered with a wamid — or, while `refuse` is
- * set, with Meta's error body for that code. Every request is kept, with what was wrong with
- * it, so a test can see what Quire sent.
- */
-function startCloudApi() {
-  const state = { requests: [], refuse: null, sent: 0 };
-  const server = createServer((request, response) => {
-    let raw = "";
-    request.on("data", (chunk) => (raw += chunk));
-    request.on("end", () => {
-      const problems = [];
-      const match = /^\/([^/]+)\/([^/]+)\/messages$/.exec(request.url ?? "");
-      if (request.method !== "POST") problems.push(`method ${request.method}`);
-      if (!match || match[1] !== API_VERSION) problems.push(`path ${request.url}`);
-      if (match && match[2] !== SUPPORT.phone_number_id) problems.push(`phone number id ${match[2]}`);
-      if (request.headers.authorization !== `Bearer ${SUPPORT.access_token}`) {
-        problems.push(`authorization ${request.headers.authorization}`);
-      }
-      if (!(request.headers["content-type"] ?? "").startsWith("application/json")) {
-        problems.push(`content-type ${request.headers["content-type"]}`);
-      }
-      let body = null;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        problems.push("a body that is not JSON");
-      }
-      if (body) {
-        if (body.messaging_product !== "whatsapp") problems.push("messaging_product");
-        if (body.recipient_type !== "individual") problems.push("recipient_type");
-        if (body.type !== "text") problems.push(`type ${body.type}`);
-        if (typeof body.to !== "string" || !/^\d{6,15}$/.test(body.to)) problems.push(`to ${body.to}`);
-        if (typeof body.text?.body !== "string" || body.text.body === "") problems.push("text.body");
-      }
-      state.requests.push({ url: request.url, body, problems });
-      response.setHeader("content-type", "application/json");
-      if (problems.length > 0) {
-        response.statusCode = 400;
-        response.end(JSON.stringify({ error: { message: `stand-in: ${problems.join(", ")}`, code: 100 } }));
-        return;
-      }
-      if (state.refuse === 131047) {
-        response.statusCode = 400;
-        response.end(
-          JSON.stringify({
-            error: {
-              message: "(#131047) Re-engagement message",
-              type: "OAuthException",
-              code: 131047,
-              error_data: {
-                messaging_product: "whatsapp",
-                details:
-                  "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
-              },
-              error_user_title: "Re-engagement message",
-              fbtrace_id: "A1b2C3d4E5",
-            },
-          }),
-        );
-        return;
-      }
-      state.sent += 1;
-      response.end(
-        JSON.stringify({
-          messaging_product: "whatsapp",
-          contacts: [{ input: body.to, wa_id: body.to }],
-          messages: [{ id: `wamid.STANDIN${String(state.sent).padStart(4, "0")}` }],
-        }),
-      );
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      resolve({
-        state,
-        url: `http://127.0.0.1:${port}/${API_VERSION}`,
-        close: () => new Promise((r) => server.close(r)),
-      });
-    });
-  });
-}
-
 let cloud;
 let server;
 let browser;
@@ -125,7 +38,7 @@ let projectId;
 let wamids = 0;
 
 before(async () => {
-  cloud = await startCloudApi();
+  cloud = await startCloudApi(SUPPORT);
   server = await startServer({ env: { QUIRE_WHATSAPP_API_URL: cloud.url } });
   browser = await launch();
   owner = await signIn(server, ADMIN.email, ADMIN.password);

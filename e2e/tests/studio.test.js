@@ -242,10 +242,23 @@ test("on a phone the studio's bar keeps one row: the other actions are in More",
     "Tab closes the menu and gives the focus back to More, not to the editor",
   );
 
+  // Stacked, the preview's place holds its open console whole (the studio scrolls to it),
+  // and the drawers take the whole width.
+  const pageConsole = page.locator(".preview-console");
+  const place = await pageConsole.boundingBox();
+  const lines = await pageConsole.locator("#preview-console").boundingBox();
+  const [end, placeEnd] = [lines.y + lines.height, place.y + place.height];
+  assert.ok(end <= placeEnd + 1, `the console ends at ${end}, below its place (${placeEnd})`);
+  await pageConsole.getByRole("button", { name: "Close" }).click();
+  await pageConsole.getByRole("button", { name: "Console" }).waitFor();
+
   await more.click();
   await menu.getByRole("menuitem", { name: "Versions" }).click();
-  await page.getByRole("dialog", { name: "Versions" }).waitFor();
+  const versions = page.getByRole("dialog", { name: "Versions" });
+  await versions.waitFor();
   assert.equal(await menu.count(), 0, "a choice closes the menu");
+  const drawer = await versions.boundingBox();
+  assert.deepEqual([drawer.x, drawer.width], [0, 390], "the drawer takes the phone's width");
   await page.close();
 });
 
