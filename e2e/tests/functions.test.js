@@ -114,6 +114,9 @@ test("a function from a template: break it, fix it, deploy, test, secret, histor
   await page.getByRole("button", { name: "Deploy" }).click();
   await page.locator(".fn-bar").getByText("Deployed", { exact: true }).waitFor();
   assert.equal(await page.locator(".cm-lintRange-error").count(), 0, "no problem left");
+  const toasts = page.locator(".toasts");
+  await toasts.getByText("Saved v3").waitFor();
+  assert.equal(await toasts.getByText(/it does not load/).count(), 0, "the good save's toast replaced the warning");
 
   // A secret, set from the screen: only its name comes back.
   await page.getByRole("tab", { name: "Secrets" }).click();

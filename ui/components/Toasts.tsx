@@ -8,6 +8,9 @@ export interface Toast {
   tone?: "ok" | "error" | "info";
   text: string;
   action?: { label: string; run: () => void };
+  /** What the toast reports on ("save"): a newer toast on the same topic replaces it, so a
+   * failed save's warning leaves once the next save went well. */
+  topic?: string;
 }
 
 type Shown = Toast & { id: number };
@@ -28,7 +31,10 @@ export function Toasts({ children }: { children: ReactNode }) {
   const show = useCallback(
     (toast: Toast) => {
       const id = next.current++;
-      setShown((all) => [...all.slice(-3), { ...toast, id }]);
+      setShown((all) => [
+        ...all.filter((t) => toast.topic === undefined || t.topic !== toast.topic).slice(-3),
+        { ...toast, id },
+      ]);
       setTimeout(() => dismiss(id), toast.tone === "error" ? SHOWN_MS * 2 : SHOWN_MS);
     },
     [dismiss],

@@ -127,14 +127,15 @@ function Loaded({ project, fn, fnRef }: { project: Project; fn: FunctionDetail; 
     onSuccess: async (result, code) => {
       setSaved(code);
       setLoadError(result.load_error ?? null);
-      toast(
-        result.load_error
+      toast({
+        ...(result.load_error
           ? { tone: "error", text: `Saved v${result.head_version}; it does not load — see Problems` }
-          : { tone: "ok", text: `Saved v${result.head_version}` },
-      );
+          : { tone: "ok", text: `Saved v${result.head_version}` }),
+        topic: "save",
+      });
       await refresh(result);
     },
-    onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
+    onError: (error) => toast({ tone: "error", text: errorMessage(error), topic: "save" }),
   });
 
   const deploy = useMutation({
@@ -148,15 +149,16 @@ function Loaded({ project, fn, fnRef }: { project: Project; fn: FunctionDetail; 
     },
     onSuccess: async (result) => {
       setLoadError(result.error ?? null);
-      toast(
-        result.error
+      toast({
+        ...(result.error
           ? { tone: "error", text: `v${result.version} was not deployed: it does not load` }
-          : { tone: "ok", text: `Deployed v${result.version}` },
-      );
+          : { tone: "ok", text: `Deployed v${result.version}` }),
+        topic: "deploy",
+      });
       await queryClient.invalidateQueries({ queryKey: keys.fn(project.slug, fnRef) });
       await invalidateFunctions(project.slug);
     },
-    onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
+    onError: (error) => toast({ tone: "error", text: errorMessage(error), topic: "deploy" }),
   });
 
   const onSave = () => {

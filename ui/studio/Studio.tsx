@@ -194,10 +194,11 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
       setConflict(null);
       toast(
         saved.build.ok
-          ? { tone: "ok", text: `Saved version ${saved.version.number}` }
+          ? { tone: "ok", text: `Saved version ${saved.version.number}`, topic: "save" }
           : {
               tone: "error",
               text: `Saved version ${saved.version.number}, but it did not build: see Problems`,
+              topic: "save",
             },
       );
       await invalidatePages(project.slug);
@@ -211,10 +212,10 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
           }),
         ).catch(() => null);
         if (fresh?.head) setConflict({ theirs: fresh.head.source, number: fresh.head.number });
-        else toast({ tone: "error", text: error.message });
+        else toast({ tone: "error", text: error.message, topic: "save" });
         return;
       }
-      toast({ tone: "error", text: errorMessage(error) });
+      toast({ tone: "error", text: errorMessage(error), topic: "save" });
     },
   });
 
@@ -234,10 +235,10 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
         }),
       ),
     onSuccess: async (_, version) => {
-      toast({ tone: "ok", text: `Published version ${version ?? base}` });
+      toast({ tone: "ok", text: `Published version ${version ?? base}`, topic: "publish" });
       await invalidatePages(project.slug);
     },
-    onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
+    onError: (error) => toast({ tone: "error", text: errorMessage(error), topic: "publish" }),
   });
 
   const unpublish = useMutation({
@@ -248,10 +249,10 @@ function Editor({ project, page, user }: { project: Project; page: PageDetail; u
         }),
       ),
     onSuccess: async () => {
-      toast({ tone: "ok", text: "Unpublished: the page is a draft again" });
+      toast({ tone: "ok", text: "Unpublished: the page is a draft again", topic: "publish" });
       await invalidatePages(project.slug);
     },
-    onError: (error) => toast({ tone: "error", text: errorMessage(error) }),
+    onError: (error) => toast({ tone: "error", text: errorMessage(error), topic: "publish" }),
   });
 
   const state = pageState(page);
