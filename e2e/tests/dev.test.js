@@ -1,9 +1,10 @@
 // The local dev loop with the real binary against a real server: `quire login`, `init`, `push`
 // and `pull` of a project folder, a conflicting push refused; `quire dev`: a saved page file
 // repaints the open previews (the dev preview and the studio's) without a reload, a broken one
-// prints its diagnostic in the terminal, a saved function is checked, deployed and invoked,
-// and the keys save and quit; `quire dev --offline` compiles here, serves the same sandbox and
-// runs the folder's functions here, with nothing from the server.
+// prints its diagnostic in the terminal, a saved function is checked, deployed and invoked, a
+// deleted file is said to stay on the server, and the keys save and quit; `quire dev
+// --offline` compiles here, serves the same sandbox and runs the folder's functions here, with
+// nothing from the server.
 
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -210,6 +211,12 @@ test("quire dev: saved files repaint the open previews without a reload, errors 
     await dev.waitFor(/pages\/hello\.tsx: published version \d+/, from);
     const published = await owner.ok("GET", "/api/v1/projects/default/pages/hello");
     assert.equal(published.published_version, head.head.number);
+
+    // A file deleted here deletes nothing on the server, and quire dev says so.
+    from = dev.output.length;
+    await rm(join(b, "functions/hello.js"));
+    await dev.waitFor(/functions\/hello\.js: deleted here; the function "hello" stays on the server/, from);
+    await owner.ok("GET", "/api/v1/projects/default/functions/hello");
     dev.child.stdin.write("q");
     assert.equal(await dev.exited, 0);
   } finally {

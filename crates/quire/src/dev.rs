@@ -6,6 +6,7 @@
 //!   through the live event `page.previewed`.
 //! - A saved function is loaded in `QuickJS` here (its load error printed with line and column)
 //!   and, with `--deploy`, saved and deployed.
+//! - A deleted file changes nothing on the server; `quire dev` says so.
 //! - Keys: `s` saves versions of what changed (conflict-checked, as `quire push`), `p`
 //!   publishes what `s` saved, `o` opens the preview, `q` quits. When standard input is not a
 //!   terminal, its characters are the keys.
@@ -101,6 +102,8 @@ pub(crate) trait Handler {
     /// `slug` of `kind` was saved with `text`, other bytes than last time (or it is the first
     /// look at a page).
     async fn saved(&mut self, kind: Kind, slug: &str, text: &str);
+    /// The file of `slug` of `kind` was deleted.
+    fn deleted(&mut self, kind: Kind, slug: &str);
     /// A key was pressed; answers false to quit.
     async fn key(&mut self, key: char) -> bool;
 }
@@ -159,8 +162,15 @@ pub(crate) async fn follow(
             let Some((kind, slug)) = project.classify(&path) else {
                 continue;
             };
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                // Gone once the events settled: deleted, not an editor's save by rename.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    seen.remove(&path);
+                    handler.deleted(kind, &slug);
+                    continue;
+                }
+                Err(_) => continue,
             };
             let sha = sha256_hex(&text);
             if seen.get(&path) != Some(&sha) {
@@ -183,7 +193,7 @@ fn watch(
 ) -> anyhow::Result<notify::RecommendedWatcher> {
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
-        if matches!(event.kind, EventKind::Remove(_) | EventKind::Access(_)) {
+        if matches!(event.kind, EventKind::Access(_)) {
             return;
         }
         for path in event.paths {
@@ -331,6 +341,21 @@ impl Handler for Dev {
         match kind {
             Kind::Page => self.page_saved(slug).await,
             Kind::Function => self.function_saved(slug, text).await,
+        }
+    }
+
+    fn deleted(&mut self, kind: Kind, slug: &str) {
+        let what = match kind {
+            Kind::Page => "page",
+            Kind::Function => "function",
+        };
+        println!(
+            "{}: deleted here; the {what} {slug:?} stays on the server (s and quire push never \
+             delete): delete it in the app, or with quire {what}s delete, if you mean to",
+            self.shown(kind, slug)
+        );
+        if self.current.as_deref() == Some(slug) && kind == Kind::Page {
+            self.current = None;
         }
     }
 

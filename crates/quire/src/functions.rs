@@ -1,4 +1,4 @@
-//! `quire functions list|deploy|invoke|secret|logs`: a project's functions from the command line,
+//! `quire functions list|deploy|invoke|secret|logs|delete`: a project's functions from the command line,
 //! through the server's API with an API token. `deploy` uploads a local JavaScript file (creating
 //! the function if needed) and deploys it, printing the load error with its line and exiting 1
 //! when the code does not load; `invoke` prints the function's response and exits 1 on an error
@@ -66,6 +66,16 @@ pub enum FunctionsCommand {
         /// How many invocations (1 to 200).
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Delete a function with its versions, secrets and history (owners and admins).
+    Delete {
+        /// The function (slug or id).
+        function: String,
+        /// Delete without asking: the function cannot be brought back.
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -202,7 +212,33 @@ pub async fn run(command: FunctionsCommand) -> anyhow::Result<ExitCode> {
             limit,
             remote,
         } => logs(&ApiClient::new(&remote)?, &function, limit).await,
+        FunctionsCommand::Delete {
+            function,
+            yes,
+            remote,
+        } => delete(&ApiClient::new(&remote)?, &function, yes).await,
     }
+}
+
+async fn delete(api: &ApiClient, function: &str, yes: bool) -> anyhow::Result<ExitCode> {
+    let path = function_path(api, function, "");
+    let found = api.get(&path).await?;
+    let slug = text(&found["slug"]);
+    let versions = found["head_version"].as_i64().unwrap_or(0);
+    let deployed = if found["deployed_version"].is_null() {
+        ""
+    } else {
+        ", and the pages that call it will get errors"
+    };
+    if !yes {
+        bail!(
+            "this deletes function {slug:?} with its {versions} saved version(s), its secrets and \
+             its history{deployed}; it cannot be undone. Run again with --yes to delete it"
+        );
+    }
+    api.send(Method::DELETE, &path, None).await?;
+    println!("Deleted function {slug:?} and its {versions} version(s).");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn function_path(api: &ApiClient, function: &str, rest: &str) -> String {

@@ -132,6 +132,17 @@ impl Handler for Session {
         }
     }
 
+    fn deleted(&mut self, kind: Kind, slug: &str) {
+        let file = self.local.project.file(kind, slug);
+        println!(
+            "{}: deleted (its preview keeps the last build until quire dev stops)",
+            self.local.project.shown(&file)
+        );
+        if self.current.as_deref() == Some(slug) && kind == Kind::Page {
+            self.current = None;
+        }
+    }
+
     async fn key(&mut self, key: char) -> bool {
         match key.to_ascii_lowercase() {
             'o' => {

@@ -139,6 +139,24 @@ async fn deploy_then_invoke_and_a_load_error_exits_1_with_the_line() {
         "{}",
         stdout(&logs)
     );
+
+    let unsure = cli.run(&["delete", "order"]);
+    assert!(!unsure.status.success(), "deleting asks for --yes");
+    assert!(
+        stderr(&unsure).contains("with its 2 saved version(s)")
+            && stderr(&unsure).contains("--yes"),
+        "{}",
+        stderr(&unsure)
+    );
+    let deleted = cli.run(&["delete", "order", "--yes"]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert!(
+        stdout(&deleted).contains("Deleted function \"order\""),
+        "{}",
+        stdout(&deleted)
+    );
+    let gone = cli.run(&["invoke", "order", "--payload", "{}"]);
+    assert!(!gone.status.success(), "the function is gone");
 }
 
 #[tokio::test]
