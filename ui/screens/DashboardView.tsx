@@ -100,11 +100,15 @@ export function DashboardView({
   return (
     <div className="dashboard">
       <header className="dashboard-bar">
-        <Link href={project ? paths.project(project.slug) : paths.projects()} className="back">
-          ← {project?.name ?? "Projects"}
+        <Link
+          href={project ? paths.project(project.slug) : paths.projects()}
+          className="back"
+          aria-label={`Back to ${project?.name ?? "Projects"}`}
+        >
+          ← <span className="back-name">{project?.name ?? "Projects"}</span>
         </Link>
         <h1 className="dashboard-title">{page?.name ?? pageRef}</h1>
-        {published !== null ? <span className="badge">v{published}</span> : null}
+        {published !== null ? <span className="badge dashboard-version">v{published}</span> : null}
         {canEdit && page ? (
           <Link href={paths.studio(projectRef, page.slug)} className="button button-quiet button-small">
             Edit

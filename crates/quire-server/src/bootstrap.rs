@@ -64,7 +64,20 @@ pub async fn seed_demo(store: &Store) -> Result<(), StoreError> {
         return Ok(());
     };
     let project = store.create_project("demo", "Demo project", &owner).await?;
-    seed_demo_function(store, &project.id, &owner).await
+    let lookup = DemoFunction {
+        name: "Demo order lookup",
+        slug: "your-function-slug",
+        code: DEMO_FUNCTION,
+    };
+    let orders = DemoFunction {
+        name: "Orders",
+        slug: "orders",
+        code: DEMO_ORDERS_FUNCTION,
+    };
+    for function in [lookup, orders] {
+        seed_demo_function(store, &project.id, &owner, &function).await?;
+    }
+    Ok(())
 }
 
 /// The code of the demo function `your-function-slug`: an order for the payload's `id`, with
@@ -80,18 +93,33 @@ pub const DEMO_FUNCTION: &str = r#"async function handler(request, env) {
 }
 "#;
 
-/// Adds the deployed demo function `your-function-slug` to the demo project.
+/// The code of the demo function `orders`, which the demo page `orders` shows: the week's
+/// orders of a shop, and refunds kept in the project's KV.
+pub const DEMO_ORDERS_FUNCTION: &str = include_str!("demo/orders.js");
+
+/// The demo page `orders`: the week's orders with totals, a filter and refunds.
+const DEMO_ORDERS_PAGE: &str = include_str!("demo/orders.tsx");
+
+/// A function the demo adds, deployed.
+struct DemoFunction {
+    name: &'static str,
+    slug: &'static str,
+    code: &'static str,
+}
+
+/// Adds `function` to the demo project, deployed.
 async fn seed_demo_function(
     store: &Store,
     project_id: &str,
     owner: &str,
+    function: &DemoFunction,
 ) -> Result<(), StoreError> {
     let function = store
         .create_function(&quire_store::NewFunction {
             project_id,
-            name: "Demo order lookup",
-            slug: "your-function-slug",
-            code: DEMO_FUNCTION,
+            name: function.name,
+            slug: function.slug,
+            code: function.code,
             load_error: None,
             public_endpoint: false,
             timeout_ms: crate::functions::DEFAULT_TIMEOUT_MS,
@@ -105,19 +133,19 @@ async fn seed_demo_function(
     Ok(())
 }
 
-/// The demo page of `quire serve --demo`, added once: `orders` in the `demo` project, built
-/// from the dashboard template (it calls the function `your-function-slug`) and published.
-/// It compiles, so it runs once the state exists; a build that fails (no npm registry in
-/// reach) leaves a draft and a warning saying why. Answers whether the page is published.
+/// The demo page of `quire serve --demo`, added once: `orders` in the `demo` project, which
+/// shows what the function `orders` answers, published. It compiles, so it runs once the state
+/// exists; a build that fails (no npm registry in reach) leaves a draft and a warning saying
+/// why. Answers whether the page is published.
 pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError> {
     let Some(project) = state.store.project("demo").await? else {
         return Ok(false);
     };
     let page = DemoPage {
-        template: "dashboard",
+        source: DEMO_ORDERS_PAGE,
         name: "Orders",
         slug: "orders",
-        description: "Demo: loads an order from the function your-function-slug",
+        description: "Demo: the week's orders from the function orders, with totals and refunds",
         inbox_mount: false,
     };
     seed_page(state, &project.id, &page).await
@@ -165,7 +193,7 @@ pub async fn seed_demo_inbox(state: &crate::AppState) -> Result<bool, BootstrapE
         .await
         .map_err(|error| BootstrapError::Demo(error.to_string()))?;
     let page = DemoPage {
-        template: "conversation",
+        source: crate::templates::find("conversation").map_or("", |t| t.source),
         name: "Contact card",
         slug: "contact-card",
         description: "Demo: the open conversation's contact, in the inbox's Page tab",
@@ -175,9 +203,9 @@ pub async fn seed_demo_inbox(state: &crate::AppState) -> Result<bool, BootstrapE
     Ok(true)
 }
 
-/// A page the demo adds, from one of the templates.
+/// A page the demo adds.
 struct DemoPage {
-    template: &'static str,
+    source: &'static str,
     name: &'static str,
     slug: &'static str,
     description: &'static str,
@@ -198,13 +226,10 @@ async fn seed_page(
     let Some(owner) = store.first_user_id().await? else {
         return Ok(false);
     };
-    let source = crate::templates::find(page.template)
-        .map(|t| t.source.to_owned())
-        .unwrap_or_default();
     let built = crate::pages::compile(
         state,
         project_id,
-        source,
+        page.source.to_owned(),
         std::collections::BTreeMap::default(),
         None,
     )

@@ -1273,8 +1273,10 @@ async fn the_page_bridge_entry_sets_the_caller_and_maps_errors() {
     assert_eq!(log[0]["via"], "page");
 }
 
+/// The demo's functions answer what its pages ask: the lookup the dashboard template calls,
+/// and `orders`, whose week of orders the demo's Orders page shows and whose refunds last.
 #[tokio::test]
-async fn the_demo_function_answers_the_dashboard_template() {
+async fn the_demo_functions_answer_their_pages() {
     let app = TestApp::new().await;
     let owner = app.user("owner@example.com").await;
     quire_server::bootstrap::seed_demo(app.store())
@@ -1295,6 +1297,55 @@ async fn the_demo_function_answers_the_dashboard_template() {
     quire_server::bootstrap::seed_demo(app.store())
         .await
         .expect("seeding twice changes nothing");
+
+    let path = "/api/v1/projects/demo/functions/orders/invoke";
+    let status_of = |answer: &Value, id: &str| {
+        answer["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|order| order["id"] == id)
+            .map(|order| order["status"].clone())
+    };
+
+    let week = token.post(path, &json!({})).await;
+    assert_eq!(week.status, StatusCode::OK, "{}", week.text());
+    let week = week.json();
+    assert_eq!(week["currency"], "USD");
+    assert_eq!(week["orders"].as_array().unwrap().len(), 10);
+    assert_eq!(status_of(&week, "1048"), Some(json!("paid")));
+    assert!(
+        week["orders"][0]["placedAt"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+
+    let refunded = token.post(path, &json!({ "refund": "1048" })).await;
+    assert_eq!(refunded.status, StatusCode::OK, "{}", refunded.text());
+    assert_eq!(status_of(&refunded.json(), "1048"), Some(json!("refunded")));
+    let again = token.post(path, &json!({})).await.json();
+    assert_eq!(
+        status_of(&again, "1048"),
+        Some(json!("refunded")),
+        "kept in KV"
+    );
+
+    for (id, why) in [
+        ("1048", "is not paid"),
+        ("1047", "is not paid"),
+        ("9", "no order #9"),
+    ] {
+        let refused = token.post(path, &json!({ "refund": id })).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_GATEWAY,
+            "{}",
+            refused.text()
+        );
+        assert_eq!(refused.json()["error"]["code"], "function_error");
+        assert!(refused.text().contains(why), "{}", refused.text());
+    }
 }
 
 const CACHED: &str = "/api/v1/projects/acme/functions/cached/invoke";

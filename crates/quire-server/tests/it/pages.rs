@@ -1322,7 +1322,7 @@ async fn the_demo_seed_publishes_the_orders_page_once() {
     assert!(
         version
             .source
-            .contains("kapso.invokeFunction({ slug: \"your-function-slug\"")
+            .contains("kapso.invokeFunction<Orders>({ slug: \"orders\"")
     );
     assert!(
         quire_server::bootstrap::seed_demo_page(&app.state)
