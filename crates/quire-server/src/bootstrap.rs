@@ -100,6 +100,10 @@ pub const DEMO_ORDERS_FUNCTION: &str = include_str!("demo/orders.js");
 /// The demo page `orders`: the week's orders with totals, a filter and refunds.
 const DEMO_ORDERS_PAGE: &str = include_str!("demo/orders.tsx");
 
+/// The demo page `customer`, in the inbox's Page tab: the open conversation's customer and
+/// their orders, with refunds.
+const DEMO_CUSTOMER_PAGE: &str = include_str!("demo/customer.tsx");
+
 /// A function the demo adds, deployed.
 struct DemoFunction {
     name: &'static str,
@@ -153,9 +157,9 @@ pub async fn seed_demo_page(state: &crate::AppState) -> Result<bool, StoreError>
 
 /// The demo inbox of `quire serve --demo`, added once to the `demo` project: a connected
 /// WhatsApp number with six conversations (see [`crate::inbox::demo`]), and the page
-/// `contact-card` (the conversation template) mounted in the inbox sidebar and published, so
-/// the inbox and its Page tab are alive on first start. Answers whether the inbox was seeded
-/// now.
+/// `customer` (the contact's orders, from the function `orders`) mounted in the inbox sidebar
+/// and published, so the inbox and its Page tab are alive on first start. Answers whether the
+/// inbox was seeded now.
 pub async fn seed_demo_inbox(state: &crate::AppState) -> Result<bool, BootstrapError> {
     let store = &state.store;
     let Some(project) = store.project("demo").await? else {
@@ -193,10 +197,10 @@ pub async fn seed_demo_inbox(state: &crate::AppState) -> Result<bool, BootstrapE
         .await
         .map_err(|error| BootstrapError::Demo(error.to_string()))?;
     let page = DemoPage {
-        source: crate::templates::find("conversation").map_or("", |t| t.source),
-        name: "Contact card",
-        slug: "contact-card",
-        description: "Demo: the open conversation's contact, in the inbox's Page tab",
+        source: DEMO_CUSTOMER_PAGE,
+        name: "Customer",
+        slug: "customer",
+        description: "Demo: the open conversation's customer and their orders, in the inbox",
         inbox_mount: true,
     };
     seed_page(state, &project.id, &page).await?;

@@ -10,7 +10,7 @@ type Status = "paid" | "pending" | "refunded";
 interface Order {
   id: string;
   customer: string;
-  email: string;
+  phone: string;
   items: number;
   total: number;
   status: Status;
@@ -231,7 +231,7 @@ function App() {
                   <td className="id">#{order.id}</td>
                   <td className="who">
                     {order.customer}
-                    <small>{order.email}</small>
+                    <small>+{order.phone}</small>
                   </td>
                   <td className="num items">{order.items}</td>
                   <td className="num total">{money.format(order.total)}</td>

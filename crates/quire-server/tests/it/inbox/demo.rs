@@ -123,8 +123,8 @@ async fn the_demo_page_is_mounted_beside_its_conversations() {
         .await
         .unwrap()
         .expect("a page at the inbox mount point");
-    assert_eq!(page.slug, "contact-card");
-    assert_eq!(page.published_version, Some(1), "the template builds");
+    assert_eq!(page.slug, "customer");
+    assert_eq!(page.published_version, Some(1), "the page builds");
     let owner = store
         .find_user(quire_server::bootstrap::DEFAULT_ADMIN_EMAIL)
         .await
@@ -133,7 +133,7 @@ async fn the_demo_page_is_mounted_beside_its_conversations() {
     let client = app.token_client(&owner, None).await;
     let frame = client
         .post(
-            "/api/v1/projects/demo/pages/contact-card/frame",
+            "/api/v1/projects/demo/pages/customer/frame",
             &json!({ "mode": "regular", "conversation_id": maria.id }),
         )
         .await;
