@@ -251,6 +251,11 @@ test("on a phone the studio's bar keeps one row: the other actions are in More",
   assert.ok(end <= placeEnd + 1, `the console ends at ${end}, below its place (${placeEnd})`);
   await pageConsole.getByRole("button", { name: "Close" }).click();
   await pageConsole.getByRole("button", { name: "Console" }).waitFor();
+  // Closed, it stays closed on the next visit, until it is opened again.
+  await page.reload();
+  await preview(page, { role: "heading", name: "New page" });
+  await pageConsole.getByRole("button", { name: "Console" }).click();
+  await page.locator("#preview-console").waitFor();
 
   await more.click();
   await menu.getByRole("menuitem", { name: "Versions" }).click();

@@ -14,29 +14,11 @@ import { Notice } from "../components/Notice";
 import { PageConsole } from "../page/PageConsole";
 import { PageFrame } from "../page/PageFrame";
 import { ShareDialog } from "./ShareDialog";
+import { useConsoleOpen } from "../page/useConsoleOpen";
 import { usePageConsole } from "../page/usePageConsole";
 import { paths } from "../paths";
 
 const CONSOLE_ID = "page-console";
-/** Whether the page console is open is remembered per browser, like a developer tool's drawer. */
-const CONSOLE_KEY = "quire.pageConsole";
-
-function readConsoleOpen(): boolean {
-  try {
-    return localStorage.getItem(CONSOLE_KEY) === "open";
-  } catch {
-    return false;
-  }
-}
-
-function writeConsoleOpen(open: boolean): void {
-  try {
-    if (open) localStorage.setItem(CONSOLE_KEY, "open");
-    else localStorage.removeItem(CONSOLE_KEY);
-  } catch {
-    // storage disabled: the panel starts closed next time
-  }
-}
 
 type Unavailable = { state: "unavailable"; title: string; message: string };
 
@@ -72,13 +54,9 @@ export function DashboardView({
   // The page's console and uncaught errors, forwarded by the bridge.
   const pageConsole = usePageConsole();
   const canEdit = canEditProject(project);
-  const [consoleOpen, setConsoleOpen] = useState(readConsoleOpen);
+  const [consoleOpen, showConsole] = useConsoleOpen("quire.pageConsole", false);
   const [sharing, setSharing] = useState(false);
   const toggle = useRef<HTMLButtonElement>(null);
-  const showConsole = (open: boolean) => {
-    setConsoleOpen(open);
-    writeConsoleOpen(open);
-  };
   const { clear: clearConsole } = pageConsole;
 
   useEffect(() => {

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type { PageDetail, Project } from "../api/client";
 import { PageConsole } from "../page/PageConsole";
 import { PageFrame } from "../page/PageFrame";
+import { useConsoleOpen } from "../page/useConsoleOpen";
 import type { PageConsole as PageConsoleState } from "../page/usePageConsole";
 import { useTheme } from "../theme";
 import { ContextPanel, mergeContext, usePreviewContext } from "./ContextPanel";
@@ -35,7 +36,7 @@ export function PreviewPane({
   const [theme, setTheme] = useState<"light" | "dark">(appTheme);
   const [width, setWidth] = useState<Width>(page.inbox_mount ? "sidebar" : "full");
   const [showContext, setShowContext] = useState(false);
-  const [consoleOpen, setConsoleOpen] = useState(true);
+  const [consoleOpen, setConsoleOpen] = useConsoleOpen("quire.previewConsole", true);
   const testContext = usePreviewContext(project.slug, page.id);
   const { clear } = pageConsole;
   const frame = preview.lastGood?.frame;
