@@ -99,8 +99,12 @@ export async function startServer({ env = {}, args = [], databaseUrl, secretKey:
       ...args,
     ],
     // In the data directory, so that no ./quire.toml of the caller's is read.
-    { cwd: dataDir, env: childEnv, stdio: ["ignore", "ignore", "pipe"] },
+    { cwd: dataDir, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
   );
+  let stdout = "";
+  child.stdout.on("data", (chunk) => {
+    stdout = (stdout + chunk).slice(-20_000);
+  });
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-20_000);
@@ -114,6 +118,10 @@ export async function startServer({ env = {}, args = [], databaseUrl, secretKey:
     secretKey,
     get log() {
       return stderr;
+    },
+    /** What it printed for the person who started it (addresses, the first password). */
+    get printed() {
+      return stdout;
     },
     /** Runs a `quire` admin command against this server's data directory. */
     async cli(args, input) {

@@ -37,9 +37,12 @@ const kpi = (frame, label) => frame.locator(".kpi", { hasText: label }).locator(
 const row = (frame, id) => frame.getByRole("row").filter({ hasText: `#${id}` });
 
 test("the demo's Orders dashboard: totals, a filter, and a refund through its function that lasts", async () => {
+  // Where to go is what `quire serve --demo` printed.
+  const printed = server.printed.match(/dashboard +(http\S+)/);
+  assert.ok(printed, `the dashboard's address is printed:\n${server.printed}`);
   const page = await browser.page();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await signInThroughUi(page, server, ADMIN.email, ADMIN.password, "/p/demo/pages/orders");
+  await signInThroughUi(page, server, ADMIN.email, ADMIN.password, new URL(printed[1]).pathname);
   let frame = await ordersFrame(page);
   assert.equal(await kpi(frame, "Revenue").textContent(), "$1,362.55");
   assert.equal(await kpi(frame, "Orders").textContent(), "11");
@@ -74,7 +77,9 @@ test("the demo's Orders dashboard: totals, a filter, and a refund through its fu
 test("the demo inbox's Page tab: the open conversation's customer and their orders, refunded there", async () => {
   const page = await browser.page();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await signInThroughUi(page, server, ADMIN.email, ADMIN.password, "/p/demo/inbox");
+  const printed = server.printed.match(/inbox +(http\S+)/);
+  assert.ok(printed, `the inbox's address is printed:\n${server.printed}`);
+  await signInThroughUi(page, server, ADMIN.email, ADMIN.password, new URL(printed[1]).pathname);
   await page.getByRole("link", { name: /^Maria Lopez/ }).click();
   await page.getByRole("tab", { name: "Page" }).click();
   const handle = await page.getByRole("tabpanel", { name: "Page" }).locator("iframe").elementHandle();

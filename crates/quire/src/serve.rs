@@ -104,6 +104,12 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> anyhow::Result<Exit
             );
         }
     }
+    if args.demo {
+        let app = settings.public_url.trim_end_matches('/');
+        println!("\nThe demo project:");
+        println!("  dashboard    {app}/p/demo/pages/orders");
+        println!("  inbox        {app}/p/demo/inbox (open a conversation, then its Page tab)");
+    }
     println!("\nPress Ctrl-C to stop.");
 
     quire_server::serve(
