@@ -1732,8 +1732,8 @@ export interface components {
             /** @description `{"id": …}` or `{"slug": …}` of a function of the page's project. */
             function: components["schemas"]["FunctionRef"];
             mode?: null | components["schemas"]["Mode"];
-            /** @description Sent to the function as the JSON body of its request (at most 1 MiB). */
-            payload?: Record<string, never>;
+            /** @description Any JSON: sent to the function as the JSON body of its request (at most 1 MiB). */
+            payload?: unknown;
         };
         LastCallView: {
             at: string;
@@ -1960,8 +1960,8 @@ export interface components {
             function: components["schemas"]["FunctionRef"];
             /** @description `public`, as the bridge sends it; no other mode is open to a link. */
             mode?: string | null;
-            /** @description Sent to the function as the JSON body of its request (at most 1 MiB). */
-            payload?: Record<string, never>;
+            /** @description Any JSON: sent to the function as the JSON body of its request (at most 1 MiB). */
+            payload?: unknown;
         };
         /** @description The body may be empty (or absent) to publish the head version. */
         PublishRequest: {
@@ -4449,10 +4449,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description the payload, handed to the function as its request body */
+        /** @description the payload (any JSON, or whatever the function reads), handed to the function as its request body */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": unknown;
             };
         };
         responses: {

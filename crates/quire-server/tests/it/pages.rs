@@ -1259,6 +1259,14 @@ async fn a_page_invokes_its_own_projects_functions_as_its_viewer() {
     );
     assert_eq!(answer["mode"], "regular");
     assert_eq!(answer["payload"], json!({ "id": "7" }));
+    // A payload is any JSON, as `kapso.invokeFunction` takes it.
+    let listed = invoke(
+        &member,
+        json!({ "function": { "id": own }, "payload": ["7", 8] }),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    assert_eq!(listed.json()["payload"], json!(["7", 8]));
     let member_preview = invoke(
         &member,
         json!({ "function": { "id": own }, "payload": {}, "mode": "preview" }),

@@ -35,7 +35,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 
 #[utoipa::path(post, path = "/api/v1/projects/{p}/functions/{f}/invoke", tag = "functions",
     params(("p" = String, Path, description = "project id or slug"), ("f" = String, Path, description = "function id or slug")),
-    request_body(content = Object, description = "the payload, handed to the function as its request body"),
+    request_body(content = serde_json::Value, description = "the payload (any JSON, or whatever the function reads), handed to the function as its request body"),
     security((), ("bearer" = []), ("api_key" = []), ("session" = [])),
     responses((status = 200, description = "the function's own response; any status it chose is passed through"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),

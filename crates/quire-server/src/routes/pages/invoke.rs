@@ -26,9 +26,9 @@ use crate::validate::MAX_REFERENCE_BYTES;
 pub struct InvokeRequest {
     /// `{"id": …}` or `{"slug": …}` of a function of the page's project.
     pub function: FunctionSelectorJson,
-    /// Sent to the function as the JSON body of its request (at most 1 MiB).
+    /// Any JSON: sent to the function as the JSON body of its request (at most 1 MiB).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = serde_json::Value)]
     pub payload: serde_json::Value,
     /// How the page is open; `regular` (the default) needs a published page, `preview` an
     /// owner or admin.

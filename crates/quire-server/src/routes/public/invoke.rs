@@ -21,9 +21,9 @@ use crate::state::AppState;
 pub struct PublicInvokeRequest {
     /// `{"slug": …}` (or `{"id": …}`) of a function the link lists.
     pub function: FunctionSelectorJson,
-    /// Sent to the function as the JSON body of its request (at most 1 MiB).
+    /// Any JSON: sent to the function as the JSON body of its request (at most 1 MiB).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = serde_json::Value)]
     pub payload: serde_json::Value,
     /// `public`, as the bridge sends it; no other mode is open to a link.
     pub mode: Option<String>,
