@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -211,6 +211,17 @@ test("quire dev: saved files repaint the open previews without a reload, errors 
     await dev.waitFor(/pages\/hello\.tsx: published version \d+/, from);
     const published = await owner.ok("GET", "/api/v1/projects/default/pages/hello");
     assert.equal(published.published_version, head.head.number);
+
+    // An editor's save by renaming (the old file set aside, the new one written a moment
+    // later) is a save, not a deletion.
+    from = dev.output.length;
+    const page = join(b, "pages/hello.tsx");
+    await rename(page, `${page}~`);
+    await new Promise((r) => setTimeout(r, 60));
+    await writeFile(page, (await readFile(`${page}~`, "utf8")).replace("<h1>Kept</h1>", "<h1>Saved by rename</h1>"));
+    await dev.waitFor(/pages\/hello\.tsx: built in/, from);
+    assert.doesNotMatch(dev.output.slice(from), /deleted/);
+    await rm(`${page}~`);
 
     // A file deleted here deletes nothing on the server, and quire dev says so.
     from = dev.output.length;

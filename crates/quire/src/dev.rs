@@ -29,6 +29,8 @@ use crate::sync::{FolderArgs, Pushed, publish, push_one};
 
 /// How long to wait after a file event for the rest of an editor's save.
 pub(crate) const SETTLE: Duration = Duration::from_millis(15);
+/// How long a file that went missing may take to come back before it counts as deleted.
+const DELETE_SETTLE: Duration = Duration::from_millis(200);
 
 /// Watch the project folder: preview pages as they are saved, check functions.
 #[derive(Debug, clap::Args)]
@@ -162,9 +164,8 @@ pub(crate) async fn follow(
             let Some((kind, slug)) = project.classify(&path) else {
                 continue;
             };
-            let text = match std::fs::read_to_string(&path) {
+            let text = match read_settled(&path).await {
                 Ok(text) => text,
-                // Gone once the events settled: deleted, not an editor's save by rename.
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     seen.remove(&path);
                     handler.deleted(kind, &slug);
@@ -183,6 +184,18 @@ pub(crate) async fn follow(
                 return Ok(());
             }
         }
+    }
+}
+
+/// The file at `path`, read once its events settled. A file that is not there is looked for
+/// once more a moment later: an editor that saves by renaming may not have written it yet.
+async fn read_settled(path: &Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            tokio::time::sleep(DELETE_SETTLE).await;
+            std::fs::read_to_string(path)
+        }
+        read => read,
     }
 }
 
