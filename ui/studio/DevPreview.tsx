@@ -18,32 +18,24 @@ import type { PageToolProps } from "./Studio";
 
 export function DevPreview({ project, pageRef, user, framed }: PageToolProps) {
   const page = usePage(project.slug, pageRef);
-  if (page.isPending) return <>{framed(<Notice tone="quiet" title="Opening the preview…" />)}</>;
+  if (page.isPending) return framed(<Notice tone="quiet" title="Opening the preview…" />);
   if (page.isError) {
     const missing = page.error instanceof ApiError && page.error.status === 404;
-    return (
-      <>
-        {framed(
-          <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
-            {missing
-              ? "Save its file while `quire dev` runs and press s to create it. "
-              : `${errorMessage(page.error)} `}
-            <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
-          </Notice>,
-        )}
-      </>
+    return framed(
+      <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
+        {missing
+          ? "Save its file while `quire dev` runs and press s to create it. "
+          : `${errorMessage(page.error)} `}
+        <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+      </Notice>
     );
   }
   if (project.role === "member") {
-    return (
-      <>
-        {framed(
-          <Notice tone="info" title="Only owners and admins see previews">
-            You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link> once
-            it is published.
-          </Notice>,
-        )}
-      </>
+    return framed(
+      <Notice tone="info" title="Only owners and admins see previews">
+        You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link> once
+        it is published.
+      </Notice>
     );
   }
   return <Live key={page.data.id} project={project} pageId={page.data.id} name={page.data.name} user={user} />;

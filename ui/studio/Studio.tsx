@@ -56,40 +56,32 @@ export interface PageToolProps {
  */
 export function Studio({ project, pageRef, user, framed }: PageToolProps) {
   const page = usePage(project.slug, pageRef);
-  if (page.isPending) return <>{framed(<Notice tone="quiet" title="Opening the studio…" />)}</>;
+  if (page.isPending) return framed(<Notice tone="quiet" title="Opening the studio…" />);
   if (page.isError) {
     const missing = page.error instanceof ApiError && page.error.status === 404;
-    return (
-      <>
-        {framed(
-          <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
-            {missing ? "It may have been deleted or renamed. " : `${errorMessage(page.error)} `}
-            <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
-          </Notice>,
-        )}
-      </>
+    return framed(
+      <Notice tone="error" title={missing ? "This page does not exist" : "The page could not be opened"}>
+        {missing ? "It may have been deleted or renamed. " : `${errorMessage(page.error)} `}
+        <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+      </Notice>
     );
   }
   if (project.role === "member") {
-    const published = (page.data.published_version ?? null) !== null;
-    return (
-      <>
-        {framed(
-          <Notice tone="info" title="Only owners and admins edit pages">
-            {published ? (
-              <>
-                You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link>,
-                as it was last published.
-              </>
-            ) : (
-              <>
-                “{page.data.name}” is not published yet: you can view it once an owner or admin publishes
-                it. <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
-              </>
-            )}
-          </Notice>,
+    const published = page.data.published_version != null;
+    return framed(
+      <Notice tone="info" title="Only owners and admins edit pages">
+        {published ? (
+          <>
+            You can <Link href={paths.dashboard(project.slug, page.data.slug)}>view “{page.data.name}”</Link>,
+            as it was last published.
+          </>
+        ) : (
+          <>
+            “{page.data.name}” is not published yet: you can view it once an owner or admin publishes
+            it. <Link href={paths.project(project.slug)}>Back to {project.name}’s pages</Link>
+          </>
         )}
-      </>
+      </Notice>
     );
   }
   // Keyed by page id: another page gets a fresh editor and history.

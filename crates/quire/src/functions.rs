@@ -1,8 +1,8 @@
-//! `quire functions list|deploy|invoke|secret|logs|delete`: a project's functions from the command line,
-//! through the server's API with an API token. `deploy` uploads a local JavaScript file (creating
-//! the function if needed) and deploys it, printing the load error with its line and exiting 1
-//! when the code does not load; `invoke` prints the function's response and exits 1 on an error
-//! status.
+//! `quire functions list|deploy|invoke|secret|logs|delete`: a project's functions from the
+//! command line, through the server's API with an API token. `deploy` uploads a local
+//! JavaScript file (creating the function if needed) and deploys it, printing the load error
+//! with its line and exiting 1 when the code does not load; `invoke` prints the function's
+//! response and exits 1 on an error status; `delete` asks for `--yes` first.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};

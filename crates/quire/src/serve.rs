@@ -15,7 +15,8 @@ use crate::settings::{self, LogFormat, Settings};
     reason = "clap prints these doc comments as --help text, where backticks would show"
 )]
 pub struct ServeArgs {
-    /// Also seed demo content (a demo project with a function, pages and an inbox) on start.
+    /// Also seed demo content on start: a demo project with functions, an Orders dashboard and
+    /// an inbox whose Page tab shows each contact's orders.
     #[arg(long)]
     demo: bool,
     /// Address of the app [env: QUIRE_LISTEN]
