@@ -419,12 +419,23 @@ test("the Info tab shows the contact and keeps metadata that owners edit; member
   await page.close();
 });
 
-test("members read and answer conversations, but have no setup", async () => {
+test("members read and answer conversations, but have no setup; the list names who replied last", async () => {
+  const maria = await conversationWith(MARIA);
+  await owner.ok("POST", `/api/v1/projects/default/conversations/${maria.id}/messages`, {
+    text: "Your refund is on its way.",
+  });
   const member = await launch();
   try {
     const page = await openInbox("/p/default/inbox", MEMBER, member);
+    const preview = page.getByRole("link", { name: /Maria Lopez/ }).locator(".conv-preview");
+    await preview.filter({ hasText: /^Admin: Your refund is on its way\.$/ }).waitFor();
     await page.getByRole("link", { name: /Maria Lopez/ }).click();
-    await page.getByRole("textbox", { name: /Reply to Maria Lopez/ }).waitFor();
+    const reply = page.getByRole("textbox", { name: /Reply to Maria Lopez/ });
+    await reply.fill("And the receipt by e-mail.");
+    await reply.press("Enter");
+    await preview.filter({ hasText: /^You: And the receipt by e-mail\.$/ }).waitFor();
+    await page.locator(".msg-out").filter({ hasText: "And the receipt by e-mail." }).getByRole("img", { name: "Sent" }).waitFor();
+    assert.match(await preview.textContent(), /^You: /, "the send's answer leaves the author as it is");
     assert.equal(await page.getByRole("link", { name: "WhatsApp setup" }).count(), 0);
     const info = page.getByRole("tabpanel", { name: "Info" });
     await info.getByText('"plan": "pro"').waitFor();

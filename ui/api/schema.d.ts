@@ -1300,6 +1300,10 @@ export interface components {
             /** @description `inbound` or `outbound`. */
             last_message_direction?: string | null;
             last_message_preview: string;
+            /** @description The member who wrote the last message, when it is their reply. */
+            last_message_sent_by?: string | null;
+            /** @description The embedded inbox the last message was written in (a reply, no member), by its name then. */
+            last_message_sent_via?: string | null;
             /** @description Free JSON the team keeps about the conversation; pages get it as `metadata`. */
             metadata: {
                 [key: string]: unknown;

@@ -35,6 +35,10 @@ pub struct Conversation {
     pub last_message_at: i64,
     pub last_message_preview: String,
     pub last_message_direction: Option<MessageDirection>,
+    /// The member who wrote the last message, when it is their reply.
+    pub last_message_sent_by: Option<String>,
+    /// The embedded inbox the last message was written in, by its name then.
+    pub last_message_sent_via: Option<String>,
     pub unread_count: i64,
     pub created_at: i64,
     /// The number of the conversation's connection as people read it.
@@ -63,6 +67,8 @@ impl FromRow<'_, AnyRow> for Conversation {
                 Some(_) => Some(parse_column(row, "last_message_direction")?),
                 None => None,
             },
+            last_message_sent_by: row.try_get("last_message_sent_by")?,
+            last_message_sent_via: row.try_get("last_message_sent_via")?,
             unread_count: row.try_get("unread_count")?,
             created_at: row.try_get("created_at")?,
             display_phone_number: row.try_get("display_phone_number")?,
@@ -84,8 +90,8 @@ macro_rules! own_columns {
             $t;
             "id", "project_id", "whatsapp_config_id", "whatsapp_phone_number_id", "contact_key",
             "phone_number", "business_user_id", "username", "contact_name", "metadata",
-            "last_message_at", "last_message_preview", "last_message_direction", "unread_count",
-            "created_at",
+            "last_message_at", "last_message_preview", "last_message_direction",
+            "last_message_sent_by", "last_message_sent_via", "unread_count", "created_at",
         )
     };
 }
@@ -519,6 +525,9 @@ pub struct Activity<'a> {
     pub at: i64,
     pub preview: &'a str,
     pub direction: MessageDirection,
+    /// Who wrote it, when it is a reply: a member, or an embedded inbox by its name.
+    pub sent_by: Option<&'a str>,
+    pub sent_via: Option<&'a str>,
     /// Whether it counts as unread (a new inbound message).
     pub unread: bool,
 }
@@ -546,7 +555,7 @@ pub async fn record_activities(
     activities: &[(&str, &Activity<'_>)],
 ) -> Result<Vec<Conversation>, StoreError> {
     /// Values per row (its place, then the columns), and rows per statement.
-    const VALUES: usize = 6;
+    const VALUES: usize = 8;
     const ROWS: usize = 128;
     // Per conversation: the unread count to add, and the latest message (the last of those
     // sent at the same time).
@@ -570,12 +579,16 @@ pub async fn record_activities(
         static TEXTS: StatementTexts = StatementTexts::new();
         let sql = TEXTS.get(backend, chunk.statement_rows, || {
             format!(
-                "WITH a (n, id, unread, at, preview, direction) AS (VALUES {}) \
+                "WITH a (n, id, unread, at, preview, direction, sent_by, sent_via) AS (VALUES {}) \
                  UPDATE conversations SET unread_count = conversations.unread_count + a.unread, \
                  last_message_preview = CASE WHEN a.at >= conversations.last_message_at \
                  THEN a.preview ELSE conversations.last_message_preview END, \
                  last_message_direction = CASE WHEN a.at >= conversations.last_message_at \
                  THEN a.direction ELSE conversations.last_message_direction END, \
+                 last_message_sent_by = CASE WHEN a.at >= conversations.last_message_at \
+                 THEN a.sent_by ELSE conversations.last_message_sent_by END, \
+                 last_message_sent_via = CASE WHEN a.at >= conversations.last_message_at \
+                 THEN a.sent_via ELSE conversations.last_message_sent_via END, \
                  last_message_at = CASE WHEN a.at >= conversations.last_message_at \
                  THEN a.at ELSE conversations.last_message_at END \
                  FROM a WHERE a.n > 0 AND conversations.id = a.id RETURNING {UPDATED_COLUMNS}",
@@ -590,7 +603,9 @@ pub async fn record_activities(
                 .bind(*unread)
                 .bind(activity.at)
                 .bind(activity.preview)
-                .bind(activity.direction.as_str());
+                .bind(activity.direction.as_str())
+                .bind(activity.sent_by)
+                .bind(activity.sent_via);
         }
         updated.extend(query.fetch_all(&mut **tx).await?);
     }

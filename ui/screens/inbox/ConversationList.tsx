@@ -9,7 +9,7 @@ import type { Conversation } from "../../api/client";
 import { useConversations } from "../../api/queries";
 import { LoadError } from "../../components/LoadError";
 import { Avatar } from "./Avatar";
-import { contactName, exactTime, formatPhone, listTime, unreadLabel } from "./format";
+import { contactName, exactTime, formatPhone, listTime, replyAuthor, unreadLabel } from "./format";
 import type { InboxUrl } from "./url";
 
 export interface NumberChoice {
@@ -28,6 +28,8 @@ export function ConversationList({
   several: knownSeveral,
   searchRef,
   href,
+  names,
+  viewer,
   onFilter,
   empty,
 }: {
@@ -42,6 +44,9 @@ export function ConversationList({
   several: boolean | null;
   searchRef: RefObject<HTMLInputElement | null>;
   href: (conversation: string) => string;
+  /** Members' names by user id, for who wrote a reply; null while not known. */
+  names: Map<string, string> | null;
+  viewer: string | null;
   onFilter: (filter: InboxUrl["filter"]) => void;
   /** What to say when the project has no conversation at all. */
   empty: ReactNode;
@@ -195,6 +200,15 @@ export function ConversationList({
               key={conversation.id}
               conversation={conversation}
               current={conversation.id === selected}
+              author={
+                conversation.last_message_direction === "outbound"
+                  ? replyAuthor(
+                      { sent_by: conversation.last_message_sent_by, sent_via: conversation.last_message_sent_via },
+                      names,
+                      viewer,
+                    )
+                  : null
+              }
               number={
                 several
                   ? (labels.get(conversation.whatsapp_config_id ?? "") ??
@@ -224,11 +238,14 @@ export function ConversationList({
 function ConversationRow({
   conversation,
   current,
+  author,
   number,
   href,
 }: {
   conversation: Conversation;
   current: boolean;
+  /** Who wrote the last message, when it is a reply. */
+  author: string | null;
   number: string | undefined;
   href: string;
 }) {
@@ -254,7 +271,7 @@ function ConversationRow({
           </span>
           <span className="conv-bottom">
             <span className="conv-preview">
-              {conversation.last_message_direction === "outbound" ? <span className="muted">You: </span> : null}
+              {author !== null ? <span className="muted">{author}: </span> : null}
               {conversation.last_message_preview || <span className="muted">No messages</span>}
             </span>
             {unread > 0 ? (

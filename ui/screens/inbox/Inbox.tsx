@@ -56,7 +56,7 @@ export function Inbox({
   const embed = useEmbed();
   const members = useMembers(slug, !embed);
   const names = useMemo(
-    () => new Map((members.data ?? []).map((m) => [m.user.id, m.user.name || m.user.email])),
+    () => (members.data ? new Map(members.data.map((m) => [m.user.id, m.user.name || m.user.email])) : null),
     [members.data],
   );
   const conversation = useConversation(slug, conversationId, () =>
@@ -225,6 +225,8 @@ export function Inbox({
           several={several}
           searchRef={searchRef}
           href={(id) => inboxHref(slug, id, { ...url, details: false })}
+          names={names}
+          viewer={user?.id ?? null}
           onFilter={onFilter}
           empty={empty}
         />

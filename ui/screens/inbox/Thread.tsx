@@ -9,7 +9,7 @@ import { useMessages } from "../../api/queries";
 import { LoadError } from "../../components/LoadError";
 import { useToast } from "../../components/Toasts";
 import { Composer } from "./Composer";
-import { clockTime, exactTime } from "./format";
+import { clockTime, exactTime, replyAuthor } from "./format";
 import { icons } from "./icons";
 import { MessageContent } from "./MessageContent";
 import { lastInboundAt, timeline, type Reaction } from "./timeline";
@@ -29,8 +29,8 @@ export function Thread({
 }: {
   project: string;
   conversation: Conversation;
-  /** Members' names by user id, for who sent a reply. */
-  names: Map<string, string>;
+  /** Members' names by user id, for who sent a reply; null while not known. */
+  names: Map<string, string> | null;
   /** The signed-in member's id; `null` in an embedded inbox. */
   viewer: string | null;
   /** Why replies cannot be sent from here, if they cannot. */
@@ -104,18 +104,13 @@ export function Thread({
   }, [hasNextPage, isFetchingNextPage, fetchNextPage, first]);
 
   const inboundAt = lastInboundAt(newestFirst);
-  // Who wrote a message: the contact, a member ("You" for the viewer), or an embedded inbox
-  // (by its name). A reply with neither was sent by Quire itself (the demo's history).
+  // Who wrote a message: the contact, or a reply's author (an embedded inbox says it is one).
   const senderOf = (message: Message): string =>
     message.direction === "inbound"
       ? (conversation.contact_name ?? "Contact")
-      : viewer !== null && message.sent_by === viewer
-        ? "You"
-        : message.sent_by
-          ? (names.get(message.sent_by) ?? "A former member")
-          : message.sent_via
-            ? `${message.sent_via} (embedded inbox)`
-            : "Team";
+      : !message.sent_by && message.sent_via
+        ? `${message.sent_via} (embedded inbox)`
+        : replyAuthor(message, names, viewer);
   const send = useSendReply(project, viewer);
   const toast = useToast();
   const retry = (text: string) =>

@@ -48,6 +48,23 @@ export function formatPhone(number: string | null | undefined): string {
   return `+${code} ${groupNational(code, digits.slice(codeLength))}`;
 }
 
+/**
+ * Who wrote a reply: "You" for the viewer, a member by name, an embedded inbox by its name,
+ * "Team" for Quire's own (the demo's history). `names` is null while the members are not
+ * known (an embedded inbox never knows them): a member is "Team" then.
+ */
+export function replyAuthor(
+  reply: { sent_by?: string | null; sent_via?: string | null },
+  names: Map<string, string> | null,
+  viewer: string | null,
+): string {
+  if (reply.sent_by) {
+    if (reply.sent_by === viewer) return "You";
+    return names === null ? "Team" : (names.get(reply.sent_by) ?? "A former member");
+  }
+  return reply.sent_via ?? "Team";
+}
+
 /** The name the inbox shows for a conversation's contact. */
 export function contactName(conversation: Conversation): string {
   return (

@@ -34,6 +34,8 @@ export function useSendReply(project: string, viewer: string | null) {
         last_message_at: message.created_at,
         last_message_preview: message.body ?? "",
         last_message_direction: "outbound",
+        last_message_sent_by: message.sent_by ?? null,
+        last_message_sent_via: message.sent_via ?? null,
       });
     },
     onError: (_, { conversation, pending }) => dropMessage(client, project, conversation.id, pending.id),

@@ -258,6 +258,8 @@ impl Writer {
                 at: message.sent_at_ms(),
                 preview: &stored.preview,
                 direction: MessageDirection::Inbound,
+                sent_by: None,
+                sent_via: None,
                 unread: true,
             },
         )
@@ -299,6 +301,8 @@ impl Writer {
             at,
             preview: text,
             direction: MessageDirection::Outbound,
+            sent_by: Some(&self.agent_id),
+            sent_via: None,
             unread: false,
         };
         record_activity(tx, conversation, &activity).await?;
@@ -333,11 +337,17 @@ impl Writer {
         let entry = thread.entry();
         sqlx::query(
             "UPDATE conversations SET last_message_at = $1, last_message_preview = $2, \
-             last_message_direction = $3, unread_count = $4 WHERE id = $5",
+             last_message_direction = $3, last_message_sent_by = $4, unread_count = $5 \
+             WHERE id = $6",
         )
         .bind(entry.last_message_at)
         .bind(&entry.last_message_preview)
         .bind(entry.last_message_direction.as_str())
+        .bind(
+            entry
+                .last_message_by_agent
+                .then_some(self.agent_id.as_str()),
+        )
         .bind(entry.unread_count)
         .bind(&conversation)
         .execute(&mut **tx)
@@ -472,8 +482,8 @@ async fn check_rows(
             "conversation {conversation} written step by step differs from the rows the seed writes:\n{stored:#?}\nagainst\n{expected:#?}"
         );
         let entry = sqlx::query(
-            "SELECT last_message_at, last_message_preview, last_message_direction, unread_count \
-             FROM conversations WHERE id = $1",
+            "SELECT last_message_at, last_message_preview, last_message_direction, \
+             last_message_sent_by, unread_count FROM conversations WHERE id = $1",
         )
         .bind(conversation)
         .fetch_one(store.pool())
@@ -484,6 +494,9 @@ async fn check_rows(
             last_message_direction: entry
                 .try_get::<String, _>("last_message_direction")?
                 .parse()?,
+            last_message_by_agent: entry
+                .try_get::<Option<String>, _>("last_message_sent_by")?
+                .is_some(),
             unread_count: entry.try_get("unread_count")?,
         };
         anyhow::ensure!(

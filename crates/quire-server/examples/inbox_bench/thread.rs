@@ -73,6 +73,8 @@ pub struct Entry {
     pub last_message_at: i64,
     pub last_message_preview: String,
     pub last_message_direction: MessageDirection,
+    /// Whether the last message is an agent's reply (`last_message_sent_by` is the agent's id).
+    pub last_message_by_agent: bool,
     pub unread_count: i64,
 }
 
@@ -228,6 +230,7 @@ impl Thread {
             last_message_at,
             last_message_preview,
             last_message_direction,
+            last_message_by_agent: last_message_direction == MessageDirection::Outbound,
             unread_count: unread,
         }
     }

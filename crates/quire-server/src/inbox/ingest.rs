@@ -542,6 +542,8 @@ async fn store_messages(
             at: *at,
             preview,
             direction: MessageDirection::Inbound,
+            sent_by: None,
+            sent_via: None,
             unread: true,
         })
         .collect();

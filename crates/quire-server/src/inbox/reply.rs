@@ -79,6 +79,8 @@ pub async fn record_outgoing(
         at,
         preview: text,
         direction: MessageDirection::Outbound,
+        sent_by: author.sent_by(),
+        sent_via: author.sent_via(),
         unread: false,
     };
     let updated = record_activity(&mut tx, &conversation.id, &activity).await?;

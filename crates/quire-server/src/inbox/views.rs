@@ -34,6 +34,10 @@ pub struct ConversationView {
     pub last_message_preview: String,
     /// `inbound` or `outbound`.
     pub last_message_direction: Option<String>,
+    /// The member who wrote the last message, when it is their reply.
+    pub last_message_sent_by: Option<String>,
+    /// The embedded inbox the last message was written in (a reply, no member), by its name then.
+    pub last_message_sent_via: Option<String>,
     pub unread_count: i64,
     pub created_at: String,
 }
@@ -56,6 +60,8 @@ impl From<&Conversation> for ConversationView {
             last_message_direction: conversation
                 .last_message_direction
                 .map(|direction| direction.to_string()),
+            last_message_sent_by: conversation.last_message_sent_by.clone(),
+            last_message_sent_via: conversation.last_message_sent_via.clone(),
             unread_count: conversation.unread_count,
             created_at: timestamp(conversation.created_at),
         }

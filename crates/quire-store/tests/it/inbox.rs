@@ -106,6 +106,8 @@ async fn inbound(
             at,
             preview: text,
             direction: MessageDirection::Inbound,
+            sent_by: None,
+            sent_via: None,
             unread: true,
         };
         record_activity(&mut tx, &conversation, &activity)
@@ -323,6 +325,8 @@ async fn batch_messages(
                 at: new.created_at,
                 preview: new.body.unwrap_or_default(),
                 direction: MessageDirection::Inbound,
+                sent_by: None,
+                sent_via: None,
                 unread: true,
             };
             (new.conversation_id, activity)
@@ -333,6 +337,8 @@ async fn batch_messages(
         at: 500,
         preview: "late",
         direction: MessageDirection::Inbound,
+        sent_by: None,
+        sent_via: None,
         unread: true,
     };
     let mut each: Vec<(&str, &Activity<'_>)> = activities.iter().map(|(c, a)| (*c, a)).collect();
@@ -580,6 +586,68 @@ async fn a_message_is_stored_once_and_counts_as_unread_once() {
                 .await
                 .unwrap()
                 .is_none()
+        );
+    })
+    .await;
+}
+
+/// Records a reply by `sent_by` or `sent_via` at `at` in `conversation`'s list entry; answers
+/// the entry's author as it then stands.
+async fn reply_at(
+    store: &Store,
+    conversation: &str,
+    sent_by: Option<&str>,
+    sent_via: Option<&str>,
+    at: i64,
+) -> (Option<String>, Option<String>) {
+    let activity = Activity {
+        at,
+        preview: "reply",
+        direction: MessageDirection::Outbound,
+        sent_by,
+        sent_via,
+        unread: false,
+    };
+    let mut tx = store.begin().await.unwrap();
+    let updated = record_activity(&mut tx, conversation, &activity)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (updated.last_message_sent_by, updated.last_message_sent_via)
+}
+
+/// The list entry keeps who wrote its last message when that is a reply: a member, or an
+/// embedded inbox by name. A later inbound message clears it; an older reply arriving late
+/// changes neither preview nor author.
+#[tokio::test]
+async fn the_list_entry_names_who_wrote_its_last_reply() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let (conversation, _) = inbound(&store, &w, "14155550123", "wamid.1", "Hi", 5000).await;
+        let owner = Some(w.owner.as_str());
+        assert_eq!(
+            reply_at(&store, &conversation, owner, None, 6000).await,
+            (Some(w.owner.clone()), None)
+        );
+        let help_desk = (None, Some("Help desk".to_owned()));
+        assert_eq!(
+            reply_at(&store, &conversation, None, Some("Help desk"), 7000).await,
+            help_desk
+        );
+        assert_eq!(
+            reply_at(&store, &conversation, owner, None, 6500).await,
+            help_desk,
+            "an older reply leaves the entry alone"
+        );
+        inbound(&store, &w, "14155550123", "wamid.2", "Thanks", 8000).await;
+        let listed = store
+            .conversation(&w.project, &conversation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (listed.last_message_sent_by, listed.last_message_sent_via),
+            (None, None)
         );
     })
     .await;
@@ -1142,6 +1210,8 @@ async fn search_pages_are_exact_whether_the_words_are_common_or_rare() {
                 at: n,
                 preview: &body,
                 direction: MessageDirection::Inbound,
+                sent_by: None,
+                sent_via: None,
                 unread: n % 2 == 1,
             };
             record_activity(&mut tx, &conversation, &activity)

@@ -291,6 +291,10 @@ async fn an_embed_replies_in_its_name_on_the_message_and_in_the_audit_log() {
     let thread = inbox.messages(maria["id"].as_str().unwrap()).await;
     assert_eq!(thread[0]["id"], sent.json()["id"]);
     assert_eq!(thread[0]["sent_via"], "Help desk");
+    // And the list, which names the embed as the last message's author.
+    let listed = inbox.conversation_named("Maria Lopez").await;
+    assert_eq!(listed["last_message_sent_via"], "Help desk");
+    assert_eq!(listed["last_message_sent_by"], Value::Null);
 
     let owner = inbox.as_("owner@example.com").await;
     let audit = owner

@@ -78,6 +78,9 @@ async fn a_reply_reaches_the_cloud_api_and_its_statuses_follow_it() {
         "It left our warehouse this morning."
     );
     assert_eq!(listed["last_message_direction"], "outbound");
+    // The list names who wrote it.
+    assert_eq!(listed["last_message_sent_by"], member.id);
+    assert_eq!(listed["last_message_sent_via"], Value::Null);
 
     // Meta's status deliveries for the reply's wamid move it on.
     inbox
