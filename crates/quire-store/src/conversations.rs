@@ -3,17 +3,14 @@
 //! list pages by newest activity and searches names, usernames, numbers (any part of them) and
 //! message text through each backend's full-text index.
 
-use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
-
 use crate::audit::{NewAuditEntry, insert_audit};
 use crate::messages::MessageDirection;
 use crate::search_text::fold;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use crate::exec::{Args, Columns, Exec, FromColumns};
 use crate::{
-    Backend, StatementTexts, Store, StoreError, Tx, backend_of, new_ordered_id, parse_column,
-    row_chunks, values_rows,
+    Backend, StatementTexts, Store, StoreError, Tx, new_ordered_id, row_chunks, values_rows,
 };
 
 #[derive(Clone, Debug)]
@@ -45,36 +42,37 @@ pub struct Conversation {
     pub display_phone_number: Option<String>,
 }
 
-impl FromRow<'_, AnyRow> for Conversation {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let metadata: String = row.try_get("metadata")?;
-        let direction: Option<String> = row.try_get("last_message_direction")?;
+impl FromColumns for Conversation {
+    fn from_columns(row: &impl Columns) -> Result<Self, StoreError> {
+        let metadata = row.string("metadata")?;
         Ok(Self {
-            id: row.try_get("id")?,
-            project_id: row.try_get("project_id")?,
-            whatsapp_config_id: row.try_get("whatsapp_config_id")?,
-            whatsapp_phone_number_id: row.try_get("whatsapp_phone_number_id")?,
-            contact_key: row.try_get("contact_key")?,
-            phone_number: row.try_get("phone_number")?,
-            business_user_id: row.try_get("business_user_id")?,
-            username: row.try_get("username")?,
-            contact_name: row.try_get("contact_name")?,
+            id: row.string("id")?,
+            project_id: row.string("project_id")?,
+            whatsapp_config_id: row.text("whatsapp_config_id")?,
+            whatsapp_phone_number_id: row.string("whatsapp_phone_number_id")?,
+            contact_key: row.string("contact_key")?,
+            phone_number: row.text("phone_number")?,
+            business_user_id: row.text("business_user_id")?,
+            username: row.text("username")?,
+            contact_name: row.text("contact_name")?,
             metadata: serde_json::from_str(&metadata)
                 .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new())),
-            last_message_at: row.try_get("last_message_at")?,
-            last_message_preview: row.try_get("last_message_preview")?,
-            last_message_direction: match direction {
-                Some(_) => Some(parse_column(row, "last_message_direction")?),
+            last_message_at: row.integer("last_message_at")?,
+            last_message_preview: row.string("last_message_preview")?,
+            last_message_direction: match row.text("last_message_direction")? {
+                Some(_) => Some(row.parsed("last_message_direction")?),
                 None => None,
             },
-            last_message_sent_by: row.try_get("last_message_sent_by")?,
-            last_message_sent_via: row.try_get("last_message_sent_via")?,
-            unread_count: row.try_get("unread_count")?,
-            created_at: row.try_get("created_at")?,
-            display_phone_number: row.try_get("display_phone_number")?,
+            last_message_sent_by: row.text("last_message_sent_by")?,
+            last_message_sent_via: row.text("last_message_sent_via")?,
+            unread_count: row.integer("unread_count")?,
+            created_at: row.integer("created_at")?,
+            display_phone_number: row.text("display_phone_number")?,
         })
     }
 }
+
+crate::exec::from_row_through_columns!(Conversation);
 
 /// `columns` of the table named `table`, as SQL: `"c"; "id", "name"` is `c.id, c.name`.
 macro_rules! qualified {
@@ -123,7 +121,7 @@ pub struct ContactSeen<'a> {
 }
 
 /// The contact fields of a conversation, as the upsert merges and compares them.
-#[derive(Clone, Debug, Default, PartialEq, FromRow)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct StoredContact {
     whatsapp_config_id: Option<String>,
     phone_number: Option<String>,
@@ -149,15 +147,33 @@ impl StoredContact {
 }
 
 /// A stored conversation as the upsert reads it.
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 struct FoundContact {
     id: String,
     project_id: String,
     whatsapp_phone_number_id: String,
     contact_key: String,
     search_terms: String,
-    #[sqlx(flatten)]
     contact: StoredContact,
+}
+
+impl FromColumns for FoundContact {
+    fn from_columns(row: &impl Columns) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: row.string("id")?,
+            project_id: row.string("project_id")?,
+            whatsapp_phone_number_id: row.string("whatsapp_phone_number_id")?,
+            contact_key: row.string("contact_key")?,
+            search_terms: row.string("search_terms")?,
+            contact: StoredContact {
+                whatsapp_config_id: row.text("whatsapp_config_id")?,
+                phone_number: row.text("phone_number")?,
+                business_user_id: row.text("business_user_id")?,
+                username: row.text("username")?,
+                contact_name: row.text("contact_name")?,
+            },
+        })
+    }
 }
 
 const FOUND_COLUMNS: &str = "id, project_id, whatsapp_phone_number_id, contact_key, search_terms, \
@@ -223,10 +239,11 @@ struct Upsert<'a> {
 ///
 /// On `PostgreSQL` the conversations stay locked until `tx` ends, taken in one order (by
 /// project, number and contact key), so two writers never wait on each other.
-pub async fn upsert_conversations(
-    tx: &mut Tx<'_>,
+pub async fn upsert_conversations<'a>(
+    db: impl Into<Exec<'a>>,
     contacts: &[(ContactSeen<'_>, i64)],
 ) -> Result<Vec<String>, StoreError> {
+    let mut db = db.into();
     let mut keys = Vec::with_capacity(contacts.len());
     for (seen, _) in contacts {
         keys.push(
@@ -237,7 +254,7 @@ pub async fn upsert_conversations(
                 })?,
         );
     }
-    let found = find_contacts(tx, contacts, &keys).await?;
+    let found = find_contacts(&mut db, contacts, &keys).await?;
     // The batch's projects and numbers, borrowed from it.
     let names: HashSet<&str> = contacts
         .iter()
@@ -305,7 +322,7 @@ pub async fn upsert_conversations(
         row.seen = true;
         conversation_of.push(index);
     }
-    let ids = write_contacts(tx, &mut rows).await?;
+    let ids = write_contacts(&mut db, &mut rows).await?;
     Ok(conversation_of
         .into_iter()
         .map(|index| ids[index].clone())
@@ -317,7 +334,7 @@ pub async fn upsert_conversations(
 /// statement for the whole batch, whatever its numbers (each is a hand-off to `SQLite`'s
 /// thread, or a round trip to `PostgreSQL`).
 async fn find_contacts(
-    tx: &mut Tx<'_>,
+    db: &mut Exec<'_>,
     contacts: &[(ContactSeen<'_>, i64)],
     keys: &[&str],
 ) -> Result<Vec<FoundContact>, StoreError> {
@@ -333,7 +350,7 @@ async fn find_contacts(
         }
     }
     let wanted: Vec<_> = wanted.into_iter().collect();
-    let backend = backend_of(tx);
+    let backend = db.backend();
     let mut found: Vec<FoundContact> = Vec::new();
     for chunk in row_chunks(&wanted, ROWS) {
         static TEXTS: StatementTexts = StatementTexts::new();
@@ -355,16 +372,15 @@ async fn find_contacts(
                 by("business_user_id", 0),
             )
         });
-        let mut query = sqlx::query_as(sql);
+        let mut args = Args::with_capacity(chunk.statement_rows * 5);
         for (n, (by_key, project_id, phone_number_id, value)) in chunk.padded() {
-            query = query
-                .bind(n)
+            args.bind(n)
                 .bind(i32::from(*by_key))
                 .bind(*project_id)
                 .bind(*phone_number_id)
                 .bind(*value);
         }
-        found.extend(query.fetch_all(&mut **tx).await?);
+        found.extend(db.fetch_all::<FoundContact>(sql, args).await?);
     }
     // One row per conversation, in one order, whatever the database's.
     found.sort_by(|a, b| a.id.cmp(&b.id));
@@ -399,13 +415,13 @@ const UPSERT_WHEN: &str = "conversations.whatsapp_config_id IS DISTINCT FROM exc
 /// multi-row upserts in one order, and answers each row's id (empty for a row no contact
 /// named).
 async fn write_contacts(
-    tx: &mut Tx<'_>,
+    db: &mut Exec<'_>,
     rows: &mut [Upsert<'_>],
 ) -> Result<Vec<String>, StoreError> {
     /// Values per row (its place, then the columns), and rows per statement.
     const VALUES: usize = 13;
     const ROWS: usize = 256;
-    let backend = backend_of(tx);
+    let backend = db.backend();
     let mut ids: Vec<String> = rows
         .iter()
         .map(|row| row.found.as_ref().map(|f| f.id.clone()).unwrap_or_default())
@@ -442,11 +458,10 @@ async fn write_contacts(
                 values_rows(chunk.statement_rows, VALUES, 1)
             )
         });
-        let mut query = sqlx::query_as(sql);
+        let mut args = Args::with_capacity(chunk.statement_rows * VALUES);
         for (n, &i) in chunk.padded() {
             let row = &rows[i];
-            query = query
-                .bind(n)
+            args.bind(n)
                 .bind(new_ordered_id())
                 .bind(row.project_id)
                 .bind(row.given.whatsapp_config_id.as_deref())
@@ -460,7 +475,7 @@ async fn write_contacts(
                 .bind(row.at)
                 .bind(search_terms(&row.merged));
         }
-        written.extend(query.fetch_all(&mut **tx).await?);
+        written.extend(db.fetch_all::<FoundContact>(sql, args).await?);
     }
     let written_as: HashMap<(&str, &str, &str), usize> = order
         .iter()
@@ -489,17 +504,19 @@ async fn write_contacts(
         // terms follow what it holds now.
         let terms = search_terms(&row.contact);
         if terms != row.search_terms {
-            sqlx::query("UPDATE conversations SET search_terms = $1 WHERE id = $2")
-                .bind(&terms)
-                .bind(&row.id)
-                .execute(&mut **tx)
-                .await?;
+            let mut args = Args::with_capacity(2);
+            args.bind(terms.as_str()).bind(row.id.as_str());
+            db.execute(
+                "UPDATE conversations SET search_terms = $1 WHERE id = $2",
+                args,
+            )
+            .await?;
         }
         ids[i] = row.id;
     }
     for &i in &order {
         if ids[i].is_empty() {
-            ids[i] = made_meanwhile(tx, &rows[i]).await?;
+            ids[i] = made_meanwhile(db, &rows[i]).await?;
         }
     }
     Ok(ids)
@@ -507,16 +524,21 @@ async fn write_contacts(
 
 /// The id of the new conversation of `row` that another writer made meanwhile, as this one
 /// would have (so the upsert changed nothing and answered nothing).
-async fn made_meanwhile(tx: &mut Tx<'_>, row: &Upsert<'_>) -> Result<String, StoreError> {
-    Ok(sqlx::query_scalar(
+async fn made_meanwhile(db: &mut Exec<'_>, row: &Upsert<'_>) -> Result<String, StoreError> {
+    let mut args = Args::with_capacity(3);
+    args.bind(row.project_id)
+        .bind(row.phone_number_id)
+        .bind(row.contact_key.as_str());
+    db.fetch_texts(
         "SELECT id FROM conversations WHERE project_id = $1 \
          AND whatsapp_phone_number_id = $2 AND contact_key = $3",
+        args,
     )
-    .bind(row.project_id)
-    .bind(row.phone_number_id)
-    .bind(row.contact_key.as_str())
-    .fetch_one(&mut **tx)
-    .await?)
+    .await?
+    .pop()
+    .ok_or_else(|| StoreError::NotFound {
+        what: format!("the conversation of contact {}", row.contact_key),
+    })
 }
 
 /// A message a conversation just got, as its list entry shows it.
@@ -550,13 +572,14 @@ pub async fn record_activity(
 /// Brings the conversations' list entries up to date with new messages, as if
 /// [`record_activity`] ran for each in turn, in one statement per 128 conversations. Answers
 /// the conversations as they now stand, in no set order.
-pub async fn record_activities(
-    tx: &mut Tx<'_>,
+pub async fn record_activities<'a>(
+    db: impl Into<Exec<'a>>,
     activities: &[(&str, &Activity<'_>)],
 ) -> Result<Vec<Conversation>, StoreError> {
     /// Values per row (its place, then the columns), and rows per statement.
     const VALUES: usize = 8;
     const ROWS: usize = 128;
+    let mut db = db.into();
     // Per conversation: the unread count to add, and the latest message (the last of those
     // sent at the same time).
     let mut each: BTreeMap<&str, (i64, &Activity<'_>)> = BTreeMap::new();
@@ -572,7 +595,7 @@ pub async fn record_activities(
             .or_insert((unread, activity));
     }
     let each: Vec<(&str, (i64, &Activity<'_>))> = each.into_iter().collect();
-    let backend = backend_of(tx);
+    let backend = db.backend();
     let mut updated = Vec::with_capacity(each.len());
     for chunk in row_chunks(&each, ROWS) {
         // Every right-hand side reads the row as it was, in both backends.
@@ -595,10 +618,9 @@ pub async fn record_activities(
                 values_rows(chunk.statement_rows, VALUES, 1)
             )
         });
-        let mut query = sqlx::query_as(sql);
+        let mut args = Args::with_capacity(chunk.statement_rows * VALUES);
         for (n, (conversation_id, (unread, activity))) in chunk.padded() {
-            query = query
-                .bind(n)
+            args.bind(n)
                 .bind(*conversation_id)
                 .bind(*unread)
                 .bind(activity.at)
@@ -607,7 +629,7 @@ pub async fn record_activities(
                 .bind(activity.sent_by)
                 .bind(activity.sent_via);
         }
-        updated.extend(query.fetch_all(&mut **tx).await?);
+        updated.extend(db.fetch_all::<Conversation>(sql, args).await?);
     }
     Ok(updated)
 }
@@ -636,26 +658,27 @@ pub async fn conversation_in(
 
 /// The conversations `ids` that exist, read inside a transaction (after changes in it), in no
 /// particular order.
-pub async fn conversations_in(
-    tx: &mut Tx<'_>,
+pub async fn conversations_in<'a>(
+    db: impl Into<Exec<'a>>,
     ids: &[&str],
 ) -> Result<Vec<Conversation>, StoreError> {
     /// Ids per statement.
     const IDS: usize = 256;
+    let mut db = db.into();
     let mut found = Vec::with_capacity(ids.len());
     for chunk in row_chunks(ids, IDS) {
         static TEXTS: StatementTexts = StatementTexts::new();
-        let sql = TEXTS.get(backend_of(tx), chunk.statement_rows, || {
+        let sql = TEXTS.get(db.backend(), chunk.statement_rows, || {
             format!(
                 "{SELECT} WHERE c.id IN {}",
                 values_rows(1, chunk.statement_rows, 1)
             )
         });
-        let mut query = sqlx::query_as(sql);
+        let mut args = Args::with_capacity(chunk.statement_rows);
         for (_, id) in chunk.padded() {
-            query = query.bind(*id);
+            args.bind(*id);
         }
-        found.extend(query.fetch_all(&mut **tx).await?);
+        found.extend(db.fetch_all::<Conversation>(sql, args).await?);
     }
     Ok(found)
 }

@@ -14,8 +14,9 @@
 
 use sqlx::FromRow;
 
+use crate::exec::{Args, Exec};
 use crate::messages::MessageStatus;
-use crate::{Backend, Store, StoreError, Tx, backend_of, parse_column};
+use crate::{Backend, Store, StoreError, Tx, parse_column};
 
 /// How long a held status waits for its wamid. The wait is bounded by the Cloud API call
 /// (15 seconds); what is older belongs to a message sent by another tool, through the same
@@ -49,48 +50,50 @@ impl FromRow<'_, sqlx::any::AnyRow> for StatusReport {
 /// On `PostgreSQL`, waits for every other transaction that applies a status to `wamid` or
 /// stores it, and keeps them waiting until `tx` ends. (`SQLite` runs one writer at a time:
 /// there is nobody to wait for.)
-pub(crate) async fn lock_wamid(tx: &mut Tx<'_>, wamid: &str) -> Result<(), StoreError> {
-    if backend_of(tx) == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind(WAMID_LOCK_CLASS)
-            .bind(wamid)
-            .execute(&mut **tx)
+pub(crate) async fn lock_wamid(db: &mut Exec<'_>, wamid: &str) -> Result<(), StoreError> {
+    if db.backend() == Backend::Postgres {
+        let mut args = Args::with_capacity(2);
+        args.bind(WAMID_LOCK_CLASS).bind(wamid);
+        db.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", args)
             .await?;
     }
     Ok(())
 }
 
 /// Whether a reply of `project_id` is on its way to the Cloud API (stored, no wamid yet).
-pub(crate) async fn reply_pending(tx: &mut Tx<'_>, project_id: &str) -> Result<bool, StoreError> {
-    let pending: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM messages WHERE project_id = $1 AND status = 'pending' LIMIT 1",
-    )
-    .bind(project_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(pending.is_some())
+pub(crate) async fn reply_pending(db: &mut Exec<'_>, project_id: &str) -> Result<bool, StoreError> {
+    let mut args = Args::with_capacity(1);
+    args.bind(project_id);
+    let pending = db
+        .fetch_texts(
+            "SELECT id FROM messages WHERE project_id = $1 AND status = 'pending' LIMIT 1",
+            args,
+        )
+        .await?;
+    Ok(!pending.is_empty())
 }
 
 /// Holds `report` of `wamid` (received at `now`) until the wamid is stored; a status held
 /// already is kept as it was.
 pub(crate) async fn hold(
-    tx: &mut Tx<'_>,
+    db: &mut Exec<'_>,
     project_id: &str,
     wamid: &str,
     report: &StatusReport,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let mut args = Args::with_capacity(6);
+    args.bind(project_id)
+        .bind(wamid)
+        .bind(report.status.as_str())
+        .bind(report.at)
+        .bind(report.error.as_ref().map(serde_json::Value::to_string))
+        .bind(now);
+    db.execute(
         "INSERT INTO early_statuses (project_id, wamid, status, status_at, error, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, wamid, status) DO NOTHING",
+        args,
     )
-    .bind(project_id)
-    .bind(wamid)
-    .bind(report.status.as_str())
-    .bind(report.at)
-    .bind(report.error.as_ref().map(serde_json::Value::to_string))
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

@@ -51,6 +51,33 @@ pub enum StoreError {
     LastOwner,
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// From the delivery writer's own `SQLite` connection (see `exec.rs`).
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        match &error {
+            rusqlite::Error::SqliteFailure(failure, message)
+                if matches!(
+                    failure.extended_code,
+                    ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                Self::Conflict {
+                    what: message
+                        .clone()
+                        .unwrap_or_else(|| "a record with this key".to_owned()),
+                }
+            }
+            rusqlite::Error::QueryReturnedNoRows => Self::NotFound {
+                what: "record".to_owned(),
+            },
+            _ => Self::Sqlite(error),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -82,6 +109,7 @@ impl StoreError {
             Self::Conflict { .. }
                 | Self::NotFound { .. }
                 | Self::Database(sqlx::Error::Database(_))
+                | Self::Sqlite(rusqlite::Error::SqliteFailure(..))
         )
     }
 

@@ -18,6 +18,7 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 use tokio::sync::broadcast;
 
+use crate::exec::{Args, Exec};
 use crate::{
     Backend, StatementTexts, Store, StoreError, Tx, now_ms, parse_column, row_chunks, values_rows,
 };
@@ -194,9 +195,9 @@ impl Store {
     /// follow it), as [`Store::append_event`] appends one: the project's event lock once, the
     /// rows in multi-row inserts, one `NOTIFY`. Call it last before the commit, then
     /// [`Store::announce_events`].
-    pub async fn append_events(
+    pub async fn append_events<'a>(
         &self,
-        tx: &mut Tx<'_>,
+        db: impl Into<Exec<'a>>,
         events: &[NewEvent<'_>],
     ) -> Result<(), StoreError> {
         /// Values per row (its place, then the columns), and rows per statement.
@@ -209,11 +210,11 @@ impl Store {
             events.iter().all(|e| e.project_id == first.project_id),
             "append_events takes the events of one project"
         );
+        let mut db = db.into();
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-                .bind(EVENT_LOCK_CLASS)
-                .bind(first.project_id)
-                .execute(&mut **tx)
+            let mut args = Args::with_capacity(2);
+            args.bind(EVENT_LOCK_CLASS).bind(first.project_id);
+            db.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", args)
                 .await?;
         }
         let now = now_ms();
@@ -230,10 +231,9 @@ impl Store {
                     values_rows(chunk.statement_rows, VALUES, 1)
                 )
             });
-            let mut query = sqlx::query(sql);
+            let mut args = Args::with_capacity(chunk.statement_rows * VALUES);
             for (n, event) in chunk.padded() {
-                query = query
-                    .bind(n)
+                args.bind(n)
                     .bind(event.project_id)
                     .bind(event.kind)
                     .bind(event.audience.as_str())
@@ -241,14 +241,12 @@ impl Store {
                     .bind(event.data.as_str())
                     .bind(now);
             }
-            query.execute(&mut **tx).await?;
+            db.execute(sql, args).await?;
         }
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(EVENTS_CHANNEL)
-                .bind(first.project_id)
-                .execute(&mut **tx)
-                .await?;
+            let mut args = Args::with_capacity(2);
+            args.bind(EVENTS_CHANNEL).bind(first.project_id);
+            db.execute("SELECT pg_notify($1, $2)", args).await?;
         }
         Ok(())
     }

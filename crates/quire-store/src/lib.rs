@@ -53,11 +53,13 @@ mod conversations;
 mod early_statuses;
 mod error;
 mod events;
+mod exec;
 mod functions;
 mod inbox_embeds;
 mod invitations;
 mod invocations;
 mod kv;
+mod local;
 mod messages;
 mod page_versions;
 mod pages;
@@ -95,12 +97,14 @@ pub use conversations::{
 pub use early_statuses::HELD_FOR_MS;
 pub use error::StoreError;
 pub use events::{Audience, Event, EventWake, NewEvent, RetainedEvents, UnknownAudience};
+pub use exec::Exec;
 pub use functions::{
     Function, FunctionChanges, FunctionStatus, FunctionVersion, NewFunction, UnknownFunctionStatus,
 };
 pub use inbox_embeds::{InboxEmbed, InboxEmbedChanges, NewInboxEmbed};
 pub use invitations::{Invitation, NewInvitation};
 pub use invocations::InvocationRecord;
+pub use local::LocalTx;
 pub use messages::{
     Message, MessageCursor, MessageDirection, MessageStatus, NewMessage, SendOutcome, StatusChange,
     UnknownMessageDirection, UnknownMessageStatus, apply_status, finish_send, insert_message,
@@ -133,8 +137,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     /// On `SQLite`, the one connection write transactions take: writers queue for it instead
-    /// of polling for the file's lock, and its page cache stays warm, since no other
-    /// connection's commit makes it drop what it holds. On `PostgreSQL`, the pool.
+    /// of polling for the file's lock. (Its holder may write through a connection of its own
+    /// instead: see `local.rs`.) On `PostgreSQL`, the pool.
     writer: AnyPool,
     backend: Backend,
     url: Arc<str>,
@@ -146,6 +150,9 @@ pub struct Store {
     checkpoints: Arc<tokio::sync::Notify>,
     /// Writers waiting for a write connection; see [`WriteConnection::wanted`].
     writers_waiting: Arc<AtomicUsize>,
+    /// On `SQLite`, the delivery writer's own connection while no writer holds it; see
+    /// `local.rs`.
+    local: Arc<local::Idle>,
 }
 
 /// The `PostgreSQL` channel on which instances announce changes to each other.
@@ -194,6 +201,7 @@ impl Store {
             wakes: Arc::default(),
             checkpoints: Arc::default(),
             writers_waiting: Arc::default(),
+            local: Arc::default(),
         };
         store.migrate().await?;
         store.write_missing_search_texts().await?;
@@ -307,7 +315,7 @@ impl Store {
 
     /// The statement that starts a write transaction (see [`Store::begin`]); on `SQLite` the
     /// checkpointer hears of it.
-    fn begin_statement(&self) -> &'static str {
+    pub(crate) fn begin_statement(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => {
                 self.checkpoints.notify_one();
@@ -317,8 +325,14 @@ impl Store {
         }
     }
 
+    /// The database's URL.
+    fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Checkpoints the `SQLite` write-ahead log into the main file (on shutdown) and closes.
     pub async fn close(&self) {
+        self.local.close();
         if self.backend == Backend::Sqlite
             && let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)
@@ -343,7 +357,7 @@ const SQLITE_CACHE_KIB: i64 = 2000;
 /// cache (`SQLite` swaps the pages through the page number past 1 GiB, and the commit then
 /// drops every cached page past the file's end by visiting them all), which at 64 MiB took a
 /// seventh of the writer's time (bench/inbox, run I).
-const SQLITE_WRITER_CACHE_KIB: i64 = 16 * 1024;
+pub(crate) const SQLITE_WRITER_CACHE_KIB: i64 = 16 * 1024;
 
 /// How much of the `SQLite` database file each connection reads through a memory map rather
 /// than by copying each page out of the operating system's cache (`SQLite` maps at most 2 GiB
@@ -364,20 +378,22 @@ fn sqlite_options(connections: u32, cache_kib: i64) -> AnyPoolOptions {
         .test_before_acquire(false)
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                conn.execute(
-                    format!(
-                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                         PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY; \
-                         PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}; \
-                         PRAGMA mmap_size = {SQLITE_MMAP_BYTES};"
-                    )
-                    .as_str(),
-                )
-                .await?;
+                conn.execute(sqlite_pragmas(cache_kib).as_str()).await?;
                 Ok(())
             })
         })
+}
+
+/// How every `SQLite` connection is set up, with a page cache of `cache_kib` (see
+/// [`sqlite_options`]).
+fn sqlite_pragmas(cache_kib: i64) -> String {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+         PRAGMA cache_size = -{cache_kib}; PRAGMA temp_store = MEMORY; \
+         PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}; \
+         PRAGMA mmap_size = {SQLITE_MMAP_BYTES};"
+    )
 }
 
 /// `items` in slices for multi-row statements: at most `most` rows each (`most` a power of
@@ -485,15 +501,6 @@ fn values_rows(rows: usize, columns: usize, first: usize) -> String {
         sql.push(')');
     }
     sql
-}
-
-/// The backend `tx` runs on, for the few statements whose SQL differs.
-fn backend_of(tx: &Tx<'_>) -> Backend {
-    if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    }
 }
 
 impl Backend {

@@ -5,14 +5,12 @@
 
 use std::collections::HashSet;
 
-use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
-
 use crate::early_statuses::{self, StatusReport};
+use crate::exec::{Args, Columns, Exec, FromColumns};
 use crate::search_text::search_text;
 use crate::{
-    Backend, StatementTexts, Store, StoreError, Tx, backend_of, new_ordered_id, now_ms,
-    parse_column, positional, row_chunks, values_rows,
+    Backend, StatementTexts, Store, StoreError, Tx, new_ordered_id, now_ms, positional, row_chunks,
+    values_rows,
 };
 
 text_enum! {
@@ -90,28 +88,30 @@ pub struct Message {
     pub status_at: i64,
 }
 
-impl FromRow<'_, AnyRow> for Message {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let data: String = row.try_get("data")?;
-        let error: Option<String> = row.try_get("error")?;
+impl FromColumns for Message {
+    fn from_columns(row: &impl Columns) -> Result<Self, StoreError> {
+        let data = row.string("data")?;
+        let error = row.text("error")?;
         Ok(Self {
-            id: row.try_get("id")?,
-            project_id: row.try_get("project_id")?,
-            conversation_id: row.try_get("conversation_id")?,
-            wamid: row.try_get("wamid")?,
-            direction: parse_column(row, "direction")?,
-            kind: row.try_get("type")?,
-            body: row.try_get("body")?,
+            id: row.string("id")?,
+            project_id: row.string("project_id")?,
+            conversation_id: row.string("conversation_id")?,
+            wamid: row.text("wamid")?,
+            direction: row.parsed("direction")?,
+            kind: row.string("type")?,
+            body: row.text("body")?,
             data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-            status: parse_column(row, "status")?,
+            status: row.parsed("status")?,
             error: error.and_then(|text| serde_json::from_str(&text).ok()),
-            sent_by: row.try_get("sent_by")?,
-            sent_via: row.try_get("sent_via")?,
-            created_at: row.try_get("created_at")?,
-            status_at: row.try_get("status_at")?,
+            sent_by: row.text("sent_by")?,
+            sent_via: row.text("sent_via")?,
+            created_at: row.integer("created_at")?,
+            status_at: row.integer("status_at")?,
         })
     }
 }
+
+crate::exec::from_row_through_columns!(Message);
 
 const COLUMNS: &str = "id, project_id, conversation_id, wamid, direction, type, body, data, \
      status, error, sent_by, sent_via, created_at, status_at";
@@ -182,13 +182,14 @@ pub async fn insert_message(
 /// Stores `messages` in a few multi-row statements, in the order given; answers for each the
 /// message stored, or `None` when its project already had a message with its `wamid` (a
 /// redelivery, or an earlier one of `messages`), in which case nothing is written for it.
-pub async fn insert_messages(
-    tx: &mut Tx<'_>,
+pub async fn insert_messages<'a>(
+    db: impl Into<Exec<'a>>,
     messages: &[NewMessage<'_>],
 ) -> Result<Vec<Option<Message>>, StoreError> {
     /// Rows per statement.
     const ROWS: usize = 256;
-    let backend = backend_of(tx);
+    let mut db = db.into();
+    let backend = db.backend();
     // On SQLite each message also keeps its words for search (see `search_text.rs`).
     let keeps_words = backend == Backend::Sqlite;
     let ids: Vec<String> = messages.iter().map(|_| new_ordered_id()).collect();
@@ -214,11 +215,10 @@ pub async fn insert_messages(
                 values_rows(chunk.statement_rows, values, 1)
             )
         });
-        let mut query = sqlx::query(sql);
+        let mut args = Args::with_capacity(chunk.statement_rows * 16);
         for (n, (new, id)) in chunk.padded() {
-            query = query
-                .bind(n)
-                .bind(id)
+            args.bind(n)
+                .bind(*id)
                 .bind(new.project_id)
                 .bind(new.conversation_id)
                 .bind(new.wamid)
@@ -233,10 +233,10 @@ pub async fn insert_messages(
                 .bind(new.created_at)
                 .bind(new.created_at);
             if keeps_words {
-                query = query.bind(new.body.map(search_text));
+                args.bind(new.body.map(search_text));
             }
         }
-        let inserted = query.execute(&mut **tx).await?.rows_affected();
+        let inserted = db.execute(sql, args).await?;
         if usize::try_from(inserted).is_ok_and(|inserted| inserted == chunk.rows.len()) {
             stored.extend(chunk.rows.iter().map(|_| true));
         } else {
@@ -244,7 +244,7 @@ pub async fn insert_messages(
             // are there under their new ids are the ones stored. Rare (Meta delivering again),
             // so it costs a statement only then.
             let chunk_ids: Vec<&str> = chunk.rows.iter().map(|(_, id)| *id).collect();
-            let found = existing_messages(tx, &chunk_ids).await?;
+            let found = existing_messages(&mut db, &chunk_ids).await?;
             stored.extend(chunk_ids.iter().map(|id| found.contains(*id)));
         }
     }
@@ -256,26 +256,26 @@ pub async fn insert_messages(
 }
 
 /// Which of the messages `ids` (at most a few hundred) exist.
-async fn existing_messages(tx: &mut Tx<'_>, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+async fn existing_messages(db: &mut Exec<'_>, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
     let sql = positional(
-        backend_of(tx),
+        db.backend(),
         &format!(
             "SELECT id FROM messages WHERE id IN {}",
             values_rows(1, ids.len(), 1)
         ),
     );
-    let mut query = sqlx::query_scalar(&sql);
+    let mut args = Args::with_capacity(ids.len());
     for id in ids {
-        query = query.bind(*id);
+        args.bind(*id);
     }
-    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
+    Ok(db.fetch_texts(&sql, args).await?.into_iter().collect())
 }
 
 /// Moves the outbound message `wamid` of `project_id` to `status` (with `error` when it
 /// failed) if that is further than where it is. A status that comes before its reply's wamid
 /// is stored is held until it is (see `early_statuses.rs`).
-pub async fn apply_status(
-    tx: &mut Tx<'_>,
+pub async fn apply_status<'a>(
+    db: impl Into<Exec<'a>>,
     project_id: &str,
     wamid: &str,
     status: MessageStatus,
@@ -287,54 +287,62 @@ pub async fn apply_status(
         at,
         error: error.cloned(),
     };
+    let mut db = db.into();
     // A reply's answer may be naming this wamid right now: wait for it to commit, and keep it
     // waiting until this transaction does, so the message does not move between the reads.
-    early_statuses::lock_wamid(tx, wamid).await?;
-    let change = move_status(tx, project_id, wamid, &report).await?;
+    early_statuses::lock_wamid(&mut db, wamid).await?;
+    let change = move_status(&mut db, project_id, wamid, &report).await?;
     if !matches!(change, StatusChange::Unknown)
-        || !early_statuses::reply_pending(tx, project_id).await?
+        || !early_statuses::reply_pending(&mut db, project_id).await?
     {
         return Ok(change);
     }
-    early_statuses::hold(tx, project_id, wamid, &report, now_ms()).await?;
+    early_statuses::hold(&mut db, project_id, wamid, &report, now_ms()).await?;
     Ok(StatusChange::Held)
 }
 
 /// [`apply_status`] for a message that has its wamid; `Unknown` when none has it.
 async fn move_status(
-    tx: &mut Tx<'_>,
+    db: &mut Exec<'_>,
     project_id: &str,
     wamid: &str,
     report: &StatusReport,
 ) -> Result<StatusChange, StoreError> {
     let progress = MessageStatus::progress_sql();
-    let applied: Option<Message> = sqlx::query_as(&format!(
-        "UPDATE messages SET status = $1, status_at = $2, error = COALESCE($3, error) \
-         WHERE project_id = $4 AND wamid = $5 AND direction = 'outbound' AND {progress} < $6 \
-         RETURNING {COLUMNS}"
-    ))
-    .bind(report.status.as_str())
-    .bind(report.at)
-    .bind(report.error.as_ref().map(serde_json::Value::to_string))
-    .bind(project_id)
-    .bind(wamid)
-    .bind(report.status.progress())
-    .fetch_optional(&mut **tx)
-    .await?;
+    let mut args = Args::with_capacity(6);
+    args.bind(report.status.as_str())
+        .bind(report.at)
+        .bind(report.error.as_ref().map(serde_json::Value::to_string))
+        .bind(project_id)
+        .bind(wamid)
+        .bind(report.status.progress());
+    let applied: Option<Message> = db
+        .fetch_all(
+            &format!(
+                "UPDATE messages SET status = $1, status_at = $2, error = COALESCE($3, error) \
+                 WHERE project_id = $4 AND wamid = $5 AND direction = 'outbound' \
+                 AND {progress} < $6 RETURNING {COLUMNS}"
+            ),
+            args,
+        )
+        .await?
+        .pop();
     if let Some(message) = applied {
         return Ok(StatusChange::Applied(Box::new(message)));
     }
-    let known: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM messages WHERE project_id = $1 AND wamid = $2 AND direction = 'outbound'",
-    )
-    .bind(project_id)
-    .bind(wamid)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(if known.is_some() {
-        StatusChange::Stale
-    } else {
+    let mut args = Args::with_capacity(2);
+    args.bind(project_id).bind(wamid);
+    let known = db
+        .fetch_texts(
+            "SELECT id FROM messages WHERE project_id = $1 AND wamid = $2 \
+             AND direction = 'outbound'",
+            args,
+        )
+        .await?;
+    Ok(if known.is_empty() {
         StatusChange::Unknown
+    } else {
+        StatusChange::Stale
     })
 }
 
@@ -360,7 +368,7 @@ pub async fn finish_send(
     };
     if let Some(wamid) = wamid {
         // Before the wamid is written: a status holding it now is committed before we look.
-        early_statuses::lock_wamid(tx, wamid).await?;
+        early_statuses::lock_wamid(&mut Exec::from(&mut *tx), wamid).await?;
     }
     let Some(mut message) = store_send_result(tx, message_id, wamid, status, error, at).await?
     else {
@@ -368,7 +376,8 @@ pub async fn finish_send(
     };
     if let Some(wamid) = wamid {
         for held in early_statuses::take(tx, &message.project_id, wamid).await? {
-            let change = move_status(tx, &message.project_id, wamid, &held).await?;
+            let change =
+                move_status(&mut Exec::from(&mut *tx), &message.project_id, wamid, &held).await?;
             if let StatusChange::Applied(moved) = change {
                 message = *moved;
             }

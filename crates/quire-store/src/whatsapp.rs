@@ -7,7 +7,8 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use crate::audit::{NewAuditEntry, insert_audit};
-use crate::{Store, StoreError, Tx, now_ms};
+use crate::exec::{Args, Exec};
+use crate::{Store, StoreError, now_ms};
 
 #[derive(Clone, Debug)]
 pub struct WhatsappConnection {
@@ -99,20 +100,22 @@ async fn connection_in(
 
 /// Notes a delivery to `connection_id` at `at` (a no-op when one was noted within the last
 /// second), in the delivery's transaction.
-pub async fn note_delivery(
-    tx: &mut Tx<'_>,
+pub async fn note_delivery<'a>(
+    db: impl Into<Exec<'a>>,
     connection_id: &str,
     at: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE whatsapp_connections SET last_delivery_at = $1 \
-         WHERE id = $2 AND (last_delivery_at IS NULL OR last_delivery_at <= $3)",
-    )
-    .bind(at)
-    .bind(connection_id)
-    .bind(at - DELIVERY_NOTED_EVERY_MS)
-    .execute(&mut **tx)
-    .await?;
+    let mut args = Args::with_capacity(3);
+    args.bind(at)
+        .bind(connection_id)
+        .bind(at - DELIVERY_NOTED_EVERY_MS);
+    db.into()
+        .execute(
+            "UPDATE whatsapp_connections SET last_delivery_at = $1 \
+             WHERE id = $2 AND (last_delivery_at IS NULL OR last_delivery_at <= $3)",
+            args,
+        )
+        .await?;
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //! costs a round trip to it as it goes back (sqlx tests every connection it takes back) and,
 //! on `SQLite`, hand-offs to the connection's thread: a sixth of a batch of deliveries. On
 //! `SQLite`, where every writer takes this one connection, its holder lets it go as soon as
-//! another writer waits for it ([`WriteConnection::wanted`]).
+//! another writer waits for it ([`WriteConnection::wanted`]), and may write through a
+//! connection of its own while it holds it ([`WriteConnection::begin_local`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,6 +18,8 @@ use crate::{Backend, Store, StoreError, Tx};
 pub struct WriteConnection {
     connection: PoolConnection<sqlx::Any>,
     store: Store,
+    /// On `SQLite`, the writer's own connection while this holds it (see `local.rs`).
+    pub(crate) local: Option<rusqlite::Connection>,
 }
 
 impl Store {
@@ -29,6 +32,7 @@ impl Store {
         Ok(WriteConnection {
             connection,
             store: self.clone(),
+            local: None,
         })
     }
 }
@@ -42,6 +46,12 @@ impl WriteConnection {
         Ok(self.connection.begin_with(statement).await?)
     }
 
+    /// The statement that starts a transaction on the writer's own connection: on `SQLite`
+    /// only (see `local.rs`).
+    pub(crate) fn local_begin_statement(&self) -> Option<&'static str> {
+        (self.store.backend == Backend::Sqlite).then(|| self.store.begin_statement())
+    }
+
     /// The store this connection writes to.
     pub fn store(&self) -> &Store {
         &self.store
@@ -52,6 +62,12 @@ impl WriteConnection {
     pub fn wanted(&self) -> bool {
         self.store.backend == Backend::Sqlite
             && self.store.writers_waiting.load(Ordering::Acquire) > 0
+    }
+}
+
+impl Drop for WriteConnection {
+    fn drop(&mut self) {
+        self.keep_local();
     }
 }
 

@@ -314,7 +314,8 @@ impl Writer {
             ReplyOutcome::Sent { wamid, statuses } => {
                 finish_send(tx, &pending.id, &SendOutcome::Sent { wamid }, answered_at).await?;
                 for (status, status_at) in statuses {
-                    apply_status(tx, &self.project_id, wamid, *status, *status_at, None).await?;
+                    apply_status(&mut *tx, &self.project_id, wamid, *status, *status_at, None)
+                        .await?;
                 }
             }
         }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use quire_store::{
-    Audience, Conversation, Message, NewEvent, Store, StoreError, Tx, conversations_in,
+    Audience, Conversation, Exec, Message, NewEvent, Store, StoreError, Tx, conversations_in,
 };
 use serde::Serialize;
 
@@ -75,14 +75,14 @@ impl InboxEvents {
     /// Appends the gathered events inside `tx`: the messages' first, then each touched
     /// conversation as it stands in `tx`. Call it last before committing, then
     /// [`InboxEvents::announce`] after.
-    async fn append(&self, store: &Store, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    async fn append(&self, store: &Store, db: &mut Exec<'_>) -> Result<(), StoreError> {
         let to_read: Vec<&str> = self
             .conversations
             .iter()
             .filter(|(_, written)| written.is_none())
             .map(|(id, _)| id.as_str())
             .collect();
-        let read = conversations_in(tx, &to_read).await?;
+        let read = conversations_in(&mut *db, &to_read).await?;
         if let Some(missing) = to_read.iter().find(|id| !read.iter().any(|c| c.id == **id)) {
             return Err(StoreError::NotFound {
                 what: format!("conversation {missing}"),
@@ -118,7 +118,7 @@ impl InboxEvents {
                 .scoped(&conversation.whatsapp_phone_number_id),
             );
         }
-        store.append_events(tx, &events).await
+        store.append_events(db, &events).await
     }
 
     /// Appends the events, commits `tx` and announces them: a writer's last step.
@@ -134,16 +134,33 @@ impl InboxEvents {
         mut tx: Tx<'_>,
         events: impl IntoIterator<Item = &'a InboxEvents>,
     ) -> Result<(), StoreError> {
+        let events = Self::append_all(store, &mut Exec::from(&mut tx), events).await?;
+        tx.commit().await?;
+        Self::announce_all(store, events);
+        Ok(())
+    }
+
+    /// Appends the events of several projects through `db` (in the order of their project
+    /// ids, so two such transactions cannot wait for each other's event locks); answers them,
+    /// for [`InboxEvents::announce_all`] once the transaction committed.
+    pub async fn append_all<'a>(
+        store: &Store,
+        db: &mut Exec<'_>,
+        events: impl IntoIterator<Item = &'a InboxEvents>,
+    ) -> Result<Vec<&'a InboxEvents>, StoreError> {
         let mut events: Vec<&InboxEvents> = events.into_iter().collect();
         events.sort_by(|a, b| a.project_id.cmp(&b.project_id));
         for project in &events {
-            project.append(store, &mut tx).await?;
+            project.append(store, db).await?;
         }
-        tx.commit().await?;
+        Ok(events)
+    }
+
+    /// Tells this instance's live streams of `events`, once their transaction committed.
+    pub fn announce_all<'a>(store: &Store, events: impl IntoIterator<Item = &'a InboxEvents>) {
         for project in events {
             project.announce(store);
         }
-        Ok(())
     }
 
     /// Tells this instance's live streams, once the transaction committed.

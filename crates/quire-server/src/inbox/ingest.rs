@@ -13,9 +13,10 @@
 //! lock, are paid once per batch, not once per delivery. The batch's messages take a few
 //! multi-row statements, not a few each: one upsert for all their conversations, one insert
 //! for the messages, one update for the conversations' unread counts and previews, and their
-//! events (each statement a hand-off to `SQLite`'s worker thread, or a round trip to
-//! `PostgreSQL`). A writer holds its connection while batches follow one another, and
-//! `SQLite`'s runs on a thread of its own (see [`spawn_writer`]). A batch that fails is
+//! events (each a round trip to `PostgreSQL`). A writer holds its connection while batches
+//! follow one another. `SQLite`'s runs on a thread of its own (see [`spawn_writer`]), where
+//! its statements are the library's calls on a connection of the writer's own, not hand-offs
+//! to a thread of sqlx's (see `quire_store::Exec`). A batch that fails is
 //! written again one delivery at a time, so a delivery the database refuses fails alone. Rows
 //! are written in one order whatever the deliveries' (see [`Work`]), so the writers of two
 //! instances never deadlock.
@@ -24,10 +25,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use quire_store::{
-    Activity, Backend, ContactSeen, Conversation, DELIVERY_NOTED_EVERY_MS, Message,
-    MessageDirection, MessageStatus, NewMessage, StatusChange, Store, StoreError, Tx,
-    WriteConnection, apply_status, insert_messages, note_delivery, now_ms, record_activities,
-    upsert_conversations,
+    Activity, Backend, ContactSeen, Conversation, DELIVERY_NOTED_EVERY_MS, Exec, Message,
+    MessageDirection, MessageStatus, NewMessage, StatusChange, Store, StoreError, WriteConnection,
+    apply_status, insert_messages, note_delivery, now_ms, record_activities, upsert_conversations,
 };
 use tokio::sync::oneshot;
 
@@ -159,11 +159,10 @@ impl IngestQueue {
     }
 }
 
-/// Starts `writer` where writers of `store` run. On `SQLite`, a thread of its own: each of a
-/// batch's statements is a hand-off to `SQLite`'s thread and back, and an answer from outside
-/// the server's runtime would wait in its queue behind the HTTP requests (about a sixth of
-/// what a batch took); on its own thread the writer goes on as soon as the answer is there.
-/// On `PostgreSQL`, the server's runtime, whose I/O its connections use.
+/// Starts `writer` where writers of `store` run. On `SQLite`, a thread of its own: the batch's
+/// statements run there as calls into the `SQLite` library, which block while they write,
+/// and must not hold up the server's runtime. On `PostgreSQL`, the server's runtime, whose
+/// I/O its connections use.
 fn spawn_writer(store: &Store, writer: impl Future<Output = ()> + Send + 'static) {
     static SQLITE_WRITERS: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     match store.backend() {
@@ -270,7 +269,9 @@ impl IngestQueue {
         }
     }
 
-    /// Writes `deliveries` in one transaction; answers what each did, in order.
+    /// Writes `deliveries` in one transaction; answers what each did, in order. On `SQLite`
+    /// the transaction runs on the writer's own connection, whose statements are calls on
+    /// this thread rather than hand-offs to sqlx's (see `quire_store::Exec`).
     async fn write_together(
         &self,
         connection: &mut WriteConnection,
@@ -284,16 +285,40 @@ impl IngestQueue {
             })
             .collect();
         let work = Work::plan(deliveries, &mut outcomes);
+        let store = connection.store().clone();
+        if let Some(mut tx) = connection.begin_local()? {
+            let events = self
+                .write_work(&mut tx.exec(), &work, &mut outcomes)
+                .await?;
+            let events = InboxEvents::append_all(&store, &mut tx.exec(), events.values()).await?;
+            tx.commit()?;
+            InboxEvents::announce_all(&store, events);
+        } else {
+            let mut tx = connection.begin().await?;
+            let events = self
+                .write_work(&mut Exec::from(&mut tx), &work, &mut outcomes)
+                .await?;
+            InboxEvents::commit_all(&store, tx, events.values()).await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Writes `work` through `db`, counting what each delivery did in `outcomes`; answers the
+    /// events to append, by project.
+    async fn write_work<'w>(
+        &self,
+        db: &mut Exec<'_>,
+        work: &Work<'w>,
+        outcomes: &mut [Outcome],
+    ) -> Result<BTreeMap<&'w str, InboxEvents>, StoreError> {
         let now = now_ms();
         let mut events: BTreeMap<&str, InboxEvents> = BTreeMap::new();
-        let store = connection.store().clone();
-        let mut tx = connection.begin().await?;
         for connection in &work.connections {
             if self.note_due(&connection.id, now) {
-                note_delivery(&mut tx, &connection.id, now).await?;
+                note_delivery(&mut *db, &connection.id, now).await?;
             }
         }
-        let (stored, conversations) = store_messages(&mut tx, &work.messages).await?;
+        let (stored, conversations) = store_messages(db, &work.messages).await?;
         for (item, stored) in work.messages.iter().zip(stored) {
             let outcome = &mut outcomes[item.delivery];
             let Some(stored) = stored else {
@@ -301,7 +326,7 @@ impl IngestQueue {
                 continue;
             };
             outcome.messages_stored += 1;
-            let project = &item.target.project_id;
+            let project = item.target.project_id.as_str();
             let events = events
                 .entry(project)
                 .or_insert_with(|| InboxEvents::new(project));
@@ -315,10 +340,10 @@ impl IngestQueue {
             }
         }
         for item in &work.statuses {
-            let project = &item.target.project_id;
+            let project = item.target.project_id.as_str();
             let status = item.what;
             let change = apply_status(
-                &mut tx,
+                &mut *db,
                 project,
                 &status.wamid,
                 status.status,
@@ -347,8 +372,7 @@ impl IngestQueue {
                 }
             }
         }
-        InboxEvents::commit_all(&store, tx, events.values()).await?;
-        Ok(outcomes)
+        Ok(events)
     }
 
     /// Whether this batch writes `connection_id`'s last delivery time at `now`: not when this
@@ -476,7 +500,7 @@ impl<'a> Work<'a> {
 /// stored before (a redelivery, or an earlier one of `items`), and the conversations of those
 /// stored as they now stand.
 async fn store_messages(
-    tx: &mut Tx<'_>,
+    db: &mut Exec<'_>,
     items: &[Item<'_, IncomingMessage>],
 ) -> Result<(Vec<Option<Message>>, Vec<Conversation>), StoreError> {
     if items.is_empty() {
@@ -498,7 +522,7 @@ async fn store_messages(
             (seen, item.what.sent_at)
         })
         .collect();
-    let conversations = upsert_conversations(tx, &contacts).await?;
+    let conversations = upsert_conversations(&mut *db, &contacts).await?;
     let bodies: Vec<Option<String>> = items.iter().map(|item| item.what.content.body()).collect();
     let new: Vec<NewMessage<'_>> = items
         .iter()
@@ -519,7 +543,7 @@ async fn store_messages(
             created_at: item.what.sent_at,
         })
         .collect();
-    let stored = insert_messages(tx, &new).await?;
+    let stored = insert_messages(&mut *db, &new).await?;
     // Each new message's conversation, time and preview.
     let previews: Vec<(&str, i64, String)> = items
         .iter()
@@ -552,6 +576,6 @@ async fn store_messages(
         .zip(&activities)
         .map(|((conversation, ..), activity)| (*conversation, activity))
         .collect();
-    let conversations = record_activities(tx, &each).await?;
+    let conversations = record_activities(db, &each).await?;
     Ok((stored, conversations))
 }

@@ -294,7 +294,7 @@ async fn batch_messages(
             created_at: *at,
         })
         .collect();
-    let stored = insert_messages(tx, &new).await.unwrap();
+    let stored = insert_messages(&mut *tx, &new).await.unwrap();
     let stored_wamids: Vec<Option<&str>> = stored
         .iter()
         .map(|m| m.as_ref().and_then(|m| m.wamid.as_deref()))

@@ -1,6 +1,7 @@
 //! `SQLite`'s settings and its behaviour under concurrent writers.
 
 use quire_store::testing::TestDatabase;
+use quire_store::{Audience, NewEvent};
 
 #[tokio::test]
 async fn runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
@@ -148,4 +149,56 @@ async fn a_transaction_whose_caller_went_away_while_it_started_leaves_none_open(
         .create_user("after@example.com", "After", "h")
         .await
         .expect("a write after the dropped transactions succeeds");
+}
+
+/// The delivery writer's own connection (`WriteConnection::begin_local`) writes the store's
+/// file with the store's settings: what it commits, the pool reads; what it drops is rolled
+/// back; it checks foreign keys; and a writer that waits meanwhile gets in once it is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writers_own_connection_commits_rolls_back_and_lets_other_writers_in() {
+    let db = TestDatabase::sqlite().await;
+    let store = db.store.clone();
+    let owner = store.create_user("w@example.com", "W", "h").await.unwrap();
+    let project = store.create_project("p", "P", &owner.id).await.unwrap();
+    let event = |project_id| NewEvent::new(project_id, "test.event", Audience::Members, "hi");
+    let mut held = store.write_connection().await.unwrap();
+
+    let mut tx = held.begin_local().unwrap().expect("SQLite has one");
+    store
+        .append_events(&mut tx.exec(), &[event(&project.id)])
+        .await
+        .unwrap();
+    tx.commit().unwrap();
+    let committed = store.latest_event_id(&project.id).await.unwrap();
+    assert!(committed > 0, "the pool reads what it committed");
+
+    let mut tx = held.begin_local().unwrap().unwrap();
+    store
+        .append_events(&mut tx.exec(), &[event(&project.id)])
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        store.latest_event_id(&project.id).await.unwrap(),
+        committed,
+        "a transaction dropped before its commit is rolled back"
+    );
+
+    let mut tx = held.begin_local().unwrap().unwrap();
+    let refused = store
+        .append_events(&mut tx.exec(), &[event("no-such-project")])
+        .await
+        .expect_err("foreign keys are checked");
+    assert!(refused.is_refusal(), "{refused}");
+    drop(tx);
+
+    let other = tokio::spawn({
+        let store = store.clone();
+        async move { store.create_project("q", "Q", &owner.id).await }
+    });
+    while !held.wanted() {
+        tokio::task::yield_now().await;
+    }
+    drop(held);
+    other.await.unwrap().expect("the waiting writer gets in");
 }
