@@ -49,6 +49,7 @@ impl LocalTx<'_> {
         Exec::Local(self.connection)
     }
 
+    /// Commits; when the commit fails, the transaction rolls back as it drops.
     pub fn commit(mut self) -> Result<(), StoreError> {
         self.connection.execute_batch("COMMIT")?;
         self.open = false;
@@ -68,18 +69,15 @@ impl Drop for LocalTx<'_> {
 
 impl WriteConnection {
     /// On `SQLite`, starts a write transaction on the writer's own connection (see the
-    /// module's header), opened the first time; `None` on `PostgreSQL`, whose connections
-    /// answer over the network anyway.
+    /// module's header), which the store opens once and keeps; `None` on `PostgreSQL`, whose
+    /// connections answer over the network anyway.
     pub fn begin_local(&mut self) -> Result<Option<LocalTx<'_>>, StoreError> {
         let Some(statement) = self.local_begin_statement() else {
             return Ok(None);
         };
-        let connection = match self.local.take() {
+        let connection = match self.local.take().or_else(|| self.store().local.take()) {
             Some(connection) => connection,
-            None => match self.store().local.take() {
-                Some(connection) => connection,
-                None => open(self.store())?,
-            },
+            None => open(self.store())?,
         };
         let connection = self.local.insert(connection);
         connection.execute_batch(statement)?;
