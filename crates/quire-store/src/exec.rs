@@ -220,20 +220,22 @@ pub(crate) trait Columns {
     where
         T::Err: std::error::Error + Send + Sync + 'static,
     {
-        self.string(column)?.parse().map_err(|error: T::Err| {
-            StoreError::Database(sqlx::Error::ColumnDecode {
-                index: column.to_owned(),
-                source: Box::new(error),
-            })
-        })
+        self.string(column)?
+            .parse()
+            .map_err(|error: T::Err| StoreError::Database(undecodable(column, Box::new(error))))
     }
 }
 
 fn null_in(column: &str) -> StoreError {
-    StoreError::Database(sqlx::Error::ColumnDecode {
+    StoreError::Database(undecodable(column, "a NULL where a value is kept".into()))
+}
+
+/// The error of a `column` whose value is not what the store keeps there.
+pub(crate) fn undecodable(column: &str, source: sqlx::error::BoxDynError) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
         index: column.to_owned(),
-        source: "a NULL where a value is kept".into(),
-    })
+        source,
+    }
 }
 
 impl Columns for AnyRow {

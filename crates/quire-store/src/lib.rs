@@ -325,11 +325,6 @@ impl Store {
         }
     }
 
-    /// The database's URL.
-    fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Checkpoints the `SQLite` write-ahead log into the main file (on shutdown) and closes.
     pub async fn close(&self) {
         self.local.close();
@@ -559,10 +554,8 @@ where
 {
     use sqlx::Row;
     let text: String = row.try_get(column)?;
-    text.parse().map_err(|error| sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: Box::new(error),
-    })
+    text.parse()
+        .map_err(|error| exec::undecodable(column, Box::new(error)))
 }
 
 #[cfg(test)]

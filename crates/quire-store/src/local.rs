@@ -11,7 +11,7 @@ use rusqlite::OpenFlags;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::exec::Exec;
-use crate::{SQLITE_WRITER_CACHE_KIB, Store, StoreError, WriteConnection, sqlite_pragmas};
+use crate::{Backend, SQLITE_WRITER_CACHE_KIB, Store, StoreError, WriteConnection, sqlite_pragmas};
 
 /// Statements each connection keeps prepared: a multi-row statement has a text per power of
 /// two of rows (see `row_chunks`), and a batch writes several.
@@ -72,9 +72,10 @@ impl WriteConnection {
     /// module's header), which the store opens once and keeps; `None` on `PostgreSQL`, whose
     /// connections answer over the network anyway.
     pub fn begin_local(&mut self) -> Result<Option<LocalTx<'_>>, StoreError> {
-        let Some(statement) = self.local_begin_statement() else {
+        if self.store().backend != Backend::Sqlite {
             return Ok(None);
-        };
+        }
+        let statement = self.store().begin_statement();
         let connection = match self.local.take().or_else(|| self.store().local.take()) {
             Some(connection) => connection,
             None => open(self.store())?,
@@ -97,7 +98,7 @@ impl WriteConnection {
 
 /// Opens the writer's own connection to `store`'s file, set up as sqlx's writer is.
 fn open(store: &Store) -> Result<rusqlite::Connection, StoreError> {
-    let options = SqliteConnectOptions::from_str(store.url())?;
+    let options = SqliteConnectOptions::from_str(&store.url)?;
     let connection = rusqlite::Connection::open_with_flags(
         options.get_filename(),
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

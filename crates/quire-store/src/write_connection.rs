@@ -46,12 +46,6 @@ impl WriteConnection {
         Ok(self.connection.begin_with(statement).await?)
     }
 
-    /// The statement that starts a transaction on the writer's own connection: on `SQLite`
-    /// only (see `local.rs`).
-    pub(crate) fn local_begin_statement(&self) -> Option<&'static str> {
-        (self.store.backend == Backend::Sqlite).then(|| self.store.begin_statement())
-    }
-
     /// The store this connection writes to.
     pub fn store(&self) -> &Store {
         &self.store

@@ -72,8 +72,8 @@ impl InboxEvents {
             .push((kind, phone_number_id.to_owned(), MessageView::from(message)));
     }
 
-    /// Appends the gathered events inside `tx`: the messages' first, then each touched
-    /// conversation as it stands in `tx`. Call it last before committing, then
+    /// Appends the gathered events through `db`: the messages' first, then each touched
+    /// conversation as it stands in the transaction. Call it last before committing, then
     /// [`InboxEvents::announce`] after.
     async fn append(&self, store: &Store, db: &mut Exec<'_>) -> Result<(), StoreError> {
         let to_read: Vec<&str> = self
