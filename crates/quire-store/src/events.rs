@@ -18,7 +18,7 @@ use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 use tokio::sync::broadcast;
 
-use crate::exec::{Args, Exec};
+use crate::exec::{Args, Columns, Exec, FromColumns};
 use crate::{
     Backend, StatementTexts, Store, StoreError, Tx, now_ms, parse_column, row_chunks, values_rows,
 };
@@ -100,6 +100,15 @@ pub struct Event {
 
 const EVENT_COLUMNS: &str = "id, project_id, kind, audience, scope, data, created_at";
 
+/// The id `RETURNING id` answers for an appended event.
+struct AppendedId(i64);
+
+impl FromColumns for AppendedId {
+    fn from_columns(row: &impl Columns) -> Result<Self, StoreError> {
+        Ok(Self(row.integer("id")?))
+    }
+}
+
 impl FromRow<'_, AnyRow> for Event {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
@@ -161,77 +170,67 @@ impl Store {
         tx: &mut Tx<'_>,
         event: &NewEvent<'_>,
     ) -> Result<i64, StoreError> {
-        if self.backend == Backend::Postgres {
-            // Drawing the id while holding the lock makes one project's ids commit in order.
-            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-                .bind(EVENT_LOCK_CLASS)
-                .bind(event.project_id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (project_id, kind, audience, scope, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(event.project_id)
-        .bind(event.kind)
-        .bind(event.audience.as_str())
-        .bind(event.scope)
-        .bind(event.data.as_str())
-        .bind(now_ms())
-        .fetch_one(&mut **tx)
-        .await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(EVENTS_CHANNEL)
-                .bind(event.project_id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(id)
+        self.append_events(tx, std::slice::from_ref(event))
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
-    /// Appends `events`, all of one project, inside `tx`, in the order given (their ids
-    /// follow it), as [`Store::append_event`] appends one: the project's event lock once, the
-    /// rows in multi-row inserts, one `NOTIFY`. Call it last before the commit, then
-    /// [`Store::announce_events`].
+    /// Appends `events`, all of one project, inside `db`, in the order given (their ids
+    /// follow it), as [`Store::append_event`] appends one; answers the last one's id (none
+    /// when `events` is empty). Call it
+    /// last before the commit, then [`Store::announce_events`].
+    ///
+    /// On `PostgreSQL` the lock, the `NOTIFY` and the rows are one statement (per 128 rows;
+    /// the lock is taken again and the `NOTIFY` folded into the first): the lock is held from
+    /// that statement to the end of the transaction, and each round trip inside it is one
+    /// that every other writer of the project waits for (bench/inbox, run O).
     pub async fn append_events<'a>(
         &self,
         db: impl Into<Exec<'a>>,
         events: &[NewEvent<'_>],
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         /// Values per row (its place, then the columns), and rows per statement.
         const VALUES: usize = 7;
         const ROWS: usize = 128;
         let Some(first) = events.first() else {
-            return Ok(());
+            return Ok(None);
         };
         assert!(
             events.iter().all(|e| e.project_id == first.project_id),
             "append_events takes the events of one project"
         );
         let mut db = db.into();
-        if self.backend == Backend::Postgres {
-            let mut args = Args::with_capacity(2);
-            args.bind(EVENT_LOCK_CLASS).bind(first.project_id);
-            db.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", args)
-                .await?;
-        }
         let now = now_ms();
+        let mut last = None;
         for chunk in row_chunks(events, ROWS) {
-            // Ids follow the rows' order.
+            // Ids follow the rows' order, and on PostgreSQL are drawn once the lock is held:
+            // every row the insert reads comes through the join with `locked`.
             static TEXTS: StatementTexts = StatementTexts::new();
             let sql = TEXTS.get(self.backend, chunk.statement_rows, || {
+                let (locked, from, first_value) = match self.backend {
+                    Backend::Postgres => (
+                        "locked AS MATERIALIZED \
+                         (SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_notify($3, $2)), ",
+                        "v CROSS JOIN locked",
+                        4,
+                    ),
+                    Backend::Sqlite => ("", "v", 1),
+                };
                 format!(
-                    "WITH v (n, project_id, kind, audience, scope, data, created_at) \
+                    "WITH {locked}v (n, project_id, kind, audience, scope, data, created_at) \
                      AS (VALUES {}) \
                      INSERT INTO events (project_id, kind, audience, scope, data, created_at) \
-                     SELECT project_id, kind, audience, scope, data, created_at FROM v \
-                     WHERE n > 0 ORDER BY n",
-                    values_rows(chunk.statement_rows, VALUES, 1)
+                     SELECT project_id, kind, audience, scope, data, created_at FROM {from} \
+                     WHERE n > 0 ORDER BY n RETURNING id",
+                    values_rows(chunk.statement_rows, VALUES, first_value)
                 )
             });
-            let mut args = Args::with_capacity(chunk.statement_rows * VALUES);
+            let mut args = Args::with_capacity(3 + chunk.statement_rows * VALUES);
+            if self.backend == Backend::Postgres {
+                args.bind(EVENT_LOCK_CLASS)
+                    .bind(first.project_id)
+                    .bind(EVENTS_CHANNEL);
+            }
             for (n, event) in chunk.padded() {
                 args.bind(n)
                     .bind(event.project_id)
@@ -241,14 +240,10 @@ impl Store {
                     .bind(event.data.as_str())
                     .bind(now);
             }
-            db.execute(sql, args).await?;
+            let ids: Vec<AppendedId> = db.fetch_all(sql, args).await?;
+            last = ids.iter().map(|id| id.0).max().max(last);
         }
-        if self.backend == Backend::Postgres {
-            let mut args = Args::with_capacity(2);
-            args.bind(EVENTS_CHANNEL).bind(first.project_id);
-            db.execute("SELECT pg_notify($1, $2)", args).await?;
-        }
-        Ok(())
+        Ok(last)
     }
 
     /// Appends `event` on its own (a change that stores nothing else, such as a preview shown

@@ -118,7 +118,8 @@ impl InboxEvents {
                 .scoped(&conversation.whatsapp_phone_number_id),
             );
         }
-        store.append_events(db, &events).await
+        store.append_events(db, &events).await?;
+        Ok(())
     }
 
     /// Appends the events, commits `tx` and announces them: a writer's last step.

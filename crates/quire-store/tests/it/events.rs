@@ -112,7 +112,7 @@ async fn events_appended_together_keep_their_order_and_what_each_says() {
         )
         .await;
         // More than one statement's worth, so the rows go in several inserts.
-        let events: Vec<NewEvent<'_>> = (0..75)
+        let events: Vec<NewEvent<'_>> = (0..150)
             .map(|n| {
                 let event = NewEvent::new(
                     &a,
@@ -132,13 +132,14 @@ async fn events_appended_together_keep_their_order_and_what_each_says() {
             })
             .collect();
         let mut tx = store.begin().await.unwrap();
-        store.append_events(&mut tx, &events).await.unwrap();
-        store.append_events(&mut tx, &[]).await.unwrap();
+        let last = store.append_events(&mut tx, &events).await.unwrap();
+        assert_eq!(store.append_events(&mut tx, &[]).await.unwrap(), None);
         tx.commit().await.unwrap();
         store.announce_events(&a);
 
-        let stored = store.events_after(&a, before, 100).await.unwrap();
-        assert_eq!(stored.len(), 75);
+        let stored = store.events_after(&a, before, 200).await.unwrap();
+        assert_eq!(stored.len(), 150);
+        assert_eq!(last, stored.last().map(|e| e.id), "the last one's id");
         assert!(stored.windows(2).all(|pair| pair[0].id < pair[1].id));
         for (n, event) in stored.iter().enumerate() {
             assert_eq!(event.kind, events[n].kind);
