@@ -29,8 +29,10 @@ use crate::sync::{FolderArgs, Pushed, publish, push_one};
 
 /// How long to wait after a file event for the rest of an editor's save.
 pub(crate) const SETTLE: Duration = Duration::from_millis(15);
-/// How long a file that went missing may take to come back before it counts as deleted.
-const DELETE_SETTLE: Duration = Duration::from_millis(200);
+/// How long a file that went missing may take to come back before it counts as deleted. An
+/// editor that saves by renaming writes the new file within milliseconds; on a loaded machine
+/// (a test run beside a build) 200 ms was once not enough, and a deletion only prints a note.
+const DELETE_SETTLE: Duration = Duration::from_secs(1);
 
 /// Watch the project folder: preview pages as they are saved, check functions.
 #[derive(Debug, clap::Args)]
