@@ -1026,6 +1026,21 @@ async fn search_finds_names_usernames_numbers_and_message_text() {
                 .is_empty(),
             "another project's"
         );
+
+        // A contact that gives a new name is found by it, and no longer by the old one.
+        let mut tx = store.begin().await.unwrap();
+        let renamed = upsert_conversation(
+            &mut tx,
+            &contact(&w, Some("14155550123"), Some("Marisol Vega")),
+            4,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(renamed, maria);
+        assert_eq!(search("vega").await, [maria.as_str()], "the new name");
+        assert!(search("lopez").await.is_empty(), "not the old one");
+        assert_eq!(search("5550").await, [maria.as_str()], "the same number");
     })
     .await;
 }
