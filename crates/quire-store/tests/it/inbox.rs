@@ -4,8 +4,8 @@
 
 use quire_store::testing::TestDatabase;
 use quire_store::{
-    Activity, ContactSeen, Conversation, ConversationFilter, MessageDirection, MessageStatus,
-    NewMessage, NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError,
+    Activity, Backend, ContactSeen, Conversation, ConversationFilter, MessageDirection,
+    MessageStatus, NewMessage, NewWhatsappConnection, SendOutcome, StatusChange, Store, StoreError,
     WhatsappConnectionChanges, apply_status, finish_send, insert_message, insert_messages,
     mark_conversation_read, record_activities, record_activity, set_conversation_metadata,
     upsert_conversation, upsert_conversations,
@@ -1026,23 +1026,139 @@ async fn search_finds_names_usernames_numbers_and_message_text() {
                 .is_empty(),
             "another project's"
         );
-
-        // A contact that gives a new name is found by it, and no longer by the old one.
-        let mut tx = store.begin().await.unwrap();
-        let renamed = upsert_conversation(
-            &mut tx,
-            &contact(&w, Some("14155550123"), Some("Marisol Vega")),
-            4,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        assert_eq!(renamed, maria);
-        assert_eq!(search("vega").await, [maria.as_str()], "the new name");
-        assert!(search("lopez").await.is_empty(), "not the old one");
-        assert_eq!(search("5550").await, [maria.as_str()], "the same number");
     })
     .await;
+}
+
+/// A contact that gives a new name is found by it, and no longer by the old one: the
+/// full-text index follows a contact's words.
+#[tokio::test]
+async fn a_renamed_contact_is_found_by_the_new_name_only() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let maria = named(&store, &w, "Maria Lopez", 1).await;
+        assert_eq!(found(&store, &w, "lopez").await, [maria.as_str()]);
+        let renamed = named(&store, &w, "Marisol Vega", 2).await;
+        assert_eq!(renamed, maria, "the same conversation");
+        assert_eq!(
+            found(&store, &w, "vega").await,
+            [maria.as_str()],
+            "the new name"
+        );
+        assert!(
+            found(&store, &w, "lopez").await.is_empty(),
+            "not the old one"
+        );
+        assert_eq!(
+            found(&store, &w, "5550").await,
+            [maria.as_str()],
+            "the same number"
+        );
+    })
+    .await;
+}
+
+/// The conversation of +1 415 555 0123 as the contact names itself `name` at `at`.
+async fn named(store: &Store, w: &World, name: &str, at: i64) -> String {
+    let mut tx = store.begin().await.unwrap();
+    let id = upsert_conversation(&mut tx, &contact(w, Some("14155550123"), Some(name)), at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// Migration 0016 gave the conversations already there the author of their last reply. Its
+/// backfill, run again over conversations whose author is cleared, sets what replies set: a
+/// member, an embed by name, nothing where the last message came in.
+#[tokio::test]
+async fn the_backfill_of_migration_0016_names_who_wrote_the_last_reply() {
+    each_backend(|store| async move {
+        let w = world(&store).await;
+        let author = |id: String| {
+            let store = store.clone();
+            let project = w.project.clone();
+            async move {
+                let c = store.conversation(&project, &id).await.unwrap().unwrap();
+                (c.last_message_sent_by, c.last_message_sent_via)
+            }
+        };
+        let owner = Some(w.owner.as_str());
+        let (by_member, _) = inbound(&store, &w, "14155550001", "wamid.1", "Hi", 1000).await;
+        stored_reply(&store, &w, &by_member, owner, None, 2000).await;
+        let (by_embed, _) = inbound(&store, &w, "14155550002", "wamid.2", "Hi", 1000).await;
+        stored_reply(&store, &w, &by_embed, owner, None, 2000).await;
+        stored_reply(&store, &w, &by_embed, None, Some("Help desk"), 3000).await;
+        let (answered, _) = inbound(&store, &w, "14155550003", "wamid.3", "Hi", 1000).await;
+        stored_reply(&store, &w, &answered, owner, None, 2000).await;
+        inbound(&store, &w, "14155550003", "wamid.4", "Thanks", 3000).await;
+        assert_eq!(
+            author(by_embed.clone()).await,
+            (None, Some("Help desk".to_owned())),
+            "as replies set it"
+        );
+
+        sqlx::query(
+            "UPDATE conversations SET last_message_sent_by = NULL, last_message_sent_via = NULL",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let backend = match store.backend() {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let migration = std::fs::read_to_string(format!(
+            "{}/migrations/{backend}/0016_conversation_last_author.sql",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let (_, backfill) = migration
+            .split_once("-- Conversations whose last message is a reply take its author.")
+            .expect("the migration's backfill");
+        sqlx::query(backfill).execute(store.pool()).await.unwrap();
+
+        assert_eq!(author(by_member).await, (Some(w.owner.clone()), None));
+        assert_eq!(author(by_embed).await, (None, Some("Help desk".to_owned())));
+        assert_eq!(author(answered).await, (None, None));
+    })
+    .await;
+}
+
+/// Stores a sent reply by `sent_by` or `sent_via` at `at` in `conversation`, then its list
+/// entry.
+async fn stored_reply(
+    store: &Store,
+    w: &World,
+    conversation: &str,
+    sent_by: Option<&str>,
+    sent_via: Option<&str>,
+    at: i64,
+) {
+    let wamid = format!("wamid.reply.{conversation}.{at}");
+    let mut tx = store.begin().await.unwrap();
+    insert_message(
+        &mut tx,
+        &NewMessage {
+            project_id: &w.project,
+            conversation_id: conversation,
+            wamid: Some(&wamid),
+            direction: MessageDirection::Outbound,
+            kind: "text",
+            body: Some("reply"),
+            data: &json!({}),
+            status: MessageStatus::Sent,
+            error: None,
+            sent_by,
+            sent_via,
+            created_at: at,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    reply_at(store, conversation, sent_by, sent_via, at).await;
 }
 
 /// The ids of the conversations a search for `q` finds in `w`'s project.
