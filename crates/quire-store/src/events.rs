@@ -177,13 +177,14 @@ impl Store {
 
     /// Appends `events`, all of one project, inside `db`, in the order given (their ids
     /// follow it), as [`Store::append_event`] appends one; answers the last one's id (none
-    /// when `events` is empty). Call it
-    /// last before the commit, then [`Store::announce_events`].
+    /// when `events` is empty). Call it last before the commit, then
+    /// [`Store::announce_events`].
     ///
-    /// On `PostgreSQL` the lock, the `NOTIFY` and the rows are one statement (per 128 rows;
-    /// the lock is taken again and the `NOTIFY` folded into the first): the lock is held from
-    /// that statement to the end of the transaction, and each round trip inside it is one
-    /// that every other writer of the project waits for (bench/inbox, run O).
+    /// On `PostgreSQL` the lock, the `NOTIFY` and the rows are one statement: the lock is
+    /// held from that statement to the end of the transaction, and each round trip while it
+    /// is held is one that every other writer of the project waits for (bench/inbox, run O).
+    /// Past 128 rows each statement takes the lock again (the transaction holds it already)
+    /// and repeats the `NOTIFY` (`PostgreSQL` sends one per transaction).
     pub async fn append_events<'a>(
         &self,
         db: impl Into<Exec<'a>>,
