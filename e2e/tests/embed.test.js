@@ -150,6 +150,15 @@ test("a site on an allowed origin shows the inbox without a session; messages ar
     await card.getByText(MARIA.waId).first().waitFor();
     assert.equal(await card.evaluate(() => kapso.getContext().system.mode), "embedded");
     assert.equal(await card.evaluate(() => kapso.getContext().system.viewerUserId), null);
+    // Auto-resize: the frame grows to the whole card (before the screenshots, which once
+    // caught it still short under load).
+    const cardHeight = await card.evaluate(() =>
+      Math.ceil(document.documentElement.getBoundingClientRect().height),
+    );
+    await frame.waitForFunction(
+      (height) => document.querySelector(".inbox-page-frame iframe")?.getBoundingClientRect().height >= height,
+      cardHeight,
+    );
     await screenshots(page, "embed-inbox-page-tab");
 
     // A reply goes out through the Cloud API, in the embed's name.
